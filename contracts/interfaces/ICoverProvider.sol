@@ -37,7 +37,7 @@ interface ICoverProvider {
     function fund() external view returns (address);
 
     /// @notice Whether this provider can cover `asset` for `protocol` at all (mapping configured).
-    function supports(address protocol, address asset) external view returns (bool);
+    function isSupported(address protocol, address asset) external view returns (bool);
 
     /// @notice Buys upstream cover held by the adapter on the fund's behalf.
     /// @param protocol The covered protocol (mapped by the adapter to an upstream product).
