@@ -1,0 +1,81 @@
+/**
+ * What a risk data source returns for one protocol: the metrics the original design names,
+ * each with where it came from and when. `undefined` value = not available (the scorer then
+ * applies the original high-risk default and confidence drops).
+ */
+
+/** Where one metric came from. */
+export interface Provenance {
+  /** Source id, e.g. "defillama", "defillama-hacks", "config", "chain", "fixture". */
+  readonly source: string;
+  /** URL, file path or RPC method the value was read from. */
+  readonly ref: string;
+  /** Unix seconds at which the value was fetched. */
+  readonly fetchedAt: number;
+}
+
+/** A metric value with its provenance; `value` is undefined when the source could not supply it. */
+export interface Sourced<T> {
+  readonly value: T | undefined;
+  readonly provenance: Provenance | undefined;
+  /** Why the value is missing (schema failure with the field path, HTTP error, not configured...). */
+  readonly error?: string;
+}
+
+/** One point of a TVL history (unix seconds, USD). */
+export interface TvlPoint {
+  readonly date: number;
+  readonly tvlUsd: number;
+}
+
+/** The metrics of one protocol, as the original assessment consumes them. */
+export interface ProtocolMetrics {
+  /** Operator's protocol key (config id), e.g. "aave-v3". */
+  readonly protocol: string;
+  /** Current TVL in USD. */
+  readonly tvlUsd: Sourced<number>;
+  /** TVL change over 7 days, as a fraction (-0.25 = down 25%). */
+  readonly tvlChange7d: Sourced<number>;
+  /** TVL change over 30 days, as a fraction. */
+  readonly tvlChange30d: Sourced<number>;
+  /** Recent TVL history (used by incident detection and evidence packs). */
+  readonly tvlHistory: Sourced<readonly TvlPoint[]>;
+  /** Audit quality score 0-100 (0 = unaudited). */
+  readonly auditScore: Sourced<number>;
+  /** Deployment date of the protocol's main contract, unix seconds. */
+  readonly deployedAt: Sourced<number>;
+  /** Number of known exploits. */
+  readonly exploitCount: Sourced<number>;
+  /** Date of the latest exploit, unix seconds (undefined when there was none). */
+  readonly lastExploitAt: Sourced<number>;
+  /** Team reputation 0-100 (higher = better). */
+  readonly teamReputation: Sourced<number>;
+  /** GitHub activity (commits over the last 30 days). */
+  readonly githubActivity: Sourced<number>;
+  /** Price stability of the position's stablecoin, 0-1 (1 = perfectly pegged over the window). */
+  readonly tokenPriceStability: Sourced<number>;
+}
+
+/** One data source behind the keeper's risk assessment. */
+export interface RiskDataSource {
+  readonly name: string;
+  /** Fetches the metrics of every protocol asked for. Never throws for a per-protocol failure:
+   *  failures come back as missing values with an `error`. */
+  fetchMetrics(protocols: readonly ProtocolRef[], now: number): Promise<ProtocolMetrics[]>;
+}
+
+/** How a protocol is identified across sources (from the operator's config). */
+export interface ProtocolRef {
+  /** Operator's key, e.g. "aave-v3". */
+  readonly id: string;
+  /** On-chain address used as the protocol key in the fund. */
+  readonly address: string;
+  /** DefiLlama slug, e.g. "aave-v3". */
+  readonly defiLlamaSlug?: string;
+  /** Name used to match entries of the hacks feed (case-insensitive). */
+  readonly name: string;
+  /** The protocol's main contract, for the on-chain deployment date. */
+  readonly mainContract?: string;
+  /** Stablecoin symbol of the position (for price stability), e.g. "USDC". */
+  readonly stablecoin?: string;
+}
