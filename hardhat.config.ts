@@ -60,7 +60,8 @@ const config: HardhatUserConfig = {
     settings: {
       // EVM target: Cancun (mainnet and Sepolia since March 2024). Transient storage is not used.
       evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 10_000 },
+      optimizer: { enabled: true, runs: 200 },
+      viaIR: true,
     },
   },
   networks: {

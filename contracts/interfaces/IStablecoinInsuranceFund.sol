@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IStablecoinInsuranceFund
+/// @notice Sells coverage for stablecoin positions held in DeFi protocols. Premiums are priced by an
+/// on-chain protocol risk score pushed by a risk oracle (the operator's keeper). Coverage is either
+/// hedged upstream through a registered cover provider (Nexus Mutual adapter, ...) or self-insured
+/// by the fund's pool (provider id 0). Accepted claims are credited to the coverage's beneficiary,
+/// who withdraws them (pull payments).
+/// @dev Units: `amount`, `premium` and pool figures are in the asset's own units (6 decimals for
+/// USDC/USDT, 18 for DAI); the per-protocol cap and exposure are in USD with 18 decimals ("wad"),
+/// every registered stablecoin being valued at $1. Times are unix seconds.
+/// @dev Warning: trust assumptions.
+/// - The risk oracle is trusted to push honest scores; a compromised oracle can raise scores at once
+///   (making coverage dearer) but can lower each component by at most `maxRiskDecreasePerDay` points
+///   per day, so it cannot make risky cover cheap overnight. It can move no funds.
+/// - Registered cover providers are trusted to hold the upstream cover they report and to report
+///   claim outcomes truthfully (see ICoverProvider). The fund credits only what it receives.
+/// - The claims assessor decides self-insured claims alone; its payouts are bounded by the claim
+///   amount and the pool.
+/// - Registered stablecoins are assumed to be worth $1 each for the cap; fee-on-transfer tokens are
+///   rejected at the first transfer.
+interface IStablecoinInsuranceFund {
+    // ------------------------------------------------------------------ types
+
+    /// @notice The five component risks of a protocol (0-100 each, higher = riskier) and when they
+    /// were last written.
+    struct ProtocolRisk {
+        uint8 tvlStability;
+        uint8 auditQuality;
+        uint8 timeSinceDeployment;
+        uint8 exploitHistory;
+        uint8 teamReputation;
+        uint40 lastUpdated;
+    }
+
+    /// @notice One entry of a batched risk push.
+    struct RiskUpdate {
+        address protocol;
+        uint8 tvlStability;
+        uint8 auditQuality;
+        uint8 timeSinceDeployment;
+        uint8 exploitHistory;
+        uint8 teamReputation;
+    }
+
+    /// @notice Governance parameters, all bounded (see `setParameters`).
+    /// @dev Packing: one slot (16 + 16 + 8 + 40 + 40 + 96 = 216 bits).
+    struct Parameters {
+        uint16 baseRateBps; // annual premium rate at risk 50, in basis points (1..2000)
+        uint16 reserveRatioBps; // pool / active self-insured coverage, in basis points (1000..10000)
+        uint8 maxRiskDecreasePerDay; // points one component may fall per day (1..100)
+        uint40 renewalWindow; // seconds before the end in which a coverage may be renewed
+        uint40 claimGracePeriod; // seconds after the end in which a self-insured claim may be filed
+        uint96 maxCoveragePerProtocol; // cap on active coverage per protocol, USD wad
+    }
+
+    enum CoverageStatus {
+        None,
+        Active,
+        Expired
+    }
+
+    enum ClaimStatus {
+        None,
+        Pending, // awaiting the assessor (self-insured) or the upstream decision (hedged)
+        Accepted, // self-insured claim approved by the assessor, awaiting settlement
+        Denied, // closed without payout
+        Paid, // payout credited to the beneficiary
+        Draw, // upstream could not decide; deposit returned
+        Expired // upstream payout not redeemed in its window
+    }
+
+    /// @notice A coverage as views return it.
+    struct Coverage {
+        uint256 id;
+        address protocol;
+        address asset;
+        address beneficiary;
+        uint256 amount;
+        uint256 premium;
+        uint256 claimed;
+        uint64 start;
+        uint64 end;
+        uint8 riskScore;
+        uint8 providerId;
+        CoverageStatus status;
+        uint256 providerCoverId;
+        uint256 openClaimId;
+        uint256 prevCoverageId; // previous coverage of the same protocol (0 = none)
+    }
+
+    /// @notice A claim as views return it.
+    struct Claim {
+        uint256 id;
+        uint256 coverageId;
+        address claimant;
+        uint256 amount;
+        uint256 payout;
+        uint256 deposit;
+        uint256 providerClaimId;
+        uint64 submittedAt;
+        ClaimStatus status;
+        bytes32 evidenceHash;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    event StablecoinAdded(address indexed asset, uint8 indexed assetId, uint8 decimals);
+    event StablecoinRemoved(address indexed asset);
+    event ProviderRegistered(uint8 indexed providerId, address indexed adapter);
+    event ProviderStatusChanged(uint8 indexed providerId, bool active);
+    event ParametersUpdated(Parameters parameters);
+    event AgentSet(address indexed beneficiary, address indexed agent, bool approved);
+
+    /// @notice Emitted for every risk write (single or batched).
+    event RiskScoreUpdated(
+        address indexed protocol,
+        uint8 tvlStability,
+        uint8 auditQuality,
+        uint8 timeSinceDeployment,
+        uint8 exploitHistory,
+        uint8 teamReputation
+    );
+
+    event CoveragePurchased(
+        uint256 indexed coverId,
+        address indexed protocol,
+        address indexed beneficiary,
+        address asset,
+        uint256 amount,
+        uint256 premium,
+        uint256 upstreamPremium,
+        uint64 start,
+        uint64 end,
+        uint8 riskScore,
+        uint8 providerId,
+        uint256 providerCoverId
+    );
+
+    event CoverageRenewed(
+        uint256 indexed coverId,
+        uint256 amount,
+        uint256 premium,
+        uint256 upstreamPremium,
+        uint64 end,
+        uint8 riskScore,
+        uint256 providerCoverId
+    );
+
+    event CoverageExpired(uint256 indexed coverId);
+
+    event ClaimSubmitted(
+        uint256 indexed claimId,
+        uint256 indexed coverId,
+        address indexed claimant,
+        uint256 amount,
+        string reason,
+        bytes evidence,
+        uint256 providerClaimId
+    );
+
+    event ClaimAssessed(uint256 indexed claimId, bool accepted, uint256 payout);
+    event ClaimSettled(uint256 indexed claimId, ClaimStatus status, uint256 payout);
+    event PayoutWithdrawn(address indexed account, address indexed asset, uint256 amount);
+    event DepositCredited(address indexed account, uint256 amount);
+    event DepositWithdrawn(address indexed account, uint256 amount);
+    event CapitalDeposited(address indexed asset, address indexed from, uint256 amount);
+    event CapitalWithdrawn(address indexed asset, address indexed to, uint256 amount);
+
+    // ------------------------------------------------------------------ errors
+
+    error FundZeroAddress();
+    error FundZeroAmount();
+    error FundInvalidParameter(string name);
+    error FundUnsupportedAsset(address asset);
+    error FundInvalidDecimals(address asset);
+    error FundTooManyStablecoins();
+    error FundUnknownProvider(uint8 providerId);
+    error FundProviderInactive(uint8 providerId);
+    error FundProviderMismatch(address adapter);
+    error FundProviderUnsupported(uint8 providerId, address protocol, address asset);
+    error FundTooManyProviders();
+    error FundInvalidRiskScore(uint256 value);
+    error FundRiskDecreaseTooFast(address protocol, uint8 current, uint8 requested, uint256 allowedDecrease);
+    error FundInvalidDuration(uint256 duration);
+    error FundProtocolCapExceeded(address protocol, uint256 requested, uint256 available);
+    error FundPremiumAboveMax(uint256 premium, uint256 maxPremium);
+    error FundFeeOnTransfer(address asset, uint256 expected, uint256 received);
+    error FundUpstreamOverpaid(uint256 paid, uint256 maxPremium);
+    error FundReserveRatioBreached(address asset, uint256 pool, uint256 required);
+    error FundUnknownCoverage(uint256 coverId);
+    error FundNotBeneficiaryOrAgent(address caller);
+    error FundCoverageNotActive(uint256 coverId);
+    error FundOutsideRenewalWindow(uint256 coverId, uint256 opensAt, uint256 end);
+    error FundClaimOpen(uint256 coverId, uint256 claimId);
+    error FundCoverageNotExpirable(uint256 coverId);
+    error FundClaimTooEarly(uint256 coverId, uint256 earliest);
+    error FundClaimWindowClosed(uint256 coverId, uint256 latest);
+    error FundClaimExceedsRemaining(uint256 requested, uint256 remaining);
+    error FundWrongDeposit(uint256 expected, uint256 sent);
+    error FundUnknownClaim(uint256 claimId);
+    error FundClaimNotPending(uint256 claimId);
+    error FundNotSelfInsured(uint256 claimId);
+    error FundClaimNotSettleable(uint256 claimId, uint8 upstreamStatus);
+    error FundPayoutExceedsClaim(uint256 payout, uint256 amount);
+    error FundInsufficientPool(address asset, uint256 available, uint256 needed);
+    error FundNothingToWithdraw();
+    error FundEthTransferFailed();
+    error FundUnexpectedEth(address sender);
+
+    // ------------------------------------------------------------------ admin
+
+    /// @notice Registers a stablecoin; its decimals are read from the token (at most 18).
+    /// Re-adding a removed stablecoin restores it with its former id.
+    function addStablecoin(address asset) external;
+
+    /// @notice Stops new coverage and renewals in `asset`; existing coverages, claims and payouts
+    /// keep working.
+    function removeStablecoin(address asset) external;
+
+    /// @notice Registers a cover provider adapter whose `fund()` is this contract.
+    /// @return providerId The id (1..255) to pass to `purchaseProtocolCoverage`.
+    function registerProvider(address adapter) external returns (uint8 providerId);
+
+    /// @notice Enables or disables new coverage through a provider; claims on existing coverage
+    /// keep working.
+    function setProviderActive(uint8 providerId, bool active) external;
+
+    /// @notice Sets every governance parameter at once; reverts with `FundInvalidParameter(name)`
+    /// when one is out of bounds.
+    function setParameters(Parameters calldata parameters) external;
+
+    /// @notice Pauses new coverage, renewals and claim submission (guardian).
+    function pause() external;
+
+    /// @notice Lifts the pause (admin).
+    function unpause() external;
+
+    /// @notice Withdraws pool capital; only while the reserve ratio still holds afterwards.
+    function withdrawCapital(address asset, uint256 amount, address to) external;
+
+    // ------------------------------------------------------------------ risk oracle
+
+    /// @notice Writes the five component risks of `protocol` (each 0-100). A component may rise at
+    /// once but may fall by at most `maxRiskDecreasePerDay` points per day since the last update.
+    function updateProtocolRisk(
+        address protocol,
+        uint8 tvlStability,
+        uint8 auditQuality,
+        uint8 timeSinceDeployment,
+        uint8 exploitHistory,
+        uint8 teamReputation
+    ) external;
+
+    /// @notice Batched `updateProtocolRisk`; the whole batch reverts if one entry is invalid.
+    function updateProtocolRisks(RiskUpdate[] calldata updates) external;
+
+    // ------------------------------------------------------------------ claims assessor
+
+    /// @notice Decides a pending self-insured claim. `payout` (asset units) must not exceed the
+    /// claim amount; it is credited by `settleClaim`.
+    function assessClaim(uint256 claimId, bool accepted, uint256 payout) external;
+
+    // ------------------------------------------------------------------ users
+
+    /// @notice Approves or revokes `agent` to renew and claim on coverages whose beneficiary is the
+    /// caller. Payouts always go to the beneficiary.
+    function setAgent(address agent, bool approved) external;
+
+    /// @notice Adds capital to the self-insurance pool of `asset` (no shares are minted).
+    function depositCapital(address asset, uint256 amount) external;
+
+    /// @notice Buys coverage. Pulls the risk-adjusted premium from the caller, buys upstream cover
+    /// through `providerId` (0 = self-insured by the pool) paying at most that premium, and keeps
+    /// the margin in the pool.
+    /// @param protocol The covered protocol (its risk key).
+    /// @param asset A registered stablecoin.
+    /// @param amount Covered amount in `asset` units.
+    /// @param duration Seconds, 30 to 365 days.
+    /// @param maxPremium Slippage guard: reverts if the premium is higher.
+    /// @param beneficiary Who may claim and receives payouts.
+    /// @param providerId 0 for self-insured, else a registered provider.
+    /// @param coverData Provider-specific data (for Nexus: the quote's pool allocations).
+    /// @return coverId The new coverage id (sequential from 1).
+    function purchaseProtocolCoverage(
+        address protocol,
+        address asset,
+        uint256 amount,
+        uint256 duration,
+        uint256 maxPremium,
+        address beneficiary,
+        uint8 providerId,
+        bytes calldata coverData
+    ) external returns (uint256 coverId);
+
+    /// @notice Extends a coverage by `extraDuration` and sets its amount to `newAmount`, inside the
+    /// renewal window and never while a claim is open. Priced at the current risk score: the new
+    /// amount over the extra duration, plus any increase over the time left. The caller pays.
+    function renewCoverage(
+        uint256 coverId,
+        uint256 extraDuration,
+        uint256 newAmount,
+        uint256 maxPremium,
+        bytes calldata coverData
+    ) external returns (uint256 premium);
+
+    /// @notice Marks an ended coverage expired and releases its exposure. Anyone may call.
+    function expireCoverage(uint256 coverId) external;
+
+    /// @notice Expires every id that is active and ended; skips the others.
+    /// @return expired How many coverages were expired.
+    function expireCoverages(uint256[] calldata coverIds) external returns (uint256 expired);
+
+    /// @notice Files a claim on a coverage, by its beneficiary or an approved agent. Hedged
+    /// coverage forwards the claim upstream with `msg.value` as the provider's deposit;
+    /// self-insured claims wait for the assessor and take no ETH.
+    /// @param evidence Evidence (or a pointer to it); its keccak256 is stored and sent upstream.
+    function submitClaim(uint256 coverId, uint256 amount, string calldata reason, bytes calldata evidence)
+        external
+        payable
+        returns (uint256 claimId);
+
+    /// @notice Applies a claim's outcome: credits an accepted payout to the beneficiary, returns a
+    /// draw deposit to the claimant, or closes a denied/expired claim. Anyone may call.
+    function settleClaim(uint256 claimId) external;
+
+    /// @notice Withdraws the caller's credited payouts in `asset`.
+    function withdrawPayout(address asset) external returns (uint256 amount);
+
+    /// @notice Withdraws the caller's returned claim deposits (ETH).
+    function withdrawDeposit() external returns (uint256 amount);
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice Risk score 1-100 of `protocol` now: weights 25/20/15/25/15 (integer division by
+    /// 100), 90 when never scored, +10 when the data is older than 7 days, capped at 100.
+    function calculateProtocolRisk(address protocol) external view returns (uint256);
+
+    /// @notice Premium, rounded up, for `amount` over `duration` seconds at `riskScore`:
+    /// amount × baseRate × duration / 365 days × (50 + riskScore) / 100.
+    function calculatePremium(uint256 amount, uint256 duration, uint256 riskScore) external view returns (uint256);
+
+    /// @notice The premium `purchaseProtocolCoverage` would charge now.
+    function quotePremium(address protocol, address asset, uint256 amount, uint256 duration)
+        external
+        view
+        returns (uint256);
+
+    /// @notice Ids of every coverage ever bought on `protocol`, newest first.
+    function getProtocolCoverages(address protocol) external view returns (uint256[] memory);
+
+    function getCoverageDetails(uint256 coverId) external view returns (Coverage memory);
+
+    function getClaim(uint256 claimId) external view returns (Claim memory);
+
+    /// @notice Active coverage in `asset`, in asset units.
+    function getTotalCoverage(address asset) external view returns (uint256);
+
+    /// @notice Active self-insured coverage in `asset`, in asset units.
+    function getSelfInsuredCoverage(address asset) external view returns (uint256);
+
+    /// @notice The self-insurance pool of `asset` (excludes credited, unpaid payouts).
+    function poolBalance(address asset) external view returns (uint256);
+
+    /// @notice Payouts credited and not yet withdrawn: per account, and in total per asset.
+    function creditedPayout(address account, address asset) external view returns (uint256);
+
+    function totalCredited(address asset) external view returns (uint256);
+
+    function creditedDeposit(address account) external view returns (uint256);
+
+    /// @notice Active coverage of `protocol` in USD wad.
+    function getProtocolExposure(address protocol) external view returns (uint256);
+
+    function getProtocolRisk(address protocol) external view returns (ProtocolRisk memory);
+
+    /// @notice The newest coverage id of `protocol` (head of its list; follow `prevCoverageId`).
+    function latestProtocolCoverage(address protocol) external view returns (uint256);
+
+    function parameters() external view returns (Parameters memory);
+
+    function providerAdapter(uint8 providerId) external view returns (address adapter, bool active);
+
+    function providerCount() external view returns (uint8);
+
+    function stablecoins() external view returns (address[] memory);
+
+    function isSupportedStablecoin(address asset) external view returns (bool);
+
+    function isAgent(address beneficiary, address agent) external view returns (bool);
+
+    function coverageCount() external view returns (uint256);
+
+    function claimCount() external view returns (uint256);
+}
