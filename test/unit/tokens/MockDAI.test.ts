@@ -2,11 +2,13 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
+import { namedSigners } from "./signers";
+
 const ONE_DAI = 10n ** 18n;
 
 describe("MockDAI", () => {
   async function deployDai() {
-    const [alice, bob, spender] = await ethers.getSigners();
+    const { alice, bob, spender } = await namedSigners("alice", "bob", "spender");
     const dai = await ethers.deployContract("MockDAI");
     await dai.mint(alice.address, 1_000n * ONE_DAI);
     return { dai, alice, bob, spender };

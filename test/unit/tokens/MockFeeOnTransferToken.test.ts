@@ -2,12 +2,14 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
+import { namedSigners } from "./signers";
+
 const FEE_BPS = 100n; // 1%
 const UNIT = 10n ** 6n;
 
 describe("MockFeeOnTransferToken", () => {
   async function deployFeeToken() {
-    const [alice, bob, spender, collector] = await ethers.getSigners();
+    const { alice, bob, spender, collector } = await namedSigners("alice", "bob", "spender", "collector");
     const token = await ethers.deployContract("MockFeeOnTransferToken", [
       "Fee USD",
       "fUSD",

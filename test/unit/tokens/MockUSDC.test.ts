@@ -2,13 +2,15 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
+import { namedSigners } from "./signers";
+
 const BLACKLISTED = "Blacklistable: account is blacklisted";
 const PAUSED = "Pausable: paused";
 const ONE_USDC = 10n ** 6n;
 
 describe("MockUSDC", () => {
   async function deployUsdc() {
-    const [admin, alice, bob, spender, other] = await ethers.getSigners();
+    const { admin, alice, bob, spender, other } = await namedSigners("admin", "alice", "bob", "spender", "other");
     const usdc = await ethers.deployContract("MockUSDC");
     await usdc.mint(alice.address, 1_000n * ONE_USDC);
     await usdc.connect(alice).approve(spender.address, 500n * ONE_USDC);

@@ -2,11 +2,13 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
+import { namedSigners } from "./signers";
+
 const ONE_USDT = 10n ** 6n;
 
 describe("MockUSDT", () => {
   async function deployUsdt() {
-    const [alice, bob, spender] = await ethers.getSigners();
+    const { alice, bob, spender } = await namedSigners("alice", "bob", "spender");
     const usdt = await ethers.deployContract("MockUSDT");
     const dai = await ethers.deployContract("MockDAI");
     await usdt.mint(alice.address, 1_000n * ONE_USDT);

@@ -2,12 +2,14 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
+import { namedSigners } from "./signers";
+
 const UNIT = 10n ** 6n;
 
 /** OpenZeppelin SafeERC20 against the quirky token mocks, next to a plain bool-decoding call. */
 describe("SafeERC20Caller with the token mocks", () => {
   async function deployCallerAndTokens() {
-    const [holder, receiver] = await ethers.getSigners();
+    const { holder, receiver } = await namedSigners("holder", "receiver");
     const caller = await ethers.deployContract("SafeERC20Caller");
     const usdt = await ethers.deployContract("MockUSDT");
     const usdc = await ethers.deployContract("MockUSDC");
