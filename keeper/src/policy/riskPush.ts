@@ -167,6 +167,9 @@ export function planRiskPushes(
   params: RiskPushParams,
 ): RiskPushPlan {
   validateRiskPushParams(params);
+  if (!Number.isSafeInteger(now) || now < 0) {
+    throw new Error(`riskPush: now must be unix seconds (a non-negative integer), got ${now}`);
+  }
   const byProtocol = indexAssessments(assessments);
   const pushes: PlannedPush[] = [];
   const skipped: SkippedProtocol[] = [];
