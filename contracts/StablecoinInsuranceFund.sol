@@ -699,29 +699,40 @@ contract StablecoinInsuranceFund is IStablecoinInsuranceFund, AccessControlDefau
         if (exploit > RiskMath.MAX_RISK) revert FundInvalidRiskScore(exploit);
         if (team > RiskMath.MAX_RISK) revert FundInvalidRiskScore(team);
         ProtocolRecord storage stored = _protocols[protocol];
-        ProtocolRecord memory p = stored;
-        if (p.lastUpdated != 0) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(stored.slot)
+        }
+        // Bits 40..79 of the slot hold `lastUpdated` (see ProtocolRecord's packing).
+        uint256 lastUpdated = uint40(word >> 40);
+        if (lastUpdated != 0) {
             // The decrease allowance is read only when some component falls.
             if (
-                tvl < p.tvlStability || audit < p.auditQuality || time < p.timeSinceDeployment
-                    || exploit < p.exploitHistory || team < p.teamReputation
+                tvl < uint8(word) || audit < uint8(word >> 8) || time < uint8(word >> 16)
+                    || exploit < uint8(word >> 24) || team < uint8(word >> 32)
             ) {
-                uint256 allowed = RiskMath.allowedDecrease(_params.maxRiskDecreasePerDay, block.timestamp - p.lastUpdated);
-                _checkDecrease(protocol, p.tvlStability, tvl, allowed);
-                _checkDecrease(protocol, p.auditQuality, audit, allowed);
-                _checkDecrease(protocol, p.timeSinceDeployment, time, allowed);
-                _checkDecrease(protocol, p.exploitHistory, exploit, allowed);
-                _checkDecrease(protocol, p.teamReputation, team, allowed);
+                uint256 allowed = RiskMath.allowedDecrease(_params.maxRiskDecreasePerDay, block.timestamp - lastUpdated);
+                _checkDecrease(protocol, uint8(word), tvl, allowed);
+                _checkDecrease(protocol, uint8(word >> 8), audit, allowed);
+                _checkDecrease(protocol, uint8(word >> 16), time, allowed);
+                _checkDecrease(protocol, uint8(word >> 24), exploit, allowed);
+                _checkDecrease(protocol, uint8(word >> 32), team, allowed);
             }
         }
-        p.tvlStability = tvl;
-        p.auditQuality = audit;
-        p.timeSinceDeployment = time;
-        p.exploitHistory = exploit;
-        p.teamReputation = team;
-        p.lastUpdated = uint40(block.timestamp);
-        _protocols[protocol] = p;
-        emit RiskScoreUpdated(protocol, tvl, audit, time, exploit, team);
+        // One SSTORE: replace the low 80 bits (five components and lastUpdated), keep exposure and
+        // the coverage list head above them.
+        word = (word & ~uint256(type(uint80).max)) | uint256(tvl) | (uint256(audit) << 8) | (uint256(time) << 16)
+            | (uint256(exploit) << 24) | (uint256(team) << 32) | (uint256(uint40(block.timestamp)) << 40);
+        assembly ("memory-safe") {
+            sstore(stored.slot, word)
+        }
+        emit RiskScoreUpdated(
+            protocol,
+            bytes5(
+                (uint40(tvl) << 32) | (uint40(audit) << 24) | (uint40(time) << 16) | (uint40(exploit) << 8)
+                    | uint40(team)
+            )
+        );
     }
 
     function _checkDecrease(address protocol, uint8 current, uint8 requested, uint256 allowed) private pure {

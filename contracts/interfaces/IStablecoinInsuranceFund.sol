@@ -114,14 +114,9 @@ interface IStablecoinInsuranceFund {
     event AgentSet(address indexed beneficiary, address indexed agent, bool approved);
 
     /// @notice Emitted for every risk write (single or batched).
-    event RiskScoreUpdated(
-        address indexed protocol,
-        uint8 tvlStability,
-        uint8 auditQuality,
-        uint8 timeSinceDeployment,
-        uint8 exploitHistory,
-        uint8 teamReputation
-    );
+    /// @param components One byte per component, in order: tvlStability, auditQuality,
+    /// timeSinceDeployment, exploitHistory, teamReputation (0x0a0a0f1414 = 10, 10, 15, 20, 20).
+    event RiskScoreUpdated(address indexed protocol, bytes5 components);
 
     event CoveragePurchased(
         uint256 indexed coverId,

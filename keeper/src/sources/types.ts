@@ -72,6 +72,8 @@ export interface ProtocolRef {
   readonly address: string;
   /** DefiLlama slug, e.g. "aave-v3". */
   readonly defiLlamaSlug?: string;
+  /** DefiLlama numeric protocol id (as a string), used to match the hacks feed. */
+  readonly defiLlamaId?: string;
   /** Name used to match entries of the hacks feed (case-insensitive). */
   readonly name: string;
   /** The protocol's main contract, for the on-chain deployment date. */

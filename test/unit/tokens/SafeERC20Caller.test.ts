@@ -2,7 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { namedSigners } from "./signers";
+import { namedSigners } from "../../helpers/signers";
 
 const UNIT = 10n ** 6n;
 
