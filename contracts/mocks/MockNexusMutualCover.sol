@@ -61,6 +61,8 @@ contract MockNexusMutualCover is INexusCover, Ownable {
     mapping(uint256 productId => MockProduct) private _products;
     mapping(uint256 productId => mapping(uint256 coverAsset => uint256 amount)) private _capacity;
     mapping(uint256 coverAsset => address token) private _coverAssetTokens;
+    /// @notice Test-only misbehaviour: when set, new cover NFTs go here instead of `params.owner`.
+    address public mockNexusMintRecipientOverride;
 
     constructor(address registry_, address initialOwner) Ownable(initialOwner) {
         registry = INexusRegistry(registry_);
@@ -86,7 +88,8 @@ contract MockNexusMutualCover is INexusCover, Ownable {
             revert InvalidPaymentAsset();
         }
 
-        coverId = _coverNFT.mint(params.owner);
+        address recipient = mockNexusMintRecipientOverride;
+        coverId = _coverNFT.mint(recipient == address(0) ? params.owner : recipient);
         uint256 refund = params.coverId != 0 ? _replaceLatestCover(params.coverId, coverId, params.coverAsset) : 0;
         uint256 premium = _createCover(params, poolAllocationRequests, coverId);
         _retrievePayment(params, premium > refund ? premium - refund : 0);
@@ -236,6 +239,12 @@ contract MockNexusMutualCover is INexusCover, Ownable {
     /// @notice Registers the ERC20 of cover asset id `coverAsset` (zero address removes it).
     function mockNexusSetCoverAsset(uint8 coverAsset, address token) external onlyOwner {
         _coverAssetTokens[coverAsset] = token;
+    }
+
+    /// @notice Makes `buyCover` mint to `recipient` instead of `params.owner` (zero restores the real
+    /// behaviour); lets tests check that callers verify the NFT they receive.
+    function mockNexusSetMintRecipientOverride(address recipient) external onlyOwner {
+        mockNexusMintRecipientOverride = recipient;
     }
 
     /// @notice The ERC20 of cover asset id `coverAsset` (zero when unsupported).
