@@ -67,11 +67,15 @@ describe("NexusMutualAdapter", () => {
     it("rejects zero constructor addresses", async () => {
       const fx = await loadFixture(deployAdapter);
       const factory = await ethers.getContractFactory("NexusMutualAdapter");
-      const ok = [fx.fund.address, fx.cover.target, fx.claims.target, fx.admin.address] as const;
+      const ok: [string, string, string, string] = [
+        fx.fund.address,
+        await fx.cover.getAddress(),
+        await fx.claims.getAddress(),
+        fx.admin.address,
+      ];
       for (let i = 0; i < ok.length; i++) {
-        const args = [...ok];
-        args[i] = ethers.ZeroAddress;
-        await expect(factory.deploy(args[0], args[1], args[2], args[3])).to.be.revertedWithCustomError(
+        const [fund, cover, claims, admin] = ok.map((address, j) => (j === i ? ethers.ZeroAddress : address)) as typeof ok;
+        await expect(factory.deploy(fund, cover, claims, admin)).to.be.revertedWithCustomError(
           fx.adapter,
           "NexusAdapterZeroAddress",
         );
@@ -121,6 +125,18 @@ describe("NexusMutualAdapter", () => {
       await expect(asAdmin.setCoverAsset(fx.usdt.target, COVER_ASSET.NXM))
         .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterInvalidCoverAsset")
         .withArgs(255);
+    });
+
+    it("one token per cover asset id", async () => {
+      const fx = await loadFixture(deployAdapter);
+      await expect(fx.adapter.connect(fx.admin).setCoverAsset(fx.usdt.target, COVER_ASSET.USDC))
+        .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterCoverAssetTaken")
+        .withArgs(COVER_ASSET.USDC, fx.usdc.target);
+      // re-mapping the same token is allowed
+      await expect(fx.adapter.connect(fx.admin).setCoverAsset(fx.usdc.target, COVER_ASSET.USDC)).to.emit(
+        fx.adapter,
+        "NexusCoverAssetMapped",
+      );
     });
 
     it("admin functions need DEFAULT_ADMIN_ROLE", async () => {
