@@ -51,6 +51,8 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     error NexusAdapterCoverAssetNotMapped(uint256 coverAsset);
     /// @notice `coverAsset` cannot be used by this adapter (ETH 0 and NXM 255 need non-ERC20 payment).
     error NexusAdapterInvalidCoverAsset(uint256 coverAsset);
+    /// @notice Nexus cover asset id `coverAsset` is already mapped to `asset`.
+    error NexusAdapterCoverAssetTaken(uint256 coverAsset, address asset);
     /// @notice `coverData` holds no pool allocation.
     error NexusAdapterEmptyQuote();
     /// @notice The cover NFT `coverId` is owned by `owner`, not by this adapter.
@@ -145,6 +147,8 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     /// @notice Maps ERC20 `asset` to Nexus cover asset id `coverAsset` (USDC 6, DAI 1).
     function setCoverAsset(address asset, uint8 coverAsset) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (coverAsset == ETH_COVER_ASSET || coverAsset == NXM_ASSET) revert NexusAdapterInvalidCoverAsset(coverAsset);
+        address holder = _assetOfCoverAsset[coverAsset];
+        if (holder != address(0) && holder != asset) revert NexusAdapterCoverAssetTaken(coverAsset, holder);
         AssetMapping memory previous = _assets[asset];
         if (previous.isMapped) delete _assetOfCoverAsset[previous.coverAsset];
         _assets[asset] = AssetMapping({coverAsset: coverAsset, isMapped: true});
