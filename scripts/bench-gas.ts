@@ -1,0 +1,155 @@
+/**
+ * Gas bench: `npm run bench:gas` prints one JSON document with the gas used by the fund's main
+ * operations on the in-process Hardhat network, next to the targets from the foundation issue and
+ * the original design's figures. Settings are the project's (solc 0.8.28, viaIR, 200 runs, cancun).
+ */
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
+import { ethers, network } from "hardhat";
+
+import { DAY, deployFundedFund, PROTOCOLS, units } from "../test/helpers/fundFixture";
+import { deploySystem, nexusQuote } from "../test/helpers/systemFixture";
+
+/** Original design's contract, as measured and quoted in the foundation issue. */
+const ORIGINAL = {
+  updateProtocolRiskFirst: 160_863,
+  updateProtocolRiskRepeat: 47_063,
+  updateProtocolRisks20New: 3_114_660,
+  purchaseSelfInsuredFirstEver: 370_983,
+} as const;
+
+const TARGETS = {
+  updateProtocolRiskFirst: 55_000,
+  updateProtocolRiskRepeat: 33_000,
+  updateProtocolRisks20New: 650_000,
+  purchaseSelfInsuredFirstEver: 200_000,
+} as const;
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("no receipt");
+  return Number(receipt.gasUsed);
+}
+
+function randomAddress(): string {
+  return ethers.Wallet.createRandom().address;
+}
+
+async function main(): Promise<void> {
+  if (network.name !== "hardhat") throw new Error("run the gas bench on the in-process hardhat network");
+  // Worst case first: the very first coverage of a fund with no provider registered, so every
+  // counter, book and list slot it touches is written from zero.
+  const bare = await deployFundedFund();
+  const worstSelfInsured = await gasOf(
+    bare.fund
+      .connect(bare.buyer)
+      .purchaseProtocolCoverage(PROTOCOLS.aave, await bare.usdc.getAddress(), units(45_000, 6), 365n * DAY, ethers.MaxUint256, bare.beneficiary.address, 0, "0x"),
+  );
+
+  const s = await deploySystem();
+  const usdc = await s.usdc.getAddress();
+  const dai = await s.dai.getAddress();
+  const year = 365n * DAY;
+  const gas: Record<string, number> = { purchaseSelfInsuredFirstEver: worstSelfInsured };
+
+  const fresh = randomAddress();
+  gas.updateProtocolRiskFirst = await gasOf(s.fund.connect(s.oracle).updateProtocolRisk(fresh, 10, 25, 15, 20, 25));
+  gas.updateProtocolRiskRepeat = await gasOf(s.fund.connect(s.oracle).updateProtocolRisk(fresh, 12, 25, 15, 20, 25));
+  await time.increase(DAY);
+  gas.updateProtocolRiskRepeatWithDecrease = await gasOf(
+    s.fund.connect(s.oracle).updateProtocolRisk(fresh, 8, 25, 15, 20, 25),
+  );
+  const batch = Array.from({ length: 20 }, (_, i) => ({
+    protocol: randomAddress(),
+    tvlStability: 10 + i,
+    auditQuality: 25,
+    timeSinceDeployment: 15,
+    exploitHistory: 20,
+    teamReputation: 30,
+  }));
+  gas.updateProtocolRisks20New = await gasOf(s.fund.connect(s.oracle).updateProtocolRisks(batch));
+
+  // Self-insured in a running fund: the first coverage of a protocol in an asset, then another asset.
+  gas.purchaseSelfInsured = await gasOf(
+    s.fund
+      .connect(s.buyer)
+      .purchaseProtocolCoverage(PROTOCOLS.curve, usdc, units(38_000, 6), year, ethers.MaxUint256, s.beneficiary.address, 0, "0x"),
+  );
+  gas.purchaseSelfInsuredRepeat = await gasOf(
+    s.fund
+      .connect(s.buyer)
+      .purchaseProtocolCoverage(PROTOCOLS.curve, dai, units(10_000, 18), year, ethers.MaxUint256, s.beneficiary.address, 0, "0x"),
+  );
+  const hedgedAmount = units(45_000, 6);
+  gas.purchaseHedgedNexus = await gasOf(
+    s.fund
+      .connect(s.buyer)
+      .purchaseProtocolCoverage(PROTOCOLS.aave, usdc, hedgedAmount, 180n * DAY, ethers.MaxUint256, s.beneficiary.address, s.NEXUS, nexusQuote(hedgedAmount)),
+  );
+  const hedgedId = await s.fund.coverageCount();
+
+  // Renewal inside the window: hedged first (a Nexus edit), self-insured after the claim.
+  const hedged = await s.fund.getCoverageDetails(hedgedId);
+  await time.increaseTo(hedged.end - 20n * DAY);
+  gas.renewCoverageHedgedNexus = await gasOf(
+    s.fund.connect(s.beneficiary).renewCoverage(hedgedId, 90n * DAY, hedgedAmount, ethers.MaxUint256, nexusQuote(hedgedAmount)),
+  );
+
+  const providerCoverId = (await s.fund.getCoverageDetails(hedgedId)).providerCoverId;
+  const claimAmount = units(28_500, 6);
+  const deposit = await s.adapter.claimDeposit(providerCoverId, claimAmount);
+  await time.increase(DAY);
+  gas.submitClaimHedgedNexus = await gasOf(
+    s.fund
+      .connect(s.beneficiary)
+      .submitClaim(hedgedId, claimAmount, "exploit", ethers.id("evidence-pack"), { value: deposit }),
+  );
+  const claimId = await s.fund.claimCount();
+  await s.nexusClaims.connect(s.admin).mockNexusCastVote((await s.fund.getClaim(claimId)).providerClaimId, true);
+  await time.increase(5n * DAY);
+  gas.settleClaimHedgedNexus = await gasOf(s.fund.settleClaim(claimId));
+  gas.withdrawPayout = await gasOf(s.fund.connect(s.beneficiary).withdrawPayout(usdc));
+
+  await time.increaseTo((await s.fund.getCoverageDetails(1n)).end - 20n * DAY);
+  gas.renewCoverageSelfInsured = await gasOf(
+    s.fund.connect(s.beneficiary).renewCoverage(1n, 90n * DAY, units(38_000, 6), ethers.MaxUint256, "0x"),
+  );
+
+  // Expiry: one, then a sweep of 20 self-insured coverages.
+  const sweepIds: bigint[] = [];
+  for (let i = 0; i < 21; i++) {
+    await s.fund
+      .connect(s.buyer)
+      .purchaseProtocolCoverage(PROTOCOLS.compound, usdc, units(1_000, 6), 30n * DAY, ethers.MaxUint256, s.beneficiary.address, 0, "0x");
+    sweepIds.push(await s.fund.coverageCount());
+  }
+  await time.increase(31n * DAY);
+  gas.expireCoverage = await gasOf(s.fund.expireCoverage(sweepIds[0]!));
+  gas.expireCoverages20 = await gasOf(s.fund.expireCoverages(sweepIds.slice(1)));
+
+  const checks = Object.fromEntries(
+    (Object.keys(TARGETS) as (keyof typeof TARGETS)[]).map((k) => [
+      k,
+      { gas: gas[k], target: TARGETS[k], original: ORIGINAL[k], withinTarget: (gas[k] ?? Infinity) <= TARGETS[k] },
+    ]),
+  );
+  const fundCode = await ethers.provider.getCode(await s.fund.getAddress());
+  console.log(
+    JSON.stringify(
+      {
+        compiler: { solc: "0.8.28", viaIR: true, optimizerRuns: 200, evmVersion: "cancun" },
+        fundCodeSizeBytes: (fundCode.length - 2) / 2,
+        gas,
+        targets: checks,
+        allWithinTargets: Object.values(checks).every((c) => c.withinTarget),
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
