@@ -80,7 +80,10 @@ export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
   return new MultiAlerter([log, webhook], logger);
 }
 
-/** An RPC provider with a fixed network, so no `eth_chainId` is sent per request. */
+/**
+ * An RPC provider with a fixed network (no `eth_chainId` per request) and without ethers'
+ * 250 ms result cache, which would serve a stale latest block or nonce between quick calls.
+ */
 export async function connectProvider(rpcUrl: string, chainId?: number): Promise<JsonRpcProvider> {
   let network: Network;
   if (chainId !== undefined) network = Network.from(chainId);
@@ -92,7 +95,7 @@ export async function connectProvider(rpcUrl: string, chainId?: number): Promise
       probe.destroy();
     }
   }
-  return new JsonRpcProvider(rpcUrl, network, { staticNetwork: network });
+  return new JsonRpcProvider(rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
 }
 
 export interface KeeperContainer {

@@ -16,6 +16,7 @@ export const addressSchema = z
   .string({ required_error: "missing — use a 0x-prefixed 20-byte hex address" })
   .regex(HEX_ADDRESS, "not an address — use a 0x-prefixed 20-byte hex address")
   .superRefine((value, ctx) => {
+    if (!HEX_ADDRESS.test(value)) return;
     try {
       getAddress(value);
     } catch {
