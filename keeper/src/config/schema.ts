@@ -157,7 +157,8 @@ export const riskPushSchema = z
     staleLeadSec: nonNegativeInt("seconds").default(86_400),
     maxGasPerTx: positiveInt("gas").default(3_000_000),
     gasPerNewItem: positiveInt("gas").default(26_000),
-    gasPerRepeatItem: positiveInt("gas").default(8_000),
+    // measured ~8.9k per repeat item on the fund (bench:keeper); 10k keeps chunks under maxGasPerTx
+    gasPerRepeatItem: positiveInt("gas").default(10_000),
     baseGasPerTx: positiveInt("gas").default(25_000),
     maxAssessmentAgeSec: nonNegativeInt("seconds").optional(),
     /** Blocks to wait for after each push transaction. */
