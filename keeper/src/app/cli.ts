@@ -8,7 +8,7 @@
  */
 import { Command, CommanderError } from "commander";
 import "dotenv/config";
-import { ConfigError, loadConfig, redactConfig, type KeeperConfig } from "../config";
+import { ConfigError, loadConfig, redactConfig, requireChainFields, type KeeperConfig } from "../config";
 import type { ProtocolConfig } from "../config/schema";
 import { METRIC_FIELDS } from "../sources";
 import type { Sourced } from "../sources/types";
@@ -105,15 +105,11 @@ export function scoreTable(assessed: readonly AssessedProtocol[]): string {
       const value = metric?.value;
       const shown = field === "tvlHistory" && Array.isArray(value) ? `${value.length} points` : formatValue(value);
       const origin = metric?.provenance !== undefined ? `${metric.provenance.source}: ${metric.provenance.ref}` : "-";
-      return [`  ${field}`, shown, origin, metric?.error ?? (metrics404(item) ? "source failed" : "")];
+      return [`  ${field}`, shown, origin, metric?.error ?? (item.metrics === undefined ? "source failed" : "")];
     });
     lines.push(...table([["  field", "value", "source", "problem"], ...provenanceRows]));
   }
   return lines.join("\n");
-}
-
-function metrics404(item: AssessedProtocol): boolean {
-  return item.metrics === undefined;
 }
 
 function table(rows: readonly (readonly string[])[]): string[] {
@@ -172,6 +168,8 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .option("--dry-run", "print the decisions and send nothing")
     .action(async (options: { dryRun?: boolean }) => {
       const { config, logger } = setup(program);
+      // Missing addresses or key are config errors (exit 2), found before touching the RPC.
+      requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
       const container = await buildContainer(config, logger);
       try {
         const summary = await container.riskCycle({ dryRun: options.dryRun === true }).run({ dryRun: options.dryRun === true });
