@@ -1,0 +1,170 @@
+/**
+ * The composition root: the only place that turns the config into live objects (provider,
+ * signer, contracts, data sources, alerter, pusher, risk cycle). Plain ethers + TypeChain
+ * factories; never the Hardhat runtime.
+ */
+import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
+import { FundLens__factory } from "../../../typechain-types/factories/contracts/FundLens__factory";
+import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
+import type { FundLens } from "../../../typechain-types/contracts/FundLens";
+import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
+import { requireChainFields, type KeeperConfig } from "../config";
+import { RiskPusher } from "../execution/riskPusher";
+import {
+  ChainDeploymentSource,
+  CompositeSource,
+  ConfigSource,
+  DefiLlamaSource,
+  FixtureSource,
+  HacksFeedSource,
+  curatedIncidentsOf,
+  type RiskDataSource,
+} from "../sources";
+import { LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import type { Logger } from "./logger";
+import { RiskCycle } from "./riskCycle";
+
+/** Default precedence: operator's word first, then live APIs, then chain, then fixtures. */
+const DEFAULT_PRECEDENCE = ["config", "defillama", "defillama-hacks", "chain", "fixture"] as const;
+/** The deployment date: operator, then the chain's first code block, then DefiLlama's listing date. */
+const DEFAULT_DEPLOYED_AT_PRECEDENCE = ["config", "chain", "defillama", "fixture"] as const;
+
+export interface SourceDeps {
+  readonly logger: Logger;
+  /** Needed only when `sources.chainDeployment` is enabled. */
+  readonly provider?: JsonRpcProvider;
+  /** Injected fetch (tests); defaults to the global one. */
+  readonly fetch?: typeof fetch;
+}
+
+/** Builds the configured sources, merged by precedence into one `RiskDataSource`. */
+export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDataSource {
+  const s = config.sources;
+  const httpDeps = { logger: deps.logger, ...(deps.fetch !== undefined ? { fetch: deps.fetch } : {}) };
+  const sources: RiskDataSource[] = [];
+  const operator = s.operator ?? {};
+  if (s.operator !== undefined) sources.push(new ConfigSource(operator, `${config.origin}#sources.operator`));
+  if (s.defiLlama !== undefined) sources.push(new DefiLlamaSource(s.defiLlama, httpDeps));
+  const incidents = curatedIncidentsOf(operator);
+  if (s.hacks !== undefined || incidents.length > 0) {
+    const defiLlamaIds = Object.fromEntries(
+      config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string]),
+    );
+    sources.push(new HacksFeedSource({ ...s.hacks, defiLlamaIds, curatedIncidents: incidents }, httpDeps));
+  }
+  if (s.chainDeployment !== undefined && s.chainDeployment.enabled) {
+    if (deps.provider === undefined) throw new Error("sources.chainDeployment needs an RPC provider");
+    sources.push(new ChainDeploymentSource(deps.provider, deps.logger, s.chainDeployment));
+  }
+  if (s.fixture !== undefined) sources.push(new FixtureSource(s.fixture));
+
+  const available = new Set(sources.map((source) => source.name));
+  const precedence = s.precedence ?? DEFAULT_PRECEDENCE.filter((name) => available.has(name));
+  const fieldPrecedence = { ...s.fieldPrecedence };
+  if (fieldPrecedence.deployedAt === undefined) {
+    const order = DEFAULT_DEPLOYED_AT_PRECEDENCE.filter((name) => available.has(name) && precedence.includes(name));
+    if (order.length > 0) fieldPrecedence.deployedAt = order;
+  }
+  return new CompositeSource(sources, { precedence, fieldPrecedence }, deps.logger);
+}
+
+export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
+  const log = new LogAlerter(logger);
+  const url = config.alerts.webhookUrl;
+  if (url === undefined) return log;
+  const webhook = new WebhookAlerter({
+    url,
+    logger,
+    ...(config.alerts.webhookTimeoutMs !== undefined ? { timeoutMs: config.alerts.webhookTimeoutMs } : {}),
+  });
+  return new MultiAlerter([log, webhook], logger);
+}
+
+/**
+ * An RPC provider with a fixed network (no `eth_chainId` per request) and without ethers'
+ * 250 ms result cache, which would serve a stale latest block or nonce between quick calls.
+ */
+export async function connectProvider(rpcUrl: string, chainId?: number): Promise<JsonRpcProvider> {
+  let network: Network;
+  if (chainId !== undefined) network = Network.from(chainId);
+  else {
+    const probe = new JsonRpcProvider(rpcUrl);
+    try {
+      network = await probe.getNetwork();
+    } finally {
+      probe.destroy();
+    }
+  }
+  return new JsonRpcProvider(rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
+}
+
+export interface KeeperContainer {
+  readonly config: KeeperConfig;
+  readonly logger: Logger;
+  readonly provider: JsonRpcProvider;
+  /** Undefined without KEEPER_PRIVATE_KEY (read-only / dry-run use). */
+  readonly signer: Signer | undefined;
+  readonly source: RiskDataSource;
+  readonly alerter: Alerter;
+  /** Fund and lens need addresses; `undefined` when the config has none (e.g. `keeper score`). */
+  readonly fund: StablecoinInsuranceFund | undefined;
+  readonly lens: FundLens | undefined;
+  /** Builds the risk cycle; throws a ConfigError when addresses or the key are missing. */
+  riskCycle(options?: { dryRun?: boolean }): RiskCycle;
+  close(): void;
+}
+
+export interface ContainerOverrides {
+  /** Use this provider instead of connecting to `config.chain.rpcUrl`. */
+  readonly provider?: JsonRpcProvider;
+  readonly fetch?: typeof fetch;
+}
+
+export async function buildContainer(
+  config: KeeperConfig,
+  logger: Logger,
+  overrides: ContainerOverrides = {},
+): Promise<KeeperContainer> {
+  const provider = overrides.provider ?? (await connectProvider(config.chain.rpcUrl, config.chain.chainId));
+  const signer = config.chain.privateKey !== undefined ? new Wallet(config.chain.privateKey, provider) : undefined;
+  const runner = signer ?? provider;
+  const fund =
+    config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
+  const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
+  const source = buildRiskSource(config, { logger, provider, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) });
+  const alerter = buildAlerter(config, logger);
+  let cycle: RiskCycle | undefined;
+
+  return {
+    config,
+    logger,
+    provider,
+    signer,
+    source,
+    alerter,
+    fund,
+    lens,
+    riskCycle(options = {}) {
+      requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
+      if (cycle !== undefined) return cycle;
+      const fundContract = fund as StablecoinInsuranceFund;
+      const { confirmations, ...params } = config.riskPush;
+      cycle = new RiskCycle({
+        clock: provider,
+        fund: fundContract,
+        lens: lens as FundLens,
+        source,
+        pusher: new RiskPusher(fundContract, logger, { confirmations }),
+        alerter,
+        protocols: config.protocols,
+        params,
+        alertThresholdPoints: config.alerts.thresholdPoints,
+        logger,
+      });
+      return cycle;
+    },
+    close() {
+      if (overrides.provider === undefined) provider.destroy();
+    },
+  };
+}

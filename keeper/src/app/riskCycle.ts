@@ -1,0 +1,220 @@
+/**
+ * One risk cycle: chain time → metrics → assessments → ONE batched read of the on-chain risk
+ * state (FundLens) → push plan (stepped, chunked) → pushes → alerts on big moves.
+ *
+ * RPC reads per cycle do not depend on the portfolio size: `eth_getBlockByNumber(latest)` for
+ * `now`, one `eth_call` to `FundLens.getProtocolStates`, plus `fund.parameters()` once per process.
+ */
+import type { FundLens } from "../../../typechain-types/contracts/FundLens";
+import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
+import type { ProtocolConfig } from "../config/schema";
+import {
+  chunkPushes,
+  detectRiskAlerts,
+  planRiskPushes,
+  type OnChainRiskState,
+  type PushReason,
+  type RiskPushParams,
+  type RiskSnapshot,
+  type SkipReason,
+} from "../policy/riskPush";
+import { assessProtocol, failedAssessment } from "../scoring";
+import type { ComponentRisks, RiskAssessment } from "../scoring/types";
+import type { ProtocolMetrics, RiskDataSource } from "../sources/types";
+import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
+import { riskAlertToAlert, type Alerter } from "./alerts";
+import type { Logger } from "./logger";
+
+
+/** The part of an ethers Provider the cycle needs: the latest block's timestamp is `now`. */
+export interface ChainClock {
+  getBlock(blockTag: "latest"): Promise<{ readonly timestamp: number } | null>;
+}
+
+export async function chainNow(clock: ChainClock): Promise<number> {
+  const block = await clock.getBlock("latest");
+  if (block === null) throw new Error("the RPC returned no latest block");
+  return block.timestamp;
+}
+
+export interface AssessedProtocol {
+  readonly protocol: ProtocolConfig;
+  /** Undefined when the source failed for this protocol. */
+  readonly metrics: ProtocolMetrics | undefined;
+  /** Keyed by the protocol id (as the scorer returns it). */
+  readonly assessment: RiskAssessment;
+}
+
+/**
+ * Fetches and scores every protocol at `now`. A source failure (throw, or no entry for a protocol)
+ * becomes `failedAssessment` — every component at its high-risk default, never a low score.
+ */
+export async function assessProtocols(
+  source: RiskDataSource,
+  protocols: readonly ProtocolConfig[],
+  now: number,
+  logger: Logger,
+): Promise<AssessedProtocol[]> {
+  let fetched: ProtocolMetrics[] | undefined;
+  let failure: string | undefined;
+  try {
+    fetched = await source.fetchMetrics(protocols, now);
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+    logger.error({ source: source.name, err: failure }, "risk data source failed: every protocol scored with high-risk defaults");
+  }
+  const byId = new Map((fetched ?? []).map((m) => [m.protocol, m]));
+  return protocols.map((protocol) => {
+    const metrics = byId.get(protocol.id);
+    const assessment =
+      metrics !== undefined
+        ? assessProtocol(metrics, now)
+        : failedAssessment(protocol.id, now, failure !== undefined ? `source failed: ${failure}` : "source returned no metrics");
+    if (assessment.missing.length > 0) {
+      logger.warn(
+        { protocol: protocol.id, confidence: assessment.confidence, missing: assessment.missing },
+        "assessment used high-risk defaults for missing or invalid metrics",
+      );
+    }
+    return { protocol, metrics, assessment };
+  });
+}
+
+/** One planned push as the summary shows it. */
+export interface PlannedPushSummary {
+  /** Protocol id from the config. */
+  readonly protocol: string;
+  readonly address: string;
+  readonly values: ComponentRisks;
+  readonly target: ComponentRisks;
+  readonly current: ComponentRisks;
+  readonly reasons: readonly PushReason[];
+  readonly stepped: boolean;
+}
+
+export type RiskCycleParams = Omit<RiskPushParams, "maxDecreasePerDay">;
+
+export interface RiskCycleDeps {
+  readonly clock: ChainClock;
+  readonly fund: StablecoinInsuranceFund;
+  readonly lens: FundLens;
+  readonly source: RiskDataSource;
+  readonly pusher: RiskPusher;
+  readonly alerter: Alerter;
+  readonly protocols: readonly ProtocolConfig[];
+  readonly params: RiskCycleParams;
+  /** Alert when a composite moves by more than this (default 10). */
+  readonly alertThresholdPoints?: number;
+  readonly logger: Logger;
+}
+
+export interface RiskCycleSummary {
+  readonly now: number;
+  readonly dryRun: boolean;
+  readonly protocols: number;
+  /** Protocols scored with every metric missing (source failure). */
+  readonly sourceFailures: number;
+  /** Protocols with at least one missing or invalid metric. */
+  readonly degraded: number;
+  readonly planned: number;
+  readonly skipped: Readonly<Partial<Record<SkipReason, number>>>;
+  readonly chunks: number;
+  readonly pushes: readonly PlannedPushSummary[];
+  readonly transactions: readonly PushedTransaction[];
+  readonly failures: readonly FailedChunk[];
+  readonly itemsPushed: number;
+  readonly gasUsed: string;
+  readonly alerts: number;
+  readonly maxDecreasePerDay: number;
+}
+
+/** Runs risk cycles; keeps the previous assessments in memory for the alert rule. */
+export class RiskCycle {
+  private maxDecreasePerDay: number | undefined;
+  private previous = new Map<string, RiskSnapshot>();
+  private fundAddress: string | undefined;
+
+  constructor(private readonly deps: RiskCycleDeps) {}
+
+  async run(options: { dryRun?: boolean } = {}): Promise<RiskCycleSummary> {
+    const { deps } = this;
+    const dryRun = options.dryRun === true;
+    const now = await chainNow(deps.clock);
+    const assessed = await assessProtocols(deps.source, deps.protocols, now, deps.logger);
+
+    const fundAddress = (this.fundAddress ??= await deps.fund.getAddress());
+    const addresses = deps.protocols.map((p) => p.address);
+    const [states, maxDecreasePerDay] = await Promise.all([
+      deps.lens.getProtocolStates(fundAddress, addresses),
+      this.decreaseLimit(),
+    ]);
+    const onChain: OnChainRiskState[] = states.map((s) => ({
+      protocol: s.protocol,
+      components: {
+        tvl: Number(s.risk.tvlStability),
+        audit: Number(s.risk.auditQuality),
+        time: Number(s.risk.timeSinceDeployment),
+        exploit: Number(s.risk.exploitHistory),
+        team: Number(s.risk.teamReputation),
+      },
+      lastUpdated: Number(s.risk.lastUpdated),
+      score: Number(s.riskScore),
+    }));
+
+    // The policy keys protocols by their fund address.
+    const byAddress = assessed.map((a) => ({ ...a.assessment, protocol: a.protocol.address }));
+    const params: RiskPushParams = { ...deps.params, maxDecreasePerDay };
+    const plan = planRiskPushes(onChain, byAddress, now, params);
+    const chunks = chunkPushes(plan.pushes, params);
+    const skipped: Partial<Record<SkipReason, number>> = {};
+    for (const skip of plan.skipped) skipped[skip.reason] = (skipped[skip.reason] ?? 0) + 1;
+    const idOf = new Map(deps.protocols.map((p) => [p.address.toLowerCase(), p]));
+    const pushes = plan.pushes.map((p) => ({
+      protocol: idOf.get(p.protocol.toLowerCase())?.id ?? p.protocol,
+      address: p.protocol,
+      values: p.values,
+      target: p.target,
+      current: p.current,
+      reasons: p.reasons,
+      stepped: p.stepped,
+    }));
+    deps.logger.info({ now, planned: plan.pushes.length, chunks: chunks.length, skipped, dryRun }, "risk push plan");
+
+    const result = await deps.pusher.push(chunks, { dryRun });
+
+    const riskAlerts = detectRiskAlerts(this.previous, byAddress, deps.alertThresholdPoints ?? 10);
+    for (const riskAlert of riskAlerts) {
+      const alert = riskAlertToAlert(riskAlert, idOf.get(riskAlert.protocol.toLowerCase())?.name);
+      if (dryRun) deps.logger.info({ alert }, "dry run: would send alert");
+      else await deps.alerter.send(alert);
+    }
+    this.previous = new Map(byAddress.map((a) => [a.protocol, { composite: a.composite, category: a.category }]));
+
+    return {
+      now,
+      dryRun,
+      protocols: deps.protocols.length,
+      sourceFailures: assessed.filter((a) => a.metrics === undefined).length,
+      degraded: assessed.filter((a) => a.assessment.missing.length > 0).length,
+      planned: plan.pushes.length,
+      skipped,
+      chunks: chunks.length,
+      pushes,
+      transactions: result.transactions,
+      failures: result.failures,
+      itemsPushed: result.itemsPushed,
+      gasUsed: result.gasUsed.toString(),
+      alerts: riskAlerts.length,
+      maxDecreasePerDay,
+    };
+  }
+
+  /** The fund's `maxRiskDecreasePerDay`, read once per process. */
+  private async decreaseLimit(): Promise<number> {
+    if (this.maxDecreasePerDay === undefined) {
+      const parameters = await this.deps.fund.parameters();
+      this.maxDecreasePerDay = Number(parameters.maxRiskDecreasePerDay);
+    }
+    return this.maxDecreasePerDay;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Loads the keeper's config once at start: a JSON file (`--config` or env KEEPER_CONFIG) or the
+ * embedded default (local chain + the fixture portfolio), then env overrides (RPC_URL,
+ * KEEPER_PRIVATE_KEY, FUND_ADDRESS, LENS_ADDRESS, ALERT_WEBHOOK_URL, CHAIN_ID, LOG_LEVEL).
+ * Any problem throws one `ConfigError` listing every bad field with its fix.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { id as keccakOfText } from "ethers";
+import { z } from "zod";
+import { redactUrl } from "../app/alerts";
+import { validateRiskPushParams } from "../policy/riskPush";
+import type { ProtocolRef } from "../sources/types";
+import {
+  addressSchema,
+  configFileSchema,
+  LOG_LEVELS,
+  privateKeySchema,
+  type ConfigFile,
+  type ParsedConfigFile,
+  type ProtocolConfig,
+} from "./schema";
+
+export * from "./schema";
+
+/** A config problem: every line names the field and the fix. CLI exit code 2. */
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid keeper config:\n  ${issues.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts"> {
+  /** Where the config came from: a file path or "embedded default". */
+  readonly origin: string;
+  /** Directory that relative paths of the config are resolved against. */
+  readonly baseDir: string;
+  readonly chain: ParsedConfigFile["chain"] & {
+    /** Secret: never logged (see `redactConfig`). */
+    readonly privateKey?: string;
+  };
+  readonly alerts: ParsedConfigFile["alerts"];
+}
+
+export interface LoadConfigOptions {
+  /** `--config` value; wins over env KEEPER_CONFIG. */
+  readonly configPath?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+}
+
+/** Repository directory of the fixture portfolio used by the embedded default. */
+export const DEFAULT_FIXTURE_DIR = path.resolve(__dirname, "..", "..", "fixtures", "portfolio");
+
+const DEFAULT_PORTFOLIO: readonly { id: string; name: string; defiLlamaSlug: string; stablecoin: string }[] = [
+  { id: "aave-v3", name: "Aave V3", defiLlamaSlug: "aave-v3", stablecoin: "USDC" },
+  { id: "compound-v3", name: "Compound V3", defiLlamaSlug: "compound-v3", stablecoin: "USDC" },
+  { id: "curve", name: "Curve", defiLlamaSlug: "curve-dex", stablecoin: "DAI" },
+  { id: "gmx", name: "GMX", defiLlamaSlug: "gmx", stablecoin: "USDC" },
+  { id: "radiant", name: "Radiant", defiLlamaSlug: "radiant-v2", stablecoin: "USDT" },
+  { id: "uniswap-v3", name: "Uniswap V3", defiLlamaSlug: "uniswap-v3", stablecoin: "USDC" },
+  { id: "yearn", name: "Yearn", defiLlamaSlug: "yearn-finance", stablecoin: "DAI" },
+];
+
+/**
+ * A deterministic demo protocol key (not the protocol's real contract): the last 20 bytes of
+ * keccak256("sif-demo:" + id). The fund accepts any non-zero address as a protocol key.
+ */
+export function demoProtocolAddress(id: string): string {
+  return addressSchema.parse(`0x${keccakOfText(`sif-demo:${id}`).slice(-40)}`);
+}
+
+/** The embedded default: local chain (127.0.0.1:8545) and the fixture portfolio on disk. */
+export function embeddedDefaultConfig(): ConfigFile {
+  return {
+    chain: { rpcUrl: "http://127.0.0.1:8545" },
+    protocols: DEFAULT_PORTFOLIO.map((p) => ({ ...p, address: demoProtocolAddress(p.id) })),
+    sources: { fixture: { path: DEFAULT_FIXTURE_DIR } },
+  };
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): KeeperConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const configPath = options.configPath ?? nonEmpty(env["KEEPER_CONFIG"]);
+
+  let raw: unknown;
+  let origin: string;
+  let baseDir: string;
+  if (configPath !== undefined) {
+    const file = path.resolve(cwd, configPath);
+    origin = file;
+    baseDir = path.dirname(file);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new ConfigError([`config file ${file}: cannot be read (${(err as Error).message}) — check --config / KEEPER_CONFIG`]);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError([`config file ${file}: not valid JSON (${(err as Error).message})`]);
+    }
+  } else {
+    raw = embeddedDefaultConfig();
+    origin = "embedded default";
+    baseDir = cwd;
+  }
+  return parseConfig(raw, { env, origin, baseDir });
+}
+
+/** Validates a config object plus env overrides. Exposed for tests and embedding. */
+export function parseConfig(
+  raw: unknown,
+  context: { env?: Readonly<Record<string, string | undefined>>; origin?: string; baseDir?: string } = {},
+): KeeperConfig {
+  const env = context.env ?? {};
+  const issues: string[] = [];
+
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${formatPath("config", issue.path)}: ${issue.message}`));
+  }
+  const file = parsed.data;
+
+  const fromEnv = <T>(name: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T | undefined => {
+    const value = nonEmpty(env[name]);
+    if (value === undefined) return undefined;
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    issues.push(`env.${name}: ${result.error.issues[0]?.message ?? "invalid"}`);
+    return undefined;
+  };
+
+  const rpcUrl = fromEnv("RPC_URL", z.string().url("not a URL — use an absolute http(s):// URL"));
+  const privateKey = fromEnv("KEEPER_PRIVATE_KEY", privateKeySchema);
+  const fundAddress = fromEnv("FUND_ADDRESS", addressSchema);
+  const lensAddress = fromEnv("LENS_ADDRESS", addressSchema);
+  const webhookUrl = fromEnv("ALERT_WEBHOOK_URL", z.string().url("not a URL — use the incoming-webhook https:// URL"));
+  const chainId = fromEnv(
+    "CHAIN_ID",
+    z.string().regex(/^\d+$/, "not a chain id — use a decimal integer such as 11155111").transform(Number),
+  );
+  const logLevel = fromEnv(
+    "LOG_LEVEL",
+    z.enum(LOG_LEVELS, { errorMap: () => ({ message: `not a log level — use one of ${LOG_LEVELS.join(", ")}` }) }),
+  );
+
+  try {
+    validateRiskPushParams({ ...file.riskPush, maxDecreasePerDay: 1 });
+  } catch (err) {
+    issues.push(`config.riskPush: ${(err as Error).message.replace(/^riskPush: /, "")}`);
+  }
+  const operator = file.sources.operator ?? {};
+  const ids = new Set(file.protocols.map((p) => p.id));
+  for (const key of Object.keys(operator)) {
+    if (!ids.has(key)) issues.push(`config.sources.operator.${key}: not a protocol id — use one of ${[...ids].join(", ")}`);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const baseDir = context.baseDir ?? process.cwd();
+  const fixture = file.sources.fixture;
+  return {
+    ...file,
+    origin: context.origin ?? "inline",
+    baseDir,
+    sources: {
+      ...file.sources,
+      fixture: fixture === undefined ? undefined : { ...fixture, path: path.resolve(baseDir, fixture.path) },
+    },
+    chain: {
+      ...file.chain,
+      ...(rpcUrl !== undefined ? { rpcUrl } : {}),
+      ...(chainId !== undefined ? { chainId } : {}),
+      ...(fundAddress !== undefined ? { fundAddress } : {}),
+      ...(lensAddress !== undefined ? { lensAddress } : {}),
+      ...(privateKey !== undefined ? { privateKey } : {}),
+    },
+    alerts: { ...file.alerts, ...(webhookUrl !== undefined ? { webhookUrl } : {}) },
+    log: { level: logLevel ?? file.log.level },
+  };
+}
+
+/** What a command needs from the chain section; throws a ConfigError naming the env var to set. */
+export function requireChainFields(
+  config: KeeperConfig,
+  needs: { fund?: boolean; lens?: boolean; signer?: boolean },
+): { fundAddress: string; lensAddress: string; privateKey: string | undefined } {
+  const issues: string[] = [];
+  if (needs.fund && config.chain.fundAddress === undefined) {
+    issues.push("config.chain.fundAddress: missing — set env FUND_ADDRESS or chain.fundAddress to the deployed fund");
+  }
+  if (needs.lens && config.chain.lensAddress === undefined) {
+    issues.push("config.chain.lensAddress: missing — set env LENS_ADDRESS or chain.lensAddress to the deployed FundLens");
+  }
+  if (needs.signer && config.chain.privateKey === undefined) {
+    issues.push("env.KEEPER_PRIVATE_KEY: missing — set it (0x-prefixed 32-byte hex) in .env, or use --dry-run");
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    fundAddress: config.chain.fundAddress ?? "",
+    lensAddress: config.chain.lensAddress ?? "",
+    privateKey: config.chain.privateKey,
+  };
+}
+
+/** The protocols as the data sources identify them. */
+export function protocolRefs(protocols: readonly ProtocolConfig[]): ProtocolRef[] {
+  return protocols.map((p) => ({ ...p }));
+}
+
+/** A copy safe to log: the key is dropped, URLs keep scheme and host only. */
+export function redactConfig(config: KeeperConfig): Record<string, unknown> {
+  const { privateKey, ...chain } = config.chain;
+  return {
+    ...config,
+    chain: {
+      ...chain,
+      rpcUrl: redactUrl(chain.rpcUrl),
+      privateKey: privateKey === undefined ? undefined : "<redacted>",
+    },
+    alerts: {
+      ...config.alerts,
+      webhookUrl: config.alerts.webhookUrl === undefined ? undefined : redactUrl(config.alerts.webhookUrl),
+    },
+  };
+}
+
+function formatPath(root: string, segments: readonly (string | number)[]): string {
+  return segments.reduce<string>(
+    (out, segment) => (typeof segment === "number" ? `${out}[${segment}]` : `${out}.${segment}`),
+    root,
+  );
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}

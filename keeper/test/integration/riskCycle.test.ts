@@ -1,0 +1,263 @@
+/**
+ * Risk cycles end to end on the in-process Hardhat network, reached over HTTP through a counting
+ * JSON-RPC proxy, with the fixture source and with DefiLlama behind the loopback server.
+ */
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Wallet } from "ethers";
+import { ethers, network } from "hardhat";
+
+import { deployFund } from "../../../test/helpers/fundFixture";
+import { buildContainer, type KeeperContainer } from "../../src/app/container";
+import { DEFAULT_FIXTURE_DIR, embeddedDefaultConfig, parseConfig } from "../../src/config";
+import type { ConfigFile } from "../../src/config/schema";
+import { RiskPusher } from "../../src/execution/riskPusher";
+import { defiLlamaRoutes, generatePortfolio } from "../helpers/defiLlamaPortfolio";
+import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
+import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
+import { recordingLogger, type RecordingLogger } from "../sources/testDeps";
+
+const DAY = 86_400;
+const KEEPER_KEY = ethers.id("keeper integration test key");
+
+async function deployWithKeeper() {
+  const f = await deployFund();
+  const keeper = new Wallet(KEEPER_KEY);
+  await setBalance(keeper.address, ethers.parseEther("100"));
+  await f.fund.connect(f.admin).grantRole(await f.fund.RISK_ORACLE_ROLE(), keeper.address);
+  return { ...f, fundAddress: await f.fund.getAddress(), lensAddress: await f.lens.getAddress() };
+}
+
+describe("keeper risk cycle (integration)", function () {
+  let proxy: RpcProxy;
+  const opened: KeeperContainer[] = [];
+  /** The deployment of the current test (loadFixture reverts to a fresh one per call). */
+  let deployed: Awaited<ReturnType<typeof deployWithKeeper>>;
+  const servers: LoopbackServer[] = [];
+
+  before(async () => {
+    proxy = await startRpcProxy(network.provider);
+  });
+  after(async () => {
+    await proxy.close();
+  });
+  afterEach(async () => {
+    for (const c of opened.splice(0)) c.close();
+    for (const s of servers.splice(0)) await s.close();
+  });
+
+  async function keeper(
+    file: Pick<ConfigFile, "protocols" | "sources"> & Partial<ConfigFile>,
+    options: { signer?: boolean } = {},
+  ): Promise<{ container: KeeperContainer; logger: RecordingLogger }> {
+    const f = (deployed = await loadFixture(deployWithKeeper));
+    const config = parseConfig(
+      { ...file, chain: { rpcUrl: proxy.url, chainId: 31337, fundAddress: f.fundAddress, lensAddress: f.lensAddress } },
+      { env: options.signer === false ? {} : { KEEPER_PRIVATE_KEY: KEEPER_KEY } },
+    );
+    const logger = recordingLogger();
+    const container = await buildContainer(config, logger);
+    opened.push(container);
+    return { container, logger };
+  }
+
+  async function onChainComponents(address: string) {
+    const r = await deployed.fund.getProtocolRisk(address);
+    return {
+      tvl: Number(r.tvlStability),
+      audit: Number(r.auditQuality),
+      time: Number(r.timeSinceDeployment),
+      exploit: Number(r.exploitHistory),
+      team: Number(r.teamReputation),
+      lastUpdated: Number(r.lastUpdated),
+    };
+  }
+
+  describe("with the fixture source", () => {
+    const portfolio = embeddedDefaultConfig();
+
+    it("pushes every protocol in one transaction, then nothing, reading the chain twice per cycle", async () => {
+      const { container } = await keeper({ protocols: portfolio.protocols, sources: { fixture: { path: DEFAULT_FIXTURE_DIR } } });
+      const cycle = container.riskCycle();
+
+      const first = await cycle.run();
+      expect(first.planned).to.equal(portfolio.protocols.length);
+      expect(first.transactions).to.have.length(1);
+      expect(first.transactions[0]?.items).to.equal(portfolio.protocols.length);
+      expect(first.failures).to.deep.equal([]);
+      for (const push of first.pushes) {
+        const { lastUpdated, ...components } = await onChainComponents(push.address);
+        expect(components, push.protocol).to.deep.equal(push.target);
+        expect(lastUpdated).to.be.greaterThan(0);
+      }
+
+      proxy.reset();
+      const second = await cycle.run();
+      expect(second.planned).to.equal(0);
+      expect(second.transactions).to.deep.equal([]);
+      expect(second.skipped["up-to-date"]).to.equal(portfolio.protocols.length);
+      // latest block (chain time) + one FundLens call; parameters() was cached by the first cycle.
+      expect(proxy.counts()).to.deep.equal({ eth_getBlockByNumber: 1, eth_call: 1 });
+    });
+
+    it("dry run plans the pushes and sends nothing (no key needed)", async () => {
+      const { container, logger } = await keeper(
+        { protocols: portfolio.protocols, sources: { fixture: { path: DEFAULT_FIXTURE_DIR } } },
+        { signer: false },
+      );
+      proxy.reset();
+      const summary = await container.riskCycle({ dryRun: true }).run({ dryRun: true });
+      expect(summary.dryRun).to.equal(true);
+      expect(summary.planned).to.equal(portfolio.protocols.length);
+      expect(summary.transactions).to.deep.equal([]);
+      expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+      expect(logger.entries.some((e) => e.msg === "dry run: would send updateProtocolRisks")).to.equal(true);
+      const first = portfolio.protocols[0];
+      if (first === undefined) throw new Error("empty default portfolio");
+      expect((await onChainComponents(first.address)).lastUpdated).to.equal(0);
+    });
+
+    it("steps a risk drop within the fund's daily limit over several days and alerts on the move", async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-drop-"));
+      const file = path.join(dir, "drop.json");
+      const now = await time.latest();
+      const snapshot = (tvlUsd: number, auditScore: number) => ({
+        protocol: "drop",
+        tvlUsd,
+        auditScore,
+        deployedAt: now - 3 * 365 * DAY,
+        exploits: [],
+        teamReputation: 80,
+        githubActivity: 60,
+        tokenPriceStability: 0.999,
+      });
+      await fs.writeFile(file, JSON.stringify(snapshot(5_000_000, 0)));
+      const hook = await startLoopbackServer({ "/hook/secret": { json: { ok: true } } });
+      servers.push(hook);
+      const address = "0x00000000000000000000000000000000000d120b";
+      const { container } = await keeper({
+        protocols: [{ id: "drop", name: "Drop", address }],
+        sources: { fixture: { path: dir } },
+        alerts: { webhookUrl: `${hook.baseUrl}/hook/secret` },
+      });
+      const cycle = container.riskCycle();
+
+      const first = await cycle.run();
+      expect(first.transactions).to.have.length(1);
+      const before = await onChainComponents(address);
+      expect(before.tvl).to.equal(80);
+      expect(before.audit).to.equal(95);
+
+      await fs.writeFile(file, JSON.stringify(snapshot(20_000_000_000, 95)));
+      let days = 0;
+      let previous = before;
+      let alerted = 0;
+      for (;;) {
+        await time.increase(DAY);
+        days += 1;
+        const summary = await cycle.run();
+        alerted += summary.alerts;
+        expect(summary.failures, `day ${days}`).to.deep.equal([]);
+        const now = await onChainComponents(address);
+        expect(previous.tvl - now.tvl, `tvl step on day ${days}`).to.be.at.most(summary.maxDecreasePerDay);
+        expect(previous.audit - now.audit, `audit step on day ${days}`).to.be.at.most(summary.maxDecreasePerDay);
+        previous = now;
+        const push = summary.pushes[0];
+        if (push === undefined || !push.stepped) break;
+        expect(days).to.be.below(20);
+      }
+      // audit 95 -> 10 at 10 points/day takes ceil(85 / 10) = 9 days.
+      expect(days).to.equal(9);
+      expect(previous.audit).to.equal(10);
+      expect(previous.tvl).to.equal(38);
+      expect(alerted).to.equal(1);
+      expect(hook.requestCount("/hook/secret")).to.equal(1);
+    });
+
+    it("reports a reverting chunk with the decoded custom error and sends nothing for it", async () => {
+      const { container } = await keeper({ protocols: portfolio.protocols, sources: { fixture: { path: DEFAULT_FIXTURE_DIR } } });
+      const protocol = portfolio.protocols[0];
+      if (protocol === undefined || container.fund === undefined) throw new Error("setup");
+      await container.riskCycle().run();
+      const onChain = await onChainComponents(protocol.address);
+      const { lastUpdated: _ignored, ...current } = onChain;
+      const tooLow = { ...current, tvl: 0, audit: current.audit };
+      const logger = recordingLogger();
+      const result = await new RiskPusher(container.fund, logger).push([
+        [{ protocol: protocol.address, values: tooLow, target: tooLow, current, isNew: false, stepped: false, reasons: ["risk-fell"] }],
+      ]);
+      expect(result.transactions).to.deep.equal([]);
+      expect(result.failures).to.have.length(1);
+      expect(result.failures[0]?.stage).to.equal("simulate");
+      expect(result.failures[0]?.error).to.match(/^FundRiskDecreaseTooFast\(protocol=0x[0-9a-fA-F]{40}, current=\d+, requested=0, allowedDecrease=\d+\)$/);
+    });
+  });
+
+  describe("with DefiLlama behind the loopback server", () => {
+    let chainTime = 0;
+
+    async function llamaKeeper(count: number, prefix: string) {
+      chainTime = await time.latest();
+      const portfolio = generatePortfolio(count, prefix);
+      const server = await startLoopbackServer(defiLlamaRoutes(portfolio, () => chainTime));
+      servers.push(server);
+      const { container, logger } = await keeper({
+        protocols: portfolio.protocols,
+        sources: {
+          operator: portfolio.operator,
+          defiLlama: {
+            apiBaseUrl: server.baseUrl,
+            stablecoinsBaseUrl: server.baseUrl,
+            listTtlSeconds: 0,
+            detailTtlSeconds: 0,
+            http: { maxAttempts: 1, timeoutMs: 2_000 },
+          },
+        },
+      });
+      return { container, logger, portfolio, server };
+    }
+
+    it("reads the chain the same number of times for 5 and for 40 protocols", async () => {
+      const readsFor = async (count: number): Promise<number> => {
+        const { container } = await llamaKeeper(count, `n${count}`);
+        proxy.reset();
+        const summary = await container.riskCycle({ dryRun: true }).run({ dryRun: true });
+        expect(summary.planned).to.equal(count);
+        expect(summary.degraded).to.equal(0);
+        return proxy.reads();
+      };
+      const small = await readsFor(5);
+      const large = await readsFor(40);
+      expect(small).to.equal(3); // latest block, FundLens, parameters (first cycle of the process)
+      expect(large).to.equal(small);
+    });
+
+    it("never pushes malformed API data as low risk: the TVL component rises to its high-risk default", async () => {
+      const { container, logger, portfolio, server } = await llamaKeeper(3, "bad");
+      const cycle = container.riskCycle();
+      const first = await cycle.run();
+      expect(first.transactions).to.have.length(1);
+      const target = portfolio.protocols[0];
+      if (target === undefined) throw new Error("setup");
+      expect((await onChainComponents(target.address)).tvl).to.be.below(40);
+
+      server.route("/protocols", { body: "{ not json" });
+      server.route("/protocol/*", { json: { tvl: "not an array" } });
+      await time.increase(DAY);
+      chainTime = await time.latest();
+      const second = await cycle.run();
+      expect(second.failures).to.deep.equal([]);
+      expect(second.degraded).to.equal(3);
+      for (const protocol of portfolio.protocols) {
+        const onChain = await onChainComponents(protocol.address);
+        expect(onChain.tvl, protocol.id).to.equal(80);
+      }
+      const warned = logger.entries.filter((e) => e.msg === "assessment used high-risk defaults for missing or invalid metrics");
+      expect(warned).to.have.length(3);
+      expect(JSON.stringify(warned[0]?.obj)).to.contain("tvlUsd");
+    });
+  });
+});
