@@ -1,4 +1,5 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { Result } from "ethers";
 import { ethers } from "hardhat";
 
 import type {
@@ -187,4 +188,14 @@ export async function buyCoverage(f: FundFixture, options: PurchaseOptions = {})
   const coverId = await f.fund.coverageCount();
   const c = await f.fund.getCoverageDetails(coverId);
   return { coverId, start: c.start, end: c.end, premium: c.premium };
+}
+
+/** A struct or tuple returned by a contract call, as a plain array (TypeChain types omit ethers' Result methods). */
+export function toArray(value: object): unknown[] {
+  return (value as Result).toArray();
+}
+
+/** A struct returned by a contract call, as a plain object keyed by field name. */
+export function toObject(value: object): Record<string, unknown> {
+  return (value as Result).toObject();
 }

@@ -10,6 +10,7 @@ import {
   deployHedgedFund,
   units,
   type HedgedFundFixture,
+  toArray,
 } from "../../helpers/fundFixture";
 
 /** Hedged fixture plus a pending self-insured claim (id 1) on coverage 1. */
@@ -33,15 +34,15 @@ async function snapshot(f: Fixture) {
     usdcSupported: await fund.isSupportedStablecoin(usdc),
     providerCount: await fund.providerCount(),
     provider1: await fund.providerAdapter(1),
-    parameters: (await fund.parameters()).toArray(),
+    parameters: toArray(await fund.parameters()),
     paused: await fund.paused(),
     pool: await fund.poolBalance(usdc),
     usdcHeld: await f.usdc.balanceOf(await fund.getAddress()),
-    risk: (await fund.getProtocolRisk(PROTOCOLS.aave)).toArray(),
-    claim: (await fund.getClaim(1)).toArray(),
+    risk: toArray(await fund.getProtocolRisk(PROTOCOLS.aave)),
+    claim: toArray(await fund.getClaim(1)),
     strangerIsOracle: await fund.hasRole(await fund.RISK_ORACLE_ROLE(), f.stranger.address),
     oracleIsOracle: await fund.hasRole(await fund.RISK_ORACLE_ROLE(), f.oracle.address),
-    pendingAdmin: (await fund.pendingDefaultAdmin()).toArray(),
+    pendingAdmin: toArray(await fund.pendingDefaultAdmin()),
   };
 }
 

@@ -2,7 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 
-import { DAY, deployFund, deployHedgedFund, units } from "../../helpers/fundFixture";
+import { DAY, deployFund, deployHedgedFund, units, toArray } from "../../helpers/fundFixture";
 import type { IStablecoinInsuranceFund } from "../../../typechain-types";
 
 const DEFAULT_PARAMETERS: IStablecoinInsuranceFund.ParametersStruct = {
@@ -21,7 +21,7 @@ describe("StablecoinInsuranceFund admin", () => {
       const assets = [await f.usdc.getAddress(), await f.usdt.getAddress(), await f.dai.getAddress()];
       expect(await f.fund.stablecoins()).to.deep.equal(assets);
       for (const asset of assets) expect(await f.fund.isSupportedStablecoin(asset)).to.equal(true);
-      expect((await f.fund.parameters()).toArray()).to.deep.equal([200n, 2_000n, 10n, 30n * DAY, 30n * DAY, units(500_000, 18)]);
+      expect(toArray(await f.fund.parameters())).to.deep.equal([200n, 2_000n, 10n, 30n * DAY, 30n * DAY, units(500_000, 18)]);
       expect(await f.fund.defaultAdmin()).to.equal(f.admin.address);
       expect(await f.fund.providerCount()).to.equal(0n);
     });
@@ -146,10 +146,10 @@ describe("StablecoinInsuranceFund admin", () => {
       const f = await loadFixture(deployFund);
       const high = { ...DEFAULT_PARAMETERS, baseRateBps: 2_000, reserveRatioBps: 10_000, maxRiskDecreasePerDay: 100, renewalWindow: 90n * DAY, claimGracePeriod: 90n * DAY };
       await expect(f.fund.connect(f.admin).setParameters(high)).to.emit(f.fund, "ParametersUpdated");
-      expect((await f.fund.parameters()).toArray()).to.deep.equal([2_000n, 10_000n, 100n, 90n * DAY, 90n * DAY, units(500_000, 18)]);
+      expect(toArray(await f.fund.parameters())).to.deep.equal([2_000n, 10_000n, 100n, 90n * DAY, 90n * DAY, units(500_000, 18)]);
       const low = { ...DEFAULT_PARAMETERS, baseRateBps: 1, reserveRatioBps: 1_000, maxRiskDecreasePerDay: 1, renewalWindow: 1, claimGracePeriod: 0, maxCoveragePerProtocol: 1 };
       await f.fund.connect(f.admin).setParameters(low);
-      expect((await f.fund.parameters()).toArray()).to.deep.equal([1n, 1_000n, 1n, 1n, 0n, 1n]);
+      expect(toArray(await f.fund.parameters())).to.deep.equal([1n, 1_000n, 1n, 1n, 0n, 1n]);
     });
 
     const invalid: [string, Partial<IStablecoinInsuranceFund.ParametersStruct>][] = [

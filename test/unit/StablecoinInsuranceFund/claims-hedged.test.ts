@@ -133,6 +133,14 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
       );
     });
 
+    it("claims on existing coverage keep working after the provider is deactivated", async () => {
+      const f = await loadFixture(withCoverage);
+      await f.fund.connect(f.admin).setProviderActive(1, false);
+      await f.fund.connect(f.beneficiary).submitClaim(1, units(1_000, 6), "", "0x", { value: DEPOSIT });
+      await f.provider.connect(f.admin).mockDecideClaim(1, DECISION.Accept, units(1_000, 6));
+      await expect(f.fund.settleClaim(1)).to.emit(f.fund, "ClaimSettled").withArgs(1, STATUS.Paid, units(1_000, 6));
+    });
+
     it("the assessor cannot decide a hedged claim", async () => {
       const f = await loadFixture(withClaim);
       await expect(f.fund.connect(f.assessor).assessClaim(1, true, 1n)).to.be.revertedWithCustomError(f.fund, "FundNotSelfInsured").withArgs(1);

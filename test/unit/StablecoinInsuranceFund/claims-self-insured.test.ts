@@ -2,7 +2,7 @@ import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helper
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 
-import { DAY, PROTOCOLS, buyCoverage, deployFund, deployFundedFund, units } from "../../helpers/fundFixture";
+import { DAY, PROTOCOLS, buyCoverage, deployFund, deployFundedFund, units, toArray, toObject } from "../../helpers/fundFixture";
 
 const AMOUNT = units(100_000, 6);
 const GRACE = 30n * DAY;
@@ -42,7 +42,7 @@ describe("StablecoinInsuranceFund self-insured claims", () => {
         .to.emit(f.fund, "ClaimSubmitted")
         .withArgs(1, 1, f.agent.address, units(40_000, 6), "exploit", EVIDENCE, 0);
       const claim = await f.fund.getClaim(1);
-      expect(claim.toObject()).to.deep.include({
+      expect(toObject(claim)).to.deep.include({
         id: 1n,
         coverageId: 1n,
         claimant: f.agent.address,
@@ -229,6 +229,15 @@ describe("StablecoinInsuranceFund self-insured claims", () => {
       await f.fund.connect(f.admin).depositCapital(usdc, units(50_000, 6) - pool);
       await f.fund.settleClaim(1);
       expect(await f.fund.poolBalance(usdc)).to.equal(0n);
+    });
+
+    it("claims and payouts keep working after the asset is removed", async () => {
+      const f = await loadFixture(withAcceptedClaim);
+      const usdc = await f.usdc.getAddress();
+      await f.fund.connect(f.admin).removeStablecoin(usdc);
+      await f.fund.settleClaim(1);
+      await expect(f.fund.connect(f.beneficiary).withdrawPayout(usdc)).to.changeTokenBalance(f.usdc, f.beneficiary, units(30_000, 6));
+      await expect(f.fund.connect(f.beneficiary).submitClaim(1, units(1_000, 6), "", "0x")).to.emit(f.fund, "ClaimSubmitted");
     });
 
     it("a blocklisted beneficiary cannot withdraw, another beneficiary still can", async () => {

@@ -11,6 +11,7 @@ import {
   deployFundedFund,
   deployHedgedFund,
   premiumReference,
+  toObject,
   units,
 } from "../../helpers/fundFixture";
 
@@ -182,7 +183,7 @@ describe("StablecoinInsuranceFund purchase", () => {
         .to.emit(f.fund, "CoveragePurchased")
         .withArgs(1n, PROTOCOLS.aave, f.beneficiary.address, usdc, amount, premium, 0n, start, start + duration, 14, 0, 0n);
       const c = await f.fund.getCoverageDetails(1);
-      expect(c.toObject()).to.deep.include({
+      expect(toObject(c)).to.deep.include({
         id: 1n,
         protocol: PROTOCOLS.aave,
         asset: usdc,

@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { DAY, PROTOCOLS, deployFund, riskReference } from "../../helpers/fundFixture";
+import { DAY, PROTOCOLS, deployFund, riskReference, toArray } from "../../helpers/fundFixture";
 
 type Components = [number, number, number, number, number];
 const PROTOCOL = ethers.getAddress("0x" + "ab".repeat(20));
@@ -38,7 +38,7 @@ describe("StablecoinInsuranceFund risk", () => {
         await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, ...c);
         expect(await f.fund.calculateProtocolRisk(PROTOCOL)).to.equal(riskReference(c));
         const stored = await f.fund.getProtocolRisk(PROTOCOL);
-        expect(stored.toArray()).to.deep.equal([...c.map(BigInt), BigInt(await time.latest())]);
+        expect(toArray(stored)).to.deep.equal([...c.map(BigInt), BigInt(await time.latest())]);
       });
     }
 
