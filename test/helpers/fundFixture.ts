@@ -1,8 +1,10 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { Result } from "ethers";
 import { ethers } from "hardhat";
 
 import type {
   FundLens,
+  MockCapacityLimitedProvider,
   MockDAI,
   MockUSDC,
   MockUSDT,
@@ -95,4 +97,105 @@ export async function deployFundedFund(): Promise<FundFixture> {
     { protocol: PROTOCOLS.curve, tvlStability: 30, auditQuality: 40, timeSinceDeployment: 15, exploitHistory: 55, teamReputation: 30 },
   ]);
   return f;
+}
+
+/** Annual price of the second provider in the hedged fixture, bps (below the fund's own rate). */
+export const PROVIDER_PRICE_BPS = 100n;
+/** ETH deposit the second provider asks for each claim in the hedged fixture. */
+export const PROVIDER_CLAIM_DEPOSIT = ethers.parseEther("0.05");
+/** Capacity opened per (protocol, asset) market in the hedged fixture, in whole tokens. */
+export const PROVIDER_CAPACITY = 1_000_000;
+
+export interface HedgedFundFixture extends FundFixture {
+  provider: MockCapacityLimitedProvider;
+}
+
+/**
+ * `deployFundedFund` plus a MockCapacityLimitedProvider registered as provider 1 (owned by admin):
+ * markets open for aave and compound in USDC, USDT and DAI, payout tokens held by the provider,
+ * and a claim deposit of `PROVIDER_CLAIM_DEPOSIT`.
+ */
+export async function deployHedgedFund(): Promise<HedgedFundFixture> {
+  const f = await deployFundedFund();
+  const fundAddress = await f.fund.getAddress();
+  const provider = await ethers.deployContract("MockCapacityLimitedProvider", [
+    fundAddress,
+    PROVIDER_PRICE_BPS,
+    f.admin.address,
+  ]);
+  await f.fund.connect(f.admin).registerProvider(await provider.getAddress());
+  await provider.connect(f.admin).mockSetClaimDeposit(PROVIDER_CLAIM_DEPOSIT);
+  for (const [token, decimals] of [
+    [f.usdc, 6],
+    [f.usdt, 6],
+    [f.dai, 18],
+  ] as const) {
+    const asset = await token.getAddress();
+    for (const protocol of [PROTOCOLS.aave, PROTOCOLS.compound]) {
+      await provider.connect(f.admin).mockSetMarket(protocol, asset, true, units(PROVIDER_CAPACITY, decimals));
+    }
+    await token.mint(await provider.getAddress(), units(10_000_000, decimals));
+  }
+  return { ...f, provider };
+}
+
+/** Reference risk score: weights 25/20/15/25/15 floor /100, +10 when stale, capped at 100. */
+export function riskReference(components: readonly [number, number, number, number, number], stale = false): bigint {
+  const [tvl, audit, time, exploit, team] = components.map(BigInt) as [bigint, bigint, bigint, bigint, bigint];
+  let score = (tvl * 25n + audit * 20n + time * 15n + exploit * 25n + team * 15n) / 100n;
+  if (stale) score += 10n;
+  return score > 100n ? 100n : score;
+}
+
+/** Reference premium: amount × baseRate × duration × (50 + risk) / (10000 × 365 days × 100), rounded up. */
+export function premiumReference(amount: bigint, duration: bigint, risk: bigint, baseRateBps = 200n): bigint {
+  const numerator = amount * baseRateBps * duration * (50n + risk);
+  const denominator = 10_000n * YEAR * 100n;
+  return (numerator + denominator - 1n) / denominator;
+}
+
+export interface PurchaseOptions {
+  protocol?: string;
+  asset?: string; // defaults to USDC
+  amount?: bigint; // defaults to 100K USDC units
+  duration?: bigint; // defaults to 90 days
+  beneficiary?: string; // defaults to f.beneficiary
+  providerId?: number; // defaults to 0 (self-insured)
+  buyer?: HardhatEthersSigner; // defaults to f.buyer
+}
+
+export interface PurchasedCoverage {
+  coverId: bigint;
+  start: bigint;
+  end: bigint;
+  premium: bigint;
+}
+
+/** Buys coverage with sensible defaults (aave, 100K USDC, 90 days, self-insured) and returns its id and term. */
+export async function buyCoverage(f: FundFixture, options: PurchaseOptions = {}): Promise<PurchasedCoverage> {
+  await f.fund
+    .connect(options.buyer ?? f.buyer)
+    .purchaseProtocolCoverage(
+      options.protocol ?? PROTOCOLS.aave,
+      options.asset ?? (await f.usdc.getAddress()),
+      options.amount ?? units(100_000, 6),
+      options.duration ?? 90n * DAY,
+      ethers.MaxUint256,
+      options.beneficiary ?? f.beneficiary.address,
+      options.providerId ?? 0,
+      "0x",
+    );
+  const coverId = await f.fund.coverageCount();
+  const c = await f.fund.getCoverageDetails(coverId);
+  return { coverId, start: c.start, end: c.end, premium: c.premium };
+}
+
+/** A struct or tuple returned by a contract call, as a plain array (TypeChain types omit ethers' Result methods). */
+export function toArray(value: object): unknown[] {
+  return (value as Result).toArray();
+}
+
+/** A struct returned by a contract call, as a plain object keyed by field name. */
+export function toObject(value: object): Record<string, unknown> {
+  return (value as Result).toObject();
 }

@@ -1,0 +1,79 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+
+import { DAY, PROTOCOLS, buyCoverage, deployHedgedFund, units } from "../../helpers/fundFixture";
+
+const WAD = 10n ** 18n;
+
+/** Self-insured 1 (aave, 100K USDC, 30 d), hedged 2 (compound, 50K USDC, 30 d), self-insured 3 (aave, 10K DAI, 90 d). */
+async function withCoverages() {
+  const f = await deployHedgedFund();
+  const c1 = await buyCoverage(f, { amount: units(100_000, 6), duration: 30n * DAY });
+  const c2 = await buyCoverage(f, { amount: units(50_000, 6), duration: 30n * DAY, protocol: PROTOCOLS.compound, providerId: 1 });
+  const c3 = await buyCoverage(f, { amount: units(10_000, 18), duration: 90n * DAY, asset: await f.dai.getAddress() });
+  return { ...f, c1, c2, c3 };
+}
+
+describe("StablecoinInsuranceFund expiry", () => {
+  it("is not possible at the end itself, only after it", async () => {
+    const f = await loadFixture(withCoverages);
+    await time.setNextBlockTimestamp(f.c1.end);
+    await expect(f.fund.expireCoverage(1)).to.be.revertedWithCustomError(f.fund, "FundCoverageNotExpirable").withArgs(1);
+    await expect(f.fund.connect(f.stranger).expireCoverage(1)).to.emit(f.fund, "CoverageExpired").withArgs(1);
+    expect((await f.fund.getCoverageDetails(1)).status).to.equal(2n);
+  });
+
+  it("releases totals, self-insured coverage and exposure exactly once", async () => {
+    const f = await loadFixture(withCoverages);
+    const usdc = await f.usdc.getAddress();
+    await time.increaseTo(f.c2.end + 1n);
+    await f.fund.expireCoverage(1);
+    expect(await f.fund.getTotalCoverage(usdc)).to.equal(units(50_000, 6));
+    expect(await f.fund.getSelfInsuredCoverage(usdc)).to.equal(0n);
+    expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(10_000n * WAD);
+    await expect(f.fund.expireCoverage(1)).to.be.revertedWithCustomError(f.fund, "FundCoverageNotExpirable").withArgs(1);
+    await f.fund.expireCoverage(2);
+    expect(await f.fund.getTotalCoverage(usdc)).to.equal(0n);
+    expect(await f.fund.getProtocolExposure(PROTOCOLS.compound)).to.equal(0n);
+    expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(10_000n * WAD);
+  });
+
+  it("rejects an unknown coverage", async () => {
+    const f = await loadFixture(withCoverages);
+    await expect(f.fund.expireCoverage(4)).to.be.revertedWithCustomError(f.fund, "FundUnknownCoverage").withArgs(4);
+  });
+
+  it("expireCoverages expires the ended ones, skips the rest and returns the count", async () => {
+    const f = await loadFixture(withCoverages);
+    await time.increaseTo(f.c2.end + 1n);
+    const ids = [1n, 3n, 2n, 1n, 99n, 0n];
+    expect(await f.fund.expireCoverages.staticCall(ids)).to.equal(2n);
+    const tx = f.fund.expireCoverages(ids);
+    await expect(tx).to.emit(f.fund, "CoverageExpired").withArgs(1);
+    await expect(tx).to.emit(f.fund, "CoverageExpired").withArgs(2);
+    const receipt = await (await tx).wait();
+    const expiredLogs = receipt?.logs.filter((l) => f.fund.interface.parseLog(l)?.name === "CoverageExpired") ?? [];
+    expect(expiredLogs.length).to.equal(2);
+    expect((await f.fund.getCoverageDetails(3)).status).to.equal(1n);
+    expect(await f.fund.expireCoverages.staticCall(ids)).to.equal(0n);
+    expect(await f.fund.getTotalCoverage(await f.dai.getAddress())).to.equal(units(10_000, 18));
+  });
+
+  it("works while paused", async () => {
+    const f = await loadFixture(withCoverages);
+    await f.fund.connect(f.guardian).pause();
+    await time.increaseTo(f.c1.end + 1n);
+    await expect(f.fund.expireCoverage(1)).to.emit(f.fund, "CoverageExpired").withArgs(1);
+    await expect(f.fund.expireCoverages([2])).to.emit(f.fund, "CoverageExpired").withArgs(2);
+  });
+
+  it("a renewed coverage expires at its new end", async () => {
+    const f = await loadFixture(withCoverages);
+    await time.increaseTo(f.c1.end - DAY);
+    await f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, units(100_000, 6), 10n ** 30n, "0x");
+    await time.increaseTo(f.c1.end + 1n);
+    await expect(f.fund.expireCoverage(1)).to.be.revertedWithCustomError(f.fund, "FundCoverageNotExpirable").withArgs(1);
+    await time.increaseTo(f.c1.end + 30n * DAY + 1n);
+    await f.fund.expireCoverage(1);
+  });
+});
