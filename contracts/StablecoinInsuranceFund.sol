@@ -16,7 +16,12 @@ import {RiskMath} from "./libraries/RiskMath.sol";
 
 /// @title StablecoinInsuranceFund
 /// @notice See {IStablecoinInsuranceFund}.
-contract StablecoinInsuranceFund is IStablecoinInsuranceFund, AccessControlDefaultAdminRules, Pausable, ReentrancyGuard {
+contract StablecoinInsuranceFund is
+    IStablecoinInsuranceFund,
+    AccessControlDefaultAdminRules,
+    Pausable,
+    ReentrancyGuard
+{
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -296,6 +301,14 @@ contract StablecoinInsuranceFund is IStablecoinInsuranceFund, AccessControlDefau
         if (accepted) {
             if (payout == 0) revert FundZeroAmount();
             if (payout > claim.amount) revert FundPayoutExceedsClaim(payout, claim.amount);
+            // Reserve the payout now: it leaves the pool (so capital withdrawals cannot take it) and
+            // joins the credited total; settlement assigns it to the beneficiary.
+            address asset = _assets[coverage.assetId];
+            AssetBook storage book = _books[asset];
+            uint256 pool = book.pool;
+            if (payout > pool) revert FundInsufficientPool(asset, pool, payout);
+            book.pool = uint128(pool - payout);
+            book.credited += uint128(payout);
             claim.status = ClaimStatus.Accepted;
             claim.payout = uint96(payout);
         } else {
@@ -344,9 +357,11 @@ contract StablecoinInsuranceFund is IStablecoinInsuranceFund, AccessControlDefau
 
         _pullExact(asset, q.premium);
         if (providerId != 0) {
+            ICoverProvider adapter = _activeAdapter(providerId);
+            if (!adapter.isSupported(protocol, asset)) revert FundProviderUnsupported(providerId, protocol, asset);
             (q.providerCoverId, q.upstreamPremium) = _callUpstream(
                 asset,
-                address(_activeAdapter(providerId)),
+                address(adapter),
                 q.premium,
                 abi.encodeCall(ICoverProvider.buyCover, (protocol, asset, amount, duration, q.premium, coverData))
             );
@@ -464,23 +479,24 @@ contract StablecoinInsuranceFund is IStablecoinInsuranceFund, AccessControlDefau
         uint256 payout;
         if (c.providerId == 0) {
             if (claim.status != ClaimStatus.Accepted) revert FundClaimNotSettleable(claimId, uint8(claim.status));
+            // Reserved out of the pool and into the credited total by `assessClaim`.
             payout = claim.payout;
-            AssetBook storage book = _books[asset];
-            uint256 pool = book.pool;
-            if (payout > pool) revert FundInsufficientPool(asset, pool, payout);
-            book.pool = uint128(pool - payout);
             outcome = ClaimStatus.Paid;
         } else {
             if (claim.status != ClaimStatus.Pending) revert FundClaimNotSettleable(claimId, uint8(claim.status));
             (outcome, payout) = _settleUpstream(claimId, claim, c.providerId, asset);
+            if (payout != 0) {
+                claim.payout = uint96(payout);
+                AssetBook storage book = _books[asset];
+                book.credited = (book.credited + payout).toUint128();
+            }
         }
 
         claim.status = outcome;
         c.openClaimId = 0;
         if (payout != 0) {
-            claim.payout = uint96(payout);
             c.claimed += uint96(payout);
-            _creditPayout(c.beneficiary, asset, payout);
+            _creditedPayouts[c.beneficiary][asset] += payout;
         }
         emit ClaimSettled(claimId, outcome, payout);
     }
@@ -815,8 +831,9 @@ contract StablecoinInsuranceFund is IStablecoinInsuranceFund, AccessControlDefau
         uint256 selfInsured = b.selfInsured;
         if (providerId == 0) {
             selfInsured = uint256(int256(selfInsured) + amountDelta);
+            // New or extended self-insured coverage needs the reserve; a reduction only helps it.
             uint256 required = RiskMath.requiredReserve(selfInsured, reserveRatioBps);
-            if (pool < required) revert FundReserveRatioBreached(asset, pool, required);
+            if (amountDelta >= 0 && pool < required) revert FundReserveRatioBreached(asset, pool, required);
         }
         book.pool = pool.toUint128();
         book.active = active.toUint128();
@@ -1019,12 +1036,6 @@ contract StablecoinInsuranceFund is IStablecoinInsuranceFund, AccessControlDefau
             _creditedDeposits[claim.claimant] += returned;
             emit DepositCredited(claim.claimant, returned);
         }
-    }
-
-    function _creditPayout(address beneficiary, address asset, uint256 amount) private {
-        _creditedPayouts[beneficiary][asset] += amount;
-        AssetBook storage book = _books[asset];
-        book.credited = (book.credited + amount).toUint128();
     }
 
     function _checkBeneficiaryOrAgent(address beneficiary) private view {

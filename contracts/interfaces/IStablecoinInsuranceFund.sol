@@ -254,7 +254,8 @@ interface IStablecoinInsuranceFund {
     // ------------------------------------------------------------------ claims assessor
 
     /// @notice Decides a pending self-insured claim. `payout` (asset units) must not exceed the
-    /// claim amount; it is credited by `settleClaim`.
+    /// claim amount or the pool; an accepted payout leaves the pool at once (so capital withdrawals
+    /// cannot take it) and is assigned to the beneficiary by `settleClaim`.
     function assessClaim(uint256 claimId, bool accepted, uint256 payout) external;
 
     // ------------------------------------------------------------------ users

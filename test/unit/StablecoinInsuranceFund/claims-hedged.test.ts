@@ -81,11 +81,11 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
         .withArgs(AMOUNT, units(1_000, 6));
     });
 
-    it("reverts with the provider's error for a market it does not cover", async () => {
+    it("refuses a market the provider does not cover before paying anything", async () => {
       const f = await loadFixture(deployHedgedFund);
       await expect(buyCoverage(f, { amount: AMOUNT, providerId: 1, protocol: PROTOCOLS.curve }))
-        .to.be.revertedWithCustomError(f.provider, "MockProviderUnsupported")
-        .withArgs(PROTOCOLS.curve, await f.usdc.getAddress());
+        .to.be.revertedWithCustomError(f.fund, "FundProviderUnsupported")
+        .withArgs(1, PROTOCOLS.curve, await f.usdc.getAddress());
     });
   });
 

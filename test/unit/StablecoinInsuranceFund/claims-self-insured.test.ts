@@ -182,9 +182,11 @@ describe("StablecoinInsuranceFund self-insured claims", () => {
       const f = await loadFixture(withAcceptedClaim);
       const usdc = await f.usdc.getAddress();
       const payout = units(30_000, 6);
+      // The payout left the pool when it was accepted; settlement assigns it to the beneficiary.
       const pool = await f.fund.poolBalance(usdc);
+      expect(await f.fund.totalCredited(usdc)).to.equal(payout);
       await expect(f.fund.connect(f.stranger).settleClaim(1)).to.emit(f.fund, "ClaimSettled").withArgs(1, STATUS.Paid, payout);
-      expect(await f.fund.poolBalance(usdc)).to.equal(pool - payout);
+      expect(await f.fund.poolBalance(usdc)).to.equal(pool);
       expect(await f.fund.creditedPayout(f.beneficiary.address, usdc)).to.equal(payout);
       expect(await f.fund.creditedPayout(f.agent.address, usdc)).to.equal(0n);
       expect(await f.fund.totalCredited(usdc)).to.equal(payout);
@@ -214,21 +216,25 @@ describe("StablecoinInsuranceFund self-insured claims", () => {
       await f.fund.connect(f.beneficiary).submitClaim(1, remaining, "", "0x");
     });
 
-    it("reverts when the pool cannot pay", async () => {
+    it("cannot accept a payout the pool cannot cover; accepted payouts are safe from capital withdrawal", async () => {
       const f = await loadFixture(deployFund);
       const usdc = await f.usdc.getAddress();
       await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
       await f.fund.connect(f.admin).depositCapital(usdc, units(20_000, 6));
       await buyCoverage(f, { amount: AMOUNT });
       await f.fund.connect(f.beneficiary).submitClaim(1, units(50_000, 6), "", "0x");
-      await f.fund.connect(f.assessor).assessClaim(1, true, units(50_000, 6));
       const pool = await f.fund.poolBalance(usdc);
-      await expect(f.fund.settleClaim(1))
+      await expect(f.fund.connect(f.assessor).assessClaim(1, true, units(50_000, 6)))
         .to.be.revertedWithCustomError(f.fund, "FundInsufficientPool")
         .withArgs(usdc, pool, units(50_000, 6));
       await f.fund.connect(f.admin).depositCapital(usdc, units(50_000, 6) - pool);
-      await f.fund.settleClaim(1);
+      await f.fund.connect(f.assessor).assessClaim(1, true, units(50_000, 6));
       expect(await f.fund.poolBalance(usdc)).to.equal(0n);
+      await expect(f.fund.connect(f.admin).withdrawCapital(usdc, 1n, f.admin.address))
+        .to.be.revertedWithCustomError(f.fund, "FundInsufficientPool")
+        .withArgs(usdc, 0n, 1n);
+      await f.fund.settleClaim(1);
+      await expect(f.fund.connect(f.beneficiary).withdrawPayout(usdc)).to.changeTokenBalance(f.usdc, f.beneficiary, units(50_000, 6));
     });
 
     it("claims and payouts keep working after the asset is removed", async () => {

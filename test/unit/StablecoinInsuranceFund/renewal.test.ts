@@ -261,3 +261,37 @@ describe("StablecoinInsuranceFund renewal", () => {
     });
   });
 });
+
+describe("StablecoinInsuranceFund renewal and the reserve ratio", () => {
+  /** A self-insured $100K coverage whose pool, after a $19K accepted claim, sits below 20%. */
+  async function underReserved() {
+    const f = await withCoverages();
+    const usdc = await f.usdc.getAddress();
+    await time.increase(DAY);
+    await f.fund.connect(f.beneficiary).submitClaim(1, units(19_000, 6), "loss", "0x");
+    // Drain the pool down to the reserve, then accept a claim that takes it below.
+    const pool = await f.fund.poolBalance(usdc);
+    const required = (AMOUNT * 2_000n + 9_999n) / 10_000n;
+    await f.fund.connect(f.admin).withdrawCapital(usdc, pool - required, f.admin.address);
+    await f.fund.connect(f.assessor).assessClaim(1, true, units(19_000, 6));
+    await f.fund.settleClaim(1);
+    await time.increaseTo(f.self.end - WINDOW);
+    await refreshScores(f);
+    return { ...f, usdcAddress: usdc };
+  }
+
+  it("a renewal keeping the amount needs the reserve; a reduction that helps it does not", async () => {
+    const f = await loadFixture(underReserved);
+    const pool = await f.fund.poolBalance(f.usdcAddress);
+    expect(pool * 10_000n).to.be.lessThan(AMOUNT * 2_000n);
+    await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x")).to.be.revertedWithCustomError(
+      f.fund,
+      "FundReserveRatioBreached",
+    );
+    await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, units(50_000, 6), ethers.MaxUint256, "0x")).to.emit(
+      f.fund,
+      "CoverageRenewed",
+    );
+    expect(await f.fund.getSelfInsuredCoverage(f.usdcAddress)).to.equal(units(50_000, 6));
+  });
+});
