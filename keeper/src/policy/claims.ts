@@ -198,8 +198,8 @@ export const DEFAULT_FOLLOW_UP: FollowUpParams = { redeemAlertLeadSec: 24 * 3_60
  * - self-insured: Pending → wait for the assessor; Accepted → settle;
  * - hedged, fund Pending: upstream Pending → wait; Accepted → settle (alert when the
  *   redemption window is within the lead or passed); Draw → settle (returns the deposit);
- *   Denied / Expired / Redeemed → settle to close the claim (frees the coverage) plus an alert;
- *   None or unread → alert.
+ *   Denied / Expired → settle to close the claim (frees the coverage) plus an alert;
+ *   Redeemed (the fund cannot settle it), None or unread → alert.
  */
 export function decideClaimFollowUps(
   observations: readonly ClaimObservation[],
@@ -253,9 +253,11 @@ export function decideClaimFollowUps(
       }
       case "Draw":
         return [{ kind: "settle", claimId: o.claimId, idempotencyKey: settleKey, reason: "upstream draw: settling retrieves the deposit" }];
+      case "Redeemed":
+        // The fund cannot settle a Redeemed upstream claim (FundClaimNotSettleable): a human must look.
+        return [{ kind: "alert", claimId: o.claimId, severity: "error", message: `claim ${o.claimId}: upstream says Redeemed but the fund still has it Pending` }];
       case "Denied":
       case "Expired":
-      case "Redeemed":
         return [
           {
             kind: "settle",
