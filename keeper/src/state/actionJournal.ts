@@ -11,7 +11,8 @@ export type ActionState = (typeof ACTION_STATES)[number];
 
 /** Legal moves; anything else is a bug and throws. */
 const TRANSITIONS: Readonly<Record<ActionState, readonly ActionState[]>> = {
-  planned: ["planned", "sent", "failed"],
+  // planned → confirmed: a signed attempt found mined by reconcile before it was marked sent.
+  planned: ["planned", "sent", "confirmed", "failed"],
   sent: ["sent", "replaced", "confirmed", "failed"],
   replaced: ["replaced", "confirmed", "failed"],
   confirmed: [],
