@@ -224,7 +224,7 @@ describe("TxSender (execution)", function () {
     await until("rebroadcast", () => sendRaw() === 1);
     await network.provider.request({ method: "evm_mine", params: [] });
     const [outcome] = await reconciling;
-    expect(outcome?.status === "confirmed" && outcome.hash).to.equal(pending.hash);
+    expect(outcome, JSON.stringify(outcome, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).to.deep.include({ status: "confirmed", hash: pending.hash });
     expect(second.logger.entries.some((e) => /rebroadcasting the same signed bytes/.test(e.msg ?? ""))).to.equal(true);
     const receipt: TransactionReceipt | null = await provider.getTransactionReceipt(pending.hash);
     expect(receipt?.status).to.equal(1);
