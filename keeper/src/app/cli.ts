@@ -144,7 +144,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
       }
       let provider: JsonRpcProvider | undefined;
       try {
-        provider = await connectProvider(config.chain.rpcUrl, config.chain.chainId);
+        provider = await connectProvider(config.chain.rpcUrls, config.chain.chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
         now ??= await chainNow(provider);
       } catch (err) {
         // Scoring needs no chain: without one, score at wall-clock time and say so.
@@ -172,6 +172,8 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
       requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
       const container = await buildContainer(config, logger);
       try {
+        await container.verify();
+        if (options.dryRun !== true) await container.txSender().reconcile();
         const summary = await container.riskCycle({ dryRun: options.dryRun === true }).run({ dryRun: options.dryRun === true });
         out(JSON.stringify(summary, null, 2));
         if (summary.failures.length > 0) process.exitCode = EXIT_RUNTIME_ERROR;

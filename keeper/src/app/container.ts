@@ -1,15 +1,20 @@
 /**
- * The composition root: the only place that turns the config into live objects (provider,
- * signer, contracts, data sources, alerter, pusher, risk cycle). Plain ethers + TypeChain
+ * The composition root: the only place that turns the config into live objects (failover
+ * provider, signer from key or keystore, state database, the one TxSender, contracts, data
+ * sources, alerter, pusher, risk cycle). Plain ethers + TypeChain
  * factories; never the Hardhat runtime.
  */
-import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
+import { parseUnits, type JsonRpcProvider, type Signer } from "ethers";
 import { FundLens__factory } from "../../../typechain-types/factories/contracts/FundLens__factory";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 import type { FundLens } from "../../../typechain-types/contracts/FundLens";
 import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
-import { requireChainFields, type KeeperConfig } from "../config";
+import { ConfigError, requireChainFields, type KeeperConfig } from "../config";
+import { loadSigner, verifyChain } from "../execution/keys";
 import { RiskPusher } from "../execution/riskPusher";
+import { connectFailoverProvider } from "../execution/rpc";
+import { TxSender, type TxSenderOptions } from "../execution/txSender";
+import { openStateDb, type StateDb } from "../state";
 import {
   ChainDeploymentSource,
   CompositeSource,
@@ -81,21 +86,37 @@ export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
 }
 
 /**
- * An RPC provider with a fixed network (no `eth_chainId` per request) and without ethers'
- * 250 ms result cache, which would serve a stale latest block or nonce between quick calls.
+ * A failover RPC provider over `rpcUrls` (chain id checked on every URL at start), with a fixed
+ * network and without ethers' 250 ms result cache, which would serve a stale latest block or
+ * nonce between quick calls.
  */
-export async function connectProvider(rpcUrl: string, chainId?: number): Promise<JsonRpcProvider> {
-  let network: Network;
-  if (chainId !== undefined) network = Network.from(chainId);
-  else {
-    const probe = new JsonRpcProvider(rpcUrl);
-    try {
-      network = await probe.getNetwork();
-    } finally {
-      probe.destroy();
-    }
-  }
-  return new JsonRpcProvider(rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
+export async function connectProvider(
+  rpcUrls: string | readonly string[],
+  chainId?: number,
+  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number } = {},
+): Promise<JsonRpcProvider> {
+  return connectFailoverProvider({
+    urls: typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls,
+    ...(chainId !== undefined ? { chainId } : {}),
+    logger: options.logger ?? SILENT,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}),
+  });
+}
+
+const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The `tx` config block in TxSender units. */
+export function txSenderOptions(config: KeeperConfig): TxSenderOptions {
+  const tx = config.tx;
+  return {
+    maxFeePerGasCeiling: parseUnits(String(tx.maxFeePerGasCeilingGwei), "gwei"),
+    maxPriorityFeePerGas: parseUnits(String(tx.maxPriorityFeeGwei), "gwei"),
+    replaceAfterBlocks: tx.replaceAfterBlocks,
+    receiptTimeoutMs: tx.receiptTimeoutMs,
+    pollIntervalMs: tx.pollIntervalMs,
+    confirmations: config.riskPush.confirmations,
+  };
 }
 
 export interface KeeperContainer {
@@ -111,12 +132,20 @@ export interface KeeperContainer {
   readonly lens: FundLens | undefined;
   /** Builds the risk cycle; throws a ConfigError when addresses or the key are missing. */
   riskCycle(options?: { dryRun?: boolean }): RiskCycle;
+  /** The state database (opened and migrated on first use; `state.dbPath`). */
+  state(): StateDb;
+  /** The one signing path (journal in `state()`); throws a ConfigError without a key. */
+  txSender(): TxSender;
+  /** Start-up checks: chain id and code at the fund and lens addresses. */
+  verify(): Promise<{ chainId: number }>;
   close(): void;
 }
 
 export interface ContainerOverrides {
-  /** Use this provider instead of connecting to `config.chain.rpcUrl`. */
+  /** Use this provider instead of connecting to `config.chain.rpcUrls`. */
   readonly provider?: JsonRpcProvider;
+  /** Use this signer instead of the configured key or keystore. */
+  readonly signer?: Signer;
   readonly fetch?: typeof fetch;
 }
 
@@ -125,8 +154,35 @@ export async function buildContainer(
   logger: Logger,
   overrides: ContainerOverrides = {},
 ): Promise<KeeperContainer> {
-  const provider = overrides.provider ?? (await connectProvider(config.chain.rpcUrl, config.chain.chainId));
-  const signer = config.chain.privateKey !== undefined ? new Wallet(config.chain.privateKey, provider) : undefined;
+  const provider =
+    overrides.provider ??
+    (await connectProvider(config.chain.rpcUrls, config.chain.chainId, {
+      logger,
+      timeoutMs: config.chain.rpcTimeoutMs,
+      maxRounds: config.chain.rpcMaxRounds,
+    }));
+  let signer: Signer | undefined;
+  try {
+    signer =
+      overrides.signer ??
+      (await loadSigner(
+        {
+          ...(config.chain.privateKey !== undefined ? { privateKey: config.chain.privateKey } : {}),
+          ...(config.chain.keystore !== undefined
+            ? {
+                keystorePath: config.chain.keystore.path,
+                ...(config.chain.keystore.password !== undefined ? { keystorePassword: config.chain.keystore.password } : {}),
+                ...(config.chain.keystore.passwordFile !== undefined ? { keystorePasswordFile: config.chain.keystore.passwordFile } : {}),
+              }
+            : {}),
+        },
+        provider,
+        logger,
+      ));
+  } catch (err) {
+    if (overrides.provider === undefined) provider.destroy();
+    throw err;
+  }
   const runner = signer ?? provider;
   const fund =
     config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
@@ -134,6 +190,26 @@ export async function buildContainer(
   const source = buildRiskSource(config, { logger, provider, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) });
   const alerter = buildAlerter(config, logger);
   let cycle: RiskCycle | undefined;
+  let stateDb: StateDb | undefined;
+  let sender: TxSender | undefined;
+  const openState = (): StateDb => {
+    if (stateDb === undefined) {
+      stateDb = openStateDb(config.state.dbPath);
+      if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — the action journal does not survive a restart");
+    }
+    return stateDb;
+  };
+  const txSender = (): TxSender => {
+    if (sender !== undefined) return sender;
+    if (signer === undefined) {
+      throw new ConfigError(["env.KEEPER_PRIVATE_KEY: missing — set it or KEEPER_KEYSTORE_PATH to send transactions, or use --dry-run"]);
+    }
+    sender = new TxSender(
+      { signer, provider, journal: openState().journal, logger, abis: fund !== undefined ? [fund.interface] : [] },
+      txSenderOptions(config),
+    );
+    return sender;
+  };
 
   return {
     config,
@@ -154,7 +230,7 @@ export async function buildContainer(
         fund: fundContract,
         lens: lens as FundLens,
         source,
-        pusher: new RiskPusher(fundContract, logger, { confirmations }),
+        pusher: new RiskPusher(fundContract, logger, { confirmations, ...(signer !== undefined ? { txSender: txSender() } : {}) }),
         alerter,
         protocols: config.protocols,
         params,
@@ -163,7 +239,18 @@ export async function buildContainer(
       });
       return cycle;
     },
+    state: openState,
+    txSender,
+    verify() {
+      return verifyChain({
+        provider,
+        ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
+        ...(config.chain.fundAddress !== undefined ? { fund: config.chain.fundAddress } : {}),
+        ...(config.chain.lensAddress !== undefined ? { lens: config.chain.lensAddress } : {}),
+      });
+    },
     close() {
+      stateDb?.close();
       if (overrides.provider === undefined) provider.destroy();
     },
   };

@@ -180,7 +180,7 @@ export class RiskCycle {
     }));
     deps.logger.info({ now, planned: plan.pushes.length, chunks: chunks.length, skipped, dryRun }, "risk push plan");
 
-    const result = await deps.pusher.push(chunks, { dryRun });
+    const result = await deps.pusher.push(chunks, { dryRun, cycleKey: String(now) });
 
     const riskAlerts = detectRiskAlerts(this.previous, byAddress, deps.alertThresholdPoints ?? 10);
     for (const riskAlert of riskAlerts) {

@@ -1,7 +1,8 @@
 /**
  * Loads the keeper's config once at start: a JSON file (`--config` or env KEEPER_CONFIG) or the
- * embedded default (local chain + the fixture portfolio), then env overrides (RPC_URL,
- * KEEPER_PRIVATE_KEY, FUND_ADDRESS, LENS_ADDRESS, ALERT_WEBHOOK_URL, CHAIN_ID, LOG_LEVEL).
+ * embedded default (local chain + the fixture portfolio), then env overrides (RPC_URL, RPC_URLS,
+ * KEEPER_PRIVATE_KEY, KEEPER_KEYSTORE_PATH/_PASSWORD/_PASSWORD_FILE, FUND_ADDRESS, LENS_ADDRESS,
+ * ALERT_WEBHOOK_URL, CHAIN_ID, LOG_LEVEL, KEEPER_DB_PATH).
  * Any problem throws one `ConfigError` listing every bad field with its fix.
  */
 import { readFileSync } from "node:fs";
@@ -37,8 +38,12 @@ export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts">
   /** Directory that relative paths of the config are resolved against. */
   readonly baseDir: string;
   readonly chain: ParsedConfigFile["chain"] & {
+    /** Failover order; always at least one URL (`rpcUrl` is its first). */
+    readonly rpcUrls: readonly string[];
     /** Secret: never logged (see `redactConfig`). */
     readonly privateKey?: string;
+    /** Encrypted JSON keystore (env KEEPER_KEYSTORE_*); the password is a secret. */
+    readonly keystore?: { readonly path: string; readonly password?: string; readonly passwordFile?: string };
   };
   readonly alerts: ParsedConfigFile["alerts"];
 }
@@ -135,6 +140,17 @@ export function parseConfig(
   };
 
   const rpcUrl = fromEnv("RPC_URL", z.string().url("not a URL — use an absolute http(s):// URL"));
+  const rpcUrlsEnv = fromEnv(
+    "RPC_URLS",
+    z
+      .string()
+      .transform((text) => text.split(",").map((u) => u.trim()).filter((u) => u !== ""))
+      .pipe(z.array(z.string().url("not a comma-separated list of URLs — use https://a,https://b")).min(1, "empty — list at least one URL")),
+  );
+  const keystorePath = fromEnv("KEEPER_KEYSTORE_PATH", z.string());
+  const keystorePassword = nonEmpty(env["KEEPER_KEYSTORE_PASSWORD"]) === undefined ? undefined : env["KEEPER_KEYSTORE_PASSWORD"];
+  const keystorePasswordFile = fromEnv("KEEPER_KEYSTORE_PASSWORD_FILE", z.string());
+  const dbPath = fromEnv("KEEPER_DB_PATH", z.string());
   const privateKey = fromEnv("KEEPER_PRIVATE_KEY", privateKeySchema);
   const fundAddress = fromEnv("FUND_ADDRESS", addressSchema);
   const lensAddress = fromEnv("LENS_ADDRESS", addressSchema);
@@ -158,8 +174,16 @@ export function parseConfig(
   for (const key of Object.keys(operator)) {
     if (!ids.has(key)) issues.push(`config.sources.operator.${key}: not a protocol id — use one of ${[...ids].join(", ")}`);
   }
+  if (privateKey !== undefined && keystorePath !== undefined) {
+    issues.push("env.KEEPER_KEYSTORE_PATH: both it and KEEPER_PRIVATE_KEY are set — keep one");
+  }
+  if (keystorePath !== undefined && keystorePassword === undefined && keystorePasswordFile === undefined) {
+    issues.push("env.KEEPER_KEYSTORE_PASSWORD: missing — set it or KEEPER_KEYSTORE_PASSWORD_FILE for KEEPER_KEYSTORE_PATH");
+  }
   if (issues.length > 0) throw new ConfigError(issues);
 
+  const cwd = process.cwd();
+  const rpcUrls = rpcUrlsEnv ?? (rpcUrl !== undefined ? [rpcUrl] : file.chain.rpcUrls ?? [file.chain.rpcUrl]);
   const baseDir = context.baseDir ?? process.cwd();
   const fixture = file.sources.fixture;
   return {
@@ -170,9 +194,23 @@ export function parseConfig(
       ...file.sources,
       fixture: fixture === undefined ? undefined : { ...fixture, path: path.resolve(baseDir, fixture.path) },
     },
+    state: {
+      ...file.state,
+      dbPath: resolveDbPath(dbPath !== undefined ? path.resolve(cwd, dbPath) : file.state.dbPath, baseDir),
+    },
     chain: {
       ...file.chain,
-      ...(rpcUrl !== undefined ? { rpcUrl } : {}),
+      rpcUrl: rpcUrls[0] ?? file.chain.rpcUrl,
+      rpcUrls,
+      ...(keystorePath !== undefined
+        ? {
+            keystore: {
+              path: path.resolve(cwd, keystorePath),
+              ...(keystorePassword !== undefined ? { password: keystorePassword } : {}),
+              ...(keystorePasswordFile !== undefined ? { passwordFile: path.resolve(cwd, keystorePasswordFile) } : {}),
+            },
+          }
+        : {}),
       ...(chainId !== undefined ? { chainId } : {}),
       ...(fundAddress !== undefined ? { fundAddress } : {}),
       ...(lensAddress !== undefined ? { lensAddress } : {}),
@@ -195,8 +233,8 @@ export function requireChainFields(
   if (needs.lens && config.chain.lensAddress === undefined) {
     issues.push("config.chain.lensAddress: missing — set env LENS_ADDRESS or chain.lensAddress to the deployed FundLens");
   }
-  if (needs.signer && config.chain.privateKey === undefined) {
-    issues.push("env.KEEPER_PRIVATE_KEY: missing — set it (0x-prefixed 32-byte hex) in .env, or use --dry-run");
+  if (needs.signer && config.chain.privateKey === undefined && config.chain.keystore === undefined) {
+    issues.push("env.KEEPER_PRIVATE_KEY: missing — set it (0x-prefixed 32-byte hex) in .env, or KEEPER_KEYSTORE_PATH, or use --dry-run");
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -213,13 +251,18 @@ export function protocolRefs(protocols: readonly ProtocolConfig[]): ProtocolRef[
 
 /** A copy safe to log: the key is dropped, URLs keep scheme and host only. */
 export function redactConfig(config: KeeperConfig): Record<string, unknown> {
-  const { privateKey, ...chain } = config.chain;
+  const { privateKey, keystore, ...chain } = config.chain;
   return {
     ...config,
     chain: {
       ...chain,
       rpcUrl: redactUrl(chain.rpcUrl),
+      rpcUrls: chain.rpcUrls.map(redactUrl),
       privateKey: privateKey === undefined ? undefined : "<redacted>",
+      keystore:
+        keystore === undefined
+          ? undefined
+          : { path: keystore.path, passwordFile: keystore.passwordFile, password: keystore.password === undefined ? undefined : "<redacted>" },
     },
     alerts: {
       ...config.alerts,
@@ -233,6 +276,10 @@ function formatPath(root: string, segments: readonly (string | number)[]): strin
     (out, segment) => (typeof segment === "number" ? `${out}[${segment}]` : `${out}.${segment}`),
     root,
   );
+}
+
+function resolveDbPath(dbPath: string, baseDir: string): string {
+  return dbPath === ":memory:" ? dbPath : path.resolve(baseDir, dbPath);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -180,10 +180,49 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "
 
 export const chainSchema = z
   .object({
+    /** Single-URL shortcut; `rpcUrls` wins when both are given. */
     rpcUrl: urlSchema.default("http://127.0.0.1:8545"),
+    /** Failover order: the first URL is preferred, the next takes over within seconds. */
+    rpcUrls: z.array(urlSchema).min(1, "empty — list at least one RPC URL").optional(),
+    /** Per-request timeout before failing over. */
+    rpcTimeoutMs: positiveInt("milliseconds").default(5000),
+    /** Passes over every URL (with backoff between them) before a request fails. */
+    rpcMaxRounds: positiveInt("passes").default(3),
     chainId: positiveInt("chain id").optional(),
     fundAddress: addressSchema.optional(),
     lensAddress: addressSchema.optional(),
+  })
+  .strict();
+
+const positiveNumber = (what: string) =>
+  z.number({ invalid_type_error: `must be a number (${what})` }).positive(`must be > 0 (${what})`);
+
+export const txSchema = z
+  .object({
+    /** Never sign with a maxFeePerGas above this. */
+    maxFeePerGasCeilingGwei: positiveNumber("gwei").default(300),
+    /** Tip offered on a first send. */
+    maxPriorityFeeGwei: positiveNumber("gwei").default(1.5),
+    /** Replace a transaction (same nonce, +12.5% fees) not mined within this many blocks. */
+    replaceAfterBlocks: positiveInt("blocks").default(3),
+    /** Stop waiting for a receipt after this long (the journal keeps the action; reconcile settles it). */
+    receiptTimeoutMs: positiveInt("milliseconds").default(180_000),
+    /** Receipt polling period. */
+    pollIntervalMs: positiveInt("milliseconds").default(2000),
+  })
+  .strict()
+  .superRefine((tx, ctx) => {
+    if (tx.maxPriorityFeeGwei > tx.maxFeePerGasCeilingGwei) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["maxPriorityFeeGwei"], message: "above maxFeePerGasCeilingGwei — lower the tip or raise the ceiling" });
+    }
+  });
+
+export const stateSchema = z
+  .object({
+    /** SQLite file (relative to the config file), or ":memory:" (nothing survives a restart). */
+    dbPath: z.string().min(1, "empty — give a file path such as \"keeper-state.sqlite\"").default(":memory:"),
+    /** A daemon lock whose heartbeat is older than this may be taken over. */
+    lockStaleAfterSec: positiveInt("seconds").default(120),
   })
   .strict();
 
@@ -194,6 +233,8 @@ export const configFileSchema = z
     sources: sourcesSchema,
     riskPush: riskPushSchema.default({}),
     alerts: alertsSchema.default({}),
+    tx: txSchema.default({}),
+    state: stateSchema.default({}),
     log: z.object({ level: z.enum(LOG_LEVELS).default("info") }).strict().default({}),
   })
   .strict()

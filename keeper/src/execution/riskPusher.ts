@@ -1,10 +1,13 @@
 /**
- * The only code that signs risk pushes: one `updateProtocolRisks` transaction per chunk.
- * Each chunk is simulated first (`staticCall`); a simulated revert is decoded with the fund's
- * ABI into a readable line (e.g. `FundRiskDecreaseTooFast(protocol=0x…, current=80, …)`) and the
- * chunk is skipped, so one bad chunk never blocks the others. `dryRun` sends nothing.
+ * Risk pushes: one `updateProtocolRisks` transaction per chunk, sent through the TxSender (the
+ * keeper's only signing path: simulation, journal, nonce, fees, replacement). A simulated revert
+ * is decoded with the fund's ABI into a readable line (e.g. `FundRiskDecreaseTooFast(protocol=0x…,
+ * current=80, …)`) and the chunk is skipped, so one bad chunk never blocks the others. `dryRun`
+ * sends nothing and needs no key.
  */
-import type { Interface } from "ethers";
+import { keccak256, type Signer } from "ethers";
+import { openStateDb } from "../state";
+import { DEFAULT_TX_OPTIONS, TxSender } from "./txSender";
 import type { PlannedPush } from "../policy/riskPush";
 import { toRiskUpdates } from "../policy/riskPush";
 import type { IStablecoinInsuranceFund, StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
@@ -40,10 +43,16 @@ export interface PushResult {
 export interface RiskPusherOptions {
   /** Blocks to wait for after each transaction (default 1). */
   readonly confirmations?: number;
+  /**
+   * The keeper's one signing path. Without it, a sender over an in-memory journal is built from
+   * the fund's runner on the first real push (stand-alone use and tests).
+   */
+  readonly txSender?: TxSender;
 }
 
 export class RiskPusher {
   private readonly confirmations: number;
+  private txSender: TxSender | undefined;
 
   /** `fund` must be connected to a signer holding RISK_ORACLE_ROLE (unless only dry runs are made). */
   constructor(
@@ -52,10 +61,19 @@ export class RiskPusher {
     options: RiskPusherOptions = {},
   ) {
     this.confirmations = options.confirmations ?? 1;
+    this.txSender = options.txSender;
   }
 
-  async push(chunks: readonly (readonly PlannedPush[])[], options: { dryRun?: boolean } = {}): Promise<PushResult> {
+  /**
+   * `cycleKey` (e.g. the cycle's chain time) scopes the idempotency keys: the same chunk of the
+   * same cycle is never sent twice, even across a restart.
+   */
+  async push(
+    chunks: readonly (readonly PlannedPush[])[],
+    options: { dryRun?: boolean; cycleKey?: string } = {},
+  ): Promise<PushResult> {
     const dryRun = options.dryRun === true;
+    const cycleKey = options.cycleKey ?? `t${Date.now()}`;
     const transactions: PushedTransaction[] = [];
     const failures: FailedChunk[] = [];
     const itemsPlanned = chunks.reduce((n, chunk) => n + chunk.length, 0);
@@ -72,41 +90,60 @@ export class RiskPusher {
         );
         continue;
       }
-      const fail = (stage: FailedChunk["stage"], err: unknown): void => {
-        const error = describeContractError(err, this.fund.interface);
+      const fail = (stage: FailedChunk["stage"], error: string): void => {
         failures.push({ chunkIndex, items: chunk.length, protocols, error, stage });
         this.logger.error({ chunkIndex, items: chunk.length, stage, error, protocols }, "risk push chunk failed");
       };
 
-      try {
-        await this.fund.updateProtocolRisks.staticCall(updates);
-      } catch (err) {
-        fail("simulate", err);
-        continue;
-      }
-      let response;
-      try {
-        response = await this.fund.updateProtocolRisks(updates);
-      } catch (err) {
-        fail("send", err);
-        continue;
-      }
-      this.logger.info({ chunkIndex, items: chunk.length, hash: response.hash }, "risk push sent");
-      try {
-        const receipt = await response.wait(this.confirmations);
-        if (receipt === null) throw new Error(`no receipt for ${response.hash}`);
-        transactions.push({ hash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, items: chunk.length });
-        itemsPushed += chunk.length;
-        gasUsed += receipt.gasUsed;
-        this.logger.info(
-          { chunkIndex, hash: receipt.hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed.toString() },
-          "risk push confirmed",
-        );
-      } catch (err) {
-        fail("receipt", err);
+      const data = this.fund.interface.encodeFunctionData("updateProtocolRisks", [updates]);
+      const result = await (await this.sender()).send(
+        {
+          kind: "risk-push",
+          key: `risk-push:${cycleKey}:${chunkIndex}:${keccak256(data).slice(2, 18)}`,
+          to: await this.fund.getAddress(),
+          data,
+          payload: { chunkIndex, protocols },
+        },
+        { confirmations: this.confirmations },
+      );
+      switch (result.status) {
+        case "confirmed":
+          transactions.push({ hash: result.hash, blockNumber: result.blockNumber, gasUsed: result.gasUsed, items: chunk.length });
+          itemsPushed += chunk.length;
+          gasUsed += result.gasUsed;
+          this.logger.info(
+            { chunkIndex, hash: result.hash, block: result.blockNumber, gasUsed: result.gasUsed.toString() },
+            "risk push confirmed",
+          );
+          break;
+        case "failed":
+          fail(result.stage === "simulate" ? "simulate" : result.stage === "receipt" ? "receipt" : "send", result.error);
+          break;
+        case "pending":
+          fail("receipt", `not mined yet (${result.hash}); the journal keeps it and reconcile settles it`);
+          break;
+        case "skipped":
+          this.logger.info({ chunkIndex, state: result.state, hash: result.hash }, "risk push chunk already sent: skipped");
+          break;
+        case "dry-run":
+          break;
       }
     }
     return { dryRun, transactions, failures, itemsPushed, itemsPlanned, gasUsed };
+  }
+
+  private async sender(): Promise<TxSender> {
+    if (this.txSender !== undefined) return this.txSender;
+    const runner = this.fund.runner;
+    const provider = runner?.provider;
+    if (runner === null || provider === null || provider === undefined || typeof (runner as Signer).signTransaction !== "function") {
+      throw new Error("RiskPusher: the fund must be connected to a signer with a provider to send");
+    }
+    this.txSender = new TxSender(
+      { signer: runner as Signer, provider, journal: openStateDb(":memory:").journal, logger: this.logger, abis: [this.fund.interface] },
+      { ...DEFAULT_TX_OPTIONS, confirmations: this.confirmations, pollIntervalMs: 250 },
+    );
+    return this.txSender;
   }
 }
 
@@ -133,51 +170,5 @@ function describePush(push: PlannedPush): Record<string, unknown> {
   };
 }
 
-/**
- * A readable line for a failed call: the decoded custom error with its arguments when the revert
- * data matches the fund's ABI, else the provider's short message.
- */
-export function describeContractError(err: unknown, iface: Interface): string {
-  const data = findRevertData(err);
-  if (data !== undefined && data !== "0x") {
-    try {
-      const parsed = iface.parseError(data);
-      if (parsed !== null) {
-        const args = parsed.fragment.inputs.map((input, i) => `${input.name || `arg${i}`}=${formatArg(parsed.args[i])}`);
-        return `${parsed.name}(${args.join(", ")})`;
-      }
-    } catch {
-      // not one of the fund's errors: fall through to the message
-    }
-    return `reverted with unknown data ${data.slice(0, 74)}`;
-  }
-  if (err instanceof Error) {
-    const short = (err as { shortMessage?: unknown }).shortMessage;
-    return typeof short === "string" ? short : err.message.split("\n")[0] ?? err.message;
-  }
-  return String(err);
-}
-
-/** Revert data sits in different places depending on the provider and ethers' wrapping. */
-function findRevertData(err: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  const visit = (value: unknown, depth: number): string | undefined => {
-    if (depth > 5 || value === null || typeof value !== "object" || seen.has(value)) return undefined;
-    seen.add(value);
-    const record = value as Record<string, unknown>;
-    const data = record["data"];
-    if (typeof data === "string" && /^0x[0-9a-fA-F]*$/.test(data)) return data;
-    for (const key of ["data", "error", "info", "cause", "revert"]) {
-      const found = visit(record[key], depth + 1);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  return visit(err, 0);
-}
-
-function formatArg(value: unknown): string {
-  if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return `[${value.map(formatArg).join(", ")}]`;
-  return String(value);
-}
+/** Kept for existing imports: the decoder lives in ./revertDecoder. */
+export { describeContractError } from "./revertDecoder";

@@ -10,8 +10,19 @@ export interface Eip1193Like {
   request(args: { method: string; params?: unknown[] }): Promise<unknown>;
 }
 
+export type RpcFault =
+  | { readonly kind: "status"; readonly status: number; readonly times?: number }
+  | { readonly kind: "delay"; readonly ms: number; readonly times?: number }
+  | { readonly kind: "drop"; readonly times?: number };
+
 export interface RpcProxy {
   readonly url: string;
+  /** Applies to the next HTTP requests (all, or `times` of them); `undefined` clears it. */
+  setFault(fault: RpcFault | undefined): void;
+  /** Answer `eth_chainId` with this id instead of the node's. */
+  overrideChainId(chainId: number | undefined): void;
+  /** HTTP requests answered with a fault since the last `reset()`. */
+  faulted(): number;
   /** Calls per method since the last `reset()`. */
   counts(): Record<string, number>;
   /** All calls since the last `reset()`. */
@@ -44,10 +55,17 @@ interface JsonRpcRequest {
 
 export async function startRpcProxy(target: Eip1193Like): Promise<RpcProxy> {
   let counts: Record<string, number> = {};
+  let fault: { spec: RpcFault; left: number } | undefined;
+  let chainIdOverride: number | undefined;
+  let faultedRequests = 0;
   const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
 
   const handle = async (request: JsonRpcRequest): Promise<Record<string, unknown>> => {
     counts[request.method] = (counts[request.method] ?? 0) + 1;
+    if (request.method === "eth_chainId" && chainIdOverride !== undefined) {
+      return { jsonrpc: "2.0", id: request.id ?? null, result: `0x${chainIdOverride.toString(16)}` };
+    }
     try {
       const result = await target.request({ method: request.method, params: request.params ?? [] });
       return { jsonrpc: "2.0", id: request.id ?? null, result };
@@ -65,10 +83,40 @@ export async function startRpcProxy(target: Eip1193Like): Promise<RpcProxy> {
     }
   };
 
+  /** The fault for this request, consuming one of its `times`. */
+  const takeFault = (): RpcFault | undefined => {
+    if (fault === undefined) return undefined;
+    const spec = fault.spec;
+    fault.left -= 1;
+    if (fault.left <= 0) fault = undefined;
+    faultedRequests += 1;
+    return spec;
+  };
+
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
+      const active = takeFault();
+      if (active?.kind === "drop") {
+        req.socket.destroy();
+        return;
+      }
+      if (active?.kind === "status") {
+        res.writeHead(active.status, { "content-type": "text/plain" });
+        res.end(active.status === 429 ? "Too Many Requests" : "Internal Server Error");
+        return;
+      }
+      if (active?.kind === "delay") {
+        // Hang, then answer nothing useful (the client is expected to have timed out).
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          res.writeHead(504);
+          res.end();
+        }, active.ms);
+        timers.add(timer);
+        return;
+      }
       void (async () => {
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as JsonRpcRequest | JsonRpcRequest[];
         const reply = Array.isArray(body) ? await Promise.all(body.map(handle)) : await handle(body);
@@ -86,6 +134,13 @@ export async function startRpcProxy(target: Eip1193Like): Promise<RpcProxy> {
 
   return {
     url: `http://127.0.0.1:${port}`,
+    setFault(spec) {
+      fault = spec === undefined ? undefined : { spec, left: spec.times ?? Number.POSITIVE_INFINITY };
+    },
+    overrideChainId(chainId) {
+      chainIdOverride = chainId;
+    },
+    faulted: () => faultedRequests,
     counts: () => ({ ...counts }),
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),
     reads: () =>
@@ -94,8 +149,10 @@ export async function startRpcProxy(target: Eip1193Like): Promise<RpcProxy> {
         .reduce((sum, [, n]) => sum + n, 0),
     reset: () => {
       counts = {};
+      faultedRequests = 0;
     },
     async close() {
+      for (const timer of timers) clearTimeout(timer);
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

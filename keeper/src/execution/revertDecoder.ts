@@ -1,0 +1,59 @@
+/**
+ * Readable lines for failed calls: a revert's custom error decoded with the given ABIs
+ * (`FundRiskDecreaseTooFast(protocol=0x…, current=80, …)`), `Error(string)` / `Panic(uint256)`
+ * reasons, else the provider's short message.
+ */
+import { Interface } from "ethers";
+
+const STANDARD_ERRORS = new Interface(["error Error(string message)", "error Panic(uint256 code)"]);
+
+export function describeContractError(err: unknown, abis: Interface | readonly Interface[] = []): string {
+  const data = findRevertData(err);
+  if (data !== undefined && data !== "0x") return describeRevertData(data, abis);
+  if (err instanceof Error) {
+    const short = (err as { shortMessage?: unknown }).shortMessage;
+    return typeof short === "string" ? short : err.message.split("\n")[0] ?? err.message;
+  }
+  return String(err);
+}
+
+/** Decodes raw revert data with the first ABI that knows its selector. */
+export function describeRevertData(data: string, abis: Interface | readonly Interface[] = []): string {
+  const list = Array.isArray(abis) ? (abis as readonly Interface[]) : [abis as Interface];
+  for (const iface of [...list, STANDARD_ERRORS]) {
+    try {
+      const parsed = iface.parseError(data);
+      if (parsed !== null) {
+        const args = parsed.fragment.inputs.map((input, i) => `${input.name || `arg${i}`}=${formatArg(parsed.args[i])}`);
+        return `${parsed.name}(${args.join(", ")})`;
+      }
+    } catch {
+      // not this ABI's error: try the next
+    }
+  }
+  return `reverted with unknown data ${data.slice(0, 74)}`;
+}
+
+/** Revert data sits in different places depending on the provider and ethers' wrapping. */
+export function findRevertData(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number): string | undefined => {
+    if (depth > 5 || value === null || typeof value !== "object" || seen.has(value)) return undefined;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    const data = record["data"];
+    if (typeof data === "string" && /^0x[0-9a-fA-F]*$/.test(data)) return data;
+    for (const key of ["data", "error", "info", "cause", "revert"]) {
+      const found = visit(record[key], depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(err, 0);
+}
+
+function formatArg(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return `[${value.map(formatArg).join(", ")}]`;
+  return String(value);
+}

@@ -1,0 +1,217 @@
+/**
+ * A failover JSON-RPC provider: several URLs, one preferred at a time. A request that fails at the
+ * transport level (connection refused/reset, timeout, HTTP 429 or 5xx, any non-2xx, a body that
+ * is not JSON-RPC) moves at once to the next URL; after a full round without success it backs
+ * off (exponential, with jitter) and tries again, `maxRounds` times. JSON-RPC errors (a revert,
+ * "nonce too low") are answers, not faults: they are returned to ethers as they are.
+ *
+ * Why a `JsonRpcProvider` subclass overriding `_send` and not ethers' `FallbackProvider`: the
+ * fallback provider queries several backends per request and compares them (quorum), broadcasts
+ * transactions to all of them, and hides 429/5xx behind its own stall timers — more calls, no
+ * sticky primary, and no control of backoff. The keeper wants one node at a time, fast failover,
+ * and exact per-URL counts. `cacheTimeout: -1` disables ethers' 250 ms result cache (stale latest
+ * block / nonce between quick calls).
+ */
+import { JsonRpcProvider, Network, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { redactUrl } from "../app/alerts";
+import type { Logger } from "../app/logger";
+
+export interface FailoverOptions {
+  readonly urls: readonly string[];
+  /** Expected chain id; when omitted the first reachable URL's chain id is used. */
+  readonly chainId?: number;
+  readonly logger: Logger;
+  /** Per-request timeout (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** Full passes over every URL before a request fails (default 3). */
+  readonly maxRounds?: number;
+  /** Backoff after the first failed round (default 200 ms), doubling, capped at `maxDelayMs` (default 2000 ms). */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export class RpcUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RpcUnavailableError";
+  }
+}
+
+export class RpcChainMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RpcChainMismatchError";
+  }
+}
+
+export interface RpcStats {
+  /** JSON-RPC calls answered (each call of a batch counts once). */
+  readonly calls: number;
+  /** Transport failures (each failed attempt at one URL counts once). */
+  readonly errors: number;
+  /** Times the preferred URL changed. */
+  readonly failovers: number;
+  readonly byUrl: Readonly<Record<string, { calls: number; errors: number }>>;
+}
+
+class TransportError extends Error {}
+
+type Reply = JsonRpcResult | JsonRpcError;
+
+export class FailoverJsonRpcProvider extends JsonRpcProvider {
+  private preferred = 0;
+  private calls = 0;
+  private errors = 0;
+  private failovers = 0;
+  private readonly perUrl: { calls: number; errors: number }[];
+  private readonly urls: readonly string[];
+  private readonly settings: Required<Omit<FailoverOptions, "chainId" | "urls">>;
+
+  constructor(options: FailoverOptions & { network: Network }) {
+    const first = options.urls[0];
+    if (first === undefined) throw new Error("rpc: no URL configured — set RPC_URL, RPC_URLS or chain.rpcUrls");
+    super(first, options.network, { staticNetwork: options.network, cacheTimeout: -1 });
+    this.urls = [...options.urls];
+    this.perUrl = this.urls.map(() => ({ calls: 0, errors: 0 }));
+    this.settings = {
+      logger: options.logger,
+      timeoutMs: options.timeoutMs ?? 5000,
+      maxRounds: options.maxRounds ?? 3,
+      baseDelayMs: options.baseDelayMs ?? 200,
+      maxDelayMs: options.maxDelayMs ?? 2000,
+      fetch: options.fetch ?? fetch,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      random: options.random ?? Math.random,
+    };
+  }
+
+  stats(): RpcStats {
+    return {
+      calls: this.calls,
+      errors: this.errors,
+      failovers: this.failovers,
+      byUrl: Object.fromEntries(this.urls.map((url, i) => [redactUrl(url), { ...(this.perUrl[i] as { calls: number; errors: number }) }])),
+    };
+  }
+
+  /** The URL currently preferred (redacted). */
+  currentUrl(): string {
+    return redactUrl(this.urls[this.preferred] ?? "");
+  }
+
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    const count = Array.isArray(payload) ? payload.length : 1;
+    const { logger, maxRounds, sleep } = this.settings;
+    const failures: string[] = [];
+    for (let round = 0; round < maxRounds; round += 1) {
+      for (let step = 0; step < this.urls.length; step += 1) {
+        const index = (this.preferred + step) % this.urls.length;
+        const url = this.urls[index] as string;
+        const stats = this.perUrl[index] as { calls: number; errors: number };
+        try {
+          const replies = await postJsonRpc(url, payload, this.settings.timeoutMs, this.settings.fetch);
+          stats.calls += count;
+          this.calls += count;
+          if (index !== this.preferred) {
+            this.failovers += 1;
+            logger.warn({ from: redactUrl(this.urls[this.preferred] ?? ""), to: redactUrl(url) }, "RPC failover: switched to the next URL");
+            this.preferred = index;
+          }
+          // Errors are answers here; ethers maps them to its own error types.
+          return replies as JsonRpcResult[];
+        } catch (err) {
+          const reason = (err as Error).message;
+          stats.errors += 1;
+          this.errors += 1;
+          failures.push(`${redactUrl(url)}: ${reason}`);
+          logger.warn({ url: redactUrl(url), round, error: reason }, "RPC request failed");
+        }
+      }
+      if (round + 1 < maxRounds) await sleep(this.backoff(round));
+    }
+    throw new RpcUnavailableError(`every RPC URL failed ${maxRounds} time(s): ${failures.slice(-this.urls.length).join("; ")}`);
+  }
+
+  /** Exponential backoff with ±50 % jitter. */
+  private backoff(round: number): number {
+    const { baseDelayMs, maxDelayMs, random } = this.settings;
+    const base = Math.min(maxDelayMs, baseDelayMs * 2 ** round);
+    return Math.round(base * (0.5 + random()));
+  }
+}
+
+async function postJsonRpc(url: string, payload: JsonRpcPayload | JsonRpcPayload[], timeoutMs: number, fetchImpl: typeof fetch): Promise<Reply[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(payload),
+        signal: controller.signal,
+      });
+    } catch (err) {
+      if (controller.signal.aborted) throw new TransportError(`timeout after ${timeoutMs} ms`);
+      const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+      throw new TransportError(typeof cause?.code === "string" ? cause.code : String(cause?.message ?? (err as Error).message));
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch {
+      throw new TransportError(controller.signal.aborted ? `timeout after ${timeoutMs} ms` : "connection dropped while reading the body");
+    }
+    if (!response.ok) throw new TransportError(`HTTP ${response.status}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new TransportError("response is not JSON");
+    }
+    const replies = Array.isArray(body) ? body : [body];
+    if (!replies.every((r) => typeof r === "object" && r !== null && ("result" in r || "error" in r))) {
+      throw new TransportError("response is not JSON-RPC");
+    }
+    return replies as Reply[];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Connects to every URL's `eth_chainId` at start. A URL on another chain is a hard error; an
+ * unreachable URL is a warning while at least one URL answers.
+ */
+export async function connectFailoverProvider(options: FailoverOptions): Promise<FailoverJsonRpcProvider> {
+  const fetchImpl = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  let expected = options.chainId;
+  const unreachable: string[] = [];
+  for (const url of options.urls) {
+    let chainId: number;
+    try {
+      const [reply] = await postJsonRpc(url, { id: 1, jsonrpc: "2.0", method: "eth_chainId", params: [] }, timeoutMs, fetchImpl);
+      if (reply === undefined || !("result" in reply)) throw new TransportError("eth_chainId returned an error");
+      chainId = Number(BigInt(reply.result as string));
+    } catch (err) {
+      unreachable.push(`${redactUrl(url)} (${(err as Error).message})`);
+      options.logger.warn({ url: redactUrl(url), error: (err as Error).message }, "RPC URL unreachable at start");
+      continue;
+    }
+    if (expected === undefined) expected = chainId;
+    else if (chainId !== expected) {
+      throw new RpcChainMismatchError(
+        `RPC ${redactUrl(url)} is on chain ${chainId}, expected ${expected} — fix CHAIN_ID / chain.chainId or the RPC URL`,
+      );
+    }
+  }
+  if (unreachable.length === options.urls.length || expected === undefined) {
+    throw new RpcUnavailableError(`no RPC URL reachable: ${unreachable.join("; ")} — check RPC_URL / RPC_URLS`);
+  }
+  return new FailoverJsonRpcProvider({ ...options, network: Network.from(expected) });
+}

@@ -1,0 +1,462 @@
+/**
+ * The ONLY path by which the keeper signs. For each action:
+ *   idempotency check → simulate (eth_call, revert decoded) → estimate gas → EIP-1559 fees under
+ *   the ceiling → journal `planned` → sign with the locally owned nonce → store the signed bytes →
+ *   broadcast → journal `sent` → wait for the receipt, replacing at the same nonce with ≥ +12.5 %
+ *   fees after `replaceAfterBlocks` blocks → `confirmed` / `failed` (reverts decoded).
+ * `reconcile()` settles what a previous process left in flight, rebroadcasting the exact signed
+ * bytes when the node forgot them, so a restart never signs an action twice.
+ * `send()` calls are serialised: one nonce owner per process.
+ */
+import { Transaction, formatUnits, keccak256, type Interface, type Provider, type Signer, type TransactionReceipt } from "ethers";
+import type { Logger } from "../app/logger";
+import type { ActionJournal, ActionState, JournalEntry, TxAttempt } from "../state/actionJournal";
+import { IN_FLIGHT_STATES } from "../state/actionJournal";
+import { describeContractError } from "./revertDecoder";
+
+export interface TxAction {
+  /** e.g. "risk-push", "buy-coverage", "file-claim". */
+  readonly kind: string;
+  /** Idempotency key: the same key is never sent twice. */
+  readonly key: string;
+  readonly to: string;
+  readonly data: string;
+  readonly value?: bigint;
+  /** Skips estimation when given. */
+  readonly gasLimit?: bigint;
+  /** What and why, stored in the journal. */
+  readonly payload?: unknown;
+}
+
+export interface TxPlan {
+  readonly from: string;
+  readonly to: string;
+  readonly data: string;
+  readonly value: bigint;
+  readonly gasLimit: bigint;
+  readonly maxFeePerGas: bigint;
+  readonly maxPriorityFeePerGas: bigint;
+}
+
+export type SendStage = "simulate" | "fees" | "send" | "receipt";
+
+export type SendResult =
+  | { readonly status: "confirmed"; readonly key: string; readonly hash: string; readonly nonce: number; readonly blockNumber: number; readonly gasUsed: bigint; readonly effectiveGasPrice: bigint }
+  | { readonly status: "failed"; readonly key: string; readonly stage: SendStage; readonly error: string; readonly hash?: string }
+  /** Not mined within `receiptTimeoutMs`: stays `sent` in the journal; `reconcile()` settles it. */
+  | { readonly status: "pending"; readonly key: string; readonly hash: string; readonly nonce: number }
+  /** Already confirmed or in flight under this key: nothing signed. */
+  | { readonly status: "skipped"; readonly key: string; readonly state: ActionState; readonly hash?: string }
+  | { readonly status: "dry-run"; readonly key: string; readonly plan: TxPlan };
+
+export interface TxSenderOptions {
+  /** Never sign with a maxFeePerGas above this (wei). */
+  readonly maxFeePerGasCeiling: bigint;
+  /** Tip offered on a first send (wei). */
+  readonly maxPriorityFeePerGas: bigint;
+  /** Replace a transaction not mined this many blocks after it was sent (default 3). */
+  readonly replaceAfterBlocks?: number;
+  /** Give up waiting (action stays `sent`) after this long (default 180 s). */
+  readonly receiptTimeoutMs?: number;
+  /** Receipt polling period (default 1000 ms). */
+  readonly pollIntervalMs?: number;
+  /** Blocks to wait for after the receipt (default 1). */
+  readonly confirmations?: number;
+  /** Added to the gas estimate, percent (default 20). */
+  readonly gasLimitMarginPercent?: number;
+}
+
+export interface TxSenderDeps {
+  /** Signs only; everything is read and broadcast through `provider`. */
+  readonly signer: Signer;
+  readonly provider: Provider;
+  readonly journal: ActionJournal;
+  readonly logger: Logger;
+  /** ABIs whose custom errors may appear in reverts (the fund, adapters). */
+  readonly abis?: readonly Interface[];
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly nowMs?: () => number;
+}
+
+export class FeeCeilingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FeeCeilingError";
+  }
+}
+
+/** +12.5 %, rounded up: the minimum bump this keeper uses for a same-nonce replacement. */
+export function bumpFee(fee: bigint): bigint {
+  return (fee * 1125n + 999n) / 1000n;
+}
+
+const gwei = (wei: bigint): string => formatUnits(wei, "gwei");
+
+export class TxSender {
+  private nextNonce: number | undefined;
+  private address: string | undefined;
+  private chainId: bigint | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly replaceAfterBlocks: number;
+  private readonly receiptTimeoutMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly confirmations: number;
+  private readonly gasMargin: bigint;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly nowMs: () => number;
+
+  constructor(
+    private readonly deps: TxSenderDeps,
+    private readonly options: TxSenderOptions,
+  ) {
+    if (options.maxPriorityFeePerGas > options.maxFeePerGasCeiling) {
+      throw new Error(`tx: maxPriorityFeePerGas ${gwei(options.maxPriorityFeePerGas)} gwei is above the ceiling ${gwei(options.maxFeePerGasCeiling)} gwei`);
+    }
+    this.replaceAfterBlocks = options.replaceAfterBlocks ?? 3;
+    this.receiptTimeoutMs = options.receiptTimeoutMs ?? 180_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.confirmations = options.confirmations ?? 1;
+    this.gasMargin = BigInt(100 + (options.gasLimitMarginPercent ?? 20));
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.nowMs = deps.nowMs ?? Date.now;
+  }
+
+  async from(): Promise<string> {
+    return (this.address ??= await this.deps.signer.getAddress());
+  }
+
+  /** Sends one action (serialised with every other send of this sender). */
+  send(action: TxAction, options: { dryRun?: boolean; confirmations?: number } = {}): Promise<SendResult> {
+    return this.exclusive(() => this.sendNow(action, options));
+  }
+
+  /**
+   * Settles every action a previous process left `sent`/`replaced` (or signed but unmarked):
+   * mined → confirmed/failed; nonce used by a transaction we never signed → failed; still known
+   * to the node → wait (replacing if stuck); forgotten → rebroadcast the same signed bytes.
+   */
+  reconcile(): Promise<SendResult[]> {
+    return this.exclusive(async () => {
+      const { journal, logger } = this.deps;
+      const rows = [...journal.list({ state: "sent" }), ...journal.list({ state: "replaced" }), ...journal.list({ state: "planned" })];
+      const results: SendResult[] = [];
+      for (const entry of rows.sort((a, b) => a.id - b.id)) {
+        const attempts = journal.attempts(entry.id);
+        if (attempts.length === 0) {
+          journal.markFailed(entry.id, "interrupted before signing: nothing was sent");
+          logger.warn({ key: entry.key, kind: entry.kind }, "reconcile: action interrupted before signing, marked failed (may be retried)");
+          results.push({ status: "failed", key: entry.key, stage: "send", error: "interrupted before signing" });
+          continue;
+        }
+        results.push(await this.settle(entry, attempts));
+      }
+      this.nextNonce = undefined; // re-read from the chain
+      if (rows.length > 0) logger.info({ actions: rows.length, outcomes: results.map((r) => `${r.key}:${r.status}`) }, "journal reconciled with the chain");
+      return results;
+    });
+  }
+
+  private async exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendNow(action: TxAction, options: { dryRun?: boolean; confirmations?: number }): Promise<SendResult> {
+    const { journal, logger, provider } = this.deps;
+    const dryRun = options.dryRun === true;
+    const existing = journal.byKey(action.key);
+    if (existing !== undefined && (existing.state === "confirmed" || IN_FLIGHT_STATES.includes(existing.state))) {
+      logger.info({ key: action.key, state: existing.state, hash: existing.txHash }, "action already sent under this key: skipped");
+      return { status: "skipped", key: action.key, state: existing.state, ...(existing.txHash !== undefined ? { hash: existing.txHash } : {}) };
+    }
+    if (existing !== undefined && existing.state === "planned" && journal.attempts(existing.id).length > 0) {
+      // Signed by a process that died before marking it sent: settle, never sign again.
+      return this.settle(existing, journal.attempts(existing.id), options.confirmations);
+    }
+
+    const from = await this.from();
+    const value = action.value ?? 0n;
+    const failEarly = (stage: SendStage, error: string): SendResult => {
+      logger.error({ key: action.key, kind: action.kind, stage, error }, `action failed before sending (${stage})`);
+      if (!dryRun) {
+        const entry = journal.plan({ kind: action.kind, key: action.key, payload: this.payloadOf(action) });
+        journal.markFailed(entry.id, `${stage}: ${error}`);
+      }
+      return { status: "failed", key: action.key, stage, error };
+    };
+
+    let gasLimit: bigint;
+    try {
+      await provider.call({ from, to: action.to, data: action.data, value });
+      gasLimit = action.gasLimit ?? ((await provider.estimateGas({ from, to: action.to, data: action.data, value })) * this.gasMargin) / 100n;
+    } catch (err) {
+      return failEarly("simulate", describeContractError(err, this.deps.abis ?? []));
+    }
+    let fees: Awaited<ReturnType<TxSender["currentFees"]>>;
+    try {
+      fees = await this.currentFees();
+    } catch (err) {
+      return failEarly("fees", (err as Error).message);
+    }
+    const plan: TxPlan = { from, to: action.to, data: action.data, value, gasLimit, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
+    if (dryRun) {
+      logger.info({ key: action.key, kind: action.kind, to: action.to, gasLimit: gasLimit.toString(), maxFeeGwei: gwei(plan.maxFeePerGas) }, "dry run: would send");
+      return { status: "dry-run", key: action.key, plan };
+    }
+
+    const entry = journal.plan({ kind: action.kind, key: action.key, payload: this.payloadOf(action) });
+    const nonce = await this.allocateNonce();
+    let signed: { hash: string; rawTx: string };
+    try {
+      signed = await this.sign({ ...plan, nonce });
+    } catch (err) {
+      journal.markFailed(entry.id, `sign: ${(err as Error).message}`);
+      return { status: "failed", key: action.key, stage: "send", error: (err as Error).message };
+    }
+    const facts = { hash: signed.hash, nonce, maxFeePerGas: plan.maxFeePerGas, maxPriorityFeePerGas: plan.maxPriorityFeePerGas };
+    journal.recordAttempt(entry.id, { ...facts, rawTx: signed.rawTx });
+    try {
+      await provider.broadcastTransaction(signed.rawTx);
+    } catch (err) {
+      const error = describeContractError(err, this.deps.abis ?? []);
+      if (!/already known/i.test(error)) {
+        this.nextNonce = undefined; // the node may disagree about our nonce: re-read it
+        journal.markFailed(entry.id, `send: ${error}`);
+        logger.error({ key: action.key, nonce, error }, "broadcast failed");
+        return { status: "failed", key: action.key, stage: "send", error, hash: signed.hash };
+      }
+    }
+    this.nextNonce = nonce + 1;
+    const sent = journal.markSent(entry.id, { ...facts, sentBlock: fees.blockNumber });
+    logger.info(
+      { key: action.key, kind: action.kind, hash: signed.hash, nonce, maxFeeGwei: gwei(plan.maxFeePerGas), tipGwei: gwei(plan.maxPriorityFeePerGas) },
+      "transaction sent",
+    );
+    return this.waitForOutcome(sent, options.confirmations);
+  }
+
+  /** Settles an action with signed attempts (reconcile and crash-recovery path). */
+  private async settle(entry: JournalEntry, attempts: readonly TxAttempt[], confirmations?: number): Promise<SendResult> {
+    const { journal, logger, provider } = this.deps;
+    const mined = await this.findMined(attempts);
+    if (mined !== undefined) return this.finish(entry, mined.receipt, confirmations);
+    const latest = attempts[attempts.length - 1] as TxAttempt;
+    const usedNonces = await provider.getTransactionCount(await this.from(), "latest");
+    if (usedNonces > latest.nonce) {
+      // Re-check: a receipt may have appeared between the two reads.
+      const late = await this.findMined(attempts);
+      if (late !== undefined) return this.finish(entry, late.receipt, confirmations);
+      const error = `nonce ${latest.nonce} was used by a transaction this journal never signed`;
+      journal.markFailed(entry.id, error);
+      logger.error({ key: entry.key, nonce: latest.nonce, hashes: attempts.map((a) => a.hash) }, error);
+      return { status: "failed", key: entry.key, stage: "receipt", error };
+    }
+    const head = await provider.getBlockNumber();
+    const known = await provider.getTransaction(latest.hash);
+    if (known === null) {
+      logger.warn({ key: entry.key, hash: latest.hash, nonce: latest.nonce }, "reconcile: node forgot the transaction; rebroadcasting the same signed bytes");
+      try {
+        await provider.broadcastTransaction(latest.rawTx);
+      } catch (err) {
+        logger.warn({ key: entry.key, error: describeContractError(err) }, "rebroadcast refused");
+      }
+    }
+    let current = entry;
+    if (entry.state === "planned") {
+      current = journal.markSent(entry.id, { ...latest, sentBlock: head });
+    } else if (known === null) {
+      journal.touchSentBlock(entry.id, head);
+      current = journal.get(entry.id);
+    }
+    return this.waitForOutcome(current, confirmations);
+  }
+
+  private async waitForOutcome(entry: JournalEntry, confirmations = this.confirmations): Promise<SendResult> {
+    const { journal, logger, provider } = this.deps;
+    const deadline = this.nowMs() + this.receiptTimeoutMs;
+    let current = entry;
+    let ceilingWarned = false;
+    for (;;) {
+      const attempts = journal.attempts(current.id);
+      const mined = await this.findMined(attempts);
+      if (mined !== undefined) return this.finish(current, mined.receipt, confirmations);
+      const latest = attempts[attempts.length - 1] as TxAttempt;
+      if (this.nowMs() >= deadline) {
+        logger.warn(
+          { key: current.key, hash: latest.hash, nonce: latest.nonce, waitedMs: this.receiptTimeoutMs },
+          "transaction not mined in time: left as sent in the journal; reconcile will settle it",
+        );
+        return { status: "pending", key: current.key, hash: latest.hash, nonce: latest.nonce };
+      }
+      const head = await provider.getBlockNumber();
+      const sentBlock = current.sentBlock ?? head;
+      if (head - sentBlock >= this.replaceAfterBlocks) {
+        const usedNonces = await provider.getTransactionCount(await this.from(), "latest");
+        if (usedNonces > latest.nonce) {
+          const late = await this.findMined(attempts);
+          if (late !== undefined) return this.finish(current, late.receipt, confirmations);
+          const error = `nonce ${latest.nonce} was used by a transaction this journal never signed`;
+          journal.markFailed(current.id, error);
+          logger.error({ key: current.key, nonce: latest.nonce }, error);
+          return { status: "failed", key: current.key, stage: "receipt", error };
+        }
+        const replaced = await this.replace(current, latest, head, !ceilingWarned);
+        if (replaced === undefined) {
+          ceilingWarned = true;
+          journal.touchSentBlock(current.id, head); // wait another window before trying again
+          current = journal.get(current.id);
+        } else current = replaced;
+      }
+      await this.sleep(this.pollIntervalMs);
+    }
+  }
+
+  /** Same nonce, both fees ≥ +12.5 % (and at least the current market), capped by the ceiling. */
+  private async replace(entry: JournalEntry, latest: TxAttempt, head: number, warn: boolean): Promise<JournalEntry | undefined> {
+    const { journal, logger, provider } = this.deps;
+    const ceiling = this.options.maxFeePerGasCeiling;
+    const minMaxFee = bumpFee(latest.maxFeePerGas);
+    const minTip = bumpFee(latest.maxPriorityFeePerGas);
+    let market: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } = { maxFeePerGas: 0n, maxPriorityFeePerGas: 0n };
+    try {
+      market = await this.currentFees();
+    } catch {
+      // base fee above the ceiling: the bump alone (capped below) still applies
+    }
+    const maxFeePerGas = [minMaxFee, market.maxFeePerGas].reduce((a, b) => (a > b ? a : b));
+    const tip = [minTip, market.maxPriorityFeePerGas].reduce((a, b) => (a > b ? a : b));
+    const cappedMaxFee = maxFeePerGas > ceiling ? ceiling : maxFeePerGas;
+    const cappedTip = tip > cappedMaxFee ? cappedMaxFee : tip;
+    if (cappedMaxFee < minMaxFee || cappedTip < minTip) {
+      if (warn) {
+        logger.error(
+          { key: entry.key, hash: latest.hash, nonce: latest.nonce, neededMaxFeeGwei: gwei(minMaxFee), ceilingGwei: gwei(ceiling) },
+          "stuck transaction cannot be replaced: +12.5% fees would exceed maxFeePerGasCeiling; still waiting",
+        );
+      }
+      return undefined;
+    }
+    const tx = Transaction.from(latest.rawTx);
+    const signed = await this.sign({
+      from: await this.from(),
+      to: tx.to ?? "",
+      data: tx.data,
+      value: tx.value,
+      gasLimit: tx.gasLimit,
+      maxFeePerGas: cappedMaxFee,
+      maxPriorityFeePerGas: cappedTip,
+      nonce: latest.nonce,
+    });
+    const facts = { hash: signed.hash, nonce: latest.nonce, maxFeePerGas: cappedMaxFee, maxPriorityFeePerGas: cappedTip };
+    journal.recordAttempt(entry.id, { ...facts, rawTx: signed.rawTx });
+    try {
+      await provider.broadcastTransaction(signed.rawTx);
+    } catch (err) {
+      // The original may have been mined meanwhile ("nonce too low"): the next poll finds it.
+      logger.warn({ key: entry.key, nonce: latest.nonce, error: describeContractError(err) }, "replacement refused by the node");
+      return undefined;
+    }
+    logger.warn(
+      {
+        key: entry.key,
+        nonce: latest.nonce,
+        replacedHash: latest.hash,
+        hash: signed.hash,
+        maxFeeGwei: gwei(cappedMaxFee),
+        tipGwei: gwei(cappedTip),
+        blocksWaited: head - (entry.sentBlock ?? head),
+      },
+      "stuck transaction replaced at the same nonce with higher fees",
+    );
+    return journal.markReplaced(entry.id, latest.hash, { ...facts, sentBlock: head });
+  }
+
+  private async findMined(attempts: readonly TxAttempt[]): Promise<{ attempt: TxAttempt; receipt: TransactionReceipt } | undefined> {
+    // Newest first: a replacement is the likelier winner.
+    for (const attempt of [...attempts].reverse()) {
+      const receipt = await this.deps.provider.getTransactionReceipt(attempt.hash);
+      if (receipt !== null) return { attempt, receipt };
+    }
+    return undefined;
+  }
+
+  private async finish(entry: JournalEntry, receipt: TransactionReceipt, confirmations = this.confirmations): Promise<SendResult> {
+    const { journal, logger, provider } = this.deps;
+    while (confirmations > 1 && (await provider.getBlockNumber()) < receipt.blockNumber + confirmations - 1) {
+      await this.sleep(this.pollIntervalMs);
+    }
+    const mined = { hash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    const nonce = entry.nonce ?? Transaction.from(journal.attempts(entry.id).find((a) => a.hash === receipt.hash)?.rawTx ?? "0x").nonce;
+    if (receipt.status === 1) {
+      journal.markConfirmed(entry.id, mined);
+      logger.info({ key: entry.key, hash: receipt.hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed.toString() }, "transaction confirmed");
+      return { status: "confirmed", key: entry.key, hash: receipt.hash, nonce, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, effectiveGasPrice: receipt.gasPrice };
+    }
+    const reason = await this.revertReason(receipt);
+    journal.markFailed(entry.id, `reverted: ${reason}`, mined);
+    logger.error({ key: entry.key, hash: receipt.hash, block: receipt.blockNumber, reason }, "transaction reverted on chain");
+    return { status: "failed", key: entry.key, stage: "receipt", error: reason, hash: receipt.hash };
+  }
+
+  /** Replays a reverted transaction as a call on the parent block to recover its revert data. */
+  private async revertReason(receipt: TransactionReceipt): Promise<string> {
+    try {
+      const tx = await this.deps.provider.getTransaction(receipt.hash);
+      if (tx === null) return "reverted (transaction not found for replay)";
+      await this.deps.provider.call({ from: tx.from, to: tx.to, data: tx.data, value: tx.value, gasLimit: tx.gasLimit, blockTag: receipt.blockNumber - 1 });
+      return "reverted (replay succeeded: state changed within the block)";
+    } catch (err) {
+      return describeContractError(err, this.deps.abis ?? []);
+    }
+  }
+
+  private async allocateNonce(): Promise<number> {
+    if (this.nextNonce === undefined) this.nextNonce = await this.deps.provider.getTransactionCount(await this.from(), "pending");
+    return this.nextNonce;
+  }
+
+  private async currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; blockNumber: number }> {
+    const block = await this.deps.provider.getBlock("latest");
+    if (block === null) throw new Error("the RPC returned no latest block");
+    const baseFee = block.baseFeePerGas;
+    if (baseFee === null) throw new Error("the chain has no EIP-1559 base fee");
+    const tip = this.options.maxPriorityFeePerGas;
+    const ceiling = this.options.maxFeePerGasCeiling;
+    if (baseFee + tip > ceiling) {
+      throw new FeeCeilingError(
+        `base fee ${gwei(baseFee)} gwei + tip ${gwei(tip)} gwei is above maxFeePerGasCeiling ${gwei(ceiling)} gwei — not sending`,
+      );
+    }
+    const wanted = baseFee * 2n + tip;
+    return { maxFeePerGas: wanted > ceiling ? ceiling : wanted, maxPriorityFeePerGas: tip, blockNumber: block.number };
+  }
+
+  private async sign(tx: TxPlan & { nonce: number }): Promise<{ hash: string; rawTx: string }> {
+    this.chainId ??= (await this.deps.provider.getNetwork()).chainId;
+    const rawTx = await this.deps.signer.signTransaction({
+      type: 2,
+      chainId: this.chainId,
+      nonce: tx.nonce,
+      to: tx.to,
+      data: tx.data,
+      value: tx.value,
+      gasLimit: tx.gasLimit,
+      maxFeePerGas: tx.maxFeePerGas,
+      maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+    });
+    return { hash: keccak256(rawTx), rawTx };
+  }
+
+  private payloadOf(action: TxAction): unknown {
+    return { to: action.to, value: action.value ?? 0n, data: action.data, detail: action.payload ?? null };
+  }
+}
+
+/** Defaults matching the config schema's `tx` block. */
+export const DEFAULT_TX_OPTIONS: TxSenderOptions = {
+  maxFeePerGasCeiling: 300n * 10n ** 9n,
+  maxPriorityFeePerGas: 15n * 10n ** 8n,
+  replaceAfterBlocks: 3,
+  receiptTimeoutMs: 180_000,
+};

@@ -1,0 +1,264 @@
+/**
+ * The action journal: one row per keeper action, keyed by an idempotency key, moving
+ * planned → sent (hash, nonce, fees) → replaced (in flight under a replacement hash) →
+ * confirmed | failed. Every signed transaction is also kept in `tx_attempts` (raw bytes
+ * included) BEFORE it is broadcast, so a restart can find, rebroadcast or settle it.
+ */
+import type { Database } from "better-sqlite3";
+
+export const ACTION_STATES = ["planned", "sent", "replaced", "confirmed", "failed"] as const;
+export type ActionState = (typeof ACTION_STATES)[number];
+
+/** Legal moves; anything else is a bug and throws. */
+const TRANSITIONS: Readonly<Record<ActionState, readonly ActionState[]>> = {
+  // planned → confirmed: a signed attempt found mined by reconcile before it was marked sent.
+  planned: ["planned", "sent", "confirmed", "failed"],
+  sent: ["sent", "replaced", "confirmed", "failed"],
+  replaced: ["replaced", "confirmed", "failed"],
+  confirmed: [],
+  failed: ["planned"],
+};
+
+/** States in which the action may already be on chain: `send()` must never sign it again. */
+export const IN_FLIGHT_STATES: readonly ActionState[] = ["sent", "replaced"];
+
+export interface JournalEntry {
+  readonly id: number;
+  readonly kind: string;
+  readonly key: string;
+  readonly payload: unknown;
+  readonly state: ActionState;
+  readonly txHash: string | undefined;
+  readonly nonce: number | undefined;
+  readonly maxFeePerGas: bigint | undefined;
+  readonly maxPriorityFeePerGas: bigint | undefined;
+  readonly sentBlock: number | undefined;
+  /** Hashes this action's current transaction replaced, oldest first. */
+  readonly replacedHashes: readonly string[];
+  readonly blockNumber: number | undefined;
+  readonly gasUsed: bigint | undefined;
+  readonly error: string | undefined;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface TxAttempt {
+  readonly hash: string;
+  readonly actionId: number;
+  readonly nonce: number;
+  readonly maxFeePerGas: bigint;
+  readonly maxPriorityFeePerGas: bigint;
+  readonly rawTx: string;
+  readonly replacedBy: string | undefined;
+  readonly createdAt: number;
+}
+
+export interface SignedTxFacts {
+  readonly hash: string;
+  readonly nonce: number;
+  readonly maxFeePerGas: bigint;
+  readonly maxPriorityFeePerGas: bigint;
+}
+
+interface JournalRow {
+  id: number;
+  kind: string;
+  idempotency_key: string;
+  payload_json: string;
+  state: ActionState;
+  tx_hash: string | null;
+  nonce: number | null;
+  max_fee_per_gas: string | null;
+  max_priority_fee_per_gas: string | null;
+  sent_block: number | null;
+  replaced_hashes_json: string;
+  block_number: number | null;
+  gas_used: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface AttemptRow {
+  hash: string;
+  action_id: number;
+  nonce: number;
+  max_fee_per_gas: string;
+  max_priority_fee_per_gas: string;
+  raw_tx: string;
+  replaced_by: string | null;
+  created_at: number;
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(readonly key: string, readonly from: ActionState, readonly to: ActionState) {
+    super(`action ${key}: illegal journal transition ${from} -> ${to}`);
+    this.name = "IllegalTransitionError";
+  }
+}
+
+/** JSON with bigints as decimal strings. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+export class ActionJournal {
+  constructor(
+    private readonly db: Database,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  byKey(key: string): JournalEntry | undefined {
+    const row = this.db.prepare("SELECT * FROM action_journal WHERE idempotency_key = ?").get(key) as JournalRow | undefined;
+    return row === undefined ? undefined : toEntry(row);
+  }
+
+  get(id: number): JournalEntry {
+    const row = this.db.prepare("SELECT * FROM action_journal WHERE id = ?").get(id) as JournalRow | undefined;
+    if (row === undefined) throw new Error(`action journal: no entry ${id}`);
+    return toEntry(row);
+  }
+
+  list(filter: { state?: ActionState; kind?: string; limit?: number } = {}): JournalEntry[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.state !== undefined) (where.push("state = ?"), args.push(filter.state));
+    if (filter.kind !== undefined) (where.push("kind = ?"), args.push(filter.kind));
+    const sql = `SELECT * FROM action_journal ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit ?? -1) as JournalRow[]).map(toEntry);
+  }
+
+  /** Counts by state (for status and metrics). */
+  countsByState(): Partial<Record<ActionState, number>> {
+    const rows = this.db.prepare("SELECT state, COUNT(*) AS n FROM action_journal GROUP BY state").all() as { state: ActionState; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  /**
+   * Records the intent before anything is signed. A new key inserts `planned`; a `failed` key is
+   * reset to `planned` (a retry); a `planned` key is reused. In-flight or confirmed keys throw.
+   */
+  plan(action: { kind: string; key: string; payload: unknown }): JournalEntry {
+    const now = this.nowMs();
+    const run = this.db.transaction((): JournalEntry => {
+      const existing = this.byKey(action.key);
+      if (existing === undefined) {
+        const info = this.db
+          .prepare(
+            `INSERT INTO action_journal (kind, idempotency_key, payload_json, state, created_at, updated_at)
+             VALUES (?, ?, ?, 'planned', ?, ?)`,
+          )
+          .run(action.kind, action.key, toJson(action.payload), now, now);
+        return this.get(Number(info.lastInsertRowid));
+      }
+      this.assertTransition(existing, "planned");
+      this.db
+        .prepare("UPDATE action_journal SET state = 'planned', payload_json = ?, error = NULL, updated_at = ? WHERE id = ?")
+        .run(toJson(action.payload), now, existing.id);
+      return this.get(existing.id);
+    });
+    return run.immediate();
+  }
+
+  /** Stores a signed transaction before it is broadcast (crash between broadcast and `markSent` is recoverable). */
+  recordAttempt(actionId: number, facts: SignedTxFacts & { rawTx: string }): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO tx_attempts (hash, action_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw_tx, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(facts.hash, actionId, facts.nonce, facts.maxFeePerGas.toString(), facts.maxPriorityFeePerGas.toString(), facts.rawTx, this.nowMs());
+  }
+
+  attempts(actionId: number): TxAttempt[] {
+    return (this.db.prepare("SELECT * FROM tx_attempts WHERE action_id = ? ORDER BY created_at, rowid").all(actionId) as AttemptRow[]).map(
+      (r) => ({
+        hash: r.hash,
+        actionId: r.action_id,
+        nonce: r.nonce,
+        maxFeePerGas: BigInt(r.max_fee_per_gas),
+        maxPriorityFeePerGas: BigInt(r.max_priority_fee_per_gas),
+        rawTx: r.raw_tx,
+        replacedBy: r.replaced_by ?? undefined,
+        createdAt: r.created_at,
+      }),
+    );
+  }
+
+  markSent(id: number, facts: SignedTxFacts & { sentBlock: number }): JournalEntry {
+    return this.update(id, "sent", {
+      tx_hash: facts.hash,
+      nonce: facts.nonce,
+      max_fee_per_gas: facts.maxFeePerGas.toString(),
+      max_priority_fee_per_gas: facts.maxPriorityFeePerGas.toString(),
+      sent_block: facts.sentBlock,
+    });
+  }
+
+  /** The action's transaction was replaced at the same nonce by `facts.hash`. */
+  markReplaced(id: number, replacedHash: string, facts: SignedTxFacts & { sentBlock: number }): JournalEntry {
+    const entry = this.get(id);
+    const run = this.db.transaction(() => {
+      this.db.prepare("UPDATE tx_attempts SET replaced_by = ? WHERE hash = ?").run(facts.hash, replacedHash);
+      return this.update(id, "replaced", {
+        tx_hash: facts.hash,
+        nonce: facts.nonce,
+        max_fee_per_gas: facts.maxFeePerGas.toString(),
+        max_priority_fee_per_gas: facts.maxPriorityFeePerGas.toString(),
+        sent_block: facts.sentBlock,
+        replaced_hashes_json: JSON.stringify([...entry.replacedHashes, replacedHash]),
+      });
+    });
+    return run.immediate();
+  }
+
+  /** Also moves the sent block forward after a rebroadcast (state unchanged). */
+  touchSentBlock(id: number, sentBlock: number): void {
+    this.db.prepare("UPDATE action_journal SET sent_block = ?, updated_at = ? WHERE id = ?").run(sentBlock, this.nowMs(), id);
+  }
+
+  markConfirmed(id: number, mined: { hash: string; blockNumber: number; gasUsed: bigint }): JournalEntry {
+    return this.update(id, "confirmed", { tx_hash: mined.hash, block_number: mined.blockNumber, gas_used: mined.gasUsed.toString(), error: null });
+  }
+
+  markFailed(id: number, error: string, mined?: { hash: string; blockNumber: number; gasUsed: bigint }): JournalEntry {
+    return this.update(id, "failed", {
+      error,
+      ...(mined !== undefined ? { tx_hash: mined.hash, block_number: mined.blockNumber, gas_used: mined.gasUsed.toString() } : {}),
+    });
+  }
+
+  private update(id: number, to: ActionState, columns: Record<string, string | number | null>): JournalEntry {
+    const entry = this.get(id);
+    this.assertTransition(entry, to);
+    const names = Object.keys(columns);
+    const sets = [...names.map((n) => `${n} = @${n}`), "state = @state", "updated_at = @updated_at"].join(", ");
+    this.db.prepare(`UPDATE action_journal SET ${sets} WHERE id = @id`).run({ ...columns, state: to, updated_at: this.nowMs(), id });
+    return this.get(id);
+  }
+
+  private assertTransition(entry: JournalEntry, to: ActionState): void {
+    if (!TRANSITIONS[entry.state].includes(to)) throw new IllegalTransitionError(entry.key, entry.state, to);
+  }
+}
+
+function toEntry(row: JournalRow): JournalEntry {
+  return {
+    id: row.id,
+    kind: row.kind,
+    key: row.idempotency_key,
+    payload: JSON.parse(row.payload_json) as unknown,
+    state: row.state,
+    txHash: row.tx_hash ?? undefined,
+    nonce: row.nonce ?? undefined,
+    maxFeePerGas: row.max_fee_per_gas === null ? undefined : BigInt(row.max_fee_per_gas),
+    maxPriorityFeePerGas: row.max_priority_fee_per_gas === null ? undefined : BigInt(row.max_priority_fee_per_gas),
+    sentBlock: row.sent_block ?? undefined,
+    replacedHashes: JSON.parse(row.replaced_hashes_json) as string[],
+    blockNumber: row.block_number ?? undefined,
+    gasUsed: row.gas_used === null ? undefined : BigInt(row.gas_used),
+    error: row.error ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

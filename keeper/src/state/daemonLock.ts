@@ -1,0 +1,119 @@
+/**
+ * One daemon per database: a single `daemon_lock` row (pid, hostname, heartbeat) taken in an
+ * IMMEDIATE transaction. A second daemon refuses to start; a stale lock (heartbeat older than
+ * `staleAfterSec` and, on this host, its pid no longer alive) is taken over, with a warning.
+ */
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import type { Database } from "better-sqlite3";
+import type { Logger } from "../app/logger";
+
+export class DaemonLockError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DaemonLockError";
+  }
+}
+
+export interface DaemonLockOptions {
+  readonly logger: Logger;
+  /** A lock whose heartbeat is older than this may be taken over (default 120 s). */
+  readonly staleAfterSec?: number;
+  readonly pid?: number;
+  readonly hostname?: string;
+  readonly nowMs?: () => number;
+  readonly isPidAlive?: (pid: number) => boolean;
+}
+
+export interface DaemonLockHolder {
+  readonly pid: number;
+  readonly hostname: string;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+}
+
+export interface DaemonLock {
+  readonly holder: DaemonLockHolder;
+  /** Refreshes the heartbeat; throws DaemonLockError when another process took the lock. */
+  heartbeat(): void;
+  /** Heartbeats every `intervalMs` on an unref'd timer; returns the stop function. */
+  startHeartbeat(intervalMs: number): () => void;
+  release(): void;
+}
+
+interface LockRow {
+  pid: number;
+  hostname: string;
+  token: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export function acquireDaemonLock(db: Database, options: DaemonLockOptions): DaemonLock {
+  const pid = options.pid ?? process.pid;
+  const hostname = options.hostname ?? os.hostname();
+  const nowMs = options.nowMs ?? Date.now;
+  const staleAfterMs = (options.staleAfterSec ?? 120) * 1000;
+  const alive = options.isPidAlive ?? isPidAlive;
+  const token = randomBytes(16).toString("hex");
+
+  const take = db.transaction((): DaemonLockHolder => {
+    const now = nowMs();
+    const row = db.prepare("SELECT * FROM daemon_lock WHERE id = 1").get() as LockRow | undefined;
+    if (row !== undefined) {
+      const ageSec = Math.round((now - row.heartbeat_at) / 1000);
+      const sameHost = row.hostname === hostname;
+      const stale = now - row.heartbeat_at > staleAfterMs && (!sameHost || !alive(row.pid));
+      if (!stale) {
+        throw new DaemonLockError(
+          `another keeper daemon holds the state database (pid ${row.pid} on ${row.hostname}, heartbeat ${ageSec}s ago) — ` +
+            `stop it first; one daemon per database`,
+        );
+      }
+      options.logger.warn(
+        { stalePid: row.pid, staleHost: row.hostname, heartbeatAgeSec: ageSec },
+        "taking over a stale daemon lock (its heartbeat stopped and its process is gone)",
+      );
+    }
+    db.prepare(
+      `INSERT INTO daemon_lock (id, pid, hostname, token, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, hostname = excluded.hostname, token = excluded.token,
+         started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
+    ).run(pid, hostname, token, now, now);
+    return { pid, hostname, startedAt: now, heartbeatAt: now };
+  });
+  const holder = take.immediate();
+  options.logger.info({ pid, hostname }, "daemon lock taken");
+
+  const heartbeat = (): void => {
+    const info = db.prepare("UPDATE daemon_lock SET heartbeat_at = ? WHERE id = 1 AND token = ?").run(nowMs(), token);
+    if (info.changes !== 1) throw new DaemonLockError("the daemon lock was taken over by another process — stopping");
+  };
+  return {
+    holder,
+    heartbeat,
+    startHeartbeat(intervalMs) {
+      const timer = setInterval(() => {
+        try {
+          heartbeat();
+        } catch (err) {
+          options.logger.error({ err: (err as Error).message }, "daemon lock heartbeat failed");
+        }
+      }, intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+    release() {
+      db.prepare("DELETE FROM daemon_lock WHERE id = 1 AND token = ?").run(token);
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Numbered schema migrations of the keeper's SQLite state. Append only: never edit a released
+ * step, add the next number. `applyMigrations` runs every pending step in one transaction.
+ */
+import type { Database } from "better-sqlite3";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE assessments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        protocol TEXT NOT NULL,
+        assessed_at INTEGER NOT NULL,
+        composite INTEGER NOT NULL,
+        category TEXT NOT NULL,
+        confidence INTEGER NOT NULL,
+        assessment_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX assessments_protocol_time ON assessments (protocol, assessed_at);
+
+      CREATE TABLE action_journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        payload_json TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('planned', 'sent', 'replaced', 'confirmed', 'failed')),
+        tx_hash TEXT,
+        nonce INTEGER,
+        max_fee_per_gas TEXT,
+        max_priority_fee_per_gas TEXT,
+        sent_block INTEGER,
+        replaced_hashes_json TEXT NOT NULL DEFAULT '[]',
+        block_number INTEGER,
+        gas_used TEXT,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX action_journal_state ON action_journal (state);
+
+      CREATE TABLE tx_attempts (
+        hash TEXT PRIMARY KEY,
+        action_id INTEGER NOT NULL REFERENCES action_journal (id),
+        nonce INTEGER NOT NULL,
+        max_fee_per_gas TEXT NOT NULL,
+        max_priority_fee_per_gas TEXT NOT NULL,
+        raw_tx TEXT NOT NULL,
+        replaced_by TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX tx_attempts_action ON tx_attempts (action_id);
+
+      CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        protocol TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detected_at INTEGER NOT NULL,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        evidence_path TEXT,
+        evidence_hash TEXT,
+        details_json TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE claims (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        coverage_id TEXT NOT NULL,
+        fund_claim_id TEXT,
+        provider_claim_id TEXT,
+        state TEXT NOT NULL,
+        file_after INTEGER,
+        details_json TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (incident_id, coverage_id)
+      );
+
+      CREATE TABLE reports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        generated_at INTEGER NOT NULL,
+        report_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value_json TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE daemon_lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        hostname TEXT NOT NULL,
+        token TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
+/** Applies the pending migrations in one transaction; returns the versions applied (none when up to date). */
+export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS, nowMs: number = Date.now()): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  const apply = db.transaction((): number[] => {
+    const done = new Set(
+      (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
+    );
+    const applied: number[] = [];
+    for (const migration of sorted) {
+      if (done.has(migration.version)) continue;
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        nowMs,
+      );
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+  return apply.immediate();
+}
+
+export function schemaVersion(db: Database): number {
+  const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null } | undefined;
+  return row?.v ?? 0;
+}

@@ -1,0 +1,35 @@
+/** Coverage report history (JSON as the report module produced it). */
+import type { Database } from "better-sqlite3";
+import { toJson } from "./actionJournal";
+
+export interface StoredReport {
+  readonly id: number;
+  /** Unix seconds (chain time) of the report. */
+  readonly generatedAt: number;
+  readonly report: unknown;
+}
+
+export class ReportRepository {
+  constructor(private readonly db: Database, private readonly nowMs: () => number = Date.now) {}
+
+  record(generatedAt: number, report: unknown): number {
+    const info = this.db
+      .prepare("INSERT INTO reports (generated_at, report_json, created_at) VALUES (?, ?, ?)")
+      .run(generatedAt, toJson(report), this.nowMs());
+    return Number(info.lastInsertRowid);
+  }
+
+  latest(): StoredReport | undefined {
+    return this.history(1)[0];
+  }
+
+  /** Newest first. */
+  history(limit = 20): StoredReport[] {
+    const rows = this.db.prepare("SELECT * FROM reports ORDER BY generated_at DESC, id DESC LIMIT ?").all(limit) as {
+      id: number;
+      generated_at: number;
+      report_json: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, generatedAt: r.generated_at, report: JSON.parse(r.report_json) as unknown }));
+  }
+}

@@ -1,0 +1,183 @@
+/** SQLite state: migrations, the single-daemon lock, the action journal and the repositories. */
+import { expect } from "chai";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import {
+  applyMigrations,
+  DaemonLockError,
+  IllegalTransitionError,
+  MIGRATIONS,
+  openStateDb,
+  type StateDb,
+} from "../../src/state";
+import { recordingLogger } from "../sources/testDeps";
+
+async function tempDbPath(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-state-"));
+  return path.join(dir, "nested", "keeper.sqlite");
+}
+
+describe("keeper state (SQLite)", () => {
+  const opened: StateDb[] = [];
+  const open = (file: string, nowMs?: () => number): StateDb => {
+    const state = openStateDb(file, nowMs !== undefined ? { nowMs } : {});
+    opened.push(state);
+    return state;
+  };
+  afterEach(() => {
+    for (const s of opened.splice(0)) s.close();
+  });
+
+  it("applies the migrations once, in WAL mode, and re-opening changes nothing", async () => {
+    const file = await tempDbPath();
+    const first = open(file);
+    expect(first.schemaVersion).to.equal(MIGRATIONS.length);
+    expect(first.db.pragma("journal_mode", { simple: true })).to.equal("wal");
+    first.kv.set("loop:risk:lastSuccess", 123);
+    first.close();
+
+    const second = open(file);
+    expect(second.schemaVersion).to.equal(MIGRATIONS.length);
+    expect(applyMigrations(second.db)).to.deep.equal([]);
+    expect(second.db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get()).to.deep.equal({ n: MIGRATIONS.length });
+    expect(second.kv.get("loop:risk:lastSuccess")).to.equal(123);
+  });
+
+  it("rolls a failing migration back entirely", () => {
+    const db = new Database(":memory:");
+    try {
+      const bad = [...MIGRATIONS, { version: 99, name: "broken", sql: "CREATE TABLE half (x INTEGER); SELECT * FROM missing_table;" }];
+      expect(() => applyMigrations(db, bad)).to.throw(/missing_table/);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+      expect(tables.map((t) => t.name)).to.deep.equal(["schema_migrations"]);
+    } finally {
+      db.close();
+    }
+  });
+
+  describe("daemon lock", () => {
+    it("a second daemon on the same file refuses to start with a clear error", async () => {
+      const file = await tempDbPath();
+      const logger = recordingLogger();
+      const first = open(file);
+      first.acquireDaemonLock({ logger });
+      const second = open(file);
+      expect(() => second.acquireDaemonLock({ logger })).to.throw(DaemonLockError, /another keeper daemon holds the state database \(pid \d+ on .+, heartbeat 0s ago\)/);
+      // Releasing (clean shutdown) lets the next daemon in.
+      first.close();
+      expect(() => second.acquireDaemonLock({ logger })).not.to.throw();
+    });
+
+    it("takes over a stale lock (old heartbeat, dead pid) and logs it; a live pid is never taken over", async () => {
+      const file = await tempDbPath();
+      let now = 1_000_000;
+      const logger = recordingLogger();
+      const crashed = open(file, () => now);
+      crashed.acquireDaemonLock({ logger, pid: 4_000_001, hostname: "host-a" });
+      // The crashed daemon never releases; 10 minutes pass without a heartbeat.
+      now += 600_000;
+      const alive = open(file, () => now);
+      expect(() =>
+        alive.acquireDaemonLock({ logger, pid: 42, hostname: "host-a", staleAfterSec: 120, isPidAlive: () => true }),
+      ).to.throw(DaemonLockError);
+      const lock = alive.acquireDaemonLock({ logger, pid: 42, hostname: "host-a", staleAfterSec: 120, isPidAlive: () => false });
+      expect(lock.holder.pid).to.equal(42);
+      expect(logger.entries.some((e) => e.level === "warn" && /stale daemon lock/.test(e.msg ?? "") && e.obj["stalePid"] === 4_000_001)).to.equal(true);
+      // The old holder's heartbeat now fails: it lost the lock.
+      const row = alive.db.prepare("SELECT pid, heartbeat_at FROM daemon_lock").get();
+      expect(row).to.deep.equal({ pid: 42, heartbeat_at: now });
+    });
+
+    it("a fresh heartbeat keeps the lock even when the pid looks dead", async () => {
+      const file = await tempDbPath();
+      let now = 5_000_000;
+      const logger = recordingLogger();
+      const holder = open(file, () => now);
+      const lock = holder.acquireDaemonLock({ logger, pid: 4_000_002, hostname: "h" });
+      now += 100_000;
+      lock.heartbeat();
+      now += 100_000;
+      const other = open(file, () => now);
+      expect(() => other.acquireDaemonLock({ logger, hostname: "h", staleAfterSec: 120, isPidAlive: () => false })).to.throw(DaemonLockError);
+    });
+  });
+
+  describe("action journal", () => {
+    it("moves planned → sent → replaced → confirmed, keeping every signed attempt", () => {
+      const { journal } = open(":memory:");
+      const entry = journal.plan({ kind: "buy", key: "buy:aave:1", payload: { amount: 10n } });
+      expect(entry.state).to.equal("planned");
+      expect(entry.payload).to.deep.equal({ amount: "10" });
+      journal.recordAttempt(entry.id, { hash: "0xa1", nonce: 7, maxFeePerGas: 100n, maxPriorityFeePerGas: 2n, rawTx: "0x01" });
+      const sent = journal.markSent(entry.id, { hash: "0xa1", nonce: 7, maxFeePerGas: 100n, maxPriorityFeePerGas: 2n, sentBlock: 50 });
+      expect([sent.state, sent.txHash, sent.nonce, sent.maxFeePerGas]).to.deep.equal(["sent", "0xa1", 7, 100n]);
+      journal.recordAttempt(entry.id, { hash: "0xa2", nonce: 7, maxFeePerGas: 113n, maxPriorityFeePerGas: 3n, rawTx: "0x02" });
+      const replaced = journal.markReplaced(entry.id, "0xa1", { hash: "0xa2", nonce: 7, maxFeePerGas: 113n, maxPriorityFeePerGas: 3n, sentBlock: 53 });
+      expect([replaced.state, replaced.txHash, replaced.replacedHashes]).to.deep.equal(["replaced", "0xa2", ["0xa1"]]);
+      expect(journal.attempts(entry.id).map((a) => [a.hash, a.replacedBy])).to.deep.equal([
+        ["0xa1", "0xa2"],
+        ["0xa2", undefined],
+      ]);
+      const confirmed = journal.markConfirmed(entry.id, { hash: "0xa2", blockNumber: 54, gasUsed: 21_000n });
+      expect([confirmed.state, confirmed.blockNumber, confirmed.gasUsed]).to.deep.equal(["confirmed", 54, 21_000n]);
+      expect(journal.countsByState()).to.deep.equal({ confirmed: 1 });
+    });
+
+    it("refuses illegal transitions and re-plans only unsent or failed actions", () => {
+      const { journal } = open(":memory:");
+      const entry = journal.plan({ kind: "k", key: "once", payload: {} });
+      journal.markSent(entry.id, { hash: "0xb1", nonce: 1, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, sentBlock: 1 });
+      expect(() => journal.plan({ kind: "k", key: "once", payload: {} })).to.throw(IllegalTransitionError, /sent -> planned/);
+      journal.markConfirmed(entry.id, { hash: "0xb1", blockNumber: 2, gasUsed: 1n });
+      expect(() => journal.markFailed(entry.id, "late")).to.throw(IllegalTransitionError, /confirmed -> failed/);
+
+      const retry = journal.plan({ kind: "k", key: "retry", payload: { n: 1 } });
+      journal.markFailed(retry.id, "simulate: Reverted()");
+      const again = journal.plan({ kind: "k", key: "retry", payload: { n: 2 } });
+      expect([again.id, again.state, again.error, again.payload]).to.deep.equal([retry.id, "planned", undefined, { n: 2 }]);
+    });
+  });
+
+  it("deduplicates incidents and never schedules one incident twice for a coverage", () => {
+    const state = open(":memory:");
+    const a = state.incidents.record({ protocol: "aave-v3", kind: "tvl-drop", detectedAt: 100, dedupeKey: "tvl-drop:aave-v3:1" });
+    const b = state.incidents.record({ protocol: "aave-v3", kind: "tvl-drop", detectedAt: 200, dedupeKey: "tvl-drop:aave-v3:1" });
+    expect([a.created, b.created, b.incident.id, b.incident.detectedAt]).to.deep.equal([true, false, a.incident.id, 100]);
+    state.incidents.setEvidence(a.incident.id, "/tmp/e.json", `0x${"ab".repeat(32)}`);
+    expect(state.incidents.get(a.incident.id)?.evidenceHash).to.equal(`0x${"ab".repeat(32)}`);
+    expect(() => state.incidents.setEvidence(a.incident.id, "/tmp/e.json", "0x12")).to.throw(/not a keccak256/);
+
+    const first = state.claims.schedule({ incidentId: a.incident.id, coverageId: "7", state: "scheduled", fileAfter: 500 });
+    const dup = state.claims.schedule({ incidentId: a.incident.id, coverageId: "7", state: "scheduled", fileAfter: 900 });
+    expect([first.created, dup.created, dup.claim.fileAfter]).to.deep.equal([true, false, 500]);
+    const filed = state.claims.update(first.claim.id, { state: "filed", fundClaimId: "3" });
+    expect([filed.state, filed.fundClaimId, filed.fileAfter]).to.deep.equal(["filed", "3", 500]);
+    expect(() =>
+      state.db.prepare("INSERT INTO claims (incident_id, coverage_id, state, created_at, updated_at) VALUES (?, '7', 'x', 0, 0)").run(a.incident.id),
+    ).to.throw(/UNIQUE/);
+  });
+
+  it("keeps assessment and report history and small process state", () => {
+    const state = open(":memory:");
+    const assessment = (assessedAt: number, composite: number) => ({
+      protocol: "0x01",
+      assessedAt,
+      components: { tvl: 1, audit: 2, time: 3, exploit: 4, team: 5 },
+      composite,
+      category: "LOW" as const,
+      confidence: 100,
+      missing: [],
+    });
+    state.assessments.record([assessment(10, 20), assessment(20, 25)]);
+    expect(state.assessments.latest("0x01")?.composite).to.equal(25);
+    expect(state.assessments.history("0x01", 15).map((a) => a.assessedAt)).to.deep.equal([20]);
+    state.reports.record(1, { total: 1n });
+    state.reports.record(2, { total: 2n });
+    expect(state.reports.latest()).to.deep.include({ generatedAt: 2, report: { total: "2" } });
+    state.kv.set("a", { x: 1 });
+    state.kv.set("a", { x: 2 });
+    expect(state.kv.all()).to.deep.equal({ a: { x: 2 } });
+  });
+});
