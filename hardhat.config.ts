@@ -1,5 +1,4 @@
 import { extendEnvironment, scope, subtask } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import {
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
   TASK_TEST_GET_TEST_FILES,
@@ -70,10 +69,17 @@ function listTestFiles(dir: string): string[] {
  */
 extendEnvironment((hre) => {
   const problems = networkEnvProblems(hre.network.name, process.env);
-  if (problems.length > 0) {
-    throw new HardhatPluginError("sif-deploy", `network "${hre.network.name}":\n  ${problems.join("\n  ")}`);
-  }
+  if (problems.length > 0) exitWithMessage(`network "${hre.network.name}":\n  ${problems.join("\n  ")}`);
 });
+
+/**
+ * Stops with one clear message. Hardhat prints a stack trace for any thrown error on a Linux host
+ * without a display (it assumes CI), so configuration problems exit here instead.
+ */
+function exitWithMessage(message: string): never {
+  console.error(`Error: ${message}`);
+  process.exit(1);
+}
 
 /** Guards on `hardhat ignition deploy`: mainnet needs CONFIRM_MAINNET=yes; real networks need real role holders. */
 scope("ignition")
@@ -81,13 +87,11 @@ scope("ignition")
   .setAction(async (args: { parameters?: string }, hre, runSuper) => {
     if (hre.network.name === "mainnet" || hre.network.config.chainId === 1) {
       const refusal = mainnetConfirmationProblem(process.env);
-      if (refusal !== null) throw new HardhatPluginError("sif-deploy", refusal);
+      if (refusal !== null) exitWithMessage(refusal);
     }
     if (hre.network.name === "mainnet" || hre.network.name === "sepolia") {
       const problems = args.parameters === undefined ? [] : rolePlaceholderProblems(readJson(args.parameters));
-      if (problems.length > 0) {
-        throw new HardhatPluginError("sif-deploy", `${args.parameters}:\n  ${problems.join("\n  ")}`);
-      }
+      if (problems.length > 0) exitWithMessage(`${args.parameters}:\n  ${problems.join("\n  ")}`);
     }
     return runSuper(args);
   });

@@ -66,14 +66,16 @@ export function hardhatChainId(env: Env): number {
   return Number(raw);
 }
 
-export const MAINNET_CONFIRMATION = { env: "CONFIRM_MAINNET", value: "yes", flag: "--confirm-mainnet" } as const;
+export const MAINNET_CONFIRMATION = { env: "CONFIRM_MAINNET", value: "yes" } as const;
 
-/** Null when a mainnet deploy is explicitly confirmed, else the refusal message. */
-export function mainnetConfirmationProblem(env: Env, argv: readonly string[] = []): string | null {
-  if (argv.includes(MAINNET_CONFIRMATION.flag)) return null;
+/**
+ * Null when a mainnet deploy is explicitly confirmed (CONFIRM_MAINNET=yes; env because
+ * `hardhat run` passes no script arguments), else the refusal message.
+ */
+export function mainnetConfirmationProblem(env: Env): string | null {
   if (envValue(env, MAINNET_CONFIRMATION.env) === MAINNET_CONFIRMATION.value) return null;
   return (
-    `refusing to deploy to mainnet without explicit confirmation: set ${MAINNET_CONFIRMATION.env}=${MAINNET_CONFIRMATION.value} ` +
-    `(or pass ${MAINNET_CONFIRMATION.flag} where supported) after reviewing deploy/parameters/mainnet.json`
+    `refusing to deploy to mainnet without explicit confirmation: review deploy/parameters/mainnet.json, ` +
+    `then set ${MAINNET_CONFIRMATION.env}=${MAINNET_CONFIRMATION.value}`
   );
 }
