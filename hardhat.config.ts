@@ -138,7 +138,9 @@ const config: HardhatUserConfig = {
     },
   },
   paths: {
-    ignition: "deploy",
+    // Modules in deploy/modules, deployments in deploy/deployments/chain-<id>. SIF_IGNITION_DIR
+    // points deployments elsewhere (tests use a temp dir).
+    ignition: envValue(process.env, "SIF_IGNITION_DIR") ?? "deploy",
   },
   etherscan: {
     apiKey: envValue(process.env, "ETHERSCAN_API_KEY") ?? "",

@@ -15,7 +15,7 @@ import { rolePlaceholderProblems } from "../deploy/lib/parameters";
 import LocalStack from "../deploy/modules/LocalStack";
 import MainnetStack from "../deploy/modules/MainnetStack";
 import { deployedAddressesFile, readDeployedFund } from "../keeper/src/config/deployments";
-import { runScript } from "./lib/context";
+import { deploymentsDir, runScript } from "./lib/context";
 import { ScriptInputError, optional } from "./lib/inputs";
 
 const PARAMETERS_DIR = path.join(__dirname, "..", "deploy", "parameters");
@@ -45,10 +45,10 @@ runScript(async () => {
   console.log(`deploying ${isMainnet ? "MainnetStack" : "LocalStack"} to ${network} (chain ${chainId}) with ${parametersFile}`);
   await hre.ignition.deploy(isMainnet ? MainnetStack : LocalStack, { parameters: parametersFile, displayUi: true });
 
-  const deployed = readDeployedFund(chainId);
+  const deployed = readDeployedFund(chainId, deploymentsDir(hre));
   console.log(`fund ${deployed.fundAddress}`);
   console.log(`lens ${deployed.lensAddress}`);
-  console.log(`addresses: ${path.relative(process.cwd(), deployedAddressesFile(chainId))}`);
+  console.log(`addresses: ${path.relative(process.cwd(), deployedAddressesFile(chainId, deploymentsDir(hre)))}`);
   if (isMainnet) {
     console.log("next: make the NexusMutualAdapter a Nexus member (Registry.join with Nexus' KYC signature) before hedged purchases");
   }

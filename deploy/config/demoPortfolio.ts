@@ -43,3 +43,10 @@ export function demoProtocol(position: DemoPosition): string {
 export function wholeTokens(n: number | bigint, decimals: number): bigint {
   return BigInt(n) * 10n ** BigInt(decimals);
 }
+
+/** Provider for a demo position: Nexus when listed (USDC/DAI), GMX via the second provider, else self-insured. */
+export function providerFor(position: DemoPosition): number {
+  if (position.nexusProductId !== undefined && position.stablecoin !== "USDT") return PROVIDER_ID.nexus;
+  if (position.id === "gmx") return PROVIDER_ID.second;
+  return PROVIDER_ID.selfInsured;
+}

@@ -17,7 +17,7 @@ const CLAIMS_FUNDING = 2_000_000;
 export default buildModule("SecondProvider", (m) => {
   const tokens = m.useModule(MockTokens);
   const { fund } = m.useModule(Fund);
-  const annualPriceBps = m.getParameter("annualPriceBps", 300);
+  const annualPriceBps = m.getParameter("annualPriceBps", 150);
 
   const provider = m.contract("MockCapacityLimitedProvider", [fund, annualPriceBps, m.getAccount(0)]);
   const byToken = { USDC: tokens.usdc, USDT: tokens.usdt, DAI: tokens.dai } as const;

@@ -1,5 +1,6 @@
 /** What the operator scripts share: the fund of the current chain, its tokens, error reporting. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 
 import { DeploymentLookupError, readDeployedFund } from "../../keeper/src/config/deployments";
@@ -21,6 +22,11 @@ export function runScript(main: () => Promise<void>): void {
   });
 }
 
+/** Where Ignition writes deployments for this Hardhat config. */
+export function deploymentsDir(hre: HardhatRuntimeEnvironment): string {
+  return path.join(hre.config.paths.ignition, "deployments");
+}
+
 /** The fund: env FUND_ADDRESS, else the Ignition deployment of the current chain. */
 export async function connectFund(hre: HardhatRuntimeEnvironment, env: Env): Promise<StablecoinInsuranceFund> {
   const explicit = optional(env, "FUND_ADDRESS");
@@ -30,7 +36,7 @@ export async function connectFund(hre: HardhatRuntimeEnvironment, env: Env): Pro
     address = getAddress(explicit);
   } else {
     const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
-    address = readDeployedFund(chainId).fundAddress;
+    address = readDeployedFund(chainId, deploymentsDir(hre)).fundAddress;
   }
   if ((await hre.ethers.provider.getCode(address)) === "0x") {
     throw new ScriptInputError(`no contract at fund address ${address} on network "${hre.network.name}"`);
