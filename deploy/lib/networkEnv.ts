@@ -37,7 +37,7 @@ export function networkEnvProblems(network: string, env: Env): string[] {
   const problems: string[] = [];
   const url = envValue(env, needs.rpcUrl);
   if (url === undefined) {
-    problems.push(`${needs.rpcUrl} is not set — put the ${network} JSON-RPC URL in .env (see .env.example)`);
+    problems.push(`${needs.rpcUrl} is not set — put the ${network} JSON-RPC URL in .env`);
   } else if (!/^https?:\/\//.test(url)) {
     problems.push(`${needs.rpcUrl} is not an http(s):// URL`);
   }
