@@ -101,6 +101,15 @@ function readJson(file: string): unknown {
 }
 
 const MAINNET_RPC_URL = envValue(process.env, "MAINNET_RPC_URL");
+
+/** A malformed FORK_BLOCK / HARDHAT_CHAIN_ID stops with one line, not a stack trace. */
+function fromEnv<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    return exitWithMessage((err as Error).message);
+  }
+}
 /** Placeholder URL for an unset remote network; never contacted (the env check above stops first). */
 const unsetUrl = (variable: string) => `http://unset-${variable.toLowerCase()}.invalid`;
 
@@ -117,10 +126,10 @@ const config: HardhatUserConfig = {
   networks: {
     hardhat: {
       hardfork: "cancun",
-      chainId: hardhatChainId(process.env),
+      chainId: fromEnv(() => hardhatChainId(process.env)),
       // Forks mainnet at a pinned block only when MAINNET_RPC_URL is set (FORK_BLOCK overrides the block).
       ...(MAINNET_RPC_URL !== undefined
-        ? { forking: { url: MAINNET_RPC_URL, blockNumber: forkBlock(process.env), enabled: true } }
+        ? { forking: { url: MAINNET_RPC_URL, blockNumber: fromEnv(() => forkBlock(process.env)), enabled: true } }
         : {}),
     },
     localhost: {
