@@ -1,4 +1,4 @@
-import { subtask } from "hardhat/config";
+import { extendEnvironment, scope, subtask } from "hardhat/config";
 import {
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
   TASK_TEST_GET_TEST_FILES,
@@ -8,6 +8,15 @@ import path from "node:path";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import "dotenv/config";
+import {
+  deployerAccounts,
+  envValue,
+  forkBlock,
+  hardhatChainId,
+  mainnetConfirmationProblem,
+  networkEnvProblems,
+} from "./deploy/lib/networkEnv";
+import { rolePlaceholderProblems } from "./deploy/lib/parameters";
 
 /**
  * The compiler version is pinned here and in package.json ("solc": exact). Compilation never
@@ -54,6 +63,56 @@ function listTestFiles(dir: string): string[] {
     .sort();
 }
 
+/**
+ * Remote networks are always defined (so `--network sepolia` is recognised) but their env is
+ * checked only when one is actually used: a missing variable stops the run with one line naming it.
+ */
+extendEnvironment((hre) => {
+  const problems = networkEnvProblems(hre.network.name, process.env);
+  if (problems.length > 0) exitWithMessage(`network "${hre.network.name}":\n  ${problems.join("\n  ")}`);
+});
+
+/**
+ * Stops with one clear message. Hardhat prints a stack trace for any thrown error on a Linux host
+ * without a display (it assumes CI), so configuration problems exit here instead.
+ */
+function exitWithMessage(message: string): never {
+  console.error(`Error: ${message}`);
+  process.exit(1);
+}
+
+/** Guards on `hardhat ignition deploy`: mainnet needs CONFIRM_MAINNET=yes; real networks need real role holders. */
+scope("ignition")
+  .task("deploy")
+  .setAction(async (args: { parameters?: string }, hre, runSuper) => {
+    if (hre.network.name === "mainnet" || hre.network.config.chainId === 1) {
+      const refusal = mainnetConfirmationProblem(process.env);
+      if (refusal !== null) exitWithMessage(refusal);
+    }
+    if (hre.network.name === "mainnet" || hre.network.name === "sepolia") {
+      const problems = args.parameters === undefined ? [] : rolePlaceholderProblems(readJson(args.parameters));
+      if (problems.length > 0) exitWithMessage(`${args.parameters}:\n  ${problems.join("\n  ")}`);
+    }
+    return runSuper(args);
+  });
+
+function readJson(file: string): unknown {
+  return JSON.parse(fs.readFileSync(path.resolve(file), "utf8"));
+}
+
+const MAINNET_RPC_URL = envValue(process.env, "MAINNET_RPC_URL");
+
+/** A malformed FORK_BLOCK / HARDHAT_CHAIN_ID stops with one line, not a stack trace. */
+function fromEnv<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    return exitWithMessage((err as Error).message);
+  }
+}
+/** Placeholder URL for an unset remote network; never contacted (the env check above stops first). */
+const unsetUrl = (variable: string) => `http://unset-${variable.toLowerCase()}.invalid`;
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -67,7 +126,36 @@ const config: HardhatUserConfig = {
   networks: {
     hardhat: {
       hardfork: "cancun",
+      chainId: fromEnv(() => hardhatChainId(process.env)),
+      // Forks mainnet at a pinned block only when MAINNET_RPC_URL is set (FORK_BLOCK overrides the block).
+      ...(MAINNET_RPC_URL !== undefined
+        ? { forking: { url: MAINNET_RPC_URL, blockNumber: fromEnv(() => forkBlock(process.env)), enabled: true } }
+        : {}),
     },
+    localhost: {
+      url: envValue(process.env, "LOCALHOST_RPC_URL") ?? "http://127.0.0.1:8545",
+    },
+    sepolia: {
+      url: envValue(process.env, "SEPOLIA_RPC_URL") ?? unsetUrl("SEPOLIA_RPC_URL"),
+      chainId: 11155111,
+      accounts: deployerAccounts(process.env),
+    },
+    mainnet: {
+      url: MAINNET_RPC_URL ?? unsetUrl("MAINNET_RPC_URL"),
+      chainId: 1,
+      accounts: deployerAccounts(process.env),
+    },
+  },
+  paths: {
+    // Modules in deploy/modules, deployments in deploy/deployments/chain-<id>. SIF_IGNITION_DIR
+    // points deployments elsewhere (tests use a temp dir).
+    ignition: envValue(process.env, "SIF_IGNITION_DIR") ?? "deploy",
+  },
+  etherscan: {
+    apiKey: envValue(process.env, "ETHERSCAN_API_KEY") ?? "",
+  },
+  sourcify: {
+    enabled: false,
   },
   typechain: {
     outDir: "typechain-types",

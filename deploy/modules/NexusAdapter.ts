@@ -1,0 +1,61 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { CallableContractFuture, ContractFuture, Future, IgnitionModule } from "@nomicfoundation/ignition-core";
+
+import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, demoProtocol } from "../config/demoPortfolio";
+import Fund, { type FundModule, type TokensModule } from "./Fund";
+import MockNexus from "./MockNexus";
+import MockTokens from "./MockTokens";
+
+export type NexusModule = IgnitionModule<string, string, Record<"cover" | "claims", ContractFuture<string>>>;
+
+export interface NexusAdapterOptions {
+  readonly tokens: TokensModule;
+  readonly fund: FundModule;
+  readonly nexus: NexusModule;
+  /** Protocol key → Nexus product id. */
+  readonly products: readonly { readonly protocol: string; readonly productId: number }[];
+  /**
+   * On the mocks, the adapter is made a Nexus member by the mock registry. On mainnet membership
+   * needs `Registry.join` with Nexus' KYC signature: done by the operator, never automated.
+   */
+  readonly mockRegistry?: IgnitionModule<string, string, Record<"registry", CallableContractFuture<string>>>;
+}
+
+/** The Nexus Mutual adapter with product and cover-asset mappings, registered as provider 1. */
+export function buildNexusAdapterModule(options: NexusAdapterOptions) {
+  return buildModule("NexusAdapter", (m) => {
+    const { usdc, dai } = m.useModule(options.tokens);
+    const { fund } = m.useModule(options.fund);
+    const { cover, claims } = m.useModule(options.nexus);
+    const admin = m.getAccount(0);
+
+    const adapter = m.contract("NexusMutualAdapter", [fund, cover, claims, admin]);
+    const mappings: Future[] = [
+      m.call(adapter, "setCoverAsset", [usdc, NEXUS_COVER_ASSET.USDC], { id: "coverAsset_USDC" }),
+      m.call(adapter, "setCoverAsset", [dai, NEXUS_COVER_ASSET.DAI], { id: "coverAsset_DAI" }),
+      ...options.products.map(({ protocol, productId }) =>
+        m.call(adapter, "setProduct", [protocol, productId], { id: `product_${productId}_${protocol.slice(2, 10)}` }),
+      ),
+    ];
+    if (options.mockRegistry !== undefined) {
+      const { registry } = m.useModule(options.mockRegistry);
+      mappings.push(m.call(registry, "mockNexusSetMember", [adapter, true], { id: "mockMembership" }));
+    }
+    m.call(fund, "registerProvider", [adapter], { id: "registerNexusAdapter", after: mappings });
+    return { adapter };
+  });
+}
+
+/** Demo portfolio protocols that the mock Nexus lists. */
+export const DEMO_NEXUS_PRODUCTS = DEMO_PORTFOLIO.flatMap((position) =>
+  position.nexusProductId === undefined ? [] : [{ protocol: demoProtocol(position), productId: position.nexusProductId }],
+);
+
+/** The adapter over the Nexus mocks (test networks). */
+export default buildNexusAdapterModule({
+  tokens: MockTokens,
+  fund: Fund,
+  nexus: MockNexus,
+  products: DEMO_NEXUS_PRODUCTS,
+  mockRegistry: MockNexus,
+});
