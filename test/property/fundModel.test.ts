@@ -76,19 +76,19 @@ const actor = fc.nat({ max: ACTORS.length - 1 });
 const pick = fc.nat({ max: 1_000 });
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant("purchase" as const), actor: fc.oneof(fc.constant(A.buyer), actor), protocol: fc.nat({ max: 2 }), asset: fc.nat({ max: 1 }), amount: fc.integer({ min: 1, max: 300_000 }), days: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 30, max: 365 }) }, { weight: 1, arbitrary: fc.constantFrom(29, 366) }), provider: fc.nat({ max: 2 }), beneficiary: fc.constantFrom(A.beneficiary, A.buyer, A.agent, A.stranger), underpay: fc.nat({ max: 9 }).map((n) => n === 0) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("renew" as const), actor: fc.nat({ max: 3 }), cover: pick, extraDays: fc.integer({ min: 25, max: 370 }), amountPct: fc.integer({ min: 0, max: 200 }), intoWindow: fc.nat({ max: 30 }), underpay: fc.constant(false) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("risk" as const), actor: fc.oneof({ weight: 4, arbitrary: fc.constant(A.oracle) }, { weight: 1, arbitrary: actor }), protocol: fc.nat({ max: 2 }), deltas: fc.array(fc.integer({ min: -40, max: 40 }), { minLength: 5, maxLength: 5 }), batch: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("renew" as const), actor: fc.nat({ max: 3 }), cover: pick, extraDays: fc.integer({ min: 25, max: 370 }), amountPct: fc.integer({ min: 0, max: 200 }), intoWindow: fc.nat({ max: 30 }), underpay: fc.constant(false) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("risk" as const), actor: fc.oneof({ weight: 4, arbitrary: fc.constant(A.oracle) }, { weight: 1, arbitrary: actor }), protocol: fc.nat({ max: 2 }), deltas: fc.array(fc.integer({ min: -40, max: 40 }), { minLength: 5, maxLength: 5 }), batch: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("warp" as const), seconds: fc.oneof(fc.integer({ min: 1, max: Number(DAY) }), fc.integer({ min: 1, max: 90 * Number(DAY) })) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("expire" as const), actor, cover: pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("expireBatch" as const), actor, covers: fc.array(pick, { maxLength: 6 }) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("claim" as const), actor: fc.nat({ max: 3 }), cover: pick, pct: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 100 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 101, 110) }), wrongDeposit: fc.nat({ max: 9 }).map((n) => n === 0) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("assess" as const), actor: fc.oneof({ weight: 4, arbitrary: fc.constant(A.assessor) }, { weight: 1, arbitrary: actor }), claim: pick, accept: fc.boolean(), pct: fc.integer({ min: 0, max: 110 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("expire" as const), actor, cover: pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("expireBatch" as const), actor, covers: fc.array(pick, { maxLength: 6 }) }) },
+  { weight: 7, arbitrary: fc.record({ kind: fc.constant("claim" as const), actor: fc.nat({ max: 3 }), cover: pick, pct: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 100 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 101, 110) }), wrongDeposit: fc.nat({ max: 9 }).map((n) => n === 0) }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant("assess" as const), actor: fc.oneof({ weight: 4, arbitrary: fc.constant(A.assessor) }, { weight: 1, arbitrary: actor }), claim: pick, accept: fc.boolean(), pct: fc.integer({ min: 0, max: 110 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("vote" as const), claim: pick, support: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("decide" as const), claim: pick, decision: fc.nat({ max: 2 }), pct: fc.integer({ min: 1, max: 150 }) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("settle" as const), actor, claim: pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("deposit" as const), actor, asset: fc.nat({ max: 1 }), amount: fc.integer({ min: 1, max: 200_000 }) }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant("settle" as const), actor, claim: pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("deposit" as const), actor, asset: fc.nat({ max: 1 }), amount: fc.integer({ min: 1, max: 200_000 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdrawCapital" as const), actor: fc.oneof({ weight: 3, arbitrary: fc.constant(A.admin) }, { weight: 1, arbitrary: actor }), asset: fc.nat({ max: 1 }), pct: fc.integer({ min: 1, max: 120 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdrawPayout" as const), actor, asset: fc.nat({ max: 1 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("withdrawPayout" as const), actor, asset: fc.nat({ max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("withdrawDeposit" as const), actor }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), actor: fc.constantFrom(A.guardian, A.admin, A.stranger), pause: fc.boolean() }) },
 );
@@ -218,6 +218,7 @@ const stats = {
   upstreamRefusals: 0,
   unauthorised: 0,
   reserveBreaches: 0,
+  reserveBreachesCaused: 0,
   byKind: {} as Record<string, { ok: number; reverted: number }>,
 };
 let firstReserveBreach: string | undefined;
@@ -600,20 +601,25 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       break;
     }
     case "withdrawPayout": {
-      from = step.actor;
-      const amount = m.credits[from]![step.asset]!;
-      data = fund.encodeFunctionData("withdrawPayout", [chain.assets[step.asset]!]);
+      // mostly an account that has something to withdraw, in that asset
+      const holders = m.credits.flatMap((row, i) => row.flatMap((c, j) => (c > 0n ? [[i, j] as const] : [])));
+      const chosen = holders.length > 0 && step.actor % 4 !== 0 ? holders[step.actor % holders.length]! : ([step.actor, step.asset] as const);
+      from = chosen[0];
+      const asset = chosen[1];
+      const amount = m.credits[from]![asset]!;
+      data = fund.encodeFunctionData("withdrawPayout", [chain.assets[asset]!]);
       if (amount === 0n) expectation = fail("FundNothingToWithdraw");
       onSuccess = () => {
-        m.credits[from]![step.asset] = 0n;
-        m.books[step.asset]!.credited -= amount;
-        m.books[step.asset]!.balance -= amount;
-        m.balances[from]![step.asset]! += amount;
+        m.credits[from]![asset] = 0n;
+        m.books[asset]!.credited -= amount;
+        m.books[asset]!.balance -= amount;
+        m.balances[from]![asset]! += amount;
       };
       break;
     }
     case "withdrawDeposit": {
-      from = step.actor;
+      const holders = m.deposits.flatMap((d, i) => (d > 0n ? [i] : []));
+      from = holders.length > 0 && step.actor % 4 !== 0 ? holders[step.actor % holders.length]! : step.actor;
       data = fund.encodeFunctionData("withdrawDeposit");
       if (m.deposits[from] === 0n) expectation = fail("FundNothingToWithdraw");
       onSuccess = () => {
@@ -678,7 +684,6 @@ async function finish(
   t0 = performance.now();
   const after = await readState(chain);
   timing.read += performance.now() - t0;
-  ctx.last = after;
 
   if (outcome.ok) {
     tally.ok += 1;
@@ -712,6 +717,7 @@ async function finish(
     expect(outcome.ok, `${label}: an account without the role succeeded`).to.equal(false);
   }
   checkInvariants(ctx, after, label);
+  ctx.last = after;
   return outcome;
 }
 
@@ -729,8 +735,17 @@ function checkInvariants(ctx: StepContext, s: Snapshot, label: string): void {
     same(a.balance, book.balance, `${label}: model fund balance (asset ${j})`);
     const required = requiredReserve(a.selfInsured, m.reserveRatioBps);
     if (a.pool < required) {
+      // Known gap (see docs/testing.md): settling an accepted self-insured claim pays from the pool
+      // without re-checking the ratio, and the paid coverage keeps its full amount in selfInsured.
+      // Every other step must keep the ratio, or leave an existing breach no worse.
       stats.reserveBreaches += 1;
-      firstReserveBreach ??= `${label}: pool ${a.pool} < required ${required} (self-insured ${a.selfInsured})\n${ctx.trace.join("\n")}`;
+      const before = ctx.last.assets[j]!;
+      const wasBreached = before.pool < requiredReserve(before.selfInsured, m.reserveRatioBps);
+      if (!wasBreached) {
+        stats.reserveBreachesCaused += 1;
+        firstReserveBreach ??= `${label}: pool ${a.pool} < required ${required} (self-insured ${a.selfInsured})\n${ctx.trace.join("\n")}`;
+        same(label.startsWith("settle "), true, `${label}: broke the reserve ratio (asset ${j}): pool ${a.pool} < ${required}`);
+      }
       if (process.env.PROPERTY_STRICT_RESERVE === "1") expect.fail(`${label}: reserve ratio breached (asset ${j})`);
     }
   });
@@ -866,7 +881,7 @@ describe("property: fund model (fast-check, snapshot/revert per run)", function 
     console.log(
       `      property runs: ${stats.runs} runs, ${stats.steps} steps in ${seconds.toFixed(1)} s (seed ${result.seed}); ` +
         `${stats.ok} ok, ${stats.predictedReverts} predicted reverts, ${stats.upstreamRefusals} upstream refusals, ` +
-        `${stats.unauthorised} unauthorised calls rejected, ${stats.reserveBreaches} steps with pool < reserve`,
+        `${stats.unauthorised} unauthorised calls rejected, ${stats.reserveBreaches} steps with pool < reserve (${stats.reserveBreachesCaused} caused, all by settleClaim)`,
     );
     console.log(`      time in sends ${(timing.send / 1000).toFixed(1)} s, in state reads ${(timing.read / 1000).toFixed(1)} s`);
     console.log(`      per kind: ${Object.entries(stats.byKind).map(([k, v]) => `${k} ${v.ok}/${v.ok + v.reverted}`).join(", ")}`);
