@@ -136,7 +136,14 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
       }
       // the fund's price must cover the upstream price: use the maximum base rate
       const params = await fund.parameters();
-      await fund.connect(signers.admin).setParameters({ ...params.toObject(), baseRateBps: 2_000 });
+      await fund.connect(signers.admin).setParameters({
+        baseRateBps: 2_000,
+        reserveRatioBps: params.reserveRatioBps,
+        maxRiskDecreasePerDay: params.maxRiskDecreasePerDay,
+        renewalWindow: params.renewalWindow,
+        claimGracePeriod: params.claimGracePeriod,
+        maxCoveragePerProtocol: params.maxCoveragePerProtocol,
+      });
       const amount = units(10_000, 6);
       const premium = await fund.quotePremium(PROTOCOLS.aave, MAINNET.USDC, amount, DURATION);
       let bought: { productId: number; poolId: number } | undefined;
