@@ -1,0 +1,895 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import type { Interface } from "ethers";
+import { ethers, network } from "hardhat";
+
+import type { FundStateProbe } from "../../typechain-types";
+import { PROTOCOLS, units } from "../helpers/fundFixture";
+import { deploySystem, nexusQuote, type SystemFixture } from "../helpers/systemFixture";
+import {
+  checkCap,
+  CLAIM_STATUS_CODE,
+  cloneModel,
+  DAY,
+  type FundError,
+  MAX_DURATION,
+  MIN_DURATION,
+  type Model,
+  type ModelClaim,
+  type ModelCoverage,
+  nexusOutcome,
+  premium,
+  requiredReserve,
+  riskScore,
+  secondProviderOutcome,
+  toWad,
+  upstreamQuote,
+  UPSTREAM_GRACE,
+} from "./fundModel";
+
+/**
+ * Model-based runs: random step sequences by random actors (including ones without the role)
+ * against one deployment, reverted to a snapshot between runs. Every step is predicted by the
+ * reference model (fundModel.ts) and the invariants are checked on a one-call state probe.
+ *
+ * PROPERTY_RUNS (default 1000) and PROPERTY_SEED / PROPERTY_PATH (to replay a failure) are read
+ * from the environment.
+ */
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? "1000");
+const MAX_STEPS = 50;
+const GAS = "0x1c9c380"; // 30M: fixed so no step pays for gas estimation
+
+const ACTORS = ["admin", "oracle", "assessor", "guardian", "buyer", "beneficiary", "agent", "stranger"] as const;
+const A = { admin: 0, oracle: 1, assessor: 2, guardian: 3, buyer: 4, beneficiary: 5, agent: 6, stranger: 7 } as const;
+const FUNDED = [A.admin, A.buyer, A.beneficiary, A.agent];
+const PROTOCOL_KEYS = [PROTOCOLS.aave, PROTOCOLS.compound, PROTOCOLS.curve];
+const DECIMALS = [6, 18] as const; // USDC, DAI
+const NEXUS_DEPOSIT = ethers.parseEther("0.05");
+const SECOND_DEPOSIT = ethers.parseEther("0.01");
+const SECOND_PRICE_BPS = 50n;
+const NEXUS_PRICE_BPS = 100n;
+const POOL_START = 100_000n; // whole tokens per asset after setup
+const NEXUS_PRODUCTS = new Set([0, 1]); // aave and compound are mapped in the adapter; curve is not
+
+// ------------------------------------------------------------------ steps
+
+type Step =
+  | { kind: "purchase"; actor: number; protocol: number; asset: number; amount: number; days: number; provider: number; beneficiary: number; underpay: boolean }
+  | { kind: "renew"; actor: number; cover: number; extraDays: number; amountPct: number; intoWindow: number; underpay: boolean }
+  | { kind: "risk"; actor: number; protocol: number; deltas: readonly number[]; batch: boolean }
+  | { kind: "warp"; seconds: number }
+  | { kind: "expire"; actor: number; cover: number }
+  | { kind: "expireBatch"; actor: number; covers: readonly number[] }
+  | { kind: "claim"; actor: number; cover: number; pct: number; wrongDeposit: boolean }
+  | { kind: "assess"; actor: number; claim: number; accept: boolean; pct: number }
+  | { kind: "vote"; claim: number; support: boolean }
+  | { kind: "decide"; claim: number; decision: number; pct: number }
+  | { kind: "settle"; actor: number; claim: number }
+  | { kind: "deposit"; actor: number; asset: number; amount: number }
+  | { kind: "withdrawCapital"; actor: number; asset: number; pct: number }
+  | { kind: "withdrawPayout"; actor: number; asset: number }
+  | { kind: "withdrawDeposit"; actor: number }
+  | { kind: "pause"; actor: number; pause: boolean };
+
+const actor = fc.nat({ max: ACTORS.length - 1 });
+const pick = fc.nat({ max: 1_000 });
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant("purchase" as const), actor: fc.oneof(fc.constant(A.buyer), actor), protocol: fc.nat({ max: 2 }), asset: fc.nat({ max: 1 }), amount: fc.integer({ min: 1, max: 300_000 }), days: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 30, max: 365 }) }, { weight: 1, arbitrary: fc.constantFrom(29, 366) }), provider: fc.nat({ max: 2 }), beneficiary: fc.constantFrom(A.beneficiary, A.buyer, A.agent, A.stranger), underpay: fc.nat({ max: 9 }).map((n) => n === 0) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("renew" as const), actor: fc.nat({ max: 3 }), cover: pick, extraDays: fc.integer({ min: 25, max: 370 }), amountPct: fc.integer({ min: 0, max: 200 }), intoWindow: fc.nat({ max: 30 }), underpay: fc.constant(false) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("risk" as const), actor: fc.oneof({ weight: 4, arbitrary: fc.constant(A.oracle) }, { weight: 1, arbitrary: actor }), protocol: fc.nat({ max: 2 }), deltas: fc.array(fc.integer({ min: -40, max: 40 }), { minLength: 5, maxLength: 5 }), batch: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("warp" as const), seconds: fc.oneof(fc.integer({ min: 1, max: Number(DAY) }), fc.integer({ min: 1, max: 90 * Number(DAY) })) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("expire" as const), actor, cover: pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("expireBatch" as const), actor, covers: fc.array(pick, { maxLength: 6 }) }) },
+  { weight: 7, arbitrary: fc.record({ kind: fc.constant("claim" as const), actor: fc.nat({ max: 3 }), cover: pick, pct: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 100 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 101, 110) }), wrongDeposit: fc.nat({ max: 9 }).map((n) => n === 0) }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant("assess" as const), actor: fc.oneof({ weight: 4, arbitrary: fc.constant(A.assessor) }, { weight: 1, arbitrary: actor }), claim: pick, accept: fc.boolean(), pct: fc.integer({ min: 0, max: 110 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("vote" as const), claim: pick, support: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("decide" as const), claim: pick, decision: fc.nat({ max: 2 }), pct: fc.integer({ min: 1, max: 150 }) }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant("settle" as const), actor, claim: pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("deposit" as const), actor, asset: fc.nat({ max: 1 }), amount: fc.integer({ min: 1, max: 200_000 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdrawCapital" as const), actor: fc.oneof({ weight: 3, arbitrary: fc.constant(A.admin) }, { weight: 1, arbitrary: actor }), asset: fc.nat({ max: 1 }), pct: fc.integer({ min: 1, max: 120 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("withdrawPayout" as const), actor, asset: fc.nat({ max: 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("withdrawDeposit" as const), actor }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), actor: fc.constantFrom(A.guardian, A.admin, A.stranger), pause: fc.boolean() }) },
+);
+
+// ------------------------------------------------------------------ chain access
+
+interface Chain {
+  s: SystemFixture;
+  probe: FundStateProbe;
+  fund: string;
+  assets: string[];
+  actors: string[];
+  adapters: string[]; // by provider id (index 0 unused)
+  fundErrors: Set<string>;
+  errorInterfaces: Interface[];
+}
+
+type Outcome = { ok: true } | { ok: false; name: string; args: readonly unknown[]; selector: string };
+
+async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
+  return network.provider.request({ method, params });
+}
+
+function decodeRevert(chain: Chain, data: string): Outcome {
+  for (const iface of chain.errorInterfaces) {
+    try {
+      const parsed = iface.parseError(data);
+      if (parsed) return { ok: false, name: parsed.name, args: [...parsed.args], selector: data.slice(0, 10) };
+    } catch {
+      // not this interface
+    }
+  }
+  return { ok: false, name: `raw:${data.slice(0, 10)}`, args: [], selector: data.slice(0, 10) };
+}
+
+/** Sends one transaction at `timestamp` (automined) and reports success or the decoded revert. */
+async function send(chain: Chain, from: number, to: string, data: string, timestamp: bigint, value = 0n): Promise<Outcome> {
+  await rpc("evm_setNextBlockTimestamp", [Number(timestamp)]);
+  try {
+    await rpc("eth_sendTransaction", [{ from: chain.actors[from], to, data, gas: GAS, value: ethers.toQuantity(value) }]);
+    return { ok: true };
+  } catch (e) {
+    const data = (e as { data?: unknown }).data;
+    if (typeof data === "string" && data.startsWith("0x")) return decodeRevert(chain, data);
+    throw e;
+  }
+}
+
+type Snapshot = Awaited<ReturnType<FundStateProbe["read"]>>;
+
+let probeCall: { to: string; data: string } | undefined;
+
+/** One raw `eth_call` with calldata encoded once per suite (the probe's inputs never change). */
+async function readState(chain: Chain): Promise<Snapshot> {
+  probeCall ??= {
+    to: await chain.probe.getAddress(),
+    data: chain.probe.interface.encodeFunctionData("read", [chain.fund, chain.assets, [...DECIMALS], PROTOCOL_KEYS, chain.actors]),
+  };
+  const raw = (await rpc("eth_call", [probeCall, "latest"])) as string;
+  return chain.probe.interface.decodeFunctionResult("read", raw)[0] as Snapshot;
+}
+
+/** A cheap equality assertion for the per-step checks (chai is slow in a 50k-step loop). */
+function same(actual: unknown, expected: unknown, what: string): void {
+  if (actual !== expected) throw new Error(`${what}: chain ${String(actual)} ≠ expected ${String(expected)}`);
+}
+
+// ------------------------------------------------------------------ prediction helpers
+
+/** What the model expects of a step: success, one exact fund error, or an upstream refusal. */
+type Expectation = { kind: "ok" } | { kind: "fund"; error: FundError } | { kind: "revert" };
+const OK: Expectation = { kind: "ok" };
+const fail = (name: string, args?: readonly (bigint | string | number)[]): Expectation => ({ kind: "fund", error: { name, args } });
+
+function roleError(m: Model, who: number, role: "admin" | "oracle" | "assessor" | "guardian"): Expectation | undefined {
+  const holder = { admin: A.admin, oracle: A.oracle, assessor: A.assessor, guardian: A.guardian }[role];
+  return who === holder ? undefined : fail("AccessControlUnauthorizedAccount");
+}
+
+function isBeneficiaryOrAgent(m: Model, caller: number, beneficiary: number): boolean {
+  return caller === beneficiary || (m.agents[beneficiary]?.[caller] ?? false);
+}
+
+function coverageAt(m: Model, p: number): ModelCoverage | undefined {
+  // 1 in 20 picks an id that does not exist
+  if (m.coverages.length === 0 || p % 20 === 19) return undefined;
+  return m.coverages[p % m.coverages.length];
+}
+
+/**
+ * Most picks land on records where the step can succeed (`preferred`), the rest on any record or,
+ * 1 in 20, on an unknown id.
+ */
+function pickPreferred<T>(all: readonly T[], preferred: readonly T[], p: number): T | undefined {
+  if (all.length === 0 || p % 20 === 19) return undefined;
+  if (preferred.length > 0 && p % 4 !== 0) return preferred[p % preferred.length];
+  return all[p % all.length];
+}
+
+/** Claim/renew actors: 0-1 the coverage's beneficiary, 2 the approved agent, 3 the stranger. */
+function resolveActor(c: ModelCoverage | undefined, choice: number): number {
+  if (choice === 2) return A.agent;
+  if (choice === 3) return A.stranger;
+  return c?.beneficiary ?? A.beneficiary;
+}
+
+function claimAt(m: Model, p: number): ModelClaim | undefined {
+  if (m.claims.length === 0 || p % 20 === 19) return undefined;
+  return m.claims[p % m.claims.length];
+}
+
+function tokenUnits(m: Model, asset: number, whole: number): bigint {
+  return BigInt(whole) * 10n ** BigInt(m.decimals[asset] ?? 18);
+}
+
+function payerCanPay(m: Model, payer: number, asset: number, amount: bigint): boolean {
+  return FUNDED.includes(payer as (typeof FUNDED)[number]) && (m.balances[payer]?.[asset] ?? 0n) >= amount;
+}
+
+// ------------------------------------------------------------------ stats
+
+const stats = {
+  runs: 0,
+  steps: 0,
+  ok: 0,
+  predictedReverts: 0,
+  upstreamRefusals: 0,
+  unauthorised: 0,
+  reserveBreaches: 0,
+  reserveBreachesCaused: 0,
+  byKind: {} as Record<string, { ok: number; reverted: number }>,
+};
+let firstReserveBreach: string | undefined;
+
+// ------------------------------------------------------------------ one step
+
+interface StepContext {
+  chain: Chain;
+  m: Model;
+  trace: string[];
+  last: Snapshot; // the state after the previous step (reverts must leave it unchanged)
+}
+
+const timing = { send: 0, read: 0 };
+const revertNames: Record<string, number> = {};
+
+async function runStep(ctx: StepContext, step: Step): Promise<void> {
+  const { chain, m } = ctx;
+  const fund = chain.s.fund.interface;
+  const t = m.now + 1n;
+  let expectation: Expectation = OK;
+  let data = "";
+  let to = chain.fund;
+  let from = 0;
+  let value = 0n;
+  let onSuccess: (after: Snapshot) => void = () => undefined;
+  let unauthorised = false;
+
+  // Early in a run there is nothing to claim, settle or renew: skip most such steps instead of
+  // spending a transaction on an unknown id (1 in 4 still goes through to test that revert).
+  const needsCoverage = step.kind === "renew" || step.kind === "claim" || step.kind === "expire";
+  const needsClaim = step.kind === "assess" || step.kind === "settle";
+  if ((needsCoverage && m.coverages.length === 0) || (needsClaim && m.claims.length === 0)) {
+    if ((("cover" in step ? step.cover : "claim" in step ? step.claim : 0) % 4) !== 0) return;
+  }
+  switch (step.kind) {
+    case "warp": {
+      m.now += BigInt(step.seconds);
+      ctx.trace.push(`warp ${step.seconds}`);
+      return;
+    }
+    case "purchase": {
+      from = step.actor;
+      const amount = tokenUnits(m, step.asset, step.amount);
+      const duration = BigInt(step.days) * DAY;
+      const risk = riskScore(m.risks[step.protocol]!, t);
+      const price = premium(amount, duration, risk, m.baseRateBps);
+      const maxPremium = step.underpay ? price - 1n : price;
+      const coverData = step.provider === 1 ? nexusQuote(amount) : "0x";
+      data = fund.encodeFunctionData("purchaseProtocolCoverage", [
+        PROTOCOL_KEYS[step.protocol]!, chain.assets[step.asset]!, amount, duration, maxPremium, chain.actors[step.beneficiary]!, step.provider, coverData,
+      ]);
+      const exposure = checkCap(m, step.protocol, toWad(amount, m.decimals[step.asset]!));
+      const book = m.books[step.asset]!;
+      if (m.paused) expectation = fail("EnforcedPause");
+      else if (duration < MIN_DURATION || duration > MAX_DURATION) expectation = fail("FundInvalidDuration", [duration]);
+      else if (typeof exposure !== "bigint") expectation = { kind: "fund", error: exposure };
+      else if (price > maxPremium) expectation = fail("FundPremiumAboveMax", [price, maxPremium]);
+      else if (!payerCanPay(m, from, step.asset, price)) expectation = { kind: "revert" }; // ERC20 allowance/balance
+      else if (step.provider === 1 && !NEXUS_PRODUCTS.has(step.protocol)) expectation = { kind: "revert" };
+      else if (step.provider === 0 && book.pool + price < requiredReserve(book.selfInsured + amount, m.reserveRatioBps)) {
+        expectation = fail("FundReserveRatioBreached");
+      }
+      onSuccess = (after) => {
+        const upstream =
+          step.provider === 0 ? 0n : step.provider === 1 ? upstreamQuote(amount, duration, NEXUS_PRICE_BPS) : upstreamQuote(amount, duration, SECOND_PRICE_BPS);
+        const a = after.assets[step.asset]!;
+        // The fund keeps exactly premium − upstream premium.
+        expect(a.pool, "pool after purchase").to.equal(book.pool + price - upstream);
+        m.balances[from]![step.asset]! -= price;
+        book.pool += price - upstream;
+        book.balance += price - upstream;
+        book.active += amount;
+        if (step.provider === 0) book.selfInsured += amount;
+        m.exposure[step.protocol] = exposure as bigint;
+        if (step.provider === 2) m.secondProviderCovers += 1;
+        m.coverages.push({
+          id: m.coverages.length + 1, protocol: step.protocol, asset: step.asset, beneficiary: step.beneficiary, amount, start: t, end: t + duration,
+          providerId: step.provider, active: true, claimed: 0n, maxAmount: amount, openClaim: 0, upstreamStart: t,
+        });
+      };
+      break;
+    }
+    case "renew": {
+      const c = pickPreferred(m.coverages, m.coverages.filter((x) => x.active && x.openClaim === 0 && x.end > m.now + 1n), step.cover);
+      from = resolveActor(c, step.actor);
+      const id = c?.id ?? m.coverages.length + 1;
+      let at = t;
+      if (c && step.intoWindow > 0 && c.end - m.renewalWindow > m.now) {
+        // jump into the renewal window (sometimes to its last second)
+        at = c.end - BigInt(step.intoWindow) * DAY;
+        if (at <= m.now) at = m.now + 1n;
+        m.now = at - 1n;
+      }
+      const extra = BigInt(step.extraDays) * DAY;
+      const newAmount = c ? (c.amount * BigInt(step.amountPct)) / 100n : 1n;
+      const risk = c ? riskScore(m.risks[c.protocol]!, at) : 0n;
+      let price = c ? premium(newAmount, extra, risk, m.baseRateBps) : 0n;
+      let exposureAfter = 0n;
+      let capError: FundError | undefined;
+      if (c) {
+        const decimals = m.decimals[c.asset]!;
+        if (newAmount > c.amount) {
+          const inc = newAmount - c.amount;
+          const e = checkCap(m, c.protocol, toWad(inc, decimals));
+          if (typeof e === "bigint") exposureAfter = e;
+          else capError = e;
+          if (c.end > at) price += premium(inc, c.end - at, risk, m.baseRateBps);
+        } else {
+          exposureAfter = m.exposure[c.protocol]! - toWad(c.amount - newAmount, decimals);
+        }
+      }
+      const coverData = c?.providerId === 1 ? nexusQuote(newAmount) : "0x";
+      data = fund.encodeFunctionData("renewCoverage", [id, extra, newAmount, price, coverData]);
+      const newTerm = c ? c.end + extra - at : 0n;
+      if (m.paused) expectation = fail("EnforcedPause");
+      else if (!c) expectation = fail("FundUnknownCoverage", [BigInt(id)]);
+      else if (!isBeneficiaryOrAgent(m, from, c.beneficiary)) {
+        expectation = fail("FundNotBeneficiaryOrAgent");
+        unauthorised = true;
+      } else if (!c.active) expectation = fail("FundCoverageNotActive");
+      else if (c.openClaim !== 0) expectation = fail("FundClaimOpen");
+      else if (at < c.end - m.renewalWindow || at >= c.end) expectation = fail("FundOutsideRenewalWindow");
+      else if (extra < MIN_DURATION || extra > MAX_DURATION) expectation = fail("FundInvalidDuration", [extra]);
+      else if (newTerm > MAX_DURATION) expectation = fail("FundInvalidDuration", [newTerm]);
+      else if (newAmount <= c.claimed) expectation = fail("FundZeroAmount");
+      else if (capError) expectation = { kind: "fund", error: capError };
+      else if (!payerCanPay(m, from, c.asset, price)) expectation = { kind: "revert" };
+      else if (c.providerId === 0) {
+        const book = m.books[c.asset]!;
+        if (book.pool + price < requiredReserve(book.selfInsured + newAmount - c.amount, m.reserveRatioBps)) {
+          expectation = fail("FundReserveRatioBreached");
+        }
+      }
+      ctx.trace.push(`  (renew at ${at})`);
+      onSuccess = (after) => {
+        if (!c) return;
+        const book = m.books[c.asset]!;
+        const poolAfter = after.assets[c.asset]!.pool;
+        const upstream = book.pool + price - poolAfter;
+        expect(upstream >= 0n && upstream <= price, `upstream renewal premium ${upstream} within [0, ${price}]`).to.equal(true);
+        if (c.providerId === 0) expect(upstream).to.equal(0n);
+        m.balances[from]![c.asset]! -= price;
+        book.pool = poolAfter;
+        book.balance += price - upstream;
+        book.active += newAmount - c.amount;
+        if (c.providerId === 0) book.selfInsured += newAmount - c.amount;
+        m.exposure[c.protocol] = exposureAfter;
+        c.amount = newAmount;
+        if (newAmount > c.maxAmount) c.maxAmount = newAmount;
+        c.end += extra;
+        c.upstreamStart = at;
+      };
+      await finish(ctx, step, from, to, data, at, value, expectation, onSuccess, unauthorised);
+      return;
+    }
+    case "risk": {
+      from = step.actor;
+      const r = m.risks[step.protocol]!;
+      const next = r.components.map((v, i) => Math.max(0, v + (step.deltas[i] ?? 0))) as unknown as [number, number, number, number, number];
+      if (step.deltas[0] === 40) next[0] = 101; // an out-of-range component now and then
+      const entry = { protocol: PROTOCOL_KEYS[step.protocol]!, tvlStability: next[0], auditQuality: next[1], timeSinceDeployment: next[2], exploitHistory: next[3], teamReputation: next[4] };
+      data = step.batch
+        ? fund.encodeFunctionData("updateProtocolRisks", [[entry]])
+        : fund.encodeFunctionData("updateProtocolRisk", [entry.protocol, ...next]);
+      const allowed = r.lastUpdated === 0n ? 1_000n : (m.maxDecreasePerDay * (t - r.lastUpdated)) / DAY;
+      const role = roleError(m, from, "oracle");
+      const tooHigh = next.find((v) => v > 100);
+      const tooFast = r.lastUpdated !== 0n && next.some((v, i) => v < r.components[i]! && BigInt(r.components[i]! - v) > allowed);
+      if (role) {
+        expectation = role;
+        unauthorised = true;
+      } else if (tooHigh !== undefined) expectation = fail("FundInvalidRiskScore", [BigInt(tooHigh)]);
+      else if (tooFast) expectation = fail("FundRiskDecreaseTooFast");
+      onSuccess = () => {
+        m.risks[step.protocol] = { components: next, lastUpdated: t };
+      };
+      break;
+    }
+    case "expire": {
+      from = step.actor;
+      const c = coverageAt(m, step.cover);
+      const id = c?.id ?? m.coverages.length + 1;
+      data = fund.encodeFunctionData("expireCoverage", [id]);
+      if (!c) expectation = fail("FundUnknownCoverage", [BigInt(id)]);
+      else if (!c.active || t <= c.end) expectation = fail("FundCoverageNotExpirable", [BigInt(id)]);
+      onSuccess = () => expireInModel(m, c!);
+      break;
+    }
+    case "expireBatch": {
+      from = step.actor;
+      const ids = step.covers.map((p) => coverageAt(m, p)?.id ?? m.coverages.length + 5);
+      data = fund.encodeFunctionData("expireCoverages", [ids]);
+      onSuccess = () => {
+        // Duplicates in the batch must expire once: the model flips each id once.
+        for (const id of ids) {
+          const c = m.coverages[id - 1];
+          if (c && c.active && t > c.end) expireInModel(m, c);
+        }
+      };
+      break;
+    }
+    case "claim": {
+      const c = pickPreferred(m.coverages, m.coverages.filter((x) => x.openClaim === 0 && x.end + UPSTREAM_GRACE > m.now + 1n && x.amount > x.claimed), step.cover);
+      from = resolveActor(c, step.actor);
+      const id = c?.id ?? m.coverages.length + 1;
+      const remaining = c ? c.amount - c.claimed : 0n;
+      const amount = (remaining * BigInt(step.pct)) / 100n;
+      const deposit = c?.providerId === 1 ? NEXUS_DEPOSIT : c?.providerId === 2 ? SECOND_DEPOSIT : 0n;
+      value = step.wrongDeposit ? deposit + 1n : deposit;
+      data = fund.encodeFunctionData("submitClaim", [id, amount, "exploit", "0x1234"]);
+      if (m.paused) expectation = fail("EnforcedPause");
+      else if (!c) expectation = fail("FundUnknownCoverage", [BigInt(id)]);
+      else if (!isBeneficiaryOrAgent(m, from, c.beneficiary)) {
+        expectation = fail("FundNotBeneficiaryOrAgent");
+        unauthorised = true;
+      } else if (c.openClaim !== 0) expectation = fail("FundClaimOpen");
+      else if (amount === 0n) expectation = fail("FundZeroAmount");
+      else if (amount > remaining) expectation = fail("FundClaimExceedsRemaining", [amount, remaining]);
+      else if (t <= c.start) expectation = fail("FundClaimTooEarly");
+      else if (c.providerId === 0) {
+        if (t > c.end + m.claimGracePeriod) expectation = fail("FundClaimWindowClosed");
+        else if (value !== 0n) expectation = fail("FundWrongDeposit", [0n, value]);
+      } else {
+        const earliest = c.providerId === 1 ? c.upstreamStart + 1n : c.upstreamStart;
+        const latest = c.providerId === 1 ? c.end + UPSTREAM_GRACE - 1n : c.end + UPSTREAM_GRACE;
+        if (t < earliest) expectation = fail("FundClaimTooEarly");
+        else if (t > latest) expectation = fail("FundClaimWindowClosed");
+        else if (value !== deposit) expectation = fail("FundWrongDeposit", [deposit, value]);
+      }
+      onSuccess = () => {
+        const claim: ModelClaim = {
+          id: m.claims.length + 1, coverId: id, claimant: from, amount, payout: 0n, deposit: value, status: "Pending",
+          providerClaimId: c!.providerId === 1 ? BigInt(m.nexusProviderClaims++) : c!.providerId === 2 ? BigInt(++m.secondProviderClaims) : 0n,
+          submittedAt: t, acceptVotes: 0, denyVotes: 0,
+        };
+        m.claims.push(claim);
+        c!.openClaim = claim.id;
+      };
+      break;
+    }
+    case "assess": {
+      from = step.actor;
+      const cl = pickPreferred(m.claims, m.claims.filter((x) => x.status === "Pending" && m.coverages[x.coverId - 1]!.providerId === 0), step.claim);
+      const id = cl?.id ?? m.claims.length + 1;
+      const payout = cl ? (cl.amount * BigInt(step.pct)) / 100n : 0n;
+      data = fund.encodeFunctionData("assessClaim", [id, step.accept, payout]);
+      const c = cl ? m.coverages[cl.coverId - 1] : undefined;
+      const role = roleError(m, from, "assessor");
+      if (role) {
+        expectation = role;
+        unauthorised = true;
+      } else if (!cl) expectation = fail("FundUnknownClaim", [BigInt(id)]);
+      else if (cl.status !== "Pending") expectation = fail("FundClaimNotPending", [BigInt(id)]);
+      else if (c!.providerId !== 0) expectation = fail("FundNotSelfInsured", [BigInt(id)]);
+      else if (step.accept && payout === 0n) expectation = fail("FundZeroAmount");
+      else if (step.accept && payout > cl.amount) expectation = fail("FundPayoutExceedsClaim", [payout, cl.amount]);
+      onSuccess = () => {
+        if (step.accept) {
+          cl!.status = "Accepted";
+          cl!.payout = payout;
+        } else {
+          cl!.status = "Denied";
+          c!.openClaim = 0;
+        }
+      };
+      break;
+    }
+    case "vote": {
+      from = A.admin;
+      const nexusClaims = m.claims.filter((x) => m.coverages[x.coverId - 1]!.providerId === 1 && x.submittedAt + 3n * DAY > m.now + 1n);
+      const cl = nexusClaims.length === 0 ? undefined : nexusClaims[step.claim % nexusClaims.length];
+      if (!cl) return;
+      to = await chain.s.nexusClaims.getAddress();
+      data = chain.s.nexusClaims.interface.encodeFunctionData("mockNexusCastVote", [cl.providerClaimId, step.support]);
+      if (t >= cl.submittedAt + 3n * DAY) expectation = fail("VotingPeriodEnded");
+      onSuccess = () => {
+        if (step.support) cl.acceptVotes += 1;
+        else cl.denyVotes += 1;
+      };
+      break;
+    }
+    case "decide": {
+      from = A.admin;
+      const second = m.claims.filter((x) => m.coverages[x.coverId - 1]!.providerId === 2 && x.upstreamDecision === undefined);
+      const cl = second.length === 0 ? undefined : second[step.claim % second.length];
+      if (!cl) return;
+      to = await chain.s.secondProvider.getAddress();
+      const kind = (["Accept", "Deny", "Draw"] as const)[step.decision]!;
+      const payout = (cl.amount * BigInt(step.pct)) / 100n; // may exceed the claim: the fund caps it
+      data = chain.s.secondProvider.interface.encodeFunctionData("mockDecideClaim", [cl.providerClaimId, step.decision, payout]);
+      if (cl.upstreamDecision !== undefined) expectation = fail("MockProviderClaimNotPending");
+      onSuccess = () => {
+        cl.upstreamDecision = { kind, payout: kind === "Accept" ? payout : 0n, at: t };
+      };
+      break;
+    }
+    case "settle": {
+      from = step.actor;
+      const cl = pickPreferred(
+        m.claims,
+        m.claims.filter((x) => x.status === "Accepted" || (x.status === "Pending" && m.coverages[x.coverId - 1]!.providerId !== 0)),
+        step.claim,
+      );
+      const id = cl?.id ?? m.claims.length + 1;
+      data = fund.encodeFunctionData("settleClaim", [id]);
+      const c = cl ? m.coverages[cl.coverId - 1] : undefined;
+      if (!cl || !c) {
+        expectation = fail("FundUnknownClaim", [BigInt(id)]);
+        break;
+      }
+      const book = m.books[c.asset]!;
+      if (c.providerId === 0) {
+        if (cl.status !== "Accepted") expectation = fail("FundClaimNotSettleable", [BigInt(id), CLAIM_STATUS_CODE[cl.status]]);
+        else if (cl.payout > book.pool) expectation = fail("FundInsufficientPool");
+        onSuccess = () => {
+          book.pool -= cl.payout;
+          book.credited += cl.payout;
+          creditPayout(m, c, cl, cl.payout);
+        };
+        break;
+      }
+      if (cl.status !== "Pending") {
+        expectation = fail("FundClaimNotSettleable", [BigInt(id), CLAIM_STATUS_CODE[cl.status]]);
+        break;
+      }
+      const upstream = c.providerId === 1 ? nexusOutcome(cl, t) : secondProviderOutcome(cl, t);
+      if (upstream === "Pending") {
+        expectation = fail("FundClaimNotSettleable", [BigInt(id), 1]);
+        break;
+      }
+      onSuccess = () => {
+        c.openClaim = 0;
+        if (upstream === "Accepted") {
+          const received = c.providerId === 1 ? cl.amount : cl.upstreamDecision!.payout;
+          const payout = received > cl.amount ? cl.amount : received;
+          book.pool += received - payout;
+          book.balance += received;
+          book.credited += payout;
+          creditPayout(m, c, cl, payout);
+          m.deposits[cl.claimant]! += cl.deposit;
+        } else if (upstream === "Draw") {
+          cl.status = "Draw";
+          m.deposits[cl.claimant]! += cl.deposit;
+        } else {
+          cl.status = upstream;
+        }
+      };
+      break;
+    }
+    case "deposit": {
+      from = step.actor;
+      const amount = tokenUnits(m, step.asset, step.amount);
+      data = fund.encodeFunctionData("depositCapital", [chain.assets[step.asset]!, amount]);
+      if (!payerCanPay(m, from, step.asset, amount)) expectation = { kind: "revert" };
+      onSuccess = () => {
+        m.balances[from]![step.asset]! -= amount;
+        m.books[step.asset]!.pool += amount;
+        m.books[step.asset]!.balance += amount;
+      };
+      break;
+    }
+    case "withdrawCapital": {
+      from = step.actor;
+      const book = m.books[step.asset]!;
+      const amount = (book.pool * BigInt(step.pct)) / 100n;
+      data = fund.encodeFunctionData("withdrawCapital", [chain.assets[step.asset]!, amount, chain.actors[from]!]);
+      const role = roleError(m, from, "admin");
+      if (role) {
+        expectation = role;
+        unauthorised = true;
+      } else if (amount === 0n) expectation = fail("FundZeroAmount");
+      else if (amount > book.pool) expectation = fail("FundInsufficientPool");
+      else if (book.pool - amount < requiredReserve(book.selfInsured, m.reserveRatioBps)) expectation = fail("FundReserveRatioBreached");
+      onSuccess = () => {
+        book.pool -= amount;
+        book.balance -= amount;
+        m.balances[from]![step.asset]! += amount;
+      };
+      break;
+    }
+    case "withdrawPayout": {
+      // mostly an account that has something to withdraw, in that asset
+      const holders = m.credits.flatMap((row, i) => row.flatMap((c, j) => (c > 0n ? [[i, j] as const] : [])));
+      const chosen = holders.length > 0 && step.actor % 4 !== 0 ? holders[step.actor % holders.length]! : ([step.actor, step.asset] as const);
+      from = chosen[0];
+      const asset = chosen[1];
+      const amount = m.credits[from]![asset]!;
+      data = fund.encodeFunctionData("withdrawPayout", [chain.assets[asset]!]);
+      if (amount === 0n) expectation = fail("FundNothingToWithdraw");
+      onSuccess = () => {
+        m.credits[from]![asset] = 0n;
+        m.books[asset]!.credited -= amount;
+        m.books[asset]!.balance -= amount;
+        m.balances[from]![asset]! += amount;
+      };
+      break;
+    }
+    case "withdrawDeposit": {
+      const holders = m.deposits.flatMap((d, i) => (d > 0n ? [i] : []));
+      from = holders.length > 0 && step.actor % 4 !== 0 ? holders[step.actor % holders.length]! : step.actor;
+      data = fund.encodeFunctionData("withdrawDeposit");
+      if (m.deposits[from] === 0n) expectation = fail("FundNothingToWithdraw");
+      onSuccess = () => {
+        m.deposits[from] = 0n;
+      };
+      break;
+    }
+    case "pause": {
+      from = step.actor;
+      data = step.pause ? fund.encodeFunctionData("pause") : fund.encodeFunctionData("unpause");
+      const role = roleError(m, from, step.pause ? "guardian" : "admin");
+      if (role) {
+        expectation = role;
+        unauthorised = true;
+      } else if (step.pause === m.paused) expectation = fail(step.pause ? "EnforcedPause" : "ExpectedPause");
+      onSuccess = () => {
+        m.paused = step.pause;
+      };
+      break;
+    }
+  }
+  await finish(ctx, step, from, to, data, t, value, expectation, onSuccess, unauthorised);
+}
+
+function expireInModel(m: Model, c: ModelCoverage): void {
+  c.active = false;
+  const book = m.books[c.asset]!;
+  book.active -= c.amount;
+  if (c.providerId === 0) book.selfInsured -= c.amount;
+  m.exposure[c.protocol]! -= toWad(c.amount, m.decimals[c.asset]!);
+}
+
+function creditPayout(m: Model, c: ModelCoverage, cl: ModelClaim, payout: bigint): void {
+  cl.status = "Paid";
+  cl.payout = payout;
+  c.claimed += payout;
+  c.openClaim = 0;
+  m.credits[c.beneficiary]![c.asset]! += payout;
+}
+
+async function finish(
+  ctx: StepContext,
+  step: Step,
+  from: number,
+  to: string,
+  data: string,
+  at: bigint,
+  value: bigint,
+  expectation: Expectation,
+  onSuccess: (after: Snapshot) => void,
+  unauthorised: boolean,
+): Promise<Outcome> {
+  const { chain, m } = ctx;
+  const before = ctx.last;
+  let t0 = performance.now();
+  const outcome = await send(chain, from, to, data, at, value);
+  timing.send += performance.now() - t0;
+  m.now = at;
+  const label = `${step.kind} by ${ACTORS[from]} → ${outcome.ok ? "ok" : outcome.name}`;
+  ctx.trace.push(`${JSON.stringify(step)} → ${outcome.ok ? "ok" : outcome.name}`);
+  const tally = (stats.byKind[step.kind] ??= { ok: 0, reverted: 0 });
+  t0 = performance.now();
+  const after = await readState(chain);
+  timing.read += performance.now() - t0;
+
+  if (outcome.ok) {
+    tally.ok += 1;
+    stats.ok += 1;
+    expect(expectation.kind, `${label}: the model expected ${JSON.stringify(expectation)}`).to.equal("ok");
+    onSuccess(after);
+  } else {
+    tally.reverted += 1;
+    const key = `${step.kind}:${outcome.name}`;
+    revertNames[key] = (revertNames[key] ?? 0) + 1;
+    if (expectation.kind === "fund") {
+      expect(outcome.name, label).to.equal(expectation.error.name);
+      if (expectation.error.args) {
+        expect(outcome.args.slice(0, expectation.error.args.length).map(String), `${label} args`).to.deep.equal(expectation.error.args.map(String));
+      }
+      stats.predictedReverts += 1;
+    } else if (expectation.kind === "revert") {
+      expect(outcome.name.startsWith("Fund"), `${label}: expected a token/upstream refusal, got ${outcome.name}`).to.equal(false);
+      stats.predictedReverts += 1;
+    } else {
+      // Only the upstream market may refuse a step the fund itself accepts.
+      const hedged = step.kind === "purchase" ? step.provider !== 0 : step.kind === "renew";
+      expect(hedged && !outcome.name.startsWith("Fund"), `${label}: the model expected success`).to.equal(true);
+      stats.upstreamRefusals += 1;
+    }
+    // A revert changes nothing.
+    expect(after.digest, `${label}: a reverted call changed state`).to.equal(before.digest);
+  }
+  if (unauthorised) {
+    stats.unauthorised += 1;
+    expect(outcome.ok, `${label}: an account without the role succeeded`).to.equal(false);
+  }
+  checkInvariants(ctx, after, label);
+  ctx.last = after;
+  return outcome;
+}
+
+function checkInvariants(ctx: StepContext, s: Snapshot, label: string): void {
+  const { m } = ctx;
+  s.assets.forEach((a, j) => {
+    const book = m.books[j]!;
+    same(a.balance >= a.pool + a.credited, true, `${label}: fund balance ≥ pool + credited (asset ${j})`);
+    same(a.active, a.summedActive, `${label}: tracked active = sum of active coverage (asset ${j})`);
+    same(a.selfInsured, a.summedSelfInsured, `${label}: tracked self-insured = sum (asset ${j})`);
+    same(a.active, book.active, `${label}: model active (asset ${j})`);
+    same(a.selfInsured, book.selfInsured, `${label}: model self-insured (asset ${j})`);
+    same(a.pool, book.pool, `${label}: model pool (asset ${j})`);
+    same(a.credited, book.credited, `${label}: model credited (asset ${j})`);
+    same(a.balance, book.balance, `${label}: model fund balance (asset ${j})`);
+    const required = requiredReserve(a.selfInsured, m.reserveRatioBps);
+    if (a.pool < required) {
+      // Known gap (see docs/testing.md): settling an accepted self-insured claim pays from the pool
+      // without re-checking the ratio, and the paid coverage keeps its full amount in selfInsured.
+      // Every other step must keep the ratio, or leave an existing breach no worse.
+      stats.reserveBreaches += 1;
+      const before = ctx.last.assets[j]!;
+      const wasBreached = before.pool < requiredReserve(before.selfInsured, m.reserveRatioBps);
+      if (!wasBreached) {
+        stats.reserveBreachesCaused += 1;
+        firstReserveBreach ??= `${label}: pool ${a.pool} < required ${required} (self-insured ${a.selfInsured})\n${ctx.trace.join("\n")}`;
+        same(label.startsWith("settle "), true, `${label}: broke the reserve ratio (asset ${j}): pool ${a.pool} < ${required}`);
+      }
+      if (process.env.PROPERTY_STRICT_RESERVE === "1") expect.fail(`${label}: reserve ratio breached (asset ${j})`);
+    }
+  });
+  s.protocols.forEach((p, i) => {
+    same(p.exposure, p.summedExposure, `${label}: tracked exposure = sum (protocol ${i})`);
+    same(p.exposure, m.exposure[i], `${label}: model exposure (protocol ${i})`);
+    same(p.exposure <= m.cap, true, `${label}: exposure within the cap (protocol ${i})`);
+  });
+  m.balances.forEach((row, i) =>
+    row.forEach((bal, j) => {
+      same(s.accountBalances[i * row.length + j], bal, `${label}: balance of ${ACTORS[i]} in asset ${j}`);
+      same(s.creditedPayouts[i * row.length + j], m.credits[i]![j], `${label}: credited payout of ${ACTORS[i]} in asset ${j}`);
+    }),
+  );
+  m.deposits.forEach((d, i) => same(s.creditedDeposits[i], d, `${label}: credited deposit of ${ACTORS[i]}`));
+  same(s.coverageCount, BigInt(m.coverages.length), "s.coverageCount");
+  same(s.claimCount, BigInt(m.claims.length), "s.claimCount");
+  same(s.paused, m.paused, "s.paused");
+}
+
+/** End of run: every claim and coverage on chain matches the model record by record. */
+async function checkRecords(ctx: StepContext): Promise<void> {
+  const { chain, m } = ctx;
+  if (m.claims.length > 0) {
+    const claims = await chain.s.lens.getClaims(chain.fund, m.claims.map((c) => c.id));
+    claims.forEach((c, i) => {
+      const mc = m.claims[i]!;
+      expect(Number(c.status), `claim ${mc.id} status`).to.equal(CLAIM_STATUS_CODE[mc.status]);
+      expect(c.payout, `claim ${mc.id} payout`).to.equal(mc.payout);
+      expect(c.payout <= c.amount, `claim ${mc.id} paid above its amount`).to.equal(true);
+    });
+  }
+  if (m.coverages.length > 0) {
+    const covers = await chain.s.lens.getCoverages(chain.fund, m.coverages.map((c) => c.id));
+    covers.forEach((c, i) => {
+      const mc = m.coverages[i]!;
+      expect(Number(c.status), `coverage ${mc.id} status`).to.equal(mc.active ? 1 : 2);
+      expect(c.amount).to.equal(mc.amount);
+      expect(c.end).to.equal(mc.end);
+      const paid = m.claims.filter((x) => x.coverId === mc.id && x.status === "Paid").reduce((acc, x) => acc + x.payout, 0n);
+      expect(c.claimed, `coverage ${mc.id}: claimed = sum of paid claims`).to.equal(paid);
+      expect(c.claimed <= mc.maxAmount, `coverage ${mc.id}: claimed above the covered amount`).to.equal(true);
+    });
+  }
+}
+
+// ------------------------------------------------------------------ the suite
+
+describe("property: fund model (fast-check, snapshot/revert per run)", function () {
+  this.timeout(0);
+  let chain: Chain;
+  let base: Model;
+  let snapshotId: string;
+  let baseState: Snapshot;
+
+  before(async () => {
+    const s = await deploySystem();
+    const signers = await ethers.getSigners();
+    const actors = signers.slice(0, ACTORS.length).map((x) => x.address);
+    const assets = [await s.usdc.getAddress(), await s.dai.getAddress()];
+    const fund = await s.fund.getAddress();
+    const second = s.secondProvider.connect(s.admin);
+    await second.mockSetPrice(SECOND_PRICE_BPS);
+    await second.mockSetClaimDeposit(SECOND_DEPOSIT);
+    for (const p of PROTOCOL_KEYS) for (const a of assets) await second.mockSetMarket(p, a, true, 10n ** 40n);
+    await s.usdc.mint(await s.secondProvider.getAddress(), units(100_000_000, 6));
+    await s.dai.mint(await s.secondProvider.getAddress(), units(100_000_000, 18));
+    for (const [i, a] of assets.entries()) {
+      const pool = await s.fund.poolBalance(a);
+      await s.fund.connect(s.admin).withdrawCapital(a, pool - POOL_START * 10n ** BigInt(DECIMALS[i]!), s.admin.address);
+    }
+    await s.fund.connect(s.beneficiary).setAgent(s.agent.address, true);
+    const probe = (await ethers.deployContract("FundStateProbe")) as unknown as FundStateProbe;
+
+    const errorInterfaces = [s.fund.interface, s.adapter.interface, s.nexusCover.interface, s.nexusClaims.interface, s.secondProvider.interface, s.usdc.interface, s.dai.interface];
+    const fundErrors = new Set<string>();
+    s.fund.interface.forEachError((e) => fundErrors.add(e.name));
+    chain = { s, probe, fund, assets, actors, adapters: ["", await s.adapter.getAddress(), await s.secondProvider.getAddress()], fundErrors, errorInterfaces };
+
+    const state = await readState(chain);
+    const params = await s.fund.parameters();
+    const latest = await ethers.provider.getBlock("latest");
+    const risks = await Promise.all(PROTOCOL_KEYS.map((p) => s.fund.getProtocolRisk(p)));
+    base = {
+      now: BigInt(latest!.timestamp),
+      paused: false,
+      baseRateBps: params.baseRateBps,
+      reserveRatioBps: params.reserveRatioBps,
+      maxDecreasePerDay: params.maxRiskDecreasePerDay,
+      renewalWindow: params.renewalWindow,
+      claimGracePeriod: params.claimGracePeriod,
+      cap: params.maxCoveragePerProtocol,
+      decimals: DECIMALS,
+      risks: risks.map((r) => ({
+        components: [Number(r.tvlStability), Number(r.auditQuality), Number(r.timeSinceDeployment), Number(r.exploitHistory), Number(r.teamReputation)],
+        lastUpdated: r.lastUpdated,
+      })),
+      exposure: state.protocols.map((p) => p.exposure),
+      books: state.assets.map((a) => ({ pool: a.pool, credited: a.credited, active: a.active, selfInsured: a.selfInsured, balance: a.balance })),
+      balances: ACTORS.map((_, i) => assets.map((_, j) => state.accountBalances[i * assets.length + j]!)),
+      credits: ACTORS.map(() => assets.map(() => 0n)),
+      deposits: ACTORS.map(() => 0n),
+      agents: ACTORS.map((_, b) => ACTORS.map((_, a) => b === A.beneficiary && a === A.agent)),
+      coverages: [],
+      claims: [],
+      nexusProviderClaims: Number(await s.nexusClaims.getClaimsCount()),
+      secondProviderClaims: 0,
+      secondProviderCovers: 0,
+    };
+    baseState = state;
+    snapshotId = (await rpc("evm_snapshot")) as string;
+  });
+
+  it(`keeps every invariant over ${RUNS} random runs of up to ${MAX_STEPS} steps`, async () => {
+    const started = Date.now();
+    const seed = process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED);
+    const path = process.env.PROPERTY_PATH;
+    const result = await fc.check(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: MAX_STEPS, size: "max" }), async (steps) => {
+        await rpc("evm_revert", [snapshotId]);
+        snapshotId = (await rpc("evm_snapshot")) as string;
+        const ctx: StepContext = { chain, m: cloneModel(base), trace: [], last: baseState };
+        stats.runs += 1;
+        for (const step of steps) {
+          stats.steps += 1;
+          await runStep(ctx, step);
+        }
+        await checkRecords(ctx);
+      }),
+      { numRuns: RUNS, seed, path, endOnFailure: true },
+    );
+    const seconds = (Date.now() - started) / 1000;
+    console.log(
+      `      property runs: ${stats.runs} runs, ${stats.steps} steps in ${seconds.toFixed(1)} s (seed ${result.seed}); ` +
+        `${stats.ok} ok, ${stats.predictedReverts} predicted reverts, ${stats.upstreamRefusals} upstream refusals, ` +
+        `${stats.unauthorised} unauthorised calls rejected, ${stats.reserveBreaches} steps with pool < reserve (${stats.reserveBreachesCaused} caused, all by settleClaim)`,
+    );
+    console.log(`      time in sends ${(timing.send / 1000).toFixed(1)} s, in state reads ${(timing.read / 1000).toFixed(1)} s`);
+    console.log(`      per kind: ${Object.entries(stats.byKind).map(([k, v]) => `${k} ${v.ok}/${v.ok + v.reverted}`).join(", ")}`);
+    if (process.env.PROPERTY_VERBOSE === "1") console.log(revertNames);
+    if (firstReserveBreach) console.log(`      first reserve breach:\n${firstReserveBreach.split("\n").slice(-8).join("\n")}`);
+    if (result.failed) {
+      const cause = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+      throw new Error(`${cause}\n${fc.defaultReportMessage(result)}\nreplay: PROPERTY_SEED=${result.seed} PROPERTY_PATH=${result.counterexamplePath ?? ""}`);
+    }
+  });
+});

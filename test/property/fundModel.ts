@@ -1,0 +1,173 @@
+/**
+ * Pure TypeScript reference model of the StablecoinInsuranceFund for the property tests: it
+ * mirrors RiskMath with bigint (rounding up where the contract does) and predicts, for each step,
+ * either success with the resulting books or the exact fund error. No I/O here.
+ */
+
+export const DAY = 86_400n;
+export const YEAR = 365n * DAY;
+export const BPS = 10_000n;
+export const MIN_DURATION = 30n * DAY;
+export const MAX_DURATION = 365n * DAY;
+export const NEXUS_VOTING = 3n * DAY;
+export const NEXUS_COOLDOWN = 1n * DAY;
+export const NEXUS_REDEMPTION = 30n * DAY;
+export const UPSTREAM_GRACE = 30n * DAY;
+
+export function ceilDiv(a: bigint, b: bigint): bigint {
+  return a === 0n ? 0n : (a - 1n) / b + 1n;
+}
+
+/** RiskMath.premium: amount × base × duration × (50 + risk) / (BPS × YEAR × 100), rounded up. */
+export function premium(amount: bigint, duration: bigint, risk: bigint, baseRateBps: bigint): bigint {
+  return ceilDiv(amount * baseRateBps * duration * (50n + risk), BPS * YEAR * 100n);
+}
+
+/** The upstream mocks' price: amount × priceBps × period / (BPS × YEAR), rounded up. */
+export function upstreamQuote(amount: bigint, period: bigint, priceBps: bigint): bigint {
+  return ceilDiv(amount * priceBps * period, BPS * YEAR);
+}
+
+export type Components = readonly [number, number, number, number, number];
+
+export interface RiskRecord {
+  components: Components;
+  lastUpdated: bigint;
+}
+
+/** RiskMath.riskScore. */
+export function riskScore(risk: RiskRecord, now: bigint): bigint {
+  if (risk.lastUpdated === 0n) return 90n;
+  const [tvl, audit, time, exploit, team] = risk.components.map(BigInt) as [bigint, bigint, bigint, bigint, bigint];
+  let score = (tvl * 25n + audit * 20n + time * 15n + exploit * 25n + team * 15n) / 100n;
+  if (now > risk.lastUpdated + 7n * DAY) score += 10n;
+  return score > 100n ? 100n : score;
+}
+
+export function requiredReserve(selfInsured: bigint, ratioBps: bigint): bigint {
+  return ceilDiv(selfInsured * ratioBps, BPS);
+}
+
+export interface ModelCoverage {
+  id: number;
+  protocol: number;
+  asset: number;
+  beneficiary: number;
+  amount: bigint;
+  start: bigint;
+  end: bigint;
+  providerId: number;
+  active: boolean;
+  claimed: bigint;
+  maxAmount: bigint; // the largest amount the coverage ever had
+  openClaim: number;
+  upstreamStart: bigint; // start of the current upstream cover (purchase or last renewal)
+}
+
+export type ModelClaimStatus = "Pending" | "Accepted" | "Denied" | "Paid" | "Draw" | "Expired";
+export const CLAIM_STATUS_CODE: Record<ModelClaimStatus, number> = {
+  Pending: 1,
+  Accepted: 2,
+  Denied: 3,
+  Paid: 4,
+  Draw: 5,
+  Expired: 6,
+};
+
+export interface ModelClaim {
+  id: number;
+  coverId: number;
+  claimant: number;
+  amount: bigint;
+  payout: bigint;
+  deposit: bigint;
+  status: ModelClaimStatus;
+  providerClaimId: bigint;
+  submittedAt: bigint;
+  acceptVotes: number; // Nexus
+  denyVotes: number; // Nexus
+  upstreamDecision?: { kind: "Accept" | "Deny" | "Draw"; payout: bigint; at: bigint }; // provider 2
+}
+
+export interface AssetBook {
+  pool: bigint;
+  credited: bigint;
+  active: bigint;
+  selfInsured: bigint;
+  balance: bigint; // the fund's token balance
+}
+
+export interface Model {
+  now: bigint;
+  paused: boolean;
+  baseRateBps: bigint;
+  reserveRatioBps: bigint;
+  maxDecreasePerDay: bigint;
+  renewalWindow: bigint;
+  claimGracePeriod: bigint;
+  cap: bigint; // USD wad
+  decimals: readonly number[]; // per asset
+  risks: RiskRecord[]; // per protocol
+  exposure: bigint[]; // per protocol, wad
+  books: AssetBook[]; // per asset
+  balances: bigint[][]; // [actor][asset]
+  credits: bigint[][]; // [actor][asset]
+  deposits: bigint[]; // [actor] returned claim deposits (wei)
+  agents: boolean[][]; // [beneficiary][agent]
+  coverages: ModelCoverage[]; // index = id - 1
+  claims: ModelClaim[]; // index = id - 1
+  nexusProviderClaims: number; // upstream claim ids handed out so far
+  secondProviderClaims: number;
+  secondProviderCovers: number;
+}
+
+export function cloneModel(m: Model): Model {
+  return {
+    ...m,
+    risks: m.risks.map((r) => ({ ...r })),
+    exposure: [...m.exposure],
+    books: m.books.map((b) => ({ ...b })),
+    balances: m.balances.map((row) => [...row]),
+    credits: m.credits.map((row) => [...row]),
+    deposits: [...m.deposits],
+    agents: m.agents.map((row) => [...row]),
+    coverages: m.coverages.map((c) => ({ ...c })),
+    claims: m.claims.map((c) => ({ ...c, upstreamDecision: c.upstreamDecision && { ...c.upstreamDecision } })),
+  };
+}
+
+export function toWad(amount: bigint, decimals: number): bigint {
+  return amount * 10n ** BigInt(18 - decimals);
+}
+
+/** A predicted fund error: its name and, where the test checks them, its arguments. */
+export interface FundError {
+  name: string;
+  args?: readonly (bigint | string | number)[];
+}
+
+/** `checkCap`: the protocol's exposure after adding `addWad`, or the cap error. */
+export function checkCap(m: Model, protocol: number, addWad: bigint): bigint | FundError {
+  const exposure = m.exposure[protocol] ?? 0n;
+  const available = exposure >= m.cap ? 0n : m.cap - exposure;
+  if (addWad > available) return { name: "FundProtocolCapExceeded" };
+  return exposure + addWad;
+}
+
+/** Nexus claim outcome as the adapter reports it at `now`. */
+export function nexusOutcome(c: ModelClaim, now: bigint): "Pending" | "Accepted" | "Denied" | "Draw" | "Expired" {
+  const votingEnd = c.submittedAt + NEXUS_VOTING;
+  if (now <= votingEnd + NEXUS_COOLDOWN) return "Pending";
+  if (c.acceptVotes > c.denyVotes) {
+    return now < votingEnd + NEXUS_COOLDOWN + NEXUS_REDEMPTION ? "Accepted" : "Expired";
+  }
+  return c.acceptVotes < c.denyVotes ? "Denied" : "Draw";
+}
+
+/** Second provider's claim outcome at `now`. */
+export function secondProviderOutcome(c: ModelClaim, now: bigint): "Pending" | "Accepted" | "Denied" | "Draw" | "Expired" {
+  const d = c.upstreamDecision;
+  if (d === undefined) return "Pending";
+  if (d.kind === "Accept") return now > d.at + NEXUS_REDEMPTION ? "Expired" : "Accepted";
+  return d.kind === "Deny" ? "Denied" : "Draw";
+}
