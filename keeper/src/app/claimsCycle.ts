@@ -279,12 +279,12 @@ export class ClaimsCycle {
         continue;
       }
       if (plan.kind === "schedule") {
-        const { created } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", fileAfter: plan.at, details: { amount: plan.amount } });
+        const { created } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", fileAfter: plan.at, details: { amount: plan.amount.toString() } });
         if (created) deps.logger.info({ incident: plan.incidentKey, coverId, at: plan.at }, "claim scheduled at the first allowed moment");
         continue;
       }
       if (plan.kind === "too-late") {
-        const { claim, created } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "too-late", details: { window: plan.window } });
+        const { claim, created } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "too-late", details: { earliest: plan.window.earliest, latest: plan.window.latest } });
         if (created || claim.state !== "too-late") {
           claimRepo.update(claim.id, { state: "too-late" });
           await alert("critical", "claim window closed", plan.alert, now, incident.protocol);
@@ -293,17 +293,17 @@ export class ClaimsCycle {
       }
       // file-now
       const coverage = snapshot.coverages.get(coverId) as OnChainCoverage;
-      const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", details: { amount: plan.amount } });
+      const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", details: { amount: plan.amount.toString() } });
       const result = await this.fileClaim(plan, coverage, incident);
       const claimId = await this.claimIdFrom(result);
       if (result.status === "confirmed" || (result.status === "skipped" && claimId !== undefined)) {
-        claimRepo.update(claim.id, { state: "filed", ...(claimId !== undefined ? { fundClaimId: claimId.toString() } : {}), details: { amount: plan.amount, hash: result.hash } });
+        claimRepo.update(claim.id, { state: "filed", ...(claimId !== undefined ? { fundClaimId: claimId.toString() } : {}), details: { amount: plan.amount.toString(), hash: result.hash } });
         if (result.status === "confirmed") gasUsed += result.gasUsed;
         await alert("warning", `claim filed: ${incident.protocol}`, `claim ${claimId ?? "?"} on coverage ${coverId} for ${plan.incidentKey}, amount ${plan.amount}`, now, incident.protocol);
       } else if (result.status === "pending") {
-        claimRepo.update(claim.id, { state: "filing", details: { amount: plan.amount, hash: result.hash } });
+        claimRepo.update(claim.id, { state: "filing", details: { amount: plan.amount.toString(), hash: result.hash } });
       } else if (result.status === "failed") {
-        claimRepo.update(claim.id, { details: { amount: plan.amount, lastError: result.error } });
+        claimRepo.update(claim.id, { details: { amount: plan.amount.toString(), lastError: result.error } });
         await alert("critical", "claim filing failed", `coverage ${coverId}, incident ${plan.incidentKey}: ${result.error}`, now, incident.protocol);
       }
       filed.push({
