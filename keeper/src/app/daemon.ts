@@ -2,7 +2,8 @@
  * `keeper run`: the single daemon of a state database. Takes the daemon lock (a second daemon
  * refuses), reconciles the action journal with the chain, then runs three loops — risk,
  * coverage, incident watch — each on its own interval with jitter, never overlapping itself.
- * Chain time is the one clock: every cycle reads the latest block's timestamp from the same
+ * The first cycles run once in order (risk → coverage → incident) so coverage decisions use
+ * fresh scores; after that the loops are independent. Chain time is the one clock: every cycle reads the latest block's timestamp from the same
  * provider, and the loops' last successes are stored in kv with it.
  * `stop()` (SIGINT/SIGTERM): no new cycle starts, the in-flight cycle finishes its current action
  * (bounded by `shutdownGraceMs`; anything still unmined stays `sent` in the journal for the next
@@ -177,7 +178,19 @@ export class KeeperDaemon {
       throw err;
     }
     this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started");
-    for (const loop of LOOP_NAMES) this.schedule(loop, 0);
+    // First cycles run in order (fresh scores before coverage decisions), then each loop on its own timer.
+    void this.bootstrap();
+  }
+
+  private async bootstrap(): Promise<void> {
+    for (const loop of LOOP_NAMES) {
+      if (this.stopping) return;
+      const run = this.runLoop(loop).then(() => undefined);
+      this.inFlight.set(loop, run);
+      await run;
+      this.inFlight.delete(loop);
+      this.schedule(loop, jittered(this.intervals[loop], this.config.intervals.jitterFraction, this.random));
+    }
   }
 
   /** Graceful stop; idempotent. */
