@@ -14,7 +14,9 @@ import { network } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
 import { buildContainer, type KeeperContainer } from "../../src/app/container";
+import { buildProgram } from "../../src/app/cli";
 import { parseConfig } from "../../src/config";
+import { openStateDb } from "../../src/state";
 import type { ConfigFile } from "../../src/config/schema";
 import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
 import { collapseTvl, deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile, type KeeperSystem } from "../helpers/keeperSystem";
@@ -223,6 +225,38 @@ describe("keeper coverage and claims (integration)", function () {
     const tick = await container.claimsCycle().run();
     expect(tick.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
     expect((await s.fund.claimCount())).to.equal(1n);
+  });
+
+  it("CLI: `incident add`, `report` (table + JSON file + reports table) and `status` over one database", async () => {
+    const { s, container, workDir, fixtureDir } = await keeper();
+    await container.coverageCycle().run();
+    const dbPath = path.join(workDir, "state.sqlite");
+    const file = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir, dbPath });
+    const configPath = path.join(workDir, "keeper.json");
+    await fs.writeFile(configPath, JSON.stringify(file));
+    const run = async (...args: string[]): Promise<string> => {
+      const lines: string[] = [];
+      await buildProgram((text) => lines.push(text)).parseAsync(["--config", configPath, "--log-level", "silent", ...args], { from: "user" });
+      return lines.join("\n");
+    };
+    const tx = `0x${"ab".repeat(32)}`;
+    expect(await run("incident", "add", "--protocol", "aave-v3", "--tx", tx, "--loss", "250000", "--at", "1800000000")).to.match(/incident 1 recorded: manual:aave-v3:0xabab/);
+    expect(await run("incident", "add", "--protocol", "aave-v3", "--tx", tx, "--at", "1800000000")).to.match(/already recorded/);
+    const table = await run("report");
+    expect(table, table).to.match(/aave-v3 +\| \d+ +\| LOW +\| \$100,000\.00 +\| \$100,000\.00/);
+    expect(table).to.match(/Uncovered: none/);
+    const reportFile = /JSON: (.+)$/m.exec(table)?.[1] ?? "";
+    const json = JSON.parse(await fs.readFile(reportFile, "utf8")) as { totalCoverageWad: string };
+    expect(json.totalCoverageWad).to.equal((100_000n * 10n ** 18n).toString());
+    const status = JSON.parse(await run("status", "--json")) as { daemon: unknown; incidents: { key: string }[]; journal: Record<string, number> };
+    expect(status.daemon).to.equal(null);
+    expect(status.incidents.map((i) => i.key)).to.deep.equal([`manual:aave-v3:${tx}`]);
+    const state = openStateDb(dbPath);
+    try {
+      expect(state.reports.history()).to.have.length(1);
+    } finally {
+      state.close();
+    }
   });
 
   it("recovers from RPC faults (429, 500, drop, delay) during a coverage cycle", async () => {
