@@ -210,11 +210,13 @@ describe("keeper coverage and claims (integration)", function () {
     expect(container.state().claims.list().map((c) => c.state)).to.deep.equal(["paid"]);
   });
 
-  it("a manual incident is claimed like a detected one", async () => {
+  it("a manual incident in the purchase block is scheduled, then filed by the first tick after it (Nexus rule)", async () => {
     const { s, container } = await keeper();
     await container.coverageCycle().run();
-    await time.increase(600);
-    const at = await time.latest();
+    const [cover] = await beneficiaryCoverages(s);
+    if (cover === undefined) throw new Error("no cover bought");
+    const at = Number(cover.start);
+    expect(await time.latest()).to.equal(at); // no block since the purchase
     container.state().incidents.record({
       protocol: "aave-v3",
       kind: "manual",
@@ -222,9 +224,16 @@ describe("keeper coverage and claims (integration)", function () {
       dedupeKey: `manual:aave-v3:${at}`,
       details: { occurredAt: at, description: "operator report", sourceRef: "manual" },
     });
-    const tick = await container.claimsCycle().run();
-    expect(tick.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
-    expect((await s.fund.claimCount())).to.equal(1n);
+    const first = await container.claimsCycle().run();
+    expect(first.plans.map((p) => [p.kind, p.at])).to.deep.equal([["schedule", at + 1]]);
+    expect(first.filed).to.deep.equal([]);
+    expect(container.state().claims.list().map((c) => [c.state, c.fileAfter])).to.deep.equal([["scheduled", at + 1]]);
+
+    await time.increase(1);
+    const second = await container.claimsCycle().run();
+    expect(second.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    expect((await s.fund.getClaim(1n)).submittedAt).to.be.greaterThan(cover.start);
+    expect(await s.fund.claimCount()).to.equal(1n);
   });
 
   it("CLI: `incident add`, `report` (table + JSON file + reports table) and `status` over one database", async () => {
