@@ -237,10 +237,19 @@ export class CoverageCycle {
       reports.push(report);
     };
 
+    const approving = new Set<string>();
     if (budget.approved.length > 0) {
-      await this.ensureAllowances(budget.approved.map((b) => b.item), now, snapshot.blockNumber, dryRun, record);
+      for (const asset of await this.ensureAllowances(budget.approved.map((b) => b.item), now, snapshot.blockNumber, dryRun, record)) {
+        approving.add(asset.toLowerCase());
+      }
     }
     for (const { item } of budget.approved) {
+      if (dryRun && item.action.kind !== "expire" && approving.has(item.action.asset.toLowerCase())) {
+        // Its simulation would fail on the allowance the (unsent) approval grants.
+        deps.logger.info({ key: item.action.idempotencyKey, kind: item.action.kind }, "dry run: would send after the approval (not simulated)");
+        record({ key: item.action.idempotencyKey, kind: item.action.kind, protocolId: item.action.protocolId, ...("providerId" in item ? { providerId: item.providerId } : {}), status: "not-sent", error: "dry run: needs the premium approval first" });
+        continue;
+      }
       const result = await this.send(item, now, dryRun);
       record(
         {
@@ -368,9 +377,10 @@ export class CoverageCycle {
     blockNumber: number,
     dryRun: boolean,
     record: (report: CoverageActionReport, result?: SendResult) => void,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const keeper = this.deps.keeperAddress;
-    if (keeper === undefined) return;
+    const approved: string[] = [];
+    if (keeper === undefined) return approved;
     const fundAddress = (this.fundAddress ??= await this.deps.fund.getAddress());
     const needs = new Map<string, bigint>();
     for (const item of items) {
@@ -382,6 +392,7 @@ export class CoverageCycle {
       const token = new Contract(asset, ERC20_ABI, this.deps.provider);
       const allowance = (await token.getFunction("allowance").staticCall(keeper, fundAddress)) as bigint;
       if (allowance >= needed) continue;
+      approved.push(asset);
       const steps: [string, bigint][] = allowance > 0n ? [["reset", 0n], ["max", MaxUint256]] : [["max", MaxUint256]];
       for (const [label, amount] of steps) {
         const key = `approve:${asset.toLowerCase()}:${label}:${blockNumber}`;
@@ -392,6 +403,7 @@ export class CoverageCycle {
         record({ key, kind: "approve", status: result.status, ...(result.status === "failed" ? { error: result.error } : {}), ...(result.status === "confirmed" ? { hash: result.hash, gasUsed: result.gasUsed.toString() } : {}) }, result);
       }
     }
+    return approved;
   }
 
   private symbolOf(asset: string): string | undefined {

@@ -157,6 +157,10 @@ describe("keeper coverage and claims (integration)", function () {
     const summary = await container.coverageCycle({ dryRun: true }).run({ dryRun: true });
     expect(summary.dryRun).to.equal(true);
     expect(summary.plan.actions.map((a) => a.kind)).to.deep.equal(["purchase"]);
+    expect(summary.actions.map((a) => [a.kind, a.status])).to.deep.equal([
+      ["approve", "dry-run"],
+      ["purchase", "not-sent"],
+    ]);
     expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
   });
 
