@@ -2,13 +2,24 @@
  * Keeper risk-cycle bench: portfolios of 50 and 200 protocols served DefiLlama-style by a loopback
  * server, the fund on the in-process Hardhat chain reached over HTTP through a counting JSON-RPC
  * proxy. Prints JSON: RPC calls per cycle (at the provider), transactions, gas, wall time, and the
- * push bound ceil(changed / chunk).   Run: npm run bench:keeper
+ * push bound ceil(changed / chunk).
+ * Coverage: wall time and RPC requests of one full coverage cycle (plan, quotes, approvals,
+ * purchases) for 50 and 200 positions on the full system (fund + Nexus mocks + second provider),
+ * and of the steady cycle after it. Claims: time from a TVL collapse appearing in the fixture
+ * data to the claim transaction being mined, with the daemon's incident watch ticking.
+ *   Run: npm run bench:keeper
  */
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet } from "ethers";
 import { ethers, network } from "hardhat";
 
-import { deployFund } from "../test/helpers/fundFixture";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { deployFund, units } from "../test/helpers/fundFixture";
+import { daemonFor } from "../keeper/src/app/daemon";
+import { demoProtocolAddress } from "../keeper/src/config";
+import { collapseTvl, deployKeeperSystem, fixtureCopy, KEEPER_KEY as SYSTEM_KEEPER_KEY, keeperConfigFile, nexusQuoteRoutes } from "../keeper/test/helpers/keeperSystem";
 import { buildContainer } from "../keeper/src/app/container";
 import type { RiskCycleSummary } from "../keeper/src/app/riskCycle";
 import { parseConfig } from "../keeper/src/config";
@@ -109,12 +120,116 @@ async function benchPortfolio(size: number, proxy: RpcProxy): Promise<Record<str
   };
 }
 
+/** One full coverage cycle for `size` positions (one protocol each), then the steady cycle after it. */
+async function benchCoverage(size: number, proxy: RpcProxy): Promise<Record<string, unknown>> {
+  const s = await deployKeeperSystem();
+  await s.secondProvider.connect(s.admin).mockSetPrice(100);
+  const protocols = Array.from({ length: size }, (_, i) => ({ id: `cov${size}-${i}`, name: `Coverage bench ${i}`, address: demoProtocolAddress(`cov${size}-${i}`) }));
+  for (const p of protocols) await s.secondProvider.connect(s.admin).mockSetMarket(p.address, s.usdcAddress, true, units(1_000_000, 6));
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-coverage-"));
+  const base = keeperConfigFile(s, { rpcUrl: proxy.url, fixtureDir: workDir, workDir });
+  const config = parseConfig(
+    {
+      ...base,
+      protocols,
+      sources: { operator: Object.fromEntries(protocols.map((p) => [p.id, { auditScore: 50 }])) },
+      positions: protocols.map((p) => ({ protocol: p.id, asset: s.usdcAddress, assetSymbol: "USDC", assetDecimals: 6, targetAmount: "1000", beneficiary: s.beneficiary.address, providers: [2], allowSelfInsure: true })),
+      providers: { onChainQuote: [2] },
+      budget: { maxPremiumPerCycleUsd: 1_000_000, maxPremiumPerDayUsd: 1_000_000 },
+      tx: { pollIntervalMs: 10 },
+    },
+    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY } },
+  );
+  const container = await buildContainer(config, silentLogger);
+  const cycle = container.coverageCycle();
+  const measure = async (label: string) => {
+    proxy.reset();
+    const started = process.hrtime.bigint();
+    const summary = await cycle.run();
+    const wallTimeMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
+    const failed = summary.actions.filter((a) => a.status !== "confirmed");
+    if (failed.length > 0) throw new Error(`${label}: ${JSON.stringify(failed.slice(0, 3))}`);
+    return {
+      cycle: label,
+      wallTimeMs,
+      rpcRequests: proxy.total(),
+      rpcReads: proxy.reads(),
+      rpcSendRawTransaction: proxy.counts()["eth_sendRawTransaction"] ?? 0,
+      transactions: summary.actions.length,
+      purchases: summary.actions.filter((a) => a.kind === "purchase").length,
+      gasUsed: Number(summary.gasUsed),
+    };
+  };
+  const first = await measure("first (every position uncovered)");
+  const steady = await measure("second (nothing to do)");
+  container.close();
+  await fs.rm(workDir, { recursive: true, force: true });
+  return { positions: size, cycles: [first, steady] };
+}
+
+/** Daemon with a 2 s incident watch: TVL collapse written to the fixture → claim tx mined. */
+async function benchIncidentToClaim(proxy: RpcProxy): Promise<Record<string, unknown>> {
+  const s = await deployKeeperSystem();
+  const quotes = await startLoopbackServer(nexusQuoteRoutes());
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-claim-"));
+  const fixtureDir = await fixtureCopy();
+  const incidentWatchSec = 2;
+  const config = parseConfig(
+    keeperConfigFile(s, {
+      rpcUrl: proxy.url,
+      quoteBaseUrl: `${quotes.baseUrl}/`,
+      fixtureDir,
+      workDir,
+      overrides: { intervals: { riskSec: 3600, coverageSec: 3600, incidentWatchSec, jitterFraction: 0 }, tx: { pollIntervalMs: 10 } },
+    }),
+    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY } },
+  );
+  const container = await buildContainer(config, silentLogger);
+  const daemon = daemonFor(container, { out: () => undefined });
+  await daemon.start();
+  const waitFor = async (check: () => Promise<boolean>, what: string) => {
+    const deadline = Date.now() + 30_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await waitFor(async () => daemon.metrics.lastSuccessMs("incident") !== undefined, "the first incident tick");
+  if ((await s.fund.coverageCount()) === 0n) throw new Error("bench: the daemon bought no coverage");
+  await time.increase(3600);
+  const ticksBefore = Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  const started = process.hrtime.bigint();
+  await collapseTvl(fixtureDir, "aave-v3", 0.6);
+  await waitFor(async () => (await s.fund.claimCount()) > 0n, "the claim");
+  const latencyMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
+  await new Promise((r) => setTimeout(r, 50));
+  const ticksAfter = Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  const lastTickSec = Number(/keeper_cycle_last_duration_seconds\{loop="incident"\} ([\d.]+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  await daemon.stop("bench done");
+  container.close();
+  await quotes.close();
+  await fs.rm(workDir, { recursive: true, force: true });
+  await fs.rm(fixtureDir, { recursive: true, force: true });
+  return {
+    incidentWatchIntervalMs: incidentWatchSec * 1000,
+    incidentAppearedToClaimMinedMs: latencyMs,
+    claimingTickDurationMs: Math.round(lastTickSec * 1000),
+    ticksUntilMined: ticksAfter - ticksBefore,
+    withinOneIncidentWatchTick: ticksAfter - ticksBefore <= 1 && latencyMs <= incidentWatchSec * 1000 + Math.round(lastTickSec * 1000),
+  };
+}
+
 async function main(): Promise<void> {
   const proxy = await startRpcProxy(network.provider);
   try {
     const results = [];
     for (const size of [50, 200]) results.push(await benchPortfolio(size, proxy));
-    process.stdout.write(`${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results }, null, 2)}\n`);
+    const coverage = [];
+    for (const size of [50, 200]) coverage.push(await benchCoverage(size, proxy));
+    const incidentToClaim = await benchIncidentToClaim(proxy);
+    process.stdout.write(
+      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim }, null, 2)}\n`,
+    );
   } finally {
     await proxy.close();
   }

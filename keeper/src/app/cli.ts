@@ -3,12 +3,23 @@
  * keeper CLI.
  *   keeper score <protocol...> | --all [--json] [--now <unix>]
  *   keeper push-risk [--dry-run]
+ *   keeper run [--dry-run]            the daemon (risk / coverage / incident-watch loops)
+ *   keeper once [--dry-run]           one full cycle of each loop
+ *   keeper report [--json]            coverage report (table; JSON file in paths.reportDir)
+ *   keeper status [--json]            the daemon's view from the state database
+ *   keeper incident add --protocol <id> [--tx <hash>] [--loss <usd>] [--note <text>] [--at <unix>] [--dry-run]
  * Global: --config <file> (or env KEEPER_CONFIG), --log-level, --log-pretty.
  * Exit codes: 0 ok, 1 runtime error, 2 config error.
  */
 import { Command, CommanderError } from "commander";
 import "dotenv/config";
-import { ConfigError, loadConfig, redactConfig, requireChainFields, type KeeperConfig } from "../config";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, loadConfig, redactConfig, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
+import { formatReportTable, reportToJson } from "../policy/report";
+import { openStateDb } from "../state";
+import { currentCoverageReport, daemonFor } from "./daemon";
+import { LOOP_NAMES } from "./health";
 import type { ProtocolConfig } from "../config/schema";
 import { METRIC_FIELDS } from "../sources";
 import type { Sourced } from "../sources/types";
@@ -179,6 +190,170 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
         if (summary.failures.length > 0) process.exitCode = EXIT_RUNTIME_ERROR;
       } finally {
         container.close();
+      }
+    });
+
+  program
+    .command("run")
+    .description("run the daemon: risk, coverage and incident-watch loops until SIGINT/SIGTERM")
+    .option("--dry-run", "plan everything, sign nothing")
+    .action(async (options: { dryRun?: boolean }) => {
+      const { config, logger } = setup(program);
+      const dryRun = options.dryRun === true;
+      requireDurableState(config, "run");
+      requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
+      const container = await buildContainer(config, logger);
+      let daemon: ReturnType<typeof daemonFor> | undefined;
+      try {
+        await container.verify();
+        daemon = daemonFor(container, { dryRun, out });
+        await daemon.start();
+      } catch (err) {
+        container.close();
+        throw err;
+      }
+      const running = daemon;
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          void running.stop(signal).finally(() => {
+            container.close();
+            resolve();
+          });
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+      });
+    });
+
+  program
+    .command("once")
+    .description("one full cycle of each loop (risk, coverage, incident watch), then exit")
+    .option("--dry-run", "plan everything, sign nothing")
+    .action(async (options: { dryRun?: boolean }) => {
+      const { config, logger } = setup(program);
+      const dryRun = options.dryRun === true;
+      requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
+      if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — nothing of this run is kept");
+      const container = await buildContainer(config, logger);
+      try {
+        await container.verify();
+        const daemon = daemonFor(container, { dryRun, out });
+        if (!dryRun) await container.txSender().reconcile();
+        let failed = false;
+        for (const loop of LOOP_NAMES) failed = (await daemon.runLoop(loop)) === undefined || failed;
+        if (failed) process.exitCode = EXIT_RUNTIME_ERROR;
+      } finally {
+        container.close();
+      }
+    });
+
+  program
+    .command("report")
+    .description("print the coverage report; write it as JSON to paths.reportDir and the reports table")
+    .option("--json", "print JSON instead of the table")
+    .action(async (options: { json?: boolean }) => {
+      const { config, logger } = setup(program);
+      requireChainFields(config, { fund: true, lens: true });
+      const container = await buildContainer(config, logger);
+      try {
+        const report = await currentCoverageReport(container);
+        const json = reportToJson(report);
+        mkdirSync(config.paths.reportDir, { recursive: true });
+        const file = path.join(config.paths.reportDir, `coverage-report-${report.timestamp}.json`);
+        writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+        container.state().reports.record(report.timestamp, json);
+        out(options.json === true ? JSON.stringify(json, null, 2) : `${formatReportTable(report)}\nJSON: ${file}`);
+      } finally {
+        container.close();
+      }
+    });
+
+  program
+    .command("status")
+    .description("the daemon's view: lock holder, last success per loop, journal counts, open claims, incidents")
+    .option("--json", "print JSON")
+    .action((options: { json?: boolean }) => {
+      const { config } = setup(program);
+      const state = openStateDb(config.state.dbPath);
+      try {
+        const lock = state.db.prepare("SELECT pid, hostname, started_at, heartbeat_at FROM daemon_lock WHERE id = 1").get() as
+          | { pid: number; hostname: string; started_at: number; heartbeat_at: number }
+          | undefined;
+        const kv = state.kv.all();
+        const loops = Object.fromEntries(LOOP_NAMES.map((l) => [l, { lastSuccess: kv[`loop:${l}:lastSuccess`] ?? null, lastFailure: kv[`loop:${l}:lastFailure`] ?? null }]));
+        const claims = state.claims.list();
+        const view = {
+          database: state.path,
+          daemon: lock === undefined ? null : { pid: lock.pid, host: lock.hostname, startedAt: new Date(lock.started_at).toISOString(), heartbeatAgeSec: Math.round((Date.now() - lock.heartbeat_at) / 1000) },
+          loops,
+          journal: state.journal.countsByState(),
+          openClaims: claims.filter((c) => ["scheduled", "filing", "filed"].includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null })),
+          incidents: state.incidents.list().map((i) => ({ key: i.dedupeKey, protocol: i.protocol, kind: i.kind, detectedAt: i.detectedAt, evidence: i.evidencePath ?? null })),
+        };
+        if (options.json === true) {
+          out(JSON.stringify(view, null, 2));
+          return;
+        }
+        out(
+          [
+            `database: ${view.database}`,
+            `daemon: ${view.daemon === null ? "not running" : `pid ${view.daemon.pid} on ${view.daemon.host}, heartbeat ${view.daemon.heartbeatAgeSec}s ago`}`,
+            ...LOOP_NAMES.map((l) => {
+              const last = kv[`loop:${l}:lastSuccess`] as { chainTime?: number; wallMs?: number } | undefined;
+              return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${new Date(last.wallMs).toISOString()} (chain time ${last.chainTime})`}`;
+            }),
+            `journal: ${JSON.stringify(view.journal)}`,
+            `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}`).join(", ")}`,
+            `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => i.key).join(", ")}`,
+          ].join("\n"),
+        );
+      } finally {
+        state.close();
+      }
+    });
+
+  const incident = program.command("incident").description("manual incidents");
+  incident
+    .command("add")
+    .description("record a manual incident; the next incident-watch tick plans its claims")
+    .requiredOption("--protocol <id>", "protocol id from the config")
+    .option("--tx <hash>", "exploit transaction hash")
+    .option("--loss <usd>", "estimated loss in USD")
+    .option("--note <text>", "description")
+    .option("--at <unix>", "when it happened (default: now)")
+    .option("--dry-run", "print the incident, record nothing")
+    .action((options: { protocol: string; tx?: string; loss?: string; note?: string; at?: string; dryRun?: boolean }) => {
+      const { config } = setup(program);
+      const issues: string[] = [];
+      if (!config.protocols.some((p) => p.id === options.protocol)) issues.push(`--protocol: unknown "${options.protocol}" — use one of ${config.protocols.map((p) => p.id).join(", ")}`);
+      if (options.tx !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(options.tx)) issues.push("--tx: not a transaction hash — use 0x + 64 hex digits");
+      if (options.loss !== undefined && !(Number(options.loss) >= 0)) issues.push("--loss: not a USD amount — use a non-negative number");
+      if (options.at !== undefined && !/^\d+$/.test(options.at)) issues.push("--at: not a unix time — use whole seconds");
+      if (issues.length > 0) throw new ConfigError(issues);
+      const occurredAt = options.at !== undefined ? Number(options.at) : Math.floor(Date.now() / 1000);
+      const details = {
+        dedupeKey: `manual:${options.protocol}:${options.tx ?? occurredAt}`,
+        kind: "manual",
+        protocolId: options.protocol,
+        occurredAt,
+        detectedAt: occurredAt,
+        description: options.note ?? "manual incident",
+        sourceRef: "manual",
+        ...(options.tx !== undefined ? { exploitTxHash: options.tx } : {}),
+        ...(options.loss !== undefined ? { lossUsd: Number(options.loss) } : {}),
+      };
+      if (options.dryRun === true) {
+        out(JSON.stringify({ dryRun: true, incident: details }, null, 2));
+        return;
+      }
+      const state = openStateDb(config.state.dbPath);
+      try {
+        const { incident: stored, created } = state.incidents.record({ protocol: options.protocol, kind: "manual", detectedAt: occurredAt, dedupeKey: details.dedupeKey, details });
+        out(created ? `incident ${stored.id} recorded: ${stored.dedupeKey}` : `incident already recorded: ${stored.dedupeKey} (id ${stored.id})`);
+      } finally {
+        state.close();
       }
     });
 

@@ -9,7 +9,7 @@ import { FundLens__factory } from "../../../typechain-types/factories/contracts/
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 import type { FundLens } from "../../../typechain-types/contracts/FundLens";
 import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
-import { ConfigError, requireChainFields, type KeeperConfig } from "../config";
+import { beneficiaryIssues, ConfigError, requireChainFields, type KeeperConfig } from "../config";
 import { loadSigner, verifyChain } from "../execution/keys";
 import { RiskPusher } from "../execution/riskPusher";
 import { connectFailoverProvider } from "../execution/rpc";
@@ -26,6 +26,9 @@ import {
   type RiskDataSource,
 } from "../sources";
 import { LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import { ClaimsCycle } from "./claimsCycle";
+import { CoverageCycle } from "./coverageCycle";
+import { ConfiguredQuoter } from "./providerQuotes";
 import type { Logger } from "./logger";
 import { RiskCycle } from "./riskCycle";
 
@@ -130,8 +133,16 @@ export interface KeeperContainer {
   /** Fund and lens need addresses; `undefined` when the config has none (e.g. `keeper score`). */
   readonly fund: StablecoinInsuranceFund | undefined;
   readonly lens: FundLens | undefined;
+  /** The signer's address (undefined without a key). */
+  readonly keeperAddress: string | undefined;
+  /** The hacks feed for incident watch (undefined without `sources.hacks.feedUrl`). */
+  readonly hacksFeed: HacksFeedSource | undefined;
   /** Builds the risk cycle; throws a ConfigError when addresses or the key are missing. */
   riskCycle(options?: { dryRun?: boolean }): RiskCycle;
+  /** The coverage manager (needs fund + lens; without a key it can only dry-run). */
+  coverageCycle(options?: { dryRun?: boolean }): CoverageCycle;
+  /** Incident watch + claims (needs fund + lens; without a key it can only dry-run). */
+  claimsCycle(options?: { dryRun?: boolean }): ClaimsCycle;
   /** The state database (opened and migrated on first use; `state.dbPath`). */
   state(): StateDb;
   /** The one signing path (journal in `state()`); throws a ConfigError without a key. */
@@ -183,13 +194,35 @@ export async function buildContainer(
     if (overrides.provider === undefined) provider.destroy();
     throw err;
   }
+  const keeperAddress = signer !== undefined ? await signer.getAddress() : undefined;
+  if (keeperAddress !== undefined) {
+    const issues = beneficiaryIssues(config.positions, keeperAddress);
+    if (issues.length > 0) {
+      if (overrides.provider === undefined) provider.destroy();
+      throw new ConfigError(issues);
+    }
+  }
   const runner = signer ?? provider;
   const fund =
     config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
   const source = buildRiskSource(config, { logger, provider, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) });
   const alerter = buildAlerter(config, logger);
+  const hacksConfig = config.sources.hacks;
+  const hacksFeed =
+    hacksConfig?.feedUrl !== undefined
+      ? new HacksFeedSource(
+          {
+            ...hacksConfig,
+            defiLlamaIds: Object.fromEntries(config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string])),
+            curatedIncidents: curatedIncidentsOf(config.sources.operator ?? {}),
+          },
+          { logger, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) },
+        )
+      : undefined;
   let cycle: RiskCycle | undefined;
+  let coverage: CoverageCycle | undefined;
+  let claims: ClaimsCycle | undefined;
   let stateDb: StateDb | undefined;
   let sender: TxSender | undefined;
   const openState = (): StateDb => {
@@ -238,6 +271,43 @@ export async function buildContainer(
         logger,
       });
       return cycle;
+    },
+    keeperAddress,
+    hacksFeed,
+    coverageCycle(options = {}) {
+      requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
+      if (coverage !== undefined) return coverage;
+      const readFund = StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider);
+      coverage = new CoverageCycle({
+        provider,
+        fund: readFund,
+        lens: lens as FundLens,
+        config,
+        quoter: new ConfiguredQuoter(config, { fund: readFund, provider, logger, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) }),
+        journal: openState().journal,
+        txSender: signer !== undefined ? txSender() : undefined,
+        keeperAddress,
+        alerter,
+        logger,
+      });
+      return coverage;
+    },
+    claimsCycle(options = {}) {
+      if (claims !== undefined) return claims;
+      const coverageCycle = (this as KeeperContainer).coverageCycle(options);
+      claims = new ClaimsCycle({
+        provider,
+        fund: StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider),
+        coverage: coverageCycle,
+        config,
+        state: openState(),
+        source,
+        hacksFeed,
+        txSender: signer !== undefined ? txSender() : undefined,
+        alerter,
+        logger,
+      });
+      return claims;
     },
     state: openState,
     txSender,

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { id as keccakOfText } from "ethers";
+import { Wallet, id as keccakOfText } from "ethers";
 import { z } from "zod";
 import { redactUrl } from "../app/alerts";
 import { validateRiskPushParams } from "../policy/riskPush";
@@ -180,6 +180,7 @@ export function parseConfig(
   if (keystorePath !== undefined && keystorePassword === undefined && keystorePasswordFile === undefined) {
     issues.push("env.KEEPER_KEYSTORE_PASSWORD: missing — set it or KEEPER_KEYSTORE_PASSWORD_FILE for KEEPER_KEYSTORE_PATH");
   }
+  if (privateKey !== undefined) issues.push(...beneficiaryIssues(file.positions, new Wallet(privateKey).address));
   if (issues.length > 0) throw new ConfigError(issues);
 
   const cwd = process.cwd();
@@ -193,6 +194,10 @@ export function parseConfig(
     sources: {
       ...file.sources,
       fixture: fixture === undefined ? undefined : { ...fixture, path: path.resolve(baseDir, fixture.path) },
+    },
+    paths: {
+      evidenceDir: path.resolve(baseDir, file.paths.evidenceDir),
+      reportDir: path.resolve(baseDir, file.paths.reportDir),
     },
     state: {
       ...file.state,
@@ -242,6 +247,30 @@ export function requireChainFields(
     lensAddress: config.chain.lensAddress ?? "",
     privateKey: config.chain.privateKey,
   };
+}
+
+/**
+ * A beneficiary must be a cold address: the keeper's hot key may act as its agent, never own
+ * the coverage or receive payouts.
+ */
+export function beneficiaryIssues(positions: readonly { beneficiary: string }[], keeperAddress: string): string[] {
+  return positions.flatMap((p, index) =>
+    p.beneficiary.toLowerCase() === keeperAddress.toLowerCase()
+      ? [`config.positions[${index}].beneficiary: is the keeper's own address ${keeperAddress} — use the operator's cold address (a Safe); the keeper acts as its agent`]
+      : [],
+  );
+}
+
+/**
+ * `keeper run` keeps the action journal across restarts: it refuses `:memory:`. Other commands
+ * accept it with a warning (tests, one-off runs).
+ */
+export function requireDurableState(config: KeeperConfig, command: string): void {
+  if (config.state.dbPath === ":memory:") {
+    throw new ConfigError([
+      `config.state.dbPath: ":memory:" cannot back \`keeper ${command}\` (the journal would not survive a restart) — set state.dbPath or env KEEPER_DB_PATH to a file`,
+    ]);
+  }
 }
 
 /** The protocols as the data sources identify them. */

@@ -226,6 +226,113 @@ export const stateSchema = z
   })
   .strict();
 
+/** Whole-token decimal string ("250000", "1000.5"); scaled by the asset's decimals at run time. */
+const tokenAmountSchema = z
+  .string({ invalid_type_error: "must be a string of whole tokens, e.g. \"250000\"" })
+  .regex(/^\d+(\.\d+)?$/, "not a token amount — use a decimal string of whole tokens, e.g. \"250000\"");
+const providerIdSchema = z.number().int("must be an integer (provider id)").min(1, "must be >= 1 — provider 0 is self-insurance (allowSelfInsure)").max(255);
+
+/** One operator position the coverage manager keeps covered. */
+export const positionSchema = z
+  .object({
+    /** A `protocols[].id`. */
+    protocol: z.string().min(1, "empty — name a protocols[].id"),
+    asset: addressSchema,
+    assetSymbol: z.string().min(1).optional(),
+    /** Read from the token when omitted. */
+    assetDecimals: z.number().int().min(0).max(18).optional(),
+    /** Position size to protect, whole tokens. */
+    targetAmount: tokenAmountSchema,
+    /** Cold address that owns the coverage and receives payouts (never the keeper's key). */
+    beneficiary: addressSchema,
+    /** Registered provider ids in order of preference. */
+    providers: z.array(providerIdSchema).default([]),
+    /** Let the fund's pool carry the position when no provider can. */
+    allowSelfInsure: z.boolean().default(false),
+  })
+  .strict();
+
+export const providersSchema = z
+  .object({
+    /** Nexus Mutual through the NexusMutualAdapter; priced by the cover-router quote API. */
+    nexus: z
+      .object({
+        providerId: providerIdSchema.default(1),
+        /** e.g. https://api.nexusmutual.io/ (the client appends v2/quote); without it Nexus is not quoted. */
+        quoteBaseUrl: urlSchema.optional(),
+        /** Nexus product id per protocols[].id. */
+        productIds: z.record(z.number().int().nonnegative()).default({}),
+        /** Nexus cover asset id per asset symbol or address (ETH 0, DAI 1, USDC 6). */
+        coverAssets: z.record(z.number().int().nonnegative()).default({ DAI: 1, USDC: 6 }),
+        http: httpSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    /** Providers priced by their own on-chain `quote(amount, period)` view (the local mock provider). */
+    onChainQuote: z.array(providerIdSchema).default([]),
+  })
+  .strict();
+
+export const coveragePolicySchema = z
+  .object({
+    renewWithinDays: positiveNumber("days").default(30),
+    purchaseDurationDays: positiveInt("days").default(365),
+    premiumSlippageBps: nonNegativeInt("basis points").default(100),
+    expireBatchSize: positiveInt("ids").default(50),
+  })
+  .strict();
+
+export const budgetSchema = z
+  .object({
+    /** Most premium (USD, every stablecoin at $1) one coverage cycle may commit. */
+    maxPremiumPerCycleUsd: z.number().nonnegative().default(10_000),
+    /** Most premium (USD) over any rolling 24 h. */
+    maxPremiumPerDayUsd: z.number().nonnegative().default(25_000),
+  })
+  .strict();
+
+export const incidentRulesSchema = z
+  .object({
+    tvlDropEnabled: z.boolean().default(true),
+    /** A fall of at least this percent from the window's peak. */
+    tvlDropPercent: positiveNumber("percent").max(100).default(30),
+    tvlDropWindowHours: positiveNumber("hours").default(24),
+    tvlDropMaxAgeDays: positiveNumber("days").default(7),
+    hacksFeedEnabled: z.boolean().default(true),
+    hacksMaxAgeDays: positiveNumber("days").default(30),
+    manualEnabled: z.boolean().default(true),
+    /** Alert when an accepted payout is this close to its redemption deadline. */
+    redeemAlertLeadHours: positiveNumber("hours").default(24),
+  })
+  .strict();
+
+export const intervalsSchema = z
+  .object({
+    riskSec: positiveNumber("seconds").default(3600),
+    coverageSec: positiveNumber("seconds").default(1800),
+    incidentWatchSec: positiveNumber("seconds").default(120),
+    /** Each wait is interval × (1 ± jitter). */
+    jitterFraction: z.number().min(0).max(0.5).default(0.1),
+  })
+  .strict();
+
+export const pathsSchema = z
+  .object({
+    /** Evidence packs (relative to the config file). */
+    evidenceDir: z.string().min(1).default("keeper-data/evidence"),
+    /** Coverage report JSON files (relative to the config file). */
+    reportDir: z.string().min(1).default("keeper-data/reports"),
+  })
+  .strict();
+
+export const healthSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Bound on 127.0.0.1 only; 0 = an ephemeral port (tests). */
+    port: z.number().int().min(0).max(65_535).default(9464),
+  })
+  .strict();
+
 export const configFileSchema = z
   .object({
     chain: chainSchema.default({}),
@@ -236,6 +343,14 @@ export const configFileSchema = z
     tx: txSchema.default({}),
     state: stateSchema.default({}),
     log: z.object({ level: z.enum(LOG_LEVELS).default("info") }).strict().default({}),
+    positions: z.array(positionSchema).default([]),
+    providers: providersSchema.default({}),
+    coverage: coveragePolicySchema.default({}),
+    budget: budgetSchema.default({}),
+    incidents: incidentRulesSchema.default({}),
+    intervals: intervalsSchema.default({}),
+    paths: pathsSchema.default({}),
+    health: healthSchema.default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -262,6 +377,22 @@ export const configFileSchema = z
       }
       addresses.set(key, index);
     });
+    config.positions.forEach((position, index) => {
+      if (!ids.has(position.protocol)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["positions", index, "protocol"],
+          message: `unknown protocol — use one of ${[...ids.keys()].join(", ")}`,
+        });
+      }
+      if (position.providers.length === 0 && !position.allowSelfInsure) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["positions", index, "providers"],
+          message: "empty and allowSelfInsure is false — list provider ids or allow self-insurance",
+        });
+      }
+    });
     const s = config.sources;
     if (s.defiLlama === undefined && s.hacks === undefined && s.fixture === undefined && s.chainDeployment === undefined && s.operator === undefined) {
       ctx.addIssue({
@@ -275,3 +406,4 @@ export const configFileSchema = z
 export type ConfigFile = z.input<typeof configFileSchema>;
 export type ParsedConfigFile = z.output<typeof configFileSchema>;
 export type ProtocolConfig = z.output<typeof protocolSchema>;
+export type PositionConfig = z.output<typeof positionSchema>;

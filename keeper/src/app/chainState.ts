@@ -1,0 +1,151 @@
+/**
+ * One batched, block-pinned read of everything the coverage and claims policies need:
+ * `FundLens.getProtocolStates` (scores, exposure, active ids) → `FundLens.getCoverages` (details)
+ * and `FundLens.getClaims`, plus `parameters()` and the pool views per asset — all at the same
+ * block, so the plan never mixes two chain states. RPC calls: 1 block + 2 + 2 × assets + (0|1)
+ * claims + (0|1) coverages, independent of the number of protocols.
+ */
+import type { FundLens } from "../../../typechain-types/contracts/FundLens";
+import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
+import type { FundClaimStatus } from "../policy/claims";
+import type { AssetPoolState, CoverageChainState, CoverageStatus, FundParams, OnChainCoverage, ProtocolChainState } from "../policy/coverage";
+
+const COVERAGE_STATUS: readonly CoverageStatus[] = ["None", "Active", "Expired"];
+const CLAIM_STATUS: readonly FundClaimStatus[] = ["None", "Pending", "Accepted", "Denied", "Paid", "Draw", "Expired"];
+
+export interface FundClaim {
+  readonly id: bigint;
+  readonly coverageId: bigint;
+  readonly claimant: string;
+  /** Asset units. */
+  readonly amount: bigint;
+  readonly payout: bigint;
+  /** Wei. */
+  readonly deposit: bigint;
+  readonly providerClaimId: bigint;
+  readonly submittedAt: number;
+  readonly status: FundClaimStatus;
+  readonly evidenceHash: string;
+}
+
+export interface ChainSnapshot {
+  /** Chain time: the pinned block's timestamp. */
+  readonly now: number;
+  readonly blockNumber: number;
+  readonly coverage: CoverageChainState;
+  /** Every coverage read this cycle (active ones plus `extraCoverIds`), by decimal id. */
+  readonly coverages: ReadonlyMap<string, OnChainCoverage>;
+  /** By decimal id. */
+  readonly claims: ReadonlyMap<string, FundClaim>;
+}
+
+export interface ChainReadDeps {
+  readonly provider: { getBlock(tag: "latest"): Promise<{ number: number; timestamp: number } | null> };
+  readonly fund: StablecoinInsuranceFund;
+  readonly lens: FundLens;
+  readonly fundAddress: string;
+}
+
+export interface ChainReadRequest {
+  /** Protocol addresses (fund keys). */
+  readonly protocols: readonly string[];
+  readonly assets: readonly { readonly address: string; readonly decimals: number }[];
+  /** Coverages to read besides the active ones (e.g. expired covers with an incident or claim). */
+  readonly extraCoverIds?: readonly bigint[];
+  readonly claimIds?: readonly bigint[];
+}
+
+interface CoverageLike {
+  id: bigint;
+  protocol: string;
+  asset: string;
+  beneficiary: string;
+  amount: bigint;
+  premium: bigint;
+  claimed: bigint;
+  start: bigint;
+  end: bigint;
+  riskScore: bigint;
+  providerId: bigint;
+  status: bigint;
+  providerCoverId: bigint;
+  openClaimId: bigint;
+}
+
+export function toOnChainCoverage(c: CoverageLike): OnChainCoverage {
+  return {
+    id: c.id,
+    protocol: c.protocol,
+    asset: c.asset,
+    beneficiary: c.beneficiary,
+    amount: c.amount,
+    premium: c.premium,
+    claimed: c.claimed,
+    start: Number(c.start),
+    end: Number(c.end),
+    providerId: Number(c.providerId),
+    providerCoverId: c.providerCoverId,
+    openClaimId: c.openClaimId,
+    status: COVERAGE_STATUS[Number(c.status)] ?? "None",
+    riskScore: Number(c.riskScore),
+  };
+}
+
+export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadRequest): Promise<ChainSnapshot> {
+  const block = await deps.provider.getBlock("latest");
+  if (block === null) throw new Error("the RPC returned no latest block");
+  const at = { blockTag: block.number };
+  const { fund, lens, fundAddress } = deps;
+
+  const [states, parameters, pools] = await Promise.all([
+    request.protocols.length > 0 ? lens.getProtocolStates(fundAddress, [...request.protocols], at) : Promise.resolve([]),
+    fund.parameters(at),
+    Promise.all(
+      request.assets.map(async (asset): Promise<AssetPoolState> => {
+        const [pool, selfInsured] = await Promise.all([fund.poolBalance(asset.address, at), fund.getSelfInsuredCoverage(asset.address, at)]);
+        return { asset: asset.address, decimals: asset.decimals, pool, selfInsured };
+      }),
+    ),
+  ]);
+
+  const ids = new Set<bigint>();
+  for (const s of states) for (const id of s.activeCoverageIds) ids.add(id);
+  for (const id of request.extraCoverIds ?? []) if (id > 0n) ids.add(id);
+  const claimIds = [...new Set(request.claimIds ?? [])].filter((id) => id > 0n);
+  const [coverageRows, claimRows] = await Promise.all([
+    ids.size > 0 ? lens.getCoverages(fundAddress, [...ids], at) : Promise.resolve([]),
+    claimIds.length > 0 ? lens.getClaims(fundAddress, claimIds, at) : Promise.resolve([]),
+  ]);
+
+  const coverages = new Map<string, OnChainCoverage>();
+  for (const row of coverageRows) coverages.set(row.id.toString(), toOnChainCoverage(row));
+  const protocols: ProtocolChainState[] = states.map((s) => ({
+    protocol: s.protocol,
+    riskScore: Number(s.riskScore),
+    exposureWad: s.activeCoverage,
+    coverages: s.activeCoverageIds.map((id) => coverages.get(id.toString())).filter((c): c is OnChainCoverage => c !== undefined),
+  }));
+  const params: FundParams = {
+    baseRateBps: Number(parameters.baseRateBps),
+    reserveRatioBps: Number(parameters.reserveRatioBps),
+    renewalWindowSec: Number(parameters.renewalWindow),
+    claimGracePeriodSec: Number(parameters.claimGracePeriod),
+    maxCoveragePerProtocolWad: parameters.maxCoveragePerProtocol,
+  };
+  const claims = new Map<string, FundClaim>();
+  for (const c of claimRows) {
+    claims.set(c.id.toString(), {
+      id: c.id,
+      coverageId: c.coverageId,
+      claimant: c.claimant,
+      amount: c.amount,
+      payout: c.payout,
+      deposit: c.deposit,
+      providerClaimId: c.providerClaimId,
+      submittedAt: Number(c.submittedAt),
+      status: CLAIM_STATUS[Number(c.status)] ?? "None",
+      evidenceHash: c.evidenceHash,
+    });
+  }
+  return { now: block.timestamp, blockNumber: block.number, coverage: { protocols, pools, params }, coverages, claims };
+}

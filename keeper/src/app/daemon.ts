@@ -1,0 +1,265 @@
+/**
+ * `keeper run`: the single daemon of a state database. Takes the daemon lock (a second daemon
+ * refuses), reconciles the action journal with the chain, then runs three loops — risk,
+ * coverage, incident watch — each on its own interval with jitter, never overlapping itself.
+ * The first cycles run once in order (risk → coverage → incident) so coverage decisions use
+ * fresh scores; after that the loops are independent. Chain time is the one clock: every cycle reads the latest block's timestamp from the same
+ * provider, and the loops' last successes are stored in kv with it.
+ * `stop()` (SIGINT/SIGTERM): no new cycle starts, the in-flight cycle finishes its current action
+ * (bounded by `shutdownGraceMs`; anything still unmined stays `sent` in the journal for the next
+ * start's reconcile), timers stop, the health server and the database close.
+ */
+import type { KeeperConfig } from "../config";
+import type { SendResult } from "../execution/txSender";
+import type { RpcStats } from "../execution/rpc";
+import { buildCoverageReport, type CoverageReport } from "../policy/report";
+import type { DaemonLock } from "../state/daemonLock";
+import type { StateDb } from "../state";
+import type { ClaimsCycleSummary } from "./claimsCycle";
+import type { CoverageCycleSummary } from "./coverageCycle";
+import { KeeperMetrics, LOOP_NAMES, startHealthServer, type HealthServer, type LoopName } from "./health";
+import type { KeeperContainer } from "./container";
+import type { Logger } from "./logger";
+import type { RiskCycleSummary } from "./riskCycle";
+
+export interface LoopResult {
+  /** One status line for stdout. */
+  readonly line: string;
+  /** Chain time of the cycle. */
+  readonly now: number;
+  readonly actions: readonly { kind: string; result: string; gasUsed?: bigint }[];
+}
+
+export type LoopRunner = () => Promise<LoopResult>;
+
+export interface DaemonOptions {
+  readonly dryRun?: boolean;
+  /** Max wait for the in-flight cycle on shutdown (default 20 s). */
+  readonly shutdownGraceMs?: number;
+  readonly random?: () => number;
+  readonly out?: (line: string) => void;
+}
+
+export function intervalsMs(config: Pick<KeeperConfig, "intervals">): Record<LoopName, number> {
+  return {
+    risk: config.intervals.riskSec * 1000,
+    coverage: config.intervals.coverageSec * 1000,
+    incident: config.intervals.incidentWatchSec * 1000,
+  };
+}
+
+/** interval × (1 ± jitter), uniformly. */
+export function jittered(intervalMs: number, jitterFraction: number, random: () => number): number {
+  return Math.max(0, Math.round(intervalMs * (1 + jitterFraction * (2 * random() - 1))));
+}
+
+/** The three loops over a container's cycles; each returns its status line and actions. */
+export function containerLoops(container: KeeperContainer, dryRun: boolean): Record<LoopName, LoopRunner> {
+  return {
+    risk: async () => {
+      const s: RiskCycleSummary = await container.riskCycle({ dryRun }).run({ dryRun });
+      return {
+        now: s.now,
+        line: `risk now=${s.now} protocols=${s.protocols} planned=${s.planned} txs=${s.transactions.length} failures=${s.failures.length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}`,
+        actions: [
+          ...s.transactions.map((t) => ({ kind: "risk-push", result: "confirmed", gasUsed: BigInt(t.gasUsed) })),
+          ...s.failures.map(() => ({ kind: "risk-push", result: "failed" })),
+        ],
+      };
+    },
+    coverage: async () => {
+      const s: CoverageCycleSummary = await container.coverageCycle({ dryRun }).run({ dryRun });
+      const count = (status: string) => s.actions.filter((a) => a.status === status).length;
+      return {
+        now: s.now,
+        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${dryRun ? " dry-run" : ""}`,
+        actions: s.actions.map((a) => ({ kind: a.kind, result: a.status, ...(a.gasUsed !== undefined ? { gasUsed: BigInt(a.gasUsed) } : {}) })),
+      };
+    },
+    incident: async () => {
+      const s: ClaimsCycleSummary = await container.claimsCycle({ dryRun }).run({ dryRun });
+      const scheduled = s.plans.filter((p) => p.kind === "schedule").length;
+      return {
+        now: s.now,
+        line: `incident now=${s.now} new=${s.newIncidents.length} filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}`,
+        actions: [
+          ...s.filed.map((f) => ({ kind: "file-claim", result: f.status })),
+          ...s.followUps.filter((f) => f.status !== undefined).map((f) => ({ kind: "settle-claim", result: f.status as SendResult["status"] })),
+        ],
+      };
+    },
+  };
+}
+
+export interface DaemonHooks {
+  /** Settles what a previous process left in flight (TxSender.reconcile). */
+  readonly reconcile?: () => Promise<readonly SendResult[]>;
+  readonly rpcStats?: () => RpcStats | undefined;
+  /** Coverage and premium totals for /metrics, refreshed after each coverage cycle. */
+  readonly totals?: () => Promise<{ coverageWad: bigint; premiumWad: bigint }>;
+}
+
+/** The coverage report at chain time from one snapshot. */
+export async function currentCoverageReport(container: KeeperContainer): Promise<CoverageReport> {
+  const coverage = container.coverageCycle({ dryRun: true });
+  const positions = await coverage.positions();
+  const snapshot = await coverage.snapshot(positions);
+  return buildCoverageReport(positions, snapshot.coverage, snapshot.now);
+}
+
+/** Wires a daemon over a container: its loops, reconcile, RPC stats and report totals. */
+export function daemonFor(container: KeeperContainer, options: DaemonOptions = {}): KeeperDaemon {
+  const dryRun = options.dryRun === true;
+  const provider = container.provider as { stats?: () => RpcStats };
+  return new KeeperDaemon(
+    container.config,
+    container.state(),
+    containerLoops(container, dryRun),
+    container.logger,
+    {
+      ...(container.signer !== undefined ? { reconcile: () => container.txSender().reconcile() } : {}),
+      ...(typeof provider.stats === "function" ? { rpcStats: () => provider.stats?.() } : {}),
+      totals: async () => {
+        const report = await currentCoverageReport(container);
+        return { coverageWad: report.totalCoverageWad, premiumWad: report.totalPremiumPaidWad };
+      },
+    },
+    options,
+  );
+}
+
+export class KeeperDaemon {
+  readonly metrics: KeeperMetrics;
+  private lock: DaemonLock | undefined;
+  private stopHeartbeat: (() => void) | undefined;
+  private health: HealthServer | undefined;
+  private readonly timers = new Map<LoopName, NodeJS.Timeout>();
+  private readonly inFlight = new Map<LoopName, Promise<void>>();
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private readonly out: (line: string) => void;
+  private readonly random: () => number;
+  private readonly intervals: Record<LoopName, number>;
+
+  constructor(
+    private readonly config: KeeperConfig,
+    private readonly state: StateDb,
+    private readonly loops: Record<LoopName, LoopRunner>,
+    private readonly logger: Logger,
+    private readonly hooks: DaemonHooks = {},
+    private readonly options: DaemonOptions = {},
+  ) {
+    this.metrics = new KeeperMetrics(hooks.rpcStats);
+    this.out = options.out ?? ((line) => process.stdout.write(`${line}\n`));
+    this.random = options.random ?? Math.random;
+    this.intervals = intervalsMs(config);
+  }
+
+  get healthUrl(): string | undefined {
+    return this.health?.url;
+  }
+
+  /** Lock → reconcile → health server → loops (each runs once at once, then on its interval). */
+  async start(): Promise<void> {
+    this.lock = this.state.acquireDaemonLock({ logger: this.logger, staleAfterSec: this.config.state.lockStaleAfterSec });
+    this.stopHeartbeat = this.lock.startHeartbeat(Math.max(1000, Math.floor((this.config.state.lockStaleAfterSec * 1000) / 4)));
+    try {
+      if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
+        const results = await this.hooks.reconcile();
+        for (const r of results) this.metrics.recordAction("reconcile", r.status);
+      }
+      if (this.config.health.enabled) {
+        this.health = await startHealthServer(this.metrics, this.intervals, this.config.health.port);
+        this.logger.info({ url: this.health.url }, "health and metrics listening on 127.0.0.1");
+      }
+    } catch (err) {
+      this.stopHeartbeat();
+      this.lock.release();
+      throw err;
+    }
+    this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started");
+    // First cycles run in order (fresh scores before coverage decisions), then each loop on its own timer.
+    void this.bootstrap();
+  }
+
+  private async bootstrap(): Promise<void> {
+    for (const loop of LOOP_NAMES) {
+      if (this.stopping) return;
+      const run = this.runLoop(loop).then(() => undefined);
+      this.inFlight.set(loop, run);
+      await run;
+      this.inFlight.delete(loop);
+      this.schedule(loop, jittered(this.intervals[loop], this.config.intervals.jitterFraction, this.random));
+    }
+  }
+
+  /** Graceful stop; idempotent. */
+  stop(reason = "stop requested"): Promise<void> {
+    this.stopped ??= this.shutdown(reason);
+    return this.stopped;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.stopping = true;
+    this.logger.info({ reason, inFlight: [...this.inFlight.keys()] }, "keeper daemon stopping");
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    const grace = this.options.shutdownGraceMs ?? 20_000;
+    const pending = Promise.allSettled([...this.inFlight.values()]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      pending.then(() => false),
+      new Promise<boolean>((resolve) => {
+        graceTimer = setTimeout(() => resolve(true), grace);
+      }),
+    ]);
+    if (graceTimer !== undefined) clearTimeout(graceTimer);
+    if (timedOut) this.logger.warn({ graceMs: grace }, "in-flight cycle did not finish in time: its action stays journaled for the next start's reconcile");
+    this.stopHeartbeat?.();
+    await this.health?.close();
+    this.state.close(); // releases the daemon lock
+    this.logger.info({}, "keeper daemon stopped");
+  }
+
+  /** Runs one loop's cycle now (tests, `keeper once`). */
+  async runLoop(loop: LoopName): Promise<LoopResult | undefined> {
+    const started = Date.now();
+    try {
+      const result = await this.loops[loop]();
+      const ms = Date.now() - started;
+      this.metrics.recordCycle(loop, ms, true);
+      for (const a of result.actions) this.metrics.recordAction(a.kind, a.result, a.gasUsed);
+      if (!this.stopping || this.state.db.open) {
+        this.state.kv.set(`loop:${loop}:lastSuccess`, { chainTime: result.now, wallMs: Date.now(), durationMs: ms });
+      }
+      this.out(`${new Date().toISOString()} ${result.line} (${ms} ms)`);
+      if (loop === "coverage" && this.hooks.totals !== undefined) {
+        this.metrics.setTotals(await this.hooks.totals().catch(() => ({})));
+      }
+      if (loop === "incident") this.metrics.setTotals({ openClaims: this.state.claims.list({ states: ["filed", "filing"] }).length });
+      return result;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.metrics.recordCycle(loop, Date.now() - started, false, message);
+      this.logger.error({ loop, err: message }, "cycle failed; retrying at the next interval");
+      if (this.state.db.open) this.state.kv.set(`loop:${loop}:lastFailure`, { wallMs: Date.now(), error: message });
+      this.out(`${new Date().toISOString()} ${loop} FAILED: ${message}`);
+      return undefined;
+    }
+  }
+
+  private schedule(loop: LoopName, delayMs: number): void {
+    if (this.stopping) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(loop);
+      if (this.stopping) return;
+      const run = this.runLoop(loop).then(() => undefined);
+      this.inFlight.set(loop, run);
+      void run.finally(() => {
+        this.inFlight.delete(loop);
+        this.schedule(loop, jittered(this.intervals[loop], this.config.intervals.jitterFraction, this.random));
+      });
+    }, delayMs);
+    this.timers.set(loop, timer);
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * Coverage manager and claims automation end to end: the full system (fund, Nexus mocks behind
+ * the adapter as provider 1, the capacity-limited mock as provider 2) on the in-process Hardhat
+ * network over HTTP through the counting proxy, the Nexus quote API on a loopback server, and
+ * the fixture portfolio (a copy, so a TVL collapse can be written into it).
+ */
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { keccak256 } from "ethers";
+import { network } from "hardhat";
+
+import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
+import { buildContainer, type KeeperContainer } from "../../src/app/container";
+import { buildProgram } from "../../src/app/cli";
+import { parseConfig } from "../../src/config";
+import { openStateDb } from "../../src/state";
+import type { ConfigFile } from "../../src/config/schema";
+import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
+import { collapseTvl, deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile, type KeeperSystem } from "../helpers/keeperSystem";
+import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
+import { recordingLogger } from "../sources/testDeps";
+
+const DAY = 86_400;
+
+describe("keeper coverage and claims (integration)", function () {
+  this.timeout(60_000);
+  let proxy: RpcProxy;
+  let quotes: LoopbackServer;
+  const opened: KeeperContainer[] = [];
+  const dirs: string[] = [];
+
+  before(async () => {
+    proxy = await startRpcProxy(network.provider);
+    quotes = await startLoopbackServer((await import("../helpers/keeperSystem")).nexusQuoteRoutes());
+  });
+  after(async () => {
+    await proxy.close();
+    await quotes.close();
+  });
+  afterEach(async () => {
+    proxy.setFault(undefined);
+    for (const c of opened.splice(0)) c.close();
+    for (const d of dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
+  });
+
+  async function keeper(options: { overrides?: Partial<ConfigFile>; collapse?: boolean } = {}) {
+    const s = await loadFixture(deployKeeperSystem);
+    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-int-"));
+    const fixtureDir = await fixtureCopy();
+    dirs.push(workDir, fixtureDir);
+    const file = keeperConfigFile(s, {
+      rpcUrl: proxy.url,
+      quoteBaseUrl: `${quotes.baseUrl}/`,
+      fixtureDir,
+      workDir,
+      ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
+    });
+    const config = parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
+    const logger = recordingLogger();
+    const container = await buildContainer(config, logger);
+    opened.push(container);
+    return { s, container, logger, fixtureDir, workDir };
+  }
+
+  async function beneficiaryCoverages(s: KeeperSystem) {
+    const ids = await s.fund.getProtocolCoverages(PROTOCOLS.aave);
+    const all = await Promise.all(ids.map((id) => s.fund.getCoverageDetails(id)));
+    return all.filter((c) => c.beneficiary === s.beneficiary.address && c.status === 1n);
+  }
+
+  it("buys the optimal cover through Nexus (approval journaled), then tops up when the risk rises", async () => {
+    const { s, container } = await keeper();
+    const cycle = container.coverageCycle();
+
+    const first = await cycle.run();
+    expect(first.actions.map((a) => [a.kind, a.status])).to.deep.equal([
+      ["approve", "confirmed"],
+      ["purchase", "confirmed"],
+    ]);
+    expect(first.actions[1]?.providerId).to.equal(1);
+    const score = Number(await s.fund.calculateProtocolRisk(PROTOCOLS.aave));
+    expect(score).to.be.at.most(40); // × 1.0
+    let covers = await beneficiaryCoverages(s);
+    expect(covers).to.have.length(1);
+    expect(covers[0]?.amount).to.equal(units(100_000, 6));
+    expect(covers[0]?.providerId).to.equal(1n);
+    expect(container.state().journal.list({ kind: "approve" })).to.have.length(1);
+
+    // Nothing to do while the ratio holds.
+    const idle = await cycle.run();
+    expect(idle.actions).to.deep.equal([]);
+
+    // Risk above 80: optimal × 1.3 → ratio 0.77 < 0.8 → increase of the missing 30 000.
+    await s.fund.connect(s.oracle).updateProtocolRisk(PROTOCOLS.aave, 90, 90, 90, 90, 90);
+    const second = await cycle.run();
+    expect(second.actions.map((a) => [a.kind, a.status])).to.deep.equal([["increase", "confirmed"]]);
+    covers = await beneficiaryCoverages(s);
+    expect(covers.map((c) => c.amount).reduce((a, b) => a + b, 0n)).to.equal(units(130_000, 6));
+  });
+
+  it("renews a cover inside the renewal window (keeper is the beneficiary's agent)", async () => {
+    const { s, container } = await keeper();
+    const cycle = container.coverageCycle();
+    await cycle.run();
+    const [cover] = await beneficiaryCoverages(s);
+    if (cover === undefined) throw new Error("no cover bought");
+    await time.increaseTo(Number(cover.end) - 10 * DAY);
+    const summary = await cycle.run();
+    expect(summary.actions.map((a) => [a.kind, a.status])).to.deep.equal([["renew", "confirmed"]]);
+    const renewed = await s.fund.getCoverageDetails(cover.id);
+    expect(renewed.end).to.be.greaterThan(cover.end);
+    expect(Number(renewed.end) - (await time.latest())).to.be.closeTo(365 * DAY, 5);
+  });
+
+  it("reports a renewal it cannot send when the keeper is not an agent", async () => {
+    const { s, container } = await keeper();
+    const cycle = container.coverageCycle();
+    await cycle.run();
+    await s.fund.connect(s.beneficiary).setAgent(s.keeper.address, false);
+    const [cover] = await beneficiaryCoverages(s);
+    await time.increaseTo(Number(cover?.end) - 10 * DAY);
+    proxy.reset();
+    const summary = await cycle.run();
+    expect(summary.notAgent.map((n) => n.beneficiary)).to.deep.equal([s.beneficiary.address]);
+    expect(summary.actions).to.deep.equal([]);
+    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+  });
+
+  it("defers a purchase beyond the premium budget and reports it, sending nothing", async () => {
+    const { container } = await keeper({ overrides: { budget: { maxPremiumPerCycleUsd: 100, maxPremiumPerDayUsd: 1000 } } });
+    proxy.reset();
+    const summary = await container.coverageCycle().run();
+    expect(summary.deferred).to.have.length(1);
+    expect(summary.deferred[0]).to.include({ kind: "purchase", reason: "cycle-budget", protocolId: "aave-v3" });
+    expect(summary.actions).to.deep.equal([]);
+    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+  });
+
+  it("falls back to the second provider when Nexus has no quote source", async () => {
+    const { s, container } = await keeper({
+      overrides: { providers: { nexus: { providerId: 1, productIds: {} }, onChainQuote: [2] } },
+    });
+    // At its default 3%/year the mock is above the fund's premium (→ self-insured); at 0.5% it fits.
+    await s.secondProvider.connect(s.admin).mockSetPrice(50);
+    const summary = await container.coverageCycle().run();
+    expect(summary.actions.find((a) => a.kind === "purchase")).to.include({ status: "confirmed", providerId: 2 });
+    const [cover] = await beneficiaryCoverages(s);
+    expect(cover?.providerId).to.equal(2n);
+  });
+
+  it("dry run plans approval and purchase but signs nothing", async () => {
+    const { container } = await keeper();
+    proxy.reset();
+    const summary = await container.coverageCycle({ dryRun: true }).run({ dryRun: true });
+    expect(summary.dryRun).to.equal(true);
+    expect(summary.plan.actions.map((a) => a.kind)).to.deep.equal(["purchase"]);
+    expect(summary.actions.map((a) => [a.kind, a.status])).to.deep.equal([
+      ["approve", "dry-run"],
+      ["purchase", "not-sent"],
+    ]);
+    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+  });
+
+  it("exploit → incident → evidence → claim at the allowed time → Nexus vote → settle → beneficiary credited, never twice", async () => {
+    const { s, container, fixtureDir, workDir } = await keeper();
+    await container.coverageCycle().run();
+    const [cover] = await beneficiaryCoverages(s);
+    if (cover === undefined) throw new Error("no cover bought");
+    const claims = container.claimsCycle();
+
+    // Quiet data: nothing detected.
+    const quiet = await claims.run();
+    expect(quiet.newIncidents).to.deep.equal([]);
+
+    await time.increase(3600);
+    await collapseTvl(fixtureDir, "aave-v3", 0.6);
+    const tick = await claims.run();
+    expect(tick.newIncidents).to.have.length(1);
+    expect(tick.newIncidents[0]).to.match(/^tvl-drop:aave-v3:/);
+    expect(tick.filed).to.have.length(1);
+    expect(tick.filed[0]).to.include({ status: "confirmed", coverId: cover.id.toString() });
+    const claimId = BigInt(tick.filed[0]?.claimId ?? "0");
+    const claim = await s.fund.getClaim(claimId);
+    expect(claim.submittedAt).to.be.greaterThan(cover.start); // not in the purchase block
+    expect(claim.deposit).to.equal(await s.nexusClaims.CLAIM_DEPOSIT_IN_ETH());
+    const [incident] = container.state().incidents.list();
+    const evidence = await fs.readFile(incident?.evidencePath ?? "");
+    expect(path.dirname(incident?.evidencePath ?? "")).to.equal(path.join(workDir, "evidence"));
+    expect(claim.evidenceHash).to.equal(keccak256(evidence));
+    expect(incident?.evidenceHash).to.equal(claim.evidenceHash);
+
+    // Same data next tick: no new incident, no second claim.
+    proxy.reset();
+    const again = await claims.run();
+    expect(again.newIncidents).to.deep.equal([]);
+    expect(again.filed).to.deep.equal([]);
+    expect(again.followUps.map((f) => f.kind)).to.deep.equal(["wait"]);
+    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+
+    // Nexus assessors accept; after voting + cooldown the keeper settles.
+    await s.nexusClaims.connect(s.admin).mockNexusCastVote(claim.providerClaimId, true);
+    await time.increase(4 * DAY + 1);
+    const before = await s.fund.creditedPayout(s.beneficiary.address, s.usdcAddress);
+    const settled = await claims.run();
+    expect(settled.followUps.map((f) => [f.kind, f.status])).to.deep.equal([["settle", "confirmed"]]);
+    expect((await s.fund.getClaim(claimId)).status).to.equal(4n); // Paid
+    expect((await s.fund.creditedPayout(s.beneficiary.address, s.usdcAddress)) - before).to.equal(cover.amount);
+    expect(container.state().journal.list({ kind: "file-claim" })).to.have.length(1);
+    const final = await claims.run();
+    expect(final.filed).to.deep.equal([]);
+    expect(container.state().claims.list().map((c) => c.state)).to.deep.equal(["paid"]);
+  });
+
+  it("a manual incident in the purchase block is scheduled, then filed by the first tick after it (Nexus rule)", async () => {
+    const { s, container } = await keeper();
+    await container.coverageCycle().run();
+    const [cover] = await beneficiaryCoverages(s);
+    if (cover === undefined) throw new Error("no cover bought");
+    const at = Number(cover.start);
+    expect(await time.latest()).to.equal(at); // no block since the purchase
+    container.state().incidents.record({
+      protocol: "aave-v3",
+      kind: "manual",
+      detectedAt: at,
+      dedupeKey: `manual:aave-v3:${at}`,
+      details: { occurredAt: at, description: "operator report", sourceRef: "manual" },
+    });
+    const first = await container.claimsCycle().run();
+    expect(first.plans.map((p) => [p.kind, p.at])).to.deep.equal([["schedule", at + 1]]);
+    expect(first.filed).to.deep.equal([]);
+    expect(container.state().claims.list().map((c) => [c.state, c.fileAfter])).to.deep.equal([["scheduled", at + 1]]);
+
+    await time.increase(1);
+    const second = await container.claimsCycle().run();
+    expect(second.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    expect((await s.fund.getClaim(1n)).submittedAt).to.be.greaterThan(cover.start);
+    expect(await s.fund.claimCount()).to.equal(1n);
+  });
+
+  it("CLI: `incident add`, `report` (table + JSON file + reports table) and `status` over one database", async () => {
+    const { s, container, workDir, fixtureDir } = await keeper();
+    await container.coverageCycle().run();
+    const dbPath = path.join(workDir, "state.sqlite");
+    const file = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir, dbPath });
+    const configPath = path.join(workDir, "keeper.json");
+    await fs.writeFile(configPath, JSON.stringify(file));
+    const run = async (...args: string[]): Promise<string> => {
+      const lines: string[] = [];
+      await buildProgram((text) => lines.push(text)).parseAsync(["--config", configPath, "--log-level", "silent", ...args], { from: "user" });
+      return lines.join("\n");
+    };
+    const tx = `0x${"ab".repeat(32)}`;
+    expect(await run("incident", "add", "--protocol", "aave-v3", "--tx", tx, "--loss", "250000", "--at", "1800000000")).to.match(/incident 1 recorded: manual:aave-v3:0xabab/);
+    expect(await run("incident", "add", "--protocol", "aave-v3", "--tx", tx, "--at", "1800000000")).to.match(/already recorded/);
+    const table = await run("report");
+    expect(table, table).to.match(/aave-v3 +\| \d+ +\| LOW +\| \$100,000\.00 +\| \$100,000\.00/);
+    expect(table).to.match(/Uncovered: none/);
+    const reportFile = /JSON: (.+)$/m.exec(table)?.[1] ?? "";
+    const json = JSON.parse(await fs.readFile(reportFile, "utf8")) as { totalCoverageWad: string };
+    expect(json.totalCoverageWad).to.equal((100_000n * 10n ** 18n).toString());
+    const status = JSON.parse(await run("status", "--json")) as { daemon: unknown; incidents: { key: string }[]; journal: Record<string, number> };
+    expect(status.daemon).to.equal(null);
+    expect(status.incidents.map((i) => i.key)).to.deep.equal([`manual:aave-v3:${tx}`]);
+    const state = openStateDb(dbPath);
+    try {
+      expect(state.reports.history()).to.have.length(1);
+    } finally {
+      state.close();
+    }
+  });
+
+  it("recovers from RPC faults (429, 500, drop, delay) during a coverage cycle", async () => {
+    const { s, container } = await keeper();
+    const cycle = container.coverageCycle();
+    for (const fault of [
+      { kind: "status", status: 429, times: 2 },
+      { kind: "status", status: 500, times: 2 },
+      { kind: "drop", times: 1 },
+      { kind: "delay", ms: 200, times: 3 },
+    ] as const) {
+      proxy.reset();
+      proxy.setFault(fault);
+      const summary = await cycle.run();
+      expect(summary.actions.every((a) => a.status === "confirmed"), JSON.stringify(fault)).to.equal(true);
+      if (fault.kind !== "delay") expect(proxy.faulted(), JSON.stringify(fault)).to.be.greaterThan(0);
+    }
+    expect(await beneficiaryCoverages(s)).to.have.length(1);
+  });
+});
