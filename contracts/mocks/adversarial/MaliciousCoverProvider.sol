@@ -25,6 +25,7 @@ contract MaliciousCoverProvider is ICoverProvider {
     }
 
     error MaliciousReentryFailed(bytes reason);
+    error MaliciousEthPushFailed();
 
     address public immutable fund;
     Attack public attack;
@@ -107,7 +108,7 @@ contract MaliciousCoverProvider is ICoverProvider {
         if (sentPayout != 0) IERC20(payoutAsset).transfer(fund, sentPayout);
         if (sentEth != 0) {
             (bool ok,) = fund.call{value: sentEth}("");
-            require(ok, "eth push failed");
+            if (!ok) revert MaliciousEthPushFailed();
         }
         // lies: reports the claimed payout whatever it sent
         return (reportedPayout, sentEth);
