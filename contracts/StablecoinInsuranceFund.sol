@@ -355,10 +355,13 @@ contract StablecoinInsuranceFund is
         PurchaseQuote memory q = _pricePurchase(protocol, asset, amount, duration);
         if (q.premium > maxPremium) revert FundPremiumAboveMax(q.premium, maxPremium);
 
+        ICoverProvider adapter;
+        if (providerId != 0) {
+            adapter = _activeAdapter(providerId);
+            if (!adapter.isSupported(protocol, asset)) revert FundProviderUnsupported(providerId, protocol, asset);
+        }
         _pullExact(asset, q.premium);
         if (providerId != 0) {
-            ICoverProvider adapter = _activeAdapter(providerId);
-            if (!adapter.isSupported(protocol, asset)) revert FundProviderUnsupported(providerId, protocol, asset);
             (q.providerCoverId, q.upstreamPremium) = _callUpstream(
                 asset,
                 address(adapter),

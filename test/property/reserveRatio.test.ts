@@ -4,13 +4,14 @@ import { expect } from "chai";
 import { DAY, deployFundedFund, PROTOCOLS, units } from "../helpers/fundFixture";
 
 /**
- * Finding of the property runs (docs/testing.md): every path that adds self-insured coverage or
- * removes capital checks pool ≥ reserveRatio × selfInsured, but settling an accepted self-insured
- * claim pays from the pool without that check, and the coverage keeps its full amount in
- * `selfInsured` (the payout is recorded in `claimed`). This pins the current behaviour exactly.
+ * Design, pinned (docs/testing.md): every path that adds self-insured coverage or removes capital
+ * checks pool ≥ reserveRatio × selfInsured. Paying claims is what the reserve is for, so accepting a
+ * self-insured claim takes the payout out of the pool without that check; the coverage keeps its
+ * full amount in `selfInsured` (the payout is recorded in `claimed`), and new self-insured business
+ * in that asset is refused until capital returns.
  */
-describe("property finding: a settled self-insured claim can leave the pool below the reserve ratio", () => {
-  it("pool at exactly the required reserve, one accepted claim settled → pool < ratio × selfInsured", async () => {
+describe("reserve ratio: claims may draw the pool below it; new business may not", () => {
+  it("pool at exactly the required reserve, one accepted claim → pool < ratio × selfInsured", async () => {
     const f = await loadFixture(deployFundedFund);
     const usdc = await f.usdc.getAddress();
     const amount = units(100_000, 6);
@@ -28,8 +29,9 @@ describe("property finding: a settled self-insured claim can leave the pool belo
     await time.increase(DAY);
     const payout = units(15_000, 6);
     await f.fund.connect(f.beneficiary).submitClaim(1n, payout, "exploit", "0x");
-    await f.fund.connect(f.assessor).assessClaim(1n, true, payout);
-    await f.fund.settleClaim(1n); // no ratio check on this path
+    await f.fund.connect(f.assessor).assessClaim(1n, true, payout); // payout leaves the pool here, no ratio check
+    expect(await f.fund.poolBalance(usdc)).to.equal(required - payout);
+    await f.fund.settleClaim(1n);
 
     expect(await f.fund.poolBalance(usdc)).to.equal(required - payout); // 5,000 USDC
     expect(await f.fund.getSelfInsuredCoverage(usdc)).to.equal(amount); // still 100,000
