@@ -322,17 +322,32 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .option("--tx <hash>", "exploit transaction hash")
     .option("--loss <usd>", "estimated loss in USD")
     .option("--note <text>", "description")
-    .option("--at <unix>", "when it happened (default: now)")
+    .option("--at <unix>", "when it happened (default: the chain's latest block time)")
     .option("--dry-run", "print the incident, record nothing")
-    .action((options: { protocol: string; tx?: string; loss?: string; note?: string; at?: string; dryRun?: boolean }) => {
-      const { config } = setup(program);
+    .action(async (options: { protocol: string; tx?: string; loss?: string; note?: string; at?: string; dryRun?: boolean }) => {
+      const { config, logger } = setup(program);
       const issues: string[] = [];
       if (!config.protocols.some((p) => p.id === options.protocol)) issues.push(`--protocol: unknown "${options.protocol}" — use one of ${config.protocols.map((p) => p.id).join(", ")}`);
       if (options.tx !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(options.tx)) issues.push("--tx: not a transaction hash — use 0x + 64 hex digits");
       if (options.loss !== undefined && !(Number(options.loss) >= 0)) issues.push("--loss: not a USD amount — use a non-negative number");
       if (options.at !== undefined && !/^\d+$/.test(options.at)) issues.push("--at: not a unix time — use whole seconds");
       if (issues.length > 0) throw new ConfigError(issues);
-      const occurredAt = options.at !== undefined ? Number(options.at) : Math.floor(Date.now() / 1000);
+      // Incident times are chain time, like every other keeper clock; the wall clock is only a
+      // fallback when the chain cannot be reached (logged).
+      let occurredAt: number;
+      if (options.at !== undefined) occurredAt = Number(options.at);
+      else {
+        let provider: JsonRpcProvider | undefined;
+        try {
+          provider = await connectProvider(config.chain.rpcUrls, config.chain.chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
+          occurredAt = await chainNow(provider);
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, "chain unreachable: incident time taken from the wall clock");
+          occurredAt = Math.floor(Date.now() / 1000);
+        } finally {
+          provider?.destroy();
+        }
+      }
       const details = {
         dedupeKey: `manual:${options.protocol}:${options.tx ?? occurredAt}`,
         kind: "manual",
