@@ -131,7 +131,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const after = await activeCovers(fund, env.accounts.beneficiary);
       const nextEnd = Math.min(...after.map((c) => Number(c.end)));
       check(nextEnd > firstEnd, "renewed covers did not move their end");
-      await say(stage, `time +${Math.round((target - Number(covers[0]?.start ?? target)) / DAY)}d to 10 days before expiry: ${renewals} covers renewed by the keeper as the beneficiary's agent, next expiry ${iso(nextEnd)}`);
+      await say(stage, `time +${Math.round((target - Number(covers[0]?.start ?? target)) / DAY)}d since purchase, 10 days before expiry: ${renewals} covers renewed by the keeper as the beneficiary's agent, next expiry ${iso(nextEnd)}`);
     }
 
     stage = "exploit";
