@@ -1,0 +1,456 @@
+/**
+ * The embedded default: with no RPC configured, `npm start` and `npm run demo` run the keeper on a
+ * local chain this process owns.
+ *
+ *   hardhat node (127.0.0.1, free port, child process)
+ *     → `hardhat run --network localhost scripts/deploy.ts` (the LocalStack Ignition module,
+ *       deploy/parameters/localhost.json, deployments in a temp Ignition dir)
+ *     → accounts: the keeper (account #1, RISK_ORACLE_ROLE only) holds stablecoins for premiums;
+ *       the beneficiary (account #5, a cold account) approves the keeper with `setAgent`
+ *     → a copy of the fixture portfolio, a loopback Nexus cover-router priced like the mock Nexus
+ *     → the keeper config: the original investor's seven positions, state DB in the temp dir.
+ *
+ * The keeper never loads the Hardhat runtime: the chain and the deploy are Hardhat CLI child
+ * processes; everything else is plain ethers over JSON-RPC. `stop()` ends the node (no orphan) and
+ * removes the temp dir.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Contract, HDNodeWallet, JsonRpcProvider, NonceManager, getAddress, type Signer } from "ethers";
+import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
+import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, providerFor, type StablecoinSymbol } from "../../../deploy/config/demoPortfolio";
+import { DEFAULT_FIXTURE_DIR, embeddedDefaultConfig } from "../config";
+import { parseConfig } from "../config";
+import type { ConfigFile } from "../config/schema";
+import { buildContainer } from "./container";
+import { daemonFor } from "./daemon";
+import type { Logger } from "./logger";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+const HARDHAT_CLI = path.join(REPO_ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
+const LOCALHOST_PARAMETERS = path.join(REPO_ROOT, "deploy", "parameters", "localhost.json");
+const LOCAL_CHAIN_ID = 31337;
+
+/** Hardhat node's default accounts (public test mnemonic; never holds real funds). */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+/** Roles of the dev accounts: #0 deployer / fund admin / mock owner, #1-#3 from localhost.json, #5 the cold beneficiary. */
+export const ACCOUNT_INDEX = { deployer: 0, keeper: 1, assessor: 2, beneficiary: 5 } as const;
+/** Stablecoins minted to the keeper for premiums, whole tokens per stablecoin. */
+const KEEPER_PREMIUM_FLOAT = 100_000;
+
+export function devAccount(index: number): HDNodeWallet {
+  return HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
+}
+
+/** Child env: no fork URL, remote RPCs or keys (blanked so dotenv does not refill them), no HARDHAT_* leaking in as CLI args. */
+export function hardhatChildEnv(overrides: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ["MAINNET_RPC_URL", "SEPOLIA_RPC_URL", "DEPLOYER_PRIVATE_KEY", "CONFIRM_MAINNET", "FORK_BLOCK", "SIF_IGNITION_DIR", "HARDHAT_CHAIN_ID"]) {
+    env[name] = "";
+  }
+  for (const name of Object.keys(env)) if (name.startsWith("HARDHAT_")) delete env[name];
+  return { ...env, ...overrides };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no free port"))));
+    });
+  });
+}
+
+export interface EmbeddedNode {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Live hardhat-node children: killed synchronously if this process exits without stopping them. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function ownChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once("exit", () => liveChildren.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const c of liveChildren) c.kill("SIGKILL");
+    });
+  }
+}
+
+/** `hardhat node --hostname 127.0.0.1 --port <free>` as a child; resolves once it listens. */
+export async function startHardhatNode(options: { timeoutMs?: number } = {}): Promise<EmbeddedNode> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: REPO_ROOT,
+    env: hardhatChildEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  ownChild(child);
+  const stop = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      child.once("exit", () => {
+        clearTimeout(killer);
+        resolve();
+      });
+      child.kill("SIGTERM");
+    });
+  let output = "";
+  const collect = (chunk: Buffer): void => {
+    if (output.length < 20_000) output += chunk.toString();
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const timeoutMs = options.timeoutMs ?? 90_000;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`hardhat node did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`hardhat node exited (${code}) before listening:\n${output}`));
+    };
+    child.once("exit", onExit);
+    const onReady = (): void => {
+      if (!output.includes("Started HTTP")) return;
+      clearTimeout(timer);
+      child.off("exit", onExit);
+      child.stdout?.off("data", onReady);
+      resolve();
+    };
+    child.stdout?.on("data", onReady);
+  });
+  // The node logs every request: keep draining, keep nothing.
+  child.stdout?.off("data", collect);
+  child.stderr?.off("data", collect);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return { url: `http://127.0.0.1:${port}`, port, pid: child.pid, stop };
+}
+
+/** Runs the Hardhat CLI to completion; rejects with its output on a non-zero exit. */
+export function runHardhatCli(args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs = 180_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [HARDHAT_CLI, ...args], { cwd: REPO_ROOT, env: hardhatChildEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    ownChild(child);
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`hardhat ${args.join(" ")} failed (exit ${code}):\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+/** The LocalStack contracts the embedded run uses, from Ignition's deployed_addresses.json. */
+export interface StackAddresses {
+  readonly fund: string;
+  readonly lens: string;
+  readonly tokens: Readonly<Record<StablecoinSymbol, string>>;
+  readonly nexusClaims: string;
+  readonly secondProvider: string;
+}
+
+/** Pure: the stack from the parsed deployed_addresses.json; throws naming a missing entry. */
+export function parseStackAddresses(contents: Readonly<Record<string, string>>, file: string): StackAddresses {
+  const at = (futureId: string): string => {
+    const value = contents[futureId];
+    if (value === undefined) throw new Error(`${file}: no "${futureId}" — was LocalStack deployed?`);
+    return getAddress(value);
+  };
+  return {
+    fund: at("Fund#StablecoinInsuranceFund"),
+    lens: at("Fund#FundLens"),
+    tokens: { USDC: at("MockTokens#MockUSDC"), USDT: at("MockTokens#MockUSDT"), DAI: at("MockTokens#MockDAI") },
+    nexusClaims: at("MockNexus#MockNexusMutualClaims"),
+    secondProvider: at("SecondProvider#MockCapacityLimitedProvider"),
+  };
+}
+
+/** `npm run deploy:local` against the embedded node, deployments in `<ignitionDir>/deployments`. */
+export async function deployLocalStack(rpcUrl: string, ignitionDir: string): Promise<StackAddresses> {
+  symlinkSync(path.join(REPO_ROOT, "deploy", "modules"), path.join(ignitionDir, "modules"), "dir");
+  await runHardhatCli(["run", "--network", "localhost", "scripts/deploy.ts"], {
+    LOCALHOST_RPC_URL: rpcUrl,
+    SIF_IGNITION_DIR: ignitionDir,
+    DEPLOY_PARAMETERS: LOCALHOST_PARAMETERS,
+    HARDHAT_IGNITION_CONFIRM_DEPLOYMENT: "true",
+  });
+  const file = path.join(ignitionDir, "deployments", `chain-${LOCAL_CHAIN_ID}`, "deployed_addresses.json");
+  return parseStackAddresses(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>, file);
+}
+
+/** Mock Nexus premium: amount × annualPriceBps × period / (10 000 × 365 days), rounded up (as MockNexusMutualCover). */
+export function mockNexusPremium(amount: bigint, periodSec: bigint, annualPriceBps: number): bigint {
+  const numerator = amount * BigInt(annualPriceBps) * periodSec;
+  const denominator = 10_000n * 365n * 86_400n;
+  return (numerator + denominator - 1n) / denominator;
+}
+
+export interface QuoteServer {
+  readonly baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A loopback stand-in for the Nexus cover-router `GET /v2/quote`, pricing like the mock Nexus (one pool). */
+export async function startMockNexusQuoteServer(annualPriceBps: number): Promise<QuoteServer> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname !== "/v2/quote") {
+      res.writeHead(404).end();
+      return;
+    }
+    const amount = BigInt(url.searchParams.get("amount") ?? "0");
+    const periodSec = BigInt(url.searchParams.get("period") ?? "0") * 86_400n;
+    const premium = mockNexusPremium(amount, periodSec, annualPriceBps);
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        quote: {
+          totalCoverAmountInAsset: amount.toString(),
+          annualPrice: String(annualPriceBps),
+          premiumInNXM: premium.toString(),
+          premiumInAsset: premium.toString(),
+          poolAllocationRequests: [{ poolId: "1", coverAmountInAsset: amount.toString(), skip: false }],
+        },
+        capacities: [{ poolId: "1", capacity: [{ assetId: String(url.searchParams.get("coverAsset")), amount: "5000000000000000000000000" }] }],
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (typeof address !== "object" || address === null) throw new Error("quote server has no port");
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface EmbeddedConfigOptions {
+  readonly rpcUrl: string;
+  readonly stack: StackAddresses;
+  readonly beneficiary: string;
+  readonly fixtureDir: string;
+  readonly workDir: string;
+  readonly quoteBaseUrl: string;
+  /** Daemon loop intervals, seconds. */
+  readonly intervals?: { riskSec: number; coverageSec: number; incidentWatchSec: number };
+  readonly purchaseDurationDays?: number;
+  /** 0 = an ephemeral port; false = no health server. */
+  readonly healthPort?: number | false;
+}
+
+/**
+ * Pure: the keeper config of the embedded run — the embedded default's protocols and the
+ * original investor's positions (Nexus first where the mock lists the product, then the second
+ * provider, then the pool).
+ */
+export function embeddedKeeperConfig(options: EmbeddedConfigOptions): ConfigFile {
+  const defaults = embeddedDefaultConfig();
+  return {
+    ...defaults,
+    chain: { rpcUrl: options.rpcUrl, chainId: LOCAL_CHAIN_ID, fundAddress: options.stack.fund, lensAddress: options.stack.lens },
+    sources: { fixture: { path: options.fixtureDir } },
+    positions: DEMO_PORTFOLIO.map((position) => ({
+      protocol: position.id,
+      asset: options.stack.tokens[position.stablecoin],
+      assetSymbol: position.stablecoin,
+      assetDecimals: TOKEN_DECIMALS[position.stablecoin],
+      targetAmount: String(position.usd),
+      beneficiary: options.beneficiary,
+      providers: providerFor(position) === PROVIDER_ID.nexus ? [PROVIDER_ID.nexus, PROVIDER_ID.second] : [PROVIDER_ID.second],
+      allowSelfInsure: true,
+    })),
+    providers: {
+      nexus: {
+        providerId: PROVIDER_ID.nexus,
+        quoteBaseUrl: options.quoteBaseUrl,
+        productIds: Object.fromEntries(DEMO_PORTFOLIO.flatMap((p) => (p.nexusProductId !== undefined ? [[p.id, p.nexusProductId]] : []))),
+      },
+      onChainQuote: [PROVIDER_ID.second],
+    },
+    coverage: { purchaseDurationDays: options.purchaseDurationDays ?? 365 },
+    budget: { maxPremiumPerCycleUsd: 50_000, maxPremiumPerDayUsd: 100_000 },
+    // Automining chain: poll receipts quickly.
+    tx: { pollIntervalMs: 100, receiptTimeoutMs: 30_000 },
+    state: { dbPath: path.join(options.workDir, "keeper-state.sqlite") },
+    paths: { evidenceDir: path.join(options.workDir, "evidence"), reportDir: path.join(options.workDir, "reports") },
+    intervals: { ...(options.intervals ?? { riskSec: 60, coverageSec: 30, incidentWatchSec: 15 }), jitterFraction: 0.1 },
+    health: options.healthPort === false ? { enabled: false, port: 0 } : { enabled: true, port: options.healthPort ?? 0 },
+  };
+}
+
+const MINTABLE_ABI = ["function mint(address to, uint256 amount)"];
+
+export interface EmbeddedEnvironment {
+  readonly node: EmbeddedNode;
+  readonly stack: StackAddresses;
+  readonly workDir: string;
+  readonly fixtureDir: string;
+  readonly config: ConfigFile;
+  /** The keeper key (dev account #1): holds RISK_ORACLE_ROLE only. */
+  readonly keeperKey: string;
+  readonly accounts: { readonly deployer: string; readonly keeper: string; readonly assessor: string; readonly beneficiary: string };
+  /** A signer of a dev account on the embedded chain (nonces managed). */
+  signer(index: number): Signer;
+  readonly provider: JsonRpcProvider;
+  /** Stops the node and the quote server and removes the temp dir; idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartEmbeddedOptions {
+  readonly logger: Logger;
+  /** One progress line per step. */
+  readonly progress?: (message: string) => void;
+  readonly config?: Partial<Pick<EmbeddedConfigOptions, "intervals" | "purchaseDurationDays" | "healthPort">>;
+}
+
+/** Node → deploy → accounts → fixtures → quote server → config. Cleans up after itself on failure. */
+export async function startEmbedded(options: StartEmbeddedOptions): Promise<EmbeddedEnvironment> {
+  const progress = options.progress ?? (() => undefined);
+  const workDir = mkdtempSync(path.join(os.tmpdir(), "sif-embedded-"));
+  let node: EmbeddedNode | undefined;
+  let quotes: QuoteServer | undefined;
+  let provider: JsonRpcProvider | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      provider?.destroy();
+      await Promise.allSettled([node?.stop(), quotes?.close()]);
+      rmSync(workDir, { recursive: true, force: true });
+    })());
+  try {
+    const parameters = JSON.parse(readFileSync(LOCALHOST_PARAMETERS, "utf8")) as { MockNexus?: { annualPriceBps?: number } };
+    [node, quotes] = await Promise.all([startHardhatNode(), startMockNexusQuoteServer(parameters.MockNexus?.annualPriceBps ?? 100)]);
+    progress(`local chain: hardhat node at ${node.url} (pid ${node.pid})`);
+    options.logger.info({ url: node.url, pid: node.pid, workDir }, "embedded hardhat node started");
+
+    const ignitionDir = path.join(workDir, "ignition");
+    mkdirSync(ignitionDir);
+    const stack = await deployLocalStack(node.url, ignitionDir);
+    progress(`deployed LocalStack (Ignition): fund ${stack.fund}, lens ${stack.lens}`);
+
+    provider = new JsonRpcProvider(node.url, LOCAL_CHAIN_ID, { staticNetwork: true, cacheTimeout: -1 });
+    const rpc = provider;
+    const signers = new Map<number, Signer>();
+    const signer = (index: number): Signer => {
+      let s = signers.get(index);
+      if (s === undefined) {
+        s = new NonceManager(devAccount(index).connect(rpc));
+        signers.set(index, s);
+      }
+      return s;
+    };
+    const accounts = {
+      deployer: devAccount(ACCOUNT_INDEX.deployer).address,
+      keeper: devAccount(ACCOUNT_INDEX.keeper).address,
+      assessor: devAccount(ACCOUNT_INDEX.assessor).address,
+      beneficiary: devAccount(ACCOUNT_INDEX.beneficiary).address,
+    };
+    // Premium float for the keeper (it pays premiums; the beneficiary owns the coverage).
+    const deployer = signer(ACCOUNT_INDEX.deployer);
+    for (const symbol of Object.keys(stack.tokens) as StablecoinSymbol[]) {
+      const token = new Contract(stack.tokens[symbol], MINTABLE_ABI, deployer);
+      await (await token.getFunction("mint")(accounts.keeper, BigInt(KEEPER_PREMIUM_FLOAT) * 10n ** BigInt(TOKEN_DECIMALS[symbol]))).wait();
+    }
+    const fund = StablecoinInsuranceFund__factory.connect(stack.fund, signer(ACCOUNT_INDEX.beneficiary));
+    await (await fund.setAgent(accounts.keeper, true)).wait();
+    progress(
+      `accounts: keeper ${accounts.keeper} (RISK_ORACLE_ROLE only, ${KEEPER_PREMIUM_FLOAT.toLocaleString("en-US")} of each stablecoin for premiums), beneficiary ${accounts.beneficiary} (cold; keeper approved as agent)`,
+    );
+
+    const fixtureDir = path.join(workDir, "fixtures");
+    cpSync(DEFAULT_FIXTURE_DIR, fixtureDir, { recursive: true });
+    const config = embeddedKeeperConfig({
+      rpcUrl: node.url,
+      stack,
+      beneficiary: accounts.beneficiary,
+      fixtureDir,
+      workDir,
+      quoteBaseUrl: quotes.baseUrl,
+      ...options.config,
+    });
+    progress(
+      `portfolio: ${DEMO_PORTFOLIO.map((p) => `${p.name} $${p.usd.toLocaleString("en-US")}`).join(", ")} (fixture data in ${fixtureDir})`,
+    );
+    return {
+      node,
+      stack,
+      workDir,
+      fixtureDir,
+      config,
+      keeperKey: devAccount(ACCOUNT_INDEX.keeper).privateKey,
+      accounts,
+      signer,
+      provider,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * `npm start` without an RPC: the embedded chain, then `keeper run` on it until SIGINT/SIGTERM
+ * (one status line per cycle on `out`); the chain stops with the daemon. Returns the exit code.
+ */
+export async function runEmbeddedDaemon(options: { logger: Logger; out: (line: string) => void }): Promise<number> {
+  const { logger, out } = options;
+  let signalled: NodeJS.Signals | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signalled ??= signal;
+    wake?.();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let embedded: EmbeddedEnvironment | undefined;
+  try {
+    out("no RPC configured (RPC_URL / RPC_URLS / KEEPER_CONFIG): starting the embedded local chain");
+    embedded = await startEmbedded({ logger, progress: (line) => out(`embedded: ${line}`) });
+    if (signalled !== undefined) return 0;
+    const config = parseConfig(embedded.config, {
+      env: { KEEPER_PRIVATE_KEY: embedded.keeperKey },
+      origin: "embedded local chain",
+      baseDir: embedded.workDir,
+    });
+    const container = await buildContainer(config, logger);
+    try {
+      await container.verify();
+      const daemon = daemonFor(container, { out });
+      await daemon.start();
+      out(`keeper daemon running on ${embedded.node.url} (state ${config.state.dbPath}); Ctrl-C stops it and the chain`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (signalled !== undefined) resolve();
+      });
+      await daemon.stop(signalled ?? "stop");
+    } finally {
+      container.close();
+    }
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await embedded?.stop();
+    if (signalled !== undefined) out(`stopped (${signalled}): keeper daemon and embedded chain shut down`);
+  }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the keeper daemon. With an RPC configured (env RPC_URL / RPC_URLS, a config file
+ * via KEEPER_CONFIG or --config) it is `keeper run`; without one it runs on the embedded local
+ * chain (./embedded). Extra arguments go to `keeper run` (e.g. --dry-run, --log-pretty).
+ */
+import "dotenv/config";
+import { ensureCompiled, exitWhenDone, logLevelFromEnv } from "./entry";
+
+function rpcConfigured(env: NodeJS.ProcessEnv, argv: readonly string[]): boolean {
+  const set = (name: string) => (env[name] ?? "").trim() !== "";
+  return set("RPC_URL") || set("RPC_URLS") || set("KEEPER_CONFIG") || argv.includes("--config");
+}
+
+async function start(argv: readonly string[]): Promise<number> {
+  ensureCompiled();
+  if (rpcConfigured(process.env, argv)) {
+    const { main } = await import("./cli");
+    return main(["run", ...argv.filter((a) => a !== "run")]);
+  }
+  const { runEmbeddedDaemon } = await import("./embedded");
+  const { createLogger } = await import("./logger");
+  // Status lines on stdout; logs (JSON on stderr) only from warnings up unless LOG_LEVEL says otherwise.
+  const logger = createLogger({ level: logLevelFromEnv(process.env, "warn"), pretty: argv.includes("--log-pretty") });
+  return runEmbeddedDaemon({ logger, out: (line) => process.stdout.write(`${line}\n`) });
+}
+
+exitWhenDone(start(process.argv.slice(2)), "start");

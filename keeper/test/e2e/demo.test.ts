@@ -1,0 +1,126 @@
+/**
+ * The one-command paths as a user runs them, each in a child process: `npm run demo` (exit 0,
+ * every stage reached) and `npm start` without an RPC (first status line, then SIGTERM → exit 0
+ * with the embedded hardhat node gone and its port closed). ~20 s each.
+ */
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+const TS_NODE = ["-r", "ts-node/register/transpile-only"];
+
+/** No RPC configured, nothing from a developer's .env that would reach a network; no HARDHAT_* from the parent run. */
+function embeddedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" };
+  for (const name of ["RPC_URL", "RPC_URLS", "KEEPER_CONFIG", "KEEPER_PRIVATE_KEY", "FUND_ADDRESS", "LENS_ADDRESS", "KEEPER_DB_PATH", "ALERT_WEBHOOK_URL", "MAINNET_RPC_URL", "SEPOLIA_RPC_URL", "DEMO_PROTOCOL"]) {
+    env[name] = ""; // empty, not deleted, so dotenv does not refill it
+  }
+  for (const name of Object.keys(env)) if (name.startsWith("HARDHAT_")) delete env[name];
+  return env;
+}
+
+function spawnEntry(entry: string): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [...TS_NODE, path.join(REPO_ROOT, "keeper", "src", "app", entry)], {
+    cwd: REPO_ROOT,
+    env: embeddedEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`child did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+function waitForOutput(output: () => string, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const match = output().match(pattern);
+      if (match !== null) {
+        clearInterval(poll);
+        resolve(match);
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(poll);
+        reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output()}`));
+      }
+    }, 100);
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("one command on the embedded default (e2e, child processes)", function () {
+  this.timeout(180_000);
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  });
+
+  it("`npm run demo` runs every stage to the final report and exits 0", async () => {
+    const { child, output } = spawnEntry("demo.ts");
+    children.push(child);
+    const code = await exited(child, 170_000);
+    const text = output();
+    expect(code, text).to.equal(0);
+    expect(text).to.match(/scores pushed +7 protocols scored on-chain/);
+    expect(text).to.match(/coverage bought +7 covers for 60 days/);
+    expect(text).to.match(/renewal 2 +time \+\d+d .* 7 covers renewed/);
+    expect(text).to.match(/incident detected +tvl-drop:aave-v3:\d+/);
+    expect(text).to.match(/claim filed +fund claim #1 on cover #\d+ \(provider 1\) for 45,000 USDC/);
+    expect(text).to.match(/assessed +Nexus assessors vote yes/);
+    expect(text).to.match(/settled +claim #1 settled by the keeper: Paid, 45,000 USDC credited/);
+    expect(text).to.match(/withdrawn +beneficiary 0x[0-9a-fA-F]{40} withdrew 45,000 USDC/);
+    expect(text).to.match(/Coverage report at .*\n[\s\S]*Uncovered: aave-v3/);
+    expect(text).to.match(/demo: all stages passed in [\d.]+ s wall time/);
+    expect(text).not.to.match(/FAILED/);
+  });
+
+  it("`npm start` without an RPC reaches its first status line, then SIGTERM stops the daemon and the hardhat node", async () => {
+    const { child, output } = spawnEntry("start.ts");
+    children.push(child);
+    const [, port, pid] = await waitForOutput(output, /hardhat node at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/, 120_000);
+    await waitForOutput(output, /^\S+Z risk now=\d+ protocols=7 planned=7 txs=1 failures=0/m, 120_000);
+    expect(await portOpen(Number(port))).to.equal(true);
+
+    child.kill("SIGTERM");
+    const code = await exited(child, 60_000);
+    expect(code, output()).to.equal(0);
+    expect(output()).to.match(/stopped \(SIGTERM\): keeper daemon and embedded chain shut down/);
+    expect(processAlive(Number(pid)), `hardhat node pid ${pid} still alive`).to.equal(false);
+    expect(await portOpen(Number(port))).to.equal(false);
+  });
+});
