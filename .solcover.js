@@ -1,6 +1,4 @@
-// solidity-coverage: measure the production contracts only.
+// solidity-coverage: measure the production contracts only (mocks are test doubles).
 module.exports = {
   skipFiles: ["mocks/"],
-  // viaIR is on in hardhat.config.ts; keep the optimizer's IR pipeline under instrumentation too.
-  configureYulOptimizer: true,
 };

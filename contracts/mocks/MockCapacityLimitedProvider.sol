@@ -111,7 +111,7 @@ contract MockCapacityLimitedProvider is ICoverProvider, Ownable, ReentrancyGuard
         bytes calldata
     ) external onlyFund nonReentrant returns (uint256 providerCoverId, uint256 premiumPaid) {
         _takeCapacity(protocol, asset, amount);
-        premiumPaid = _collectPremium(asset, amount, period, maxPremium);
+        premiumPaid = _collectPremium(asset, quote(amount, period), maxPremium);
         providerCoverId = ++lastCoverId;
         covers[providerCoverId] = Cover({
             protocol: protocol,
@@ -136,7 +136,7 @@ contract MockCapacityLimitedProvider is ICoverProvider, Ownable, ReentrancyGuard
         Cover storage cover = _cover(providerCoverId);
         markets[cover.protocol][cover.asset].capacity += uint248(cover.amount);
         _takeCapacity(cover.protocol, cover.asset, amount);
-        premiumPaid = _collectPremium(cover.asset, amount, period, maxPremium);
+        premiumPaid = _collectPremium(cover.asset, renewalQuote(providerCoverId, amount, period), maxPremium);
         cover.amount = amount;
         cover.start = uint40(block.timestamp);
         cover.end = uint40(block.timestamp + period);
@@ -238,6 +238,19 @@ contract MockCapacityLimitedProvider is ICoverProvider, Ownable, ReentrancyGuard
         return Math.mulDiv(amount * annualPriceBps, period, BPS * ONE_YEAR, Math.Rounding.Ceil);
     }
 
+    /// @notice What renewing `providerCoverId` to `amount` for `period` from now costs. Like a Nexus
+    /// edit, the time already paid for is credited: a live cover pays for the extension past its end
+    /// plus any increase over the time it has left; an ended cover pays for the whole new period.
+    function renewalQuote(uint256 providerCoverId, uint256 amount, uint256 period) public view returns (uint256) {
+        Cover storage cover = _cover(providerCoverId);
+        uint256 end = cover.end;
+        uint256 newEnd = block.timestamp + period;
+        if (end <= block.timestamp) return quote(amount, period);
+        uint256 premium = newEnd > end ? quote(amount, newEnd - end) : 0;
+        if (amount > cover.amount) premium += quote(amount - cover.amount, end - block.timestamp);
+        return premium;
+    }
+
     function _takeCapacity(address protocol, address asset, uint256 amount) private {
         Market storage market = markets[protocol][asset];
         if (!market.isSupported) revert MockProviderUnsupported(protocol, asset);
@@ -245,13 +258,10 @@ contract MockCapacityLimitedProvider is ICoverProvider, Ownable, ReentrancyGuard
         market.capacity -= uint248(amount);
     }
 
-    function _collectPremium(address asset, uint256 amount, uint256 period, uint256 maxPremium)
-        private
-        returns (uint256 premium)
-    {
-        premium = quote(amount, period);
+    function _collectPremium(address asset, uint256 premium, uint256 maxPremium) private returns (uint256) {
         if (premium > maxPremium) revert MockProviderPremiumTooHigh(premium, maxPremium);
         IERC20(asset).safeTransferFrom(fund, address(this), premium);
+        return premium;
     }
 
     function _statusOf(Claim storage claim) private view returns (ClaimStatus) {

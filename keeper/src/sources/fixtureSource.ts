@@ -4,9 +4,12 @@
  * of snapshots, or `{ "protocols": [...] }`. Files are re-read on every fetch, so a demo can
  * collapse a protocol's TVL by swapping its file.
  *
- * With `rebaseToNow` (default) the TVL history is shifted so its newest point sits at `now`, so
- * the 7/30-day changes of a static file stay meaningful whatever the (chain) clock says. Exploit
- * and deployment dates are absolute and never shifted.
+ * With `rebaseToNow` (default) the TVL history is shifted so its newest point sits at the `now` of
+ * the first fetch that saw that content, so the 7/30-day changes of a static file stay meaningful
+ * whatever the (chain) clock says. The shift is then kept for as long as the content is unchanged
+ * and the newest value is carried forward daily up to `now` (a static snapshot means "nothing
+ * changed since"), so an event in the file keeps its date across fetches — an incident detected
+ * from it keeps one dedupe key. Exploit and deployment dates are absolute and never shifted.
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
@@ -85,6 +88,8 @@ export class FixtureSource implements RiskDataSource {
   private readonly rebase: boolean;
   private readonly historyDays: number;
   private readonly maxGapSeconds: number;
+  /** History content → the shift chosen when it was first seen. */
+  private readonly shifts = new Map<string, number>();
 
   constructor(private readonly config: FixtureSourceConfig) {
     this.rebase = config.rebaseToNow ?? true;
@@ -192,8 +197,22 @@ export class FixtureSource implements RiskDataSource {
     const sorted = [...points].sort((a, b) => a.date - b.date);
     const newest = sorted[sorted.length - 1];
     if (!this.rebase || newest === undefined) return sorted;
-    const shift = now - newest.date;
-    return sorted.map((p) => ({ date: p.date + shift, tvlUsd: p.tvlUsd }));
+    const contentKey = JSON.stringify(sorted);
+    let shift = this.shifts.get(contentKey);
+    if (shift === undefined) {
+      shift = now - newest.date;
+      this.shifts.set(contentKey, shift);
+    }
+    const shifted = sorted.map((p) => ({ date: p.date + shift, tvlUsd: p.tvlUsd })).filter((p) => p.date <= now);
+    const last = shifted[shifted.length - 1];
+    if (last === undefined || last.date >= now) return shifted;
+    // Carry the newest value forward: daily points over the history window, and one at `now`.
+    const from = Math.max(last.date, now - this.historyDays * DAY_SECONDS);
+    for (let t = from + DAY_SECONDS - ((from - last.date) % DAY_SECONDS); t < now; t += DAY_SECONDS) {
+      shifted.push({ date: t, tvlUsd: last.tvlUsd });
+    }
+    shifted.push({ date: now, tvlUsd: last.tvlUsd });
+    return shifted;
   }
 }
 

@@ -95,6 +95,28 @@ describe("sources/fixtureSource", () => {
     expect(after?.auditScore.error).to.contain("auditScore not in fixture");
   });
 
+  it("keeps an unchanged file's dates across fetches and carries its newest value forward", async () => {
+    const points = (values: number[]) => values.map((v, i) => ({ date: 1_000_000 + i * DAY_SECONDS, tvlUsd: v }));
+    const file = path.join(tmp, "p.json");
+    await fs.writeFile(file, JSON.stringify({ protocol: "p", tvlHistory: points([...Array(30).fill(1000), 100]), exploits: [] }));
+    const source = new FixtureSource({ path: tmp });
+    const [first] = await source.fetchMetrics([ref("p")], NOW);
+    const collapseAt = first?.tvlHistory.value?.at(-1)?.date;
+    expect(collapseAt).to.equal(NOW);
+    // Five days later the collapse still sits where it was first seen; the value since is flat.
+    const later = NOW + 5 * DAY_SECONDS;
+    const [second] = await source.fetchMetrics([ref("p")], later);
+    const history = second?.tvlHistory.value ?? [];
+    expect(history.find((pt) => pt.tvlUsd === 100)?.date).to.equal(collapseAt);
+    expect(history.at(-1)).to.deep.equal({ date: later, tvlUsd: 100 });
+    expect(second?.tvlUsd.value).to.equal(100);
+    expect(second?.tvlChange7d.value).to.be.closeTo(-0.9, 1e-12);
+    // A changed file is anchored afresh.
+    await fs.writeFile(file, JSON.stringify({ protocol: "p", tvlHistory: points(Array(31).fill(500)), exploits: [] }));
+    const [third] = await source.fetchMetrics([ref("p")], later);
+    expect(third?.tvlHistory.value?.at(-1)).to.deep.equal({ date: later, tvlUsd: 500 });
+  });
+
   it("reads one file holding all protocols, and names a bad field of another file", async () => {
     await fs.writeFile(path.join(tmp, "all.json"), JSON.stringify({ protocols: [{ protocol: "a", auditScore: 80 }, { protocol: "b", auditScore: 70 }] }));
     await fs.writeFile(path.join(tmp, "c.json"), JSON.stringify({ protocol: "c", auditScore: "high" }));

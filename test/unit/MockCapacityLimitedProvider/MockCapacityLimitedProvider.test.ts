@@ -93,16 +93,27 @@ describe("MockCapacityLimitedProvider", () => {
     }
   });
 
-  it("renews in place, re-sizing capacity and charging the new period", async () => {
+  it("renews in place, re-sizing capacity and charging like an edit (extension + increase over the time left)", async () => {
     const fx = await loadFixture(withCover);
     const newAmount = 120_000n * UNIT;
-    const premium = premiumOf(newAmount, 180n * DAY);
+    const at = fx.start + 10n * DAY;
+    const oldEnd = fx.start + PERIOD;
+    const premium = premiumOf(newAmount, at + 180n * DAY - oldEnd) + premiumOf(newAmount - AMOUNT, oldEnd - at);
+    expect(premium).to.be.lessThan(premiumOf(newAmount, 180n * DAY));
+    await time.setNextBlockTimestamp(at);
     const tx = fx.provider
       .connect(fx.fund)
       .renewCover(1n, fx.protocol, fx.token.target, newAmount, 180n * DAY, premium, "0x");
     await expect(tx).to.emit(fx.provider, "MockProviderCoverRenewed").withArgs(1n, newAmount, premium);
     await expect(tx).to.changeTokenBalance(fx.token, fx.fund, -premium);
     expect((await fx.provider.markets(fx.protocol, fx.token.target)).capacity).to.equal(30_000n * UNIT);
+    // An ended cover pays for the whole new period.
+    await time.increaseTo(at + 181n * DAY);
+    const full = premiumOf(AMOUNT, 30n * DAY);
+    await time.setNextBlockTimestamp(at + 181n * DAY + 1n);
+    await expect(fx.provider.connect(fx.fund).renewCover(1n, fx.protocol, fx.token.target, AMOUNT, 30n * DAY, full, "0x"))
+      .to.emit(fx.provider, "MockProviderCoverRenewed")
+      .withArgs(1n, AMOUNT, full);
     await expect(fx.provider.connect(fx.fund).renewCover(9n, fx.protocol, fx.token.target, 1n, PERIOD, 1n, "0x"))
       .to.be.revertedWithCustomError(fx.provider, "MockProviderUnknownCover")
       .withArgs(9n);
