@@ -133,6 +133,7 @@ async function main(): Promise<void> {
       { gas: gas[k], target: TARGETS[k], original: ORIGINAL[k], withinTarget: (gas[k] ?? Infinity) <= TARGETS[k] },
     ]),
   );
+  const allWithinTargets = Object.values(checks).every((c) => c.withinTarget);
   const fundCode = await ethers.provider.getCode(await s.fund.getAddress());
   console.log(
     JSON.stringify(
@@ -141,12 +142,14 @@ async function main(): Promise<void> {
         fundCodeSizeBytes: (fundCode.length - 2) / 2,
         gas,
         targets: checks,
-        allWithinTargets: Object.values(checks).every((c) => c.withinTarget),
+        allWithinTargets,
       },
       null,
       2,
     ),
   );
+  // A gas regression past a target fails the bench (and CI, which runs it).
+  if (!allWithinTargets) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

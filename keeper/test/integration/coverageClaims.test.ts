@@ -282,6 +282,29 @@ describe("keeper coverage and claims (integration)", function () {
     }
   });
 
+  it("CLI: `score --all --json`, `push-risk --dry-run` and `once --dry-run` plan without signing", async () => {
+    const { s, workDir, fixtureDir } = await keeper();
+    const dbPath = path.join(workDir, "cli.sqlite");
+    const file = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir, dbPath });
+    const configPath = path.join(workDir, "keeper-cli.json");
+    await fs.writeFile(configPath, JSON.stringify(file));
+    const run = async (...args: string[]): Promise<string> => {
+      const lines: string[] = [];
+      await buildProgram((text) => lines.push(text)).parseAsync(["--config", configPath, "--log-level", "silent", ...args], { from: "user" });
+      return lines.join("\n");
+    };
+    const scores = JSON.parse(await run("score", "--all", "--json")) as { protocol: string; composite: number; category: string }[];
+    expect(scores.map((x) => x.protocol)).to.deep.equal(["aave-v3"]);
+    expect(scores[0]!.composite).to.be.within(0, 100);
+    const sentBefore = (proxy.counts()["eth_sendRawTransaction"] ?? 0);
+    const riskBefore = await s.fund.getProtocolRisk(PROTOCOLS.aave);
+    expect(await run("push-risk", "--dry-run")).to.not.equal("");
+    expect(await run("once", "--dry-run")).to.not.equal("");
+    expect((proxy.counts()["eth_sendRawTransaction"] ?? 0)).to.equal(sentBefore);
+    expect((await s.fund.getProtocolRisk(PROTOCOLS.aave)).lastUpdated).to.equal(riskBefore.lastUpdated);
+    expect(await s.fund.coverageCount()).to.equal(0n);
+  });
+
   it("recovers from RPC faults (429, 500, drop, delay) during a coverage cycle", async () => {
     const { s, container } = await keeper();
     const cycle = container.coverageCycle();
