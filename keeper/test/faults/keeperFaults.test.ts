@@ -36,6 +36,8 @@ import { parseConfig, type KeeperConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { planCoverage } from "../../src/policy/coverage";
 import { assessProtocol } from "../../src/scoring";
+import type { MetricField } from "../../src/sources/metrics";
+import type { ProtocolMetrics } from "../../src/sources/types";
 import type { ComponentRisks } from "../../src/scoring/types";
 import { defiLlamaRoutes, type GeneratedPortfolio } from "../helpers/defiLlamaPortfolio";
 import { deployKeeperSystem, KEEPER_KEY, keeperConfigFile, nexusQuoteRoutes, type KeeperSystem } from "../helpers/keeperSystem";
@@ -55,10 +57,15 @@ import {
 const SCHEDULES = Number(process.env["FAULT_SCHEDULES"] ?? "100");
 const SEED = Number(process.env["FAULT_SEED"] ?? Date.now() % 2 ** 31);
 const DEBUG = process.env["FAULT_DEBUG"] === "1";
-const RPC_TIMEOUT_MS = 120; // client timeout; "delay" faults hang longer than this
+const RPC_TIMEOUT_MS = 80;
+const CLEAN_RPC_TIMEOUT_MS = 3_000; // after the faults stop: no spurious timeouts on a loaded machine // client timeout; "delay" faults hang longer than this
 const RPC_FAULT_KINDS = ["drop", "delay", "429", "500"] as const;
 type RpcFaultKind = (typeof RPC_FAULT_KINDS)[number];
 const COMPONENTS: readonly (keyof ComponentRisks)[] = ["tvl", "audit", "time", "exploit", "team"];
+/** Metrics the DefiLlama source provides (the operator config provides the rest). */
+const DEFILLAMA_FIELDS: readonly MetricField[] = ["tvlUsd", "tvlChange7d", "tvlChange30d", "tvlHistory", "auditScore", "deployedAt", "tokenPriceStability"];
+/** Hashes of risk pushes sent while the DefiLlama server was corrupting replies. */
+const corruptPhasePushes = new Set<string>();
 
 interface Counts {
   schedules: number;
@@ -74,6 +81,10 @@ interface Counts {
   cycleErrors: number;
   actionsSent: number;
   riskPushesChecked: number;
+  timeJumps: number;
+  /** Risk pushes sent by a cycle that was served corrupt data, and those that lowered a component. */
+  corruptPhasePushes: number;
+  corruptPhaseLowered: number;
   coveragesBought: number;
   duplicates: number;
   invalidPushes: number;
@@ -95,6 +106,12 @@ describe("keeper under faults (randomized schedules)", function () {
   let workDir: string;
   let baseSnapshot: string;
   let baseBlock: number;
+  /** The DefiLlama data's "today" (moves with chain time jumps, so the data never looks stale). */
+  let servedAsOf = 0;
+  /** Chain times from which each `servedAsOf` of the current schedule was served. */
+  let asOfHistory: number[] = [];
+  /** The clean server's "today", set to what the faulty server served at the block checked. */
+  let oracleAsOf = 0;
   const random = seededRandom(SEED);
 
   const portfolio: GeneratedPortfolio = {
@@ -105,11 +122,10 @@ describe("keeper under faults (randomized schedules)", function () {
 
   before(async () => {
     s = await deployKeeperSystem();
-    const dataAsOf = (await network.provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { timestamp: string };
-    const asOf = Number(BigInt(dataAsOf.timestamp));
-    corrupt = corruptibleRoutes(defiLlamaRoutes(portfolio, () => asOf), random);
+    servedAsOf = await chainTime();
+    corrupt = corruptibleRoutes(defiLlamaRoutes(portfolio, () => servedAsOf), seededRandom(SEED ^ 0x5eed));
     llama = await startLoopbackServer(corrupt.routes);
-    cleanLlama = await startLoopbackServer(defiLlamaRoutes(portfolio, () => asOf));
+    cleanLlama = await startLoopbackServer(defiLlamaRoutes(portfolio, () => oracleAsOf));
     quotes = await startLoopbackServer(nexusQuoteRoutes());
     proxy = await startRpcProxy(network.provider);
     workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-faults-"));
@@ -124,6 +140,11 @@ describe("keeper under faults (randomized schedules)", function () {
     await quotes.close();
     await fs.rm(workDir, { recursive: true, force: true });
   });
+
+  async function chainTime(): Promise<number> {
+    const block = (await network.provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { timestamp: string };
+    return Number(BigInt(block.timestamp));
+  }
 
   async function blockNumber(): Promise<number> {
     return Number(BigInt((await network.provider.request({ method: "eth_blockNumber", params: [] })) as string));
@@ -146,19 +167,27 @@ describe("keeper under faults (randomized schedules)", function () {
           stablecoinsBaseUrl: llamaUrl,
           listTtlSeconds: 0,
           detailTtlSeconds: 0,
-          http: { timeoutMs: 80, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+          http: { timeoutMs: 40, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
         },
       },
       tx: { pollIntervalMs: 10, receiptTimeoutMs: 1_500 },
+      // Falls are pushable at once (still limited per day by the fund), so corrupt data gets its chance to lower a score.
+      riskPush: { minPushIntervalSec: 0 },
       budget: { maxPremiumPerCycleUsd: 1_000_000, maxPremiumPerDayUsd: 10_000_000 },
     };
     return parseConfig({ ...file, ...overrides }, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
   }
 
-  /** Components the valid data yields at chain time `at` (cached per second). */
-  const validTargets = new Map<number, ComponentRisks>();
-  async function validComponents(at: number): Promise<ComponentRisks> {
-    const cached = validTargets.get(at);
+  /**
+   * What valid data yields at chain time `at`: the components themselves, and per component every
+   * value reachable when any subset of the DefiLlama-sourced metrics is missing or invalid (each
+   * replaced by its high-risk default, as the scorer does). Cached per second.
+   */
+  const validTargets = new Map<string, { components: ComponentRisks; reachable: Record<keyof ComponentRisks, Set<number>> }>();
+  async function validComponents(at: number): Promise<{ components: ComponentRisks; reachable: Record<keyof ComponentRisks, Set<number>> }> {
+    oracleAsOf = asOfHistory.filter((t) => t <= at).reduce((a, b) => Math.max(a, b), asOfHistory[0] ?? 0);
+    const cacheKey = `${oracleAsOf}:${at}`;
+    const cached = validTargets.get(cacheKey);
     if (cached !== undefined) return cached;
     const config = configFor(":memory:", cleanLlama.baseUrl);
     const source = buildRiskSource(config, { logger: SILENT_LOGGER });
@@ -166,8 +195,18 @@ describe("keeper under faults (randomized schedules)", function () {
     if (metrics === undefined) throw new Error("clean source returned no metrics");
     const assessment = assessProtocol(metrics, at);
     if (assessment.missing.length > 0) throw new Error(`clean data incomplete: ${JSON.stringify(assessment.missing)}`);
-    validTargets.set(at, assessment.components);
-    return assessment.components;
+    const reachable = { tvl: new Set<number>(), audit: new Set<number>(), time: new Set<number>(), exploit: new Set<number>(), team: new Set<number>() };
+    for (let mask = 0; mask < 2 ** DEFILLAMA_FIELDS.length; mask++) {
+      const degraded: ProtocolMetrics = { ...metrics };
+      DEFILLAMA_FIELDS.forEach((field, bit) => {
+        if ((mask & (1 << bit)) !== 0) (degraded as Record<MetricField, unknown>)[field] = { value: undefined, provenance: undefined, error: "invalid" };
+      });
+      const components = assessProtocol(degraded, at).components;
+      for (const c of COMPONENTS) reachable[c].add(components[c]);
+    }
+    const entry = { components: assessment.components, reachable };
+    validTargets.set(cacheKey, entry);
+    return entry;
   }
 
   function armRpcFault(counts: Counts): void {
@@ -182,7 +221,7 @@ describe("keeper under faults (randomized schedules)", function () {
       kind === "drop"
         ? { kind: "drop", times }
         : kind === "delay"
-          ? { kind: "delay", ms: RPC_TIMEOUT_MS + 40, times }
+          ? { kind: "delay", ms: RPC_TIMEOUT_MS + 20, times: Math.min(times, 2) }
           : { kind: "status", status: kind === "429" ? 429 : 500, times };
     proxy.setFault(fault);
   }
@@ -199,16 +238,23 @@ describe("keeper under faults (randomized schedules)", function () {
 
   /** One daemon tick; a cycle's failure is caught as the daemon does. */
   async function tick(keeper: Keeper, counts: Counts, faulty: boolean): Promise<void> {
+    let corrupting = false;
     const cycles: (() => Promise<unknown>)[] = [
-      () => keeper.container.riskCycle().run(),
-      () => keeper.container.coverageCycle().run(),
-      () => keeper.container.claimsCycle().run(),
+      async () => {
+        const summary = await timed(`risk ${faulty}`, () => keeper.container.riskCycle().run());
+        if (corrupting) for (const t of summary.transactions) corruptPhasePushes.add(t.hash.toLowerCase());
+        return summary;
+      },
+      () => timed(`coverage ${faulty}`, () => keeper.container.coverageCycle().run()),
+      () => timed(`claims ${faulty}`, () => keeper.container.claimsCycle().run()),
     ];
     for (const cycle of cycles) {
       if (keeper.killed()) return;
+      if (faulty && random() < 0.25) continue; // a tick may be cut short
       if (faulty) {
         armRpcFault(counts);
-        corrupt.setCorruptionRate(random() < 0.6 ? 0.5 : 0);
+        corrupting = random() < 0.6;
+        corrupt.setCorruptionRate(corrupting ? 0.5 : 0);
       }
       try {
         const summary = (await cycle()) as { failures?: unknown[] };
@@ -220,17 +266,30 @@ describe("keeper under faults (randomized schedules)", function () {
     }
   }
 
+  const phaseMs: Record<string, number> = {};
+  async function timed<T>(phase: string, job: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      return await job();
+    } finally {
+      phaseMs[phase] = (phaseMs[phase] ?? 0) + Date.now() - t0;
+    }
+  }
+
   async function runSchedule(index: number, counts: Counts, log: BroadcastLog): Promise<void> {
     await network.provider.request({ method: "evm_revert", params: [baseSnapshot] });
     baseSnapshot = (await network.provider.request({ method: "evm_snapshot", params: [] })) as string;
+    servedAsOf = await chainTime();
+    asOfHistory = [servedAsOf];
     const dbPath = path.join(workDir, `schedule-${index}.db`);
     const config = configFor(dbPath, llama.baseUrl);
-    const start = (): Promise<Keeper> => startIncarnation(config, { rpcUrl: proxy.url, keeperKey: KEEPER_KEY, log, rpcTimeoutMs: RPC_TIMEOUT_MS });
+    const start = (rpcTimeoutMs = RPC_TIMEOUT_MS): Promise<Keeper> =>
+      timed("start", () => startIncarnation(config, { rpcUrl: proxy.url, keeperKey: KEEPER_KEY, log, rpcTimeoutMs }));
     const sendsBefore = log.rawTxHashes.length;
 
-    // Faulty phase: 2–3 ticks, up to two kills.
+    // Faulty phase: two ticks, up to two kills.
     let keeper = await start();
-    const ticks = 2 + Math.floor(random() * 2);
+    const ticks = 2;
     let kills = random() < 0.7 ? 1 + Math.floor(random() * 2) : 0;
     const armKill = (): void => {
       if (kills <= 0) return;
@@ -243,7 +302,15 @@ describe("keeper under faults (randomized schedules)", function () {
     armKill();
     if (random() < 0.3) keeper.loseNextSendReply();
     for (let t = 0; t < ticks; t++) {
-      await tick(keeper, counts, true);
+      if (t > 0 && random() < 0.5) {
+        // Time passes between ticks: the fund allows a larger risk decrease.
+        await network.provider.request({ method: "evm_increaseTime", params: [Math.round(43_200 + random() * 86_400)] });
+        await network.provider.request({ method: "evm_mine", params: [] });
+        servedAsOf = await chainTime();
+        asOfHistory.push(servedAsOf);
+        counts.timeJumps += 1;
+      }
+      await timed("faulty ticks", () => tick(keeper, counts, true));
       if (keeper.killed()) {
         keeper.close();
         proxy.setFault(undefined); // a restart must at least connect
@@ -257,12 +324,15 @@ describe("keeper under faults (randomized schedules)", function () {
     // Faults stop: restart, reconcile, one clean tick, reconcile.
     proxy.setFault(undefined);
     corrupt.setCorruptionRate(0);
-    keeper = await start();
-    await reconcile(keeper, counts);
-    await tick(keeper, counts, false);
-    await reconcile(keeper, counts);
+    keeper = await start(CLEAN_RPC_TIMEOUT_MS);
+    await timed("final", async () => {
+      await reconcile(keeper, counts);
+      await tick(keeper, counts, false);
+      const inFlight = keeper.container.state().journal.list().filter((e) => e.state !== "confirmed" && e.state !== "failed");
+      if (inFlight.length > 0) await reconcile(keeper, counts);
+    });
 
-    await checkInvariants(keeper, config, counts, log.rawTxHashes.slice(sendsBefore));
+    await timed("checks", () => checkInvariants(keeper, config, counts, log.rawTxHashes.slice(sendsBefore)));
     keeper.close();
     await fs.rm(dbPath, { force: true });
     await fs.rm(`${dbPath}-wal`, { force: true });
@@ -304,13 +374,30 @@ describe("keeper under faults (randomized schedules)", function () {
         const fundInterface = s.fund.interface;
         if (tx.input.startsWith(fundInterface.getFunction("updateProtocolRisks").selector)) {
           const [updates] = fundInterface.decodeFunctionData("updateProtocolRisks", tx.input) as unknown as [bigint[][]];
-          const valid = await validComponents(Number(BigInt(block.timestamp)));
+          const { components: valid, reachable } = await validComponents(Number(BigInt(block.timestamp)));
           for (const u of updates) {
             counts.riskPushesChecked += 1;
             const pushed: ComponentRisks = { tvl: Number(u[1]), audit: Number(u[2]), time: Number(u[3]), exploit: Number(u[4]), team: Number(u[5]) };
-            if (COMPONENTS.some((c) => pushed[c] < valid[c])) {
+            const r = await s.fund.getProtocolRisk(PROTOCOLS.aave, { blockTag: n - 1 });
+            const before: ComponentRisks = {
+              tvl: Number(r.tvlStability),
+              audit: Number(r.auditQuality),
+              time: Number(r.timeSinceDeployment),
+              exploit: Number(r.exploitHistory),
+              team: Number(r.teamReputation),
+            };
+            // Each component: unchanged, a value the valid data yields (with invalid metrics at their
+            // high-risk defaults), or a step down toward the valid value.
+            const explained = (c: keyof ComponentRisks): boolean =>
+              pushed[c] === before[c] || reachable[c].has(pushed[c]) || (pushed[c] > valid[c] && pushed[c] < before[c]);
+            const duringCorruption = corruptPhasePushes.has(tx.hash.toLowerCase());
+            if (duringCorruption) {
+              counts.corruptPhasePushes += 1;
+              if (COMPONENTS.some((c) => pushed[c] < before[c])) counts.corruptPhaseLowered += 1;
+            }
+            if (COMPONENTS.some((c) => pushed[c] < valid[c] || !explained(c))) {
               counts.invalidPushes += 1;
-              console.log(`    invalid push in block ${n}: ${JSON.stringify(pushed)} < valid ${JSON.stringify(valid)}`);
+              console.log(`    invalid push in block ${n}: ${JSON.stringify(pushed)} (before ${JSON.stringify(before)}, valid ${JSON.stringify(valid)})`);
             }
           }
         }
@@ -376,6 +463,9 @@ describe("keeper under faults (randomized schedules)", function () {
       cycleErrors: 0,
       actionsSent: 0,
       riskPushesChecked: 0,
+      timeJumps: 0,
+      corruptPhasePushes: 0,
+      corruptPhaseLowered: 0,
       coveragesBought: 0,
       duplicates: 0,
       invalidPushes: 0,
@@ -405,11 +495,13 @@ describe("keeper under faults (randomized schedules)", function () {
     counts.httpServed = { ...corrupt.served };
     console.log(`    fault run (${((Date.now() - started) / 1000).toFixed(1)} s, seed ${SEED}):`);
     console.log(`      schedules ${counts.schedules}`);
+    if (DEBUG) console.log(`      time by phase (ms) ${JSON.stringify(phaseMs)}`);
     console.log(`      rpc faults armed ${JSON.stringify(counts.rpcFaultsArmed)}, rpc requests faulted ${counts.rpcRequestsFaulted}, broadcast replies lost ${counts.lostReplies}`);
     console.log(`      defillama replies ${JSON.stringify(counts.httpServed)}`);
+    console.log(`      time jumps ${counts.timeJumps}`);
     console.log(`      kills ${counts.kills} (between send and receipt ${counts.killsBetweenSendAndReceipt}), reorgs ${counts.reorgs}`);
     console.log(`      reconciles ${counts.reconciles} (entries settled ${counts.reconciledEntries}), cycle errors caught ${counts.cycleErrors}`);
-    console.log(`      actions mined ${counts.actionsSent} (raw broadcasts ${log.rawTxHashes.length}), risk updates checked ${counts.riskPushesChecked}, coverages bought ${counts.coveragesBought}`);
+    console.log(`      actions mined ${counts.actionsSent} (raw broadcasts ${log.rawTxHashes.length}), risk updates checked ${counts.riskPushesChecked} (sent during corrupt data ${counts.corruptPhasePushes}, of which lowered a component ${counts.corruptPhaseLowered}), coverages bought ${counts.coveragesBought}`);
     console.log(`      duplicates ${counts.duplicates}, invalid pushes ${counts.invalidPushes}, lost entries ${counts.lostEntries}, coverage not recovered ${counts.coverageNotRecovered}`);
 
     expect(counts.schedules).to.equal(SCHEDULES);
