@@ -124,6 +124,8 @@ export interface BroadcastLog {
   /** Every raw transaction any incarnation tried to broadcast. */
   readonly rawTxHashes: string[];
   kills: number;
+  /** Kills right after an accepted broadcast (between send and receipt). */
+  killsAfterSend: number;
   reorgs: number;
   /** Replies of accepted broadcasts the test threw away (the client saw a reset). */
   lostReplies: number;
@@ -188,6 +190,7 @@ export async function startIncarnation(
     if (raws.length > 0 && plan.afterSend === true) {
       const text = await response.text();
       kill();
+      options.log.killsAfterSend += 1;
       if (snapshot !== undefined) {
         await network.provider.request({ method: "evm_revert", params: [snapshot] });
         options.log.reorgs += 1;
