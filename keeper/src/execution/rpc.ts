@@ -10,7 +10,9 @@
  * transactions to all of them, and hides 429/5xx behind its own stall timers — more calls, no
  * sticky primary, and no control of backoff. The keeper wants one node at a time, fast failover,
  * and exact per-URL counts. `cacheTimeout: -1` disables ethers' 250 ms result cache (stale latest
- * block / nonce between quick calls).
+ * block / nonce between quick calls). `batchStallTime: 0` stops ethers holding every request
+ * 10 ms to collect a batch: the keeper's reads are mostly sequential, so the stall added 10 ms to
+ * each of them (calls issued in the same tick are still sent as one batch).
  */
 import { JsonRpcProvider, Network, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 import { redactUrl } from "../app/alerts";
@@ -73,7 +75,7 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
   constructor(options: FailoverOptions & { network: Network }) {
     const first = options.urls[0];
     if (first === undefined) throw new Error("rpc: no URL configured — set RPC_URL, RPC_URLS or chain.rpcUrls");
-    super(first, options.network, { staticNetwork: options.network, cacheTimeout: -1 });
+    super(first, options.network, { staticNetwork: options.network, cacheTimeout: -1, batchStallTime: 0 });
     this.urls = [...options.urls];
     this.perUrl = this.urls.map(() => ({ calls: 0, errors: 0 }));
     this.settings = {

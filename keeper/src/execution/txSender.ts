@@ -220,11 +220,21 @@ export class TxSender {
       await provider.broadcastTransaction(signed.rawTx);
     } catch (err) {
       const error = describeContractError(err, this.deps.abis ?? []);
-      if (!/already known/i.test(error)) {
+      // A lost reply retried by the RPC client comes back as "nonce already used"/"nonce too
+      // low" for a transaction the node did take: only a node that does not know the hash
+      // makes this a failure. Unknown (lookup failed too): keep it in flight; reconcile settles it.
+      const nodeHasIt = /already known/i.test(error) ? true : await this.nodeHas(signed.hash);
+      if (nodeHasIt === false) {
         this.nextNonce = undefined; // the node may disagree about our nonce: re-read it
         journal.markFailed(entry.id, `send: ${error}`);
         logger.error({ key: action.key, nonce, error }, "broadcast failed");
         return { status: "failed", key: action.key, stage: "send", error, hash: signed.hash };
+      }
+      if (!/already known/i.test(error)) {
+        logger.warn(
+          { key: action.key, nonce, hash: signed.hash, error, nodeHasIt: nodeHasIt ?? "unknown" },
+          "broadcast reported an error but the transaction may be on the node: kept in flight",
+        );
       }
     }
     this.nextNonce = nonce + 1;
@@ -370,6 +380,15 @@ export class TxSender {
       "stuck transaction replaced at the same nonce with higher fees",
     );
     return journal.markReplaced(entry.id, latest.hash, { ...facts, sentBlock: head });
+  }
+
+  /** Whether the node knows `hash` (pending or mined); `undefined` when the lookup fails. */
+  private async nodeHas(hash: string): Promise<boolean | undefined> {
+    try {
+      return (await this.deps.provider.getTransaction(hash)) !== null;
+    } catch {
+      return undefined;
+    }
   }
 
   private async findMined(attempts: readonly TxAttempt[]): Promise<{ attempt: TxAttempt; receipt: TransactionReceipt } | undefined> {

@@ -1,0 +1,543 @@
+/**
+ * The keeper under faults: a bounded randomized run of fault schedules (default 100,
+ * `FAULT_SCHEDULES` overrides; `FAULT_SEED` replays a run — the seed is printed).
+ *
+ * Each schedule reverts the in-process node to the deployed system, then runs keeper ticks
+ * (risk → coverage → incident/claims cycles) over HTTP through the JSON-RPC proxy and against a
+ * DefiLlama-shaped loopback server, while
+ *   - the proxy drops, delays (past the client timeout), 429s and 500s the next RPC requests;
+ *   - the test loses the reply of an accepted broadcast (connection reset after the node took it);
+ *   - the DefiLlama server answers malformed JSON, wrong types, partial bodies, cut bodies,
+ *     500s, or hangs;
+ *   - the keeper is killed at a random RPC request or right after a broadcast, sometimes with a
+ *     reorg that discards the block holding that broadcast (see faultHarness.ts), and a new
+ *     keeper is started on the same SQLite file (reconcile first, as the daemon does).
+ * Then the faults stop, a restarted keeper reconciles and runs one clean tick, and the
+ * invariants are checked and counted:
+ *   (a) no duplicate action: no journal key mined twice, no keeper transaction or broadcast
+ *       outside the journal, one on-chain coverage per confirmed purchase key;
+ *   (b) no risk score pushed from invalid data: every component of every mined
+ *       `updateProtocolRisks` is ≥ the value the valid data yields at that block (corrupt data
+ *       may only raise risk, never lower it);
+ *   (c) no journal entry lost: every entry is confirmed/failed, or in flight with a hash the
+ *       node knows; no `failed` entry whose transaction was in fact mined;
+ *   (d) coverage recovered: `planCoverage` on the final chain state plans no purchase/increase.
+ */
+import { expect } from "chai";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { network } from "hardhat";
+
+import { PROTOCOLS } from "../../../test/helpers/fundFixture";
+import { buildRiskSource } from "../../src/app/container";
+import { coveragePolicyOf } from "../../src/app/coverageCycle";
+import { parseConfig, type KeeperConfig } from "../../src/config";
+import type { ConfigFile } from "../../src/config/schema";
+import { planCoverage } from "../../src/policy/coverage";
+import { assessProtocol } from "../../src/scoring";
+import type { MetricField } from "../../src/sources/metrics";
+import type { ProtocolMetrics } from "../../src/sources/types";
+import type { ComponentRisks } from "../../src/scoring/types";
+import { defiLlamaRoutes, type GeneratedPortfolio } from "../helpers/defiLlamaPortfolio";
+import { deployKeeperSystem, KEEPER_KEY, keeperConfigFile, nexusQuoteRoutes, type KeeperSystem } from "../helpers/keeperSystem";
+import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
+import { startRpcProxy, type RpcFault, type RpcProxy } from "../helpers/rpcProxy";
+import {
+  corruptibleRoutes,
+  pick,
+  seededRandom,
+  SILENT_LOGGER,
+  startIncarnation,
+  type BroadcastLog,
+  type CorruptibleRoutes,
+  type Incarnation,
+} from "./faultHarness";
+
+const SCHEDULES = Number(process.env["FAULT_SCHEDULES"] ?? "100");
+const SEED = Number(process.env["FAULT_SEED"] ?? Date.now() % 2 ** 31);
+const DEBUG = process.env["FAULT_DEBUG"] === "1";
+const RPC_TIMEOUT_MS = 120;
+const CLEAN_RPC_TIMEOUT_MS = 3_000; // after the faults stop: no spurious timeouts on a loaded machine // client timeout; "delay" faults hang longer than this
+const RPC_FAULT_KINDS = ["drop", "delay", "429", "500"] as const;
+type RpcFaultKind = (typeof RPC_FAULT_KINDS)[number];
+const COMPONENTS: readonly (keyof ComponentRisks)[] = ["tvl", "audit", "time", "exploit", "team"];
+/** Metrics the DefiLlama source provides (the operator config provides the rest). */
+const DEFILLAMA_FIELDS: readonly MetricField[] = ["tvlUsd", "tvlChange7d", "tvlChange30d", "tvlHistory", "auditScore", "deployedAt", "tokenPriceStability"];
+/** Hashes of risk pushes sent while the DefiLlama server was corrupting replies. */
+const corruptPhasePushes = new Set<string>();
+
+interface Counts {
+  schedules: number;
+  rpcFaultsArmed: Record<RpcFaultKind, number>;
+  rpcRequestsFaulted: number;
+  lostReplies: number;
+  httpServed: Record<string, number>;
+  kills: number;
+  killsBetweenSendAndReceipt: number;
+  reorgs: number;
+  reconciles: number;
+  reconciledEntries: number;
+  cycleErrors: number;
+  actionsSent: number;
+  riskPushesChecked: number;
+  timeJumps: number;
+  /** Risk pushes sent by a cycle that was served corrupt data, and those that lowered a component. */
+  corruptPhasePushes: number;
+  corruptPhaseLowered: number;
+  coveragesBought: number;
+  duplicates: number;
+  invalidPushes: number;
+  lostEntries: number;
+  coverageNotRecovered: number;
+  /** Incidents recorded or claims filed although the valid data shows none. */
+  falseIncidents: number;
+}
+
+type Keeper = Incarnation;
+
+describe("keeper under faults (randomized schedules)", function () {
+  this.timeout(600_000);
+
+  let s: KeeperSystem;
+  let proxy: RpcProxy;
+  let llama: LoopbackServer;
+  let cleanLlama: LoopbackServer;
+  let quotes: LoopbackServer;
+  let corrupt: CorruptibleRoutes;
+  let workDir: string;
+  let baseSnapshot: string;
+  let baseBlock: number;
+  /** The DefiLlama data's "today" (moves with chain time jumps, so the data never looks stale). */
+  let servedAsOf = 0;
+  /** Chain times from which each `servedAsOf` of the current schedule was served. */
+  let asOfHistory: number[] = [];
+  /** The clean server's "today", set to what the faulty server served at the block checked. */
+  let oracleAsOf = 0;
+  const random = seededRandom(SEED);
+
+  const portfolio: GeneratedPortfolio = {
+    protocols: [],
+    operator: { "aave-v3": { teamReputation: 85, githubActivity: 120, exploitCount: 0, lastExploitAt: null } },
+    tvlBySlug: new Map([["aave-v3", 800_000_000]]),
+  };
+
+  before(async () => {
+    s = await deployKeeperSystem();
+    servedAsOf = await chainTime();
+    corrupt = corruptibleRoutes(defiLlamaRoutes(portfolio, () => servedAsOf), seededRandom(SEED ^ 0x5eed));
+    llama = await startLoopbackServer(corrupt.routes);
+    cleanLlama = await startLoopbackServer(defiLlamaRoutes(portfolio, () => oracleAsOf));
+    quotes = await startLoopbackServer(nexusQuoteRoutes());
+    proxy = await startRpcProxy(network.provider);
+    workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-faults-"));
+    baseSnapshot = (await network.provider.request({ method: "evm_snapshot", params: [] })) as string;
+    baseBlock = await blockNumber();
+  });
+  after(async () => {
+    await network.provider.request({ method: "evm_revert", params: [baseSnapshot] });
+    await proxy.close();
+    await llama.close();
+    await cleanLlama.close();
+    await quotes.close();
+    await fs.rm(workDir, { recursive: true, force: true });
+  });
+
+  async function chainTime(): Promise<number> {
+    const block = (await network.provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { timestamp: string };
+    return Number(BigInt(block.timestamp));
+  }
+
+  async function blockNumber(): Promise<number> {
+    return Number(BigInt((await network.provider.request({ method: "eth_blockNumber", params: [] })) as string));
+  }
+
+  function configFor(dbPath: string, llamaUrl: string): KeeperConfig {
+    const file = keeperConfigFile(s, {
+      rpcUrl: proxy.url,
+      quoteBaseUrl: `${quotes.baseUrl}/`,
+      fixtureDir: workDir,
+      dbPath,
+      workDir,
+    });
+    const overrides: Partial<ConfigFile> = {
+      protocols: [{ id: "aave-v3", name: "Aave V3", address: PROTOCOLS.aave, defiLlamaSlug: "aave-v3", stablecoin: "USDC" }],
+      sources: {
+        operator: portfolio.operator,
+        defiLlama: {
+          apiBaseUrl: llamaUrl,
+          stablecoinsBaseUrl: llamaUrl,
+          listTtlSeconds: 0,
+          detailTtlSeconds: 0,
+          http: { timeoutMs: 60, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+        },
+      },
+      tx: { pollIntervalMs: 10, receiptTimeoutMs: 1_500 },
+      // Falls are pushable at once (still limited per day by the fund), so corrupt data gets its chance to lower a score.
+      riskPush: { minPushIntervalSec: 0 },
+      budget: { maxPremiumPerCycleUsd: 1_000_000, maxPremiumPerDayUsd: 10_000_000 },
+    };
+    return parseConfig({ ...file, ...overrides }, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
+  }
+
+  /**
+   * What valid data yields at chain time `at`: the components themselves, and per component every
+   * value reachable when any subset of the DefiLlama-sourced metrics is missing or invalid (each
+   * replaced by its high-risk default, as the scorer does). Cached per second.
+   */
+  const validTargets = new Map<string, { components: ComponentRisks; reachable: Record<keyof ComponentRisks, Set<number>> }>();
+  async function validComponents(at: number): Promise<{ components: ComponentRisks; reachable: Record<keyof ComponentRisks, Set<number>> }> {
+    oracleAsOf = asOfHistory.filter((t) => t <= at).reduce((a, b) => Math.max(a, b), asOfHistory[0] ?? 0);
+    const cacheKey = `${oracleAsOf}:${at}`;
+    const cached = validTargets.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const config = configFor(":memory:", cleanLlama.baseUrl);
+    const source = buildRiskSource(config, { logger: SILENT_LOGGER });
+    const [metrics] = await source.fetchMetrics(config.protocols, at);
+    if (metrics === undefined) throw new Error("clean source returned no metrics");
+    const assessment = assessProtocol(metrics, at);
+    if (assessment.missing.length > 0) throw new Error(`clean data incomplete: ${JSON.stringify(assessment.missing)}`);
+    const reachable = { tvl: new Set<number>(), audit: new Set<number>(), time: new Set<number>(), exploit: new Set<number>(), team: new Set<number>() };
+    for (let mask = 0; mask < 2 ** DEFILLAMA_FIELDS.length; mask++) {
+      const degraded: ProtocolMetrics = { ...metrics };
+      DEFILLAMA_FIELDS.forEach((field, bit) => {
+        if ((mask & (1 << bit)) !== 0) (degraded as Record<MetricField, unknown>)[field] = { value: undefined, provenance: undefined, error: "invalid" };
+      });
+      const components = assessProtocol(degraded, at).components;
+      for (const c of COMPONENTS) reachable[c].add(components[c]);
+    }
+    const entry = { components: assessment.components, reachable };
+    validTargets.set(cacheKey, entry);
+    return entry;
+  }
+
+  function armRpcFault(counts: Counts): void {
+    if (random() < 0.35) {
+      proxy.setFault(undefined);
+      return;
+    }
+    const kind = pick(random, RPC_FAULT_KINDS);
+    const times = 1 + Math.floor(random() * 3); // 3 in a row outlasts the client's 3 rounds
+    counts.rpcFaultsArmed[kind] += 1;
+    const fault: RpcFault =
+      kind === "drop"
+        ? { kind: "drop", times }
+        : kind === "delay"
+          ? { kind: "delay", ms: RPC_TIMEOUT_MS + 20, times: Math.min(times, 2) }
+          : { kind: "status", status: kind === "429" ? 429 : 500, times };
+    proxy.setFault(fault);
+  }
+
+  async function reconcile(keeper: Keeper, counts: Counts): Promise<void> {
+    counts.reconciles += 1;
+    try {
+      const results = await keeper.container.txSender().reconcile();
+      counts.reconciledEntries += results.length;
+    } catch {
+      counts.cycleErrors += 1;
+    }
+  }
+
+  /** One daemon tick; a cycle's failure is caught as the daemon does. */
+  async function tick(keeper: Keeper, counts: Counts, faulty: boolean): Promise<void> {
+    let corrupting = false;
+    const cycles: (() => Promise<unknown>)[] = [
+      async () => {
+        const summary = await timed(`risk ${faulty}`, () => keeper.container.riskCycle().run());
+        if (corrupting) for (const t of summary.transactions) corruptPhasePushes.add(t.hash.toLowerCase());
+        return summary;
+      },
+      () => timed(`coverage ${faulty}`, () => keeper.container.coverageCycle().run()),
+      () => timed(`claims ${faulty}`, () => keeper.container.claimsCycle().run()),
+    ];
+    for (const cycle of cycles) {
+      if (keeper.killed()) return;
+      if (faulty && random() < 0.25) continue; // a tick may be cut short
+      if (faulty) {
+        armRpcFault(counts);
+        corrupting = random() < 0.6;
+        corrupt.setCorruptionRate(corrupting ? 0.5 : 0);
+      }
+      try {
+        const summary = (await cycle()) as { failures?: unknown[] };
+        if (DEBUG) console.log(`      cycle ok ${JSON.stringify(summary, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).slice(0, 400)}`);
+      } catch (err) {
+        if (DEBUG) console.log(`      cycle error: ${(err as Error).message.slice(0, 200)}`);
+        counts.cycleErrors += 1;
+      }
+    }
+  }
+
+  const phaseMs: Record<string, number> = {};
+  async function timed<T>(phase: string, job: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      return await job();
+    } finally {
+      phaseMs[phase] = (phaseMs[phase] ?? 0) + Date.now() - t0;
+    }
+  }
+
+  async function runSchedule(index: number, counts: Counts, log: BroadcastLog): Promise<void> {
+    await network.provider.request({ method: "evm_revert", params: [baseSnapshot] });
+    baseSnapshot = (await network.provider.request({ method: "evm_snapshot", params: [] })) as string;
+    servedAsOf = await chainTime();
+    asOfHistory = [servedAsOf];
+    const dbPath = path.join(workDir, `schedule-${index}.db`);
+    const config = configFor(dbPath, llama.baseUrl);
+    // A restart retries its connection, as an operator's supervisor would (a loaded machine can miss a 120 ms timeout).
+    const start = (rpcTimeoutMs = RPC_TIMEOUT_MS): Promise<Keeper> =>
+      timed("start", async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await startIncarnation(config, { rpcUrl: proxy.url, keeperKey: KEEPER_KEY, log, rpcTimeoutMs });
+          } catch (err) {
+            if (attempt >= 3) throw err;
+          }
+        }
+      });
+    const sendsBefore = log.rawTxHashes.length;
+
+    // Faulty phase: 2–3 ticks, up to two kills.
+    let keeper = await start();
+    const ticks = 2 + Math.floor(random() * 2);
+    let kills = random() < 0.7 ? 1 + Math.floor(random() * 2) : 0;
+    const armKill = (): void => {
+      if (kills <= 0) return;
+      kills -= 1;
+      if (random() < 0.5) {
+        keeper.arm({ afterSend: true, reorg: random() < 0.5 });
+      } else keeper.arm({ atRequest: 1 + Math.floor(random() * 40) });
+    };
+    armKill();
+    if (random() < 0.3) keeper.loseNextSendReply();
+    for (let t = 0; t < ticks; t++) {
+      if (t > 0 && random() < 0.5) {
+        // Time passes between ticks: the fund allows a larger risk decrease.
+        await network.provider.request({ method: "evm_increaseTime", params: [Math.round(43_200 + random() * 86_400)] });
+        await network.provider.request({ method: "evm_mine", params: [] });
+        servedAsOf = await chainTime();
+        asOfHistory.push(servedAsOf);
+        counts.timeJumps += 1;
+      }
+      await timed("faulty ticks", () => tick(keeper, counts, true));
+      if (keeper.killed()) {
+        keeper.close();
+        proxy.setFault(undefined); // a restart must at least connect
+        keeper = await start();
+        armKill();
+        await reconcile(keeper, counts);
+      }
+    }
+    keeper.close();
+
+    // Faults stop: restart, reconcile, one clean tick, reconcile.
+    proxy.setFault(undefined);
+    corrupt.setCorruptionRate(0);
+    keeper = await start(CLEAN_RPC_TIMEOUT_MS);
+    await timed("final", async () => {
+      await reconcile(keeper, counts);
+      await tick(keeper, counts, false);
+      const inFlight = keeper.container.state().journal.list().filter((e) => e.state !== "confirmed" && e.state !== "failed");
+      if (inFlight.length > 0) await reconcile(keeper, counts);
+    });
+
+    await timed("checks", () => checkInvariants(keeper, config, counts, log.rawTxHashes.slice(sendsBefore)));
+    keeper.close();
+    await fs.rm(dbPath, { force: true });
+    await fs.rm(`${dbPath}-wal`, { force: true });
+    await fs.rm(`${dbPath}-shm`, { force: true });
+  }
+
+  async function checkInvariants(keeper: Keeper, config: KeeperConfig, counts: Counts, broadcast: readonly string[]): Promise<void> {
+    const journal = keeper.container.state().journal;
+    const entries = journal.list();
+    const keyOfHash = new Map<string, string>();
+    for (const entry of entries) for (const attempt of journal.attempts(entry.id)) keyOfHash.set(attempt.hash.toLowerCase(), entry.key);
+
+    // (a) Every broadcast was journaled before it left; every keeper tx on chain is journaled,
+    // and no key was mined twice.
+    for (const hash of broadcast) if (!keyOfHash.has(hash.toLowerCase())) counts.duplicates += 1;
+    const minedByKey = new Map<string, number>();
+    let minedClaimFilings = 0;
+    const minedOk = new Set<string>();
+    const head = await blockNumber();
+    const keeperAddress = s.keeper.address.toLowerCase();
+    for (let n = baseBlock + 1; n <= head; n++) {
+      const block = (await network.provider.request({ method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, true] })) as {
+        timestamp: string;
+        transactions: { hash: string; from: string; to: string; input: string }[];
+      };
+      for (const tx of block.transactions) {
+        if (tx.from.toLowerCase() !== keeperAddress) continue;
+        const key = keyOfHash.get(tx.hash.toLowerCase());
+        if (key === undefined) {
+          counts.duplicates += 1;
+          continue;
+        }
+        minedByKey.set(key, (minedByKey.get(key) ?? 0) + 1);
+        const receipt = (await network.provider.request({ method: "eth_getTransactionReceipt", params: [tx.hash] })) as { status: string };
+        if (BigInt(receipt.status) !== 1n) continue;
+        minedOk.add(tx.hash.toLowerCase());
+        counts.actionsSent += 1;
+        if (tx.input.startsWith(s.fund.interface.getFunction("submitClaim").selector)) minedClaimFilings += 1;
+        // (b) Risk pushes never below what valid data yields at that block.
+        const fundInterface = s.fund.interface;
+        if (tx.input.startsWith(fundInterface.getFunction("updateProtocolRisks").selector)) {
+          const [updates] = fundInterface.decodeFunctionData("updateProtocolRisks", tx.input) as unknown as [bigint[][]];
+          const { components: valid, reachable } = await validComponents(Number(BigInt(block.timestamp)));
+          for (const u of updates) {
+            counts.riskPushesChecked += 1;
+            const pushed: ComponentRisks = { tvl: Number(u[1]), audit: Number(u[2]), time: Number(u[3]), exploit: Number(u[4]), team: Number(u[5]) };
+            const r = await s.fund.getProtocolRisk(PROTOCOLS.aave, { blockTag: n - 1 });
+            const before: ComponentRisks = {
+              tvl: Number(r.tvlStability),
+              audit: Number(r.auditQuality),
+              time: Number(r.timeSinceDeployment),
+              exploit: Number(r.exploitHistory),
+              team: Number(r.teamReputation),
+            };
+            // Each component: unchanged, a value the valid data yields (with invalid metrics at their
+            // high-risk defaults), or a step down toward the valid value.
+            const explained = (c: keyof ComponentRisks): boolean =>
+              pushed[c] === before[c] || reachable[c].has(pushed[c]) || (pushed[c] > valid[c] && pushed[c] < before[c]);
+            const duringCorruption = corruptPhasePushes.has(tx.hash.toLowerCase());
+            if (duringCorruption) {
+              counts.corruptPhasePushes += 1;
+              if (COMPONENTS.some((c) => pushed[c] < before[c])) counts.corruptPhaseLowered += 1;
+            }
+            if (COMPONENTS.some((c) => pushed[c] < valid[c] || !explained(c))) {
+              counts.invalidPushes += 1;
+              console.log(`    invalid push in block ${n}: ${JSON.stringify(pushed)} (before ${JSON.stringify(before)}, valid ${JSON.stringify(valid)})`);
+            }
+          }
+        }
+      }
+    }
+    for (const [key, mined] of minedByKey) {
+      if (mined > 1) {
+        counts.duplicates += mined - 1;
+        console.log(`    duplicate: ${key} mined ${mined}×`);
+      }
+    }
+    const coverIds = await s.fund.getProtocolCoverages(PROTOCOLS.aave);
+    const ours = (await Promise.all(coverIds.map((id) => s.fund.getCoverageDetails(id)))).filter((c) => c.beneficiary === s.beneficiary.address);
+    const purchases = journal.list({ kind: "buy-coverage", state: "confirmed" }).length;
+    counts.coveragesBought += ours.length;
+    if (ours.length > purchases) {
+      counts.duplicates += ours.length - purchases;
+      console.log(`    ${ours.length} coverages on chain for ${purchases} confirmed purchase keys`);
+    }
+
+    // (c) No entry lost.
+    for (const entry of entries) {
+      const hashes = journal.attempts(entry.id).map((a) => a.hash.toLowerCase());
+      const mined = hashes.some((h) => minedOk.has(h));
+      let lost = false;
+      if (entry.state === "planned") lost = true;
+      else if (entry.state === "confirmed") lost = !mined;
+      else if (entry.state === "failed") lost = mined; // the journal forgot that it went through
+      else lost = (await network.provider.request({ method: "eth_getTransactionByHash", params: [entry.txHash] })) === null;
+      if (lost) {
+        counts.lostEntries += 1;
+        console.log(`    lost entry: ${entry.key} ${entry.state}${mined ? " (mined)" : ""} ${entry.error ?? ""}`);
+      }
+    }
+    if (ours.length < purchases) counts.lostEntries += purchases - ours.length;
+
+    // No incident and no claim out of corrupt data (the valid TVL history never drops).
+    const incidents = keeper.container.state().incidents.list();
+    const claimTxs = minedClaimFilings;
+    if (incidents.length > 0 || claimTxs > 0) {
+      counts.falseIncidents += incidents.length + claimTxs;
+      console.log(`    false incident(s): ${JSON.stringify(incidents.map((i) => i.kind))}, claims filed ${claimTxs}`);
+    }
+
+    // (d) Coverage recovered: nothing left to buy or top up.
+    const coverage = keeper.container.coverageCycle();
+    const positions = await coverage.positions();
+    const snapshot = await coverage.snapshot(positions);
+    const plan = planCoverage(positions, snapshot.coverage, snapshot.now, coveragePolicyOf(config));
+    const missing = plan.actions.filter((a) => a.kind === "purchase" || a.kind === "increase");
+    if (missing.length > 0) {
+      counts.coverageNotRecovered += 1;
+      console.log(`    coverage not recovered: ${missing.map((a) => a.idempotencyKey).join(", ")}`);
+    }
+  }
+
+  it(`keeps its invariants over ${SCHEDULES} fault schedules (seed printed)`, async () => {
+    console.log(`    fault schedules: ${SCHEDULES}, seed ${SEED} (FAULT_SEED=${SEED} replays)`);
+    const counts: Counts = {
+      schedules: 0,
+      rpcFaultsArmed: { drop: 0, delay: 0, "429": 0, "500": 0 },
+      rpcRequestsFaulted: 0,
+      lostReplies: 0,
+      httpServed: {},
+      kills: 0,
+      killsBetweenSendAndReceipt: 0,
+      reorgs: 0,
+      reconciles: 0,
+      reconciledEntries: 0,
+      cycleErrors: 0,
+      actionsSent: 0,
+      riskPushesChecked: 0,
+      timeJumps: 0,
+      corruptPhasePushes: 0,
+      corruptPhaseLowered: 0,
+      coveragesBought: 0,
+      duplicates: 0,
+      invalidPushes: 0,
+      lostEntries: 0,
+      coverageNotRecovered: 0,
+      falseIncidents: 0,
+    };
+    const log: BroadcastLog = { rawTxHashes: [], kills: 0, killsAfterSend: 0, reorgs: 0, lostReplies: 0 };
+    const started = Date.now();
+    proxy.reset();
+    for (let i = 0; i < SCHEDULES; i++) {
+      const before = { duplicates: counts.duplicates, invalid: counts.invalidPushes, lost: counts.lostEntries, cov: counts.coverageNotRecovered, incidents: counts.falseIncidents };
+      await runSchedule(i, counts, log);
+      counts.schedules += 1;
+      if (
+        counts.duplicates !== before.duplicates ||
+        counts.invalidPushes !== before.invalid ||
+        counts.lostEntries !== before.lost ||
+        counts.coverageNotRecovered !== before.cov ||
+        counts.falseIncidents !== before.incidents
+      ) {
+        console.log(`    ^ violation in schedule ${i} (seed ${SEED})`);
+      }
+    }
+    counts.rpcRequestsFaulted = proxy.faulted();
+    counts.kills = log.kills;
+    counts.killsBetweenSendAndReceipt = log.killsAfterSend;
+    counts.reorgs = log.reorgs;
+    counts.lostReplies = log.lostReplies;
+    counts.httpServed = { ...corrupt.served };
+    console.log(`    fault run (${((Date.now() - started) / 1000).toFixed(1)} s, seed ${SEED}):`);
+    console.log(`      schedules ${counts.schedules}`);
+    if (DEBUG) console.log(`      time by phase (ms) ${JSON.stringify(phaseMs)}`);
+    console.log(`      rpc faults armed ${JSON.stringify(counts.rpcFaultsArmed)}, rpc requests faulted ${counts.rpcRequestsFaulted}, broadcast replies lost ${counts.lostReplies}`);
+    console.log(`      defillama replies ${JSON.stringify(counts.httpServed)}`);
+    console.log(`      time jumps ${counts.timeJumps}`);
+    console.log(`      kills ${counts.kills} (between send and receipt ${counts.killsBetweenSendAndReceipt}), reorgs ${counts.reorgs}`);
+    console.log(`      reconciles ${counts.reconciles} (entries settled ${counts.reconciledEntries}), cycle errors caught ${counts.cycleErrors}`);
+    console.log(`      actions mined ${counts.actionsSent} (raw broadcasts ${log.rawTxHashes.length}), risk updates checked ${counts.riskPushesChecked} (sent during corrupt data ${counts.corruptPhasePushes}, of which lowered a component ${counts.corruptPhaseLowered}), coverages bought ${counts.coveragesBought}`);
+    console.log(`      duplicates ${counts.duplicates}, invalid pushes ${counts.invalidPushes}, lost entries ${counts.lostEntries}, coverage not recovered ${counts.coverageNotRecovered}, false incidents/claims ${counts.falseIncidents}`);
+
+    expect(counts.schedules).to.equal(SCHEDULES);
+    expect(counts.duplicates, "duplicate actions").to.equal(0);
+    expect(counts.invalidPushes, "risk pushed from invalid data").to.equal(0);
+    expect(counts.lostEntries, "journal entries lost").to.equal(0);
+    expect(counts.coverageNotRecovered, "schedules ending under-covered").to.equal(0);
+    expect(counts.falseIncidents, "incidents or claims from corrupt data").to.equal(0);
+    // The run must actually have exercised the faults it claims to.
+    if (SCHEDULES >= 50) {
+      expect(counts.kills).to.be.greaterThan(0);
+      expect(counts.reorgs).to.be.greaterThan(0);
+      expect(counts.rpcRequestsFaulted).to.be.greaterThan(0);
+      expect(counts.actionsSent).to.be.greaterThan(0);
+      expect(Object.entries(counts.httpServed).filter(([k]) => k !== "valid").every(([, n]) => n > 0)).to.equal(true);
+    }
+  });
+});
