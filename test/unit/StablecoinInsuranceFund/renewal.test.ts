@@ -235,7 +235,8 @@ describe("StablecoinInsuranceFund renewal", () => {
       const extra = 60n * DAY;
       const newAmount = units(120_000, 6);
       const premium = premiumReference(newAmount, extra, 21n) + premiumReference(newAmount - AMOUNT, 10n * DAY, 21n);
-      const upstream = await f.provider.quote(newAmount, 10n * DAY + extra);
+      // The provider prices a renewal like a Nexus edit: the extension plus the increase over the time left.
+      const upstream = (await f.provider.quote(newAmount, extra)) + (await f.provider.quote(newAmount - AMOUNT, 10n * DAY));
       const pool = await f.fund.poolBalance(usdc);
       const providerId = (await f.fund.getCoverageDetails(2)).providerCoverId;
       await time.setNextBlockTimestamp(at);
