@@ -1,7 +1,10 @@
 /** Child Hardhat processes for the deploy tests (no shell, explicit env, always killed). */
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
+
+import { freePort } from "../../keeper/src/app/embedded";
+
+export { freePort };
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
 const HARDHAT_CLI = path.join(REPO_ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
@@ -41,18 +44,6 @@ export function runHardhat(args: readonly string[], env: Readonly<Record<string,
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
     });
   });
 }

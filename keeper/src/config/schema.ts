@@ -8,6 +8,7 @@ import { getAddress } from "ethers";
 import { z } from "zod";
 import { DEFILLAMA_DEFAULT_URLS } from "../sources/defiLlamaSource";
 import { operatorMetricsSchema } from "../sources/configSource";
+import { METRIC_FIELDS } from "../sources/metrics";
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -118,19 +119,6 @@ export const chainDeploymentSchema = z
   })
   .strict();
 
-const METRIC_FIELD_NAMES = [
-  "tvlUsd",
-  "tvlChange7d",
-  "tvlChange30d",
-  "tvlHistory",
-  "auditScore",
-  "deployedAt",
-  "exploitCount",
-  "lastExploitAt",
-  "teamReputation",
-  "githubActivity",
-  "tokenPriceStability",
-] as const;
 
 export const SOURCE_NAMES = ["config", "defillama", "defillama-hacks", "chain", "fixture"] as const;
 const sourceName = z.enum(SOURCE_NAMES, {
@@ -141,7 +129,7 @@ export const sourcesSchema = z
   .object({
     /** Highest precedence first; default: config, defillama, defillama-hacks, chain, fixture (those configured). */
     precedence: z.array(sourceName).min(1).optional(),
-    fieldPrecedence: z.record(z.enum(METRIC_FIELD_NAMES), z.array(sourceName).min(1)).optional(),
+    fieldPrecedence: z.record(z.enum(METRIC_FIELDS), z.array(sourceName).min(1)).optional(),
     defiLlama: defiLlamaSchema.optional(),
     hacks: hacksSchema.optional(),
     fixture: fixtureSchema.optional(),

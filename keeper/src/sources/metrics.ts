@@ -8,7 +8,7 @@ import type { ProtocolMetrics, Provenance, Sourced } from "./types";
 /** Every metric field of `ProtocolMetrics` (all but the `protocol` key). */
 export type MetricField = Exclude<keyof ProtocolMetrics, "protocol">;
 
-export const METRIC_FIELDS: readonly MetricField[] = [
+export const METRIC_FIELDS = [
   "tvlUsd",
   "tvlChange7d",
   "tvlChange30d",
@@ -20,7 +20,7 @@ export const METRIC_FIELDS: readonly MetricField[] = [
   "teamReputation",
   "githubActivity",
   "tokenPriceStability",
-];
+] as const satisfies readonly MetricField[];
 
 /** Seconds in one day. */
 export const DAY_SECONDS = 86_400;
