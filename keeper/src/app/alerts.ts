@@ -3,15 +3,13 @@
  * Delivery never throws: an alert that cannot be sent is logged and dropped, so the daemon
  * loop is never broken by a chat outage.
  */
+import type { Logger } from "../lib/logger";
+import { redactUrl, scrubSecret } from "../lib/redact";
+import { sleep } from "../lib/time";
 import type { RiskAlert } from "../policy/riskPush";
 
-/** pino-compatible structured logger. */
-export interface Logger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { Logger } from "../lib/logger";
+export { redactUrl } from "../lib/redact";
 
 export type AlertSeverity = "info" | "warning" | "critical";
 
@@ -156,29 +154,6 @@ export class MultiAlerter implements Alerter {
   }
 }
 
-/** Keeps scheme and host; drops credentials, path, query and fragment. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}/<redacted>`;
-  } catch {
-    return "<invalid url redacted>";
-  }
-}
-
-function scrubSecret(text: string, url: string): string {
-  let out = text.split(url).join("<redacted url>");
-  try {
-    const parsed = new URL(url);
-    const secrets = [parsed.pathname + parsed.search, parsed.pathname, parsed.search, parsed.username, parsed.password];
-    for (const secret of secrets) {
-      if (secret.length > 1) out = out.split(secret).join("<redacted>");
-    }
-  } catch {
-    // not a URL: the whole string was already scrubbed
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Payload
@@ -273,6 +248,3 @@ function truncate(text: string, max: number): string {
   return `${text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, "")}…`;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

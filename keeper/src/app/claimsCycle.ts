@@ -47,7 +47,7 @@ import type { StateDb } from "../state";
 import type { IncidentRecord } from "../state/incidents";
 import type { Alerter } from "./alerts";
 import type { CoverageCycle } from "./coverageCycle";
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/logger";
 
 const PROVIDER_ABI = [
   "function claimDeposit(uint256 providerCoverId, uint256 amount) view returns (uint256)",

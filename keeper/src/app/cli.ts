@@ -25,7 +25,7 @@ import { METRIC_FIELDS } from "../sources";
 import type { Sourced } from "../sources/types";
 import type { JsonRpcProvider } from "ethers";
 import { buildContainer, buildRiskSource, connectProvider } from "./container";
-import { createLogger, type LogLevel, type Logger } from "./logger";
+import { createLogger, type LogLevel, type Logger } from "../lib/logger";
 import { assessProtocols, chainNow, type AssessedProtocol } from "./riskCycle";
 
 export const EXIT_OK = 0;

@@ -29,7 +29,7 @@ import { LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts
 import { ClaimsCycle } from "./claimsCycle";
 import { CoverageCycle } from "./coverageCycle";
 import { ConfiguredQuoter } from "./providerQuotes";
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/logger";
 import { RiskCycle } from "./riskCycle";
 
 /** Default precedence: operator's word first, then live APIs, then chain, then fixtures. */

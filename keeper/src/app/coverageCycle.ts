@@ -27,7 +27,7 @@ import { DAY_SEC, sameAddress } from "../policy/money";
 import type { ActionJournal } from "../state/actionJournal";
 import type { Alerter } from "./alerts";
 import { readChainSnapshot, type ChainSnapshot } from "./chainState";
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/logger";
 import type { ProviderQuoter } from "./providerQuotes";
 
 /** Journal kinds of premium-paying actions (their `detail.maxPremiumWad` feeds the day budget). */

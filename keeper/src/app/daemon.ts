@@ -19,7 +19,7 @@ import type { ClaimsCycleSummary } from "./claimsCycle";
 import type { CoverageCycleSummary } from "./coverageCycle";
 import { KeeperMetrics, LOOP_NAMES, startHealthServer, type HealthServer, type LoopName } from "./health";
 import type { KeeperContainer } from "./container";
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/logger";
 import type { RiskCycleSummary } from "./riskCycle";
 
 export interface LoopResult {

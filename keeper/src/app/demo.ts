@@ -17,7 +17,7 @@ import { ensureCompiled, exitWhenDone, logLevelFromEnv } from "./entry";
 async function demo(): Promise<number> {
   ensureCompiled();
   const { runDemo } = await import("./demoScenario");
-  const { createLogger } = await import("./logger");
+  const { createLogger } = await import("../lib/logger");
   const logger = createLogger({ level: logLevelFromEnv(process.env, "error") });
   const protocol = (process.env["DEMO_PROTOCOL"] ?? "").trim();
   return runDemo({ logger, out: (line) => process.stdout.write(`${line}\n`), ...(protocol !== "" ? { exploitProtocol: protocol } : {}) });

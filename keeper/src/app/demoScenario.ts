@@ -18,7 +18,7 @@ import { buildContainer, type KeeperContainer } from "./container";
 import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } from "./daemon";
 import { ACCOUNT_INDEX, startEmbedded, type EmbeddedEnvironment } from "./embedded";
 import type { LoopName } from "./health";
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/logger";
 
 const DAY = 86_400;
 /** Cover length the keeper buys in the demo, so renewals come round quickly (days). */

@@ -28,7 +28,7 @@ import { parseConfig } from "../config";
 import type { ConfigFile } from "../config/schema";
 import { buildContainer } from "./container";
 import { daemonFor } from "./daemon";
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/logger";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const HARDHAT_CLI = path.join(REPO_ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");

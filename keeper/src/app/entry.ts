@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { LOG_LEVELS } from "../config/schema";
-import type { LogLevel } from "./logger";
+import type { LogLevel } from "../lib/logger";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const FUND_BINDING = path.join(REPO_ROOT, "typechain-types", "factories", "contracts", "StablecoinInsuranceFund__factory.ts");

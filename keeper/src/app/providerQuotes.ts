@@ -11,7 +11,7 @@ import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts
 import type { KeeperConfig } from "../config";
 import type { ProviderQuote } from "../policy/providerChoice";
 import { NexusQuoteClient } from "../sources/nexusQuoteClient";
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/logger";
 
 export interface QuoteRequest {
   readonly providerId: number;

@@ -23,7 +23,7 @@ import type { ComponentRisks, RiskAssessment } from "../scoring/types";
 import type { ProtocolMetrics, RiskDataSource } from "../sources/types";
 import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
 import { riskAlertToAlert, type Alerter } from "./alerts";
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/logger";
 
 
 /** The part of an ethers Provider the cycle needs: the latest block's timestamp is `now`. */

@@ -19,7 +19,7 @@ async function start(argv: readonly string[]): Promise<number> {
     return main(["run", ...argv.filter((a) => a !== "run")]);
   }
   const { runEmbeddedDaemon } = await import("./embedded");
-  const { createLogger } = await import("./logger");
+  const { createLogger } = await import("../lib/logger");
   // Status lines on stdout; logs (JSON on stderr) only from warnings up unless LOG_LEVEL says otherwise.
   const logger = createLogger({ level: logLevelFromEnv(process.env, "warn"), pretty: argv.includes("--log-pretty") });
   return runEmbeddedDaemon({ logger, out: (line) => process.stdout.write(`${line}\n`) });

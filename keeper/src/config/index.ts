@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Wallet, id as keccakOfText } from "ethers";
 import { z } from "zod";
-import { redactUrl } from "../app/alerts";
+import { redactUrl } from "../lib/redact";
 import { validateRiskPushParams } from "../policy/riskPush";
 import type { ProtocolRef } from "../sources/types";
 import {

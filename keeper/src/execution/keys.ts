@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Wallet, type Provider } from "ethers";
-import type { Logger } from "../app/logger";
+import type { Logger } from "../lib/logger";
 
 export class KeyError extends Error {
   constructor(message: string) {

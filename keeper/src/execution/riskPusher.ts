@@ -11,7 +11,7 @@ import { DEFAULT_TX_OPTIONS, TxSender } from "./txSender";
 import type { PlannedPush } from "../policy/riskPush";
 import { toRiskUpdates } from "../policy/riskPush";
 import type { IStablecoinInsuranceFund, StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
-import type { Logger } from "../app/logger";
+import type { Logger } from "../lib/logger";
 
 export interface PushedTransaction {
   readonly hash: string;

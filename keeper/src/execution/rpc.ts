@@ -15,8 +15,9 @@
  * each of them (calls issued in the same tick are still sent as one batch).
  */
 import { JsonRpcProvider, Network, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult } from "ethers";
-import { redactUrl } from "../app/alerts";
-import type { Logger } from "../app/logger";
+import { redactUrl } from "../lib/redact";
+import type { Logger } from "../lib/logger";
+import { sleep } from "../lib/time";
 
 export interface FailoverOptions {
   readonly urls: readonly string[];
@@ -85,7 +86,7 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
       baseDelayMs: options.baseDelayMs ?? 200,
       maxDelayMs: options.maxDelayMs ?? 2000,
       fetch: options.fetch ?? fetch,
-      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      sleep: options.sleep ?? sleep,
       random: options.random ?? Math.random,
     };
   }

@@ -9,7 +9,8 @@
  * `send()` calls are serialised: one nonce owner per process.
  */
 import { Transaction, formatUnits, keccak256, type Interface, type Provider, type Signer, type TransactionReceipt } from "ethers";
-import type { Logger } from "../app/logger";
+import type { Logger } from "../lib/logger";
+import { sleep } from "../lib/time";
 import type { ActionJournal, ActionState, JournalEntry, TxAttempt } from "../state/actionJournal";
 import { IN_FLIGHT_STATES } from "../state/actionJournal";
 import { describeContractError } from "./revertDecoder";
@@ -117,7 +118,7 @@ export class TxSender {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.confirmations = options.confirmations ?? 1;
     this.gasMargin = BigInt(100 + (options.gasLimitMarginPercent ?? 20));
-    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = deps.sleep ?? sleep;
     this.nowMs = deps.nowMs ?? Date.now;
   }
 

@@ -13,21 +13,10 @@ import { createHash } from "node:crypto";
 import type { ZodType, ZodTypeDef } from "zod";
 import { errorMessage, firstIssue } from "./metrics";
 
-/** Structured logger (pino-compatible): `logger.warn({ url, attempt }, "retrying")`. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Logger } from "../lib/logger";
+import { sleep } from "../lib/time";
 
-/** A logger that drops everything (for callers that do not care). */
-export const silentLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+export { type Logger, silentLogger } from "../lib/logger";
 
 export interface HttpClientConfig {
   /** e.g. `https://api.llama.fi`; request paths are appended to it. */
@@ -131,7 +120,7 @@ export class JsonHttpClient {
     this.headers = config.headers ?? {};
     this.logger = deps.logger;
     this.fetchImpl = deps.fetch ?? globalThis.fetch;
-    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = deps.sleep ?? sleep;
     this.random = deps.random ?? Math.random;
     this.nowMs = deps.nowMs ?? Date.now;
   }

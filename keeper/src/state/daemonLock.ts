@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { Database } from "better-sqlite3";
-import type { Logger } from "../app/logger";
+import type { Logger } from "../lib/logger";
 
 export class DaemonLockError extends Error {
   constructor(message: string) {

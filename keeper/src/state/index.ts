@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import type { Database as Db } from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Logger } from "../app/logger";
+import type { Logger } from "../lib/logger";
 import { ActionJournal } from "./actionJournal";
 import { AssessmentRepository } from "./assessments";
 import { ClaimRepository } from "./claims";

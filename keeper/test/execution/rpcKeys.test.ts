@@ -6,7 +6,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { Wallet, encryptKeystoreJson } from "ethers";
 import { network } from "hardhat";
-import { createLogger } from "../../src/app/logger";
+import { createLogger } from "../../src/lib/logger";
 import { KeyError, StartupCheckError, loadSigner, verifyChain } from "../../src/execution/keys";
 import { RpcChainMismatchError, connectFailoverProvider, type FailoverJsonRpcProvider } from "../../src/execution/rpc";
 import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";

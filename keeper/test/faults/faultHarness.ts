@@ -22,7 +22,7 @@ import { network } from "hardhat";
 import { buildContainer, type KeeperContainer } from "../../src/app/container";
 import type { KeeperConfig } from "../../src/config";
 import { connectFailoverProvider, type FailoverJsonRpcProvider } from "../../src/execution/rpc";
-import type { Logger } from "../../src/app/logger";
+import type { Logger } from "../../src/lib/logger";
 import type { ReceivedRequest, RouteScript, ScriptedReply } from "../helpers/loopbackServer";
 
 /** mulberry32: small, seedable, good enough for schedules. */

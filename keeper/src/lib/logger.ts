@@ -1,17 +1,29 @@
 /**
- * The keeper's structured logger: pino, JSON to stderr by default (stdout stays free for
+ * The keeper's structured logger (plumbing every layer may use; imports nothing above `lib/`): pino, JSON to stderr by default (stdout stays free for
  * `--json` output), human-readable with `--log-pretty` (pino-pretty, synchronous stream).
  * Secrets are redacted by path wherever they appear in a logged object.
  */
 import pino from "pino";
 import pretty from "pino-pretty";
-import type { Logger as SourceLogger } from "../sources/http";
 
 /**
  * The one logger shape every keeper module takes: `logger.warn({ field }, "message")`.
  * pino loggers satisfy it; so do the recording loggers of the tests.
  */
-export type Logger = SourceLogger;
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** A logger that drops everything (for callers that do not care). */
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 

@@ -1,0 +1,6 @@
+/** Time helpers every layer may use; imports nothing. */
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
