@@ -10,6 +10,9 @@ import {ICoverProvider} from "../interfaces/ICoverProvider.sol";
 import {INexusClaims} from "../interfaces/nexus/INexusClaims.sol";
 import {INexusCover} from "../interfaces/nexus/INexusCover.sol";
 import {INexusCoverNFT} from "../interfaces/nexus/INexusCoverNFT.sol";
+import {INexusCoverProducts} from "../interfaces/nexus/INexusCoverProducts.sol";
+import {INexusPool} from "../interfaces/nexus/INexusPool.sol";
+import {INexusRegistry} from "../interfaces/nexus/INexusRegistry.sol";
 
 /// @title NexusMutualAdapter
 /// @notice `ICoverProvider` for Nexus Mutual v3: buys, edits and claims Nexus covers held in the
@@ -17,8 +20,15 @@ import {INexusCoverNFT} from "../interfaces/nexus/INexusCoverNFT.sol";
 /// @dev `coverData` of `buyCover`/`renewCover` is `abi.encode(INexusCover.PoolAllocationRequest[])`, the
 /// pool allocations of a Nexus off-chain quote (quote API `poolAllocationRequests`, amounts in cover-asset
 /// units). The only on-chain price guard is `maxPremiumInAsset` = the fund's `maxPremium`.
-/// @dev Warning: this contract must be a Nexus Mutual member (Registry `join(adapter, kycSignature)` with
-/// the join fee) before it can buy or claim; every Nexus call is `onlyMember` for `msg.sender`.
+/// @dev Warning: this contract must be a Nexus Mutual member before it can buy, claim or redeem (every
+/// Nexus call checks membership of `msg.sender`). The admin calls `joinNexus(kycSignature)` with the join
+/// fee; the signature is Nexus's EIP-712 KYC approval of THIS contract's address (see docs/deploy.md).
+/// @dev Cover assets: Nexus covers ETH 0, USDC 6 and cbBTC 7 (DAI 1 was abandoned in the v3 pool
+/// migration, USDT never was one). `isSupported` asks Nexus whether the mapped product accepts the
+/// mapped asset (the product's `coverAssets` bitmap and the Pool's asset flags), so a product that only
+/// covers ETH is reported unsupported for USDC even though both are mapped here.
+/// @dev Warning: Nexus `Claims.retrieveDeposit` is open to ANYONE and always pays the cover NFT owner
+/// (this adapter), so an outsider can pull a DRAW claim's deposit into this contract before the fund asks.
 /// @dev Warning: Nexus payouts and deposit refunds are sent by the Nexus POOL (`Claims.pool()`), not by the
 /// Claims contract, so `receive` accepts ETH from the address `nexusClaims.pool()` returns at that moment
 /// (Nexus may migrate its Pool).
@@ -67,6 +77,10 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     error NexusAdapterUnexpectedEthSender(address sender);
     /// @notice Sending `amount` wei to `to` failed.
     error NexusAdapterEthTransferFailed(address to, uint256 amount);
+    /// @notice `msg.value` of `joinNexus` is not the Registry's `JOIN_FEE`.
+    error NexusAdapterWrongJoinFee(uint256 sent, uint256 required);
+    /// @notice The Registry accepted `join` but this adapter is still not a member.
+    error NexusAdapterNotMember();
 
     /// @notice Emitted when `protocol` is mapped to Nexus product `productId`.
     event NexusProductMapped(address indexed protocol, uint256 productId);
@@ -84,11 +98,14 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     event NexusClaimSubmitted(uint256 indexed claimId, uint256 indexed coverId, uint256 amount, bytes32 evidenceHash);
     /// @notice Emitted after an accepted claim's payout and deposit were forwarded to the fund.
     event NexusPayoutRedeemed(uint256 indexed claimId, address indexed asset, uint256 payout, uint256 depositReturned);
+    /// @notice Emitted after the adapter joined Nexus Mutual as member `memberId`, paying `fee` wei.
+    event NexusMembershipJoined(uint256 indexed memberId, uint256 fee);
     /// @notice Emitted after a draw claim's deposit was forwarded to the fund.
     event NexusDepositRetrieved(uint256 indexed claimId, uint256 depositReturned);
 
     uint8 private constant ETH_COVER_ASSET = 0;
     uint8 private constant NXM_ASSET = type(uint8).max;
+    uint8 private constant INDIVIDUAL_CLAIMS = 0; // CoverProducts ClaimMethod.IndividualClaims
 
     /// @inheritdoc ICoverProvider
     address public immutable fund;
@@ -144,7 +161,21 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
         emit NexusProductUnmapped(protocol);
     }
 
-    /// @notice Maps ERC20 `asset` to Nexus cover asset id `coverAsset` (USDC 6, DAI 1).
+    /// @notice Joins Nexus Mutual: forwards exactly the Registry's `JOIN_FEE` (`msg.value`) with Nexus's
+    /// KYC `signature` over this contract's address. Nexus checks the signature and the fee.
+    /// @param signature Nexus's EIP-712 `Join(address member)` signature for `member = address(this)`.
+    function joinNexus(bytes calldata signature) external payable onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        INexusRegistry registry = _registry();
+        uint256 fee = registry.JOIN_FEE();
+        if (msg.value != fee) revert NexusAdapterWrongJoinFee(msg.value, fee);
+        registry.join{value: fee}(address(this), signature);
+        uint256 memberId = registry.getMemberId(address(this));
+        if (memberId == 0) revert NexusAdapterNotMember();
+        emit NexusMembershipJoined(memberId, fee);
+    }
+
+    /// @notice Maps ERC20 `asset` to Nexus cover asset id `coverAsset` (USDC 6; cbBTC 7). Whether a
+    /// product accepts it is read from Nexus in `isSupported`.
     function setCoverAsset(address asset, uint8 coverAsset) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (coverAsset == ETH_COVER_ASSET || coverAsset == NXM_ASSET) revert NexusAdapterInvalidCoverAsset(coverAsset);
         address holder = _assetOfCoverAsset[coverAsset];
@@ -193,9 +224,7 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
         uint256 maxPremium,
         bytes calldata coverData
     ) external onlyFund nonReentrant returns (uint256 newProviderCoverId, uint256 premiumPaid) {
-        (INexusCover.CoverData memory latest, INexusCover.CoverReference memory ref) =
-            _latestCover(providerCoverId);
-        uint256 editedCoverId = block.timestamp < uint256(latest.start) + latest.period ? ref.originalCoverId : 0;
+        uint256 editedCoverId = editedCoverIdOf(providerCoverId);
         (newProviderCoverId, premiumPaid) = _buy(editedCoverId, protocol, asset, amount, period, maxPremium, coverData);
         emit NexusCoverBought(
             newProviderCoverId, editedCoverId == 0 ? newProviderCoverId : editedCoverId, protocol, amount, premiumPaid
@@ -259,8 +288,28 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     // ---- views ----
 
     /// @inheritdoc ICoverProvider
+    /// @dev True only when both mappings exist AND Nexus's product accepts the asset: the product exists,
+    /// is not deprecated, its type files individual claims, its `coverAssets` bitmap is 0 (all Pool cover
+    /// assets) or has the asset's bit, and the Pool lists the asset as a cover asset that is not abandoned
+    /// (mirrors `Cover._isCoverAssetSupported` and the `Claims.submitClaim` claim-method check).
     function isSupported(address protocol, address asset) external view returns (bool) {
-        return _products[protocol].isMapped && _assets[asset].isMapped;
+        ProductMapping memory product = _products[protocol];
+        AssetMapping memory assetMapping = _assets[asset];
+        if (!product.isMapped || !assetMapping.isMapped) return false;
+        return _productAcceptsAsset(product.productId, assetMapping.coverAsset);
+    }
+
+    /// @notice The cover id a Nexus quote for renewing `providerCoverId` must pass as `coverEditId`: the
+    /// ORIGINAL id of its edit chain while the chain's latest cover is in force, 0 once it expired (then
+    /// `renewCover` buys a fresh cover). Reverts `NexusAdapterCoverNotFound` for an unknown cover.
+    function editedCoverIdOf(uint256 providerCoverId) public view returns (uint256) {
+        (INexusCover.CoverData memory latest, INexusCover.CoverReference memory ref) = _latestCover(providerCoverId);
+        return block.timestamp < uint256(latest.start) + latest.period ? ref.originalCoverId : 0;
+    }
+
+    /// @notice Whether this adapter is a Nexus Mutual member (needed to buy, claim and redeem).
+    function isNexusMember() external view returns (bool) {
+        return _registry().isMember(address(this));
     }
 
     /// @notice The Nexus product mapped to `protocol`.
@@ -386,6 +435,24 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
         ref = nexusCover.getCoverReference(coverId);
         latest = nexusCover.getCoverData(ref.latestCoverId);
         if (latest.start == 0) revert NexusAdapterCoverNotFound(coverId);
+    }
+
+    function _productAcceptsAsset(uint24 productId, uint8 coverAsset) private view returns (bool) {
+        INexusCoverProducts coverProducts = INexusCoverProducts(nexusCover.coverProducts());
+        if (productId >= coverProducts.getProductCount()) return false;
+        (INexusCoverProducts.Product memory product, INexusCoverProducts.ProductType memory productType) =
+            coverProducts.getProductWithType(productId);
+        if (product.isDeprecated || productType.claimMethod != INDIVIDUAL_CLAIMS) return false;
+        if (product.coverAssets != 0 && (uint256(product.coverAssets) & (1 << coverAsset)) == 0) return false;
+        try INexusPool(nexusCover.pool()).getAsset(coverAsset) returns (INexusPool.Asset memory poolAsset) {
+            return poolAsset.isCoverAsset && !poolAsset.isAbandoned;
+        } catch {
+            return false; // InvalidAssetId: the Pool has no such asset
+        }
+    }
+
+    function _registry() private view returns (INexusRegistry) {
+        return INexusRegistry(nexusCover.registry());
     }
 
     function _claimAssetOf(uint256 claimId) private view returns (address asset) {

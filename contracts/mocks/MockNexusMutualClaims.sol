@@ -2,68 +2,62 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {INexusClaims} from "../interfaces/nexus/INexusClaims.sol";
 import {INexusCover} from "../interfaces/nexus/INexusCover.sol";
 import {INexusCoverNFT} from "../interfaces/nexus/INexusCoverNFT.sol";
+import {INexusCoverProducts} from "../interfaces/nexus/INexusCoverProducts.sol";
 import {INexusRegistry} from "../interfaces/nexus/INexusRegistry.sol";
+import {MockNexusMutualAssessments} from "./MockNexusMutualAssessments.sol";
 import {MockNexusMutualCover} from "./MockNexusMutualCover.sol";
+import {MockNexusMutualPool} from "./MockNexusMutualPool.sol";
 
 /// @title MockNexusMutualClaims
-/// @notice Local stand-in for the Nexus Mutual v3 `Claims` contract, with the `Assessments` voting
-/// timeline and the Pool's payout role folded in. Same signatures, errors, events and timeline as the real
-/// contracts (see `INexusClaims` for the verified behaviour it copies): voting 3 days, then the product
-/// type's cooldown, then the payout redemption window.
-/// @dev This contract is the pool: it receives premiums (from the Cover mock) and claim deposits, and must
-/// hold the cover-asset ERC20 for payouts (tests fund it by transfer). Votes are cast through the
-/// test-only controls instead of assessor groups.
+/// @notice Local stand-in for the Nexus Mutual v3.1 `Claims` contract: same signatures, checks in the
+/// same order, errors, events and timeline as the real contract (see `INexusClaims`). It creates its
+/// `MockNexusMutualAssessments` (voting, which emits `AssessmentStarted`/`VoteCast` from its own
+/// address) and pays through the Cover mock's `MockNexusMutualPool` (`sendPayout`), which must hold the
+/// cover-asset ERC20 (tests fund it by transfer). Cooldown, redemption period and claim method come
+/// from the product type in CoverProducts; the claims pause is read from the Registry.
+/// @dev Claim ids continue from `FIRST_CLAIM_ID` (mainnet's Claims was initialized with the legacy
+/// claim count, so ids never start at 1); `initialize(lastClaimId)` changes it before the first claim.
 contract MockNexusMutualClaims is INexusClaims, Ownable {
-    using SafeERC20 for IERC20;
-
-    /// @notice Assessments error: voting is closed for this claim.
-    error VotingPeriodEnded();
-    /// @notice The pool stand-in could not send ETH.
-    error MockNexusEthTransferFailed(address to, uint256 amount);
-
-    /// @notice Assessments event, emitted when a claim's assessment starts.
-    event AssessmentStarted(uint256 indexed claimId, uint256 assessorGroupId, uint256 start, uint256 end);
-    /// @notice Assessments event, emitted for every vote (member id 0 for test votes).
-    event VoteCast(
-        uint256 indexed claimId, address indexed assessor, uint256 indexed assessorMemberId, bool support, bytes32 ipfsHash
-    );
+    /// @notice `initialize` after the numbering was fixed (the real one: once, by the Governor).
+    error AlreadyInitialized();
 
     /// @notice Claim deposit (wei), as `Claims.CLAIM_DEPOSIT_IN_ETH` on mainnet.
     uint256 public constant CLAIM_DEPOSIT_IN_ETH = 0.05 ether;
-    /// @notice Voting period (seconds), as `Assessments.VOTING_PERIOD`.
-    uint256 public constant VOTING_PERIOD = 3 days;
-    /// @notice Product type `assessmentCooldownPeriod` (seconds); 1 day in Nexus's upgrade fork tests.
-    uint32 public constant ASSESSMENT_COOLDOWN_PERIOD = 1 days;
-    /// @notice Product type `payoutRedemptionPeriod` (seconds); 30 days in Nexus's upgrade fork tests.
-    uint32 public constant PAYOUT_REDEMPTION_PERIOD = 30 days;
-    uint16 private constant ASSESSING_GROUP_ID = 1;
+    /// @notice The id of the first claim unless `initialize` says otherwise.
+    uint256 public constant FIRST_CLAIM_ID = 1001;
+    uint256 private constant PAUSE_GLOBAL = 1;
+    uint256 private constant PAUSE_CLAIMS = 1 << 5;
+    uint8 private constant INDIVIDUAL_CLAIMS = 0;
 
     INexusRegistry public immutable registry;
     MockNexusMutualCover public immutable cover;
     INexusCoverNFT public immutable coverNFT;
+    MockNexusMutualAssessments private immutable _assessments;
 
     /// @inheritdoc INexusClaims
     mapping(uint256 coverId => uint256 claimId) public lastClaimSubmissionOnCover;
 
     mapping(uint256 claimId => Claim) private _claims;
-    mapping(uint256 claimId => Assessment) private _assessments;
     mapping(uint256 claimId => bytes32 ipfsMetadata) private _claimsMetadata;
     mapping(uint256 memberId => uint256[] claimIds) private _memberClaims;
-    uint256 private _nextClaimId = 1;
+    uint256 private _nextClaimId = FIRST_CLAIM_ID;
+    uint256 private _claimCount;
 
     constructor(address registry_, address cover_, address initialOwner) Ownable(initialOwner) {
         registry = INexusRegistry(registry_);
         cover = MockNexusMutualCover(cover_);
         coverNFT = INexusCoverNFT(cover.coverNFT());
+        _assessments = new MockNexusMutualAssessments(registry_, initialOwner);
     }
 
-    /// @notice Accepts ETH (premium-free top-ups of the pool stand-in).
-    receive() external payable {}
+    /// @notice Sets the next claim id to `lastClaimId + 1` (before any claim; the real one is Governor-only).
+    function initialize(uint256 lastClaimId) external onlyOwner {
+        if (_claimCount != 0) revert AlreadyInitialized();
+        _nextClaimId = lastClaimId + 1;
+    }
 
     /// @inheritdoc INexusClaims
     function submitClaim(uint32 coverId, uint96 requestedAmount, bytes32 ipfsMetadata)
@@ -71,22 +65,27 @@ contract MockNexusMutualClaims is INexusClaims, Ownable {
         payable
         returns (Claim memory claim)
     {
+        _whenNotPaused();
         uint256 memberId = registry.getMemberId(msg.sender);
         if (memberId == 0) revert OnlyMember();
         if (coverNFT.ownerOf(coverId) != msg.sender) revert NotCoverOwner();
 
         uint256 claimId = _nextClaimId++;
+        ++_claimCount;
         _memberClaims[memberId].push(claimId);
 
         uint256 previousClaimId = lastClaimSubmissionOnCover[coverId];
         if (previousClaimId > 0) {
-            Assessment memory previous = _assessments[previousClaimId];
+            Assessment memory previous = _assessments.getAssessment(previousClaimId);
             if (_status(previous) != AssessmentStatus.FINALIZED) revert ClaimIsBeingAssessed();
             if (_isRedeemable(_claims[previousClaimId], previous)) revert PayoutCanStillBeRedeemed();
         }
         lastClaimSubmissionOnCover[coverId] = claimId;
 
         INexusCover.CoverData memory coverData = cover.getCoverData(coverId);
+        (INexusCoverProducts.Product memory product, INexusCoverProducts.ProductType memory productType) =
+            INexusCoverProducts(cover.coverProducts()).getProductWithType(coverData.productId);
+        if (productType.claimMethod != INDIVIDUAL_CLAIMS) revert InvalidClaimMethod();
         if (requestedAmount > coverData.amount) revert CoveredAmountExceeded();
         if (block.timestamp <= coverData.start) revert CantBuyCoverAndClaimInTheSameBlock();
         if (uint256(coverData.start) + coverData.period + coverData.gracePeriod <= block.timestamp) {
@@ -95,22 +94,13 @@ contract MockNexusMutualClaims is INexusClaims, Ownable {
 
         emit ClaimSubmitted(msg.sender, claimId, coverId, coverData.productId);
 
-        uint32 votingEnd = uint32(block.timestamp + VOTING_PERIOD);
-        _assessments[claimId] = Assessment({
-            assessingGroupId: ASSESSING_GROUP_ID,
-            cooldownPeriod: ASSESSMENT_COOLDOWN_PERIOD,
-            start: uint32(block.timestamp),
-            votingEnd: votingEnd,
-            acceptVotes: 0,
-            denyVotes: 0
-        });
-        emit AssessmentStarted(claimId, ASSESSING_GROUP_ID, block.timestamp, votingEnd);
+        _assessments.startAssessment(claimId, product.productType, productType.assessmentCooldownPeriod);
 
         claim = Claim({
             coverId: coverId,
             amount: requestedAmount,
             coverAsset: coverData.coverAsset,
-            payoutRedemptionPeriod: PAYOUT_REDEMPTION_PERIOD,
+            payoutRedemptionPeriod: productType.payoutRedemptionPeriod,
             payoutRedeemed: false,
             depositRetrieved: false
         });
@@ -122,23 +112,28 @@ contract MockNexusMutualClaims is INexusClaims, Ownable {
         }
 
         if (msg.value != CLAIM_DEPOSIT_IN_ETH) revert AssessmentDepositNotExact();
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool transferSucceeded,) = cover.pool().call{value: CLAIM_DEPOSIT_IN_ETH}("");
+        if (!transferSucceeded) revert AssessmentDepositTransferToPoolFailed();
     }
 
     /// @inheritdoc INexusClaims
     function redeemClaimPayout(uint256 claimId) external {
-        if (registry.getMemberId(msg.sender) == 0) revert OnlyMember();
+        if (!registry.isMember(msg.sender)) revert OnlyMember();
+        _whenNotPaused();
         Claim memory claim = _claims[claimId];
         if (claim.coverId == 0) revert InvalidClaimId();
         address coverOwner = coverNFT.ownerOf(claim.coverId);
         if (coverOwner != msg.sender) revert NotCoverOwner();
-        if (!_isRedeemable(claim, _assessments[claimId])) revert ClaimNotRedeemable();
+        if (!_isRedeemable(claim, _assessments.getAssessment(claimId))) revert ClaimNotRedeemable();
 
         _claims[claimId].payoutRedeemed = true;
         _claims[claimId].depositRetrieved = true;
 
         cover.burnStake(claim.coverId, claim.amount);
-        IERC20(cover.mockNexusCoverAssetToken(claim.coverAsset)).safeTransfer(coverOwner, claim.amount);
-        _sendEth(coverOwner, CLAIM_DEPOSIT_IN_ETH);
+        MockNexusMutualPool(payable(cover.pool())).sendPayout(
+            claim.coverAsset, payable(coverOwner), claim.amount, CLAIM_DEPOSIT_IN_ETH
+        );
 
         emit ClaimPayoutRedeemed(coverOwner, claim.amount, claimId, claim.coverId);
         emit ClaimDepositRetrieved(claimId, coverOwner);
@@ -146,14 +141,15 @@ contract MockNexusMutualClaims is INexusClaims, Ownable {
 
     /// @inheritdoc INexusClaims
     function retrieveDeposit(uint256 claimId) external {
+        _whenNotPaused();
         Claim memory claim = _claims[claimId];
         if (claim.coverId == 0) revert InvalidClaimId();
-        if (_outcome(_assessments[claimId]) != AssessmentOutcome.DRAW) revert ClaimNotADraw();
+        if (_outcome(_assessments.getAssessment(claimId)) != AssessmentOutcome.DRAW) revert ClaimNotADraw();
         if (claim.depositRetrieved) revert DepositAlreadyRetrieved();
 
         _claims[claimId].depositRetrieved = true;
         address coverOwner = coverNFT.ownerOf(claim.coverId);
-        _sendEth(coverOwner, CLAIM_DEPOSIT_IN_ETH);
+        MockNexusMutualPool(payable(cover.pool())).sendPayout(0, payable(coverOwner), 0, CLAIM_DEPOSIT_IN_ETH);
 
         emit ClaimDepositRetrieved(claimId, coverOwner);
     }
@@ -167,7 +163,7 @@ contract MockNexusMutualClaims is INexusClaims, Ownable {
     function getClaimDetails(uint256 claimId) external view returns (ClaimDetails memory) {
         Claim memory claim = _claims[claimId];
         if (claim.coverId == 0) revert InvalidClaimId();
-        Assessment memory assessment = _assessments[claimId];
+        Assessment memory assessment = _assessments.getAssessment(claimId);
         return ClaimDetails({
             claimId: claimId,
             claim: claim,
@@ -190,24 +186,24 @@ contract MockNexusMutualClaims is INexusClaims, Ownable {
         return _memberClaims[memberId];
     }
 
-    /// @notice The assessment of `claimId` (as `Assessments.getAssessment`).
-    function getAssessment(uint256 claimId) external view returns (Assessment memory) {
-        return _assessments[claimId];
-    }
-
-    /// @notice The voting period (as `Assessments.minVotingPeriod`).
-    function minVotingPeriod() external pure returns (uint256) {
-        return VOTING_PERIOD;
+    /// @inheritdoc INexusClaims
+    function pool() external view returns (address) {
+        return cover.pool();
     }
 
     /// @inheritdoc INexusClaims
-    function pool() external view returns (address) {
-        return address(this);
+    function assessments() external view returns (address) {
+        return address(_assessments);
     }
 
-    /// @notice The assessments contract (folded into this mock).
-    function assessments() external view returns (address) {
-        return address(this);
+    /// @notice The CoverProducts contract.
+    function coverProducts() external view returns (address) {
+        return cover.coverProducts();
+    }
+
+    function _whenNotPaused() private view {
+        uint256 config = registry.getPauseConfig();
+        if (config & (PAUSE_CLAIMS | PAUSE_GLOBAL) != 0) revert Paused(config, PAUSE_CLAIMS);
     }
 
     function _status(Assessment memory assessment) private view returns (AssessmentStatus) {
@@ -234,24 +230,11 @@ contract MockNexusMutualClaims is INexusClaims, Ownable {
             && !claim.payoutRedeemed;
     }
 
-    function _sendEth(address to, uint256 amount) private {
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert MockNexusEthTransferFailed(to, amount);
-    }
-
     // ---- test-only controls ----
 
-    /// @notice Casts one assessor vote on `claimId` (the real vote comes from an assessor group member).
+    /// @notice Adds an anonymous assessor vote on `claimId` through the Assessments mock (which emits
+    /// `VoteCast` from its own address).
     function mockNexusCastVote(uint256 claimId, bool support) external onlyOwner {
-        Assessment memory assessment = _assessments[claimId];
-        if (assessment.start == 0) revert InvalidClaimId();
-        if (block.timestamp >= assessment.votingEnd) revert VotingPeriodEnded();
-        if (support) {
-            ++_assessments[claimId].acceptVotes;
-        } else {
-            ++_assessments[claimId].denyVotes;
-        }
-        emit VoteCast(claimId, msg.sender, 0, support, bytes32(0));
+        _assessments.mockNexusCastVote(claimId, support);
     }
 }

@@ -15,13 +15,19 @@ import {INexusCover} from "./INexusCover.sol";
 /// Verified behaviour:
 /// - `submitClaim(uint32 coverId, uint96 requestedAmount, bytes32 ipfsMetadata) payable` RETURNS THE
 ///   `Claim` STRUCT, NOT THE CLAIM ID. The id is read afterwards from `lastClaimSubmissionOnCover(coverId)`.
-///   Checks in order: member (`OnlyMember`), cover NFT owner (`NotCoverOwner`), the previous claim on the
-///   cover is FINALIZED (`ClaimIsBeingAssessed`) and not still redeemable (`PayoutCanStillBeRedeemed`),
-///   `requestedAmount <= cover.amount` (`CoveredAmountExceeded`), `block.timestamp > cover.start`
-///   (`CantBuyCoverAndClaimInTheSameBlock`), `cover.start + period + gracePeriod > block.timestamp`
-///   (`GracePeriodPassed`), `msg.value == CLAIM_DEPOSIT_IN_ETH` (`AssessmentDepositNotExact`).
-///   The deposit (0.05 ETH) goes to the Pool.
-/// - Voting lasts `VOTING_PERIOD = 3 days` from submission (Assessments.sol); status is VOTING while
+///   Checks in order: claims pause (`Paused(config, 32)`), member (`OnlyMember`), cover NFT owner
+///   (`NotCoverOwner`), the previous claim on the cover is FINALIZED (`ClaimIsBeingAssessed`) and not
+///   still redeemable (`PayoutCanStillBeRedeemed`), the product type's claim method is IndividualClaims
+///   (`InvalidClaimMethod`), `requestedAmount <= cover.amount` (`CoveredAmountExceeded`),
+///   `block.timestamp > cover.start` (`CantBuyCoverAndClaimInTheSameBlock`),
+///   `cover.start + period + gracePeriod > block.timestamp` (`GracePeriodPassed`),
+///   `msg.value == CLAIM_DEPOSIT_IN_ETH` (`AssessmentDepositNotExact`). The deposit (0.05 ETH) goes to the
+///   Pool. `ipfsMetadata` is the sha2-256 digest of the CIDv0 of the claim proof JSON (the CID's
+///   multihash without its 0x1220 prefix); Nexus's UI and assessors read the proof from IPFS.
+/// - Claim ids continue the legacy numbering: `initialize(lastClaimId)` sets the next id to
+///   `lastClaimId + 1`, so ids on mainnet do not start at 1.
+/// - Voting lasts `VOTING_PERIOD = 3 days` from submission (Assessments.sol) unless closed early or
+///   extended (see `INexusAssessments`); status is VOTING while
 ///   `now < votingEnd`, COOLDOWN while `now <= votingEnd + cooldownPeriod`, then FINALIZED. The outcome is
 ///   PENDING until then, then ACCEPTED (accept > deny), DENIED (deny > accept) or DRAW (equal).
 /// - `redeemClaimPayout(claimId)`: member + cover NFT owner; redeemable iff ACCEPTED and
@@ -100,7 +106,10 @@ interface INexusClaims {
     error CoveredAmountExceeded();
     error DepositAlreadyRetrieved();
     error GracePeriodPassed();
+    error AssessmentDepositTransferToPoolFailed();
     error InvalidClaimId();
+    error InvalidClaimMethod();
+    error Paused(uint256 currentState, uint256 checks);
     error NotCoverOwner();
     error OnlyMember();
     error PayoutCanStillBeRedeemed();
@@ -138,4 +147,7 @@ interface INexusClaims {
 
     /// @notice The Pool, which sends payouts and returns deposits.
     function pool() external view returns (address);
+
+    /// @notice The Assessments contract (voting; emits `AssessmentStarted`, `VoteCast`).
+    function assessments() external view returns (address);
 }

@@ -30,8 +30,17 @@ pragma solidity 0.8.28;
 ///   For an ERC20 cover asset the Cover contract pulls exactly the premium from `msg.sender` straight to
 ///   the Pool with `safeTransferFrom`; nothing is refunded because nothing extra is pulled.
 /// - Sending ETH with a non-ETH payment asset reverts with `UnexpectedEthSent`.
-/// - Cover asset ids (Pool asset list): ETH 0, DAI 1, USDC 6; NXM as payment asset is 255. USDT is
-///   not a Nexus cover asset.
+/// - Cover asset ids (Pool asset list): ETH 0, USDC 6, cbBTC 7; NXM as payment asset is 255. DAI (id 1)
+///   was abandoned in the v3 pool migration and USDT never was a cover asset. Each product narrows the
+///   Pool's cover assets with its own `coverAssets` bitmap (CoverProducts; 0 = all), checked in
+///   `_createCover` (`CoverAssetNotSupported`).
+/// - Every purchase or edit is blocked by the cover pause (`Paused(config, 64)`); an edit of a cover
+///   bought with reinsurance must use `buyCoverWithRi` (`WrongCoverEditEntrypoint`).
+/// - Allocations are converted to NXM at `Pool.getInternalTokenPriceInAsset(coverAsset)` and rounded UP
+///   to 0.01 NXM per staking pool (`NXM_PER_ALLOCATION_UNIT`); `CoverData.amount` is the NXM total
+///   converted back (rounded down); the premium is priced per pool in NXM and charged in the asset at
+///   the same price (rounded down). An edit refunds `premiumInNXM * remaining / period` per allocation,
+///   capped at the new premium.
 /// Not verified here (needs chain state): the per-product grace periods and the live product list.
 interface INexusCover {
     /// @notice Input of `buyCover` (ABI tuple order: coverId, owner, productId, coverAsset, amount,
@@ -80,6 +89,10 @@ interface INexusCover {
     );
 
     error CoverAmountIsZero();
+    error EditNotSupported();
+    error Paused(uint256 currentState, uint256 checks);
+    error Unauthorized(address caller, uint256 callerIndex, uint256 authorizedBitmap);
+    error WrongCoverEditEntrypoint();
     error CoverAssetMismatch();
     error CoverAssetNotSupported();
     error CoverPeriodTooLong();
@@ -122,4 +135,13 @@ interface INexusCover {
 
     /// @notice The cover NFT contract.
     function coverNFT() external view returns (address);
+
+    /// @notice The CoverProducts contract (products, product types, cover-asset bitmaps).
+    function coverProducts() external view returns (address);
+
+    /// @notice The Nexus Registry (membership, pause configuration).
+    function registry() external view returns (address);
+
+    /// @notice The capital Pool (premium receiver, asset list, NXM price).
+    function pool() external view returns (address);
 }
