@@ -8,12 +8,19 @@ import {
   COVER_ASSET,
   DAI_UNIT,
   DAY,
+  DEPRECATED_PRODUCT_ID,
+  ETH_ONLY_PRODUCT_ID,
   GRACE_PERIOD,
+  NXM_PRICE_USDC,
+  ONE_NXM,
   REDEMPTION_PERIOD,
   USDC_UNIT,
+  allocatedAmount,
   encodeQuote,
   expectedPremium,
+  premiumInNXM,
 } from "../MockNexusMutual/nexusFixture";
+import { signJoin } from "../MockNexusMutual/registry.test";
 import { deployAdapter } from "./adapterFixture";
 
 const AMOUNT = 100_000n * USDC_UNIT;
@@ -21,6 +28,9 @@ const PERIOD = 90n * DAY;
 const MAX_PREMIUM = 5_000n * USDC_UNIT;
 const QUOTE = encodeQuote([{ poolId: 1n, coverAmountInAsset: AMOUNT }]);
 const EVIDENCE = ethers.id("evidence pack");
+/** The mock Claims continues a legacy numbering, like mainnet's. */
+const FIRST_CLAIM_ID = 1001n;
+const JOIN_FEE = ethers.parseEther("0.002");
 
 /** ICoverProvider.ClaimStatus */
 const STATUS = { None: 0n, Pending: 1n, Accepted: 2n, Denied: 3n, Draw: 4n, Redeemed: 5n, Expired: 6n };
@@ -50,8 +60,8 @@ async function withCover() {
 async function withClaim() {
   const fx = await withCover();
   await fx.adapter.connect(fx.fund).submitClaim(fx.coverId, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT });
-  const votingEnd = BigInt((await fx.claims.getAssessment(1n)).votingEnd);
-  return { ...fx, claimId: 1n, votingEnd };
+  const votingEnd = BigInt((await fx.assessments.getAssessment(FIRST_CLAIM_ID)).votingEnd);
+  return { ...fx, claimId: FIRST_CLAIM_ID, votingEnd };
 }
 
 describe("NexusMutualAdapter", () => {
@@ -87,6 +97,8 @@ describe("NexusMutualAdapter", () => {
       const asAdmin = fx.adapter.connect(fx.admin);
       await expect(asAdmin.setProduct(fx.compound, 42)).to.emit(fx.adapter, "NexusProductMapped").withArgs(fx.compound, 42);
       expect(await fx.adapter.productOf(fx.compound)).to.deep.equal([true, 42n]);
+      expect(await fx.adapter.isSupported(fx.compound, fx.usdc.target)).to.equal(false); // Nexus has no product 42
+      await asAdmin.setProduct(fx.compound, AAVE_PRODUCT_ID);
       expect(await fx.adapter.isSupported(fx.compound, fx.usdc.target)).to.equal(true);
       await expect(asAdmin.removeProduct(fx.compound)).to.emit(fx.adapter, "NexusProductUnmapped").withArgs(fx.compound);
       expect(await fx.adapter.isSupported(fx.compound, fx.usdc.target)).to.equal(false);
@@ -95,17 +107,59 @@ describe("NexusMutualAdapter", () => {
         .withArgs(fx.compound);
 
       expect(await fx.adapter.coverAssetOf(fx.usdc.target)).to.deep.equal([true, 6n]);
-      expect(await fx.adapter.coverAssetOf(fx.dai.target)).to.deep.equal([true, 1n]);
-      await expect(asAdmin.removeCoverAsset(fx.dai.target))
+      expect(await fx.adapter.coverAssetOf(fx.dai.target)).to.deep.equal([false, 0n]);
+      await expect(asAdmin.removeCoverAsset(fx.usdc.target))
         .to.emit(fx.adapter, "NexusCoverAssetUnmapped")
-        .withArgs(fx.dai.target, COVER_ASSET.DAI);
-      expect(await fx.adapter.isSupported(fx.aave, fx.dai.target)).to.equal(false);
-      await expect(asAdmin.removeCoverAsset(fx.dai.target))
+        .withArgs(fx.usdc.target, COVER_ASSET.USDC);
+      expect(await fx.adapter.isSupported(fx.aave, fx.usdc.target)).to.equal(false);
+      await expect(asAdmin.removeCoverAsset(fx.usdc.target))
         .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterAssetNotSupported")
-        .withArgs(fx.dai.target);
-      await expect(asAdmin.setCoverAsset(fx.dai.target, COVER_ASSET.DAI))
+        .withArgs(fx.usdc.target);
+      await expect(asAdmin.setCoverAsset(fx.usdc.target, COVER_ASSET.USDC))
         .to.emit(fx.adapter, "NexusCoverAssetMapped")
-        .withArgs(fx.dai.target, COVER_ASSET.DAI);
+        .withArgs(fx.usdc.target, COVER_ASSET.USDC);
+      expect(await fx.adapter.isSupported(fx.aave, fx.usdc.target)).to.equal(true);
+    });
+
+    it("isSupported asks Nexus: the product's coverAssets bitmap, deprecation, claim method and the Pool's flags", async () => {
+      const fx = await loadFixture(deployAdapter);
+      const asAdmin = fx.adapter.connect(fx.admin);
+      expect(await fx.adapter.isSupported(fx.aave, fx.usdc.target)).to.equal(true); // bitmap 0 = every Pool cover asset
+      await fx.coverProducts.mockNexusSetProduct(AAVE_PRODUCT_ID, 0, (1 << COVER_ASSET.USDC) | (1 << COVER_ASSET.ETH), false);
+      expect(await fx.adapter.isSupported(fx.aave, fx.usdc.target)).to.equal(true); // bit 6 set
+      // mapped on both sides, but the product only covers ETH
+      await asAdmin.setProduct(fx.compound, ETH_ONLY_PRODUCT_ID);
+      expect(await fx.adapter.isSupported(fx.compound, fx.usdc.target)).to.equal(false);
+      await expect(
+        fx.adapter.connect(fx.fund).buyCover(fx.compound, fx.usdc.target, AMOUNT, PERIOD, MAX_PREMIUM, QUOTE),
+      ).to.be.revertedWithCustomError(fx.cover, "CoverAssetNotSupported");
+      // deprecated, and an id past the product list (the real getter would panic)
+      await asAdmin.setProduct(fx.compound, DEPRECATED_PRODUCT_ID);
+      expect(await fx.adapter.isSupported(fx.compound, fx.usdc.target)).to.equal(false);
+      await asAdmin.setProduct(fx.compound, 500);
+      expect(await fx.adapter.isSupported(fx.compound, fx.usdc.target)).to.equal(false);
+      // a product type that no longer files individual claims
+      await fx.coverProducts.mockNexusSetProductType(0, {
+        claimMethod: 1,
+        gracePeriod: GRACE_PERIOD,
+        assessmentCooldownPeriod: COOLDOWN,
+        payoutRedemptionPeriod: REDEMPTION_PERIOD,
+      });
+      expect(await fx.adapter.isSupported(fx.aave, fx.usdc.target)).to.equal(false);
+    });
+
+    it("DAI is not a Nexus cover asset: even when mapped, the abandoned Pool asset is unsupported", async () => {
+      const fx = await loadFixture(deployAdapter);
+      expect(await fx.adapter.isSupported(fx.aave, fx.dai.target)).to.equal(false); // not mapped by default
+      await fx.adapter.connect(fx.admin).setCoverAsset(fx.dai.target, COVER_ASSET.DAI);
+      expect(await fx.adapter.isSupported(fx.aave, fx.dai.target)).to.equal(false); // Pool: abandoned
+      const amount = 10_000n * DAI_UNIT;
+      await expect(
+        buy(fx, { asset: await fx.dai.getAddress(), amount, maxPremium: amount, quote: encodeQuote([{ poolId: 1n, coverAmountInAsset: amount }]) }),
+      ).to.be.revertedWithCustomError(fx.cover, "CoverAssetNotSupported");
+      // an asset id the Pool does not list at all (getAsset reverts InvalidAssetId): unsupported, no revert
+      await fx.adapter.connect(fx.admin).setCoverAsset(fx.usdt.target, 9);
+      expect(await fx.adapter.isSupported(fx.aave, fx.usdt.target)).to.equal(false);
     });
 
     it("USDT is not supported (not a Nexus cover asset)", async () => {
@@ -147,9 +201,57 @@ describe("NexusMutualAdapter", () => {
         () => asFund.removeProduct(fx.aave),
         () => asFund.setCoverAsset(fx.usdt.target, 2),
         () => asFund.removeCoverAsset(fx.usdc.target),
+        () => asFund.joinNexus("0x", { value: JOIN_FEE }),
       ]) {
         await expect(call()).to.be.revertedWithCustomError(fx.adapter, "AccessControlUnauthorizedAccount");
       }
+    });
+  });
+
+  describe("membership (joinNexus)", () => {
+    async function withKyc() {
+      const fx = await deployAdapter();
+      await fx.registry.mockNexusSetMember(fx.adapter.target, false); // start as a non-member (revoked)
+      const fresh = await ethers.deployContract("NexusMutualAdapter", [fx.fund.address, fx.cover.target, fx.claims.target, fx.admin.address]);
+      const kyc = ethers.Wallet.createRandom();
+      await fx.registry.mockNexusSetKycAuthAddress(kyc.address);
+      return { ...fx, fresh, kyc };
+    }
+
+    it("forwards exactly JOIN_FEE with Nexus's KYC signature for the adapter's own address", async () => {
+      const fx = await loadFixture(withKyc);
+      expect(await fx.fresh.isNexusMember()).to.equal(false);
+      const signature = await signJoin(fx.kyc, await fx.registry.getAddress(), await fx.fresh.getAddress());
+      const memberId = (await fx.registry.getLastMemberId()) + 1n;
+      const tx = fx.fresh.connect(fx.admin).joinNexus(signature, { value: JOIN_FEE });
+      await expect(tx).to.emit(fx.fresh, "NexusMembershipJoined").withArgs(memberId, JOIN_FEE);
+      await expect(tx).to.emit(fx.registry, "MembershipChanged").withArgs(memberId, ethers.ZeroAddress, fx.fresh.target);
+      await expect(tx).to.changeEtherBalances([fx.admin, fx.fresh, fx.pool], [-JOIN_FEE, 0n, JOIN_FEE]);
+      expect(await fx.fresh.isNexusMember()).to.equal(true);
+      // a member can now buy
+      await fx.fresh.connect(fx.admin).setProduct(fx.aave, AAVE_PRODUCT_ID);
+      await fx.fresh.connect(fx.admin).setCoverAsset(fx.usdc.target, COVER_ASSET.USDC);
+      await fx.usdc.connect(fx.fund).approve(fx.fresh.target, MAX_PREMIUM);
+      await expect(
+        fx.fresh.connect(fx.fund).buyCover(fx.aave, fx.usdc.target, AMOUNT, PERIOD, MAX_PREMIUM, QUOTE),
+      ).to.emit(fx.cover, "CoverBought");
+    });
+
+    it("rejects a wrong fee; Nexus rejects a signature for another address", async () => {
+      const fx = await loadFixture(withKyc);
+      const signature = await signJoin(fx.kyc, await fx.registry.getAddress(), await fx.fresh.getAddress());
+      await expect(fx.fresh.connect(fx.admin).joinNexus(signature, { value: JOIN_FEE - 1n }))
+        .to.be.revertedWithCustomError(fx.fresh, "NexusAdapterWrongJoinFee")
+        .withArgs(JOIN_FEE - 1n, JOIN_FEE);
+      const forAdmin = await signJoin(fx.kyc, await fx.registry.getAddress(), fx.admin.address);
+      await expect(fx.fresh.connect(fx.admin).joinNexus(forAdmin, { value: JOIN_FEE })).to.be.revertedWithCustomError(
+        fx.registry,
+        "InvalidSignature",
+      );
+      await fx.registry.mockNexusSetPauseConfig(8n);
+      await expect(fx.fresh.connect(fx.admin).joinNexus(signature, { value: JOIN_FEE }))
+        .to.be.revertedWithCustomError(fx.registry, "Paused")
+        .withArgs(8n, 8n);
     });
   });
 
@@ -179,34 +281,20 @@ describe("NexusMutualAdapter", () => {
         .buyCover.staticCall(fx.aave, fx.usdc.target, AMOUNT, PERIOD, MAX_PREMIUM, QUOTE);
       expect(coverId).to.equal(1n);
       expect(premiumPaid).to.equal(premium);
+      expect(premium).to.equal((premiumInNXM(AMOUNT, PERIOD) * NXM_PRICE_USDC) / ONE_NXM); // priced in NXM
 
       const tx = buy(fx);
       await expect(tx).to.emit(fx.adapter, "NexusCoverBought").withArgs(1n, 1n, fx.aave, AMOUNT, premium);
       await expect(tx).to.emit(fx.cover, "CoverBought");
-      await expect(tx).to.changeTokenBalances(fx.usdc, [fx.fund, fx.adapter, fx.claims], [-premium, 0n, premium]);
+      await expect(tx).to.changeTokenBalances(fx.usdc, [fx.fund, fx.adapter, fx.pool], [-premium, 0n, premium]);
 
       expect(await fx.coverNFT.ownerOf(1n)).to.equal(fx.adapter.target);
       const data = await fx.cover.getCoverData(1n);
       expect(data.productId).to.equal(AAVE_PRODUCT_ID);
       expect(data.coverAsset).to.equal(COVER_ASSET.USDC);
-      expect(data.amount).to.equal(AMOUNT);
+      expect(data.amount).to.equal(allocatedAmount(AMOUNT)); // >= AMOUNT: allocations round up to 0.01 NXM
       expect(data.period).to.equal(PERIOD);
       expect(await fx.usdc.allowance(fx.adapter.target, fx.cover.target)).to.equal(0n);
-    });
-
-    it("buys DAI cover with DAI (cover asset 1)", async () => {
-      const fx = await loadFixture(deployAdapter);
-      const amount = 10_000n * DAI_UNIT;
-      const premium = expectedPremium(amount, PERIOD);
-      await expect(
-        buy(fx, {
-          asset: await fx.dai.getAddress(),
-          amount,
-          maxPremium: premium * 2n,
-          quote: encodeQuote([{ poolId: 1n, coverAmountInAsset: amount }]),
-        }),
-      ).to.changeTokenBalance(fx.dai, fx.fund, -premium);
-      expect((await fx.cover.getCoverData(1n)).coverAsset).to.equal(COVER_ASSET.DAI);
     });
 
     it("passes maxPremium upstream: a premium above it reverts PriceExceedsMaxPremiumInAsset", async () => {
@@ -236,6 +324,12 @@ describe("NexusMutualAdapter", () => {
       await expect(buy(fx, { period: 365n * DAY + 1n })).to.be.revertedWithCustomError(fx.cover, "CoverPeriodTooLong");
     });
 
+    it("surfaces the Nexus cover pause", async () => {
+      const fx = await loadFixture(deployAdapter);
+      await fx.registry.mockNexusSetPauseConfig(64n);
+      await expect(buy(fx)).to.be.revertedWithCustomError(fx.cover, "Paused").withArgs(64n, 64n);
+    });
+
     it("fails when the adapter is not a Nexus member", async () => {
       const fx = await loadFixture(deployAdapter);
       await fx.registry.mockNexusSetMember(fx.adapter.target, false);
@@ -257,8 +351,9 @@ describe("NexusMutualAdapter", () => {
       const editAt = fx.start + 60n * DAY;
       await time.setNextBlockTimestamp(editAt);
       const newPeriod = 180n * DAY;
-      const refund = (expectedPremium(AMOUNT, PERIOD) * (fx.start + PERIOD - editAt)) / PERIOD;
-      const due = expectedPremium(AMOUNT, newPeriod) - refund;
+      const refundInNXM = (premiumInNXM(AMOUNT, PERIOD) * (fx.start + PERIOD - editAt)) / PERIOD;
+      const due = ((premiumInNXM(AMOUNT, newPeriod) - refundInNXM) * NXM_PRICE_USDC) / ONE_NXM;
+      expect(await fx.adapter.editedCoverIdOf(1n)).to.equal(1n); // what a renewal quote passes as coverEditId
 
       const tx = fx.adapter.connect(fx.fund).renewCover(1n, fx.aave, fx.usdc.target, AMOUNT, newPeriod, MAX_PREMIUM, QUOTE);
       await expect(tx).to.emit(fx.adapter, "NexusCoverBought").withArgs(2n, 1n, fx.aave, AMOUNT, due);
@@ -271,6 +366,7 @@ describe("NexusMutualAdapter", () => {
     it("renewing from the latest id still edits the original chain", async () => {
       const fx = await loadFixture(withCover);
       await fx.adapter.connect(fx.fund).renewCover(1n, fx.aave, fx.usdc.target, AMOUNT, PERIOD, MAX_PREMIUM, QUOTE);
+      expect(await fx.adapter.editedCoverIdOf(2n)).to.equal(1n); // the ORIGINAL id, as the cover-router demands
       await expect(fx.adapter.connect(fx.fund).renewCover(2n, fx.aave, fx.usdc.target, AMOUNT, PERIOD, MAX_PREMIUM, QUOTE))
         .to.emit(fx.adapter, "NexusCoverBought")
         .withArgs(3n, 1n, fx.aave, AMOUNT, (v: bigint) => v > 0n);
@@ -280,6 +376,7 @@ describe("NexusMutualAdapter", () => {
     it("buys a fresh cover when the latest cover has expired (Nexus refuses the edit)", async () => {
       const fx = await loadFixture(withCover);
       await time.increaseTo(fx.start + PERIOD);
+      expect(await fx.adapter.editedCoverIdOf(1n)).to.equal(0n); // a new-cover quote
       await expect(fx.adapter.connect(fx.fund).renewCover(1n, fx.aave, fx.usdc.target, AMOUNT, PERIOD, MAX_PREMIUM, QUOTE))
         .to.emit(fx.adapter, "NexusCoverBought")
         .withArgs(2n, 2n, fx.aave, AMOUNT, expectedPremium(AMOUNT, PERIOD));
@@ -291,6 +388,7 @@ describe("NexusMutualAdapter", () => {
       await expect(fx.adapter.connect(fx.fund).renewCover(9n, fx.aave, fx.usdc.target, AMOUNT, PERIOD, MAX_PREMIUM, QUOTE))
         .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterCoverNotFound")
         .withArgs(9n);
+      await expect(fx.adapter.editedCoverIdOf(9n)).to.be.revertedWithCustomError(fx.adapter, "NexusAdapterCoverNotFound").withArgs(9n);
     });
   });
 
@@ -323,12 +421,13 @@ describe("NexusMutualAdapter", () => {
       await time.increase(1n); // eth_call runs with the latest block's timestamp, i.e. the purchase block's
       expect(
         await fx.adapter.connect(fx.fund).submitClaim.staticCall(1n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT }),
-      ).to.equal(1n);
+      ).to.equal(FIRST_CLAIM_ID); // Nexus ids do not start at 1
       const tx = fx.adapter.connect(fx.fund).submitClaim(1n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT });
-      await expect(tx).to.emit(fx.adapter, "NexusClaimSubmitted").withArgs(1n, 1n, AMOUNT, EVIDENCE);
-      await expect(tx).to.emit(fx.claims, "MetadataSubmitted").withArgs(1n, EVIDENCE);
-      await expect(tx).to.changeEtherBalances([fx.fund, fx.claims], [-CLAIM_DEPOSIT, CLAIM_DEPOSIT]);
-      expect(await fx.adapter.claimStatus(1n)).to.deep.equal([STATUS.Pending, 0n, 0n]);
+      await expect(tx).to.emit(fx.adapter, "NexusClaimSubmitted").withArgs(FIRST_CLAIM_ID, 1n, AMOUNT, EVIDENCE);
+      await expect(tx).to.emit(fx.claims, "MetadataSubmitted").withArgs(FIRST_CLAIM_ID, EVIDENCE);
+      await expect(tx).to.changeEtherBalances([fx.fund, fx.pool], [-CLAIM_DEPOSIT, CLAIM_DEPOSIT]);
+      expect(await fx.adapter.claimStatus(FIRST_CLAIM_ID)).to.deep.equal([STATUS.Pending, 0n, 0n]);
+      expect(await fx.adapter.claimStatus(1n)).to.deep.equal([STATUS.None, 0n, 0n]);
     });
 
     it("cannot claim in the purchase block (earliest = start + 1)", async () => {
@@ -397,7 +496,7 @@ describe("NexusMutualAdapter", () => {
       await expect(tx)
         .to.emit(fx.adapter, "NexusPayoutRedeemed")
         .withArgs(fx.claimId, fx.usdc.target, AMOUNT, CLAIM_DEPOSIT);
-      await expect(tx).to.changeTokenBalances(fx.usdc, [fx.fund, fx.adapter, fx.claims], [AMOUNT, 0n, -AMOUNT]);
+      await expect(tx).to.changeTokenBalances(fx.usdc, [fx.fund, fx.adapter, fx.pool], [AMOUNT, 0n, -AMOUNT]);
       await expect(tx).to.changeEtherBalances([fx.fund, fx.adapter], [CLAIM_DEPOSIT, 0n]);
       expect(await fx.adapter.claimStatus(fx.claimId)).to.deep.equal([STATUS.Redeemed, AMOUNT, 0n]);
     });
@@ -431,7 +530,7 @@ describe("NexusMutualAdapter", () => {
 
       const tx = fx.adapter.connect(fx.fund).retrieveDeposit(fx.claimId);
       await expect(tx).to.emit(fx.adapter, "NexusDepositRetrieved").withArgs(fx.claimId, CLAIM_DEPOSIT);
-      await expect(tx).to.changeEtherBalances([fx.fund, fx.adapter, fx.claims], [CLAIM_DEPOSIT, 0n, -CLAIM_DEPOSIT]);
+      await expect(tx).to.changeEtherBalances([fx.fund, fx.adapter, fx.pool], [CLAIM_DEPOSIT, 0n, -CLAIM_DEPOSIT]);
       await expect(fx.adapter.connect(fx.fund).retrieveDeposit(fx.claimId)).to.be.revertedWithCustomError(
         fx.claims,
         "DepositAlreadyRetrieved",
@@ -453,6 +552,36 @@ describe("NexusMutualAdapter", () => {
       );
     });
 
+    it("claimStatus follows a changed votingEnd: closed early, extended in the cooldown, outcome flipped", async () => {
+      const fx = await loadFixture(withClaim);
+      const [, , , , , , , , a1] = await ethers.getSigners();
+      await fx.registry.mockNexusSetMember(a1!.address, true);
+      await fx.assessments.mockNexusAddAssessor(await fx.registry.getMemberId(a1!.address));
+      await fx.assessments.connect(a1!).castVote(fx.claimId, true, EVIDENCE);
+      const closed = await fx.assessments.closeVotingEarly(fx.claimId);
+      const closedAt = BigInt((await closed.getBlock())!.timestamp);
+      await time.increaseTo(closedAt + COOLDOWN + 1n); // days before the original votingEnd
+      expect((await fx.adapter.claimStatus(fx.claimId))[0]).to.equal(STATUS.Accepted);
+
+      const other = await loadFixture(withClaim);
+      await other.claims.mockNexusCastVote(other.claimId, true);
+      await time.increaseTo(other.votingEnd + COOLDOWN / 2n); // cooldown, heading for Accepted
+      await other.assessments.extendVotingPeriod(other.claimId); // the Governor reopens voting
+      await other.claims.mockNexusCastVote(other.claimId, false);
+      await other.claims.mockNexusCastVote(other.claimId, false);
+      await time.increaseTo(other.votingEnd + COOLDOWN + 1n); // the old end: a cached votingEnd would say Accepted
+      expect((await other.adapter.claimStatus(other.claimId))[0]).to.equal(STATUS.Pending);
+      const newEnd = BigInt((await other.assessments.getAssessment(other.claimId)).votingEnd);
+      await time.increaseTo(newEnd + COOLDOWN + 1n);
+      expect((await other.adapter.claimStatus(other.claimId))[0]).to.equal(STATUS.Denied);
+    });
+
+    it("an outsider may retrieve a draw deposit upstream (Nexus retrieveDeposit is open to anyone); it lands in the adapter", async () => {
+      const fx = await loadFixture(withClaim);
+      await time.increaseTo(fx.votingEnd + COOLDOWN + 1n); // no votes: draw
+      await expect(fx.claims.connect(fx.outsider).retrieveDeposit(fx.claimId)).to.changeEtherBalance(fx.adapter, CLAIM_DEPOSIT);
+    });
+
     it("claims not filed through the adapter are None / unknown", async () => {
       const fx = await loadFixture(withClaim);
       expect(await fx.adapter.claimStatus(9n)).to.deep.equal([STATUS.None, 0n, 0n]);
@@ -472,6 +601,7 @@ describe("NexusMutualAdapter", () => {
         .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterUnexpectedEthSender")
         .withArgs(fx.outsider.address);
       const pool = await fx.claims.pool();
+      expect(pool).to.equal(fx.pool.target);
       await impersonateAccount(pool);
       await setBalance(pool, 10n ** 18n);
       const poolSigner = await ethers.getSigner(pool);
@@ -500,7 +630,7 @@ describe("NexusMutualAdapter", () => {
       await time.increase(1n);
       await adapter.connect(fundSigner).submitClaim(2n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT });
       await time.increase(VOTING_END_OFFSET);
-      await expect(adapter.connect(fundSigner).retrieveDeposit(1n))
+      await expect(adapter.connect(fundSigner).retrieveDeposit(FIRST_CLAIM_ID))
         .to.be.revertedWithCustomError(adapter, "NexusAdapterEthTransferFailed")
         .withArgs(rejectingFund, CLAIM_DEPOSIT);
     });

@@ -1,7 +1,7 @@
 import { ethers } from "hardhat";
 import { COVER_ASSET, USDC_UNIT, DAI_UNIT, AAVE_PRODUCT_ID, deployNexusMocks } from "../MockNexusMutual/nexusFixture";
 
-/** The adapter wired to the Nexus mocks; an EOA plays the fund. */
+/** The adapter wired to the Nexus mocks (USDC mapped; DAI is not a Nexus cover asset); an EOA plays the fund. */
 export async function deployAdapter() {
   const fx = await deployNexusMocks();
   const [, , , , , admin, aave, compound] = await ethers.getSigners();
@@ -17,7 +17,6 @@ export async function deployAdapter() {
   await fx.registry.mockNexusSetMember(adapterAddress, true);
   await adapter.connect(admin).setProduct(aave.address, AAVE_PRODUCT_ID);
   await adapter.connect(admin).setCoverAsset(await fx.usdc.getAddress(), COVER_ASSET.USDC);
-  await adapter.connect(admin).setCoverAsset(await fx.dai.getAddress(), COVER_ASSET.DAI);
 
   await fx.usdc.mint(fx.fund.address, 1_000_000n * USDC_UNIT);
   await fx.dai.mint(fx.fund.address, 1_000_000n * DAI_UNIT);
