@@ -13,7 +13,10 @@ export interface DemoPosition {
   /** Position size, whole US dollars. */
   readonly usd: number;
   readonly stablecoin: StablecoinSymbol;
-  /** Mock Nexus product on test networks; undefined = not listed upstream (self-insured or second provider). */
+  /**
+   * Mock Nexus product on test networks; undefined = not listed upstream. A listed product hedges only
+   * USDC positions (Nexus does not cover DAI or USDT), so Curve and Yearn in DAI are self-insured.
+   */
   readonly nexusProductId?: number;
 }
 
@@ -29,8 +32,14 @@ export const DEMO_PORTFOLIO: readonly DemoPosition[] = [
 
 export const TOKEN_DECIMALS: Readonly<Record<StablecoinSymbol, number>> = { USDC: 6, USDT: 6, DAI: 18 };
 
-/** Nexus Mutual cover asset ids (ETH 0, DAI 1, USDC 6); USDT is not a Nexus cover asset. */
-export const NEXUS_COVER_ASSET = { DAI: 1, USDC: 6 } as const;
+/**
+ * Nexus Mutual cover asset ids (Pool asset list): ETH 0, USDC 6, cbBTC 7. DAI (id 1) was abandoned in
+ * the v3 pool migration and USDT never was a cover asset: DAI and USDT positions are self-insured (or
+ * go to another provider). Only the stablecoin Nexus covers is listed here.
+ */
+export const NEXUS_COVER_ASSET = { USDC: 6 } as const;
+/** DAI's id in the Nexus Pool asset list; the mock Pool lists it as abandoned, like mainnet. */
+export const NEXUS_DAI_ASSET_ID = 1;
 
 /** Fund provider ids in the order the stacks register them. */
 export const PROVIDER_ID = { selfInsured: 0, nexus: 1, second: 2 } as const;
@@ -44,9 +53,9 @@ export function wholeTokens(n: number | bigint, decimals: number): bigint {
   return BigInt(n) * 10n ** BigInt(decimals);
 }
 
-/** Provider for a demo position: Nexus when listed (USDC/DAI), GMX via the second provider, else self-insured. */
+/** Provider for a demo position: Nexus when listed and held in USDC, GMX via the second provider, else self-insured. */
 export function providerFor(position: DemoPosition): number {
-  if (position.nexusProductId !== undefined && position.stablecoin !== "USDT") return PROVIDER_ID.nexus;
+  if (position.nexusProductId !== undefined && position.stablecoin === "USDC") return PROVIDER_ID.nexus;
   if (position.id === "gmx") return PROVIDER_ID.second;
   return PROVIDER_ID.selfInsured;
 }

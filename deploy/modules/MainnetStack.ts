@@ -24,7 +24,8 @@ const MainnetFund = buildFundModule(MainnetTokens);
 /**
  * Mainnet: the fund over the real stablecoins and the Nexus adapter over the real Nexus
  * contracts. No mocks, no second provider, no initial capital. The adapter is not a Nexus member
- * until the operator calls `Registry.join` with Nexus' KYC signature (see docs). Run only through
+ * until the admin calls `adapter.joinNexus(kycSignature)` with the join fee (scripts/nexus-join.ts,
+ * docs/deploy.md). Run only through
  * the guarded paths (CONFIRM_MAINNET=yes).
  */
 export default buildModule("MainnetStack", (m) => {

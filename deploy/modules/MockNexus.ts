@@ -1,16 +1,17 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, TOKEN_DECIMALS, wholeTokens } from "../config/demoPortfolio";
+import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, NEXUS_DAI_ASSET_ID, TOKEN_DECIMALS, wholeTokens } from "../config/demoPortfolio";
 import MockTokens from "./MockTokens";
 
-/** Capacity per product and cover asset, whole tokens. */
+/** Capacity of staking pool 1 per product, in whole USDC (held as NXM at the mock's NXM price). */
 const CAPACITY = 5_000_000;
-/** Tokens held by the Claims mock to pay claims (it stands in for the Nexus capital pool), whole tokens. */
-const CLAIMS_FUNDING = 10_000_000;
+/** USDC held by the Nexus Pool mock to pay claims, whole tokens. */
+const POOL_FUNDING = 10_000_000;
 
 /**
- * Nexus Mutual mocks with the mainnet ABI: registry, cover (with its CoverNFT), claims; the demo
- * products listed with capacity in USDC and DAI; the claims mock funded. Owned by the deployer.
+ * Nexus Mutual mocks with the mainnet v3.1 ABI: Registry, Cover (with its CoverNFT, CoverProducts and
+ * Pool), Claims (with its Assessments); USDC a cover asset, DAI listed in the Pool as abandoned (as on
+ * mainnet), the demo products listed in staking pool 1, the Pool funded. Owned by the deployer.
  */
 export default buildModule("MockNexus", (m) => {
   const { usdc, dai } = m.useModule(MockTokens);
@@ -21,8 +22,11 @@ export default buildModule("MockNexus", (m) => {
   const cover = m.contract("MockNexusMutualCover", [registry, owner]);
   const claims = m.contract("MockNexusMutualClaims", [registry, cover, owner]);
   m.call(cover, "mockNexusSetClaims", [claims]);
-  m.call(cover, "mockNexusSetCoverAsset", [NEXUS_COVER_ASSET.USDC, usdc], { id: "coverAsset_USDC" });
-  m.call(cover, "mockNexusSetCoverAsset", [NEXUS_COVER_ASSET.DAI, dai], { id: "coverAsset_DAI" });
+  const poolAddress = m.staticCall(cover, "pool", [], 0, { id: "poolAddress" });
+  const pool = m.contractAt("MockNexusMutualPool", poolAddress, { id: "NexusPool" });
+  m.call(registry, "mockNexusSetPool", [pool]);
+  const usdcAsset = m.call(cover, "mockNexusSetCoverAsset", [NEXUS_COVER_ASSET.USDC, usdc], { id: "coverAsset_USDC" });
+  m.call(pool, "mockNexusSetAsset", [NEXUS_DAI_ASSET_ID, dai, true, true], { id: "abandonedAsset_DAI" });
 
   for (const position of DEMO_PORTFOLIO) {
     const product = position.nexusProductId;
@@ -30,13 +34,10 @@ export default buildModule("MockNexus", (m) => {
     m.call(cover, "mockNexusSetProduct", [product, annualPriceBps, false], { id: `product_${product}` });
     m.call(cover, "mockNexusSetCapacity", [product, NEXUS_COVER_ASSET.USDC, wholeTokens(CAPACITY, TOKEN_DECIMALS.USDC)], {
       id: `capacity_${product}_USDC`,
-    });
-    m.call(cover, "mockNexusSetCapacity", [product, NEXUS_COVER_ASSET.DAI, wholeTokens(CAPACITY, TOKEN_DECIMALS.DAI)], {
-      id: `capacity_${product}_DAI`,
+      after: [usdcAsset],
     });
   }
-  m.call(usdc, "mint", [claims, wholeTokens(CLAIMS_FUNDING, TOKEN_DECIMALS.USDC)], { id: "fundClaims_USDC" });
-  m.call(dai, "mint", [claims, wholeTokens(CLAIMS_FUNDING, TOKEN_DECIMALS.DAI)], { id: "fundClaims_DAI" });
+  m.call(usdc, "mint", [pool, wholeTokens(POOL_FUNDING, TOKEN_DECIMALS.USDC)], { id: "fundPool_USDC" });
 
-  return { registry, cover, claims };
+  return { registry, cover, claims, pool };
 });

@@ -15,8 +15,9 @@ export interface NexusAdapterOptions {
   /** Protocol key → Nexus product id. */
   readonly products: readonly { readonly protocol: string; readonly productId: number }[];
   /**
-   * On the mocks, the adapter is made a Nexus member by the mock registry. On mainnet membership
-   * needs `Registry.join` with Nexus' KYC signature: done by the operator, never automated.
+   * On the mocks, the adapter is made a Nexus member by the mock registry. On mainnet the admin calls
+   * `adapter.joinNexus(kycSignature)` with the 0.002 ETH join fee (`npx hardhat run
+   * scripts/nexus-join.ts`, see docs/deploy.md): Nexus signs the adapter's address after KYC.
    */
   readonly mockRegistry?: IgnitionModule<string, string, Record<"registry", CallableContractFuture<string>>>;
 }
@@ -24,15 +25,15 @@ export interface NexusAdapterOptions {
 /** The Nexus Mutual adapter with product and cover-asset mappings, registered as provider 1. */
 export function buildNexusAdapterModule(options: NexusAdapterOptions) {
   return buildModule("NexusAdapter", (m) => {
-    const { usdc, dai } = m.useModule(options.tokens);
+    const { usdc } = m.useModule(options.tokens);
     const { fund } = m.useModule(options.fund);
     const { cover, claims } = m.useModule(options.nexus);
     const admin = m.getAccount(0);
 
     const adapter = m.contract("NexusMutualAdapter", [fund, cover, claims, admin]);
     const mappings: Future[] = [
+      // USDC only: Nexus covers ETH 0, USDC 6, cbBTC 7; DAI and USDT positions stay self-insured.
       m.call(adapter, "setCoverAsset", [usdc, NEXUS_COVER_ASSET.USDC], { id: "coverAsset_USDC" }),
-      m.call(adapter, "setCoverAsset", [dai, NEXUS_COVER_ASSET.DAI], { id: "coverAsset_DAI" }),
       ...options.products.map(({ protocol, productId }) =>
         m.call(adapter, "setProduct", [protocol, productId], { id: `product_${productId}_${protocol.slice(2, 10)}` }),
       ),

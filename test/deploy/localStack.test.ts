@@ -59,6 +59,11 @@ describe("deploy: LocalStack on the in-process network (localhost parameters)", 
     const aave = DEMO_PORTFOLIO.find((p) => p.id === "aave-v3")!;
     expect(await adapter.productOf(demoProtocol(aave))).to.deep.equal([true, BigInt(aave.nexusProductId!)]);
     expect(await adapter.coverAssetOf(await usdc.getAddress())).to.deep.equal([true, BigInt(NEXUS_COVER_ASSET.USDC)]);
+    expect(await adapter.isSupported(demoProtocol(aave), await usdc.getAddress())).to.equal(true);
+    // DAI is not a Nexus cover asset: not mapped, and DAI positions (Curve, Yearn) are self-insured
+    const [, , dai] = await fund.stablecoins();
+    expect(await adapter.coverAssetOf(dai!)).to.deep.equal([false, 0n]);
+    expect(await adapter.isSupported(demoProtocol(DEMO_PORTFOLIO.find((p) => p.id === "curve")!), dai!)).to.equal(false);
     expect(await fund.stablecoins()).to.have.length(3);
   });
 

@@ -2,8 +2,8 @@ import { ethers, network } from "hardhat";
 
 /**
  * Mainnet addresses the fork suite (and the offline replica) use.
- * Nexus Mutual: `@nexusmutual/deployments` 3.4.0, `dist/data/addresses.json` (read with
- * `npm pack`, not a dependency). Tokens: the canonical mainnet contracts.
+ * Nexus Mutual: `@nexusmutual/deployments` 3.4.0, `dist/data/addresses.json` (a devDependency;
+ * test/unit/MockNexusMutual/abi.test.ts checks these against it). Tokens: the canonical mainnet contracts.
  */
 export const MAINNET = {
   USDC: "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
@@ -16,11 +16,14 @@ export const MAINNET = {
     registry: "0xcafea2c575550512582090AA06d0a069E7236b9e",
     coverProducts: "0xcafead81a2c2508e7344155eB0DA67a3a487AA8d",
     pool: "0xcafea91714e55756C125B509274eDE9Bc91697CB",
+    assessments: "0xcafea55aE10FB1bf21F7aF7a285488C42B59a24A",
   },
 } as const;
 
-/** Nexus cover asset ids (Pool asset indices): ETH 0, DAI 1, USDC 6. */
-export const NEXUS_COVER_ASSET = { DAI: 1, USDC: 6 } as const;
+/** Nexus cover asset ids (Pool asset indices) of the fund's stablecoins: USDC 6 (ETH 0 and cbBTC 7 are the others). */
+export const NEXUS_COVER_ASSET = { USDC: 6 } as const;
+/** DAI's Pool asset index: abandoned in the v3 pool migration, no longer a cover asset. */
+export const NEXUS_DAI_ASSET_ID = 1;
 
 /**
  * Large holders tried in order when funding a test account by impersonation. Balances at the

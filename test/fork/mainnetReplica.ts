@@ -1,7 +1,7 @@
 import { ethers } from "hardhat";
 
 import { units } from "../helpers/fundFixture";
-import { asAccount, HOLDERS, MAINNET, NEXUS_COVER_ASSET, rpc } from "./mainnet";
+import { asAccount, HOLDERS, MAINNET, NEXUS_COVER_ASSET, NEXUS_DAI_ASSET_ID, rpc } from "./mainnet";
 
 /**
  * What a mainnet suite needs from its chain: the real fork or the offline replica. The test
@@ -11,7 +11,7 @@ export interface MainnetEnv {
   kind: "fork" | "replica";
   /** Makes `account` a Nexus Mutual member. Returns false when the chain does not allow it. */
   makeNexusMember(account: string): Promise<boolean>;
-  /** The ERC20 Nexus pays out for cover asset `coverAsset`. */
+  /** The ERC20 Nexus pays out for cover asset `coverAsset`; zero when the Pool has it but not as an active cover asset. */
   nexusCoverAssetToken(coverAsset: number): Promise<string>;
   /** (product, staking pool) pairs to try for a USDC cover, most likely first. */
   nexusCandidates(): Promise<{ productId: number; poolId: number }[]>;
@@ -75,23 +75,42 @@ export async function installReplica(admin: string): Promise<MainnetEnv> {
   links.set(await registry.getAddress(), MAINNET.nexus.registry);
   await placeAt(await registry.getAddress(), MAINNET.nexus.registry, links);
   // Cover creates its own NFT; relinking maps that NFT's address to the mainnet CoverNFT.
+  // Cover creates its NFT, CoverProducts and Pool; relinking maps each to its mainnet address (their
+  // `cover` immutables are rewritten to the mainnet Cover the same way).
   const cover = await ethers.deployContract("MockNexusMutualCover", [MAINNET.nexus.registry, admin], adminSigner);
+  const coverProductsAt = await cover.coverProducts();
+  const poolAt = await cover.pool();
   links.set(await cover.coverNFT(), MAINNET.nexus.coverNFT);
+  links.set(coverProductsAt, MAINNET.nexus.coverProducts);
+  links.set(poolAt, MAINNET.nexus.pool);
   links.set(await cover.getAddress(), MAINNET.nexus.cover);
   await placeAt(await nft.getAddress(), MAINNET.nexus.coverNFT, links);
+  await placeAt(coverProductsAt, MAINNET.nexus.coverProducts, links);
+  await placeAt(poolAt, MAINNET.nexus.pool, links);
   await placeAt(await cover.getAddress(), MAINNET.nexus.cover, links);
-  // Claims reads cover.coverNFT() in its constructor: deployed after the Cover is in place.
+  // Claims reads cover.coverNFT() in its constructor: deployed after the Cover is in place; it creates Assessments.
   const claims = await ethers.deployContract("MockNexusMutualClaims", [MAINNET.nexus.registry, MAINNET.nexus.cover, admin], adminSigner);
+  links.set(await claims.assessments(), MAINNET.nexus.assessments);
   links.set(await claims.getAddress(), MAINNET.nexus.claims);
+  await placeAt(await claims.assessments(), MAINNET.nexus.assessments, links);
   await placeAt(await claims.getAddress(), MAINNET.nexus.claims, links);
 
   const coverAtMainnet = await ethers.getContractAt("MockNexusMutualCover", MAINNET.nexus.cover, adminSigner);
+  // Arrays live outside the copied slots: the protocol-cover product type and the Pool's assets are set again.
+  const productsAtMainnet = await ethers.getContractAt("MockNexusMutualCoverProducts", MAINNET.nexus.coverProducts, adminSigner);
+  await productsAtMainnet.mockNexusSetProductType(0, {
+    claimMethod: 0,
+    gracePeriod: 30 * 86_400,
+    assessmentCooldownPeriod: 86_400,
+    payoutRedemptionPeriod: 30 * 86_400,
+  });
+  const poolAtMainnet = await ethers.getContractAt("MockNexusMutualPool", MAINNET.nexus.pool, adminSigner);
+  await poolAtMainnet.mockNexusSetAsset(0, await poolAtMainnet.ETH(), true, false);
   await coverAtMainnet.mockNexusSetClaims(MAINNET.nexus.claims);
   await coverAtMainnet.mockNexusSetCoverAsset(NEXUS_COVER_ASSET.USDC, MAINNET.USDC);
-  await coverAtMainnet.mockNexusSetCoverAsset(NEXUS_COVER_ASSET.DAI, MAINNET.DAI);
+  await poolAtMainnet.mockNexusSetAsset(NEXUS_DAI_ASSET_ID, MAINNET.DAI, true, true); // abandoned, as on mainnet
   await coverAtMainnet.mockNexusSetProduct(REPLICA_PRODUCT, REPLICA_PRICE_BPS, false);
   await coverAtMainnet.mockNexusSetCapacity(REPLICA_PRODUCT, NEXUS_COVER_ASSET.USDC, units(5_000_000, 6));
-  await coverAtMainnet.mockNexusSetCapacity(REPLICA_PRODUCT, NEXUS_COVER_ASSET.DAI, units(5_000_000, 18));
 
   // Balances: the first holder of each token, like a whale on mainnet; Nexus pays claims from Claims.
   const usdc = await ethers.getContractAt("MockUSDC", MAINNET.USDC);
@@ -100,8 +119,7 @@ export async function installReplica(admin: string): Promise<MainnetEnv> {
   await usdc.mint(HOLDERS.USDC[0]!, units(50_000_000, 6));
   await usdt.mint(HOLDERS.USDT[0]!, units(50_000_000, 6));
   await dai.mint(HOLDERS.DAI[0]!, units(50_000_000, 18));
-  await usdc.mint(MAINNET.nexus.claims, units(10_000_000, 6));
-  await dai.mint(MAINNET.nexus.claims, units(10_000_000, 18));
+  await usdc.mint(MAINNET.nexus.pool, units(10_000_000, 6));
 
   const registryAtMainnet = await ethers.getContractAt("MockNexusMutualRegistry", MAINNET.nexus.registry, adminSigner);
   return {
@@ -139,7 +157,8 @@ const PRODUCTS_ABI = [
 /**
  * The real fork. Membership: the Registry's member-id mapping slot is found by probing
  * `keccak(member, slot)` for a known member, then the adapter is given that member's id with
- * `hardhat_setStorageAt` (the KYC-signed `join` cannot be done on a fork).
+ * `hardhat_setStorageAt` (the KYC-signed `join` cannot be done on a fork: Nexus's KYC signer signs
+ * `Join(member)` off-chain; see docs/deploy.md and `adapter.joinNexus`).
  */
 export function forkEnv(): MainnetEnv {
   const registry = new ethers.Contract(MAINNET.nexus.registry, REGISTRY_ABI, ethers.provider);
@@ -165,8 +184,8 @@ export function forkEnv(): MainnetEnv {
       return false;
     },
     async nexusCoverAssetToken(coverAsset) {
-      const asset = (await pool.getFunction("getAsset")(coverAsset)) as { assetAddress: string };
-      return asset.assetAddress;
+      const asset = (await pool.getFunction("getAsset")(coverAsset)) as { assetAddress: string; isCoverAsset: boolean; isAbandoned: boolean };
+      return asset.isCoverAsset && !asset.isAbandoned ? asset.assetAddress : ethers.ZeroAddress;
     },
     async nexusCandidates() {
       const envProduct = process.env.FORK_NEXUS_PRODUCT;

@@ -6,7 +6,7 @@ import type { NexusMutualAdapter, StablecoinInsuranceFund } from "../../typechai
 import { ADMIN_DELAY, DAY, PROTOCOLS, units } from "../helpers/fundFixture";
 import { nexusQuote } from "../helpers/systemFixture";
 import { namedSigners } from "../helpers/signers";
-import { erc20, fundFromHolder, MAINNET, NEXUS_COVER_ASSET, rpc } from "./mainnet";
+import { erc20, fundFromHolder, MAINNET, NEXUS_COVER_ASSET, NEXUS_DAI_ASSET_ID, rpc } from "./mainnet";
 import { type MainnetEnv, setUsdcBlocked } from "./mainnetReplica";
 
 const DURATION = 60n * DAY;
@@ -36,7 +36,6 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
     adapter = await ethers.deployContract("NexusMutualAdapter", [fundAddress, MAINNET.nexus.cover, MAINNET.nexus.claims, signers.admin.address]);
     await fund.connect(signers.admin).registerProvider(await adapter.getAddress());
     await adapter.connect(signers.admin).setCoverAsset(MAINNET.USDC, NEXUS_COVER_ASSET.USDC);
-    await adapter.connect(signers.admin).setCoverAsset(MAINNET.DAI, NEXUS_COVER_ASSET.DAI);
     // Tokens by impersonating holders, approved with raw calls (USDT's approve returns nothing).
     for (const [symbol, address, amount] of [
       ["USDC", MAINNET.USDC, units(2_000_000, 6)],
@@ -122,10 +121,18 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
   });
 
   describe("Nexus Mutual through the adapter", () => {
-    it("maps the cover assets the adapter uses to the same tokens as Nexus", async function () {
+    it("maps the cover assets the adapter uses to the same tokens as Nexus; DAI is no longer one", async function () {
       if (!(await env.nexusDeployed())) this.skip();
       expect(await env.nexusCoverAssetToken(NEXUS_COVER_ASSET.USDC)).to.equal(MAINNET.USDC);
-      expect(await env.nexusCoverAssetToken(NEXUS_COVER_ASSET.DAI)).to.equal(MAINNET.DAI);
+      expect(await env.nexusCoverAssetToken(NEXUS_DAI_ASSET_ID)).to.equal(ethers.ZeroAddress); // abandoned in the v3 pool migration
+      expect((await adapter.coverAssetOf(MAINNET.DAI))[0]).to.equal(false);
+      // even an admin mistake mapping DAI -> 1 does not make DAI hedgeable: isSupported asks the Pool
+      const [candidate] = await env.nexusCandidates();
+      await adapter.connect(signers.admin).setProduct(PROTOCOLS.aave, candidate!.productId);
+      expect(await adapter.isSupported(PROTOCOLS.aave, MAINNET.USDC)).to.equal(true);
+      await adapter.connect(signers.admin).setCoverAsset(MAINNET.DAI, NEXUS_DAI_ASSET_ID);
+      expect(await adapter.isSupported(PROTOCOLS.aave, MAINNET.DAI)).to.equal(false);
+      await adapter.connect(signers.admin).removeCoverAsset(MAINNET.DAI);
     });
 
     it("buys cover for a live product and pool, held by the adapter, then files a claim", async function () {

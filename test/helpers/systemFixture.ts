@@ -4,13 +4,16 @@ import type {
   MockCapacityLimitedProvider,
   MockNexusMutualClaims,
   MockNexusMutualCover,
+  MockNexusMutualPool,
   MockNexusMutualRegistry,
   NexusMutualAdapter,
 } from "../../typechain-types";
 import { deployFundedFund, type FundFixture, PROTOCOLS, units } from "./fundFixture";
 
-/** Nexus cover asset ids: ETH 0, DAI 1, USDC 6 (USDT is not a Nexus cover asset). */
-export const NEXUS_COVER_ASSET = { DAI: 1, USDC: 6 } as const;
+/** Nexus cover asset ids: ETH 0, USDC 6, cbBTC 7 (DAI and USDT are not Nexus cover assets). */
+export const NEXUS_COVER_ASSET = { USDC: 6 } as const;
+/** DAI's id in the Nexus Pool asset list (abandoned in the v3 pool migration). */
+export const NEXUS_DAI_ASSET_ID = 1;
 export const NEXUS_AAVE_PRODUCT = 7;
 export const NEXUS_COMPOUND_PRODUCT = 11;
 export const NEXUS_PRICE_BPS = 100; // 1% a year: below the fund's price for the test protocols
@@ -20,6 +23,7 @@ export interface SystemFixture extends FundFixture {
   nexusRegistry: MockNexusMutualRegistry;
   nexusCover: MockNexusMutualCover;
   nexusClaims: MockNexusMutualClaims;
+  nexusPool: MockNexusMutualPool;
   adapter: NexusMutualAdapter;
   secondProvider: MockCapacityLimitedProvider;
   /** Provider ids in the fund. */
@@ -54,16 +58,17 @@ export async function deploySystem(): Promise<SystemFixture> {
     admin.address,
   ]);
   await nexusCover.connect(admin).mockNexusSetClaims(await nexusClaims.getAddress());
+  const nexusPool = await ethers.getContractAt("MockNexusMutualPool", await nexusCover.pool());
+  await nexusRegistry.connect(admin).mockNexusSetPool(await nexusPool.getAddress());
   await nexusCover.connect(admin).mockNexusSetCoverAsset(NEXUS_COVER_ASSET.USDC, usdc);
-  await nexusCover.connect(admin).mockNexusSetCoverAsset(NEXUS_COVER_ASSET.DAI, dai);
+  // DAI stays in the Pool's asset list but was abandoned in the v3 pool migration: not a cover asset.
+  await nexusPool.connect(admin).mockNexusSetAsset(NEXUS_DAI_ASSET_ID, dai, true, true);
   for (const product of [NEXUS_AAVE_PRODUCT, NEXUS_COMPOUND_PRODUCT]) {
     await nexusCover.connect(admin).mockNexusSetProduct(product, NEXUS_PRICE_BPS, false);
     await nexusCover.connect(admin).mockNexusSetCapacity(product, NEXUS_COVER_ASSET.USDC, units(5_000_000, 6));
-    await nexusCover.connect(admin).mockNexusSetCapacity(product, NEXUS_COVER_ASSET.DAI, units(5_000_000, 18));
   }
-  // Nexus pays claims from its capital pool; the Claims mock stands in for it.
-  await f.usdc.mint(await nexusClaims.getAddress(), units(10_000_000, 6));
-  await f.dai.mint(await nexusClaims.getAddress(), units(10_000_000, 18));
+  // Nexus pays claims from its capital Pool.
+  await f.usdc.mint(await nexusPool.getAddress(), units(10_000_000, 6));
 
   const adapter = await ethers.deployContract("NexusMutualAdapter", [
     fundAddress,
@@ -75,11 +80,10 @@ export async function deploySystem(): Promise<SystemFixture> {
   await adapter.connect(admin).setProduct(PROTOCOLS.aave, NEXUS_AAVE_PRODUCT);
   await adapter.connect(admin).setProduct(PROTOCOLS.compound, NEXUS_COMPOUND_PRODUCT);
   await adapter.connect(admin).setCoverAsset(usdc, NEXUS_COVER_ASSET.USDC);
-  await adapter.connect(admin).setCoverAsset(dai, NEXUS_COVER_ASSET.DAI);
   await f.fund.connect(admin).registerProvider(await adapter.getAddress());
 
   const secondProvider = await ethers.deployContract("MockCapacityLimitedProvider", [fundAddress, 300, admin.address]);
   await f.fund.connect(admin).registerProvider(await secondProvider.getAddress());
 
-  return { ...f, nexusRegistry, nexusCover, nexusClaims, adapter, secondProvider, NEXUS: 1, SECOND: 2 };
+  return { ...f, nexusRegistry, nexusCover, nexusClaims, nexusPool, adapter, secondProvider, NEXUS: 1, SECOND: 2 };
 }

@@ -27,7 +27,7 @@ describe("integration: hedged coverage through Nexus Mutual", () => {
     const coverage = await s.fund.getCoverageDetails(s.coverId);
     expect(coverage.providerId).to.equal(s.NEXUS);
     expect(coverage.providerCoverId).to.not.equal(0n);
-    const upstream = await s.nexusCover.mockNexusQuote(7, AMOUNT, DURATION);
+    const [upstream] = await s.nexusCover.mockNexusQuote(7, 6, AMOUNT, DURATION); // product 7, USDC (cover asset 6)
     expect(upstream).to.be.lessThan(s.premium);
     // Pool = initial capital + fund premium − upstream premium.
     expect(await s.fund.poolBalance(s.usdcAddress)).to.equal(units(1_000_000, 6) + s.premium - upstream);

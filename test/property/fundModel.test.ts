@@ -51,6 +51,16 @@ const SECOND_PRICE_BPS = 50n;
 const NEXUS_PRICE_BPS = 100n;
 const POOL_START = 100_000n; // whole tokens per asset after setup
 const NEXUS_PRODUCTS = new Set([0, 1]); // aave and compound are mapped in the adapter; curve is not
+const NEXUS_ASSETS = new Set([0]); // USDC; DAI is not a Nexus cover asset (abandoned in the v3 pool migration)
+const NEXUS_NXM_PRICE = 60n * 10n ** 6n; // the Nexus mock's NXM price in USDC units
+
+/** What the Nexus Cover mock charges for a single-pool USDC cover: NXM allocation rounded up to 0.01 NXM, premium down. */
+function nexusUpstreamQuote(amount: bigint, period: bigint): bigint {
+  const ceil = (a: bigint, b: bigint) => (a + b - 1n) / b;
+  const inNXM = ceil(ceil(amount * 10n ** 18n, NEXUS_NXM_PRICE), 10n ** 16n) * 10n ** 16n;
+  const premiumInNXM = ((inNXM * NEXUS_PRICE_BPS) / 10_000n) * period / (365n * DAY);
+  return (premiumInNXM * NEXUS_NXM_PRICE) / 10n ** 18n;
+}
 
 // ------------------------------------------------------------------ steps
 
@@ -277,7 +287,7 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       else if (duration < MIN_DURATION || duration > MAX_DURATION) expectation = fail("FundInvalidDuration", [duration]);
       else if (typeof exposure !== "bigint") expectation = { kind: "fund", error: exposure };
       else if (price > maxPremium) expectation = fail("FundPremiumAboveMax", [price, maxPremium]);
-      else if (step.provider === 1 && !NEXUS_PRODUCTS.has(step.protocol)) {
+      else if (step.provider === 1 && (!NEXUS_PRODUCTS.has(step.protocol) || !NEXUS_ASSETS.has(step.asset))) {
         expectation = fail("FundProviderUnsupported", [1, PROTOCOL_KEYS[step.protocol]!, chain.assets[step.asset]!]);
       } else if (!payerCanPay(m, from, step.asset, price)) expectation = { kind: "revert" }; // ERC20 allowance/balance
       else if (step.provider === 0 && book.pool + price < requiredReserve(book.selfInsured + amount, m.reserveRatioBps)) {
@@ -285,7 +295,7 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       }
       onSuccess = (after) => {
         const upstream =
-          step.provider === 0 ? 0n : step.provider === 1 ? upstreamQuote(amount, duration, NEXUS_PRICE_BPS) : upstreamQuote(amount, duration, SECOND_PRICE_BPS);
+          step.provider === 0 ? 0n : step.provider === 1 ? nexusUpstreamQuote(amount, duration) : upstreamQuote(amount, duration, SECOND_PRICE_BPS);
         const a = after.assets[step.asset]!;
         // The fund keeps exactly premium − upstream premium.
         expect(a.pool, "pool after purchase").to.equal(book.pool + price - upstream);
@@ -825,7 +835,8 @@ describe("property: fund model (fast-check, snapshot/revert per run)", function 
     await s.fund.connect(s.beneficiary).setAgent(s.agent.address, true);
     const probe = (await ethers.deployContract("FundStateProbe")) as unknown as FundStateProbe;
 
-    const errorInterfaces = [s.fund.interface, s.adapter.interface, s.nexusCover.interface, s.nexusClaims.interface, s.secondProvider.interface, s.usdc.interface, s.dai.interface];
+    const nexusAssessments = await ethers.getContractAt("MockNexusMutualAssessments", await s.nexusClaims.assessments());
+    const errorInterfaces = [s.fund.interface, s.adapter.interface, s.nexusCover.interface, s.nexusClaims.interface, nexusAssessments.interface, s.secondProvider.interface, s.usdc.interface, s.dai.interface];
     const fundErrors = new Set<string>();
     s.fund.interface.forEachError((e) => fundErrors.add(e.name));
     chain = { s, probe, fund, assets, actors, adapters: ["", await s.adapter.getAddress(), await s.secondProvider.getAddress()], fundErrors, errorInterfaces };
