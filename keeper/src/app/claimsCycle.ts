@@ -13,7 +13,6 @@
  * - Monitor (`decideClaimFollowUps`): settle accepted / draw / denied-upstream claims before the
  *   redemption window closes; alert on denials, closed windows and close deadlines.
  */
-import { readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { Contract, type Provider } from "ethers";
 import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
@@ -41,6 +40,7 @@ import {
 import { DAY_SEC } from "../policy/money";
 import type { OnChainCoverage } from "../policy/coverage";
 import type { HacksFeedSource, Incident as FeedIncident } from "../sources/hacksFeedSource";
+import { claimEvidenceFor } from "../sources/claimEvidence";
 import { storeEvidence } from "../sources/evidenceStore";
 import type { RiskDataSource, TvlPoint } from "../sources/types";
 import type { StateDb } from "../state";
@@ -81,7 +81,7 @@ export interface ClaimsCycleDeps {
   readonly provider: Provider;
   readonly fund: StablecoinInsuranceFund;
   readonly coverage: CoverageCycle;
-  readonly config: Pick<KeeperConfig, "protocols" | "positions" | "incidents" | "paths">;
+  readonly config: Pick<KeeperConfig, "protocols" | "positions" | "incidents" | "paths" | "providers">;
   readonly state: StateDb;
   readonly source: RiskDataSource;
   readonly hacksFeed: HacksFeedSource | undefined;
@@ -103,6 +103,7 @@ export interface ClaimsCycleSummary {
 
 export class ClaimsCycle {
   private readonly adapters = new Map<number, string>();
+  private evidenceFor: ReturnType<typeof claimEvidenceFor> | undefined;
 
   constructor(private readonly deps: ClaimsCycleDeps) {}
 
@@ -397,7 +398,10 @@ export class ClaimsCycle {
       const adapter = await this.providerContract(coverage.providerId);
       deposit = (await adapter.getFunction("claimDeposit").staticCall(coverage.providerCoverId, plan.amount)) as bigint;
     }
-    const evidence = incident.evidencePath !== undefined ? await readFile(incident.evidencePath) : Buffer.from(incident.dedupeKey, "utf8");
+    // Hedged Nexus claims: multihash(claim proof) ‖ pack (sources/claimEvidence.ts); others: the pack.
+    const prepared = await (this.evidenceFor ??= claimEvidenceFor(deps.config, deps.logger))({ packPath: incident.evidencePath, fallback: incident.dedupeKey, coverage, amount: plan.amount });
+    if (!prepared.ok) return { status: "failed", key: plan.idempotencyKey, stage: "simulate", error: prepared.error };
+    const evidence = prepared.evidence;
     const reason = `${incident.kind}: ${incident.dedupeKey}`.slice(0, 200);
     const data = deps.fund.interface.encodeFunctionData("submitClaim", [plan.coverId, plan.amount, reason, evidence]);
     return this.send(

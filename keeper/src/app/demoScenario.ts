@@ -8,6 +8,7 @@ import path from "node:path";
 import { Contract, formatUnits } from "ethers";
 import { MockCapacityLimitedProvider__factory } from "../../../typechain-types/factories/contracts/mocks/MockCapacityLimitedProvider__factory";
 import { MockNexusMutualClaims__factory } from "../../../typechain-types/factories/contracts/mocks/MockNexusMutualClaims__factory";
+import { MockNexusMutualAssessments__factory } from "../../../typechain-types/factories/contracts/mocks/MockNexusMutualAssessments__factory";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS } from "../../../deploy/config/demoPortfolio";
 import { collapseTvl } from "../../../scripts/lib/exploit";
@@ -174,7 +175,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     if (cover.providerId === BigInt(PROVIDER_ID.nexus)) {
       const claims = MockNexusMutualClaims__factory.connect(env.stack.nexusClaims, owner);
       await (await claims.mockNexusCastVote(filed.providerClaimId, true)).wait();
-      const wait = Number((await claims.VOTING_PERIOD()) + (await claims.ASSESSMENT_COOLDOWN_PERIOD())) + 1;
+      // votingEnd and the cooldown are read from Nexus each time (voting can be closed early or extended)
+      const assessment = await MockNexusMutualAssessments__factory.connect(await claims.assessments(), owner).getAssessment(filed.providerClaimId);
+      const latest = await env.provider.getBlock("latest");
+      const wait = Number(assessment.votingEnd) + Number(assessment.cooldownPeriod) + 1 - (latest?.timestamp ?? 0);
       await advance(wait);
       await say(stage, `Nexus assessors vote yes on Nexus claim #${filed.providerClaimId}; chain time +${(wait / DAY).toFixed(1)}d through voting and cooldown`);
     } else if (cover.providerId === BigInt(PROVIDER_ID.second)) {

@@ -240,6 +240,9 @@ export const positionSchema = z
   })
   .strict();
 
+/** DAI's id in the Nexus Pool asset list: abandoned, no longer a cover asset. */
+const NEXUS_ABANDONED_DAI_ASSET_ID = 1;
+
 export const providersSchema = z
   .object({
     /** Nexus Mutual through the NexusMutualAdapter; priced by the cover-router quote API. */
@@ -250,8 +253,31 @@ export const providersSchema = z
         quoteBaseUrl: urlSchema.optional(),
         /** Nexus product id per protocols[].id. */
         productIds: z.record(z.number().int().nonnegative()).default({}),
-        /** Nexus cover asset id per asset symbol or address (ETH 0, DAI 1, USDC 6). */
-        coverAssets: z.record(z.number().int().nonnegative()).default({ DAI: 1, USDC: 6 }),
+        /**
+         * Nexus cover asset id per asset symbol or address. Nexus covers ETH 0, USDC 6 and cbBTC 7; DAI (1)
+         * was abandoned in the v3 pool migration and USDT never was a cover asset, so DAI/USDT positions
+         * are self-insured or go to another provider.
+         */
+        coverAssets: z
+          .record(z.number().int().nonnegative())
+          .default({ USDC: 6 })
+          .superRefine((assets, ctx) => {
+            for (const [key, id] of Object.entries(assets)) {
+              if (id === NEXUS_ABANDONED_DAI_ASSET_ID || key.toUpperCase() === "DAI" || key.toUpperCase() === "USDT") {
+                ctx.addIssue({
+                  code: z.ZodIssueCode.custom,
+                  path: [key],
+                  message: `${key} -> ${id}: Nexus does not cover DAI (asset 1 was abandoned in the v3 pool migration) or USDT; remove this entry (cover assets: USDC 6, ETH 0, cbBTC 7)`,
+                });
+              }
+            }
+          }),
+        /**
+         * Kubo RPC API base URL (e.g. http://127.0.0.1:5001/) used to publish Nexus claim proofs and
+         * evidence packs (`POST api/v0/add`). Optional: without it the proof is only written beside the
+         * pack and must be published by hand (its CID does not depend on the node).
+         */
+        ipfsApiUrl: urlSchema.optional(),
         http: httpSchema.optional(),
       })
       .strict()

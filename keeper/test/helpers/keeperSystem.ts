@@ -116,7 +116,7 @@ export function keeperConfigFile(
         providerId: 1,
         ...(options.quoteBaseUrl !== undefined ? { quoteBaseUrl: options.quoteBaseUrl } : {}),
         productIds: { "aave-v3": NEXUS_AAVE_PRODUCT },
-        coverAssets: { USDC: NEXUS_COVER_ASSET.USDC, DAI: NEXUS_COVER_ASSET.DAI },
+        coverAssets: { USDC: NEXUS_COVER_ASSET.USDC },
       },
       onChainQuote: [2],
     },
