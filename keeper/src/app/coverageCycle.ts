@@ -186,7 +186,7 @@ export class CoverageCycle {
           notAgent.push({ key: action.idempotencyKey, beneficiary });
           continue;
         }
-        const coverData = await this.renewalCoverData(action, positionOf(action.protocol, beneficiary));
+        const coverData = await this.renewalCoverData(action, positionOf(action.protocol, beneficiary), now);
         if (typeof coverData !== "string") {
           unfundable.push({ key: action.idempotencyKey, protocolId: action.protocolId, reasons: [coverData.error] });
           continue;
@@ -314,7 +314,7 @@ export class CoverageCycle {
   }
 
   /** coverData for a hedged renewal (Nexus needs fresh pool allocations); "0x" for the pool. */
-  private async renewalCoverData(action: RenewAction, position: CoveragePosition | undefined): Promise<string | { error: string }> {
+  private async renewalCoverData(action: RenewAction, position: CoveragePosition | undefined, now: number): Promise<string | { error: string }> {
     if (action.providerId === 0) return "0x";
     const quote = await this.deps.quoter.quote({
       providerId: action.providerId,
@@ -324,7 +324,11 @@ export class CoverageCycle {
       ...(this.symbolOf(action.asset) !== undefined ? { assetSymbol: this.symbolOf(action.asset) as string } : {}),
       amount: action.newAmount,
       periodSec: action.extraDurationSec,
+      renewal: { providerCoverId: action.providerCoverId, newEnd: action.end + action.extraDurationSec, now },
     });
+    if (quote.status === "ok" && quote.upstreamPremium > action.premiumEstimate) {
+      return { error: `provider ${action.providerId}: upstream renewal premium ${quote.upstreamPremium} > fund premium ${action.premiumEstimate}` };
+    }
     if (quote.status === "ok") return quote.coverData ?? "0x";
     void position;
     return { error: `provider ${action.providerId}: ${quote.status}${"detail" in quote && quote.detail !== undefined ? ` (${quote.detail})` : ""}` };

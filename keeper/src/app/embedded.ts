@@ -198,11 +198,22 @@ export async function deployLocalStack(rpcUrl: string, ignitionDir: string): Pro
   return parseStackAddresses(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>, file);
 }
 
-/** Mock Nexus premium: amount × annualPriceBps × period / (10 000 × 365 days), rounded up (as MockNexusMutualCover). */
-export function mockNexusPremium(amount: bigint, periodSec: bigint, annualPriceBps: number): bigint {
-  const numerator = amount * BigInt(annualPriceBps) * periodSec;
-  const denominator = 10_000n * 365n * 86_400n;
-  return (numerator + denominator - 1n) / denominator;
+/** The Nexus mock's default NXM price: 60 whole asset units per NXM (MockNexusMutualCover.DEFAULT_NXM_PRICE_IN_UNITS). */
+const MOCK_NXM_PRICE_IN_UNITS = 60n;
+const ONE_NXM = 10n ** 18n;
+const NXM_PER_ALLOCATION_UNIT = 10n ** 16n;
+
+/**
+ * What MockNexusMutualCover charges for a single-pool cover: the allocation in NXM at the mock's NXM
+ * price, rounded up to 0.01 NXM; premium in NXM = allocation × bps × period / (10 000 × 365 days), rounded
+ * down; back to the asset at the same price, rounded down. Returns the premium and the covered amount.
+ */
+export function mockNexusPremium(amount: bigint, periodSec: bigint, annualPriceBps: number, decimals = 6): { premium: bigint; covered: bigint } {
+  const price = MOCK_NXM_PRICE_IN_UNITS * 10n ** BigInt(decimals);
+  const ceil = (x: bigint, y: bigint) => (x + y - 1n) / y;
+  const inNXM = ceil(ceil(amount * ONE_NXM, price), NXM_PER_ALLOCATION_UNIT) * NXM_PER_ALLOCATION_UNIT;
+  const premiumInNXM = ((inNXM * BigInt(annualPriceBps)) / 10_000n) * periodSec / (365n * 86_400n);
+  return { premium: (premiumInNXM * price) / ONE_NXM, covered: (inNXM * price) / ONE_NXM };
 }
 
 export interface QuoteServer {
@@ -210,7 +221,13 @@ export interface QuoteServer {
   close(): Promise<void>;
 }
 
-/** A loopback stand-in for the Nexus cover-router `GET /v2/quote`, pricing like the mock Nexus (one pool). */
+/**
+ * A loopback stand-in for the Nexus cover-router v2.7 `GET /v2/quote`, priced like the Nexus mock (one
+ * staking pool, USDC). Same reply shape as the router (refund fields included) and its `{ message }`
+ * errors for an unknown cover asset. Simplification: it has no chain access, so an edit quote
+ * (`coverEditId`) reports no refund (`premiumInAssetWithRefund` = the gross premium), an upper bound of
+ * what the edit costs.
+ */
 export async function startMockNexusQuoteServer(annualPriceBps: number): Promise<QuoteServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -218,19 +235,29 @@ export async function startMockNexusQuoteServer(annualPriceBps: number): Promise
       res.writeHead(404).end();
       return;
     }
+    const coverAsset = url.searchParams.get("coverAsset");
+    if (coverAsset !== "6") {
+      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: "Internal Server Error" }));
+      return;
+    }
     const amount = BigInt(url.searchParams.get("amount") ?? "0");
     const periodSec = BigInt(url.searchParams.get("period") ?? "0") * 86_400n;
-    const premium = mockNexusPremium(amount, periodSec, annualPriceBps);
+    const { premium, covered } = mockNexusPremium(amount, periodSec, annualPriceBps);
+    const premiumInNXM = (premium * ONE_NXM) / (MOCK_NXM_PRICE_IN_UNITS * 10n ** 6n);
     res.writeHead(200, { "content-type": "application/json" }).end(
       JSON.stringify({
         quote: {
-          totalCoverAmountInAsset: amount.toString(),
+          totalCoverAmountInAsset: covered.toString(),
           annualPrice: String(annualPriceBps),
-          premiumInNXM: premium.toString(),
+          premiumInNXM: premiumInNXM.toString(),
           premiumInAsset: premium.toString(),
-          poolAllocationRequests: [{ poolId: "1", coverAmountInAsset: amount.toString(), skip: false }],
+          refundInNXM: "0",
+          refundInAsset: "0",
+          premiumInNXMWithRefund: premiumInNXM.toString(),
+          premiumInAssetWithRefund: premium.toString(),
+          poolAllocationRequests: [{ poolId: "1", coverAmountInAsset: amount.toString() }],
+          asset: { id: 6, symbol: "USDC", decimals: 6 },
         },
-        capacities: [{ poolId: "1", capacity: [{ assetId: String(url.searchParams.get("coverAsset")), amount: "5000000000000000000000000" }] }],
       }),
     );
   });

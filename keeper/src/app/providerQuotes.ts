@@ -23,6 +23,12 @@ export interface QuoteRequest {
   /** Asset units. */
   readonly amount: bigint;
   readonly periodSec: number;
+  /**
+   * A renewal of an upstream cover: Nexus prices it as an EDIT of the chain (`coverEditId` = the
+   * adapter's `editedCoverIdOf(providerCoverId)`) over the edited cover's real period `newEnd − now`,
+   * and charges the premium net of the refund of the replaced cover.
+   */
+  readonly renewal?: { readonly providerCoverId: bigint; readonly newEnd: number; readonly now: number };
 }
 
 export interface ProviderQuoter {
@@ -30,6 +36,8 @@ export interface ProviderQuoter {
   /** HTTP requests made to quote APIs (metrics, bench). */
   readonly httpRequests: number;
 }
+
+const NEXUS_ADAPTER_ABI = ["function editedCoverIdOf(uint256 providerCoverId) view returns (uint256)"];
 
 const ON_CHAIN_QUOTE_ABI = [
   "function quote(uint256 amount, uint256 period) view returns (uint256)",
@@ -92,12 +100,21 @@ export class ConfiguredQuoter implements ProviderQuoter {
     if (coverAsset === undefined) {
       return { providerId, status: "error", detail: `asset ${request.assetSymbol ?? request.asset} is not a Nexus cover asset` };
     }
-    const result = await this.nexusClient.quote({ productId, amount: request.amount, periodSec: request.periodSec, coverAsset });
-    if (!result.ok) return { providerId, status: "error", detail: `nexus quote: ${result.error}` };
+    let periodSec = request.periodSec;
+    let coverEditId = 0n;
+    if (request.renewal !== undefined) {
+      periodSec = request.renewal.newEnd - request.renewal.now;
+      if (periodSec <= 0) return { providerId, status: "error", detail: `renewal ends at ${request.renewal.newEnd}, not after now ${request.renewal.now}` };
+      const adapter = new Contract(await this.adapterOf(providerId), NEXUS_ADAPTER_ABI, this.deps.provider);
+      coverEditId = (await adapter.getFunction("editedCoverIdOf").staticCall(request.renewal.providerCoverId)) as bigint;
+    }
+    const result = await this.nexusClient.quote({ productId, amount: request.amount, periodSec, coverAsset, coverEditId });
+    if (!result.ok) return { providerId, status: "error", detail: `nexus quote (${result.kind}): ${result.error}` };
     if (result.capacityShort) {
       return { providerId, status: "no-capacity", detail: `nexus covers ${result.totalCoverAmountInAsset} of ${request.amount}` };
     }
-    return { providerId, status: "ok", upstreamPremium: result.premiumInAsset, coverData: result.coverData };
+    // What Cover charges: for an edit, the new premium net of the replaced cover's refund.
+    return { providerId, status: "ok", upstreamPremium: result.premiumDueInAsset, coverData: result.coverData };
   }
 
   private async onChainQuote(request: QuoteRequest): Promise<ProviderQuote> {
