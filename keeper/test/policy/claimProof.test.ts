@@ -15,8 +15,8 @@ const BENEFICIARY = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const PACK: EvidencePack = {
   version: 1,
   incident: {
-    key: "exploit:euler:1678700000",
-    kind: "exploit",
+    key: "hack:euler:1678700000:euler finance",
+    kind: "hacks-feed",
     protocolId: "euler",
     occurredAt: 1_678_700_000,
     detectedAt: 1_678_703_600,
