@@ -32,7 +32,8 @@ type Fixture = Awaited<ReturnType<typeof deployAdversarial>>;
 async function expectSolvent(f: Fixture, asset: string): Promise<void> {
   const token = await ethers.getContractAt("IERC20", asset);
   const balance = await token.balanceOf(f.fundAddress);
-  expect(balance).to.be.greaterThanOrEqual((await f.fund.poolBalance(asset)) + (await f.fund.totalCredited(asset)));
+  const book = await f.fund.getAssetBook(asset);
+  expect(balance).to.be.greaterThanOrEqual(book.pool + book.credited + book.pending);
 }
 
 /** A self-insured coverage in `asset` with an accepted claim of `payout`, settled: credited to the beneficiary. */
@@ -44,6 +45,7 @@ async function creditedPayout(f: Fixture, asset: string, payout: bigint): Promis
   await f.fund.connect(f.beneficiary).submitClaim(coverId, payout, await time.latest(), "exploit", "0x");
   const claimId = await f.fund.claimCount();
   await f.fund.connect(f.assessor).assessClaim(claimId, true, payout);
+  await time.increase(2n * DAY); // challenge period
   await f.fund.settleClaim(claimId);
 }
 
@@ -109,6 +111,7 @@ describe("adversarial: a token whose transfers re-enter the fund", () => {
     await time.increase(DAY);
     await f.fund.connect(f.beneficiary).submitClaim(1n, units(1_000, 6), await time.latest(), "exploit", "0x");
     await f.fund.connect(f.assessor).assessClaim(1n, true, units(1_000, 6));
+    await time.increase(2n * DAY); // challenge period
     await f.fund.settleClaim(1n);
     await expect(f.fund.settleClaim(1n)).to.be.revertedWithCustomError(f.fund, "FundClaimNotSettleable").withArgs(1n, 4);
     expect(await f.fund.creditedPayout(f.beneficiary.address, f.tokenAddress)).to.equal(units(1_000, 6));
@@ -184,19 +187,33 @@ describe("adversarial: a malicious cover provider", () => {
       return f;
     }
 
-    it("claims Accepted but sends nothing: the claim closes as Paid with payout 0, nothing is credited", async () => {
+    it("claims Accepted but sends nothing: settlement reverts FundUpstreamShortfall, the claim stays open", async () => {
       const f = await hedgedClaim();
       await f.evil.setClaimOutcome(CLAIM_STATUS.Accepted, units(3_000, 6), 0n, 0n, f.usdcAddress);
       const poolBefore = await f.fund.poolBalance(f.usdcAddress);
-      await expect(f.fund.settleClaim(1n)).to.emit(f.fund, "ClaimSettled").withArgs(1n, 4, 0n);
-      expect(await f.fund.creditedPayout(f.beneficiary.address, f.usdcAddress)).to.equal(0n);
+      await expect(f.fund.settleClaim(1n))
+        .to.be.revertedWithCustomError(f.fund, "FundUpstreamShortfall")
+        .withArgs(1n, units(3_000, 6), 0n);
+      expect((await f.fund.getClaim(1n)).status).to.equal(1n); // still Pending: it is not closed as Paid(0)
       expect(await f.fund.poolBalance(f.usdcAddress)).to.equal(poolBefore);
+      // Once the provider pays what it reported, the same claim settles in full.
+      await f.evil.setClaimOutcome(CLAIM_STATUS.Accepted, units(3_000, 6), units(3_000, 6), 0n, f.usdcAddress);
+      await expect(f.fund.settleClaim(1n)).to.emit(f.fund, "ClaimSettled").withArgs(1n, 4, units(3_000, 6));
       await expectSolvent(f, f.usdcAddress);
     });
 
-    it("sends less than it reports: only the received amount is credited", async () => {
+    it("sends less than it reports: settlement reverts FundUpstreamShortfall with what it expected and received", async () => {
       const f = await hedgedClaim();
       await f.evil.setClaimOutcome(CLAIM_STATUS.Accepted, units(3_000, 6), units(1_000, 6), 0n, f.usdcAddress);
+      await expect(f.fund.settleClaim(1n))
+        .to.be.revertedWithCustomError(f.fund, "FundUpstreamShortfall")
+        .withArgs(1n, units(3_000, 6), units(1_000, 6));
+      expect(await f.fund.creditedPayout(f.beneficiary.address, f.usdcAddress)).to.equal(0n);
+    });
+
+    it("reports and sends less than the claim (a partial upstream payout): the received amount is credited", async () => {
+      const f = await hedgedClaim();
+      await f.evil.setClaimOutcome(CLAIM_STATUS.Accepted, units(1_000, 6), units(1_000, 6), 0n, f.usdcAddress);
       await f.fund.settleClaim(1n);
       expect(await f.fund.creditedPayout(f.beneficiary.address, f.usdcAddress)).to.equal(units(1_000, 6));
       expect((await f.fund.getCoverageDetails(1n)).claimed).to.equal(units(1_000, 6));
@@ -265,8 +282,9 @@ describe("adversarial: a blocklisted beneficiary among many", () => {
       const coverId = BigInt(i + 1);
       await f.fund.connect(b).submitClaim(coverId, payout, await time.latest(), "exploit", "0x");
       await f.fund.connect(f.assessor).assessClaim(coverId, true, payout);
-      await f.fund.settleClaim(coverId);
     }
+    await time.increase(2n * DAY); // challenge period
+    for (const i of beneficiaries.keys()) await f.fund.settleClaim(BigInt(i + 1));
     const blocked = beneficiaries[2]!;
     await f.usdc.connect(f.admin).updateBlacklister(f.admin.address).catch(() => undefined);
     const blacklister = await ethers.getSigner(await f.usdc.blacklister());
