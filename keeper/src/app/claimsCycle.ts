@@ -295,7 +295,7 @@ export class ClaimsCycle {
       // file-now
       const coverage = snapshot.coverages.get(coverId) as OnChainCoverage;
       const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", details: { amount: plan.amount.toString() } });
-      const result = await this.fileClaim(plan, coverage, incident);
+      const result = await this.fileClaim(plan, coverage, incident, now);
       const claimId = await this.claimIdFrom(result);
       if (result.status === "confirmed" || (result.status === "skipped" && claimId !== undefined)) {
         claimRepo.update(claim.id, { state: "filed", ...(claimId !== undefined ? { fundClaimId: claimId.toString() } : {}), details: { amount: plan.amount.toString(), hash: result.hash } });
@@ -391,19 +391,24 @@ export class ClaimsCycle {
     return { now, dryRun, newIncidents, plans: planReports, filed, followUps: followUpReports, alerts, gasUsed: gasUsed.toString() };
   }
 
-  private async fileClaim(plan: Extract<ClaimPlan, { kind: "file-now" }>, coverage: OnChainCoverage, incident: IncidentRecord): Promise<SendResult> {
+  private async fileClaim(plan: Extract<ClaimPlan, { kind: "file-now" }>, coverage: OnChainCoverage, incident: IncidentRecord, now: number): Promise<SendResult> {
     const { deps } = this;
+    // The time of loss, clamped into the coverage's term (the fund rejects anything outside it or in the future).
+    const incidentAt = Math.max(coverage.start, Math.min(occurredAtOf(incident), coverage.end, now));
     let deposit = 0n;
+    let providerCoverId = coverage.providerCoverId;
     if (coverage.providerId !== 0) {
       const adapter = await this.providerContract(coverage.providerId);
-      deposit = (await adapter.getFunction("claimDeposit").staticCall(coverage.providerCoverId, plan.amount)) as bigint;
+      // A renewal may have replaced the upstream cover: the deposit is the one of the cover in force at incidentAt.
+      providerCoverId = await deps.fund.upstreamCoverAt(coverage.id, incidentAt);
+      deposit = (await adapter.getFunction("claimDeposit").staticCall(providerCoverId, plan.amount)) as bigint;
     }
     // Hedged Nexus claims: multihash(claim proof) ‖ pack (sources/claimEvidence.ts); others: the pack.
-    const prepared = await (this.evidenceFor ??= claimEvidenceFor(deps.config, deps.logger))({ packPath: incident.evidencePath, fallback: incident.dedupeKey, coverage, amount: plan.amount });
+    const prepared = await (this.evidenceFor ??= claimEvidenceFor(deps.config, deps.logger))({ packPath: incident.evidencePath, fallback: incident.dedupeKey, coverage: { ...coverage, providerCoverId }, amount: plan.amount });
     if (!prepared.ok) return { status: "failed", key: plan.idempotencyKey, stage: "simulate", error: prepared.error };
     const evidence = prepared.evidence;
     const reason = `${incident.kind}: ${incident.dedupeKey}`.slice(0, 200);
-    const data = deps.fund.interface.encodeFunctionData("submitClaim", [plan.coverId, plan.amount, reason, evidence]);
+    const data = deps.fund.interface.encodeFunctionData("submitClaim", [plan.coverId, plan.amount, incidentAt, reason, evidence]);
     return this.send(
       {
         kind: "file-claim",

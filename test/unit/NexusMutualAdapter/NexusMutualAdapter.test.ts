@@ -22,12 +22,15 @@ import {
 } from "../MockNexusMutual/nexusFixture";
 import { signJoin } from "../MockNexusMutual/registry.test";
 import { deployAdapter } from "./adapterFixture";
+import { claimProof, claimProofDigest } from "../../helpers/claimProof";
 
 const AMOUNT = 100_000n * USDC_UNIT;
 const PERIOD = 90n * DAY;
 const MAX_PREMIUM = 5_000n * USDC_UNIT;
 const QUOTE = encodeQuote([{ poolId: 1n, coverAmountInAsset: AMOUNT }]);
-const EVIDENCE = ethers.id("evidence pack");
+/** CIDv0 multihash of the claim proof, then the proof: the adapter passes the digest as ipfsMetadata. */
+const EVIDENCE = claimProof({ reason: "evidence pack" });
+const PROOF_DIGEST = claimProofDigest(EVIDENCE);
 /** The mock Claims continues a legacy numbering, like mainnet's. */
 const FIRST_CLAIM_ID = 1001n;
 const JOIN_FEE = ethers.parseEther("0.002");
@@ -423,8 +426,8 @@ describe("NexusMutualAdapter", () => {
         await fx.adapter.connect(fx.fund).submitClaim.staticCall(1n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT }),
       ).to.equal(FIRST_CLAIM_ID); // Nexus ids do not start at 1
       const tx = fx.adapter.connect(fx.fund).submitClaim(1n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT });
-      await expect(tx).to.emit(fx.adapter, "NexusClaimSubmitted").withArgs(FIRST_CLAIM_ID, 1n, AMOUNT, EVIDENCE);
-      await expect(tx).to.emit(fx.claims, "MetadataSubmitted").withArgs(FIRST_CLAIM_ID, EVIDENCE);
+      await expect(tx).to.emit(fx.adapter, "NexusClaimSubmitted").withArgs(FIRST_CLAIM_ID, 1n, AMOUNT, PROOF_DIGEST);
+      await expect(tx).to.emit(fx.claims, "MetadataSubmitted").withArgs(FIRST_CLAIM_ID, PROOF_DIGEST);
       await expect(tx).to.changeEtherBalances([fx.fund, fx.pool], [-CLAIM_DEPOSIT, CLAIM_DEPOSIT]);
       expect(await fx.adapter.claimStatus(FIRST_CLAIM_ID)).to.deep.equal([STATUS.Pending, 0n, 0n]);
       expect(await fx.adapter.claimStatus(1n)).to.deep.equal([STATUS.None, 0n, 0n]);
@@ -531,10 +534,9 @@ describe("NexusMutualAdapter", () => {
       const tx = fx.adapter.connect(fx.fund).retrieveDeposit(fx.claimId);
       await expect(tx).to.emit(fx.adapter, "NexusDepositRetrieved").withArgs(fx.claimId, CLAIM_DEPOSIT);
       await expect(tx).to.changeEtherBalances([fx.fund, fx.adapter, fx.pool], [CLAIM_DEPOSIT, 0n, -CLAIM_DEPOSIT]);
-      await expect(fx.adapter.connect(fx.fund).retrieveDeposit(fx.claimId)).to.be.revertedWithCustomError(
-        fx.claims,
-        "DepositAlreadyRetrieved",
-      );
+      await expect(fx.adapter.connect(fx.fund).retrieveDeposit(fx.claimId))
+        .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterDepositForwarded")
+        .withArgs(fx.claimId);
     });
 
     it("denied: status Denied, the deposit is kept upstream", async () => {
@@ -557,7 +559,7 @@ describe("NexusMutualAdapter", () => {
       const [, , , , , , , , a1] = await ethers.getSigners();
       await fx.registry.mockNexusSetMember(a1!.address, true);
       await fx.assessments.mockNexusAddAssessor(await fx.registry.getMemberId(a1!.address));
-      await fx.assessments.connect(a1!).castVote(fx.claimId, true, EVIDENCE);
+      await fx.assessments.connect(a1!).castVote(fx.claimId, true, PROOF_DIGEST);
       const closed = await fx.assessments.closeVotingEarly(fx.claimId);
       const closedAt = BigInt((await closed.getBlock())!.timestamp);
       await time.increaseTo(closedAt + COOLDOWN + 1n); // days before the original votingEnd
