@@ -39,6 +39,19 @@ describe("keeper config", () => {
     ]);
   });
 
+  it("Nexus: default cover assets are USDC 6 only; a DAI/USDT/id-1 mapping names the field and the fix; ipfsApiUrl must be a URL", () => {
+    const raw = embeddedDefaultConfig();
+    const withNexus = (nexus: Record<string, unknown>) => ({ ...raw, providers: { ...(raw.providers ?? {}), nexus } });
+    expect(parseConfig(withNexus({})).providers.nexus?.coverAssets).to.deep.equal({ USDC: 6 });
+    const dai = issuesOf(() => parseConfig(withNexus({ coverAssets: { USDC: 6, DAI: 1 } })));
+    expect(dai).to.have.length(1);
+    expect(dai[0]).to.match(/^config\.providers\.nexus\.coverAssets\.DAI: DAI -> 1: Nexus does not cover DAI .*remove this entry/);
+    expect(issuesOf(() => parseConfig(withNexus({ coverAssets: { "0x6B175474E89094C44Da98b954EedeAC495271d0F": 1 } })))[0]).to.match(/coverAssets\.0x6B17/);
+    expect(issuesOf(() => parseConfig(withNexus({ coverAssets: { USDT: 6 } })))[0]).to.match(/coverAssets\.USDT/);
+    expect(issuesOf(() => parseConfig(withNexus({ ipfsApiUrl: "localhost:5001" })))[0]).to.match(/^config\.providers\.nexus\.ipfsApiUrl: not a URL/);
+    expect(parseConfig(withNexus({ ipfsApiUrl: "http://127.0.0.1:5001/" })).providers.nexus?.ipfsApiUrl).to.equal("http://127.0.0.1:5001/");
+  });
+
   it("rejects duplicate protocol ids, unknown operator ids and impossible push params", () => {
     const raw = embeddedDefaultConfig();
     const first = raw.protocols[0];
