@@ -277,7 +277,7 @@ export const providersSchema = z
          * evidence packs (`POST api/v0/add`). Optional: without it the proof is only written beside the
          * pack and must be published by hand (its CID does not depend on the node).
          */
-        ipfsApiUrl: urlSchema.optional(),
+        ipfsApiUrl: urlSchema.refine((u) => /^https?:\/\//i.test(u), "not an http(s) URL — use the Kubo RPC API base, e.g. http://127.0.0.1:5001/").optional(),
         http: httpSchema.optional(),
       })
       .strict()

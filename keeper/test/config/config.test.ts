@@ -48,7 +48,8 @@ describe("keeper config", () => {
     expect(dai[0]).to.match(/^config\.providers\.nexus\.coverAssets\.DAI: DAI -> 1: Nexus does not cover DAI .*remove this entry/);
     expect(issuesOf(() => parseConfig(withNexus({ coverAssets: { "0x6B175474E89094C44Da98b954EedeAC495271d0F": 1 } })))[0]).to.match(/coverAssets\.0x6B17/);
     expect(issuesOf(() => parseConfig(withNexus({ coverAssets: { USDT: 6 } })))[0]).to.match(/coverAssets\.USDT/);
-    expect(issuesOf(() => parseConfig(withNexus({ ipfsApiUrl: "localhost:5001" })))[0]).to.match(/^config\.providers\.nexus\.ipfsApiUrl: not a URL/);
+    expect(issuesOf(() => parseConfig(withNexus({ ipfsApiUrl: "localhost:5001" })))[0]).to.match(/^config\.providers\.nexus\.ipfsApiUrl: not an http\(s\) URL/);
+    expect(issuesOf(() => parseConfig(withNexus({ ipfsApiUrl: "not a url" })))[0]).to.match(/^config\.providers\.nexus\.ipfsApiUrl: not a URL/);
     expect(parseConfig(withNexus({ ipfsApiUrl: "http://127.0.0.1:5001/" })).providers.nexus?.ipfsApiUrl).to.equal("http://127.0.0.1:5001/");
   });
 
