@@ -12,12 +12,12 @@ import { ethers } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
 import { deploySystem, NEXUS_AAVE_PRODUCT, NEXUS_COVER_ASSET, NEXUS_POOL_ID, NEXUS_PRICE_BPS } from "../../../test/helpers/systemFixture";
+import { mockNexusPremium } from "../../src/app/embedded";
 import { DEFAULT_FIXTURE_DIR } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import type { RouteScript } from "./loopbackServer";
 
 export const KEEPER_KEY = ethers.id("keeper daemon integration key");
-const YEAR_SEC = 365n * 86_400n;
 
 export async function deployKeeperSystem() {
   const s = await deploySystem();
@@ -37,31 +37,38 @@ export async function deployKeeperSystem() {
 }
 export type KeeperSystem = Awaited<ReturnType<typeof deployKeeperSystem>>;
 
-/** Premium the mock Nexus charges: amount × price × period / year, rounded up. */
+/** Premium the mock Nexus charges for a single-pool USDC cover (NXM-priced, allocation rounded up to 0.01 NXM). */
 export function nexusPremium(amount: bigint, periodSec: bigint): bigint {
-  const numerator = amount * BigInt(NEXUS_PRICE_BPS) * periodSec;
-  const denominator = 10_000n * YEAR_SEC;
-  return (numerator + denominator - 1n) / denominator;
+  return mockNexusPremium(amount, periodSec, NEXUS_PRICE_BPS).premium;
 }
 
-/** A cover-router `GET /v2/quote` answering like Nexus for the mock's price (one pool). */
+/**
+ * A cover-router v2.7 `GET /v2/quote` answering like Nexus for the mock's price (one pool), in the
+ * router's shape (refund fields included, no `capacities`). It has no chain access, so an edit quote
+ * (`coverEditId`) reports no refund: `premiumInAssetWithRefund` is the gross premium, an upper bound.
+ */
 export function nexusQuoteRoutes(): Record<string, RouteScript> {
   return {
     "/v2/quote": (req) => {
       const q = new URLSearchParams(req.query);
+      if (q.get("coverAsset") !== String(NEXUS_COVER_ASSET.USDC)) return { status: 500, json: { message: "Internal Server Error" } };
       const amount = BigInt(q.get("amount") ?? "0");
       const periodSec = BigInt(q.get("period") ?? "0") * 86_400n;
-      const premium = nexusPremium(amount, periodSec);
+      const { premium, covered } = mockNexusPremium(amount, periodSec, NEXUS_PRICE_BPS);
       return {
         json: {
           quote: {
-            totalCoverAmountInAsset: amount.toString(),
+            totalCoverAmountInAsset: covered.toString(),
             annualPrice: String(NEXUS_PRICE_BPS),
-            premiumInNXM: premium.toString(),
+            premiumInNXM: ((premium * 10n ** 18n) / (60n * 10n ** 6n)).toString(),
             premiumInAsset: premium.toString(),
-            poolAllocationRequests: [{ poolId: String(NEXUS_POOL_ID), coverAmountInAsset: amount.toString(), skip: false }],
+            refundInNXM: "0",
+            refundInAsset: "0",
+            premiumInNXMWithRefund: ((premium * 10n ** 18n) / (60n * 10n ** 6n)).toString(),
+            premiumInAssetWithRefund: premium.toString(),
+            poolAllocationRequests: [{ poolId: String(NEXUS_POOL_ID), coverAmountInAsset: amount.toString() }],
+            asset: { id: NEXUS_COVER_ASSET.USDC, symbol: "USDC", decimals: 6 },
           },
-          capacities: [{ poolId: String(NEXUS_POOL_ID), capacity: [{ assetId: String(q.get("coverAsset")), amount: "5000000000000" }] }],
         },
       };
     },

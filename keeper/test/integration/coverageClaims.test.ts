@@ -10,6 +10,9 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { keccak256 } from "ethers";
+
+import { cidV0Of } from "../../src/lib/cid";
+import { nexusProofPath } from "../../src/sources/claimEvidence";
 import { ethers, network } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
@@ -189,8 +192,17 @@ describe("keeper coverage and claims (integration)", function () {
     const [incident] = container.state().incidents.list();
     const evidence = await fs.readFile(incident?.evidencePath ?? "");
     expect(path.dirname(incident?.evidencePath ?? "")).to.equal(path.join(workDir, "evidence"));
-    expect(claim.evidenceHash).to.equal(keccak256(evidence));
-    expect(incident?.evidenceHash).to.equal(claim.evidenceHash);
+    expect(incident?.evidenceHash).to.equal(keccak256(evidence)); // the pack on disk
+    // Hedged through Nexus: evidence = CIDv0 multihash of the claim proof written beside the pack ‖ the pack.
+    const proofPath = nexusProofPath(incident?.evidencePath ?? "");
+    const proof = await fs.readFile(proofPath);
+    const proofCid = cidV0Of(proof);
+    expect(claim.evidenceHash).to.equal(keccak256(Buffer.concat([Buffer.from(proofCid.multihash.slice(2), "hex"), evidence])));
+    const upstream = await s.nexusClaims.getClaimDetails(claim.providerClaimId);
+    expect(upstream.ipfsMetadata).to.equal(proofCid.digest); // what Nexus assessors resolve on IPFS
+    const parsedProof = JSON.parse(proof.toString("utf8")) as { coverId: number; affectedAddresses: string[]; version: string };
+    expect(parsedProof).to.include({ version: "1.0", coverId: Number(cover.providerCoverId) });
+    expect(parsedProof.affectedAddresses).to.deep.equal([s.beneficiary.address]);
 
     // Same data next tick: no new incident, no second claim.
     proxy.reset();
