@@ -477,7 +477,7 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
         (INexusCoverProducts.Product memory product, INexusCoverProducts.ProductType memory productType) =
             coverProducts.getProductWithType(productId);
         if (product.isDeprecated || productType.claimMethod != INDIVIDUAL_CLAIMS) return false;
-        if (product.coverAssets != 0 && (uint256(product.coverAssets) & (1 << coverAsset)) == 0) return false;
+        if (product.coverAssets != 0 && (uint256(product.coverAssets) & (uint256(1) << coverAsset)) == 0) return false;
         try INexusPool(nexusCover.pool()).getAsset(coverAsset) returns (INexusPool.Asset memory poolAsset) {
             return poolAsset.isCoverAsset && !poolAsset.isAbandoned;
         } catch {

@@ -181,7 +181,7 @@ contract MockNexusMutualCover is INexusCover, Ownable {
         (INexusCoverProducts.Product memory product, INexusCoverProducts.ProductType memory productType) =
             _coverProducts.getProductWithType(productId);
         if (product.isDeprecated) revert ProductDeprecated();
-        if (product.coverAssets != 0 && (uint256(product.coverAssets) & (1 << coverAsset)) == 0) {
+        if (product.coverAssets != 0 && (uint256(product.coverAssets) & (uint256(1) << coverAsset)) == 0) {
             revert CoverAssetNotSupported();
         }
         INexusPool.Asset memory asset = _pool.getAsset(coverAsset);

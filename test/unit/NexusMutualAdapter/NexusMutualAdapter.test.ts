@@ -151,6 +151,15 @@ describe("NexusMutualAdapter", () => {
       expect(await fx.adapter.isSupported(fx.aave, fx.usdc.target)).to.equal(false);
     });
 
+    it("reads bitmap bits above 7 (cover asset ids go up to 31)", async () => {
+      const fx = await loadFixture(deployAdapter);
+      await fx.pool.mockNexusSetAsset(9, fx.usdt.target, true, false); // a hypothetical future cover asset
+      await fx.adapter.connect(fx.admin).setCoverAsset(fx.usdt.target, 9);
+      await fx.coverProducts.mockNexusSetProduct(AAVE_PRODUCT_ID, 0, 1 << 9, false);
+      expect(await fx.adapter.isSupported(fx.aave, fx.usdt.target)).to.equal(true);
+      expect(await fx.adapter.isSupported(fx.aave, fx.usdc.target)).to.equal(false); // bit 6 not set
+    });
+
     it("DAI is not a Nexus cover asset: even when mapped, the abandoned Pool asset is unsupported", async () => {
       const fx = await loadFixture(deployAdapter);
       expect(await fx.adapter.isSupported(fx.aave, fx.dai.target)).to.equal(false); // not mapped by default
