@@ -103,6 +103,7 @@ library CoverageLogic {
     function expire(FundTypes.FundState storage s, uint256 coverId) external {
         FundShared.existingCoverage(s, coverId);
         if (!_expire(s, coverId)) revert IFund.FundCoverageNotExpirable(coverId);
+        _unlinkExpired(s, s.coverages[coverId].protocol, 1);
     }
 
     /// @notice See {IStablecoinInsuranceFund-expireCoverages}.
@@ -110,8 +111,21 @@ library CoverageLogic {
         external
         returns (uint256 expired)
     {
+        // Expire first, then unlink with one walk per protocol touched (not one per coverage).
+        address[] memory protocols = new address[](coverIds.length);
+        uint256[] memory counts = new uint256[](coverIds.length);
+        uint256 distinct;
         for (uint256 i; i < coverIds.length; ++i) {
-            if (_expire(s, coverIds[i])) ++expired;
+            if (!_expire(s, coverIds[i])) continue;
+            ++expired;
+            address protocol = s.coverages[coverIds[i]].protocol;
+            uint256 j;
+            while (j < distinct && protocols[j] != protocol) ++j;
+            if (j == distinct) protocols[distinct++] = protocol;
+            ++counts[j];
+        }
+        for (uint256 j; j < distinct; ++j) {
+            _unlinkExpired(s, protocols[j], counts[j]);
         }
     }
 
@@ -144,8 +158,8 @@ library CoverageLogic {
 
     // ================================================================== internals
 
-    /// @dev Expires a coverage whose claim window closed (end + claimGracePeriod) and unlinks it from
-    /// its protocol's live list (a walk over the live coverages only).
+    /// @dev Expires a coverage whose claim window closed (end + claimGracePeriod); the caller unlinks it
+    /// from its protocol's live list with `_unlinkExpired`.
     function _expire(FundTypes.FundState storage s, uint256 coverId) private returns (bool) {
         FundTypes.CoverageRecord storage c = s.coverages[coverId];
         if (c.status != IFund.CoverageStatus.Active) return false;
@@ -157,21 +171,31 @@ library CoverageLogic {
         b.active -= uint128(amount);
         if (c.providerId == 0) b.selfInsured -= uint128(amount);
 
-        address protocol = c.protocol;
-        uint48 next = c.prevCoverageId;
-        FundTypes.ProtocolRecord storage p = s.protocols[protocol];
-        p.exposure -= uint96(RiskMath.toWad(amount, s.assetConfigs[asset].decimals));
-        if (p.latestCoverageId == coverId) {
-            p.latestCoverageId = next;
-        } else {
-            uint256 id = p.latestCoverageId;
-            // The coverage is live, so it is reachable from the head.
-            while (s.coverages[id].prevCoverageId != coverId) id = s.coverages[id].prevCoverageId;
-            s.coverages[id].prevCoverageId = next;
-        }
-        c.prevCoverageId = 0;
+        s.protocols[c.protocol].exposure -= uint96(RiskMath.toWad(amount, s.assetConfigs[asset].decimals));
         emit IFund.CoverageExpired(coverId);
         return true;
+    }
+
+    /// @dev Unlinks the `count` coverages of `protocol` just expired from its live list: one walk from
+    /// the head over live coverages, stopping after the last one. Only live coverages (and the ones
+    /// expired in this call) are ever linked, so the walk is O(live coverages of the protocol).
+    function _unlinkExpired(FundTypes.FundState storage s, address protocol, uint256 count) private {
+        FundTypes.ProtocolRecord storage p = s.protocols[protocol];
+        uint256 kept; // last live coverage seen (0 = the head pointer)
+        uint256 id = p.latestCoverageId;
+        while (count != 0) {
+            FundTypes.CoverageRecord storage c = s.coverages[id];
+            uint48 next = c.prevCoverageId;
+            if (c.status == IFund.CoverageStatus.Active) {
+                kept = id;
+            } else {
+                if (kept == 0) p.latestCoverageId = next;
+                else s.coverages[kept].prevCoverageId = next;
+                c.prevCoverageId = 0;
+                --count;
+            }
+            id = next;
+        }
     }
 
     /// @dev Checks who renews, when, and with what; returns the coverage's asset.

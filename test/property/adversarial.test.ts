@@ -118,6 +118,32 @@ describe("adversarial: a token whose transfers re-enter the fund", () => {
   });
 });
 
+describe("adversarial: re-entrant expiry", () => {
+  it("expireCoverage / expireCoverages re-entered during a purchase are refused; exposure stays exact", async () => {
+    const f = await loadFixture(deployAdversarial);
+    const premium = await f.fund.quotePremium(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION);
+    // An old coverage that can be expired, then a purchase whose premium transfer re-enters expiry.
+    await f.fund.connect(f.buyer).purchaseProtocolCoverage(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION, premium, f.beneficiary.address, 0, "0x");
+    await time.increase(DURATION + 31n * DAY);
+    await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
+    const fresh = await f.fund.quotePremium(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION);
+    for (const inner of [
+      f.fund.interface.encodeFunctionData("expireCoverage", [1n]),
+      f.fund.interface.encodeFunctionData("expireCoverages", [[1n]]),
+    ]) {
+      await f.token.arm(f.fundAddress, inner);
+      const before = await f.fund.getProtocolExposure(PROTOCOLS.aave);
+      await f.fund.connect(f.buyer).purchaseProtocolCoverage(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION, fresh, f.beneficiary.address, 0, "0x");
+      expect((await f.token.lastReentryData()).slice(0, 10)).to.equal(REENTRANT_CALL);
+      // the purchase added its amount to the exposure it read; the re-entry changed nothing
+      expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(before + AMOUNT * 10n ** 12n);
+    }
+    expect((await f.fund.getCoverageDetails(1n)).status).to.equal(1n);
+    await f.fund.expireCoverage(1n);
+    expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(2n * AMOUNT * 10n ** 12n);
+  });
+});
+
 describe("adversarial: a malicious cover provider", () => {
   async function buyThroughEvil(f: Fixture, asset = f.usdcAddress) {
     const premium = await f.fund.quotePremium(PROTOCOLS.aave, asset, AMOUNT, DURATION);

@@ -302,3 +302,25 @@ describe("StablecoinInsuranceFund renewal and the reserve ratio", () => {
     expect(await f.fund.getSelfInsuredCoverage(f.usdcAddress)).to.equal(units(50_000, 6));
   });
 });
+
+describe("StablecoinInsuranceFund renewal after a payout", () => {
+  it("prices only what is still insured: the new amount minus what was already paid out", async () => {
+    const f = await withCoverages();
+    await time.increase(DAY);
+    const paid = units(40_000, 6);
+    await f.fund.connect(f.beneficiary).submitClaim(1, paid, await time.latest(), "loss", "0x");
+    await f.fund.connect(f.assessor).assessClaim(1, true, paid);
+    await time.increase(2n * DAY);
+    await f.fund.settleClaim(1);
+    await time.increaseTo(f.self.end - WINDOW);
+    await refreshScores(f);
+    const extra = 30n * DAY;
+    const risk = await f.fund.calculateProtocolRisk(PROTOCOLS.aave);
+    const expected = premiumReference(AMOUNT - paid, extra, risk);
+    await expect(f.fund.connect(f.beneficiary).renewCoverage(1, extra, AMOUNT, expected, "0x"))
+      .to.emit(f.fund, "CoverageRenewed")
+      .withArgs(1, AMOUNT, expected, 0n, f.self.end + extra, risk, 0n);
+    expect(expected).to.be.lessThan(premiumReference(AMOUNT, extra, risk));
+  });
+});
+
