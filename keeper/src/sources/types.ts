@@ -81,3 +81,27 @@ export interface ProtocolRef {
   /** Stablecoin symbol of the position (for price stability), e.g. "USDC". */
   readonly stablecoin?: string;
 }
+
+/**
+ * One reported exploit of a protocol, as a source saw it: a DefiLlama hallmark or a hacks-feed
+ * row. Field names match `IncidentSignal` (policy/incidentSignals.ts), so the incident watch
+ * maps it with `{ ...report, observedAt: now }`.
+ */
+export interface ExploitReport {
+  readonly kind: "hallmark" | "hacks-feed";
+  /** `ProtocolRef.id`. */
+  readonly protocolId: string;
+  /**
+   * Stable identity at the source, independent of editable text: a hallmark is
+   * `defillama-hallmark:<DefiLlama id>:<timestamp>`, a hacks row
+   * `defillama-hacks:<defillamaId or normalised name>:<date>` (rows carry no id of their own).
+   */
+  readonly sourceId: string;
+  /** When it happened, unix seconds. */
+  readonly occurredAt: number;
+  readonly description: string;
+  /** URL (secrets redacted) and field the report was read from. */
+  readonly sourceRef: string;
+  readonly link?: string;
+  readonly lossUsd?: number;
+}
