@@ -352,7 +352,7 @@ export class HacksFeedSource implements RiskDataSource {
       id: ref.id,
       names: new Set([ref.name, ...aliases].map(normalizeName)),
       defiLlamaId: this.config.defiLlamaIds?.[ref.id] ?? ref.defiLlamaId,
-      parentId: this.config.parentIds?.[ref.id],
+      parentId: this.config.parentIds?.[ref.id] ?? ref.defiLlamaParentId,
     };
   }
 }

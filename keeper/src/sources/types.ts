@@ -74,6 +74,8 @@ export interface ProtocolRef {
   readonly defiLlamaSlug?: string;
   /** DefiLlama numeric protocol id (as a string), used to match the hacks feed. */
   readonly defiLlamaId?: string;
+  /** DefiLlama parent id (e.g. "parent#aave"): hacks rows of siblings are kept as related. */
+  readonly defiLlamaParentId?: string;
   /** Name used to match entries of the hacks feed (case-insensitive). */
   readonly name: string;
   /** The protocol's main contract, for the on-chain deployment date. */
