@@ -10,6 +10,7 @@ import { DEFILLAMA_DEFAULT_URLS, DEFAULT_AUDIT_SCORE_BY_CATEGORY, validateAuditS
 import { DEFILLAMA_PRO_API_BASE_URL } from "../sources/hacksFeedSource";
 import { operatorMetricsSchema } from "../sources/configSource";
 import { METRIC_FIELDS } from "../sources/metrics";
+import { DEFAULT_MIN_CONFIDENCE_FOR_RISE } from "../policy/riskPush";
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -206,6 +207,16 @@ export const riskPushSchema = z
     gasPerRepeatItem: positiveInt("gas").default(10_000),
     baseGasPerTx: positiveInt("gas").default(25_000),
     maxAssessmentAgeSec: nonNegativeInt("seconds").optional(),
+    /**
+     * Outage policy: rises, first scores and staleness refreshes are pushed only from assessments
+     * at or above this confidence (0-100); a component whose inputs are missing always keeps its
+     * on-chain value. 60 = TVL + audit + deployment date + price stability present.
+     */
+    minConfidenceForRise: z
+      .number({ invalid_type_error: "must be a number (confidence 0-100)" })
+      .min(0, "must be >= 0 (confidence 0-100)")
+      .max(100, "must be <= 100 (confidence 0-100)")
+      .default(DEFAULT_MIN_CONFIDENCE_FOR_RISE),
     /** Blocks to wait for after each push transaction. */
     confirmations: positiveInt("blocks").default(1),
   })
