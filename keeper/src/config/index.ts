@@ -70,7 +70,8 @@ const DEFAULT_PORTFOLIO: readonly { id: string; name: string; defiLlamaSlug: str
   { id: "aave-v3", name: "Aave V3", defiLlamaSlug: "aave-v3", stablecoin: "USDC" },
   { id: "compound-v3", name: "Compound V3", defiLlamaSlug: "compound-v3", stablecoin: "USDC" },
   { id: "curve", name: "Curve", defiLlamaSlug: "curve-dex", stablecoin: "DAI" },
-  { id: "gmx", name: "GMX", defiLlamaSlug: "gmx", stablecoin: "USDC" },
+  // "gmx" is a DefiLlama parent (parent#gmx); the stablecoin pools are GMX V2 Perps.
+  { id: "gmx", name: "GMX", defiLlamaSlug: "gmx-v2-perps", stablecoin: "USDC" },
   { id: "radiant", name: "Radiant", defiLlamaSlug: "radiant-v2", stablecoin: "USDT" },
   { id: "uniswap-v3", name: "Uniswap V3", defiLlamaSlug: "uniswap-v3", stablecoin: "USDC" },
   { id: "yearn", name: "Yearn", defiLlamaSlug: "yearn-finance", stablecoin: "DAI" },
