@@ -107,3 +107,13 @@ export interface ExploitReport {
   readonly link?: string;
   readonly lossUsd?: number;
 }
+
+/** A source that keeps the exploit reports of its latest fetch (DefiLlama hallmarks, hacks feed). */
+export interface ExploitReportSource {
+  /** Reports of one protocol from the latest `fetchMetrics`, oldest first. */
+  exploitReports(protocolId: string): readonly ExploitReport[];
+}
+
+export function hasExploitReports(source: unknown): source is ExploitReportSource {
+  return typeof source === "object" && source !== null && typeof (source as Partial<ExploitReportSource>).exploitReports === "function";
+}

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ConfigError, embeddedDefaultConfig, parseConfig, redactConfig } from "../../src/config";
 import { buildRiskSource } from "../../src/app/container";
 import { silentLogger } from "../../src/sources/http";
+import { hasExploitReports } from "../../src/sources/types";
 import { startLoopbackServer } from "../helpers/loopbackServer";
 
 const PRO_KEY = "llama-pro-7c1d2e3f";
@@ -75,6 +76,11 @@ describe("keeper config: DefiLlama and the hacks feed", () => {
       const [m] = await free.fetchMetrics([{ id: "aave-v3", address: "0x01", name: "Aave V3", defiLlamaSlug: "aave-v3" }], NOW);
       expect(m?.exploitCount.value).to.equal(1);
       expect(server.requestCount(`/${PRO_KEY}/api/hacks`)).to.equal(before);
+      // The composite passes on its members' exploit reports, ready to become incident signals.
+      if (!hasExploitReports(free)) throw new Error("the composite source exposes exploitReports");
+      expect(free.exploitReports("aave-v3").map((r) => [r.kind, r.sourceId, r.occurredAt])).to.deep.equal([
+        ["hallmark", `defillama-hallmark:1599:${NOW - 10 * 86_400}`, NOW - 10 * 86_400],
+      ]);
     } finally {
       await server.close();
     }
