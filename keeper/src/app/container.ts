@@ -25,7 +25,7 @@ import {
   curatedIncidentsOf,
   type RiskDataSource,
 } from "../sources";
-import { LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import { DedupAlerter, LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
 import { ClaimsCycle } from "./claimsCycle";
 import { CoverageCycle } from "./coverageCycle";
 import { ConfiguredQuoter } from "./providerQuotes";
@@ -96,11 +96,12 @@ export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
 export async function connectProvider(
   rpcUrls: string | readonly string[],
   chainId?: number,
-  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number } = {},
+  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number; maxBlockAgeSec?: number } = {},
 ): Promise<JsonRpcProvider> {
   return connectFailoverProvider({
     urls: typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls,
     ...(chainId !== undefined ? { chainId } : {}),
+    ...(options.maxBlockAgeSec !== undefined ? { maxBlockAgeSec: options.maxBlockAgeSec } : {}),
     logger: options.logger ?? SILENT,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}),
@@ -171,6 +172,7 @@ export async function buildContainer(
       logger,
       timeoutMs: config.chain.rpcTimeoutMs,
       maxRounds: config.chain.rpcMaxRounds,
+      maxBlockAgeSec: config.chain.maxBlockAgeSec,
     }));
   let signer: Signer | undefined;
   try {
@@ -207,7 +209,10 @@ export async function buildContainer(
     config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
   const source = buildRiskSource(config, { logger, provider, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) });
-  const alerter = buildAlerter(config, logger);
+  const delivery = buildAlerter(config, logger);
+  // Deduplicated through the state database (opened on first alert), so cron runs dedup too.
+  const alerter: Alerter =
+    config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, () => openState().alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
   const hacksConfig = config.sources.hacks;
   const hacksFeed =
     hacksConfig?.feedUrl !== undefined
@@ -268,6 +273,7 @@ export async function buildContainer(
         protocols: config.protocols,
         params,
         alertThresholdPoints: config.alerts.thresholdPoints,
+        assessments: openState().assessments,
         logger,
       });
       return cycle;
@@ -304,6 +310,7 @@ export async function buildContainer(
         source,
         hacksFeed,
         txSender: signer !== undefined ? txSender() : undefined,
+        keeperAddress,
         alerter,
         logger,
       });

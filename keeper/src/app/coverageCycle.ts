@@ -350,14 +350,17 @@ export class CoverageCycle {
         priced.providerId,
         priced.coverData,
       ]);
-      return this.sendTx({ kind: "buy-coverage", key: action.idempotencyKey, to, data, payload: { ...detail, amount: action.amount } }, dryRun);
+      // The key names the UTC day; the scope (key without the day) keeps a purchase still in flight
+      // at midnight from being bought again under the next day's key.
+      const scope = action.idempotencyKey.replace(/:\d+$/, "");
+      return this.sendTx({ kind: "buy-coverage", key: action.idempotencyKey, scope, to, data, payload: { ...detail, amount: action.amount } }, dryRun);
     }
     const renewal = action as RenewAction;
     const data = fund.interface.encodeFunctionData("renewCoverage", [renewal.coverId, renewal.extraDurationSec, renewal.newAmount, renewal.maxPremium, priced.coverData]);
     return this.sendTx({ kind: "renew-coverage", key: action.idempotencyKey, to, data, payload: { ...detail, coverId: renewal.coverId, newAmount: renewal.newAmount } }, dryRun);
   }
 
-  private async sendTx(tx: { kind: string; key: string; to: string; data: string; payload: unknown }, dryRun: boolean): Promise<SendResult> {
+  private async sendTx(tx: { kind: string; key: string; scope?: string; to: string; data: string; payload: unknown }, dryRun: boolean): Promise<SendResult> {
     const sender = this.deps.txSender;
     if (sender === undefined) {
       this.deps.logger.info({ key: tx.key, kind: tx.kind }, "dry run (no key): would send");

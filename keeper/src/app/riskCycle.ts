@@ -24,6 +24,7 @@ import type { ProtocolMetrics, RiskDataSource } from "../sources/types";
 import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
 import { riskAlertToAlert, type Alerter } from "./alerts";
 import type { Logger } from "../lib/logger";
+import type { AssessmentRepository } from "../state/assessments";
 
 
 /** The part of an ethers Provider the cycle needs: the latest block's timestamp is `now`. */
@@ -105,6 +106,12 @@ export interface RiskCycleDeps {
   readonly params: RiskCycleParams;
   /** Alert when a composite moves by more than this (default 10). */
   readonly alertThresholdPoints?: number;
+  /**
+   * The state database's assessment history: the previous assessment of each protocol is read
+   * from it (so a cron `keeper once` alerts on a move since the last run) and this cycle's are
+   * stored. Without it the previous assessments live in memory only.
+   */
+  readonly assessments?: Pick<AssessmentRepository, "latest" | "record">;
   readonly logger: Logger;
 }
 
@@ -182,7 +189,17 @@ export class RiskCycle {
 
     const result = await deps.pusher.push(chunks, { dryRun, cycleKey: String(now) });
 
-    const riskAlerts = detectRiskAlerts(this.previous, byAddress, deps.alertThresholdPoints ?? 10);
+    let previous: ReadonlyMap<string, RiskSnapshot> = this.previous;
+    if (deps.assessments !== undefined) {
+      const stored = new Map<string, RiskSnapshot>();
+      for (const a of byAddress) {
+        const last = deps.assessments.latest(a.protocol);
+        if (last !== undefined) stored.set(a.protocol, { composite: last.composite, category: last.category });
+      }
+      previous = stored;
+      if (!dryRun) deps.assessments.record(byAddress);
+    }
+    const riskAlerts = detectRiskAlerts(previous, byAddress, deps.alertThresholdPoints ?? 10);
     for (const riskAlert of riskAlerts) {
       const alert = riskAlertToAlert(riskAlert, idOf.get(riskAlert.protocol.toLowerCase())?.name);
       if (dryRun) deps.logger.info({ alert }, "dry run: would send alert");

@@ -161,6 +161,8 @@ export const alertsSchema = z
     /** Slack-compatible incoming webhook (secret; prefer env ALERT_WEBHOOK_URL). */
     webhookUrl: urlSchema.optional(),
     webhookTimeoutMs: positiveInt("milliseconds").optional(),
+    /** The same alert (key) is delivered at most once per this many minutes, with a repeat count; 0 = no dedup. */
+    dedupMinutes: z.number().nonnegative("must be >= 0 (minutes)").default(60),
   })
   .strict();
 
@@ -177,6 +179,11 @@ export const chainSchema = z
     /** Passes over every URL (with backoff between them) before a request fails. */
     rpcMaxRounds: positiveInt("passes").default(3),
     chainId: positiveInt("chain id").optional(),
+    /**
+     * A node whose latest block is older than this (wall clock) is stale: the next URL is tried
+     * and /healthz turns unhealthy. 0 = off (a local automining chain has no block cadence).
+     */
+    maxBlockAgeSec: nonNegativeInt("seconds").default(300),
     fundAddress: addressSchema.optional(),
     lensAddress: addressSchema.optional(),
   })
@@ -289,6 +296,14 @@ export const incidentRulesSchema = z
     hacksFeedEnabled: z.boolean().default(true),
     hacksMaxAgeDays: positiveNumber("days").default(30),
     manualEnabled: z.boolean().default(true),
+    /** DefiLlama hallmarks that describe an exploit corroborate an incident. */
+    hallmarksEnabled: z.boolean().default(true),
+    /** Signals of one protocol within this many hours of an incident belong to it. */
+    mergeWindowHours: positiveNumber("hours").default(72),
+    /** A suspected incident not corroborated (feed, hallmark, operator) within this many hours is dismissed. */
+    corroborationTimeoutHours: positiveNumber("hours").default(72),
+    /** Protocol ids whose SUSPECTED incidents are claimed without corroboration (default: none). */
+    autoClaimOnSuspected: z.array(z.string().min(1)).default([]),
     /** Alert when an accepted payout is this close to its redemption deadline. */
     redeemAlertLeadHours: positiveNumber("hours").default(24),
   })
@@ -378,6 +393,15 @@ export const configFileSchema = z
           code: z.ZodIssueCode.custom,
           path: ["positions", index, "providers"],
           message: "empty and allowSelfInsure is false — list provider ids or allow self-insurance",
+        });
+      }
+    });
+    config.incidents.autoClaimOnSuspected.forEach((id, index) => {
+      if (!ids.has(id)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["incidents", "autoClaimOnSuspected", index],
+          message: `unknown protocol — use one of ${[...ids.keys()].join(", ")}`,
         });
       }
     });
