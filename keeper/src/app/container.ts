@@ -295,6 +295,10 @@ export async function buildContainer(
         keeperAddress,
         alerter,
         logger,
+        haltedProtocols: () => {
+          const ids = new Set(openState().incidents.list({ states: ["suspected", "confirmed"] }).map((i) => i.protocol));
+          return config.protocols.filter((p) => ids.has(p.id)).map((p) => p.address);
+        },
       });
       return coverage;
     },

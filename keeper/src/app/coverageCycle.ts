@@ -78,6 +78,8 @@ export interface CoverageCycleDeps {
   readonly keeperAddress: string | undefined;
   readonly alerter: Alerter;
   readonly logger: Logger;
+  /** Protocol addresses with a suspected or confirmed incident (the state database's view). */
+  readonly haltedProtocols?: () => readonly string[];
 }
 
 export function coveragePolicyOf(config: Pick<KeeperConfig, "coverage">): CoveragePolicyParams {
@@ -160,7 +162,11 @@ export class CoverageCycle {
     const positions = await this.positions();
     const snapshot = await this.snapshot(positions);
     const now = snapshot.now;
-    const plan = planCoverage(positions, snapshot.coverage, now, coveragePolicyOf(deps.config));
+    const halted = new Set((deps.haltedProtocols?.() ?? []).map((a) => a.toLowerCase()));
+    const plan = planCoverage(positions, snapshot.coverage, now, coveragePolicyOf(deps.config), halted);
+    for (const skip of plan.skipped.filter((k) => k.reason === "incident-halt")) {
+      deps.logger.warn({ protocolId: skip.protocolId }, "incident on this protocol: no purchase, increase or renewal this cycle");
+    }
     const positionOf = (protocol: string, beneficiary: string): CoveragePosition | undefined =>
       positions.find((p) => sameAddress(p.protocol, protocol) && sameAddress(p.beneficiary, beneficiary));
 

@@ -74,7 +74,7 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       const count = (status: string) => s.actions.filter((a) => a.status === status).length;
       return {
         now: s.now,
-        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${dryRun ? " dry-run" : ""}`,
+        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${haltedLine(s)}${dryRun ? " dry-run" : ""}`,
         actions: s.actions.map((a) => ({ kind: a.kind, result: a.status, ...(a.gasUsed !== undefined ? { gasUsed: BigInt(a.gasUsed) } : {}) })),
       };
     },
@@ -98,6 +98,12 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       };
     },
   };
+}
+
+/** " halted=aave-v3,..." when an incident stopped buying on some protocols. */
+function haltedLine(s: CoverageCycleSummary): string {
+  const ids = [...new Set(s.skipped.filter((k) => k.reason === "incident-halt").map((k) => k.protocolId))];
+  return ids.length > 0 ? ` halted=${ids.join(",")} (incident: nothing bought, increased or renewed)` : "";
 }
 
 export interface DaemonHooks {

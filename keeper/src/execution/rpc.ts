@@ -161,9 +161,7 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
               if (!this.staleUrls.has(index)) logger.warn({ url: redactUrl(url), latestBlockAgeSec: ageSec, limitSec: this.settings.maxBlockAgeSec }, "RPC node is stale (latest block too old): trying the next URL");
               this.staleUrls.add(index);
               if (staleFallback === undefined || ageSec < staleFallback.ageSec) staleFallback = { replies, ageSec, index };
-              if (this.staleUrls.size < this.urls.length) continue;
-              this.latestBlockAgeSec = staleFallback.ageSec;
-              return staleFallback.replies as JsonRpcResult[];
+              continue; // the next URL may be fresh; the end of the round returns the freshest stale answer
             }
             if (ageSec !== undefined) {
               if (this.staleUrls.delete(index)) logger.info({ url: redactUrl(url), latestBlockAgeSec: ageSec }, "RPC node advancing again");

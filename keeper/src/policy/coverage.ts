@@ -193,7 +193,9 @@ export type CoverageSkipReason =
   | "protocol-cap-reached"
   | "no-protocol-state"
   | "duplicate-position"
-  | "zero-target";
+  | "zero-target"
+  /** The protocol has a suspected or confirmed incident: nothing is bought, increased or renewed on it. */
+  | "incident-halt";
 
 export interface CoverageSkip {
   readonly protocolId: string;
@@ -298,6 +300,8 @@ export function planCoverage(
   chain: CoverageChainState,
   now: number,
   policy: CoveragePolicyParams = DEFAULT_COVERAGE_POLICY,
+  /** Protocol addresses (lower case) with a suspected or confirmed incident. */
+  halted: ReadonlySet<string> = new Set(),
 ): CoveragePlan {
   validateCoveragePolicy(policy);
   if (!Number.isSafeInteger(now) || now < 0) throw new Error(`coverage: now must be unix seconds, got ${now}`);
@@ -393,6 +397,11 @@ export function planCoverage(
       multiplierBps: coverageMultiplierBps(state.riskScore),
     });
 
+    if (halted.has(position.protocol.toLowerCase())) {
+      // Cover bought, grown or renewed now cannot pay for the incident under way: premium wasted.
+      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "incident-halt", detail: "suspected or confirmed incident: no purchase, increase or renewal" });
+      continue;
+    }
     if (optimal === 0n) {
       skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "zero-target" });
       continue;
