@@ -7,11 +7,11 @@
  */
 import type { FundLens } from "../../../typechain-types/contracts/FundLens";
 import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
-import type { FundClaimStatus } from "../policy/claims";
+import { FUND_CLAIM_STATUSES, type FundClaimStatus } from "../policy/claims";
 import type { AssetPoolState, CoverageChainState, CoverageStatus, FundParams, OnChainCoverage, ProtocolChainState } from "../policy/coverage";
 
 const COVERAGE_STATUS: readonly CoverageStatus[] = ["None", "Active", "Expired"];
-const CLAIM_STATUS: readonly FundClaimStatus[] = ["None", "Pending", "Accepted", "Denied", "Paid", "Draw", "Expired"];
+const CLAIM_STATUS: readonly FundClaimStatus[] = FUND_CLAIM_STATUSES;
 
 export interface FundClaim {
   readonly id: bigint;
@@ -26,6 +26,12 @@ export interface FundClaim {
   readonly submittedAt: number;
   readonly status: FundClaimStatus;
   readonly evidenceHash: string;
+  /** Time of loss the claimant named (unix seconds). */
+  readonly incidentAt?: number;
+  /** End of the challenge period of an accepted self-insured payout (absent = n/a). */
+  readonly payableAt?: number;
+  /** Accepted above the daily payout limit: the admin must confirm before settlement. */
+  readonly confirmationRequired?: boolean;
 }
 
 export interface ChainSnapshot {
@@ -91,6 +97,9 @@ export function toOnChainCoverage(c: CoverageLike): OnChainCoverage {
   };
 }
 
+/** Live coverage ids read per protocol in one FundLens call (the fund caps a protocol at $500K). */
+export const MAX_COVERAGE_IDS_PER_PROTOCOL = 500;
+
 export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadRequest): Promise<ChainSnapshot> {
   const block = await deps.provider.getBlock("latest");
   if (block === null) throw new Error("the RPC returned no latest block");
@@ -98,7 +107,7 @@ export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadR
   const { fund, lens, fundAddress } = deps;
 
   const [states, parameters, pools] = await Promise.all([
-    request.protocols.length > 0 ? lens.getProtocolStates(fundAddress, [...request.protocols], at) : Promise.resolve([]),
+    request.protocols.length > 0 ? lens.getProtocolStates(fundAddress, [...request.protocols], MAX_COVERAGE_IDS_PER_PROTOCOL, at) : Promise.resolve([]),
     fund.parameters(at),
     Promise.all(
       request.assets.map(async (asset): Promise<AssetPoolState> => {
@@ -145,6 +154,9 @@ export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadR
       submittedAt: Number(c.submittedAt),
       status: CLAIM_STATUS[Number(c.status)] ?? "None",
       evidenceHash: c.evidenceHash,
+      incidentAt: Number(c.incidentAt),
+      ...(c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
+      confirmationRequired: c.confirmationRequired,
     });
   }
   return { now: block.timestamp, blockNumber: block.number, coverage: { protocols, pools, params }, coverages, claims };

@@ -493,14 +493,14 @@ export class ClaimsCycle {
       const coverage = snapshot.coverages.get(coverId) as OnChainCoverage;
       const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", details: { amount: plan.amount.toString(), derivation: plan.derivation } });
       const evidence = await this.evidenceFor(incident, derivationsByIncident.get(plan.incidentKey) ?? [], coverages, positions, tvlHistories.get(incident.protocol) ?? [], sourceHashes, now);
-      const blocker = await this.fileabilityIssue(coverage, plan.amount, keeper);
+      const blocker = await this.fileabilityIssue(coverage, plan.amount, incident.occurredAt, keeper);
       if (blocker !== undefined) {
         claimRepo.update(claim.id, { state: "unfileable", details: { amount: plan.amount.toString(), derivation: plan.derivation, reason: blocker } });
         unfileable.push({ incidentKey: plan.incidentKey, coverId, reason: blocker });
         await alert("critical", `claim cannot be filed: coverage ${coverId}`, `${blocker} (incident ${incident.dedupeKey}); retried every tick until fixed.`, now, incident.protocol, `unfileable:${plan.incidentKey}:${coverId}`);
         continue;
       }
-      const result = await this.fileClaim(plan, coverage, incident, evidence);
+      const result = await this.fileClaim(plan, coverage, incident, evidence, now);
       const claimId = result.status === "confirmed" || result.status === "skipped" ? await this.claimIdFrom(result.hash) : undefined;
       if (result.status === "confirmed" || (result.status === "skipped" && claimId !== undefined)) {
         claimRepo.update(claim.id, { state: "filed", ...(claimId !== undefined ? { fundClaimId: claimId.toString() } : {}), details: { amount: plan.amount.toString(), derivation: plan.derivation, hash: result.hash } });
@@ -553,6 +553,11 @@ export class ClaimsCycle {
       }
       if (fundClaim.status === "Accepted" && fundClaim.payableAt !== undefined && fundClaim.payableAt > now) {
         waitingChallenge.set(fundClaim.id.toString(), fundClaim.payableAt);
+        continue;
+      }
+      if (fundClaim.status === "Accepted" && fundClaim.confirmationRequired === true) {
+        followUpReports.push({ claimId: fundClaim.id.toString(), kind: "wait", detail: "accepted above the daily payout limit: awaiting the admin's confirmPayout" });
+        await alert("warning", `claim ${fundClaim.id} awaits confirmation`, `claim ${fundClaim.id} was accepted above the fund's daily payout limit: the admin must call confirmPayout(${fundClaim.id}) before it can be settled.`, now, undefined, `confirm:${fundClaim.id}`);
         continue;
       }
       observations.push({
@@ -656,7 +661,7 @@ export class ClaimsCycle {
     const ids: bigint[] = [];
     let cursor = 0n;
     for (let page = 0; page < 1000; page += 1) {
-      const [chunk, next] = await this.deps.fund["getProtocolCoverages(address,uint256,uint256)"](protocol, cursor, COVERAGE_PAGE);
+      const [chunk, next] = await this.deps.fund.getProtocolCoverages(protocol, cursor, COVERAGE_PAGE);
       ids.push(...chunk);
       if (next === 0n) break;
       cursor = next;
@@ -668,7 +673,7 @@ export class ClaimsCycle {
    * Why this claim cannot be filed now, in words an operator can act on (or undefined): the
    * keeper must be the beneficiary or its agent, and hold the claim deposit (hedged) plus gas.
    */
-  private async fileabilityIssue(coverage: OnChainCoverage, amount: bigint, keeper: string | undefined): Promise<string | undefined> {
+  private async fileabilityIssue(coverage: OnChainCoverage, amount: bigint, incidentOccurredAt: number, keeper: string | undefined): Promise<string | undefined> {
     const { deps } = this;
     if (keeper === undefined) return undefined;
     if (!sameAddr(coverage.beneficiary, keeper)) {
@@ -676,8 +681,7 @@ export class ClaimsCycle {
       if (!agent) return `the keeper ${keeper} is not an agent of beneficiary ${coverage.beneficiary} — run \`fund.setAgent(${keeper}, true)\` from the beneficiary`;
     }
     if (coverage.providerId !== 0) {
-      const adapter = await this.providerContract(coverage.providerId);
-      const deposit = (await adapter.getFunction("claimDeposit").staticCall(coverage.providerCoverId, amount)) as bigint;
+      const deposit = await this.claimDeposit(coverage, amount, incidentAtFor(coverage, incidentOccurredAt, await this.chainNowOr(coverage.end)));
       const balance = await deps.provider.getBalance(keeper);
       if (balance <= deposit) return `the keeper ${keeper} holds ${balance} wei, not enough for the claim deposit of ${deposit} wei plus gas — send ETH to it`;
     } else if ((await deps.provider.getBalance(keeper)) === 0n) {
@@ -754,16 +758,13 @@ export class ClaimsCycle {
     return Buffer.from(json, "utf8");
   }
 
-  private async fileClaim(plan: Extract<ClaimPlan, { kind: "file-now" }>, coverage: OnChainCoverage, incident: IncidentRecord, pack: Buffer): Promise<SendResult> {
+  private async fileClaim(plan: Extract<ClaimPlan, { kind: "file-now" }>, coverage: OnChainCoverage, incident: IncidentRecord, pack: Buffer, now: number): Promise<SendResult> {
     const { deps } = this;
-    let deposit = 0n;
-    if (coverage.providerId !== 0) {
-      const adapter = await this.providerContract(coverage.providerId);
-      deposit = (await adapter.getFunction("claimDeposit").staticCall(coverage.providerCoverId, plan.amount)) as bigint;
-    }
+    const incidentAt = incidentAtFor(coverage, incident.occurredAt, now);
+    const deposit = await this.claimDeposit(coverage, plan.amount, incidentAt);
     const evidence = coverage.providerId === 0 ? pack : Buffer.concat([cidV0Multihash(pack), pack]);
     const reason = `${incident.kind}: ${incident.dedupeKey}`.slice(0, 200);
-    const data = deps.fund.interface.encodeFunctionData("submitClaim", [plan.coverId, plan.amount, incident.occurredAt, reason, evidence]);
+    const data = deps.fund.interface.encodeFunctionData("submitClaim", [plan.coverId, plan.amount, incidentAt, reason, evidence]);
     return this.send(
       {
         kind: "file-claim",
@@ -771,10 +772,22 @@ export class ClaimsCycle {
         to: await deps.fund.getAddress(),
         data,
         value: deposit,
-        payload: { incident: plan.incidentKey, coverId: plan.coverId, amount: plan.amount, incidentAt: incident.occurredAt, deposit, evidenceHash: keccak256(evidence), derivation: plan.derivation },
+        payload: { incident: plan.incidentKey, coverId: plan.coverId, amount: plan.amount, incidentAt, deposit, evidenceHash: keccak256(evidence), derivation: plan.derivation },
       },
       false,
     );
+  }
+
+  /** The hedged claim deposit, of the upstream cover in force at `incidentAt` (a renewal may have replaced it). */
+  private async claimDeposit(coverage: OnChainCoverage, amount: bigint, incidentAt: number): Promise<bigint> {
+    if (coverage.providerId === 0) return 0n;
+    const adapter = await this.providerContract(coverage.providerId);
+    const providerCoverId = await this.deps.fund.upstreamCoverAt(coverage.id, incidentAt);
+    return (await adapter.getFunction("claimDeposit").staticCall(providerCoverId, amount)) as bigint;
+  }
+
+  private async chainNowOr(fallback: number): Promise<number> {
+    return (await this.deps.provider.getBlock("latest"))?.timestamp ?? fallback;
   }
 
   private async send(tx: { kind: string; key: string; to: string; data: string; value?: bigint; payload: unknown }, dryRun: boolean): Promise<SendResult> {
@@ -810,9 +823,22 @@ export class ClaimsCycle {
 
 /** The fund's `Claim` view as the keeper uses it. */
 function toFundClaim(
-  c: { coverageId: bigint; claimant: string; amount: bigint; payout: bigint; deposit: bigint; providerClaimId: bigint; submittedAt: bigint; status: bigint; evidenceHash: string; incidentAt?: bigint; payableAt?: bigint },
+  c: {
+    coverageId: bigint;
+    claimant: string;
+    amount: bigint;
+    payout: bigint;
+    deposit: bigint;
+    providerClaimId: bigint;
+    submittedAt: bigint;
+    status: bigint;
+    evidenceHash: string;
+    incidentAt: bigint;
+    payableAt: bigint;
+    confirmationRequired: boolean;
+  },
   id: bigint,
-): FundClaim & { incidentAt?: number; payableAt?: number } {
+): FundClaim {
   return {
     id,
     coverageId: c.coverageId,
@@ -824,9 +850,15 @@ function toFundClaim(
     submittedAt: Number(c.submittedAt),
     status: FUND_CLAIM_STATUSES[Number(c.status)] ?? "None",
     evidenceHash: c.evidenceHash,
-    ...(c.incidentAt !== undefined ? { incidentAt: Number(c.incidentAt) } : {}),
-    ...(c.payableAt !== undefined && c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
+    incidentAt: Number(c.incidentAt),
+    ...(c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
+    confirmationRequired: c.confirmationRequired,
   };
+}
+
+/** The claim's time of loss: the incident's `occurredAt`, clamped into the coverage's term and not after now (the fund rejects either). */
+export function incidentAtFor(coverage: Pick<OnChainCoverage, "start" | "end">, occurredAt: number, now: number): number {
+  return Math.max(coverage.start, Math.min(occurredAt, coverage.end, now));
 }
 
 /** The CIDv0 multihash (0x12 0x20 ‖ sha2-256) of the claim proof bytes, as the Nexus adapter requires. */

@@ -12,6 +12,8 @@ const DEFAULT_PARAMETERS: IStablecoinInsuranceFund.ParametersStruct = {
   renewalWindow: 30n * DAY,
   claimGracePeriod: 30n * DAY,
   maxCoveragePerProtocol: units(500_000, 18),
+  challengePeriod: 2 * 24 * 60 * 60,
+  dailyPayoutLimitBps: 2_500,
 };
 
 describe("StablecoinInsuranceFund admin", () => {

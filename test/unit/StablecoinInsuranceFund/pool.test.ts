@@ -72,6 +72,8 @@ describe("StablecoinInsuranceFund pool", () => {
         renewalWindow: 30n * DAY,
         claimGracePeriod: 30n * DAY,
         maxCoveragePerProtocol: units(500_000, 18),
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
       });
       const pool = await f.fund.poolBalance(usdc);
       await expect(f.fund.connect(f.admin).withdrawCapital(usdc, pool - AMOUNT + 1n, f.admin.address))
@@ -84,7 +86,7 @@ describe("StablecoinInsuranceFund pool", () => {
       const f = await loadFixture(withSelfInsured);
       const usdc = await f.usdc.getAddress();
       await mine();
-      await f.fund.connect(f.beneficiary).submitClaim(1, units(10_000, 6), "", "0x");
+      await f.fund.connect(f.beneficiary).submitClaim(1, units(10_000, 6), await time.latest(), "", "0x");
       await f.fund.connect(f.assessor).assessClaim(1, true, units(10_000, 6));
       await f.fund.settleClaim(1);
       const pool = await f.fund.poolBalance(usdc);
@@ -134,7 +136,7 @@ describe("StablecoinInsuranceFund pool", () => {
       const f = await deployHedgedFund();
       const c1 = await buyCoverage(f, { amount: AMOUNT, duration: 30n * DAY });
       await buyCoverage(f, { amount: AMOUNT, duration: 90n * DAY });
-      await f.fund.connect(f.beneficiary).submitClaim(2, units(1_000, 6), "", "0x");
+      await f.fund.connect(f.beneficiary).submitClaim(2, units(1_000, 6), await time.latest(), "", "0x");
       await f.fund.connect(f.guardian).pause();
       return { ...f, c1 };
     }
@@ -146,7 +148,7 @@ describe("StablecoinInsuranceFund pool", () => {
         f.fund,
         "EnforcedPause",
       );
-      await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, "", "0x")).to.be.revertedWithCustomError(f.fund, "EnforcedPause");
+      await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, await time.latest(), "", "0x")).to.be.revertedWithCustomError(f.fund, "EnforcedPause");
     });
 
     it("lets expiry, assessment, settlement, payouts and capital moves through", async () => {
@@ -156,7 +158,7 @@ describe("StablecoinInsuranceFund pool", () => {
       await f.fund.expireCoverage(1);
       await f.fund.connect(f.assessor).assessClaim(1, true, units(1_000, 6));
       await f.fund.settleClaim(1);
-      await f.fund.connect(f.beneficiary).withdrawPayout(usdc);
+      await f.fund.connect(f.beneficiary).withdrawPayout(usdc, f.beneficiary.address);
       await f.fund.connect(f.admin).depositCapital(usdc, 1n);
       await f.fund.connect(f.admin).withdrawCapital(usdc, 1n, f.admin.address);
       await f.fund.connect(f.admin).unpause();

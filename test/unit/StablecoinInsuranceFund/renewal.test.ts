@@ -96,7 +96,7 @@ describe("StablecoinInsuranceFund renewal", () => {
 
     it("an open claim blocks it", async () => {
       const f = await loadFixture(inWindow);
-      await f.fund.connect(f.beneficiary).submitClaim(1, units(10, 6), "loss", "0x");
+      await f.fund.connect(f.beneficiary).submitClaim(1, units(10, 6), await time.latest(), "loss", "0x");
       await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x"))
         .to.be.revertedWithCustomError(f.fund, "FundClaimOpen")
         .withArgs(1, 1);
@@ -269,7 +269,7 @@ describe("StablecoinInsuranceFund renewal and the reserve ratio", () => {
     const f = await withCoverages();
     const usdc = await f.usdc.getAddress();
     await time.increase(DAY);
-    await f.fund.connect(f.beneficiary).submitClaim(1, units(19_000, 6), "loss", "0x");
+    await f.fund.connect(f.beneficiary).submitClaim(1, units(19_000, 6), await time.latest(), "loss", "0x");
     // Drain the pool down to the reserve, then accept a claim that takes it below.
     const pool = await f.fund.poolBalance(usdc);
     const required = (AMOUNT * 2_000n + 9_999n) / 10_000n;
