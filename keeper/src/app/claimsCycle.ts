@@ -195,6 +195,9 @@ export class ClaimsCycle {
       claimIds: rows.filter((r) => r.fundClaimId !== undefined).map((r) => BigInt(r.fundClaimId as string)),
     });
     const now = first.now;
+    // Coverages seen live on a covered protocol: once their claim window has closed the fund no
+    // longer lists them, but an incident inside their term must still raise the too-late alert.
+    const seen = this.rememberCoverages(first, now);
 
     // 1. Signals → incidents.
     const tvlHistories = new Map<string, readonly TvlPoint[]>();
@@ -317,10 +320,12 @@ export class ClaimsCycle {
     const claimableIds: bigint[] = [];
     for (const address of incidentProtocols) claimableIds.push(...(await this.claimableCoverageIds(address)));
     const knownIds = new Set(first.coverages.keys());
+    const seenOnIncidentProtocols = seen.filter((c) => incidentProtocols.includes(c.protocol)).map((c) => BigInt(c.id));
+    const wanted = [...claimableIds, ...seenOnIncidentProtocols];
     const snapshot =
-      claimableIds.some((id) => !knownIds.has(id.toString()))
+      wanted.some((id) => !knownIds.has(id.toString()))
         ? await deps.coverage.snapshot(positions, {
-            coverIds: [...rows.map((r) => BigInt(r.coverageId)), ...claimableIds],
+            coverIds: [...rows.map((r) => BigInt(r.coverageId)), ...wanted],
             claimIds: rows.filter((r) => r.fundClaimId !== undefined).map((r) => BigInt(r.fundClaimId as string)),
           })
         : first;
@@ -623,6 +628,17 @@ export class ClaimsCycle {
       alerts,
       gasUsed: gasUsed.toString(),
     };
+  }
+
+  /** Adds this tick's live coverages to the remembered ones (kv), dropping those ended over the horizon ago. */
+  private rememberCoverages(snapshot: { coverages: ReadonlyMap<string, OnChainCoverage> }, now: number): { id: string; protocol: string; end: number }[] {
+    const kv = this.deps.state.kv;
+    const key = "claims:seenCoverages";
+    const byId = new Map((kv.get<{ id: string; protocol: string; end: number }[]>(key) ?? []).map((c) => [c.id, c]));
+    for (const c of snapshot.coverages.values()) byId.set(c.id.toString(), { id: c.id.toString(), protocol: c.protocol.toLowerCase(), end: c.end });
+    const kept = [...byId.values()].filter((c) => c.end >= now - INCIDENT_HORIZON_SEC);
+    kv.set(key, kept);
+    return kept;
   }
 
   /** `reportIncident` unless the fund already halts the protocol for an event at or before ours. */

@@ -26,6 +26,7 @@ import {
   type RiskDataSource,
 } from "../sources";
 import { DedupAlerter, LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import type { PositionLossMeasurer } from "../policy/claims";
 import { ClaimsCycle } from "./claimsCycle";
 import { CoverageCycle } from "./coverageCycle";
 import { ConfiguredQuoter } from "./providerQuotes";
@@ -159,6 +160,8 @@ export interface ContainerOverrides {
   /** Use this signer instead of the configured key or keystore. */
   readonly signer?: Signer;
   readonly fetch?: typeof fetch;
+  /** Position loss measurement for claims (position readers); without one the configured size is claimed. */
+  readonly lossMeasurer?: PositionLossMeasurer;
 }
 
 export async function buildContainer(
@@ -315,6 +318,7 @@ export async function buildContainer(
         hacksFeed,
         txSender: signer !== undefined ? txSender() : undefined,
         keeperAddress,
+        ...(overrides.lossMeasurer !== undefined ? { lossMeasurer: overrides.lossMeasurer } : {}),
         alerter,
         logger,
       });
