@@ -11,6 +11,7 @@ import { MockNexusMutualClaims__factory } from "../../../typechain-types/factori
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS } from "../../../deploy/config/demoPortfolio";
 import { collapseTvl } from "../../../scripts/lib/exploit";
+import { decideIncident } from "./commands/incident";
 import { parseConfig } from "../config";
 import { formatReportTable, formatUsd } from "../policy/report";
 import { fixtureSnapshotSchema } from "../sources/fixtureSource";
@@ -153,7 +154,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const incident = state.incidents.list().find((i) => i.protocol === exploitId);
       if (tick === 0) {
         check(incident !== undefined, `no incident detected for ${exploitId}`);
-        await say(stage, `${incident?.dedupeKey} (evidence pack ${path.basename(incident?.evidencePath ?? "-")})`);
+        await say(stage, `${incident?.dedupeKey}: ${incident?.state}${incident?.haltReportedAt !== undefined ? ", sales halted on-chain (reportIncident)" : ""}`);
+        if (incident !== undefined && incident.state === "suspected") {
+          // A TVL drop alone is only suspected: the operator confirms it (`keeper incident confirm <id>`).
+          decideIncident(state, String(incident.id), "confirmed", await chainTime());
+          await say("incident confirmed", `the operator confirms incident #${incident.id} (keeper incident confirm ${incident.id}); the next tick files the claims`);
+        }
       }
       claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
       const scheduled = state.claims.list().find((c) => c.state === "scheduled");
