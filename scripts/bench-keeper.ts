@@ -179,7 +179,7 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim:
   const s = await deployKeeperSystem();
   const quotes = await startLoopbackServer(nexusQuoteRoutes());
   let hacks: Record<string, unknown>[] = [];
-  const feed = await startLoopbackServer({ "/hacks": () => ({ json: hacks }) });
+  const feed = await startLoopbackServer({ "/bench-pro-key/api/hacks": () => ({ json: hacks }) });
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-claim-"));
   const fixtureDir = await fixtureCopy();
   const incidentWatchSec = 2;
@@ -192,10 +192,10 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim:
       overrides: {
         intervals: { riskSec: 3600, coverageSec: 3600, incidentWatchSec, jitterFraction: 0 },
         tx: { pollIntervalMs: 10 },
-        sources: { fixture: { path: fixtureDir }, hacks: { feedUrl: `${feed.baseUrl}/hacks`, ttlSeconds: 0 } },
+        sources: { fixture: { path: fixtureDir }, hacks: { proApiBaseUrl: feed.baseUrl, ttlSeconds: 0 } },
       },
     }),
-    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY } },
+    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY, DEFILLAMA_PRO_API_KEY: "bench-pro-key" } },
   );
   const container = await buildContainer(config, silentLogger);
   const daemon = daemonFor(container, { out: () => undefined });

@@ -66,7 +66,7 @@ import { DAY_SEC } from "../policy/money";
 import type { OnChainCoverage } from "../policy/coverage";
 import type { HacksFeedSource, Incident as FeedIncident } from "../sources/hacksFeedSource";
 import { evidenceFileStem } from "../sources/evidenceStore";
-import type { RiskDataSource, TvlPoint } from "../sources/types";
+import { hasExploitReports, type ExploitReport, type ExploitReportSource, type RiskDataSource, type TvlPoint } from "../sources/types";
 import type { StateDb } from "../state";
 import type { IncidentRecord } from "../state/incidents";
 import type { ClaimRecord } from "../state/claims";
@@ -229,7 +229,19 @@ export class ClaimsCycle {
       }
     }
     const rules = incidentRulesOf(deps.config);
-    const signals: IncidentSignal[] = collectSignals({ coveredProtocols: coveredIds, tvlHistories, feedIncidents, hallmarks }, rules, now);
+    // Sources that keep exploit reports with stable ids (DefiLlama hallmarks via the composite
+    // source; the Pro hacks feed) are the signal of record; the raw feed rows are mapped only when
+    // the feed does not offer reports.
+    const reports: ExploitReport[] = [];
+    const feedReports = deps.hacksFeed !== undefined && hasExploitReports(deps.hacksFeed);
+    for (const id of coveredIds) {
+      if (hasExploitReports(deps.source)) reports.push(...deps.source.exploitReports(id));
+      if (feedReports) reports.push(...(deps.hacksFeed as unknown as ExploitReportSource).exploitReports(id));
+    }
+    const signals: IncidentSignal[] = [
+      ...collectSignals({ coveredProtocols: coveredIds, tvlHistories, feedIncidents: feedReports ? new Map() : feedIncidents, hallmarks }, rules, now),
+      ...reportSignals(reports, rules, now),
+    ];
     if (deps.drainSignals !== undefined) {
       try {
         signals.push(...(await deps.drainSignals.signals(now)).filter((s) => coveredIds.includes(s.protocolId)));
@@ -870,6 +882,25 @@ function toFundClaim(
     ...(c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
     confirmationRequired: c.confirmationRequired,
   };
+}
+
+/**
+ * Exploit reports as incident signals: within the rule's age, not in the future, hallmarks only
+ * when their text describes an exploit; one signal per (kind, sourceId).
+ */
+export function reportSignals(reports: readonly ExploitReport[], rules: IncidentRules, now: number): IncidentSignal[] {
+  const seen = new Set<string>();
+  const out: IncidentSignal[] = [];
+  for (const r of reports) {
+    const rule = r.kind === "hallmark" ? rules.hallmarks : rules.hacksFeed;
+    if (!rule.enabled || r.occurredAt > now || r.occurredAt < now - rule.maxAgeSec) continue;
+    if (r.kind === "hallmark" && !rules.hallmarks.pattern.test(r.description)) continue;
+    const key = `${r.kind}\u0000${r.sourceId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ ...r, observedAt: now });
+  }
+  return out;
 }
 
 /** The claim's time of loss: the incident's `occurredAt`, clamped into the coverage's term and not after now (the fund rejects either). */

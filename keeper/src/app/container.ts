@@ -37,6 +37,8 @@ import { RiskCycle } from "./riskCycle";
 const DEFAULT_PRECEDENCE = ["config", "defillama", "defillama-hacks", "chain", "fixture"] as const;
 /** The deployment date: operator, then the chain's first code block, then DefiLlama's listing date. */
 const DEFAULT_DEPLOYED_AT_PRECEDENCE = ["config", "chain", "defillama", "fixture"] as const;
+/** Exploit history: operator, then the Pro hacks feed (when keyed), then DefiLlama hallmarks. */
+const DEFAULT_EXPLOIT_PRECEDENCE = ["config", "defillama-hacks", "defillama", "fixture"] as const;
 
 export interface SourceDeps {
   readonly logger: Logger;
@@ -55,7 +57,7 @@ export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDat
   if (s.operator !== undefined) sources.push(new ConfigSource(operator, `${config.origin}#sources.operator`));
   if (s.defiLlama !== undefined) sources.push(new DefiLlamaSource(s.defiLlama, httpDeps));
   const incidents = curatedIncidentsOf(operator);
-  if (s.hacks !== undefined || incidents.length > 0) {
+  if (s.hacks?.proApiKey !== undefined || incidents.length > 0) {
     const defiLlamaIds = Object.fromEntries(
       config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string]),
     );
@@ -73,6 +75,11 @@ export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDat
   if (fieldPrecedence.deployedAt === undefined) {
     const order = DEFAULT_DEPLOYED_AT_PRECEDENCE.filter((name) => available.has(name) && precedence.includes(name));
     if (order.length > 0) fieldPrecedence.deployedAt = order;
+  }
+  for (const field of ["exploitCount", "lastExploitAt"] as const) {
+    if (fieldPrecedence[field] !== undefined) continue;
+    const order = DEFAULT_EXPLOIT_PRECEDENCE.filter((name) => available.has(name) && precedence.includes(name));
+    if (order.length > 0) fieldPrecedence[field] = order;
   }
   return new CompositeSource(sources, { precedence, fieldPrecedence }, deps.logger);
 }
@@ -137,7 +144,7 @@ export interface KeeperContainer {
   readonly lens: FundLens | undefined;
   /** The signer's address (undefined without a key). */
   readonly keeperAddress: string | undefined;
-  /** The hacks feed for incident watch (undefined without `sources.hacks.feedUrl`). */
+  /** The Pro hacks feed for incident watch (undefined without env DEFILLAMA_PRO_API_KEY). */
   readonly hacksFeed: HacksFeedSource | undefined;
   /** Builds the risk cycle; throws a ConfigError when addresses or the key are missing. */
   riskCycle(options?: { dryRun?: boolean }): RiskCycle;
@@ -218,7 +225,7 @@ export async function buildContainer(
     config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, () => openState().alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
   const hacksConfig = config.sources.hacks;
   const hacksFeed =
-    hacksConfig?.feedUrl !== undefined
+    hacksConfig?.proApiKey !== undefined
       ? new HacksFeedSource(
           {
             ...hacksConfig,

@@ -18,7 +18,9 @@
  *       outside the journal, one on-chain coverage per confirmed purchase key;
  *   (b) no risk score pushed from invalid data: every component of every mined
  *       `updateProtocolRisks` is ≥ the value the valid data yields at that block (corrupt data
- *       may only raise risk, never lower it);
+ *       never lowers risk), and no component of a scored protocol rises above the value the
+ *       valid data yields (outage policy: a failed source or a thin assessment never raises the
+ *       chain; the keeper keeps the last good components);
  *   (c) no journal entry lost: every entry is confirmed/failed, or in flight with a hash the
  *       node knows; no `failed` entry whose transaction was in fact mined;
  *   (d) coverage recovered: `planCoverage` on the final chain state plans no purchase/increase
@@ -95,6 +97,8 @@ interface Counts {
   coveragesBought: number;
   duplicates: number;
   invalidPushes: number;
+  /** Components of a scored protocol raised above what valid data yields (a rise made of defaults). */
+  invalidRises: number;
   lostEntries: number;
   coverageNotRecovered: number;
   /** Incidents recorded or claims filed although the valid data shows none. */
@@ -464,6 +468,7 @@ describe("keeper under faults (randomized schedules)", function () {
             counts.riskPushesChecked += 1;
             const pushed: ComponentRisks = { tvl: Number(u[1]), audit: Number(u[2]), time: Number(u[3]), exploit: Number(u[4]), team: Number(u[5]) };
             const r = await s.fund.getProtocolRisk(PROTOCOLS.aave, { blockTag: n - 1 });
+            const wasScored = Number(r.lastUpdated) !== 0;
             const before: ComponentRisks = {
               tvl: Number(r.tvlStability),
               audit: Number(r.auditQuality),
@@ -480,9 +485,16 @@ describe("keeper under faults (randomized schedules)", function () {
               counts.corruptPhasePushes += 1;
               if (COMPONENTS.some((c) => pushed[c] < before[c])) counts.corruptPhaseLowered += 1;
             }
-            if (COMPONENTS.some((c) => pushed[c] < valid[c] || !explained(c))) {
+            // A component the push leaves unchanged is not "pushed from invalid data", even below the
+            // valid value: while data is missing the outage policy keeps the last on-chain value.
+            if (COMPONENTS.some((c) => (pushed[c] !== before[c] && pushed[c] < valid[c]) || !explained(c))) {
               counts.invalidPushes += 1;
               console.log(`    invalid push in block ${n}: ${JSON.stringify(pushed)} (before ${JSON.stringify(before)}, valid ${JSON.stringify(valid)})`);
+            }
+            // A first score may carry conservative defaults; after that, a rise must be what valid data yields.
+            if (wasScored && COMPONENTS.some((c) => pushed[c] > before[c] && pushed[c] > valid[c])) {
+              counts.invalidRises += 1;
+              console.log(`    rise from invalid data in block ${n}: ${JSON.stringify(pushed)} (before ${JSON.stringify(before)}, valid ${JSON.stringify(valid)})`);
             }
           }
         }
@@ -595,6 +607,7 @@ describe("keeper under faults (randomized schedules)", function () {
       coveragesBought: 0,
       duplicates: 0,
       invalidPushes: 0,
+      invalidRises: 0,
       lostEntries: 0,
       coverageNotRecovered: 0,
       falseIncidents: 0,
@@ -609,12 +622,13 @@ describe("keeper under faults (randomized schedules)", function () {
     const started = Date.now();
     proxy.reset();
     for (let i = 0; i < SCHEDULES; i++) {
-      const before = { duplicates: counts.duplicates, invalid: counts.invalidPushes, lost: counts.lostEntries, cov: counts.coverageNotRecovered, incidents: counts.falseIncidents, claims: counts.claimsLost + counts.duplicateClaims + counts.orphanedClaimRows };
+      const before = { duplicates: counts.duplicates, invalid: counts.invalidPushes, rises: counts.invalidRises, lost: counts.lostEntries, cov: counts.coverageNotRecovered, incidents: counts.falseIncidents, claims: counts.claimsLost + counts.duplicateClaims + counts.orphanedClaimRows };
       await runSchedule(i, counts, log);
       counts.schedules += 1;
       if (
         counts.duplicates !== before.duplicates ||
         counts.invalidPushes !== before.invalid ||
+        counts.invalidRises !== before.rises ||
         counts.lostEntries !== before.lost ||
         counts.coverageNotRecovered !== before.cov ||
         counts.falseIncidents !== before.incidents ||
@@ -639,11 +653,12 @@ describe("keeper under faults (randomized schedules)", function () {
     console.log(`      reconciles ${counts.reconciles} (entries settled ${counts.reconciledEntries}), cycle errors caught ${counts.cycleErrors}`);
     console.log(`      actions mined ${counts.actionsSent} (raw broadcasts ${log.rawTxHashes.length}), risk updates checked ${counts.riskPushesChecked} (sent during corrupt data ${counts.corruptPhasePushes}, of which lowered a component ${counts.corruptPhaseLowered}), coverages bought ${counts.coveragesBought}`);
     console.log(`      claim schedules ${counts.claimSchedules} (claims filed ${counts.claimsFiled}, settled paid ${counts.claimsSettled})`);
-    console.log(`      duplicates ${counts.duplicates}, invalid pushes ${counts.invalidPushes}, lost entries ${counts.lostEntries}, coverage not recovered ${counts.coverageNotRecovered}, false incidents/claims ${counts.falseIncidents}, claims lost ${counts.claimsLost}, duplicate claims ${counts.duplicateClaims}, orphaned claim rows ${counts.orphanedClaimRows}`);
+    console.log(`      duplicates ${counts.duplicates}, invalid pushes ${counts.invalidPushes}, rises from invalid data ${counts.invalidRises}, lost entries ${counts.lostEntries}, coverage not recovered ${counts.coverageNotRecovered}, false incidents/claims ${counts.falseIncidents}, claims lost ${counts.claimsLost}, duplicate claims ${counts.duplicateClaims}, orphaned claim rows ${counts.orphanedClaimRows}`);
 
     expect(counts.schedules).to.equal(SCHEDULES);
     expect(counts.duplicates, "duplicate actions").to.equal(0);
     expect(counts.invalidPushes, "risk pushed from invalid data").to.equal(0);
+    expect(counts.invalidRises, "risk raised on-chain from a failed source / thin data").to.equal(0);
     expect(counts.lostEntries, "journal entries lost").to.equal(0);
     expect(counts.coverageNotRecovered, "schedules ending under-covered").to.equal(0);
     expect(counts.falseIncidents, "incidents or claims from corrupt data").to.equal(0);

@@ -34,9 +34,10 @@ import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
 import { recordingLogger } from "../sources/testDeps";
 
 const DAY = 86_400;
+const PRO_KEY = "test-pro-key";
 const USDC = (n: number) => units(n, 6);
 
-/** DefiLlama `/hacks` rows (the live feed carries no row id: date, name, defillamaId, amount, ...). */
+/** DefiLlama Pro `/api/hacks` rows (no row id of their own: date, name, defillamaId, amount, ...). */
 let feedRows: Record<string, unknown>[] = [];
 const hack = (date: number, name = "Aave V3", extra: Record<string, unknown> = {}) => ({
   date,
@@ -49,8 +50,8 @@ const hack = (date: number, name = "Aave V3", extra: Record<string, unknown> = {
   targetType: "DeFi Protocol",
   source: "https://example.org/post-mortem",
   returnedFunds: null,
-  defillamaId: null,
-  parentProtocolId: null,
+  defillamaId: "1599",
+  parentProtocolId: "parent#aave",
   language: "Solidity",
   ...extra,
 });
@@ -64,15 +65,20 @@ describe("keeper incidents and claims (integration)", function () {
   const dirs: string[] = [];
 
   const savedKey = process.env["KEEPER_PRIVATE_KEY"];
+  const savedPro = process.env["DEFILLAMA_PRO_API_KEY"];
   before(async () => {
     process.env["KEEPER_PRIVATE_KEY"] = KEEPER_KEY; // for the CLI commands that sign
+    process.env["DEFILLAMA_PRO_API_KEY"] = PRO_KEY;
     proxy = await startRpcProxy(network.provider);
     quotes = await startLoopbackServer(nexusQuoteRoutes());
-    feed = await startLoopbackServer({ "/hacks": () => ({ json: feedRows }) });
+    // DefiLlama Pro: GET {base}/{key}/api/hacks
+    feed = await startLoopbackServer({ [`/${PRO_KEY}/api/hacks`]: () => ({ json: feedRows }) });
   });
   after(async () => {
     if (savedKey === undefined) delete process.env["KEEPER_PRIVATE_KEY"];
     else process.env["KEEPER_PRIVATE_KEY"] = savedKey;
+    if (savedPro === undefined) delete process.env["DEFILLAMA_PRO_API_KEY"];
+    else process.env["DEFILLAMA_PRO_API_KEY"] = savedPro;
     await proxy.close();
     await quotes.close();
     await feed.close();
@@ -92,14 +98,16 @@ describe("keeper incidents and claims (integration)", function () {
     const base = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir, dbPath: options.dbPath ?? path.join(workDir, "state.sqlite") });
     const file: ConfigFile = {
       ...base,
-      sources: { ...base.sources, hacks: { feedUrl: `${feed.baseUrl}/hacks`, ttlSeconds: 0 } },
+      // Matched to the feed by DefiLlama id (a renamed row still matches).
+      protocols: base.protocols?.map((p) => ({ ...p, defiLlamaId: "1599" })),
+      sources: { ...base.sources, hacks: { proApiBaseUrl: feed.baseUrl, ttlSeconds: 0 } },
       alerts: { dedupMinutes: 0 },
       ...(options.selfInsured === true ? { positions: base.positions?.map((p) => ({ ...p, providers: [], allowSelfInsure: true })) } : {}),
       ...options.overrides,
     } as ConfigFile;
     const configPath = path.join(workDir, "keeper.json");
     await fs.writeFile(configPath, JSON.stringify(file));
-    const config = parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
+    const config = parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY, DEFILLAMA_PRO_API_KEY: PRO_KEY } });
     const logger = recordingLogger();
     const overrides: ContainerOverrides = { ...(options.lossMeasurer !== undefined ? { lossMeasurer: options.lossMeasurer } : {}) };
     const container = await buildContainer(config, logger, overrides);
