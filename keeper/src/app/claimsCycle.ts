@@ -47,6 +47,7 @@ import type { StateDb } from "../state";
 import type { IncidentRecord } from "../state/incidents";
 import type { Alerter } from "./alerts";
 import type { CoverageCycle } from "./coverageCycle";
+import type { ExploitWatch, WatchTickSummary } from "./exploitWatch";
 import type { Logger } from "../lib/logger";
 
 const PROVIDER_ABI = [
@@ -88,6 +89,8 @@ export interface ClaimsCycleDeps {
   readonly txSender: TxSender | undefined;
   readonly alerter: Alerter;
   readonly logger: Logger;
+  /** On-chain exploit watch, run first in every tick (positions + watched balances in one multicall). */
+  readonly watch?: ExploitWatch;
 }
 
 export interface ClaimsCycleSummary {
@@ -99,6 +102,8 @@ export interface ClaimsCycleSummary {
   readonly followUps: readonly { claimId: string; kind: string; status?: SendResult["status"]; detail?: string }[];
   readonly alerts: number;
   readonly gasUsed: string;
+  /** The exploit watch's part of the tick (drain signals are `suspected` only: never claimed on their own). */
+  readonly watch?: WatchTickSummary;
 }
 
 export class ClaimsCycle {
@@ -118,7 +123,9 @@ export class ClaimsCycle {
       else await deps.alerter.send({ severity, title, message, at, ...(protocol !== undefined ? { protocol } : {}) });
     };
 
-    const positions = await deps.coverage.positions();
+    const watch = deps.watch !== undefined ? await deps.watch.tick({ dryRun }) : undefined;
+    if (watch !== undefined) alerts += watch.alerts;
+    const positions = await deps.coverage.positions(watch?.readings.block !== undefined ? watch.readings : undefined);
     const protocolById = new Map(deps.config.protocols.map((p) => [p.id, p]));
     const coveredIds = [...new Set(deps.config.positions.map((p) => p.protocol))];
     const coveredRefs = coveredIds.map((id) => protocolById.get(id)).filter((p): p is ProtocolConfig => p !== undefined);
@@ -387,7 +394,7 @@ export class ClaimsCycle {
       }
     }
 
-    return { now, dryRun, newIncidents, plans: planReports, filed, followUps: followUpReports, alerts, gasUsed: gasUsed.toString() };
+    return { now, dryRun, newIncidents, plans: planReports, filed, followUps: followUpReports, alerts, gasUsed: gasUsed.toString(), ...(watch !== undefined ? { watch } : {}) };
   }
 
   private async fileClaim(plan: Extract<ClaimPlan, { kind: "file-now" }>, coverage: OnChainCoverage, incident: IncidentRecord): Promise<SendResult> {

@@ -26,7 +26,9 @@ import {
   type RiskDataSource,
 } from "../sources";
 import { LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import { ChainPositionReader } from "../sources/positions";
 import { ClaimsCycle } from "./claimsCycle";
+import { ExploitWatch } from "./exploitWatch";
 import { CoverageCycle } from "./coverageCycle";
 import { ConfiguredQuoter } from "./providerQuotes";
 import type { Logger } from "../lib/logger";
@@ -143,6 +145,10 @@ export interface KeeperContainer {
   coverageCycle(options?: { dryRun?: boolean }): CoverageCycle;
   /** Incident watch + claims (needs fund + lens; without a key it can only dry-run). */
   claimsCycle(options?: { dryRun?: boolean }): ClaimsCycle;
+  /** Live position values and watched balances, one Multicall3 batch per read (`chain.multicallAddress`). */
+  positionReader(): ChainPositionReader;
+  /** The on-chain exploit watch of the incident-watch tick (needs the fund address). */
+  exploitWatch(): ExploitWatch;
   /** The state database (opened and migrated on first use; `state.dbPath`). */
   state(): StateDb;
   /** The one signing path (journal in `state()`); throws a ConfigError without a key. */
@@ -223,6 +229,26 @@ export async function buildContainer(
   let cycle: RiskCycle | undefined;
   let coverage: CoverageCycle | undefined;
   let claims: ClaimsCycle | undefined;
+  let reader: ChainPositionReader | undefined;
+  let watch: ExploitWatch | undefined;
+  const positionReader = (): ChainPositionReader =>
+    (reader ??= new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
+  const exploitWatch = (): ExploitWatch => {
+    if (watch !== undefined) return watch;
+    requireChainFields(config, { fund: true });
+    watch = new ExploitWatch({
+      reader: positionReader(),
+      provider,
+      fundAddress: config.chain.fundAddress as string,
+      fundReader: provider,
+      config,
+      txSender: signer !== undefined ? txSender() : undefined,
+      alerter,
+      logger,
+      kv: openState().kv,
+    });
+    return watch;
+  };
   let stateDb: StateDb | undefined;
   let sender: TxSender | undefined;
   const openState = (): StateDb => {
@@ -289,6 +315,7 @@ export async function buildContainer(
         keeperAddress,
         alerter,
         logger,
+        positionReader: positionReader(),
       });
       return coverage;
     },
@@ -306,9 +333,12 @@ export async function buildContainer(
         txSender: signer !== undefined ? txSender() : undefined,
         alerter,
         logger,
+        watch: exploitWatch(),
       });
       return claims;
     },
+    positionReader,
+    exploitWatch,
     state: openState,
     txSender,
     verify() {

@@ -81,8 +81,9 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       const scheduled = s.plans.filter((p) => p.kind === "schedule").length;
       return {
         now: s.now,
-        line: `incident now=${s.now} new=${s.newIncidents.length} filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}`,
+        line: `incident now=${s.now}${s.watch !== undefined ? ` watch block=${s.watch.block ?? "-"} reads=${s.watch.rpcCalls} drains=${s.watch.signals.length}` : ""} new=${s.newIncidents.length} filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}`,
         actions: [
+          ...(s.watch?.reports ?? []).map((r) => ({ kind: "report-incident", result: r.status })),
           ...s.filed.map((f) => ({ kind: "file-claim", result: f.status })),
           ...s.followUps.filter((f) => f.status !== undefined).map((f) => ({ kind: "settle-claim", result: f.status as SendResult["status"] })),
         ],
