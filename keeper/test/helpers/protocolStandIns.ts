@@ -5,6 +5,7 @@
  */
 import { ethers } from "hardhat";
 import type { Signer } from "ethers";
+import type { MockDAI, MockUSDC } from "../../../typechain-types";
 import { installLocalMulticall3 } from "../../src/app/localMulticall";
 import type { PositionSpec } from "../../src/sources/positions";
 
@@ -12,11 +13,12 @@ export const RAY = 10n ** 27n;
 export const usdc6 = (n: number | bigint): bigint => BigInt(n) * 10n ** 6n;
 export const dai18 = (n: number | bigint): bigint => BigInt(n) * 10n ** 18n;
 
-export async function deployStandIns() {
+/** Deploys the stand-ins; over the given mock USDC/DAI (e.g. the fund's) or fresh ones. */
+export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } = {}) {
   const [owner] = await ethers.getSigners();
   await installLocalMulticall3(ethers.provider);
-  const usdc = await ethers.deployContract("MockUSDC");
-  const dai = await ethers.deployContract("MockDAI");
+  const usdc = tokens.usdc ?? (await ethers.deployContract("MockUSDC"));
+  const dai = tokens.dai ?? (await ethers.deployContract("MockDAI"));
   const usdcAddress = await usdc.getAddress();
   const daiAddress = await dai.getAddress();
   const aavePool = await ethers.deployContract("MockAaveV3Pool");
