@@ -22,7 +22,7 @@ import os from "node:os";
 import path from "node:path";
 import { Contract, HDNodeWallet, JsonRpcProvider, NonceManager, getAddress, type Signer } from "ethers";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
-import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, providerFor, type StablecoinSymbol } from "../../../deploy/config/demoPortfolio";
+import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, providerFor, type StablecoinSymbol } from "../demo/portfolio";
 import { DEFAULT_FIXTURE_DIR, embeddedDefaultConfig } from "../config";
 import { parseConfig } from "../config";
 import type { ConfigFile } from "../config/schema";

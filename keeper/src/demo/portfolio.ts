@@ -2,7 +2,7 @@
  * The original investor's portfolio (the demo and the seed script) and how the test-network
  * stacks cover it. Protocol keys are the keeper's deterministic demo addresses.
  */
-import { demoProtocolAddress } from "../../keeper/src/config";
+import { demoProtocolAddress } from "../config";
 
 export type StablecoinSymbol = "USDC" | "USDT" | "DAI";
 
