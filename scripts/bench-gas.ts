@@ -8,6 +8,7 @@ import type { ContractTransactionResponse } from "ethers";
 import { ethers, network } from "hardhat";
 
 import { DAY, deployFundedFund, PROTOCOLS, units } from "../test/helpers/fundFixture";
+import { claimProof } from "../test/helpers/claimProof";
 import { deploySystem, nexusQuote } from "../test/helpers/systemFixture";
 
 /** Original design's contract, as measured and quoted in the foundation issue. */
@@ -102,13 +103,13 @@ async function main(): Promise<void> {
   gas.submitClaimHedgedNexus = await gasOf(
     s.fund
       .connect(s.beneficiary)
-      .submitClaim(hedgedId, claimAmount, "exploit", ethers.id("evidence-pack"), { value: deposit }),
+      .submitClaim(hedgedId, claimAmount, await time.latest(), "exploit", claimProof({ reason: "evidence-pack" }), { value: deposit }),
   );
   const claimId = await s.fund.claimCount();
   await s.nexusClaims.connect(s.admin).mockNexusCastVote((await s.fund.getClaim(claimId)).providerClaimId, true);
   await time.increase(5n * DAY);
   gas.settleClaimHedgedNexus = await gasOf(s.fund.settleClaim(claimId));
-  gas.withdrawPayout = await gasOf(s.fund.connect(s.beneficiary).withdrawPayout(usdc));
+  gas.withdrawPayout = await gasOf(s.fund.connect(s.beneficiary).withdrawPayout(usdc, s.beneficiary.address));
 
   await time.increaseTo((await s.fund.getCoverageDetails(1n)).end - 20n * DAY);
   gas.renewCoverageSelfInsured = await gasOf(
@@ -123,7 +124,8 @@ async function main(): Promise<void> {
       .purchaseProtocolCoverage(PROTOCOLS.compound, usdc, units(1_000, 6), 30n * DAY, ethers.MaxUint256, s.beneficiary.address, 0, "0x");
     sweepIds.push(await s.fund.coverageCount());
   }
-  await time.increase(31n * DAY);
+  // Expirable once the claim window (end + claimGracePeriod) closed.
+  await time.increase(61n * DAY);
   gas.expireCoverage = await gasOf(s.fund.expireCoverage(sweepIds[0]!));
   gas.expireCoverages20 = await gasOf(s.fund.expireCoverages(sweepIds.slice(1)));
 

@@ -41,7 +41,7 @@ async function creditedPayout(f: Fixture, asset: string, payout: bigint): Promis
   await f.fund.connect(f.buyer).purchaseProtocolCoverage(PROTOCOLS.aave, asset, AMOUNT, DURATION, premium, f.beneficiary.address, 0, "0x");
   const coverId = await f.fund.coverageCount();
   await time.increase(DAY);
-  await f.fund.connect(f.beneficiary).submitClaim(coverId, payout, "exploit", "0x");
+  await f.fund.connect(f.beneficiary).submitClaim(coverId, payout, await time.latest(), "exploit", "0x");
   const claimId = await f.fund.claimCount();
   await f.fund.connect(f.assessor).assessClaim(claimId, true, payout);
   await f.fund.settleClaim(claimId);
@@ -85,7 +85,7 @@ describe("adversarial: a token whose transfers re-enter the fund", () => {
     const payout = units(4_000, 6);
     await creditedPayout(f, f.tokenAddress, payout);
     for (const inner of [
-      f.fund.interface.encodeFunctionData("withdrawPayout", [f.tokenAddress]),
+      f.fund.interface.encodeFunctionData("withdrawPayout", [f.tokenAddress, f.beneficiary.address]),
       f.fund.interface.encodeFunctionData("settleClaim", [1n]),
     ]) {
       await f.token.arm(f.fundAddress, inner);
@@ -93,12 +93,12 @@ describe("adversarial: a token whose transfers re-enter the fund", () => {
       expect((await f.token.lastReentryData()).slice(0, 10)).to.equal(REENTRANT_CALL);
     }
     // the beneficiary's own token re-enters withdrawPayout while paying it out
-    await f.token.arm(f.fundAddress, f.fund.interface.encodeFunctionData("withdrawPayout", [f.tokenAddress]));
-    await expect(f.fund.connect(f.beneficiary).withdrawPayout(f.tokenAddress)).to.changeTokenBalance(f.token, f.beneficiary, payout);
+    await f.token.arm(f.fundAddress, f.fund.interface.encodeFunctionData("withdrawPayout", [f.tokenAddress, f.beneficiary.address]));
+    await expect(f.fund.connect(f.beneficiary).withdrawPayout(f.tokenAddress, f.beneficiary.address)).to.changeTokenBalance(f.token, f.beneficiary, payout);
     expect((await f.token.lastReentryData()).slice(0, 10)).to.equal(REENTRANT_CALL);
     expect(await f.fund.creditedPayout(f.beneficiary.address, f.tokenAddress)).to.equal(0n);
     expect(await f.fund.totalCredited(f.tokenAddress)).to.equal(0n);
-    await expect(f.fund.connect(f.beneficiary).withdrawPayout(f.tokenAddress)).to.be.revertedWithCustomError(f.fund, "FundNothingToWithdraw");
+    await expect(f.fund.connect(f.beneficiary).withdrawPayout(f.tokenAddress, f.beneficiary.address)).to.be.revertedWithCustomError(f.fund, "FundNothingToWithdraw");
     await expectSolvent(f, f.tokenAddress);
   });
 
@@ -107,7 +107,7 @@ describe("adversarial: a token whose transfers re-enter the fund", () => {
     const premium = await f.fund.quotePremium(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION);
     await f.fund.connect(f.buyer).purchaseProtocolCoverage(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION, premium, f.beneficiary.address, 0, "0x");
     await time.increase(DAY);
-    await f.fund.connect(f.beneficiary).submitClaim(1n, units(1_000, 6), "exploit", "0x");
+    await f.fund.connect(f.beneficiary).submitClaim(1n, units(1_000, 6), await time.latest(), "exploit", "0x");
     await f.fund.connect(f.assessor).assessClaim(1n, true, units(1_000, 6));
     await f.fund.settleClaim(1n);
     await expect(f.fund.settleClaim(1n)).to.be.revertedWithCustomError(f.fund, "FundClaimNotSettleable").withArgs(1n, 4);
@@ -180,7 +180,7 @@ describe("adversarial: a malicious cover provider", () => {
       await tx;
       await f.usdc.mint(await f.evil.getAddress(), units(100_000, 6));
       await time.increase(DAY);
-      await f.fund.connect(f.beneficiary).submitClaim(1n, units(3_000, 6), "exploit", "0x");
+      await f.fund.connect(f.beneficiary).submitClaim(1n, units(3_000, 6), await time.latest(), "exploit", "0x");
       return f;
     }
 
@@ -263,7 +263,7 @@ describe("adversarial: a blocklisted beneficiary among many", () => {
     await time.increase(DAY);
     for (const [i, b] of beneficiaries.entries()) {
       const coverId = BigInt(i + 1);
-      await f.fund.connect(b).submitClaim(coverId, payout, "exploit", "0x");
+      await f.fund.connect(b).submitClaim(coverId, payout, await time.latest(), "exploit", "0x");
       await f.fund.connect(f.assessor).assessClaim(coverId, true, payout);
       await f.fund.settleClaim(coverId);
     }
@@ -272,17 +272,17 @@ describe("adversarial: a blocklisted beneficiary among many", () => {
     const blacklister = await ethers.getSigner(await f.usdc.blacklister());
     await f.usdc.connect(blacklister).blacklist(blocked.address);
 
-    await expect(f.fund.connect(blocked).withdrawPayout(f.usdcAddress)).to.be.revertedWith("Blacklistable: account is blacklisted");
+    await expect(f.fund.connect(blocked).withdrawPayout(f.usdcAddress, blocked.address)).to.be.revertedWith("Blacklistable: account is blacklisted");
     for (const b of beneficiaries) {
       if (b === blocked) continue;
-      await expect(f.fund.connect(b).withdrawPayout(f.usdcAddress)).to.changeTokenBalance(f.usdc, b, payout);
+      await expect(f.fund.connect(b).withdrawPayout(f.usdcAddress, b.address)).to.changeTokenBalance(f.usdc, b, payout);
     }
     expect(await f.fund.creditedPayout(blocked.address, f.usdcAddress)).to.equal(payout);
     expect(await f.fund.totalCredited(f.usdcAddress)).to.equal(payout);
     await expectSolvent(f, f.usdcAddress);
 
     await f.usdc.connect(blacklister).unBlacklist(blocked.address);
-    await expect(f.fund.connect(blocked).withdrawPayout(f.usdcAddress)).to.changeTokenBalance(f.usdc, blocked, payout);
+    await expect(f.fund.connect(blocked).withdrawPayout(f.usdcAddress, blocked.address)).to.changeTokenBalance(f.usdc, blocked, payout);
     expect(await f.fund.totalCredited(f.usdcAddress)).to.equal(0n);
   });
 });

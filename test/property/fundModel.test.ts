@@ -4,6 +4,7 @@ import type { Interface } from "ethers";
 import { ethers, network } from "hardhat";
 
 import type { FundStateProbe } from "../../typechain-types";
+import { claimProof } from "../helpers/claimProof";
 import { PROTOCOLS, units } from "../helpers/fundFixture";
 import { deploySystem, nexusQuote, type SystemFixture } from "../helpers/systemFixture";
 import {
@@ -50,6 +51,7 @@ const SECOND_DEPOSIT = ethers.parseEther("0.01");
 const SECOND_PRICE_BPS = 50n;
 const NEXUS_PRICE_BPS = 100n;
 const POOL_START = 100_000n; // whole tokens per asset after setup
+const EVIDENCE = claimProof({ reason: "exploit" });
 const NEXUS_PRODUCTS = new Set([0, 1]); // aave and compound are mapped in the adapter; curve is not
 
 // ------------------------------------------------------------------ steps
@@ -431,7 +433,9 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       const amount = (remaining * BigInt(step.pct)) / 100n;
       const deposit = c?.providerId === 1 ? NEXUS_DEPOSIT : c?.providerId === 2 ? SECOND_DEPOSIT : 0n;
       value = step.wrongDeposit ? deposit + 1n : deposit;
-      data = fund.encodeFunctionData("submitClaim", [id, amount, "exploit", "0x1234"]);
+      // The time of loss: now, or the end of the term for a claim filed in the grace period.
+      const incidentAt = c && t > c.end ? c.end : t;
+      data = fund.encodeFunctionData("submitClaim", [id, amount, incidentAt, "exploit", EVIDENCE]);
       if (m.paused) expectation = fail("EnforcedPause");
       else if (!c) expectation = fail("FundUnknownCoverage", [BigInt(id)]);
       else if (!isBeneficiaryOrAgent(m, from, c.beneficiary)) {
@@ -612,7 +616,7 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       from = chosen[0];
       const asset = chosen[1];
       const amount = m.credits[from]![asset]!;
-      data = fund.encodeFunctionData("withdrawPayout", [chain.assets[asset]!]);
+      data = fund.encodeFunctionData("withdrawPayout", [chain.assets[asset]!, chain.actors[from]!]);
       if (amount === 0n) expectation = fail("FundNothingToWithdraw");
       onSuccess = () => {
         m.credits[from]![asset] = 0n;
@@ -625,7 +629,7 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
     case "withdrawDeposit": {
       const holders = m.deposits.flatMap((d, i) => (d > 0n ? [i] : []));
       from = holders.length > 0 && step.actor % 4 !== 0 ? holders[step.actor % holders.length]! : step.actor;
-      data = fund.encodeFunctionData("withdrawDeposit");
+      data = fund.encodeFunctionData("withdrawDeposit", [chain.actors[from]!]);
       if (m.deposits[from] === 0n) expectation = fail("FundNothingToWithdraw");
       onSuccess = () => {
         m.deposits[from] = 0n;

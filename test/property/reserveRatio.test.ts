@@ -28,7 +28,7 @@ describe("reserve ratio: claims may draw the pool below it; new business may not
 
     await time.increase(DAY);
     const payout = units(15_000, 6);
-    await f.fund.connect(f.beneficiary).submitClaim(1n, payout, "exploit", "0x");
+    await f.fund.connect(f.beneficiary).submitClaim(1n, payout, await time.latest(), "exploit", "0x");
     await f.fund.connect(f.assessor).assessClaim(1n, true, payout); // payout leaves the pool here, no ratio check
     expect(await f.fund.poolBalance(usdc)).to.equal(required - payout);
     await f.fund.settleClaim(1n);

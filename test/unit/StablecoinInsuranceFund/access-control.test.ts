@@ -18,7 +18,7 @@ async function withPendingClaim() {
   const f = await deployHedgedFund();
   const { coverId } = await buyCoverage(f);
   await mine();
-  await f.fund.connect(f.beneficiary).submitClaim(coverId, units(1_000, 6), "hack", "0x01");
+  await f.fund.connect(f.beneficiary).submitClaim(coverId, units(1_000, 6), await time.latest(), "hack", "0x01");
   const spare = await ethers.deployContract("MockDAI");
   return { ...f, spare };
 }
@@ -75,6 +75,8 @@ const GATED: GatedCall[] = [
         renewalWindow: 10 * 86_400,
         claimGracePeriod: 10 * 86_400,
         maxCoveragePerProtocol: units(1_000_000, 18),
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
       }),
   },
   { name: "pause", role: "guardian", call: (f, s) => f.fund.connect(s).pause() },
