@@ -91,7 +91,7 @@ describe("live positions and the exploit watch (integration)", function () {
   }
 
   async function coveredAmount(s: Awaited<ReturnType<typeof deployKeeperSystem>>): Promise<bigint> {
-    const ids = await s.fund.getProtocolCoverages(PROTOCOLS.aave);
+    const [ids] = await s.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 100);
     const all = await Promise.all(ids.map((id) => s.fund.getCoverageDetails(id)));
     return all.filter((c) => c.beneficiary === s.beneficiary.address && c.status === 1n).reduce((sum, c) => sum + c.amount, 0n);
   }
