@@ -16,11 +16,11 @@ export default buildModule("DemoProtocols", (m) => {
 
   const aavePool = m.contract("MockAaveV3Pool", [], { id: "AaveV3Pool" });
   const aaveInit = m.call(aavePool, "mockInitReserve", [usdc, "Aave Ethereum USDC", "aEthUSDC", 6], { id: "initReserve_aEthUSDC" });
-  const aEthUSDC = m.contractAt("MockAaveV3AToken", m.readEventArgument(aaveInit, "MockReserveInitialized", "aToken"), { id: "aEthUSDC" });
+  const aEthUSDC = m.contractAt("MockAaveV3AToken", m.readEventArgument(aaveInit, "MockReserveInitialized", "aToken", { id: "aEthUSDC_address" }), { id: "aEthUSDC" });
 
   const radiantPool = m.contract("MockAaveV3Pool", [], { id: "RadiantPool" });
   const radiantInit = m.call(radiantPool, "mockInitReserve", [usdt, "Radiant interest bearing USDT", "rUSDT", 6], { id: "initReserve_rUSDT" });
-  const rUSDT = m.contractAt("MockAaveV3AToken", m.readEventArgument(radiantInit, "MockReserveInitialized", "aToken"), { id: "rUSDT" });
+  const rUSDT = m.contractAt("MockAaveV3AToken", m.readEventArgument(radiantInit, "MockReserveInitialized", "aToken", { id: "rUSDT_address" }), { id: "rUSDT" });
 
   const comet = m.contract("MockComet", [usdc], { id: "cUSDCv3" });
   const yearn = m.contract("MockERC4626Vault", [dai, "DAI yVault", "yvDAI"], { id: "YearnDaiVault" });

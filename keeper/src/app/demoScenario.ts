@@ -152,6 +152,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
 
     stage = "exploit";
+    // The incident watch ticks before the exploit too (as the daemon does every incidentWatchSec).
+    await runLoop("incident");
     const attacker = devAccount(ACCOUNT_INDEX.attacker).address;
     const drained = await drainDemoProtocol(env.stack, position, env.signer(ACCOUNT_INDEX.deployer), attacker, EXPLOIT_DRAIN);
     await say(stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${position.stablecoin} in the ${position.standIn.label} (${amount(drained.amount)}) drained to ${attacker}`);

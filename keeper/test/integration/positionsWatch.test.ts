@@ -3,7 +3,7 @@
  * second provider) plus the protocol stand-ins over the fund's USDC and Multicall3 at its
  * canonical address, the keeper over HTTP through the counting proxy.
  */
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import os from "node:os";
@@ -129,7 +129,8 @@ describe("live positions and the exploit watch (integration)", function () {
     await container.coverageCycle().run();
     const claims = container.claimsCycle();
     const baseline = await claims.run();
-    expect(baseline.watch?.rpcCalls).to.equal(1);
+    // First tick: the batch plus one look back at the window's start (no history yet).
+    expect(baseline.watch?.rpcCalls).to.equal(2);
     expect(baseline.watch?.signals).to.have.length(0);
 
     // The exploit: 70% of the reserve leaves in one block.
@@ -164,6 +165,19 @@ describe("live positions and the exploit watch (integration)", function () {
     const again = await claims.run();
     expect(again.watch?.signals).to.have.length(0);
     expect(again.watch?.reports).to.have.length(0);
+  });
+
+  it("a keeper started after the drain block still sees the drain in its first tick (one look back over the window)", async () => {
+    const { s, p, container, whale } = await keeper();
+    // The pool has been live for a while (one block at a time: Hardhat's multi-block mine reserves
+    // blocks lazily and state reads inside such a range can miss recent contracts).
+    for (let i = 0; i < 55; i++) await mine(1);
+    const supplied = await p.aToken.totalSupply();
+    await (await p.aavePool.mockExploitDrain(p.addresses.usdc, whale.address, (supplied * 5n) / 10n)).wait();
+    const first = await container.claimsCycle().run();
+    expect(first.watch?.signals.length).to.be.greaterThan(0);
+    expect(first.watch?.reports.map((r) => r.status)).to.deep.equal(["confirmed"]);
+    expect((await incidentOf(s.fundAddress, PROTOCOLS.aave)).active).to.equal(true);
   });
 
   it("a withdrawal wave of 40% is a suspected signal only: sales halted, no claim filed", async () => {

@@ -121,8 +121,10 @@ export class ChainPositionReader {
    * One tick: every position and balance in one batch at "latest" (or `blockTag`), a follow-up
    * batch at the same block only for share counts that changed. Never throws for a read failure:
    * failures are reported per entry (or for the whole batch) with the last known values kept.
+   * `remember: false` (a look back at an older block) leaves the last known values untouched.
    */
-  async read(request: ReadRequest, blockTag?: number): Promise<ReadSnapshot> {
+  async read(request: ReadRequest, blockTag?: number, options: { remember?: boolean } = {}): Promise<ReadSnapshot> {
+    const remember = options.remember !== false;
     const calls: Call3[] = [];
     const slices: { start: number; count: number; hint: bigint | undefined }[] = [];
     for (const p of request.positions) {
@@ -156,7 +158,7 @@ export class ChainPositionReader {
       const slice = slices[index] as { start: number; count: number; hint: bigint | undefined };
       const decoded = decodePosition(p.spec, slice.hint, batch.results.slice(slice.start, slice.start + slice.count));
       if (decoded.kind === "failed") positions.set(p.id, this.staleOf(p.id, decoded.error, timestamp));
-      else if (decoded.kind === "value") positions.set(p.id, this.fresh(p.id, decoded.value, decoded.shares, block, timestamp));
+      else if (decoded.kind === "value") positions.set(p.id, this.fresh(p.id, decoded.value, decoded.shares, block, timestamp, remember));
       else if (isTwoStep(p.spec)) followUps.push({ p: { id: p.id, spec: p.spec }, shares: decoded.shares });
     });
     let rpcCalls = 1;
@@ -170,7 +172,7 @@ export class ChainPositionReader {
         );
         followUps.forEach((f, i) => {
           const decoded = decodeConversion(f.p.spec, f.shares, second.results[i]);
-          if (decoded.kind === "value") positions.set(f.p.id, this.fresh(f.p.id, decoded.value, f.shares, block, timestamp));
+          if (decoded.kind === "value") positions.set(f.p.id, this.fresh(f.p.id, decoded.value, f.shares, block, timestamp, remember));
           else positions.set(f.p.id, this.staleOf(f.p.id, decoded.kind === "failed" ? decoded.error : "conversion not decoded", timestamp));
         });
       } catch (err) {
@@ -187,7 +189,7 @@ export class ChainPositionReader {
         return;
       }
       const reading = { value, block, timestamp };
-      this.lastBalances.set(key, reading);
+      if (remember) this.lastBalances.set(key, reading);
       balances.set(key, { token: b.token, holder: b.holder, status: "fresh", last: reading, ageSec: 0 });
     });
     const failed = [...positions.values()].filter((p) => p.status !== "fresh");
@@ -227,9 +229,9 @@ export class ChainPositionReader {
     return this.multicallAddress !== undefined ? { multicallAddress: this.multicallAddress } : {};
   }
 
-  private fresh(id: string, value: bigint, shares: bigint | undefined, block: number, timestamp: number): PositionReading {
+  private fresh(id: string, value: bigint, shares: bigint | undefined, block: number, timestamp: number, remember = true): PositionReading {
     const reading = { value, block, timestamp, ...(shares !== undefined ? { shares } : {}) };
-    this.lastPositions.set(id, reading);
+    if (remember) this.lastPositions.set(id, reading);
     return { id, status: "fresh", last: { value, block, timestamp }, ageSec: 0, ...(shares !== undefined ? { shares } : {}) };
   }
 
