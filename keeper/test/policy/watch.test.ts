@@ -10,6 +10,7 @@ import {
   type CoveragePosition,
   type OnChainCoverage,
 } from "../../src/policy/coverage";
+import { buildCoverageReport, formatReportTable } from "../../src/policy/report";
 
 const USDC = "0x1111111111111111111111111111111111111111";
 const POOL = "0x2222222222222222222222222222222222222222";
@@ -149,6 +150,22 @@ describe("coverage target from the live value", function () {
     expect(grown.actions.map((a) => a.kind)).to.deep.equal(["increase"]);
     expect((grown.actions[0] as { amount: bigint }).amount).to.equal(50_000n * 10n ** 6n);
     expect(grown.positions[0]?.targetSource).to.equal("live");
+  });
+
+  it("the report shows position value, coverage and cover/value per protocol (stale values marked)", function () {
+    const t = targetFromPosition(undefined, live(150_000n * 10n ** 6n, "stale"));
+    const position: CoveragePosition = { protocolId: "aave-v3", protocol: AAVE, asset: USDC, assetDecimals: 6, beneficiary: SAFE, preferredProviders: [1], allowSelfInsure: true, ...t, liveValue: live(150_000n * 10n ** 6n, "stale") };
+    const cover: OnChainCoverage = { id: 1n, protocol: AAVE, asset: USDC, beneficiary: SAFE, amount: 100_000n * 10n ** 6n, premium: 1n, claimed: 0n, start: NOW - 10, end: NOW + 300 * 86_400, providerId: 1, providerCoverId: 1n, openClaimId: 0n, status: "Active" };
+    const chain: CoverageChainState = {
+      protocols: [{ protocol: AAVE, riskScore: 30, exposureWad: 0n, coverages: [cover] }],
+      pools: [],
+      params: { baseRateBps: 200, reserveRatioBps: 2000, renewalWindowSec: 30 * 86_400, claimGracePeriodSec: 30 * 86_400, maxCoveragePerProtocolWad: 500_000n * 10n ** 18n },
+    };
+    const report = buildCoverageReport([position], chain, NOW);
+    expect(report.rows[0]?.positionValueWad).to.equal(150_000n * 10n ** 18n);
+    expect(report.rows[0]?.coverageToValueBps).to.equal(6_666);
+    expect(report.rows[0]?.valueStatus).to.equal("stale");
+    expect(formatReportTable(report)).to.match(/aave-v3 +\| 30 +\| LOW +\| \$150,000\.00 \(stale\) +\| \$150,000\.00 +\| \$100,000\.00 +\| 66\.6%/);
   });
 
   it("a position never read (and no override) buys and cuts nothing", function () {
