@@ -36,6 +36,7 @@ contract MockComet {
     error Paused();
     error NotCollateralized();
     error MockCometOnlyOwner(address caller);
+    error MockCometIndexDecrease(uint256 current, uint256 requested);
 
     event Supply(address indexed from, address indexed dst, uint256 amount);
     event Withdraw(address indexed src, address indexed to, uint256 amount);
@@ -110,7 +111,7 @@ contract MockComet {
     /// @notice Test helper: interest accrues — the supply index rises.
     /// @param newIndex The new index (1e15 scale), at least the current one.
     function mockAccrue(uint256 newIndex) external onlyOwner {
-        if (newIndex < baseSupplyIndex) revert BadAsset();
+        if (newIndex < baseSupplyIndex) revert MockCometIndexDecrease(baseSupplyIndex, newIndex);
         baseSupplyIndex = newIndex;
         emit MockSupplyIndexSet(newIndex);
     }
