@@ -63,6 +63,8 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     error NexusAdapterWrongDeposit(uint256 sent, uint256 required);
     /// @notice `claimId` was not filed by this adapter.
     error NexusAdapterUnknownClaim(uint256 claimId);
+    /// @notice The draw deposit of `claimId` was already forwarded to the fund.
+    error NexusAdapterDepositForwarded(uint256 claimId);
     /// @notice The claim evidence does not start with a CIDv0 multihash (0x1220 ‖ 32-byte digest).
     error NexusAdapterInvalidClaimProof();
     /// @notice ETH came from `sender`, not from the Nexus pool.
@@ -107,6 +109,7 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     mapping(address asset => AssetMapping) private _assets;
     mapping(uint256 coverAsset => address asset) private _assetOfCoverAsset;
     mapping(uint256 claimId => address asset) private _claimAsset;
+    mapping(uint256 claimId => bool forwarded) private _depositForwarded;
 
     modifier onlyFund() {
         if (msg.sender != fund) revert CoverProviderOnlyFund(msg.sender);
@@ -260,6 +263,8 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     /// fund's settlement never fails on it.
     function retrieveDeposit(uint256 providerClaimId) external onlyFund nonReentrant returns (uint256 depositReturned) {
         _claimAssetOf(providerClaimId);
+        if (_depositForwarded[providerClaimId]) revert NexusAdapterDepositForwarded(providerClaimId);
+        _depositForwarded[providerClaimId] = true;
         if (nexusClaims.getClaim(providerClaimId).depositRetrieved) {
             uint256 deposit = nexusClaims.CLAIM_DEPOSIT_IN_ETH();
             depositReturned = deposit < address(this).balance ? deposit : address(this).balance;

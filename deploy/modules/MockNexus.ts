@@ -1,6 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, TOKEN_DECIMALS, wholeTokens } from "../config/demoPortfolio";
+import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, TOKEN_DECIMALS, wholeTokens } from "../../keeper/src/demo/portfolio";
 import MockTokens from "./MockTokens";
 
 /** Capacity per product and cover asset, whole tokens. */

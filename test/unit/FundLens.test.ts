@@ -16,7 +16,7 @@ async function withHistory() {
   await buyCoverage(f, { amount: units(40_000, 18), duration: 90n * DAY, asset: await f.dai.getAddress() });
   await mine();
   await f.fund.connect(f.beneficiary).submitClaim(2, units(5_000, 6), await time.latest(), "loss", "0xabcd");
-  await time.increaseTo(c1.end + 1n);
+  await time.increaseTo(c1.end + 30n * DAY + 1n); // end + claimGracePeriod
   await f.fund.expireCoverage(1);
   await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
   return f;
@@ -57,6 +57,29 @@ describe("FundLens", () => {
       const [expired] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave], 10);
       expect(expired!.activeCoverageIds).to.deep.equal([]);
       expect(expired!.activeCoverage).to.equal(0n);
+    });
+
+    it("pages the ids (maxIdsPerProtocol) with a cursor and reports the protocol's incident", async () => {
+      const f = await loadFixture(withHistory);
+      const fund = await f.fund.getAddress();
+      const [first] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave], 1);
+      expect(first!.activeCoverageIds).to.deep.equal([4n]);
+      expect(first!.nextCursor).to.equal(2n);
+      expect(first!.incident.active).to.equal(false);
+      const [page, next] = await f.lens.getProtocolCoverages(fund, PROTOCOLS.aave, first!.nextCursor, 5);
+      expect(page.map((c) => c.id)).to.deep.equal([2n]);
+      expect(next).to.equal(0n);
+      const [all] = await f.lens.getProtocolCoverages(fund, PROTOCOLS.aave, 0, 5);
+      expect(all.map((c) => toArray(c))).to.deep.equal([toArray(await f.fund.getCoverageDetails(4)), toArray(await f.fund.getCoverageDetails(2))]);
+
+      const at = BigInt(await time.latest());
+      await f.fund.connect(f.oracle).reportIncident(PROTOCOLS.aave, at - 60n, ethers.id("evidence"));
+      const [halted] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave], 10);
+      expect([halted!.incident.occurredAt, halted!.incident.active, halted!.incident.evidenceHash]).to.deep.equal([
+        at - 60n,
+        true,
+        ethers.id("evidence"),
+      ]);
     });
 
     it("returns nothing for no protocols", async () => {

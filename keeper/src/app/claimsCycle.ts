@@ -57,7 +57,6 @@ import {
   haltsSales,
   isClaimable,
   reconcileIncidents,
-  type Hallmark,
   type IncidentChange,
   type IncidentRules,
 } from "../policy/incidents";
@@ -73,6 +72,7 @@ import type { ClaimRecord } from "../state/claims";
 import type { Alerter, AlertSeverity } from "./alerts";
 import type { FundClaim } from "./chainState";
 import type { CoverageCycle } from "./coverageCycle";
+import type { ExploitWatch, WatchTickSummary } from "./exploitWatch";
 import type { Logger } from "../lib/logger";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -109,16 +109,6 @@ export function incidentRulesOf(config: Pick<KeeperConfig, "incidents">): Incide
   };
 }
 
-/** On-chain drain signals (the exploit watch over watched balances), read once per tick. */
-export interface DrainSignalSource {
-  signals(now: number): Promise<readonly IncidentSignal[]>;
-}
-
-/** DefiLlama hallmarks per protocol id (the DefiLlama source exposes them where configured). */
-export interface HallmarkSource {
-  hallmarks(protocols: readonly ProtocolConfig[], now: number): Promise<ReadonlyMap<string, readonly Hallmark[]>>;
-}
-
 export interface ClaimsCycleDeps {
   readonly provider: Provider;
   readonly fund: StablecoinInsuranceFund;
@@ -132,10 +122,10 @@ export interface ClaimsCycleDeps {
   readonly keeperAddress?: string | undefined;
   /** Position readers: value before − after the incident. Without one the configured size is claimed. */
   readonly lossMeasurer?: PositionLossMeasurer;
-  readonly drainSignals?: DrainSignalSource;
-  readonly hallmarks?: HallmarkSource;
   readonly alerter: Alerter;
   readonly logger: Logger;
+  /** On-chain exploit watch, run first in every tick (positions + watched balances in one multicall). */
+  readonly watch?: ExploitWatch;
 }
 
 export interface ClaimsCycleSummary {
@@ -154,6 +144,8 @@ export interface ClaimsCycleSummary {
   readonly followUps: readonly { claimId: string; kind: string; status?: SendResult["status"]; detail?: string }[];
   readonly alerts: number;
   readonly gasUsed: string;
+  /** The exploit watch's part of the tick (drain signals are `suspected` only: never claimed on their own). */
+  readonly watch?: WatchTickSummary;
 }
 
 interface ClaimRowDetails {
@@ -183,7 +175,9 @@ export class ClaimsCycle {
     };
     const keeper = deps.keeperAddress ?? (deps.txSender !== undefined ? await deps.txSender.from() : undefined);
 
-    const positions = await deps.coverage.positions();
+    const watch = deps.watch !== undefined ? await deps.watch.tick({ dryRun }) : undefined;
+    if (watch !== undefined) alerts += watch.alerts;
+    const positions = await deps.coverage.positions(watch?.readings.block !== undefined ? watch.readings : undefined);
     const protocolById = new Map(deps.config.protocols.map((p) => [p.id, p]));
     const coveredIds = [...new Set(deps.config.positions.map((p) => p.protocol))];
     const coveredRefs = coveredIds.map((id) => protocolById.get(id)).filter((p): p is ProtocolConfig => p !== undefined);
@@ -220,14 +214,6 @@ export class ClaimsCycle {
         deps.logger.warn({ err: (err as Error).message }, "incident watch: hacks feed failed");
       }
     }
-    let hallmarks: ReadonlyMap<string, readonly Hallmark[]> = new Map();
-    if (deps.hallmarks !== undefined && coveredRefs.length > 0) {
-      try {
-        hallmarks = await deps.hallmarks.hallmarks(coveredRefs, now);
-      } catch (err) {
-        deps.logger.warn({ err: (err as Error).message }, "incident watch: hallmarks unavailable");
-      }
-    }
     const rules = incidentRulesOf(deps.config);
     // Sources that keep exploit reports with stable ids (DefiLlama hallmarks via the composite
     // source; the Pro hacks feed) are the signal of record; the raw feed rows are mapped only when
@@ -239,15 +225,13 @@ export class ClaimsCycle {
       if (feedReports) reports.push(...(deps.hacksFeed as unknown as ExploitReportSource).exploitReports(id));
     }
     const signals: IncidentSignal[] = [
-      ...collectSignals({ coveredProtocols: coveredIds, tvlHistories, feedIncidents: feedReports ? new Map() : feedIncidents, hallmarks }, rules, now),
+      ...collectSignals({ coveredProtocols: coveredIds, tvlHistories, feedIncidents: feedReports ? new Map() : feedIncidents }, rules, now),
       ...reportSignals(reports, rules, now),
     ];
-    if (deps.drainSignals !== undefined) {
-      try {
-        signals.push(...(await deps.drainSignals.signals(now)).filter((s) => coveredIds.includes(s.protocolId)));
-      } catch (err) {
-        deps.logger.warn({ err: (err as Error).message }, "incident watch: exploit watch failed");
-      }
+    // On-chain drains seen by the exploit watch (every one it remembers: a signal already attached
+    // is known and changes nothing, one missed by a crash after the watch stored it is picked up).
+    if (deps.watch !== undefined) {
+      signals.push(...deps.watch.storedSignals().map((d) => d.signal).filter((x) => coveredIds.includes(x.protocolId)));
     }
     for (const [id, history] of tvlHistories) sourceHashes.set(id, createHash("sha256").update(JSON.stringify(history)).digest("hex"));
 
@@ -409,6 +393,7 @@ export class ClaimsCycle {
     // 5. Plan and file claims for claimable incidents.
     const claimable = incidents.filter((i) => isClaimable({ state: i.state, protocolId: i.protocol }, autoClaim));
     const claimIncidents: ClaimIncident[] = [];
+    const unmeasured = new Map<string, string>();
     for (const incident of claimable) {
       const protocol = protocolOf(incident);
       const lossByPosition = new Map<string, PositionLoss>();
@@ -419,7 +404,11 @@ export class ClaimsCycle {
           try {
             measured = await deps.lossMeasurer.measureLoss(claimPosition, { protocolId: incident.protocol, occurredAt: incident.occurredAt }, now);
           } catch (err) {
-            deps.logger.warn({ incident: incident.dedupeKey, err: (err as Error).message }, "position loss unmeasurable: the configured size is claimed");
+            // A position with a reader whose read failed: no claim this tick (never a made-up amount).
+            const reason = `the position's loss could not be measured (${(err as Error).message}) — check the RPC serves state at past blocks (archive); retried next tick`;
+            unmeasured.set(`${incident.dedupeKey}|${positionKeyOf(claimPosition)}`, reason);
+            deps.logger.warn({ incident: incident.dedupeKey, err: (err as Error).message }, "position loss unmeasurable: claim held");
+            continue;
           }
         }
         lossByPosition.set(positionKeyOf(claimPosition), positionLoss(claimPosition, measured));
@@ -483,6 +472,14 @@ export class ClaimsCycle {
       if (plan.kind === "already-filed") continue;
       if (dryRun) {
         deps.logger.info({ plan: plan.kind, incident: plan.incidentKey, coverId }, "dry run: claim plan");
+        continue;
+      }
+      const unmeasuredReason = plan.kind === "blocked" && plan.reason === "no-position" ? unmeasured.get(`${plan.incidentKey}|${positionKeyOf(snapshot.coverages.get(coverId) ?? { protocol: "", asset: "", beneficiary: "" })}`) : undefined;
+      if (unmeasuredReason !== undefined) {
+        const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "unfileable", details: { reason: unmeasuredReason } });
+        claimRepo.update(claim.id, { state: "unfileable", details: { ...(claim.details as ClaimRowDetails), reason: unmeasuredReason } });
+        unfileable.push({ incidentKey: plan.incidentKey, coverId, reason: unmeasuredReason });
+        await alert("critical", `claim cannot be filed: coverage ${coverId}`, `${unmeasuredReason} (incident ${incident.dedupeKey}).`, now, incident.protocol, `unfileable:${plan.incidentKey}:${coverId}`);
         continue;
       }
       if (plan.kind === "blocked") {
@@ -639,6 +636,7 @@ export class ClaimsCycle {
       followUps: followUpReports,
       alerts,
       gasUsed: gasUsed.toString(),
+      ...(watch !== undefined ? { watch } : {}),
     };
   }
 

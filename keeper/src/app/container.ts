@@ -27,7 +27,10 @@ import {
 } from "../sources";
 import { DedupAlerter, LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
 import type { PositionLossMeasurer } from "../policy/claims";
+import { ChainPositionReader } from "../sources/positions";
 import { ClaimsCycle } from "./claimsCycle";
+import { WatchLossMeasurer } from "./positionLoss";
+import { ExploitWatch } from "./exploitWatch";
 import { CoverageCycle } from "./coverageCycle";
 import { ConfiguredQuoter } from "./providerQuotes";
 import type { Logger } from "../lib/logger";
@@ -152,6 +155,10 @@ export interface KeeperContainer {
   coverageCycle(options?: { dryRun?: boolean }): CoverageCycle;
   /** Incident watch + claims (needs fund + lens; without a key it can only dry-run). */
   claimsCycle(options?: { dryRun?: boolean }): ClaimsCycle;
+  /** Live position values and watched balances, one Multicall3 batch per read (`chain.multicallAddress`). */
+  positionReader(): ChainPositionReader;
+  /** The on-chain exploit watch of the incident-watch tick (needs the fund address). */
+  exploitWatch(): ExploitWatch;
   /** The state database (opened and migrated on first use; `state.dbPath`). */
   state(): StateDb;
   /** The one signing path (journal in `state()`); throws a ConfigError without a key. */
@@ -238,6 +245,26 @@ export async function buildContainer(
   let cycle: RiskCycle | undefined;
   let coverage: CoverageCycle | undefined;
   let claims: ClaimsCycle | undefined;
+  let reader: ChainPositionReader | undefined;
+  let watch: ExploitWatch | undefined;
+  const positionReader = (): ChainPositionReader =>
+    (reader ??= new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
+  const exploitWatch = (): ExploitWatch => {
+    if (watch !== undefined) return watch;
+    requireChainFields(config, { fund: true });
+    watch = new ExploitWatch({
+      reader: positionReader(),
+      provider,
+      fundAddress: config.chain.fundAddress as string,
+      fundReader: provider,
+      config,
+      txSender: signer !== undefined ? txSender() : undefined,
+      alerter,
+      logger,
+      kv: openState().kv,
+    });
+    return watch;
+  };
   let stateDb: StateDb | undefined;
   let sender: TxSender | undefined;
   const openState = (): StateDb => {
@@ -309,6 +336,7 @@ export async function buildContainer(
           const ids = new Set(openState().incidents.list({ states: ["suspected", "confirmed"] }).map((i) => i.protocol));
           return config.protocols.filter((p) => ids.has(p.id)).map((p) => p.address);
         },
+        positionReader: positionReader(),
       });
       return coverage;
     },
@@ -325,12 +353,16 @@ export async function buildContainer(
         hacksFeed,
         txSender: signer !== undefined ? txSender() : undefined,
         keeperAddress,
-        ...(overrides.lossMeasurer !== undefined ? { lossMeasurer: overrides.lossMeasurer } : {}),
+        // The position readers measure each position's loss (value before − after the incident).
+        lossMeasurer: overrides.lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger }),
         alerter,
         logger,
+        watch: exploitWatch(),
       });
       return claims;
     },
+    positionReader,
+    exploitWatch,
     state: openState,
     txSender,
     verify() {

@@ -85,12 +85,13 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       return {
         now: s.now,
         line:
-          `incident now=${s.now} new=${s.newIncidents.length} suspected=${s.incidents.suspected} confirmed=${s.incidents.confirmed} halts=${s.halts.length} ` +
+          `incident now=${s.now}${s.watch !== undefined ? ` watch block=${s.watch.block ?? "-"} reads=${s.watch.rpcCalls} drains=${s.watch.signals.length}` : ""} new=${s.newIncidents.length} suspected=${s.incidents.suspected} confirmed=${s.incidents.confirmed} halts=${s.halts.length} ` +
           `filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} adopted=${s.adopted.length} unfileable=${unfileable} ` +
           `follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}` +
           (unfileable > 0 ? ` (cannot file: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")})` : ""),
         ...(unfileable > 0 ? { degraded: `${unfileable} claim(s) cannot be filed: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")}` } : {}),
         actions: [
+          ...(s.watch?.reports ?? []).map((r) => ({ kind: "report-incident", result: r.status })),
           ...s.filed.map((f) => ({ kind: "file-claim", result: f.status })),
           ...s.halts.filter((h) => h.status !== undefined).map((h) => ({ kind: "report-incident", result: h.status as string })),
           ...s.followUps.filter((f) => f.status !== undefined).map((f) => ({ kind: "settle-claim", result: f.status as SendResult["status"] })),

@@ -146,7 +146,7 @@ describe("StablecoinInsuranceFund purchase", () => {
     it("expiry frees the cap", async () => {
       const f = await loadFixture(deployFundedFund);
       const { coverId, end } = await buyCoverage(f, { amount: units(500_000, 6), duration: 30n * DAY });
-      await time.increaseTo(end + 1n);
+      await time.increaseTo(end + 30n * DAY + 1n); // end + claimGracePeriod
       await f.fund.expireCoverage(coverId);
       expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(0n);
       await buyCoverage(f, { amount: units(500_000, 6) });
