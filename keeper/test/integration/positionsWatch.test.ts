@@ -12,6 +12,7 @@ import { ethers, network } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
 import { buildContainer, type KeeperContainer } from "../../src/app/container";
+import { decideIncident } from "../../src/app/commands/incident";
 import { FUND_INCIDENT_ABI } from "../../src/app/exploitWatch";
 import { parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
@@ -180,6 +181,38 @@ describe("live positions and the exploit watch (integration)", function () {
     expect((await incidentOf(s.fundAddress, PROTOCOLS.aave)).active).to.equal(true);
   });
 
+  it("drain → suspected (halt, no claim) → operator confirms → claim for the position's MEASURED loss, not the cover", async () => {
+    const { s, p, container, whale } = await keeper();
+    await container.coverageCycle().run();
+    const covered = await coveredAmount(s);
+    const claims = container.claimsCycle();
+    await claims.run();
+    await mine(1);
+    const supplied = await p.aToken.totalSupply();
+    const before = await p.aToken.balanceOf(s.beneficiary.address);
+    await (await p.aavePool.mockExploitDrain(p.addresses.usdc, whale.address, (supplied * 3n) / 10n)).wait();
+    const after = await p.aToken.balanceOf(s.beneficiary.address);
+    const suspected = await claims.run();
+    expect(suspected.incidents).to.deep.include({ suspected: 1, confirmed: 0 });
+    expect(suspected.filed).to.deep.equal([]);
+    const [incident] = container.state().incidents.list();
+    decideIncident(container.state(), String(incident!.id), "confirmed", Number((await ethers.provider.getBlock("latest"))!.timestamp));
+    await mine(1);
+    const tick = await claims.run();
+    expect(tick.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    const claim = await s.fund.getClaim(BigInt(tick.filed[0]!.claimId!));
+    // 30% of the reserve drained: the investor lost 30% of 100 000, far below the cover.
+    expect(claim.amount).to.be.closeTo(before - after, 2n);
+    expect(claim.amount < covered).to.equal(true);
+    const pack = JSON.parse(await fs.readFile(container.state().incidents.list()[0]!.evidencePath!, "utf8")) as {
+      signals: { kind: string }[];
+      claims: { amount: string; loss: { method: string; valueBefore: string; valueAfter: string } }[];
+    };
+    expect(pack.signals.map((x) => x.kind)).to.include("onchain-drain");
+    expect(pack.claims[0]?.loss.method).to.equal("measured");
+    expect(BigInt(pack.claims[0]!.loss.valueBefore) - BigInt(pack.claims[0]!.loss.valueAfter)).to.equal(claim.amount);
+  });
+
   it("a withdrawal wave of 40% is a suspected signal only: sales halted, no claim filed", async () => {
     const { s, p, container, whale } = await keeper();
     await container.coverageCycle().run();
@@ -193,7 +226,9 @@ describe("live positions and the exploit watch (integration)", function () {
     expect(tick.watch?.signals[0]?.drain?.holder).to.equal(p.addresses.aToken);
     expect(CORROBORATING_SIGNALS.has("onchain-drain")).to.equal(false);
     expect(tick.filed).to.have.length(0);
-    expect(tick.newIncidents).to.have.length(0);
+    // The drain opens one SUSPECTED incident (the state machine's), never claimed on its own.
+    expect(tick.newIncidents).to.have.length(1);
+    expect(container.state().incidents.list().map((i) => [i.kind, i.state])).to.deep.equal([["onchain-drain", "suspected"]]);
     // Later ticks still file nothing without corroboration.
     const later = await claims.run();
     expect(later.filed).to.have.length(0);
