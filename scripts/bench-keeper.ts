@@ -5,11 +5,15 @@
  * push bound ceil(changed / chunk).
  * Coverage: wall time and RPC requests of one full coverage cycle (plan, quotes, approvals,
  * purchases) for 50 and 200 positions on the full system (fund + Nexus mocks + second provider),
- * and of the steady cycle after it. Claims: time from a TVL collapse appearing in the fixture
- * data to the claim transaction being mined, with the daemon's incident watch ticking.
+ * and of the steady cycle after it. Claims, with the daemon's incident watch ticking: incident
+ * ticks from a TVL collapse (suspected) to `reportIncident` mined, and from the hacks feed
+ * confirming it to the claim transaction mined (`claims.suspectedToHaltTicks`,
+ * `claims.incidentToClaimTicks`).
+ * Watch: eth_calls and wall time of one exploit-watch read of 200 positions + 200 watched
+ * balances, and the incident-watch ticks from an on-chain drain to the alert and to the halt.
  *   Run: npm run bench:keeper
  */
-import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { mine, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet } from "ethers";
 import { ethers, network } from "hardhat";
 
@@ -27,6 +31,9 @@ import { silentLogger } from "../keeper/src/sources";
 import { defiLlamaRoutes, generatePortfolio } from "../keeper/test/helpers/defiLlamaPortfolio";
 import { startLoopbackServer } from "../keeper/test/helpers/loopbackServer";
 import { startRpcProxy, type RpcProxy } from "../keeper/test/helpers/rpcProxy";
+import { dai18, deployStandIns, usdc6 } from "../keeper/test/helpers/protocolStandIns";
+import { FUND_INCIDENT_ABI } from "../keeper/src/app/exploitWatch";
+import type { ConfigFile } from "../keeper/src/config/schema";
 
 const DAY = 86_400; // seconds
 const KEEPER_KEY = ethers.id("keeper bench key");
@@ -167,10 +174,17 @@ async function benchCoverage(size: number, proxy: RpcProxy): Promise<Record<stri
   return { positions: size, cycles: [first, steady] };
 }
 
-/** Daemon with a 2 s incident watch: TVL collapse written to the fixture → claim tx mined. */
-async function benchIncidentToClaim(proxy: RpcProxy): Promise<Record<string, unknown>> {
+/**
+ * Daemon with a 2 s incident watch. A TVL collapse written to the fixture opens a SUSPECTED
+ * incident: ticks until `reportIncident` is mined (`suspectedToHaltTicks`). Then the hacks feed
+ * (loopback, DefiLlama `/hacks` shape) lists the exploit, which confirms it: ticks and time until
+ * the claim transaction is mined (`incidentToClaimTicks`).
+ */
+async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim: Record<string, unknown>; claims: Record<string, number> }> {
   const s = await deployKeeperSystem();
   const quotes = await startLoopbackServer(nexusQuoteRoutes());
+  let hacks: Record<string, unknown>[] = [];
+  const feed = await startLoopbackServer({ "/bench-pro-key/api/hacks": () => ({ json: hacks }) });
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-claim-"));
   const fixtureDir = await fixtureCopy();
   const incidentWatchSec = 2;
@@ -180,9 +194,13 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<Record<string, unk
       quoteBaseUrl: `${quotes.baseUrl}/`,
       fixtureDir,
       workDir,
-      overrides: { intervals: { riskSec: 3600, coverageSec: 3600, incidentWatchSec, jitterFraction: 0 }, tx: { pollIntervalMs: 10 } },
+      overrides: {
+        intervals: { riskSec: 3600, coverageSec: 3600, incidentWatchSec, jitterFraction: 0 },
+        tx: { pollIntervalMs: 10 },
+        sources: { fixture: { path: fixtureDir }, hacks: { proApiBaseUrl: feed.baseUrl, ttlSeconds: 0 } },
+      },
     }),
-    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY } },
+    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY, DEFILLAMA_PRO_API_KEY: "bench-pro-key" } },
   );
   const container = await buildContainer(config, silentLogger);
   const daemon = daemonFor(container, { out: () => undefined });
@@ -194,41 +212,159 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<Record<string, unk
       await new Promise((r) => setTimeout(r, 5));
     }
   };
+  const incidentTicks = () => Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
   await waitFor(async () => daemon.metrics.lastSuccessMs("incident") !== undefined, "the first incident tick");
   if ((await s.fund.coverageCount()) === 0n) throw new Error("bench: the daemon bought no coverage");
   await time.increase(3600);
-  const ticksBefore = Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
-  const started = process.hrtime.bigint();
+
+  // Suspected (TVL drop alone) → halt mined.
+  const haltTicksBefore = incidentTicks();
+  const haltStarted = process.hrtime.bigint();
   await collapseTvl(fixtureDir, "aave-v3", 0.6);
+  const protocol = config.protocols[0]?.address ?? "";
+  await waitFor(async () => (await s.fund.getIncident(protocol)).active, "the halt");
+  const suspectedToHaltMs = Number((process.hrtime.bigint() - haltStarted) / 1_000_000n);
+  await new Promise((r) => setTimeout(r, 50));
+  const suspectedToHaltTicks = incidentTicks() - haltTicksBefore;
+  if ((await s.fund.claimCount()) !== 0n) throw new Error("bench: a suspected incident was claimed");
+
+  // Confirmed (the feed lists the exploit) → claim mined.
+  const ticksBefore = incidentTicks();
+  const started = process.hrtime.bigint();
+  hacks = [{ date: (await time.latest()) - 600, name: "Aave V3", classification: "Protocol Logic", technique: "Oracle manipulation", amount: 12_000_000, chain: ["Ethereum"], defillamaId: null }];
   await waitFor(async () => (await s.fund.claimCount()) > 0n, "the claim");
   const latencyMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
   await new Promise((r) => setTimeout(r, 50));
-  const ticksAfter = Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  const ticksAfter = incidentTicks();
   const lastTickSec = Number(/keeper_cycle_last_duration_seconds\{loop="incident"\} ([\d.]+)/.exec(daemon.metrics.render())?.[1] ?? "0");
   await daemon.stop("bench done");
   container.close();
   await quotes.close();
+  await feed.close();
   await fs.rm(workDir, { recursive: true, force: true });
   await fs.rm(fixtureDir, { recursive: true, force: true });
   return {
-    incidentWatchIntervalMs: incidentWatchSec * 1000,
-    incidentAppearedToClaimMinedMs: latencyMs,
-    claimingTickDurationMs: Math.round(lastTickSec * 1000),
-    ticksUntilMined: ticksAfter - ticksBefore,
-    withinOneIncidentWatchTick: ticksAfter - ticksBefore <= 1 && latencyMs <= incidentWatchSec * 1000 + Math.round(lastTickSec * 1000),
+    incidentToClaim: {
+      incidentWatchIntervalMs: incidentWatchSec * 1000,
+      incidentAppearedToClaimMinedMs: latencyMs,
+      claimingTickDurationMs: Math.round(lastTickSec * 1000),
+      ticksUntilMined: ticksAfter - ticksBefore,
+      withinOneIncidentWatchTick: ticksAfter - ticksBefore <= 1 && latencyMs <= incidentWatchSec * 1000 + Math.round(lastTickSec * 1000),
+      suspectedToHaltMs,
+    },
+    claims: { incidentToClaimTicks: ticksAfter - ticksBefore, suspectedToHaltTicks },
+  };
+}
+
+/**
+ * Exploit watch: 200 positions (40 of each reader kind, on the protocol stand-ins) and 200 watched
+ * balances in one incident-watch tick; eth_calls per tick at the RPC (steady state, and the first
+ * tick that learns the vault/LP share counts); then an on-chain drain and the ticks until the
+ * alert and until `reportIncident` is mined.
+ */
+async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
+  const s = await deployKeeperSystem();
+  const p = await deployStandIns({ usdc: s.usdc, dai: s.dai });
+  const [, , , , , , , , depositor] = await ethers.getSigners();
+  if (depositor === undefined) throw new Error("bench: no depositor signer");
+  const perKind = 40;
+  const holders = Array.from({ length: perKind * 5 }, () => Wallet.createRandom().address);
+  const positions: NonNullable<ConfigFile["positions"]> = [];
+  const push = (holder: string, position: NonNullable<ConfigFile["positions"]>[number]["position"], asset: string) =>
+    positions.push({ protocol: "bench", asset, position, beneficiary: holder, providers: [], allowSelfInsure: true });
+  // Shares are opened by one depositor and handed out (aTokens, vault shares and LP tokens transfer).
+  await p.open("aave-v3", depositor, usdc6(perKind * 1_000));
+  await p.open("erc4626", depositor, dai18(perKind * 1_000));
+  await p.open("curve", depositor, dai18(perKind * 1_000));
+  const lp = await p.curve.balanceOf(depositor.address);
+  const shares = await p.vault.balanceOf(depositor.address);
+  for (let i = 0; i < perKind; i++) {
+    const [erc20Holder, aaveHolder, cometHolder, vaultHolder, curveHolder] = holders.slice(i * 5, i * 5 + 5) as [string, string, string, string, string];
+    await (await s.usdc.mint(erc20Holder, usdc6(1_000))).wait();
+    push(erc20Holder, { kind: "erc20", token: p.addresses.usdc }, p.addresses.usdc);
+    await (await p.aToken.connect(depositor).transfer(aaveHolder, usdc6(1_000))).wait();
+    push(aaveHolder, { kind: "aave-v3", aToken: p.addresses.aToken }, p.addresses.usdc);
+    await network.provider.request({ method: "hardhat_impersonateAccount", params: [cometHolder] });
+    await setBalance(cometHolder, ethers.parseEther("1"));
+    await p.open("compound-v3", await ethers.getSigner(cometHolder), usdc6(1_000));
+    push(cometHolder, { kind: "compound-v3", comet: p.addresses.comet }, p.addresses.usdc);
+    await (await p.vault.connect(depositor).transfer(vaultHolder, shares / BigInt(perKind))).wait();
+    push(vaultHolder, { kind: "erc4626", vault: p.addresses.vault }, p.addresses.dai);
+    await (await p.curve.connect(depositor).transfer(curveHolder, lp / BigInt(perKind))).wait();
+    push(curveHolder, { kind: "curve", pool: p.addresses.curve, coinIndex: 0 }, p.addresses.dai);
+  }
+  // 200 watched balances: the stand-ins' pools, then USDC of other holders.
+  const poolBalances = [
+    { token: p.addresses.usdc, holder: p.addresses.aToken },
+    { token: p.addresses.usdc, holder: p.addresses.comet },
+    { token: p.addresses.dai, holder: p.addresses.vault },
+    { token: p.addresses.dai, holder: p.addresses.curve },
+  ];
+  const balances = [...poolBalances, ...holders.slice(0, 200 - poolBalances.length).map((holder) => ({ token: p.addresses.usdc, holder }))];
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-watch-"));
+  const config = parseConfig(
+    {
+      chain: { rpcUrl: proxy.url, chainId: 31337, fundAddress: s.fundAddress, lensAddress: s.lensAddress },
+      protocols: [{ id: "bench", name: "Bench protocol", address: demoProtocolAddress("bench"), watch: { balances, positions: false } }],
+      sources: { fixture: { path: await fixtureCopy() } },
+      positions,
+      tx: { pollIntervalMs: 10 },
+      state: { dbPath: path.join(workDir, "state.sqlite") },
+      health: { enabled: false, port: 0 },
+    },
+    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY } },
+  );
+  const container = await buildContainer(config, silentLogger);
+  const watch = container.exploitWatch();
+  const ethCalls = () => proxy.counts()["eth_call"] ?? 0;
+  proxy.reset();
+  const first = await watch.tick();
+  const firstTickRpcCalls = ethCalls();
+  const fresh = [...first.readings.positions.values()].filter((r) => r.status === "fresh").length;
+  if (fresh !== positions.length) throw new Error(`bench: ${positions.length - fresh} positions not read`);
+  await mine(1);
+  proxy.reset();
+  const started = process.hrtime.bigint();
+  const steady = await watch.tick();
+  const tickMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
+  const rpcCallsPerTick = ethCalls();
+  if (steady.rpcCalls !== rpcCallsPerTick) throw new Error(`bench: reader counted ${steady.rpcCalls}, RPC saw ${rpcCallsPerTick}`);
+
+  // Drain 60% of the Aave stand-in's USDC; tick until the alert, and until the halt is mined.
+  await (await p.aavePool.mockExploitDrain(p.addresses.usdc, depositor.address, ((await p.aToken.totalSupply()) * 6n) / 10n)).wait();
+  let drainToAlertTicks: number | null = null;
+  let drainToHaltTicks: number | null = null;
+  const incident = new ethers.Contract(s.fundAddress, FUND_INCIDENT_ABI, ethers.provider).getFunction("getIncident");
+  for (let tick = 1; tick <= 5 && (drainToAlertTicks === null || drainToHaltTicks === null); tick++) {
+    const t = await watch.tick();
+    if (drainToAlertTicks === null && t.alerts > 0) drainToAlertTicks = tick;
+    if (drainToHaltTicks === null && ((await incident(demoProtocolAddress("bench"))) as { active: boolean }).active) drainToHaltTicks = tick;
+  }
+  container.close();
+  await fs.rm(workDir, { recursive: true, force: true });
+  return {
+    p200: { positions: positions.length, watchedBalances: balances.length, rpcCallsPerTick, firstTickRpcCalls, tickMs },
+    drainToAlertTicks,
+    drainToHaltTicks,
   };
 }
 
 async function main(): Promise<void> {
   const proxy = await startRpcProxy(network.provider);
   try {
+    // BENCH_ONLY=watch runs the exploit-watch part alone (the others take minutes).
+    if (process.env["BENCH_ONLY"] === "watch") {
+      process.stdout.write(`${JSON.stringify({ bench: "keeper exploit watch", network: "hardhat in-process over HTTP", watch: await benchWatch(proxy) }, null, 2)}\n`);
+      return;
+    }
     const results = [];
     for (const size of [50, 200]) results.push(await benchPortfolio(size, proxy));
     const coverage = [];
     for (const size of [50, 200]) coverage.push(await benchCoverage(size, proxy));
-    const incidentToClaim = await benchIncidentToClaim(proxy);
+    const { incidentToClaim, claims } = await benchIncidentToClaim(proxy);
+    const watch = await benchWatch(proxy);
     process.stdout.write(
-      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim }, null, 2)}\n`,
+      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch }, null, 2)}\n`,
     );
   } finally {
     await proxy.close();

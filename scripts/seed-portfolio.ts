@@ -9,7 +9,7 @@
  */
 import hre from "hardhat";
 
-import { DEMO_PORTFOLIO, PROVIDER_ID, demoProtocol, providerFor, type DemoPosition } from "../deploy/config/demoPortfolio";
+import { DEMO_PORTFOLIO, PROVIDER_ID, demoProtocol, providerFor, type DemoPosition } from "../keeper/src/demo/portfolio";
 import { ROLE } from "../deploy/modules/Fund";
 import type { IStablecoinInsuranceFund } from "../typechain-types";
 import { connectFund, fundTokens, runScript } from "./lib/context";

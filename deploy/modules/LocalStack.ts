@@ -1,5 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
+import DemoProtocols from "./DemoProtocols";
 import Fund from "./Fund";
 import MockNexus from "./MockNexus";
 import MockTokens from "./MockTokens";
@@ -8,8 +9,10 @@ import SecondProvider from "./SecondProvider";
 
 /**
  * Everything on a test network (localhost, Sepolia): mock tokens, mock Nexus, the fund and lens,
- * the Nexus adapter (provider 1), the second provider (2), and the deployer's initial pool
- * capital per stablecoin (base units; 0 skips the deposit).
+ * the Nexus adapter (provider 1), the second provider (2), the stand-ins of the demo protocols
+ * (DemoProtocols), and the deployer's initial pool capital per stablecoin (base units; 0 skips
+ * the deposit). Multicall3 is not deployed here: Sepolia has the canonical one, and local chains
+ * get its bytecode at the canonical address with `hardhat_setCode` (keeper/src/app/localMulticall.ts).
  */
 export default buildModule("LocalStack", (m) => {
   const { usdc, usdt, dai } = m.useModule(MockTokens);
@@ -17,6 +20,7 @@ export default buildModule("LocalStack", (m) => {
   const { fund, lens } = m.useModule(Fund);
   const { adapter } = m.useModule(NexusAdapter);
   const { provider } = m.useModule(SecondProvider);
+  const protocols = m.useModule(DemoProtocols);
 
   const deployer = m.getAccount(0);
   for (const [symbol, token, fallback] of [
@@ -30,5 +34,5 @@ export default buildModule("LocalStack", (m) => {
     m.call(fund, "depositCapital", [token, amount], { id: `depositCapital_${symbol}`, after: [approved] });
   }
 
-  return { fund, lens, usdc, usdt, dai, nexusRegistry: registry, nexusCover: cover, nexusClaims: claims, adapter, secondProvider: provider };
+  return { fund, lens, usdc, usdt, dai, nexusRegistry: registry, nexusCover: cover, nexusClaims: claims, adapter, secondProvider: provider, ...protocols };
 });

@@ -1,6 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, NEXUS_DAI_ASSET_ID, TOKEN_DECIMALS, wholeTokens } from "../config/demoPortfolio";
+import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, NEXUS_DAI_ASSET_ID, TOKEN_DECIMALS, wholeTokens } from "../../keeper/src/demo/portfolio";
 import MockTokens from "./MockTokens";
 
 /** Capacity of staking pool 1 per product, in whole USDC (held as NXM at the mock's NXM price). */

@@ -1,7 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { CallableContractFuture, ContractFuture, Future, IgnitionModule } from "@nomicfoundation/ignition-core";
 
-import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, demoProtocol } from "../config/demoPortfolio";
+import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, demoProtocol } from "../../keeper/src/demo/portfolio";
 import Fund, { type FundModule, type TokensModule } from "./Fund";
 import MockNexus from "./MockNexus";
 import MockTokens from "./MockTokens";

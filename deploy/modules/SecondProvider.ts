@@ -1,6 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import { DEMO_PORTFOLIO, TOKEN_DECIMALS, demoProtocol, wholeTokens } from "../config/demoPortfolio";
+import { DEMO_PORTFOLIO, TOKEN_DECIMALS, demoProtocol, wholeTokens } from "../../keeper/src/demo/portfolio";
 import Fund from "./Fund";
 import MockTokens from "./MockTokens";
 import NexusAdapter from "./NexusAdapter";

@@ -22,7 +22,7 @@ import {
   parseDeployedFund,
   readDeployedFund,
 } from "../../keeper/src/config/deployments";
-import { collapseTvl } from "../../scripts/lib/exploit";
+import { collapseTvl } from "../../keeper/src/demo/exploit";
 import { ScriptInputError, parseRole, parseTokenAmount, requireLocalNetwork } from "../../scripts/lib/inputs";
 import { runHardhat, type RunResult } from "./childProcess";
 

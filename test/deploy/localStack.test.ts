@@ -3,7 +3,7 @@ import { ethers, ignition } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import path from "node:path";
 
-import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, PROVIDER_ID, demoProtocol } from "../../deploy/config/demoPortfolio";
+import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, PROVIDER_ID, demoProtocol } from "../../keeper/src/demo/portfolio";
 import { ROLE } from "../../deploy/modules/Fund";
 import LocalStack from "../../deploy/modules/LocalStack";
 import localhostParameters from "../../deploy/parameters/localhost.json";

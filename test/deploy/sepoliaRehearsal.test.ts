@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { DEMO_PORTFOLIO, demoProtocol } from "../../deploy/config/demoPortfolio";
+import { DEMO_PORTFOLIO, demoProtocol } from "../../keeper/src/demo/portfolio";
 import { ROLE } from "../../deploy/modules/Fund";
 import sepoliaParameters from "../../deploy/parameters/sepolia.json";
 import { deployedAddressesFile, readDeployedFund, type DeployedFund } from "../../keeper/src/config/deployments";

@@ -25,8 +25,12 @@ import {
   curatedIncidentsOf,
   type RiskDataSource,
 } from "../sources";
-import { LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import { DedupAlerter, LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import type { PositionLossMeasurer } from "../policy/claims";
+import { ChainPositionReader } from "../sources/positions";
 import { ClaimsCycle } from "./claimsCycle";
+import { WatchLossMeasurer } from "./positionLoss";
+import { ExploitWatch } from "./exploitWatch";
 import { CoverageCycle } from "./coverageCycle";
 import { ConfiguredQuoter } from "./providerQuotes";
 import type { Logger } from "../lib/logger";
@@ -103,11 +107,12 @@ export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
 export async function connectProvider(
   rpcUrls: string | readonly string[],
   chainId?: number,
-  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number } = {},
+  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number; maxBlockAgeSec?: number } = {},
 ): Promise<JsonRpcProvider> {
   return connectFailoverProvider({
     urls: typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls,
     ...(chainId !== undefined ? { chainId } : {}),
+    ...(options.maxBlockAgeSec !== undefined ? { maxBlockAgeSec: options.maxBlockAgeSec } : {}),
     logger: options.logger ?? SILENT,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}),
@@ -150,6 +155,10 @@ export interface KeeperContainer {
   coverageCycle(options?: { dryRun?: boolean }): CoverageCycle;
   /** Incident watch + claims (needs fund + lens; without a key it can only dry-run). */
   claimsCycle(options?: { dryRun?: boolean }): ClaimsCycle;
+  /** Live position values and watched balances, one Multicall3 batch per read (`chain.multicallAddress`). */
+  positionReader(): ChainPositionReader;
+  /** The on-chain exploit watch of the incident-watch tick (needs the fund address). */
+  exploitWatch(): ExploitWatch;
   /** The state database (opened and migrated on first use; `state.dbPath`). */
   state(): StateDb;
   /** The one signing path (journal in `state()`); throws a ConfigError without a key. */
@@ -165,6 +174,8 @@ export interface ContainerOverrides {
   /** Use this signer instead of the configured key or keystore. */
   readonly signer?: Signer;
   readonly fetch?: typeof fetch;
+  /** Position loss measurement for claims (position readers); without one the configured size is claimed. */
+  readonly lossMeasurer?: PositionLossMeasurer;
 }
 
 export async function buildContainer(
@@ -178,6 +189,7 @@ export async function buildContainer(
       logger,
       timeoutMs: config.chain.rpcTimeoutMs,
       maxRounds: config.chain.rpcMaxRounds,
+      maxBlockAgeSec: config.chain.maxBlockAgeSec,
     }));
   let signer: Signer | undefined;
   try {
@@ -214,7 +226,10 @@ export async function buildContainer(
     config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
   const source = buildRiskSource(config, { logger, provider, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) });
-  const alerter = buildAlerter(config, logger);
+  const delivery = buildAlerter(config, logger);
+  // Deduplicated through the state database (opened on first alert), so cron runs dedup too.
+  const alerter: Alerter =
+    config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, () => openState().alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
   const hacksConfig = config.sources.hacks;
   const hacksFeed =
     hacksConfig?.proApiKey !== undefined
@@ -230,6 +245,26 @@ export async function buildContainer(
   let cycle: RiskCycle | undefined;
   let coverage: CoverageCycle | undefined;
   let claims: ClaimsCycle | undefined;
+  let reader: ChainPositionReader | undefined;
+  let watch: ExploitWatch | undefined;
+  const positionReader = (): ChainPositionReader =>
+    (reader ??= new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
+  const exploitWatch = (): ExploitWatch => {
+    if (watch !== undefined) return watch;
+    requireChainFields(config, { fund: true });
+    watch = new ExploitWatch({
+      reader: positionReader(),
+      provider,
+      fundAddress: config.chain.fundAddress as string,
+      fundReader: provider,
+      config,
+      txSender: signer !== undefined ? txSender() : undefined,
+      alerter,
+      logger,
+      kv: openState().kv,
+    });
+    return watch;
+  };
   let stateDb: StateDb | undefined;
   let sender: TxSender | undefined;
   const openState = (): StateDb => {
@@ -275,6 +310,7 @@ export async function buildContainer(
         protocols: config.protocols,
         params,
         alertThresholdPoints: config.alerts.thresholdPoints,
+        assessments: openState().assessments,
         logger,
       });
       return cycle;
@@ -296,6 +332,11 @@ export async function buildContainer(
         keeperAddress,
         alerter,
         logger,
+        haltedProtocols: () => {
+          const ids = new Set(openState().incidents.list({ states: ["suspected", "confirmed"] }).map((i) => i.protocol));
+          return config.protocols.filter((p) => ids.has(p.id)).map((p) => p.address);
+        },
+        positionReader: positionReader(),
       });
       return coverage;
     },
@@ -311,11 +352,17 @@ export async function buildContainer(
         source,
         hacksFeed,
         txSender: signer !== undefined ? txSender() : undefined,
+        keeperAddress,
+        // The position readers measure each position's loss (value before − after the incident).
+        lossMeasurer: overrides.lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger }),
         alerter,
         logger,
+        watch: exploitWatch(),
       });
       return claims;
     },
+    positionReader,
+    exploitWatch,
     state: openState,
     txSender,
     verify() {

@@ -19,10 +19,13 @@ import {
   type CoveragePlan,
   type CoveragePolicyParams,
   type CoveragePosition,
+  type LiveValue,
   type PremiumAction,
   type PurchaseAction,
   type RenewAction,
+  targetFromPosition,
 } from "../policy/coverage";
+import { positionReadsOf, type ChainPositionReader, type ReadSnapshot } from "../sources/positions";
 import { DAY_SEC, sameAddress } from "../policy/money";
 import type { ActionJournal } from "../state/actionJournal";
 import type { Alerter } from "./alerts";
@@ -78,6 +81,10 @@ export interface CoverageCycleDeps {
   readonly keeperAddress: string | undefined;
   readonly alerter: Alerter;
   readonly logger: Logger;
+  /** Protocol addresses with a suspected or confirmed incident (the state database's view). */
+  readonly haltedProtocols?: () => readonly string[];
+  /** Reads the live values of positions that name where they live (one multicall per cycle). */
+  readonly positionReader?: ChainPositionReader;
 }
 
 export function coveragePolicyOf(config: Pick<KeeperConfig, "coverage">): CoveragePolicyParams {
@@ -87,6 +94,8 @@ export function coveragePolicyOf(config: Pick<KeeperConfig, "coverage">): Covera
     purchaseDurationSec: config.coverage.purchaseDurationDays * DAY_SEC,
     premiumSlippageBps: config.coverage.premiumSlippageBps,
     expireBatchSize: config.coverage.expireBatchSize,
+    increaseBelowBps: Math.round(config.coverage.increaseBelowPercent * 100),
+    reduceAboveBps: Math.round(config.coverage.reduceAbovePercent * 100),
   };
 }
 
@@ -122,20 +131,40 @@ export class CoverageCycle {
 
   constructor(private readonly deps: CoverageCycleDeps) {}
 
-  /** Positions with their decimals and scaled targets (decimals read once per asset). */
-  async positions(): Promise<CoveragePosition[]> {
+  /**
+   * Positions with their decimals and targets (decimals read once per asset). Positions that name
+   * where they live are valued in one multicall (or from `readings` when the caller already read
+   * them this tick); the target is the fixed override, else the live value, else the last known
+   * one (see `targetFromPosition`).
+   */
+  async positions(readings?: ReadSnapshot): Promise<CoveragePosition[]> {
     const byId = new Map(this.deps.config.protocols.map((p) => [p.id, p]));
+    const reads = positionReadsOf(this.deps.config.positions);
+    let snapshot = readings;
+    if (snapshot === undefined && reads.length > 0 && this.deps.positionReader !== undefined) {
+      snapshot = await this.deps.positionReader.read({ positions: reads, balances: [] });
+    }
+    const readByIndex = new Map(reads.map((r) => [r.index, r]));
     const out: CoveragePosition[] = [];
-    for (const p of this.deps.config.positions) {
+    for (const [index, p] of this.deps.config.positions.entries()) {
       const protocol = byId.get(p.protocol);
       if (protocol === undefined) continue;
       const decimals = await this.decimalsOf(p);
+      const read = readByIndex.get(index);
+      const reading = read !== undefined ? snapshot?.positions.get(read.id) : undefined;
+      const liveValue: LiveValue | undefined =
+        reading?.last === undefined
+          ? undefined
+          : { amount: reading.last.value, block: reading.last.block, timestamp: reading.last.timestamp, status: reading.status === "fresh" ? "fresh" : "stale" };
+      const target = targetFromPosition(p.targetAmount !== undefined ? parseUnits(p.targetAmount, decimals) : undefined, liveValue);
       out.push({
         protocolId: p.protocol,
         protocol: protocol.address,
         asset: p.asset,
         assetDecimals: decimals,
-        targetAmount: parseUnits(p.targetAmount, decimals),
+        targetAmount: target.targetAmount,
+        targetSource: target.targetSource,
+        ...(liveValue !== undefined ? { liveValue } : {}),
         beneficiary: p.beneficiary,
         preferredProviders: p.providers,
         allowSelfInsure: p.allowSelfInsure,
@@ -160,7 +189,11 @@ export class CoverageCycle {
     const positions = await this.positions();
     const snapshot = await this.snapshot(positions);
     const now = snapshot.now;
-    const plan = planCoverage(positions, snapshot.coverage, now, coveragePolicyOf(deps.config));
+    const halted = new Set((deps.haltedProtocols?.() ?? []).map((a) => a.toLowerCase()));
+    const plan = planCoverage(positions, snapshot.coverage, now, coveragePolicyOf(deps.config), halted);
+    for (const skip of plan.skipped.filter((k) => k.reason === "incident-halt")) {
+      deps.logger.warn({ protocolId: skip.protocolId }, "incident on this protocol: no purchase, increase or renewal this cycle");
+    }
     const positionOf = (protocol: string, beneficiary: string): CoveragePosition | undefined =>
       positions.find((p) => sameAddress(p.protocol, protocol) && sameAddress(p.beneficiary, beneficiary));
 
@@ -354,14 +387,17 @@ export class CoverageCycle {
         priced.providerId,
         priced.coverData,
       ]);
-      return this.sendTx({ kind: "buy-coverage", key: action.idempotencyKey, to, data, payload: { ...detail, amount: action.amount } }, dryRun);
+      // The key names the UTC day; the scope (key without the day) keeps a purchase still in flight
+      // at midnight from being bought again under the next day's key.
+      const scope = action.idempotencyKey.replace(/:\d+$/, "");
+      return this.sendTx({ kind: "buy-coverage", key: action.idempotencyKey, scope, to, data, payload: { ...detail, amount: action.amount } }, dryRun);
     }
     const renewal = action as RenewAction;
     const data = fund.interface.encodeFunctionData("renewCoverage", [renewal.coverId, renewal.extraDurationSec, renewal.newAmount, renewal.maxPremium, priced.coverData]);
     return this.sendTx({ kind: "renew-coverage", key: action.idempotencyKey, to, data, payload: { ...detail, coverId: renewal.coverId, newAmount: renewal.newAmount } }, dryRun);
   }
 
-  private async sendTx(tx: { kind: string; key: string; to: string; data: string; payload: unknown }, dryRun: boolean): Promise<SendResult> {
+  private async sendTx(tx: { kind: string; key: string; scope?: string; to: string; data: string; payload: unknown }, dryRun: boolean): Promise<SendResult> {
     const sender = this.deps.txSender;
     if (sender === undefined) {
       this.deps.logger.info({ key: tx.key, kind: tx.kind }, "dry run (no key): would send");

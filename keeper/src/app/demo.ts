@@ -4,10 +4,13 @@
  * (with chain time), exit 0 when every stage passed, non-zero with the failing stage otherwise.
  * The chain always stops.
  *
- *   setup → scores pushed → coverage bought → time through two renewals → exploit (TVL collapse
- *   in the fixture feed) → incident detected and claim filed at the allowed time → assessed
- *   (Nexus vote / assessor / provider decision) → settled by the keeper → withdrawn by the
- *   beneficiary → coverage report.
+ *   setup (chain, LocalStack with the seven protocol stand-ins, the investor's positions in them)
+ *   → scores pushed → coverage bought (at the positions' live values) → time through two
+ *   renewals → a position grows 50% and is topped up → exploit (one stand-in drained on-chain)
+ *   → alert and sales halt in the next incident-watch tick (suspected, no claim) → confirmation
+ *   (TVL collapse in the fixture feed) → incident detected, loss measured at the recorded blocks,
+ *   claim filed at the allowed time → assessed (Nexus vote / assessor / provider decision) →
+ *   settled by the keeper → withdrawn by the beneficiary → coverage report.
  *
  * Env: DEMO_PROTOCOL (fixture id to exploit, default aave-v3), LOG_LEVEL (default error).
  */

@@ -10,22 +10,27 @@ import { MockCapacityLimitedProvider__factory } from "../../../typechain-types/f
 import { MockNexusMutualClaims__factory } from "../../../typechain-types/factories/contracts/mocks/MockNexusMutualClaims__factory";
 import { MockNexusMutualAssessments__factory } from "../../../typechain-types/factories/contracts/mocks/MockNexusMutualAssessments__factory";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
-import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS } from "../../../deploy/config/demoPortfolio";
-import { collapseTvl } from "../../../scripts/lib/exploit";
+import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS } from "../demo/portfolio";
+import { collapseTvl } from "../demo/exploit";
+import { decideIncident } from "./commands/incident";
 import { parseConfig } from "../config";
 import { formatReportTable, formatUsd } from "../policy/report";
 import { fixtureSnapshotSchema } from "../sources/fixtureSource";
 import { buildContainer, type KeeperContainer } from "./container";
 import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } from "./daemon";
-import { ACCOUNT_INDEX, startEmbedded, type EmbeddedEnvironment } from "./embedded";
+import { ACCOUNT_INDEX, devAccount, drainDemoProtocol, openDemoPosition, startEmbedded, type EmbeddedEnvironment } from "./embedded";
+import { FUND_INCIDENT_ABI } from "./exploitWatch";
+import { demoProtocolAddress } from "../config";
 import type { LoopName } from "./health";
 import type { Logger } from "../lib/logger";
 
 const DAY = 86_400;
 /** Cover length the keeper buys in the demo, so renewals come round quickly (days). */
 const DEMO_COVER_DAYS = 60;
-/** Share of TVL lost in the exploit. */
+/** Share of TVL lost in the exploit, as the fixture feed later reports it. */
 const EXPLOIT_COLLAPSE = 0.9;
+/** Share of the stand-in's stablecoin drained on-chain in the exploit. */
+const EXPLOIT_DRAIN = 0.6;
 /** Claim status `Paid` in IStablecoinInsuranceFund.ClaimStatus. */
 const CLAIM_PAID = 4n;
 const ERC20_ABI = ["function balanceOf(address) view returns (uint256)"];
@@ -135,7 +140,42 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       await say(stage, `time +${Math.round((target - Number(covers[0]?.start ?? target)) / DAY)}d since purchase, 10 days before expiry: ${renewals} covers renewed by the keeper as the beneficiary's agent, next expiry ${iso(nextEnd)}`);
     }
 
+    const state = container.state();
+    const decimals = TOKEN_DECIMALS[position.stablecoin];
+    const amount = (v: bigint) => `${Number(formatUnits(v, decimals)).toLocaleString("en-US")} ${position.stablecoin}`;
+
+    stage = "position grew";
+    const grower = DEMO_PORTFOLIO.find((p) => p.id !== exploitId && p.stablecoin === "USDC") ?? DEMO_PORTFOLIO[0];
+    if (grower !== undefined) {
+      await openDemoPosition(env.stack, grower, env.signer(ACCOUNT_INDEX.beneficiary), grower.usd / 2, env.signer(ACCOUNT_INDEX.deployer));
+      const topped = await runLoop("coverage");
+      check(kinds(topped, "increase") === 1, `expected 1 increase after ${grower.name} grew 50%, got ${kinds(topped, "increase")}`);
+      await say(stage, `the investor adds 50% to ${grower.name} (read on-chain: $${(grower.usd * 1.5).toLocaleString("en-US")}); next coverage cycle tops the cover up to the live value`);
+    }
+
     stage = "exploit";
+    // The incident watch ticks before the exploit too (as the daemon does every incidentWatchSec).
+    await runLoop("incident");
+    const attacker = devAccount(ACCOUNT_INDEX.attacker).address;
+    const drained = await drainDemoProtocol(env.stack, position, env.signer(ACCOUNT_INDEX.deployer), attacker, EXPLOIT_DRAIN);
+    await say(stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${position.stablecoin} in the ${position.standIn.label} (${amount(drained.amount)}) drained to ${attacker}`);
+
+    stage = "alert + halt";
+    const watchTick = await runLoop("incident");
+    const reported = watchTick.actions.filter((a) => a.kind === "report-incident" && a.result === "confirmed").length;
+    const signals = container.exploitWatch().storedSignals().filter((x) => x.signal.protocolId === exploitId);
+    check(signals.length > 0, `the next incident-watch tick saw no drain of ${exploitId}`);
+    check(reported === 1, `reportIncident not mined in the tick after the drain (${reported})`);
+    const incident = (await new Contract(env.stack.fund, FUND_INCIDENT_ABI, env.provider).getFunction("getIncident")(demoProtocolAddress(exploitId))) as { active: boolean; occurredAt: bigint };
+    check(incident.active, `sales of ${exploitId} not halted on the fund`);
+    check(state.claims.list().length === 0, "a claim was filed on a suspected incident");
+    const first = signals[0]?.signal;
+    await say(
+      stage,
+      `next incident-watch tick (read at block ${first?.drain?.after.block ?? "?"}): critical alert "on-chain drain: ${position.name}" (${signals.length} watched balances fell, largest -${((Math.max(...signals.map((x) => x.signal.drain?.dropFraction ?? 0))) * 100).toFixed(0)}%); reportIncident mined: ${position.name} sales halted on the fund; incident suspected, no claim yet`,
+    );
+
+    stage = "confirmation";
     const fixtureFile = path.join(env.fixtureDir, `${exploitId}.json`);
     const snapshot = fixtureSnapshotSchema.parse(JSON.parse(readFileSync(fixtureFile, "utf8")));
     const collapsed = collapseTvl(snapshot, { fraction: EXPLOIT_COLLAPSE, afterSeconds: 3600 });
@@ -143,31 +183,44 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     renameSync(`${fixtureFile}.tmp`, fixtureFile);
     await advance(3600);
     const newest = collapsed.tvlHistory?.[collapsed.tvlHistory.length - 1];
-    await say(stage, `${position.name} TVL collapses ${EXPLOIT_COLLAPSE * 100}% to $${newest?.tvlUsd.toLocaleString("en-US")} in the fixture feed; chain time +1h`);
+    await say(stage, `the fixture feed corroborates: ${position.name} TVL down ${EXPLOIT_COLLAPSE * 100}% to $${newest?.tvlUsd.toLocaleString("en-US")}; chain time +1h`);
 
     stage = "incident detected";
-    const state = container.state();
     let claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
     for (let tick = 0; tick < 3 && claim === undefined; tick += 1) {
       if (tick > 0) await advance(1);
       await runLoop("incident");
-      const incident = state.incidents.list().find((i) => i.protocol === exploitId);
+      const detected = state.incidents.list().find((i) => i.protocol === exploitId);
       if (tick === 0) {
-        check(incident !== undefined, `no incident detected for ${exploitId}`);
-        await say(stage, `${incident?.dedupeKey} (evidence pack ${path.basename(incident?.evidencePath ?? "-")})`);
+        check(detected !== undefined, `no incident detected for ${exploitId}`);
+        await say(stage, `${detected?.dedupeKey}: ${detected?.state}${detected?.haltReportedAt !== undefined ? ", sales halted on-chain (reportIncident)" : ""} (evidence pack ${path.basename(detected?.evidencePath ?? "-")})`);
+        if (detected !== undefined && detected.state === "suspected") {
+          // A drain or a TVL drop alone is only suspected: the operator confirms it (`keeper incident confirm <id>`).
+          decideIncident(state, String(detected.id), "confirmed", await chainTime());
+          await say("incident confirmed", `the operator confirms incident #${detected.id} (keeper incident confirm ${detected.id}); the next tick files the claims`);
+        }
       }
       claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
       const scheduled = state.claims.list().find((c) => c.state === "scheduled");
       if (claim === undefined && scheduled !== undefined) await say("claim scheduled", `cover #${scheduled.coverageId}: earliest filing ${iso(scheduled.fileAfter ?? 0)}`);
     }
+
+    // The investor's loss, measured by the position readers at the recorded blocks.
+    const watch = container.exploitWatch();
+    const positionId = watch.positionReads().find((r) => r.protocolId === exploitId)?.id;
+    const drainSignal = signals.find((x) => x.signal.drain?.holder.toLowerCase() === env.accounts.beneficiary.toLowerCase())?.signal ?? first;
+    let measured: Awaited<ReturnType<typeof watch.measurePositionLoss>> | undefined;
+    if (positionId !== undefined && drainSignal?.drain !== undefined) {
+      measured = await watch.measurePositionLoss(positionId, drainSignal.drain.before.block, drainSignal.drain.after.block);
+      await say("measured loss", `${amount(measured.loss)} (position ${amount(measured.before.value)} at block ${measured.before.block} → ${amount(measured.after.value)} at block ${measured.after.block})`);
+    }
+
     stage = "claim filed";
     check(claim?.fundClaimId !== undefined, "the keeper filed no claim");
     const claimId = BigInt(claim?.fundClaimId ?? "0");
     const filed = await fund.getClaim(claimId);
     const cover = await fund.getCoverageDetails(filed.coverageId);
     check(filed.submittedAt > cover.start, "claim filed in the purchase block (not allowed)");
-    const decimals = TOKEN_DECIMALS[position.stablecoin];
-    const amount = (v: bigint) => `${Number(formatUnits(v, decimals)).toLocaleString("en-US")} ${position.stablecoin}`;
     await say(stage, `fund claim #${claimId} on cover #${filed.coverageId} (provider ${cover.providerId}) for ${amount(filed.amount)}, submitted at ${iso(Number(filed.submittedAt))}, evidence hash ${filed.evidenceHash.slice(0, 18)}…`);
 
     stage = "assessed";

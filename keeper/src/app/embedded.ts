@@ -7,8 +7,11 @@
  *       deploy/parameters/localhost.json, deployments in a temp Ignition dir)
  *     → accounts: the keeper (account #1, RISK_ORACLE_ROLE only) holds stablecoins for premiums;
  *       the beneficiary (account #5, a cold account) approves the keeper with `setAgent`
+ *     → Multicall3 at its canonical address (`hardhat_setCode`), then the investor's positions
+ *       in the seven protocol stand-ins (other suppliers, account #6, hold 9× more)
  *     → a copy of the fixture portfolio, a loopback Nexus cover-router priced like the mock Nexus
- *     → the keeper config: the original investor's seven positions, state DB in the temp dir.
+ *     → the keeper config: the original investor's seven positions read on-chain (no fixed
+ *       targets), each protocol's pool balance watched, state DB in the temp dir.
  *
  * The keeper never loads the Hardhat runtime: the chain and the deploy are Hardhat CLI child
  * processes; everything else is plain ethers over JSON-RPC. `stop()` ends the node (no orphan) and
@@ -22,7 +25,9 @@ import os from "node:os";
 import path from "node:path";
 import { Contract, HDNodeWallet, JsonRpcProvider, NonceManager, getAddress, type Signer } from "ethers";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
-import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, providerFor, type StablecoinSymbol } from "../../../deploy/config/demoPortfolio";
+import { DEMO_CROWD_MULTIPLE, DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, providerFor, type DemoPosition, type StablecoinSymbol } from "../demo/portfolio";
+import type { PositionSourceConfig } from "../config/schema";
+import { installLocalMulticall3 } from "./localMulticall";
 import { DEFAULT_FIXTURE_DIR, embeddedDefaultConfig } from "../config";
 import { parseConfig } from "../config";
 import type { ConfigFile } from "../config/schema";
@@ -38,7 +43,7 @@ const LOCAL_CHAIN_ID = 31337;
 /** Hardhat node's default accounts (public test mnemonic; never holds real funds). */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 /** Roles of the dev accounts: #0 deployer / fund admin / mock owner, #1-#3 from localhost.json, #5 the cold beneficiary. */
-export const ACCOUNT_INDEX = { deployer: 0, keeper: 1, assessor: 2, beneficiary: 5 } as const;
+export const ACCOUNT_INDEX = { deployer: 0, keeper: 1, assessor: 2, beneficiary: 5, crowd: 6, attacker: 7 } as const;
 /** Stablecoins minted to the keeper for premiums, whole tokens per stablecoin. */
 const KEEPER_PREMIUM_FLOAT = 100_000;
 
@@ -160,6 +165,16 @@ export function runHardhatCli(args: readonly string[], env: Readonly<Record<stri
   });
 }
 
+/** The stand-in of one demo protocol: what the position is read from and who holds the pool's stablecoin. */
+export interface StandInAddresses {
+  /** The contract the reader reads (aToken, Comet, vault, Curve pool). */
+  readonly positionContract: string;
+  /** The contract that holds the protocol's stablecoin (the watched balance's holder). */
+  readonly holder: string;
+  /** Where deposits go and the exploit helper lives (Aave pool; else the contract itself). */
+  readonly entry: string;
+}
+
 /** The LocalStack contracts the embedded run uses, from Ignition's deployed_addresses.json. */
 export interface StackAddresses {
   readonly fund: string;
@@ -167,6 +182,8 @@ export interface StackAddresses {
   readonly tokens: Readonly<Record<StablecoinSymbol, string>>;
   readonly nexusClaims: string;
   readonly secondProvider: string;
+  /** Per demo protocol id. */
+  readonly protocols: Readonly<Record<string, StandInAddresses>>;
 }
 
 /** Pure: the stack from the parsed deployed_addresses.json; throws naming a missing entry. */
@@ -182,7 +199,105 @@ export function parseStackAddresses(contents: Readonly<Record<string, string>>, 
     tokens: { USDC: at("MockTokens#MockUSDC"), USDT: at("MockTokens#MockUSDT"), DAI: at("MockTokens#MockDAI") },
     nexusClaims: at("MockNexus#MockNexusMutualClaims"),
     secondProvider: at("SecondProvider#MockCapacityLimitedProvider"),
+    protocols: Object.fromEntries(
+      DEMO_PORTFOLIO.map((p) => {
+        const contract = at(`DemoProtocols#${p.standIn.futureId}`);
+        const entry = p.standIn.kind === "aave-v3" ? at(p.id === "radiant" ? "DemoProtocols#RadiantPool" : "DemoProtocols#AaveV3Pool") : contract;
+        return [p.id, { positionContract: contract, holder: contract, entry }];
+      }),
+    ),
   };
+}
+
+/** The reader spec of the investor's position in a demo stand-in. */
+export function demoPositionSource(position: DemoPosition, standIn: StandInAddresses): PositionSourceConfig {
+  switch (position.standIn.kind) {
+    case "aave-v3":
+      return { kind: "aave-v3", aToken: standIn.positionContract };
+    case "compound-v3":
+      return { kind: "compound-v3", comet: standIn.positionContract };
+    case "erc4626":
+      return { kind: "erc4626", vault: standIn.positionContract };
+    case "curve":
+      return { kind: "curve", pool: standIn.positionContract, coinIndex: 0, indexType: "int128" };
+  }
+}
+
+const EXPLOIT_ABI = [
+  "function mockExploitDrain(address asset, address to, uint256 amount)",
+  "function mockExploitDrain(address to, uint256 amount)",
+  "function mockExploitDrain(uint256 i, address to, uint256 amount)",
+];
+
+/**
+ * The demo exploit: `fraction` of the stablecoin the stand-in holds leaves for `attacker` in one
+ * transaction (the stand-ins' owner-only `mockExploitDrain`; the loss lands on every supplier).
+ * Returns the drained amount (base units) and the block it was mined in.
+ */
+export async function drainDemoProtocol(
+  stack: StackAddresses,
+  position: DemoPosition,
+  owner: Signer,
+  attacker: string,
+  fraction: number,
+): Promise<{ amount: bigint; block: number }> {
+  const standIn = stack.protocols[position.id];
+  if (standIn === undefined) throw new Error(`no stand-in deployed for ${position.id}`);
+  const token = stack.tokens[position.stablecoin];
+  const held = (await new Contract(token, ["function balanceOf(address) view returns (uint256)"], owner).getFunction("balanceOf")(standIn.holder)) as bigint;
+  const amount = (held * BigInt(Math.round(fraction * 10_000))) / 10_000n;
+  const target = new Contract(standIn.entry, EXPLOIT_ABI, owner);
+  const tx =
+    position.standIn.kind === "aave-v3"
+      ? await target.getFunction("mockExploitDrain(address,address,uint256)")(token, attacker, amount)
+      : position.standIn.kind === "curve"
+        ? await target.getFunction("mockExploitDrain(uint256,address,uint256)")(0, attacker, amount)
+        : await target.getFunction("mockExploitDrain(address,uint256)")(attacker, amount);
+  const receipt = await tx.wait();
+  return { amount, block: Number(receipt?.blockNumber ?? 0) };
+}
+
+const STAND_IN_ABI = [
+  "function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode)",
+  "function supply(address asset, uint256 amount)",
+  "function deposit(uint256 assets, address receiver) returns (uint256)",
+  "function add_liquidity(uint256[2] amounts, uint256 min_mint_amount) returns (uint256)",
+];
+
+/**
+ * Opens `amount` (whole tokens) of `position` for `holder` through the stand-in's own entry
+ * point (Aave `supply`, Comet `supply`, ERC-4626 `deposit`, Curve `add_liquidity`), minting the
+ * stablecoin first (mock tokens mint freely).
+ */
+export async function openDemoPosition(
+  stack: StackAddresses,
+  position: DemoPosition,
+  holder: Signer,
+  wholeAmount: number,
+  minter: Signer,
+): Promise<void> {
+  const token = stack.tokens[position.stablecoin];
+  const amount = BigInt(wholeAmount) * 10n ** BigInt(TOKEN_DECIMALS[position.stablecoin]);
+  const who = await holder.getAddress();
+  const standIn = stack.protocols[position.id];
+  if (standIn === undefined) throw new Error(`no stand-in deployed for ${position.id}`);
+  await (await new Contract(token, MINTABLE_ABI, minter).getFunction("mint")(who, amount)).wait();
+  await (await new Contract(token, ["function approve(address spender, uint256 amount)"], holder).getFunction("approve")(standIn.entry, amount)).wait();
+  const entry = new Contract(standIn.entry, STAND_IN_ABI, holder);
+  switch (position.standIn.kind) {
+    case "aave-v3":
+      await (await entry.getFunction("supply(address,uint256,address,uint16)")(token, amount, who, 0)).wait();
+      return;
+    case "compound-v3":
+      await (await entry.getFunction("supply(address,uint256)")(token, amount)).wait();
+      return;
+    case "erc4626":
+      await (await entry.getFunction("deposit")(amount, who)).wait();
+      return;
+    case "curve":
+      await (await entry.getFunction("add_liquidity")([amount, 0n], 0n)).wait();
+      return;
+  }
 }
 
 /** `npm run deploy:local` against the embedded node, deployments in `<ignitionDir>/deployments`. */
@@ -291,16 +406,36 @@ export interface EmbeddedConfigOptions {
  */
 export function embeddedKeeperConfig(options: EmbeddedConfigOptions): ConfigFile {
   const defaults = embeddedDefaultConfig();
+  const standIn = (id: string): StandInAddresses => {
+    const found = options.stack.protocols[id];
+    if (found === undefined) throw new Error(`no stand-in for ${id}`);
+    return found;
+  };
+  const demoById = new Map(DEMO_PORTFOLIO.map((p) => [p.id, p]));
   return {
     ...defaults,
-    chain: { rpcUrl: options.rpcUrl, chainId: LOCAL_CHAIN_ID, fundAddress: options.stack.fund, lensAddress: options.stack.lens },
+    // Every protocol watches the stablecoin its stand-in holds, and the investor's position in it.
+    protocols: defaults.protocols.map((p) => {
+      const demo = demoById.get(p.id);
+      if (demo === undefined) return p;
+      return {
+        ...p,
+        watch: {
+          balances: [{ token: options.stack.tokens[demo.stablecoin], holder: standIn(p.id).holder, label: `${demo.stablecoin} held by the ${demo.standIn.label}` }],
+          positions: true,
+        },
+      };
+    }),
+    // Automining chain: no block cadence, so no stale-node check.
+    chain: { rpcUrl: options.rpcUrl, chainId: LOCAL_CHAIN_ID, fundAddress: options.stack.fund, lensAddress: options.stack.lens, maxBlockAgeSec: 0 },
     sources: { fixture: { path: options.fixtureDir } },
     positions: DEMO_PORTFOLIO.map((position) => ({
       protocol: position.id,
       asset: options.stack.tokens[position.stablecoin],
       assetSymbol: position.stablecoin,
       assetDecimals: TOKEN_DECIMALS[position.stablecoin],
-      targetAmount: String(position.usd),
+      // No fixed target: coverage follows the position's live value, read on-chain.
+      position: demoPositionSource(position, standIn(position.id)),
       beneficiary: options.beneficiary,
       providers: providerFor(position) === PROVIDER_ID.nexus ? [PROVIDER_ID.nexus, PROVIDER_ID.second] : [PROVIDER_ID.second],
       allowSelfInsure: true,
@@ -399,6 +534,14 @@ export async function startEmbedded(options: StartEmbeddedOptions): Promise<Embe
     }
     const fund = StablecoinInsuranceFund__factory.connect(stack.fund, signer(ACCOUNT_INDEX.beneficiary));
     await (await fund.setAgent(accounts.keeper, true)).wait();
+    // Multicall3 at its canonical address (the keeper's position reads), then the positions:
+    // other suppliers first, then the investor (the beneficiary), in every stand-in.
+    await installLocalMulticall3(rpc);
+    for (const position of DEMO_PORTFOLIO) {
+      await openDemoPosition(stack, position, signer(ACCOUNT_INDEX.crowd), position.usd * DEMO_CROWD_MULTIPLE, deployer);
+      await openDemoPosition(stack, position, signer(ACCOUNT_INDEX.beneficiary), position.usd, deployer);
+    }
+    progress(`protocol stand-ins: ${DEMO_PORTFOLIO.map((p) => `${p.name} → ${p.standIn.label}`).join("; ")}; Multicall3 at its canonical address`);
     progress(
       `accounts: keeper ${accounts.keeper} (RISK_ORACLE_ROLE only, ${KEEPER_PREMIUM_FLOAT.toLocaleString("en-US")} of each stablecoin for premiums), beneficiary ${accounts.beneficiary} (cold; keeper approved as agent)`,
     );

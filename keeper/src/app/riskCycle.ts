@@ -24,6 +24,7 @@ import type { ProtocolMetrics, RiskDataSource } from "../sources/types";
 import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
 import { riskAlertToAlert, type Alert, type Alerter } from "./alerts";
 import type { Logger } from "../lib/logger";
+import type { AssessmentRepository } from "../state/assessments";
 
 
 /** The part of an ethers Provider the cycle needs: the latest block's timestamp is `now`. */
@@ -105,6 +106,12 @@ export interface RiskCycleDeps {
   readonly params: RiskCycleParams;
   /** Alert when a composite moves by more than this (default 10). */
   readonly alertThresholdPoints?: number;
+  /**
+   * The state database's assessment history: the previous assessment of each protocol is read
+   * from it (so a cron `keeper once` alerts on a move since the last run) and this cycle's are
+   * stored. Without it the previous assessments live in memory only.
+   */
+  readonly assessments?: Pick<AssessmentRepository, "latest" | "record">;
   readonly logger: Logger;
 }
 
@@ -186,6 +193,17 @@ export class RiskCycle {
 
     const result = await deps.pusher.push(chunks, { dryRun, cycleKey: String(now) });
 
+    // The previous assessment: from the state database when it has one (so a cron `keeper once`
+    // compares with the last run), else from this process's memory.
+    let before: ReadonlyMap<string, RiskSnapshot> = this.previous;
+    if (deps.assessments !== undefined) {
+      const stored = new Map<string, RiskSnapshot>();
+      for (const a of byAddress) {
+        const last = deps.assessments.latest(a.protocol);
+        if (last !== undefined) stored.set(a.protocol, { composite: last.composite, category: last.category });
+      }
+      before = stored;
+    }
     const heldNow = new Map<string, string>();
     for (const entry of plan.heldRises) {
       const protocol = idOf.get(entry.protocol.toLowerCase());
@@ -211,9 +229,11 @@ export class RiskCycle {
 
     // A move made of high-risk defaults is reported by the held-rise alert, not as a risk move.
     const heldSet = new Set(plan.heldRises.map((h) => h.protocol.toLowerCase()));
-    const riskAlerts = detectRiskAlerts(this.previous, byAddress, deps.alertThresholdPoints ?? 10).filter(
+    const riskAlerts = detectRiskAlerts(before, byAddress, deps.alertThresholdPoints ?? 10).filter(
       (a) => !heldSet.has(a.protocol.toLowerCase()),
     );
+    // Held protocols keep their last good stored assessment too.
+    if (deps.assessments !== undefined && !dryRun) deps.assessments.record(byAddress.filter((a) => !heldSet.has(a.protocol.toLowerCase())));
     for (const riskAlert of riskAlerts) {
       const alert = riskAlertToAlert(riskAlert, idOf.get(riskAlert.protocol.toLowerCase())?.name);
       if (dryRun) deps.logger.info({ alert }, "dry run: would send alert");

@@ -41,6 +41,48 @@ const nonNegativeInt = (what: string) =>
 const positiveInt = (what: string) =>
   z.number({ invalid_type_error: `must be a number (${what})` }).int(`must be an integer (${what})`).positive(`must be > 0 (${what})`);
 
+/** Whole-token decimal string ("250000", "1000.5"); scaled by the asset's decimals at run time. */
+const tokenAmountSchema = z
+  .string({ invalid_type_error: "must be a string of whole tokens, e.g. \"250000\"" })
+  .regex(/^\d+(\.\d+)?$/, "not a token amount — use a decimal string of whole tokens, e.g. \"250000\"");
+
+/** A fraction of a balance in percent (0 < p <= 100). */
+const percentSchema = (what: string) =>
+  z.number({ invalid_type_error: `must be a number (${what})` }).positive(`must be > 0 (${what})`).max(100, `must be <= 100 (${what})`);
+
+/** An ERC-20 balance the exploit watch reads every incident-watch tick. */
+export const watchedBalanceSchema = z
+  .object({
+    /** The token (e.g. USDC). */
+    token: addressSchema,
+    /** Who holds it (e.g. the aToken, the Comet market, the vault, the Curve pool). */
+    holder: addressSchema,
+    /** Shown in alerts, e.g. "USDC held by aEthUSDC". */
+    label: z.string().min(1).optional(),
+    /** Ignore falls smaller than this many whole tokens (dust). */
+    minDrop: tokenAmountSchema.optional(),
+    /** The token's decimals; required with `minDrop`. */
+    decimals: z.number().int().min(0).max(36).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.minDrop !== undefined && b.decimals === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["decimals"], message: "missing — give the token's decimals with minDrop (6 for USDC/USDT, 18 for DAI)" });
+    }
+  });
+
+export const protocolWatchSchema = z
+  .object({
+    balances: z.array(watchedBalanceSchema).default([]),
+    /** Also watch the operator's own positions in this protocol (their live values). */
+    positions: z.boolean().default(true),
+    /** Override of `watch.dropPercent` for this protocol. */
+    dropPercent: percentSchema("percent of the window's peak").optional(),
+    /** Override of `watch.windowBlocks` for this protocol. */
+    windowBlocks: z.number().int("must be an integer (blocks)").positive("must be > 0 (blocks)").optional(),
+  })
+  .strict();
+
 export const protocolSchema = z
   .object({
     /** Operator's key, e.g. "aave-v3" (also the fixture file stem). */
@@ -55,6 +97,8 @@ export const protocolSchema = z
     defiLlamaParentId: z.string().regex(/^parent#.+/, "not a DefiLlama parent id — use the `parentProtocol` value of /protocols, e.g. \"parent#aave\"").optional(),
     mainContract: addressSchema.optional(),
     stablecoin: z.string().min(1).optional(),
+    /** On-chain exploit watch of this protocol (see `watchSchema` for the defaults). */
+    watch: protocolWatchSchema.optional(),
   })
   .strict();
 
@@ -229,6 +273,8 @@ export const alertsSchema = z
     /** Slack-compatible incoming webhook (secret; prefer env ALERT_WEBHOOK_URL). */
     webhookUrl: urlSchema.optional(),
     webhookTimeoutMs: positiveInt("milliseconds").optional(),
+    /** The same alert (key) is delivered at most once per this many minutes, with a repeat count; 0 = no dedup. */
+    dedupMinutes: z.number().nonnegative("must be >= 0 (minutes)").default(60),
   })
   .strict();
 
@@ -245,8 +291,15 @@ export const chainSchema = z
     /** Passes over every URL (with backoff between them) before a request fails. */
     rpcMaxRounds: positiveInt("passes").default(3),
     chainId: positiveInt("chain id").optional(),
+    /**
+     * A node whose latest block is older than this (wall clock) is stale: the next URL is tried
+     * and /healthz turns unhealthy. 0 = off (a local automining chain has no block cadence).
+     */
+    maxBlockAgeSec: nonNegativeInt("seconds").default(300),
     fundAddress: addressSchema.optional(),
     lensAddress: addressSchema.optional(),
+    /** Multicall3 used for position and watched-balance reads (canonical address on mainnet, Sepolia and the local stacks). */
+    multicallAddress: addressSchema.default("0xcA11bde05977b3631167028862bE2a173976CA11"),
   })
   .strict();
 
@@ -282,11 +335,32 @@ export const stateSchema = z
   })
   .strict();
 
-/** Whole-token decimal string ("250000", "1000.5"); scaled by the asset's decimals at run time. */
-const tokenAmountSchema = z
-  .string({ invalid_type_error: "must be a string of whole tokens, e.g. \"250000\"" })
-  .regex(/^\d+(\.\d+)?$/, "not a token amount — use a decimal string of whole tokens, e.g. \"250000\"");
 const providerIdSchema = z.number().int("must be an integer (provider id)").min(1, "must be >= 1 — provider 0 is self-insurance (allowSelfInsure)").max(255);
+
+/** Where a position lives on-chain; its live value (in `asset` units) is read every cycle. */
+export const positionSourceSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("erc20"), token: addressSchema, holder: addressSchema.optional() }).strict(),
+    z.object({ kind: z.literal("erc4626"), vault: addressSchema, holder: addressSchema.optional() }).strict(),
+    z.object({ kind: z.literal("aave-v3"), aToken: addressSchema, holder: addressSchema.optional() }).strict(),
+    z.object({ kind: z.literal("compound-v3"), comet: addressSchema, holder: addressSchema.optional() }).strict(),
+    z
+      .object({
+        kind: z.literal("curve"),
+        pool: addressSchema,
+        /** The LP token when it is not the pool itself (old pools, e.g. 3pool's 3Crv). */
+        lpToken: addressSchema.optional(),
+        /** Index of the covered stablecoin in the pool's coins. */
+        coinIndex: z.number().int("must be an integer (coin index)").min(0, "must be >= 0 (coin index)").max(7),
+        /** `calc_withdraw_one_coin`'s index type: int128 on stable pools, uint256 on crypto pools. */
+        indexType: z.enum(["int128", "uint256"]).default("int128"),
+        holder: addressSchema.optional(),
+      })
+      .strict(),
+  ],
+  { errorMap: () => ({ message: "unknown position kind — use one of erc20, erc4626, aave-v3, compound-v3, curve" }) },
+);
 
 /** One operator position the coverage manager keeps covered. */
 export const positionSchema = z
@@ -297,8 +371,13 @@ export const positionSchema = z
     assetSymbol: z.string().min(1).optional(),
     /** Read from the token when omitted. */
     assetDecimals: z.number().int().min(0).max(18).optional(),
-    /** Position size to protect, whole tokens. */
-    targetAmount: tokenAmountSchema,
+    /**
+     * Fixed position size to protect, whole tokens: an override of the live value when `position`
+     * is given too; required without `position`.
+     */
+    targetAmount: tokenAmountSchema.optional(),
+    /** Where the position lives; the coverage target follows its live value (holder defaults to `beneficiary`). */
+    position: positionSourceSchema.optional(),
     /** Cold address that owns the coverage and receives payouts (never the keeper's key). */
     beneficiary: addressSchema,
     /** Registered provider ids in order of preference. */
@@ -361,6 +440,25 @@ export const coveragePolicySchema = z
     purchaseDurationDays: positiveInt("days").default(365),
     premiumSlippageBps: nonNegativeInt("basis points").default(100),
     expireBatchSize: positiveInt("ids").default(50),
+    /** Hysteresis band: top up when coverage / target falls below this percent ... */
+    increaseBelowPercent: z.number().positive().max(100).default(80),
+    /** ... and reduce when it rises above this percent. */
+    reduceAbovePercent: z.number().min(100).default(120),
+  })
+  .strict();
+
+/** Defaults of the on-chain exploit watch (per-protocol lists in `protocols[].watch`). */
+export const watchSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** A fall of at least this percent of the window's peak is a drain (suspected incident). */
+    dropPercent: percentSchema("percent of the window's peak").default(25),
+    /** Window, blocks back from the newest read (50 ≈ 10 min on mainnet). */
+    windowBlocks: z.number().int("must be an integer (blocks)").positive("must be > 0 (blocks)").default(50),
+    /** Halt the protocol's sales on the fund (`reportIncident`) when a drain is seen. */
+    reportIncident: z.boolean().default(true),
+    /** Largest outgoing transfers looked up in the drain's block range (0 = skip the log query). */
+    largestTransfers: z.number().int().min(0).max(50).default(5),
   })
   .strict();
 
@@ -383,6 +481,14 @@ export const incidentRulesSchema = z
     hacksFeedEnabled: z.boolean().default(true),
     hacksMaxAgeDays: positiveNumber("days").default(30),
     manualEnabled: z.boolean().default(true),
+    /** DefiLlama hallmarks that describe an exploit corroborate an incident. */
+    hallmarksEnabled: z.boolean().default(true),
+    /** Signals of one protocol within this many hours of an incident belong to it. */
+    mergeWindowHours: positiveNumber("hours").default(72),
+    /** A suspected incident not corroborated (feed, hallmark, operator) within this many hours is dismissed. */
+    corroborationTimeoutHours: positiveNumber("hours").default(72),
+    /** Protocol ids whose SUSPECTED incidents are claimed without corroboration (default: none). */
+    autoClaimOnSuspected: z.array(z.string().min(1)).default([]),
     /** Alert when an accepted payout is this close to its redemption deadline. */
     redeemAlertLeadHours: positiveNumber("hours").default(24),
   })
@@ -430,6 +536,7 @@ export const configFileSchema = z
     coverage: coveragePolicySchema.default({}),
     budget: budgetSchema.default({}),
     incidents: incidentRulesSchema.default({}),
+    watch: watchSchema.default({}),
     intervals: intervalsSchema.default({}),
     paths: pathsSchema.default({}),
     health: healthSchema.default({}),
@@ -467,11 +574,27 @@ export const configFileSchema = z
           message: `unknown protocol — use one of ${[...ids.keys()].join(", ")}`,
         });
       }
+      if (position.targetAmount === undefined && position.position === undefined) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["positions", index, "targetAmount"],
+          message: "missing — give a fixed targetAmount or a position { kind, ... } to read the live value from",
+        });
+      }
       if (position.providers.length === 0 && !position.allowSelfInsure) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: ["positions", index, "providers"],
           message: "empty and allowSelfInsure is false — list provider ids or allow self-insurance",
+        });
+      }
+    });
+    config.incidents.autoClaimOnSuspected.forEach((id, index) => {
+      if (!ids.has(id)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["incidents", "autoClaimOnSuspected", index],
+          message: `unknown protocol — use one of ${[...ids.keys()].join(", ")}`,
         });
       }
     });
@@ -489,3 +612,6 @@ export type ConfigFile = z.input<typeof configFileSchema>;
 export type ParsedConfigFile = z.output<typeof configFileSchema>;
 export type ProtocolConfig = z.output<typeof protocolSchema>;
 export type PositionConfig = z.output<typeof positionSchema>;
+export type PositionSourceConfig = z.output<typeof positionSourceSchema>;
+export type WatchConfig = z.output<typeof watchSchema>;
+export type ProtocolWatchConfig = z.output<typeof protocolWatchSchema>;

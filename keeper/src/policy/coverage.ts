@@ -24,7 +24,7 @@ export interface CoveragePosition {
   readonly protocol: string;
   readonly asset: string;
   readonly assetDecimals: number;
-  /** Position size to protect, asset units. */
+  /** Position size to protect, asset units: the fixed override, else the live value (see `targetFromPosition`). */
   readonly targetAmount: bigint;
   /** Cold address that owns the coverage and receives payouts. */
   readonly beneficiary: string;
@@ -32,6 +32,41 @@ export interface CoveragePosition {
   readonly preferredProviders: readonly number[];
   /** Whether the fund's pool (provider 0) may carry this position when no provider can. */
   readonly allowSelfInsure: boolean;
+  /**
+   * Where `targetAmount` came from (default "fixed"): the config's `targetAmount`; the live value
+   * read this cycle ("live") or the last known one after a failed read ("last-known"); or
+   * nothing at all ("unknown": never read and no override — existing coverage is only renewed as is).
+   */
+  readonly targetSource?: TargetSource;
+  /** The live value read on-chain, when the position names where it lives. */
+  readonly liveValue?: LiveValue;
+}
+
+export type TargetSource = "fixed" | "live" | "last-known" | "unknown";
+
+/** A position's on-chain value with the block it was read at. */
+export interface LiveValue {
+  /** Asset units. */
+  readonly amount: bigint;
+  readonly block: number;
+  /** Chain time of `block`. */
+  readonly timestamp: number;
+  /** "fresh" when read this cycle, "stale" when this cycle's read failed and this is the last known value. */
+  readonly status: "fresh" | "stale";
+}
+
+/**
+ * The coverage target of a position: the fixed `targetAmount` override when configured, else
+ * its live value (fresh, or the last known one when this cycle's read failed — never 0 for a
+ * failed read), else "unknown".
+ */
+export function targetFromPosition(
+  fixed: bigint | undefined,
+  live: LiveValue | undefined,
+): { targetAmount: bigint; targetSource: TargetSource } {
+  if (fixed !== undefined) return { targetAmount: fixed, targetSource: "fixed" };
+  if (live !== undefined) return { targetAmount: live.amount, targetSource: live.status === "fresh" ? "live" : "last-known" };
+  return { targetAmount: 0n, targetSource: "unknown" };
 }
 
 export type CoverageStatus = "None" | "Active" | "Expired";
@@ -193,7 +228,10 @@ export type CoverageSkipReason =
   | "protocol-cap-reached"
   | "no-protocol-state"
   | "duplicate-position"
-  | "zero-target";
+  | "zero-target"
+  /** The protocol has a suspected or confirmed incident: nothing is bought, increased or renewed on it. */
+  | "incident-halt"
+  | "value-unknown";
 
 export interface CoverageSkip {
   readonly protocolId: string;
@@ -216,6 +254,8 @@ export interface PositionAssessment {
   readonly optimalAmount: bigint;
   /** Remaining covered amount (amount − claimed) of live coverages, asset units. */
   readonly currentAmount: bigint;
+  readonly targetSource: TargetSource;
+  readonly liveValue?: LiveValue;
   /** current / optimal in bps (undefined when optimal is 0). */
   readonly ratioBps: number | undefined;
   readonly multiplierBps: number;
@@ -298,6 +338,8 @@ export function planCoverage(
   chain: CoverageChainState,
   now: number,
   policy: CoveragePolicyParams = DEFAULT_COVERAGE_POLICY,
+  /** Protocol addresses (lower case) with a suspected or confirmed incident. */
+  halted: ReadonlySet<string> = new Set(),
 ): CoveragePlan {
   validateCoveragePolicy(policy);
   if (!Number.isSafeInteger(now) || now < 0) throw new Error(`coverage: now must be unix seconds, got ${now}`);
@@ -370,7 +412,6 @@ export function planCoverage(
   for (const position of accepted) {
     const state = stateByProtocol.get(position.protocol.toLowerCase());
     if (state === undefined) continue;
-    const optimal = optimalByPosition.get(positionKey(position)) ?? 0n;
     const live = state.coverages.filter(
       (c) =>
         c.status === "Active" &&
@@ -379,6 +420,9 @@ export function planCoverage(
         sameAddress(c.beneficiary, position.beneficiary),
     );
     const current = live.reduce((sum, c) => sum + remainingOf(c), 0n);
+    const unknown = position.targetSource === "unknown";
+    // Value never read and no override: keep what is covered (renew as is), buy or cut nothing.
+    const optimal = unknown ? current : (optimalByPosition.get(positionKey(position)) ?? 0n);
     const ratio = coverageRatioBps(current, optimal);
     assessments.push({
       protocolId: position.protocolId,
@@ -391,8 +435,19 @@ export function planCoverage(
       currentAmount: current,
       ratioBps: ratio,
       multiplierBps: coverageMultiplierBps(state.riskScore),
+      targetSource: position.targetSource ?? "fixed",
+      ...(position.liveValue !== undefined ? { liveValue: position.liveValue } : {}),
     });
 
+    if (halted.has(position.protocol.toLowerCase())) {
+      // Cover bought, grown or renewed now cannot pay for the incident under way: premium wasted.
+      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "incident-halt", detail: "suspected or confirmed incident: no purchase, increase or renewal" });
+      continue;
+    }
+    if (unknown) {
+      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "value-unknown", detail: "position never read and no targetAmount: no purchase, increase or reduction" });
+      if (live.length === 0) continue;
+    }
     if (optimal === 0n) {
       skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "zero-target" });
       continue;

@@ -37,7 +37,13 @@ export interface ReportRow {
   readonly riskScore: number;
   readonly category: RiskCategory;
   readonly targetWad: bigint;
+  /** Live value of the protocol's positions read on-chain, USD wad (undefined when none is read). */
+  readonly positionValueWad: bigint | undefined;
+  /** Worst status among those values: "fresh", or "stale" when a read failed and a last known value stands in. */
+  readonly valueStatus: "fresh" | "stale" | undefined;
   readonly coverageWad: bigint;
+  /** coverage / position value in bps (undefined without a value or when it is 0). */
+  readonly coverageToValueBps: number | undefined;
   readonly premiumPaidWad: bigint;
   /** Soonest end among live coverages (undefined when uncovered). */
   readonly nextEnd: number | undefined;
@@ -79,13 +85,20 @@ export function buildCoverageReport(positions: readonly CoveragePosition[], chai
     byLevel[category] += coverageWad;
     const targetWad = toWad(position.targetAmount, position.assetDecimals);
     const prev = rowsByProtocol.get(position.protocolId);
+    const valueWad = position.liveValue !== undefined ? toWad(position.liveValue.amount, position.assetDecimals) : undefined;
+    const positionValueWad = valueWad === undefined ? prev?.row.positionValueWad : (prev?.row.positionValueWad ?? 0n) + valueWad;
+    const valueStatus = position.liveValue === undefined ? prev?.row.valueStatus : prev?.row.valueStatus === "stale" ? "stale" : position.liveValue.status;
+    const coverageSum = (prev?.coverageWad ?? 0n) + coverageWad;
     const mergedEnd = prev?.row.nextEnd === undefined ? nextEnd : nextEnd === undefined ? prev.row.nextEnd : Math.min(prev.row.nextEnd, nextEnd);
     const row: ReportRow = {
       protocolId: position.protocolId,
       riskScore: score,
       category,
       targetWad: (prev?.targetWad ?? 0n) + targetWad,
-      coverageWad: (prev?.coverageWad ?? 0n) + coverageWad,
+      positionValueWad,
+      valueStatus,
+      coverageWad: coverageSum,
+      coverageToValueBps: positionValueWad === undefined || positionValueWad === 0n ? undefined : Number((coverageSum * 10_000n) / positionValueWad),
       premiumPaidWad: (prev?.row.premiumPaidWad ?? 0n) + premiumWad,
       nextEnd: mergedEnd,
     };
@@ -116,13 +129,15 @@ export function formatUsd(wad: bigint): string {
 
 /** A plain-text table for `keeper report`. */
 export function formatReportTable(report: CoverageReport): string {
-  const header = ["Protocol", "Risk", "Level", "Target", "Coverage", "Premium paid", "Next end"];
+  const header = ["Protocol", "Risk", "Level", "Value", "Target", "Coverage", "Cover/value", "Premium paid", "Next end"];
   const body = report.rows.map((r) => [
     r.protocolId,
     String(r.riskScore),
     r.category,
+    r.positionValueWad === undefined ? "-" : `${formatUsd(r.positionValueWad)}${r.valueStatus === "stale" ? " (stale)" : ""}`,
     formatUsd(r.targetWad),
     formatUsd(r.coverageWad),
+    r.coverageToValueBps === undefined ? "-" : `${(r.coverageToValueBps / 100).toFixed(1)}%`,
     formatUsd(r.premiumPaidWad),
     r.nextEnd === undefined ? "-" : new Date(r.nextEnd * 1000).toISOString().slice(0, 10),
   ]);

@@ -5,7 +5,7 @@
  *   `keccak256(evidence)`, which then equals the file's keccak256).
  * - Nexus claims: the pure builder (policy/claimProof.ts) turns the pack into Nexus's claim proof JSON;
  *   its CIDv0 is computed locally (lib/cid.ts) and the proof is written beside the pack as
- *   `<pack stem>.nexus-proof.json`; when a Kubo RPC API is configured the proof and the pack are
+ *   `<pack stem>.nexus-proof.cover-<id>.json`; when a Kubo RPC API is configured the proof and the pack are
  *   published (added and pinned) there and the node's CIDs must equal the local ones. The evidence is
  *   `multihash(proof) ‖ pack bytes`: the adapter passes the proof digest to Nexus as `ipfsMetadata`.
  *
@@ -15,7 +15,8 @@
  * valid proof is NOT filed (`ok: false`, retried on the next tick): Nexus would receive a digest nobody
  * can resolve.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { keccak256 } from "ethers";
 import path from "node:path";
 import { z } from "zod";
 import { cidV0Of } from "../lib/cid";
@@ -80,9 +81,35 @@ const storedPackSchema = z
   })
   .passthrough();
 
-export function nexusProofPath(packPath: string): string {
+/** Where the Nexus claim proof of one upstream cover is written: beside the pack, one file per cover. */
+export function nexusProofPath(packPath: string, providerCoverId: bigint): string {
   const parsed = path.parse(packPath);
-  return path.join(parsed.dir, `${parsed.name}.nexus-proof.json`);
+  return path.join(parsed.dir, `${parsed.name}.nexus-proof.cover-${providerCoverId}.json`);
+}
+
+/**
+ * The `evidence` hashes (keccak256) of the Nexus claims already built from this pack: one per proof
+ * file beside it. Lets a restarted keeper recognise its own hedged claims on-chain.
+ */
+export async function nexusEvidenceHashes(packPath: string, packBytes: Uint8Array): Promise<string[]> {
+  const parsed = path.parse(packPath);
+  let names: string[];
+  try {
+    names = await readdir(parsed.dir);
+  } catch {
+    return [];
+  }
+  const prefix = `${parsed.name}.nexus-proof.`;
+  const hashes: string[] = [];
+  for (const name of names.filter((n) => n.startsWith(prefix) && n.endsWith(".json"))) {
+    try {
+      const proof = new Uint8Array(await readFile(path.join(parsed.dir, name)));
+      hashes.push(keccak256(nexusClaimEvidence(cidV0Of(proof).multihash, packBytes)).toLowerCase());
+    } catch {
+      // unreadable proof: it cannot be matched
+    }
+  }
+  return hashes;
 }
 
 /** The evidence bytes for one claim (see the module comment). Never throws. */
@@ -116,7 +143,7 @@ export async function prepareClaimEvidence(request: ClaimEvidenceRequest, ctx: C
     });
     const proofBytes = claimProofBytes(proof);
     const cid = cidV0Of(proofBytes);
-    const proofPath = nexusProofPath(request.packPath);
+    const proofPath = nexusProofPath(request.packPath, request.providerCoverId);
     await writeFile(proofPath, proofBytes);
 
     let published: NexusProofInfo["published"] = "not-configured";

@@ -94,8 +94,8 @@ describe("sources/claimEvidence + sources/ipfsClient (Kubo add)", () => {
       expect(prepared.ok).to.equal(true);
       if (!prepared.ok) return;
       const proof = prepared.proof!;
-      expect(proof.path).to.equal(nexusProofPath(packPath));
-      expect(path.basename(proof.path)).to.equal("tvl-drop_aave-v3_1700000000.nexus-proof.json");
+      expect(proof.path).to.equal(nexusProofPath(packPath, coverage(NEXUS).providerCoverId));
+      expect(path.basename(proof.path)).to.equal(`tvl-drop_aave-v3_1700000000.nexus-proof.cover-${coverage(NEXUS).providerCoverId}.json`);
       const proofBytes = await readFile(proof.path);
       expect(cidV0Of(proofBytes).cid).to.equal(proof.cid);
       expect(proof.packCid).to.equal(cidV0Of(pack).cid);

@@ -1,0 +1,92 @@
+/**
+ * Config → reads: the positions that name where they live, and every protocol's watched balances
+ * (plus its positions when `watch.positions`), as the reader and the watch rule take them.
+ */
+import { parseUnits } from "ethers";
+import type { PositionConfig, PositionSourceConfig, ProtocolConfig, WatchConfig } from "../../config/schema";
+import { positionIdOf, type PositionRead, type WatchedBalance } from "./positionReader";
+import { positionContract as contractOf, type PositionSpec } from "./readers";
+
+/** The reader spec of a configured position (`holder` defaults to the beneficiary). */
+export function specOf(source: PositionSourceConfig, beneficiary: string): PositionSpec {
+  const holder = source.holder ?? beneficiary;
+  switch (source.kind) {
+    case "erc20":
+      return { kind: "erc20", token: source.token, holder };
+    case "erc4626":
+      return { kind: "erc4626", vault: source.vault, holder };
+    case "aave-v3":
+      return { kind: "aave-v3", aToken: source.aToken, holder };
+    case "compound-v3":
+      return { kind: "compound-v3", comet: source.comet, holder };
+    case "curve":
+      return { kind: "curve", pool: source.pool, lpToken: source.lpToken ?? source.pool, coinIndex: source.coinIndex, indexType: source.indexType, holder };
+  }
+}
+
+export interface ConfiguredPositionRead extends PositionRead {
+  /** Index in `config.positions`. */
+  readonly index: number;
+  readonly protocolId: string;
+}
+
+/** Reads for every configured position that names where it lives. */
+export function positionReadsOf(positions: readonly PositionConfig[]): ConfiguredPositionRead[] {
+  const out: ConfiguredPositionRead[] = [];
+  positions.forEach((p, index) => {
+    if (p.position === undefined) return;
+    const spec = specOf(p.position, p.beneficiary);
+    out.push({ index, protocolId: p.protocol, id: positionIdOf(p.protocol, spec), spec });
+  });
+  return out;
+}
+
+/** A watched balance with the rule parameters that apply to it. */
+export interface WatchTarget extends WatchedBalance {
+  readonly protocolId: string;
+  readonly label: string;
+  readonly dropBps: number;
+  readonly windowBlocks: number;
+  /** Base units. */
+  readonly minDrop: bigint;
+  /** Set when the balance is one of the operator's positions (its value is watched). */
+  readonly positionId?: string;
+}
+
+/** Every watched balance of every protocol, with per-protocol overrides of the watch defaults. */
+export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: readonly PositionConfig[], defaults: WatchConfig): { balances: WatchTarget[]; positions: WatchTarget[] } {
+  const balances: WatchTarget[] = [];
+  const watchedPositions: WatchTarget[] = [];
+  const reads = positionReadsOf(positions);
+  for (const protocol of protocols) {
+    const w = protocol.watch;
+    if (w === undefined) continue;
+    const dropBps = Math.round((w.dropPercent ?? defaults.dropPercent) * 100);
+    const windowBlocks = w.windowBlocks ?? defaults.windowBlocks;
+    for (const b of w.balances) {
+      balances.push({
+        protocolId: protocol.id,
+        token: b.token,
+        holder: b.holder,
+        label: b.label ?? `${protocol.name}: token ${b.token} held by ${b.holder}`,
+        dropBps,
+        windowBlocks,
+        minDrop: b.minDrop !== undefined ? parseUnits(b.minDrop, b.decimals ?? 18) : 0n,
+      });
+    }
+    if (!w.positions) continue;
+    for (const r of reads.filter((x) => x.protocolId === protocol.id)) {
+      watchedPositions.push({
+        protocolId: protocol.id,
+        token: contractOf(r.spec),
+        holder: r.spec.holder,
+        label: `${protocol.name}: operator position ${r.spec.kind} of ${r.spec.holder}`,
+        dropBps,
+        windowBlocks,
+        minDrop: 0n,
+        positionId: r.id,
+      });
+    }
+  }
+  return { balances, positions: watchedPositions };
+}

@@ -1,0 +1,4 @@
+export * from "./multicall";
+export * from "./readers";
+export * from "./positionReader";
+export * from "./fromConfig";

@@ -1,0 +1,256 @@
+/**
+ * Reads every configured position and watched balance of a tick in one Multicall3 `aggregate3`
+ * eth_call (plus, only when a vault/LP share count changed since the last tick, one follow-up
+ * batch pinned to the same block). A reader that fails keeps its last known value, reported with
+ * the block and age of that value; a position is never turned into 0 by a failed read.
+ */
+import { getAddress } from "ethers";
+import type { Logger } from "../../lib/logger";
+import { aggregate3, type Call3, type EthCaller } from "./multicall";
+import {
+  ERC20_READ,
+  conversionCall,
+  decodeConversion,
+  decodePosition,
+  decodeUint,
+  isTwoStep,
+  positionCalls,
+  positionContract,
+  type PositionSpec,
+} from "./readers";
+
+/** A position to value: a stable id (see `positionIdOf`) and where it lives. */
+export interface PositionRead {
+  readonly id: string;
+  readonly spec: PositionSpec;
+}
+
+/** An ERC-20 balance to watch (e.g. the USDC a lending pool holds). */
+export interface WatchedBalance {
+  readonly token: string;
+  readonly holder: string;
+}
+
+export interface ReadRequest {
+  readonly positions: readonly PositionRead[];
+  readonly balances: readonly WatchedBalance[];
+}
+
+/** A value with the block it was read at. */
+export interface Reading {
+  /** Asset units (the covered stablecoin; for balances, the token's units). */
+  readonly value: bigint;
+  readonly block: number;
+  /** Chain time of `block`, unix seconds. */
+  readonly timestamp: number;
+}
+
+export interface PositionReading {
+  readonly id: string;
+  /** "fresh": read at this tick's block; "stale": this read failed, `last` is older; "unknown": failed and never read. */
+  readonly status: "fresh" | "stale" | "unknown";
+  readonly last?: Reading;
+  /** Seconds between `last` and this tick's block (0 when fresh). */
+  readonly ageSec?: number;
+  /** Share count (erc4626 / curve) behind the value. */
+  readonly shares?: bigint;
+  readonly error?: string;
+}
+
+export interface BalanceReading {
+  readonly token: string;
+  readonly holder: string;
+  readonly status: "fresh" | "stale" | "unknown";
+  readonly last?: Reading;
+  readonly ageSec?: number;
+  readonly error?: string;
+}
+
+export interface ReadSnapshot {
+  /** Block of this tick's batch (undefined when the batch itself failed). */
+  readonly block: number | undefined;
+  readonly timestamp: number | undefined;
+  readonly positions: ReadonlyMap<string, PositionReading>;
+  /** Keyed by `balanceKey(token, holder)`. */
+  readonly balances: ReadonlyMap<string, BalanceReading>;
+  /** eth_calls made (1, or 2 when a share count changed). */
+  readonly rpcCalls: number;
+  /** Set when the whole batch failed (RPC down, no Multicall3). */
+  readonly error?: string;
+}
+
+export interface PositionReaderOptions {
+  readonly caller: EthCaller;
+  readonly multicallAddress?: string;
+  readonly logger?: Logger;
+}
+
+/** A position's value at two recorded blocks and the loss between them (asset units). */
+export interface PositionLoss {
+  readonly positionId: string;
+  readonly before: Reading;
+  readonly after: Reading;
+  /** before − after, or 0 when the value did not fall. */
+  readonly loss: bigint;
+}
+
+export function balanceKey(token: string, holder: string): string {
+  return `${token.toLowerCase()}:${holder.toLowerCase()}`;
+}
+
+/** A stable position id: `<protocolId>:<kind>:<contract>:<holder>` (lower case). */
+export function positionIdOf(protocolId: string, spec: PositionSpec): string {
+  return `${protocolId}:${spec.kind}:${positionContract(spec).toLowerCase()}:${spec.holder.toLowerCase()}`;
+}
+
+export class ChainPositionReader {
+  private readonly lastPositions = new Map<string, Reading & { shares?: bigint }>();
+  private readonly lastBalances = new Map<string, Reading>();
+  private readonly multicallAddress: string | undefined;
+
+  constructor(private readonly options: PositionReaderOptions) {
+    this.multicallAddress = options.multicallAddress === undefined ? undefined : getAddress(options.multicallAddress);
+  }
+
+  /** Last known reading of a position (any tick), or undefined. */
+  lastKnown(id: string): (Reading & { shares?: bigint }) | undefined {
+    return this.lastPositions.get(id);
+  }
+
+  /**
+   * One tick: every position and balance in one batch at "latest" (or `blockTag`), a follow-up
+   * batch at the same block only for share counts that changed. Never throws for a read failure:
+   * failures are reported per entry (or for the whole batch) with the last known values kept.
+   * `remember: false` (a look back at an older block) leaves the last known values untouched.
+   */
+  async read(request: ReadRequest, blockTag?: number, options: { remember?: boolean } = {}): Promise<ReadSnapshot> {
+    const remember = options.remember !== false;
+    const calls: Call3[] = [];
+    const slices: { start: number; count: number; hint: bigint | undefined }[] = [];
+    for (const p of request.positions) {
+      const hint = isTwoStep(p.spec) ? this.lastPositions.get(p.id)?.shares : undefined;
+      const own = positionCalls(p.spec, hint);
+      slices.push({ start: calls.length, count: own.length, hint });
+      calls.push(...own);
+    }
+    const balanceStart = calls.length;
+    for (const b of request.balances) calls.push({ target: b.token, callData: ERC20_READ.encodeFunctionData("balanceOf", [b.holder]) });
+
+    let batch;
+    try {
+      batch = await aggregate3(this.options.caller, calls, { ...this.mcOption(), ...(blockTag !== undefined ? { blockTag } : {}) });
+    } catch (err) {
+      const error = `multicall failed: ${(err as Error).message}`;
+      this.options.logger?.warn({ err: error, positions: request.positions.length, balances: request.balances.length }, "position read failed; keeping last known values");
+      return {
+        block: undefined,
+        timestamp: undefined,
+        positions: new Map(request.positions.map((p) => [p.id, this.staleOf(p.id, error, undefined)])),
+        balances: new Map(request.balances.map((b) => [balanceKey(b.token, b.holder), this.staleBalance(b, error, undefined)])),
+        rpcCalls: 1,
+        error,
+      };
+    }
+    const { block, timestamp } = batch;
+    const positions = new Map<string, PositionReading>();
+    const followUps: { p: PositionRead & { spec: Extract<PositionSpec, { kind: "erc4626" | "curve" }> }; shares: bigint }[] = [];
+    request.positions.forEach((p, index) => {
+      const slice = slices[index] as { start: number; count: number; hint: bigint | undefined };
+      const decoded = decodePosition(p.spec, slice.hint, batch.results.slice(slice.start, slice.start + slice.count));
+      if (decoded.kind === "failed") positions.set(p.id, this.staleOf(p.id, decoded.error, timestamp));
+      else if (decoded.kind === "value") positions.set(p.id, this.fresh(p.id, decoded.value, decoded.shares, block, timestamp, remember));
+      else if (isTwoStep(p.spec)) followUps.push({ p: { id: p.id, spec: p.spec }, shares: decoded.shares });
+    });
+    let rpcCalls = 1;
+    if (followUps.length > 0) {
+      rpcCalls += 1;
+      try {
+        const second = await aggregate3(
+          this.options.caller,
+          followUps.map((f) => conversionCall(f.p.spec, f.shares)),
+          { ...this.mcOption(), blockTag: block },
+        );
+        followUps.forEach((f, i) => {
+          const decoded = decodeConversion(f.p.spec, f.shares, second.results[i]);
+          if (decoded.kind === "value") positions.set(f.p.id, this.fresh(f.p.id, decoded.value, f.shares, block, timestamp, remember));
+          else positions.set(f.p.id, this.staleOf(f.p.id, decoded.kind === "failed" ? decoded.error : "conversion not decoded", timestamp));
+        });
+      } catch (err) {
+        for (const f of followUps) positions.set(f.p.id, this.staleOf(f.p.id, `conversion batch failed: ${(err as Error).message}`, timestamp));
+      }
+    }
+    const balances = new Map<string, BalanceReading>();
+    request.balances.forEach((b, i) => {
+      const result = batch.results[balanceStart + i];
+      const value = result === undefined ? "no result" : decodeUint(result, "balanceOf");
+      const key = balanceKey(b.token, b.holder);
+      if (typeof value === "string") {
+        balances.set(key, this.staleBalance(b, value, timestamp));
+        return;
+      }
+      const reading = { value, block, timestamp };
+      if (remember) this.lastBalances.set(key, reading);
+      balances.set(key, { token: b.token, holder: b.holder, status: "fresh", last: reading, ageSec: 0 });
+    });
+    const failed = [...positions.values()].filter((p) => p.status !== "fresh");
+    if (failed.length > 0) {
+      this.options.logger?.warn({ block, failed: failed.map((p) => ({ id: p.id, error: p.error, ageSec: p.ageSec })) }, "position readers failed; last known values kept");
+    }
+    return { block, timestamp, positions, balances, rpcCalls };
+  }
+
+  /**
+   * A position's value at `beforeBlock` and at `afterBlock` (each one pinned batch, plus a
+   * follow-up for share conversions) and the loss between them. Needs an RPC that serves state
+   * at those blocks (an archive node for old ones). Throws when either read fails: a claim
+   * amount is never made up.
+   */
+  async measurePositionLoss(position: PositionRead, beforeBlock: number, afterBlock: number): Promise<PositionLoss> {
+    if (!(beforeBlock < afterBlock)) throw new Error(`measurePositionLoss: beforeBlock ${beforeBlock} must be below afterBlock ${afterBlock}`);
+    const before = await this.readAt(position, beforeBlock);
+    const after = await this.readAt(position, afterBlock);
+    return { positionId: position.id, before, after, loss: before.value > after.value ? before.value - after.value : 0n };
+  }
+
+  /** One position's value at a pinned block (no cache involved). */
+  async readAt(position: PositionRead, block: number): Promise<Reading> {
+    const first = await aggregate3(this.options.caller, positionCalls(position.spec, undefined), { ...this.mcOption(), blockTag: block });
+    const decoded = decodePosition(position.spec, undefined, first.results);
+    if (decoded.kind === "failed") throw new Error(`${position.id} at block ${block}: ${decoded.error}`);
+    if (decoded.kind === "value") return { value: decoded.value, block: first.block, timestamp: first.timestamp };
+    if (!isTwoStep(position.spec)) throw new Error(`${position.id}: unexpected conversion request`);
+    const second = await aggregate3(this.options.caller, [conversionCall(position.spec, decoded.shares)], { ...this.mcOption(), blockTag: block });
+    const value = decodeConversion(position.spec, decoded.shares, second.results[0]);
+    if (value.kind !== "value") throw new Error(`${position.id} at block ${block}: ${value.kind === "failed" ? value.error : "not decoded"}`);
+    return { value: value.value, block: first.block, timestamp: first.timestamp };
+  }
+
+  private mcOption(): { multicallAddress?: string } {
+    return this.multicallAddress !== undefined ? { multicallAddress: this.multicallAddress } : {};
+  }
+
+  private fresh(id: string, value: bigint, shares: bigint | undefined, block: number, timestamp: number, remember = true): PositionReading {
+    const reading = { value, block, timestamp, ...(shares !== undefined ? { shares } : {}) };
+    if (remember) this.lastPositions.set(id, reading);
+    return { id, status: "fresh", last: { value, block, timestamp }, ageSec: 0, ...(shares !== undefined ? { shares } : {}) };
+  }
+
+  private staleOf(id: string, error: string, now: number | undefined): PositionReading {
+    const last = this.lastPositions.get(id);
+    if (last === undefined) return { id, status: "unknown", error };
+    return {
+      id,
+      status: "stale",
+      last: { value: last.value, block: last.block, timestamp: last.timestamp },
+      ageSec: now === undefined ? undefined : Math.max(0, now - last.timestamp),
+      ...(last.shares !== undefined ? { shares: last.shares } : {}),
+      error,
+    } as PositionReading;
+  }
+
+  private staleBalance(b: WatchedBalance, error: string, now: number | undefined): BalanceReading {
+    const last = this.lastBalances.get(balanceKey(b.token, b.holder));
+    if (last === undefined) return { token: b.token, holder: b.holder, status: "unknown", error };
+    return { token: b.token, holder: b.holder, status: "stale", last, ...(now !== undefined ? { ageSec: Math.max(0, now - last.timestamp) } : {}), error };
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The protocol stand-ins (contracts/mocks/protocols) over mock USDC and DAI, plus Multicall3 at
+ * its canonical address, on the in-process Hardhat network. `position(...)` funds a holder and
+ * opens a position of the given kind through the protocol's own entry points.
+ */
+import { ethers } from "hardhat";
+import type { Signer } from "ethers";
+import type { MockDAI, MockUSDC } from "../../../typechain-types";
+import { installLocalMulticall3 } from "../../src/app/localMulticall";
+import type { PositionSpec } from "../../src/sources/positions";
+
+export const RAY = 10n ** 27n;
+export const usdc6 = (n: number | bigint): bigint => BigInt(n) * 10n ** 6n;
+export const dai18 = (n: number | bigint): bigint => BigInt(n) * 10n ** 18n;
+
+/** Deploys the stand-ins; over the given mock USDC/DAI (e.g. the fund's) or fresh ones. */
+export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } = {}) {
+  const [owner] = await ethers.getSigners();
+  await installLocalMulticall3(ethers.provider);
+  const usdc = tokens.usdc ?? (await ethers.deployContract("MockUSDC"));
+  const dai = tokens.dai ?? (await ethers.deployContract("MockDAI"));
+  const usdcAddress = await usdc.getAddress();
+  const daiAddress = await dai.getAddress();
+  const aavePool = await ethers.deployContract("MockAaveV3Pool");
+  await (await aavePool.mockInitReserve(usdcAddress, "Aave Ethereum USDC", "aEthUSDC", 6)).wait();
+  const aToken = await ethers.getContractAt("MockAaveV3AToken", await aavePool.mockATokenOf(usdcAddress));
+  const comet = await ethers.deployContract("MockComet", [usdcAddress]);
+  const vault = await ethers.deployContract("MockERC4626Vault", [daiAddress, "Yearn DAI vault", "yvDAI"]);
+  const curve = await ethers.deployContract("MockCurveStableSwapPool", ["Curve.fi DAI/USDC", "DAIUSDC", [daiAddress, usdcAddress], [18, 6], 4_000_000n, false]);
+  const curveCrypto = await ethers.deployContract("MockCurveStableSwapPool", ["Curve.fi crypto-style", "CRV2", [daiAddress, usdcAddress], [18, 6], 4_000_000n, true]);
+  const addresses = {
+    usdc: usdcAddress,
+    dai: daiAddress,
+    aavePool: await aavePool.getAddress(),
+    aToken: await aToken.getAddress(),
+    comet: await comet.getAddress(),
+    vault: await vault.getAddress(),
+    curve: await curve.getAddress(),
+    curveCrypto: await curveCrypto.getAddress(),
+  };
+
+  /** Mints and deposits `amount` (asset units) for `holder` into the protocol of `kind`. */
+  async function open(kind: PositionSpec["kind"] | "curve-crypto", holder: Signer, amount: bigint): Promise<void> {
+    const who = await holder.getAddress();
+    switch (kind) {
+      case "erc20":
+        await (await usdc.mint(who, amount)).wait();
+        return;
+      case "aave-v3":
+        await (await usdc.mint(who, amount)).wait();
+        await (await usdc.connect(holder).approve(addresses.aavePool, amount)).wait();
+        await (await aavePool.connect(holder).supply(addresses.usdc, amount, who, 0)).wait();
+        return;
+      case "compound-v3":
+        await (await usdc.mint(who, amount)).wait();
+        await (await usdc.connect(holder).approve(addresses.comet, amount)).wait();
+        await (await comet.connect(holder).supply(addresses.usdc, amount)).wait();
+        return;
+      case "erc4626":
+        await (await dai.mint(who, amount)).wait();
+        await (await dai.connect(holder).approve(addresses.vault, amount)).wait();
+        await (await vault.connect(holder).deposit(amount, who)).wait();
+        return;
+      case "curve":
+      case "curve-crypto": {
+        const pool = kind === "curve" ? curve : curveCrypto;
+        await (await dai.mint(who, amount)).wait();
+        await (await dai.connect(holder).approve(await pool.getAddress(), amount)).wait();
+        await (await pool.connect(holder).add_liquidity([amount, 0n], 0n)).wait();
+        return;
+      }
+    }
+  }
+
+  /** The reader spec of `holder`'s position of `kind`. */
+  function spec(kind: PositionSpec["kind"] | "curve-crypto", holder: string): PositionSpec {
+    switch (kind) {
+      case "erc20":
+        return { kind, token: addresses.usdc, holder };
+      case "aave-v3":
+        return { kind, aToken: addresses.aToken, holder };
+      case "compound-v3":
+        return { kind, comet: addresses.comet, holder };
+      case "erc4626":
+        return { kind, vault: addresses.vault, holder };
+      case "curve":
+        return { kind, pool: addresses.curve, lpToken: addresses.curve, coinIndex: 0, indexType: "int128", holder };
+      case "curve-crypto":
+        return { kind: "curve", pool: addresses.curveCrypto, lpToken: addresses.curveCrypto, coinIndex: 0, indexType: "uint256", holder };
+    }
+  }
+
+  return { owner, usdc, dai, aavePool, aToken, comet, vault, curve, curveCrypto, addresses, open, spec };
+}
+export type StandIns = Awaited<ReturnType<typeof deployStandIns>>;
+
+/** An EthCaller over Hardhat's provider that counts eth_calls. */
+export function countingCaller() {
+  const counter = {
+    calls: 0,
+    call: async (tx: { to: string; data: string; blockTag?: number | string }): Promise<string> => {
+      counter.calls += 1;
+      return ethers.provider.call(tx);
+    },
+  };
+  return counter;
+}

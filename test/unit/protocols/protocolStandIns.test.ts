@@ -1,0 +1,135 @@
+/**
+ * The protocol stand-ins behave like the contracts they fake on the paths the keeper and the demo
+ * use: real signatures, events and revert reasons (Aave's numeric codes, Comet's custom errors,
+ * Curve's strings and bare reverts, Multicall3's "call failed").
+ */
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { deployStandIns, RAY, dai18, usdc6 } from "../../../keeper/test/helpers/protocolStandIns";
+
+describe("protocol stand-ins", function () {
+  async function fixture() {
+    const s = await deployStandIns();
+    const [, alice, bob] = await ethers.getSigners();
+    return { ...s, alice: alice!, bob: bob! };
+  }
+
+  describe("MockAaveV3Pool / MockAaveV3AToken", function () {
+    it("supply mints aTokens at the index (Supply event), withdraw(max) burns all and pays the underlying", async function () {
+      const s = await loadFixture(fixture);
+      await (await s.usdc.mint(s.alice.address, usdc6(100))).wait();
+      await (await s.usdc.connect(s.alice).approve(s.addresses.aavePool, usdc6(100))).wait();
+      await expect(s.aavePool.connect(s.alice).supply(s.addresses.usdc, usdc6(100), s.alice.address, 0))
+        .to.emit(s.aavePool, "Supply")
+        .withArgs(s.addresses.usdc, s.alice.address, s.alice.address, usdc6(100), 0);
+      expect(await s.usdc.balanceOf(s.addresses.aToken)).to.equal(usdc6(100)); // the aToken holds the underlying
+      await (await s.aavePool.mockAccrueIncome(s.addresses.usdc, (RAY * 11n) / 10n)).wait();
+      await (await s.usdc.mint(s.addresses.aToken, usdc6(10))).wait(); // the interest's backing
+      expect(await s.aToken.balanceOf(s.alice.address)).to.equal(usdc6(110));
+      await expect(s.aavePool.connect(s.alice).withdraw(s.addresses.usdc, ethers.MaxUint256, s.bob.address))
+        .to.emit(s.aavePool, "Withdraw")
+        .withArgs(s.addresses.usdc, s.alice.address, s.bob.address, usdc6(110));
+      expect(await s.usdc.balanceOf(s.bob.address)).to.equal(usdc6(110));
+      expect(await s.aToken.balanceOf(s.alice.address)).to.equal(0n);
+    });
+
+    it("reverts with Aave's codes: 26 zero amount, 32 above balance, 29 paused, 11 not the pool, 1 not the admin", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("aave-v3", s.alice, usdc6(5));
+      await expect(s.aavePool.connect(s.alice).supply(s.addresses.usdc, 0, s.alice.address, 0)).to.be.revertedWith("26");
+      await expect(s.aavePool.connect(s.alice).withdraw(s.addresses.usdc, usdc6(6), s.alice.address)).to.be.revertedWith("32");
+      await (await s.aavePool.mockSetPaused(s.addresses.usdc, true)).wait();
+      await expect(s.aavePool.connect(s.alice).withdraw(s.addresses.usdc, usdc6(1), s.alice.address)).to.be.revertedWith("29");
+      await expect(s.aToken.connect(s.alice).mint(s.alice.address, 1, RAY)).to.be.revertedWith("11");
+      await expect(s.aavePool.connect(s.alice).mockExploitDrain(s.addresses.usdc, s.alice.address, 1)).to.be.revertedWith("1");
+    });
+
+    it("an exploit drain moves the underlying out and writes every supplier down pro rata", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("aave-v3", s.alice, usdc6(300));
+      await s.open("aave-v3", s.bob, usdc6(700));
+      await expect(s.aavePool.mockExploitDrain(s.addresses.usdc, s.owner.address, usdc6(400))).to.emit(s.aavePool, "MockExploitDrained");
+      expect(await s.aToken.balanceOf(s.alice.address)).to.equal(usdc6(180));
+      expect(await s.aToken.balanceOf(s.bob.address)).to.equal(usdc6(420));
+      expect(await s.usdc.balanceOf(s.addresses.aToken)).to.equal(usdc6(600));
+    });
+  });
+
+  describe("MockComet", function () {
+    it("balanceOf is the present value of the supply; withdraw(max) empties it", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("compound-v3", s.alice, usdc6(1000));
+      await (await s.comet.mockAccrue(1_100_000_000_000_000n)).wait();
+      await (await s.usdc.mint(s.addresses.comet, usdc6(100))).wait();
+      expect(await s.comet.balanceOf(s.alice.address)).to.equal(usdc6(1100));
+      await expect(s.comet.connect(s.alice).withdraw(s.addresses.usdc, ethers.MaxUint256)).to.emit(s.comet, "Withdraw").withArgs(s.alice.address, s.alice.address, usdc6(1100));
+      expect(await s.comet.balanceOf(s.alice.address)).to.equal(0n);
+    });
+
+    it("reverts with Comet's errors: BadAsset, NotCollateralized (would borrow), Paused; helpers owner-only", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("compound-v3", s.alice, usdc6(10));
+      await expect(s.comet.connect(s.alice).supply(s.addresses.dai, 1)).to.be.revertedWithCustomError(s.comet, "BadAsset");
+      await expect(s.comet.connect(s.alice).withdraw(s.addresses.usdc, usdc6(11))).to.be.revertedWithCustomError(s.comet, "NotCollateralized");
+      await (await s.comet.mockSetPaused(true)).wait();
+      await expect(s.comet.connect(s.alice).withdraw(s.addresses.usdc, 1)).to.be.revertedWithCustomError(s.comet, "Paused");
+      await expect(s.comet.connect(s.alice).mockExploitDrain(s.alice.address, 1)).to.be.revertedWithCustomError(s.comet, "MockCometOnlyOwner").withArgs(s.alice.address);
+      await expect(s.comet.mockAccrue(1n)).to.be.revertedWithCustomError(s.comet, "MockCometIndexDecrease").withArgs(10n ** 15n, 1n);
+    });
+  });
+
+  describe("MockERC4626Vault", function () {
+    it("is OpenZeppelin's ERC-4626: yield by donation raises convertToAssets; a drain lowers it; owner-only drain", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("erc4626", s.alice, dai18(100));
+      const shares = await s.vault.balanceOf(s.alice.address);
+      await (await s.dai.mint(s.addresses.vault, dai18(50))).wait();
+      expect(await s.vault.convertToAssets(shares)).to.be.closeTo(dai18(150), 1n);
+      await (await s.vault.mockExploitDrain(s.owner.address, dai18(75))).wait();
+      expect(await s.vault.convertToAssets(shares)).to.be.closeTo(dai18(75), 1n);
+      await expect(s.vault.connect(s.alice).mockExploitDrain(s.alice.address, 1)).to.be.revertedWithCustomError(s.vault, "MockVaultOnlyOwner").withArgs(s.alice.address);
+    });
+  });
+
+  describe("MockCurveStableSwapPool", function () {
+    it("LP minted at $1 per coin; calc_withdraw_one_coin = remove_liquidity_one_coin's payout after the fee", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("curve", s.alice, dai18(1000));
+      const lp = await s.curve.balanceOf(s.alice.address);
+      expect(lp).to.equal(dai18(1000));
+      expect(await s.curve.coins(0)).to.equal(s.addresses.dai);
+      const quoted = await s.curve["calc_withdraw_one_coin(uint256,int128)"](lp / 2n, 0);
+      expect(quoted).to.equal(dai18(500) - (dai18(500) * 4n) / 10_000n);
+      await expect(s.curve.connect(s.alice)["remove_liquidity_one_coin(uint256,int128,uint256)"](lp / 2n, 0, quoted))
+        .to.emit(s.curve, "RemoveLiquidityOne")
+        .withArgs(s.alice.address, lp / 2n, quoted, lp / 2n);
+      expect(await s.dai.balanceOf(s.alice.address)).to.equal(quoted);
+    });
+
+    it("Curve's reverts: 'Slippage screwup', 'Not enough coins removed', a bare revert for the other index type or a coin it cannot pay", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("curve", s.alice, dai18(10));
+      await (await s.dai.mint(s.alice.address, dai18(1))).wait();
+      await (await s.dai.connect(s.alice).approve(s.addresses.curve, dai18(1))).wait();
+      await expect(s.curve.connect(s.alice).add_liquidity([dai18(1), 0n], dai18(2))).to.be.revertedWith("Slippage screwup");
+      await expect(s.curve.connect(s.alice)["remove_liquidity_one_coin(uint256,int128,uint256)"](dai18(1), 0, dai18(1))).to.be.revertedWith("Not enough coins removed");
+      await expect(s.curve["calc_withdraw_one_coin(uint256,uint256)"](dai18(1), 0)).to.be.revertedWithoutReason();
+      await expect(s.curve["calc_withdraw_one_coin(uint256,int128)"](dai18(1), 1)).to.be.revertedWithoutReason(); // no USDC in the pool
+      await expect(s.curveCrypto["calc_withdraw_one_coin(uint256,int128)"](0, 0)).to.be.revertedWithoutReason();
+    });
+  });
+
+  describe("Multicall3 (local copy at the canonical address)", function () {
+    it("aggregate3 returns per-call results and reverts 'Multicall3: call failed' only for a failure that is not allowed", async function () {
+      const s = await loadFixture(fixture);
+      const mc = await ethers.getContractAt("Multicall3", "0xcA11bde05977b3631167028862bE2a173976CA11");
+      const ok = { target: s.addresses.usdc, allowFailure: false, callData: s.usdc.interface.encodeFunctionData("totalSupply") };
+      const bad = { target: s.addresses.curve, allowFailure: true, callData: s.curve.interface.encodeFunctionData("calc_withdraw_one_coin(uint256,uint256)", [1, 0]) };
+      const results = await mc.aggregate3.staticCall([ok, bad]);
+      expect(results.map((r) => r.success)).to.deep.equal([true, false]);
+      await expect(mc.aggregate3.staticCall([ok, { ...bad, allowFailure: false }])).to.be.revertedWith("Multicall3: call failed");
+      expect(await mc.getBlockNumber()).to.equal(await ethers.provider.getBlockNumber());
+    });
+  });
+});
