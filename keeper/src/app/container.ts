@@ -25,11 +25,11 @@ import {
   curatedIncidentsOf,
   type RiskDataSource,
 } from "../sources";
-import { LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import { buildAlerter as buildAlertRouter, type Alerter } from "./alerting";
 import { ClaimsCycle } from "./claimsCycle";
 import { CoverageCycle } from "./coverageCycle";
 import { ConfiguredQuoter } from "./providerQuotes";
-import type { Logger } from "../lib/logger";
+import { silentLogger, type Logger } from "../lib/logger";
 import { RiskCycle } from "./riskCycle";
 
 /** Default precedence: operator's word first, then live APIs, then chain, then fixtures. */
@@ -43,6 +43,25 @@ export interface SourceDeps {
   readonly provider?: JsonRpcProvider;
   /** Injected fetch (tests); defaults to the global one. */
   readonly fetch?: typeof fetch;
+  /** The process's one hacks-feed source (built here when omitted). */
+  readonly hacksFeed?: HacksFeedSource;
+}
+
+/**
+ * The hacks-feed source (DefiLlama hacks and operator-curated incidents), or undefined when
+ * neither is configured. The container builds ONE and shares it between the risk source and the
+ * incident watch, so both see the same cached feed.
+ */
+export function buildHacksFeed(config: KeeperConfig, deps: Pick<SourceDeps, "logger" | "fetch">): HacksFeedSource | undefined {
+  const incidents = curatedIncidentsOf(config.sources.operator ?? {});
+  if (config.sources.hacks === undefined && incidents.length === 0) return undefined;
+  const defiLlamaIds = Object.fromEntries(
+    config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string]),
+  );
+  return new HacksFeedSource(
+    { ...config.sources.hacks, defiLlamaIds, curatedIncidents: incidents },
+    { logger: deps.logger, ...(deps.fetch !== undefined ? { fetch: deps.fetch } : {}) },
+  );
 }
 
 /** Builds the configured sources, merged by precedence into one `RiskDataSource`. */
@@ -53,13 +72,8 @@ export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDat
   const operator = s.operator ?? {};
   if (s.operator !== undefined) sources.push(new ConfigSource(operator, `${config.origin}#sources.operator`));
   if (s.defiLlama !== undefined) sources.push(new DefiLlamaSource(s.defiLlama, httpDeps));
-  const incidents = curatedIncidentsOf(operator);
-  if (s.hacks !== undefined || incidents.length > 0) {
-    const defiLlamaIds = Object.fromEntries(
-      config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string]),
-    );
-    sources.push(new HacksFeedSource({ ...s.hacks, defiLlamaIds, curatedIncidents: incidents }, httpDeps));
-  }
+  const hacks = deps.hacksFeed ?? buildHacksFeed(config, deps);
+  if (hacks !== undefined) sources.push(hacks);
   if (s.chainDeployment !== undefined && s.chainDeployment.enabled) {
     if (deps.provider === undefined) throw new Error("sources.chainDeployment needs an RPC provider");
     sources.push(new ChainDeploymentSource(deps.provider, deps.logger, s.chainDeployment));
@@ -76,16 +90,9 @@ export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDat
   return new CompositeSource(sources, { precedence, fieldPrecedence }, deps.logger);
 }
 
+/** The log plus every configured alert sink, routed by severity. */
 export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
-  const log = new LogAlerter(logger);
-  const url = config.alerts.webhookUrl;
-  if (url === undefined) return log;
-  const webhook = new WebhookAlerter({
-    url,
-    logger,
-    ...(config.alerts.webhookTimeoutMs !== undefined ? { timeoutMs: config.alerts.webhookTimeoutMs } : {}),
-  });
-  return new MultiAlerter([log, webhook], logger);
+  return buildAlertRouter(config.alerts.routes, logger);
 }
 
 /**
@@ -101,13 +108,12 @@ export async function connectProvider(
   return connectFailoverProvider({
     urls: typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls,
     ...(chainId !== undefined ? { chainId } : {}),
-    logger: options.logger ?? SILENT,
+    logger: options.logger ?? silentLogger,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}),
   });
 }
 
-const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** The `tx` config block in TxSender units. */
 export function txSenderOptions(config: KeeperConfig): TxSenderOptions {
@@ -206,20 +212,12 @@ export async function buildContainer(
   const fund =
     config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
-  const source = buildRiskSource(config, { logger, provider, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) });
+  const fetchOverride = overrides.fetch !== undefined ? { fetch: overrides.fetch } : {};
+  // One hacks-feed instance: a risk-source member and, with a feed URL, the incident watch.
+  const hacks = buildHacksFeed(config, { logger, ...fetchOverride });
+  const source = buildRiskSource(config, { logger, provider, ...fetchOverride, ...(hacks !== undefined ? { hacksFeed: hacks } : {}) });
   const alerter = buildAlerter(config, logger);
-  const hacksConfig = config.sources.hacks;
-  const hacksFeed =
-    hacksConfig?.feedUrl !== undefined
-      ? new HacksFeedSource(
-          {
-            ...hacksConfig,
-            defiLlamaIds: Object.fromEntries(config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string])),
-            curatedIncidents: curatedIncidentsOf(config.sources.operator ?? {}),
-          },
-          { logger, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) },
-        )
-      : undefined;
+  const hacksFeed = config.sources.hacks?.feedUrl !== undefined ? hacks : undefined;
   let cycle: RiskCycle | undefined;
   let coverage: CoverageCycle | undefined;
   let claims: ClaimsCycle | undefined;
@@ -269,6 +267,7 @@ export async function buildContainer(
         params,
         alertThresholdPoints: config.alerts.thresholdPoints,
         logger,
+        ...(options.dryRun !== true ? { assessments: openState().assessments } : {}),
       });
       return cycle;
     },

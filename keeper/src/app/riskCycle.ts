@@ -106,6 +106,8 @@ export interface RiskCycleDeps {
   /** Alert when a composite moves by more than this (default 10). */
   readonly alertThresholdPoints?: number;
   readonly logger: Logger;
+  /** Where each cycle's assessments are kept (the dashboard's risk history); not written in a dry run. */
+  readonly assessments?: { record(assessments: readonly RiskAssessment[]): void };
 }
 
 export interface RiskCycleSummary {
@@ -141,6 +143,7 @@ export class RiskCycle {
     const dryRun = options.dryRun === true;
     const now = await chainNow(deps.clock);
     const assessed = await assessProtocols(deps.source, deps.protocols, now, deps.logger);
+    if (!dryRun) deps.assessments?.record(assessed.map((a) => a.assessment));
 
     const fundAddress = (this.fundAddress ??= await deps.fund.getAddress());
     const addresses = deps.protocols.map((p) => p.address);

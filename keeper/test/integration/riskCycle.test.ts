@@ -186,7 +186,7 @@ describe("keeper risk cycle (integration)", function () {
       const { lastUpdated: _ignored, ...current } = onChain;
       const tooLow = { ...current, tvl: 0, audit: current.audit };
       const logger = recordingLogger();
-      const result = await new RiskPusher(container.fund, logger).push([
+      const result = await new RiskPusher(container.fund, logger, { txSender: container.txSender() }).push([
         [{ protocol: protocol.address, values: tooLow, target: tooLow, current, isNew: false, stepped: false, reasons: ["risk-fell"] }],
       ]);
       expect(result.transactions).to.deep.equal([]);
