@@ -197,14 +197,14 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<Record<string, unk
   await waitFor(async () => daemon.metrics.lastSuccessMs("incident") !== undefined, "the first incident tick");
   if ((await s.fund.coverageCount()) === 0n) throw new Error("bench: the daemon bought no coverage");
   await time.increase(3600);
-  const ticksBefore = Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  const ticksBefore = daemon.metrics.cycleCount("incident");
   const started = process.hrtime.bigint();
   await collapseTvl(fixtureDir, "aave-v3", 0.6);
   await waitFor(async () => (await s.fund.claimCount()) > 0n, "the claim");
   const latencyMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
   await new Promise((r) => setTimeout(r, 50));
-  const ticksAfter = Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
-  const lastTickSec = Number(/keeper_cycle_last_duration_seconds\{loop="incident"\} ([\d.]+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  const ticksAfter = daemon.metrics.cycleCount("incident");
+  const lastTickSec = daemon.metrics.lastCycleSeconds("incident");
   await daemon.stop("bench done");
   container.close();
   await quotes.close();

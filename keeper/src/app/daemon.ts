@@ -17,8 +17,11 @@ import type { DaemonLock } from "../state/daemonLock";
 import type { StateDb } from "../state";
 import type { ClaimsCycleSummary } from "./claimsCycle";
 import type { CoverageCycleSummary } from "./coverageCycle";
-import { KeeperMetrics, LOOP_NAMES, startHealthServer, type HealthServer, type LoopName } from "./health";
+import { startHealthServer, type DashboardSource, type HealthServer } from "./health";
+import { KeeperMetrics, LOOP_NAMES, type LoopName } from "./metrics";
 import type { KeeperContainer } from "./container";
+import { DashboardCollector } from "./dashboard/collector";
+import type { DashboardSnapshot, LoopView } from "./dashboard/snapshot";
 import type { Logger } from "../lib/logger";
 import type { RiskCycleSummary } from "./riskCycle";
 
@@ -28,6 +31,8 @@ export interface LoopResult {
   /** Chain time of the cycle. */
   readonly now: number;
   readonly actions: readonly { kind: string; result: string; gasUsed?: bigint }[];
+  /** Premium the cycle committed (coverage loop), USD wad; the dashboard's per-cycle budget. */
+  readonly premiumCommittedWad?: bigint;
 }
 
 export type LoopRunner = () => Promise<LoopResult>;
@@ -74,6 +79,7 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
         now: s.now,
         line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${dryRun ? " dry-run" : ""}`,
         actions: s.actions.map((a) => ({ kind: a.kind, result: a.status, ...(a.gasUsed !== undefined ? { gasUsed: BigInt(a.gasUsed) } : {}) })),
+        ...(dryRun ? {} : { premiumCommittedWad: BigInt(s.committedPremiumWad) }),
       };
     },
     incident: async () => {
@@ -95,8 +101,25 @@ export interface DaemonHooks {
   /** Settles what a previous process left in flight (TxSender.reconcile). */
   readonly reconcile?: () => Promise<readonly SendResult[]>;
   readonly rpcStats?: () => RpcStats | undefined;
-  /** Coverage and premium totals for /metrics, refreshed after each coverage cycle. */
-  readonly totals?: () => Promise<{ coverageWad: bigint; premiumWad: bigint }>;
+  /**
+   * Reads the keeper's status (dashboard snapshot) after each successful cycle; it feeds the
+   * status gauges of /metrics and the dashboard. `loops` is the daemon's own loop health.
+   */
+  readonly status?: (loops: () => readonly LoopView[]) => Promise<DashboardSnapshot>;
+}
+
+/** Something that wants to see each daemon (an entry point serving its dashboard, e.g. the demo). */
+export interface DaemonObserver {
+  /** Called when a daemon is constructed. */
+  readonly created?: (daemon: KeeperDaemon) => void;
+}
+
+const observers = new Set<DaemonObserver>();
+
+/** Registers an observer of every daemon this process builds; returns the unregister function. */
+export function observeDaemons(observer: DaemonObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
 }
 
 /** The coverage report at chain time from one snapshot. */
@@ -119,10 +142,26 @@ export function daemonFor(container: KeeperContainer, options: DaemonOptions = {
     {
       ...(container.signer !== undefined ? { reconcile: () => container.txSender().reconcile() } : {}),
       ...(typeof provider.stats === "function" ? { rpcStats: () => provider.stats?.() } : {}),
-      totals: async () => {
-        const report = await currentCoverageReport(container);
-        return { coverageWad: report.totalCoverageWad, premiumWad: report.totalPremiumPaidWad };
-      },
+      ...(container.fund !== undefined && container.lens !== undefined
+        ? {
+            status: (() => {
+              let collector: DashboardCollector | undefined;
+              return (loops: () => readonly LoopView[]) => {
+                collector ??= new DashboardCollector({
+                  config: container.config,
+                  state: container.state(),
+                  provider: container.provider,
+                  fund: container.fund as NonNullable<KeeperContainer["fund"]>,
+                  lens: container.lens as NonNullable<KeeperContainer["lens"]>,
+                  coverage: container.coverageCycle({ dryRun: true }),
+                  keeperAddress: container.keeperAddress,
+                  loops,
+                });
+                return collector.collect();
+              };
+            })(),
+          }
+        : {}),
     },
     options,
   );
@@ -149,14 +188,58 @@ export class KeeperDaemon {
     private readonly hooks: DaemonHooks = {},
     private readonly options: DaemonOptions = {},
   ) {
-    this.metrics = new KeeperMetrics(hooks.rpcStats);
+    this.metrics = new KeeperMetrics(hooks.rpcStats !== undefined ? { rpcStats: hooks.rpcStats } : {});
     this.out = options.out ?? ((line) => process.stdout.write(`${line}\n`));
     this.random = options.random ?? Math.random;
     this.intervals = intervalsMs(config);
+    for (const observer of observers) observer.created?.(this);
   }
 
   get healthUrl(): string | undefined {
     return this.health?.url;
+  }
+
+  /** The dashboard's data: the newest status snapshot. */
+  readonly dashboard: DashboardSource = { latest: () => this.latestStatus };
+  private latestStatus: DashboardSnapshot | undefined;
+  private statusRead: Promise<void> | undefined;
+
+  /** The loops as the dashboard shows them. */
+  loopViews(): LoopView[] {
+    const health = this.metrics.health(this.intervals);
+    return LOOP_NAMES.map((loop) => {
+      const h = health.loops[loop];
+      const stored = this.state.db.open ? this.state.kv.get<{ chainTime?: number }>(`loop:${loop}:lastSuccess`) : undefined;
+      return {
+        loop,
+        healthy: h.healthy,
+        lastSuccessMs: h.lastSuccessMs,
+        lastChainTime: stored?.chainTime ?? null,
+        cycles: h.cycles,
+        failures: h.failures,
+        lastError: h.lastError ?? null,
+        intervalSec: Math.round(this.intervals[loop] / 1000),
+      };
+    });
+  }
+
+  /** Reads the status now (one read at a time); a failed read is logged and keeps the previous snapshot. */
+  refreshStatus(): Promise<void> {
+    const read = this.hooks.status;
+    if (read === undefined) return Promise.resolve();
+    this.statusRead ??= (async () => {
+      try {
+        const snapshot = await read(() => this.loopViews());
+        this.latestStatus = snapshot;
+        this.metrics.updateStatus(snapshot);
+        if (snapshot.errors.length > 0) this.logger.warn({ errors: snapshot.errors }, "status read: some sections unavailable");
+      } catch (err) {
+        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "status read failed; the dashboard keeps the previous snapshot");
+      } finally {
+        this.statusRead = undefined;
+      }
+    })();
+    return this.statusRead;
   }
 
   /** Lock → reconcile → health server → loops (each runs once at once, then on its interval). */
@@ -169,8 +252,18 @@ export class KeeperDaemon {
         for (const r of results) this.metrics.recordAction("reconcile", r.status);
       }
       if (this.config.health.enabled) {
-        this.health = await startHealthServer(this.metrics, this.intervals, this.config.health.port);
-        this.logger.info({ url: this.health.url }, "health and metrics listening on 127.0.0.1");
+        const health = this.config.health;
+        this.health = await startHealthServer({
+          metrics: this.metrics,
+          intervalsMs: this.intervals,
+          host: health.host,
+          port: health.port,
+          ...(health.bearerToken !== undefined ? { bearerToken: health.bearerToken } : {}),
+          ...(health.dashboard ? { dashboard: this.dashboard } : {}),
+          logger: this.logger,
+        });
+        this.logger.info({ url: this.health.url, host: health.host, auth: health.bearerToken !== undefined }, "health, metrics and dashboard listening");
+        if (health.dashboard) this.out(`dashboard: ${this.health.url}/${health.bearerToken !== undefined ? "?token=<HEALTH_BEARER_TOKEN>" : ""}`);
       }
     } catch (err) {
       this.stopHeartbeat();
@@ -216,6 +309,7 @@ export class KeeperDaemon {
     if (graceTimer !== undefined) clearTimeout(graceTimer);
     if (timedOut) this.logger.warn({ graceMs: grace }, "in-flight cycle did not finish in time: its action stays journaled for the next start's reconcile");
     this.stopHeartbeat?.();
+    await this.statusRead;
     await this.health?.close();
     this.state.close(); // releases the daemon lock
     this.logger.info({}, "keeper daemon stopped");
@@ -231,12 +325,10 @@ export class KeeperDaemon {
       for (const a of result.actions) this.metrics.recordAction(a.kind, a.result, a.gasUsed);
       if (!this.stopping || this.state.db.open) {
         this.state.kv.set(`loop:${loop}:lastSuccess`, { chainTime: result.now, wallMs: Date.now(), durationMs: ms });
+        if (result.premiumCommittedWad !== undefined) this.state.kv.set("budget:lastCycle", { at: result.now, committedWad: result.premiumCommittedWad.toString() });
       }
       this.out(`${new Date().toISOString()} ${result.line} (${ms} ms)`);
-      if (loop === "coverage" && this.hooks.totals !== undefined) {
-        this.metrics.setTotals(await this.hooks.totals().catch(() => ({})));
-      }
-      if (loop === "incident") this.metrics.setTotals({ openClaims: this.state.claims.list({ states: ["filed", "filing"] }).length });
+      if (this.state.db.open) await this.refreshStatus();
       return result;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
