@@ -193,6 +193,11 @@
       ["Cooldown", "#a78bfa", function (c) { return seg(c.votingEnd, c.cooldownEnd); }],
       ["Redemption window", "#34d399", function (c) { return seg(c.cooldownEnd, c.redeemableUntil); }],
     ];
+    var bounds = [];
+    claims.forEach(function (x) { phases.forEach(function (p) { var r = p[2](x.claim); if (r) bounds.push(r[0], r[1]); }); });
+    var lo = bounds.length ? Math.min.apply(null, bounds) : 0;
+    var hi = bounds.length ? Math.max.apply(null, bounds) : 1;
+    var pad = Math.max(3600, (hi - lo) * 0.03);
     upsertChart("timeline", "timelineChart", {
       type: "bar",
       data: {
@@ -203,13 +208,13 @@
       },
       options: {
         indexAxis: "y",
-        scales: { x: { type: "linear", ticks: { callback: function (v) { return day(v); } } }, y: { stacked: false } },
+        scales: { x: { type: "linear", min: lo - pad, max: hi + pad, ticks: { callback: function (v) { return day(v); } } }, y: { stacked: false } },
         plugins: { tooltip: { callbacks: { label: function (ctx) { var r = ctx.raw; return ctx.dataset.label + ": " + iso(r[0]) + " → " + iso(r[1]); } } } },
       },
     });
     fillTable("claimsTable", ["Incident", "State", "Coverage", "Claim", "Fund / upstream", "Filed", "Next step", "At", "Deadline"], claims.map(function (x) {
       var c = x.claim;
-      return [x.incident.dedupeKey + " (" + x.incident.state + ")", c.state, "#" + c.coverageId, c.fundClaimId ? "#" + c.fundClaimId : "–", (c.fundStatus || "–") + " / " + (c.providerStatus || (c.providerId === 0 ? "self-insured" : "–")), iso(c.submittedAt), c.next.action, c.next.at === null ? "next incident watch" : iso(c.next.at), iso(c.next.deadline)];
+      return [x.incident.dedupeKey + " (" + x.incident.state + ")", c.state, "#" + c.coverageId, c.fundClaimId ? "#" + c.fundClaimId : "–", (c.fundStatus || "–") + " / " + (c.providerStatus || (c.providerId === 0 ? "self-insured" : "–")), iso(c.submittedAt), c.next.action, c.next.at !== null ? iso(c.next.at) : /^done/.test(c.next.action) ? "–" : "next incident watch", iso(c.next.deadline)];
     }));
   }
 
@@ -220,8 +225,7 @@
       data: {
         labels: b.perDay.map(function (d) { return d.day; }),
         datasets: [
-          { label: "Premium committed per day", data: b.perDay.map(function (d) { return d.usd; }), backgroundColor: "#60a5fa" },
-          { type: "line", label: "Daily limit", data: b.perDay.map(function () { return b.dayLimitUsd; }), borderColor: "#f87171", borderDash: [6, 4], pointRadius: 0 },
+          { label: "Premium committed per day (limit " + usd(b.dayLimitUsd) + " per 24 h)", data: b.perDay.map(function (d) { return d.usd; }), backgroundColor: "#60a5fa" },
         ],
       },
       options: { scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return usd(v); } } } } },
@@ -233,7 +237,10 @@
     fillTable("reserveTable", ["Asset", "Pool", "Self-insured", "Required", "Ratio", "Reserve"], s.reserves.map(function (r) {
       return [r.symbol, r.poolUsd, r.selfInsuredUsd, r.requiredUsd, r.ratio === null ? "–" : r.ratio.toFixed(2), { pill: r.ok ? "ok" : "below ratio", kind: r.ok ? "ok" : "bad" }];
     }));
+    var live = (s.health && s.health.loops) || {};
     fillTable("loopTable", ["Loop", "Last success", "Chain time", "Cycles", "Failures", "Every", "Health"], s.loops.map(function (l) {
+      // Health as of this request (the snapshot's is as of its status read).
+      if (live[l.loop]) l = Object.assign({}, l, { healthy: live[l.loop].healthy, lastError: live[l.loop].lastError || l.lastError });
       return [l.loop, l.lastSuccessMs ? new Date(l.lastSuccessMs).toISOString().replace("T", " ").slice(0, 19) + "Z" : "never", iso(l.lastChainTime), l.cycles, l.failures, l.intervalSec + " s", { pill: l.healthy ? "ok" : (l.lastError || "late"), kind: l.healthy ? "ok" : "bad" }];
     }));
   }

@@ -199,6 +199,11 @@ export class KeeperDaemon {
     return this.health?.url;
   }
 
+  /** Each loop's interval (what /healthz measures against). */
+  get loopIntervalsMs(): Readonly<Record<LoopName, number>> {
+    return this.intervals;
+  }
+
   /** The dashboard's data: the newest status snapshot. */
   readonly dashboard: DashboardSource = { latest: () => this.latestStatus };
   private latestStatus: DashboardSnapshot | undefined;

@@ -98,6 +98,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       return;
     }
     const ok = authorized(req);
+    if (url.pathname === "/favicon.ico") {
+      res.writeHead(204, SECURITY_HEADERS).end();
+      return;
+    }
     if (url.pathname === "/healthz") {
       const health = options.metrics.health(options.intervalsMs);
       res.writeHead(health.ok ? 200 : 503, { "content-type": "application/json", ...SECURITY_HEADERS });

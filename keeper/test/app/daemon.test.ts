@@ -170,7 +170,7 @@ describe("keeper config: positions and daemon fields", () => {
     expect(cfg.positions[0]).to.include({ allowSelfInsure: false, targetAmount: "1000" });
     expect(cfg.intervals).to.deep.equal({ riskSec: 3600, coverageSec: 1800, incidentWatchSec: 120, jitterFraction: 0.1 });
     expect(cfg.paths.evidenceDir).to.equal("/etc/keeper/keeper-data/evidence");
-    expect(cfg.health).to.deep.equal({ enabled: true, port: 9464 });
+    expect(cfg.health).to.deep.equal({ enabled: true, host: "127.0.0.1", port: 9464, dashboard: true });
     expect(cfg.budget).to.deep.equal({ maxPremiumPerCycleUsd: 10_000, maxPremiumPerDayUsd: 25_000 });
   });
 

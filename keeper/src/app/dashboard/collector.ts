@@ -16,7 +16,7 @@ import type { KeeperConfig } from "../../config";
 import { spentInLastDay } from "../../policy/budget";
 import { claimWindowFor } from "../../policy/claims";
 import { coverageMultiplierBps, type CoveragePosition } from "../../policy/coverage";
-import { DAY_SEC, toWad } from "../../policy/money";
+import { toWad } from "../../policy/money";
 import { buildCoverageReport } from "../../policy/report";
 import { compositeRisk } from "../../scoring/composite";
 import type { ComponentRisks } from "../../scoring/types";
@@ -34,8 +34,8 @@ import type {
   RiskPushView,
 } from "./snapshot";
 
-/** Risk history shown: the last 90 days of chain time. */
-const HISTORY_WINDOW_SEC = 90 * DAY_SEC;
+/** Risk history shown: the newest this many assessments per protocol. */
+const HISTORY_POINTS = 500;
 /** The coverage policy's band around the optimal coverage. */
 const RATIO_BAND: readonly [number, number] = [0.8, 1.2];
 /** Claim states after which nothing more happens. */
@@ -95,7 +95,7 @@ export class DashboardCollector {
     const [chain, keeper, risk, incidents] = await Promise.all([
       attempt("chain", () => this.chainView(snapshot), null),
       attempt("keeper account", () => this.keeperView(), null),
-      attempt("risk", () => this.riskViews(now), [] as ProtocolRiskView[]),
+      attempt("risk", () => this.riskViews(), [] as ProtocolRiskView[]),
       attempt("incidents", () => this.incidentViews(snapshot, now), [] as IncidentView[]),
     ]);
     return {
@@ -167,7 +167,7 @@ export class DashboardCollector {
     };
   }
 
-  private async riskViews(now: number): Promise<ProtocolRiskView[]> {
+  private async riskViews(): Promise<ProtocolRiskView[]> {
     const { config, state, lens } = this.deps;
     const fundAddress = (this.fundAddress ??= await this.deps.fund.getAddress());
     const onChain = await lens.getProtocolStates(fundAddress, config.protocols.map((p) => p.address));
@@ -189,7 +189,8 @@ export class DashboardCollector {
     );
     const pushesByAddress = new Map<string, RiskPushView[]>();
     for (const entry of state.journal.list({ kind: "risk-push", state: "confirmed" })) {
-      const payload = entry.payload as { at?: unknown; values?: unknown } | null;
+      // TxSender journals the action's own payload under `detail`.
+      const payload = (entry.payload as { detail?: { at?: unknown; values?: unknown } | null } | null)?.detail;
       if (typeof payload?.at !== "number" || !Array.isArray(payload.values)) continue;
       for (const value of payload.values as (Partial<ComponentRisks> & { protocol?: unknown })[]) {
         if (typeof value.protocol !== "string" || !isComponents(value)) continue;
@@ -200,7 +201,7 @@ export class DashboardCollector {
       }
     }
     return config.protocols.map((p) => {
-      const history = state.assessments.history(p.id, now - HISTORY_WINDOW_SEC);
+      const history = state.assessments.history(p.id).slice(-HISTORY_POINTS);
       const latest = history[history.length - 1];
       return {
         protocol: p.id,
