@@ -18,6 +18,7 @@ export * from "./slack";
 export * from "./discord";
 export * from "./pagerduty";
 export * from "./jsonWebhook";
+export { retryAfterOf } from "./post";
 export * from "./riskAlert";
 export { redactUrl } from "../../lib/redact";
 
