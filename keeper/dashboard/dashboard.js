@@ -155,12 +155,17 @@
       p.pushes.forEach(function (push) { pushes.push({ x: push.t, y: push.composite, components: push.components, protocol: p.name, hash: push.hash }); });
     });
     datasets.push({ type: "scatter", label: "On-chain pushes", data: pushes, pointStyle: "rectRot", pointRadius: 6, borderColor: "#f8fafc", backgroundColor: "rgba(248,250,252,0.35)" });
+    var xs = [];
+    datasets.forEach(function (d) { d.data.forEach(function (p) { xs.push(p.x); }); });
+    var xmin = xs.length ? Math.min.apply(null, xs) : 0;
+    var xmax = xs.length ? Math.max.apply(null, xs) : 1;
+    var xpad = Math.max(43200, (xmax - xmin) * 0.05); // at least half a day either side
     upsertChart("risk", "riskChart", {
       type: "line",
       data: { datasets: datasets },
       options: {
         parsing: false,
-        scales: { x: { type: "linear", ticks: { callback: function (v) { return day(v); } } }, y: { min: 0, max: 100, title: { display: true, text: "composite risk" } } },
+        scales: { x: { type: "linear", min: xmin - xpad, max: xmax + xpad, ticks: { callback: function (v) { return day(v); } } }, y: { min: 0, max: 100, title: { display: true, text: "composite risk" } } },
         plugins: {
           tooltip: {
             callbacks: {
