@@ -21,6 +21,7 @@
   function usd(n) { return n === null || n === undefined ? "–" : "$" + Number(n).toLocaleString("en-US", { maximumFractionDigits: 0 }); }
   function iso(t) { return t === null || t === undefined ? "–" : new Date(t * 1000).toISOString().replace(".000Z", "Z").replace("T", " "); }
   function day(t) { return new Date(t * 1000).toISOString().slice(0, 10); }
+  function dayTime(t) { return new Date(t * 1000).toISOString().slice(5, 16).replace("T", " "); }
   function text(s) { return document.createTextNode(s === null || s === undefined ? "–" : String(s)); }
 
   /** Replaces a table's rows; cells are text nodes (never HTML), so no data can inject markup. */
@@ -165,7 +166,7 @@
       data: { datasets: datasets },
       options: {
         parsing: false,
-        scales: { x: { type: "linear", min: xmin - xpad, max: xmax + xpad, ticks: { callback: function (v) { return day(v); } } }, y: { min: 0, max: 100, title: { display: true, text: "composite risk" } } },
+        scales: { x: { type: "linear", min: xmin - xpad, max: xmax + xpad, ticks: { callback: function (v) { return xmax - xmin + 2 * xpad < 3 * 86400 ? dayTime(v) : day(v); } } }, y: { min: 0, max: 100, title: { display: true, text: "composite risk" } } },
         plugins: {
           tooltip: {
             callbacks: {
