@@ -212,7 +212,7 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim:
       await new Promise((r) => setTimeout(r, 5));
     }
   };
-  const incidentTicks = () => Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  const incidentTicks = () => daemon.metrics.cycleCount("incident");
   await waitFor(async () => daemon.metrics.lastSuccessMs("incident") !== undefined, "the first incident tick");
   if ((await s.fund.coverageCount()) === 0n) throw new Error("bench: the daemon bought no coverage");
   await time.increase(3600);
@@ -236,7 +236,7 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim:
   const latencyMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
   await new Promise((r) => setTimeout(r, 50));
   const ticksAfter = incidentTicks();
-  const lastTickSec = Number(/keeper_cycle_last_duration_seconds\{loop="incident"\} ([\d.]+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  const lastTickSec = daemon.metrics.lastCycleSeconds("incident");
   await daemon.stop("bench done");
   container.close();
   await quotes.close();

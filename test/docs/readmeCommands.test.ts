@@ -19,6 +19,10 @@ const WITNESSES: Record<string, Witness> = {
   // `.ci/run` installs with `npm ci`; the e2e test spawns the demo's entry (what `npm run demo` runs).
   "npm install && npm run demo": { files: ["keeper/test/e2e/demo.test.ts"], token: '"demo.ts"' },
   "npm test": { files: [".ci/run"], token: "npm test" },
+  // The browser test spawns the demo's entry with --keep-open and loads the dashboard it keeps open.
+  "npm run demo -- --keep-open": { files: ["keeper/test/e2e/dashboard.test.ts"], token: '"--keep-open"' },
+  // .ci/run builds before the tests; the compiled-keeper test runs dist/ through the launcher.
+  "npm run build": { files: [".ci/run", "keeper/test/e2e/compiled.test.ts"], token: "npm run build" },
   "npm run keeper -- score --all": { files: ["keeper/test/integration/coverageClaims.test.ts"], token: '"score", "--all"' },
   "npm run keeper -- push-risk --dry-run": { files: ["keeper/test/integration/coverageClaims.test.ts"], token: '"push-risk", "--dry-run"' },
   "npm run keeper -- run": { files: ["keeper/test/integration/daemon.test.ts"], token: '["run"]' },

@@ -173,7 +173,7 @@ export class ClaimsCycle {
     const alert = async (severity: AlertSeverity, title: string, message: string, at: number, protocol?: string, key?: string) => {
       alerts += 1;
       if (dryRun) deps.logger.info({ title, message }, "dry run: would alert");
-      else await deps.alerter.send({ severity, title, message, at, ...(protocol !== undefined ? { protocol } : {}), ...(key !== undefined ? { key } : {}) });
+      else await deps.alerter.send({ severity, title, message, at, ...(protocol !== undefined ? { protocol } : {}), ...(key !== undefined ? { dedupKey: key } : {}) });
     };
     const keeper = deps.keeperAddress ?? (deps.txSender !== undefined ? await deps.txSender.from() : undefined);
 

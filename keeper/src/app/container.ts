@@ -25,7 +25,7 @@ import {
   curatedIncidentsOf,
   type RiskDataSource,
 } from "../sources";
-import { DedupAlerter, LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import { buildAlerter as buildAlertRouter, DedupAlerter, type Alerter } from "./alerting";
 import type { PositionLossMeasurer } from "../policy/claims";
 import { ChainPositionReader } from "../sources/positions";
 import { ClaimsCycle } from "./claimsCycle";
@@ -33,7 +33,7 @@ import { WatchLossMeasurer } from "./positionLoss";
 import { ExploitWatch } from "./exploitWatch";
 import { CoverageCycle } from "./coverageCycle";
 import { ConfiguredQuoter } from "./providerQuotes";
-import type { Logger } from "../lib/logger";
+import { silentLogger, type Logger } from "../lib/logger";
 import { RiskCycle } from "./riskCycle";
 
 /** Default precedence: operator's word first, then live APIs, then chain, then fixtures. */
@@ -49,6 +49,25 @@ export interface SourceDeps {
   readonly provider?: JsonRpcProvider;
   /** Injected fetch (tests); defaults to the global one. */
   readonly fetch?: typeof fetch;
+  /** The process's one hacks-feed source (built here when omitted). */
+  readonly hacksFeed?: HacksFeedSource;
+}
+
+/**
+ * The hacks-feed source (DefiLlama hacks and operator-curated incidents), or undefined when
+ * neither is configured. The container builds ONE and shares it between the risk source and the
+ * incident watch, so both see the same cached feed.
+ */
+export function buildHacksFeed(config: KeeperConfig, deps: Pick<SourceDeps, "logger" | "fetch">): HacksFeedSource | undefined {
+  const incidents = curatedIncidentsOf(config.sources.operator ?? {});
+  if (config.sources.hacks?.proApiKey === undefined && incidents.length === 0) return undefined;
+  const defiLlamaIds = Object.fromEntries(
+    config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string]),
+  );
+  return new HacksFeedSource(
+    { ...config.sources.hacks, defiLlamaIds, curatedIncidents: incidents },
+    { logger: deps.logger, ...(deps.fetch !== undefined ? { fetch: deps.fetch } : {}) },
+  );
 }
 
 /** Builds the configured sources, merged by precedence into one `RiskDataSource`. */
@@ -59,13 +78,8 @@ export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDat
   const operator = s.operator ?? {};
   if (s.operator !== undefined) sources.push(new ConfigSource(operator, `${config.origin}#sources.operator`));
   if (s.defiLlama !== undefined) sources.push(new DefiLlamaSource(s.defiLlama, httpDeps));
-  const incidents = curatedIncidentsOf(operator);
-  if (s.hacks?.proApiKey !== undefined || incidents.length > 0) {
-    const defiLlamaIds = Object.fromEntries(
-      config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string]),
-    );
-    sources.push(new HacksFeedSource({ ...s.hacks, defiLlamaIds, curatedIncidents: incidents }, httpDeps));
-  }
+  const hacks = deps.hacksFeed ?? buildHacksFeed(config, deps);
+  if (hacks !== undefined) sources.push(hacks);
   if (s.chainDeployment !== undefined && s.chainDeployment.enabled) {
     if (deps.provider === undefined) throw new Error("sources.chainDeployment needs an RPC provider");
     sources.push(new ChainDeploymentSource(deps.provider, deps.logger, s.chainDeployment));
@@ -87,16 +101,9 @@ export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDat
   return new CompositeSource(sources, { precedence, fieldPrecedence }, deps.logger);
 }
 
+/** The log plus every configured alert sink, routed by severity. */
 export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
-  const log = new LogAlerter(logger);
-  const url = config.alerts.webhookUrl;
-  if (url === undefined) return log;
-  const webhook = new WebhookAlerter({
-    url,
-    logger,
-    ...(config.alerts.webhookTimeoutMs !== undefined ? { timeoutMs: config.alerts.webhookTimeoutMs } : {}),
-  });
-  return new MultiAlerter([log, webhook], logger);
+  return buildAlertRouter(config.alerts.routes, logger);
 }
 
 /**
@@ -113,13 +120,12 @@ export async function connectProvider(
     urls: typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls,
     ...(chainId !== undefined ? { chainId } : {}),
     ...(options.maxBlockAgeSec !== undefined ? { maxBlockAgeSec: options.maxBlockAgeSec } : {}),
-    logger: options.logger ?? SILENT,
+    logger: options.logger ?? silentLogger,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}),
   });
 }
 
-const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** The `tx` config block in TxSender units. */
 export function txSenderOptions(config: KeeperConfig): TxSenderOptions {
@@ -225,23 +231,15 @@ export async function buildContainer(
   const fund =
     config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
-  const source = buildRiskSource(config, { logger, provider, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) });
+  const fetchOverride = overrides.fetch !== undefined ? { fetch: overrides.fetch } : {};
+  // One hacks-feed instance: a risk-source member and, with a Pro key, the incident watch's feed.
+  const hacks = buildHacksFeed(config, { logger, ...fetchOverride });
+  const source = buildRiskSource(config, { logger, provider, ...fetchOverride, ...(hacks !== undefined ? { hacksFeed: hacks } : {}) });
   const delivery = buildAlerter(config, logger);
   // Deduplicated through the state database (opened on first alert), so cron runs dedup too.
   const alerter: Alerter =
     config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, () => openState().alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
-  const hacksConfig = config.sources.hacks;
-  const hacksFeed =
-    hacksConfig?.proApiKey !== undefined
-      ? new HacksFeedSource(
-          {
-            ...hacksConfig,
-            defiLlamaIds: Object.fromEntries(config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string])),
-            curatedIncidents: curatedIncidentsOf(config.sources.operator ?? {}),
-          },
-          { logger, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) },
-        )
-      : undefined;
+  const hacksFeed = config.sources.hacks?.proApiKey !== undefined ? hacks : undefined;
   let cycle: RiskCycle | undefined;
   let coverage: CoverageCycle | undefined;
   let claims: ClaimsCycle | undefined;
@@ -310,8 +308,8 @@ export async function buildContainer(
         protocols: config.protocols,
         params,
         alertThresholdPoints: config.alerts.thresholdPoints,
-        assessments: openState().assessments,
         logger,
+        ...(options.dryRun !== true ? { assessments: openState().assessments } : {}),
       });
       return cycle;
     },

@@ -17,8 +17,11 @@ import type { DaemonLock } from "../state/daemonLock";
 import type { StateDb } from "../state";
 import type { ClaimsCycleSummary } from "./claimsCycle";
 import type { CoverageCycleSummary } from "./coverageCycle";
-import { KeeperMetrics, LOOP_NAMES, startHealthServer, type HealthServer, type LoopName } from "./health";
+import { startHealthServer, type DashboardSource, type HealthServer } from "./health";
+import { KeeperMetrics, LOOP_NAMES, type LoopName } from "./metrics";
 import type { KeeperContainer } from "./container";
+import { DashboardCollector } from "./dashboard/collector";
+import type { DashboardSnapshot, LoopView } from "./dashboard/snapshot";
 import type { Logger } from "../lib/logger";
 import type { RiskCycleSummary } from "./riskCycle";
 
@@ -30,6 +33,8 @@ export interface LoopResult {
   readonly actions: readonly { kind: string; result: string; gasUsed?: bigint }[];
   /** Why this loop is degraded although its cycle ran (e.g. claims that cannot be filed); /healthz turns 503. */
   readonly degraded?: string;
+  /** Premium the cycle committed (coverage loop), USD wad; the dashboard's per-cycle budget. */
+  readonly premiumCommittedWad?: bigint;
 }
 
 export type LoopRunner = () => Promise<LoopResult>;
@@ -76,6 +81,7 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
         now: s.now,
         line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${haltedLine(s)}${dryRun ? " dry-run" : ""}`,
         actions: s.actions.map((a) => ({ kind: a.kind, result: a.status, ...(a.gasUsed !== undefined ? { gasUsed: BigInt(a.gasUsed) } : {}) })),
+        ...(dryRun ? {} : { premiumCommittedWad: BigInt(s.committedPremiumWad) }),
       };
     },
     incident: async () => {
@@ -115,8 +121,25 @@ export interface DaemonHooks {
   /** Node freshness (FailoverJsonRpcProvider.health): a stale chain degrades /healthz. */
   readonly rpcHealth?: () => RpcHealth;
   readonly rpcStats?: () => RpcStats | undefined;
-  /** Coverage and premium totals for /metrics, refreshed after each coverage cycle. */
-  readonly totals?: () => Promise<{ coverageWad: bigint; premiumWad: bigint }>;
+  /**
+   * Reads the keeper's status (dashboard snapshot) after each successful cycle; it feeds the
+   * status gauges of /metrics and the dashboard. `loops` is the daemon's own loop health.
+   */
+  readonly status?: (loops: () => readonly LoopView[]) => Promise<DashboardSnapshot>;
+}
+
+/** Something that wants to see each daemon (an entry point serving its dashboard, e.g. the demo). */
+export interface DaemonObserver {
+  /** Called when a daemon is constructed. */
+  readonly created?: (daemon: KeeperDaemon) => void;
+}
+
+const observers = new Set<DaemonObserver>();
+
+/** Registers an observer of every daemon this process builds; returns the unregister function. */
+export function observeDaemons(observer: DaemonObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
 }
 
 /** The coverage report at chain time from one snapshot. */
@@ -142,10 +165,26 @@ export function daemonFor(container: KeeperContainer, options: DaemonOptions = {
         : {}),
       ...(typeof provider.stats === "function" ? { rpcStats: () => provider.stats?.() } : {}),
       ...(typeof provider.health === "function" ? { rpcHealth: () => provider.health?.() as RpcHealth } : {}),
-      totals: async () => {
-        const report = await currentCoverageReport(container);
-        return { coverageWad: report.totalCoverageWad, premiumWad: report.totalPremiumPaidWad };
-      },
+      ...(container.fund !== undefined && container.lens !== undefined
+        ? {
+            status: (() => {
+              let collector: DashboardCollector | undefined;
+              return (loops: () => readonly LoopView[]) => {
+                collector ??= new DashboardCollector({
+                  config: container.config,
+                  state: container.state(),
+                  provider: container.provider,
+                  fund: container.fund as NonNullable<KeeperContainer["fund"]>,
+                  lens: container.lens as NonNullable<KeeperContainer["lens"]>,
+                  coverage: container.coverageCycle({ dryRun: true }),
+                  keeperAddress: container.keeperAddress,
+                  loops,
+                });
+                return collector.collect();
+              };
+            })(),
+          }
+        : {}),
     },
     options,
   );
@@ -179,14 +218,63 @@ export class KeeperDaemon {
     private readonly hooks: DaemonHooks = {},
     private readonly options: DaemonOptions = {},
   ) {
-    this.metrics = new KeeperMetrics(hooks.rpcStats);
+    this.metrics = new KeeperMetrics(hooks.rpcStats !== undefined ? { rpcStats: hooks.rpcStats } : {});
     this.out = options.out ?? ((line) => process.stdout.write(`${line}\n`));
     this.random = options.random ?? Math.random;
     this.intervals = intervalsMs(config);
+    for (const observer of observers) observer.created?.(this);
   }
 
   get healthUrl(): string | undefined {
     return this.health?.url;
+  }
+
+  /** Each loop's interval (what /healthz measures against). */
+  get loopIntervalsMs(): Readonly<Record<LoopName, number>> {
+    return this.intervals;
+  }
+
+  /** The dashboard's data: the newest status snapshot. */
+  readonly dashboard: DashboardSource = { latest: () => this.latestStatus };
+  private latestStatus: DashboardSnapshot | undefined;
+  private statusRead: Promise<void> | undefined;
+
+  /** The loops as the dashboard shows them. */
+  loopViews(): LoopView[] {
+    const health = this.metrics.health(this.intervals);
+    return LOOP_NAMES.map((loop) => {
+      const h = health.loops[loop];
+      const stored = this.state.db.open ? this.state.kv.get<{ chainTime?: number }>(`loop:${loop}:lastSuccess`) : undefined;
+      return {
+        loop,
+        healthy: h.healthy,
+        lastSuccessMs: h.lastSuccessMs,
+        lastChainTime: stored?.chainTime ?? null,
+        cycles: h.cycles,
+        failures: h.failures,
+        lastError: h.lastError ?? null,
+        intervalSec: Math.round(this.intervals[loop] / 1000),
+      };
+    });
+  }
+
+  /** Reads the status now (one read at a time); a failed read is logged and keeps the previous snapshot. */
+  refreshStatus(): Promise<void> {
+    const read = this.hooks.status;
+    if (read === undefined) return Promise.resolve();
+    this.statusRead ??= (async () => {
+      try {
+        const snapshot = await read(() => this.loopViews());
+        this.latestStatus = snapshot;
+        this.metrics.updateStatus(snapshot);
+        if (snapshot.errors.length > 0) this.logger.warn({ errors: snapshot.errors }, "status read: some sections unavailable");
+      } catch (err) {
+        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "status read failed; the dashboard keeps the previous snapshot");
+      } finally {
+        this.statusRead = undefined;
+      }
+    })();
+    return this.statusRead;
   }
 
   /** Lock → reconcile → health server → loops (each runs once at once, then on its interval). */
@@ -205,8 +293,18 @@ export class KeeperDaemon {
         for (const r of results) this.metrics.recordAction("reconcile", r.status);
       }
       if (this.config.health.enabled) {
-        this.health = await startHealthServer(this.metrics, this.intervals, this.config.health.port);
-        this.logger.info({ url: this.health.url }, "health and metrics listening on 127.0.0.1");
+        const health = this.config.health;
+        this.health = await startHealthServer({
+          metrics: this.metrics,
+          intervalsMs: this.intervals,
+          host: health.host,
+          port: health.port,
+          ...(health.bearerToken !== undefined ? { bearerToken: health.bearerToken } : {}),
+          ...(health.dashboard ? { dashboard: this.dashboard } : {}),
+          logger: this.logger,
+        });
+        this.logger.info({ url: this.health.url, host: health.host, auth: health.bearerToken !== undefined }, "health, metrics and dashboard listening");
+        if (health.dashboard) this.out(`dashboard: ${this.health.url}/${health.bearerToken !== undefined ? "?token=<HEALTH_BEARER_TOKEN>" : ""}`);
       }
     } catch (err) {
       this.stopHeartbeat();
@@ -252,6 +350,7 @@ export class KeeperDaemon {
     if (graceTimer !== undefined) clearTimeout(graceTimer);
     if (timedOut) this.logger.warn({ graceMs: grace }, "in-flight cycle did not finish in time: its action stays journaled for the next start's reconcile");
     this.stopHeartbeat?.();
+    await this.statusRead;
     await this.health?.close();
     this.state.close(); // releases the daemon lock (only if still ours: the release is token-checked)
     this.logger.info({}, "keeper daemon stopped");
@@ -281,12 +380,10 @@ export class KeeperDaemon {
       for (const a of result.actions) this.metrics.recordAction(a.kind, a.result, a.gasUsed);
       if (!this.stopping || this.state.db.open) {
         this.state.kv.set(`loop:${loop}:lastSuccess`, { chainTime: result.now, wallMs: Date.now(), durationMs: ms });
+        if (result.premiumCommittedWad !== undefined) this.state.kv.set("budget:lastCycle", { at: result.now, committedWad: result.premiumCommittedWad.toString() });
       }
       this.out(`${new Date().toISOString()} ${result.line} (${ms} ms)`);
-      if (loop === "coverage" && this.hooks.totals !== undefined) {
-        this.metrics.setTotals(await this.hooks.totals().catch(() => ({})));
-      }
-      if (loop === "incident") this.metrics.setTotals({ openClaims: this.state.claims.list({ states: ["filed", "filing"] }).length });
+      if (this.state.db.open) await this.refreshStatus();
       return result;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { LOG_LEVELS } from "../config/schema";
 import type { LogLevel } from "../lib/logger";
+import { REPO_ROOT } from "../lib/paths";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const FUND_BINDING = path.join(REPO_ROOT, "typechain-types", "factories", "contracts", "StablecoinInsuranceFund__factory.ts");
 
 /** Compiles the contracts (artifacts + TypeChain bindings) when the bindings are missing. */

@@ -109,7 +109,8 @@ export interface RiskCycleDeps {
   /**
    * The state database's assessment history: the previous assessment of each protocol is read
    * from it (so a cron `keeper once` alerts on a move since the last run) and this cycle's are
-   * stored. Without it the previous assessments live in memory only.
+   * stored (the dashboard's risk history; not written in a dry run). Without it the previous
+   * assessments live in memory only.
    */
   readonly assessments?: Pick<AssessmentRepository, "latest" | "record">;
   readonly logger: Logger;

@@ -3,6 +3,7 @@
  * `npm start`: the keeper daemon. With an RPC configured (env RPC_URL / RPC_URLS, a config file
  * via KEEPER_CONFIG or --config) it is `keeper run`; without one it runs on the embedded local
  * chain (./embedded). Extra arguments go to `keeper run` (e.g. --dry-run, --log-pretty).
+ * Either way the daemon prints its dashboard URL (`dashboard: http://127.0.0.1:…/`) when it starts.
  */
 import "dotenv/config";
 import { ensureCompiled, exitWhenDone, logLevelFromEnv } from "./entry";

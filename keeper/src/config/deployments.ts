@@ -5,10 +5,11 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { REPO_ROOT } from "../lib/paths";
 import { getAddress, isAddress } from "ethers";
 
 /** `deploy/deployments` of this repository. */
-export const DEFAULT_DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "..", "..", "deploy", "deployments");
+export const DEFAULT_DEPLOYMENTS_DIR = path.join(REPO_ROOT, "deploy", "deployments");
 
 /** Ignition future ids of the fund and the lens (module "Fund" in every stack). */
 export const FUND_FUTURE_ID = "Fund#StablecoinInsuranceFund";

@@ -9,14 +9,17 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Wallet, id as keccakOfText } from "ethers";
 import { z } from "zod";
+import { REPO_ROOT } from "../lib/paths";
 import { redactUrl } from "../lib/redact";
 import { validateRiskPushParams } from "../policy/riskPush";
 import type { ProtocolRef } from "../sources/types";
 import {
+  ALERT_SEVERITY_NAMES,
   addressSchema,
   configFileSchema,
   hacksSchema,
   LOG_LEVELS,
+  PAGERDUTY_ROUTING_KEY,
   privateKeySchema,
   type ConfigFile,
   type ParsedConfigFile,
@@ -39,7 +42,26 @@ export type HacksConfig = NonNullable<ParsedConfigFile["sources"]["hacks"]> & {
   readonly proApiKey?: string;
 };
 
-export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts" | "sources"> {
+
+/** An alert sink with its secret resolved (from the file or its environment variable). */
+export type ResolvedAlertSink =
+  | { readonly type: "slack"; readonly name: string; readonly minSeverity: AlertSeverityName; readonly url: string; readonly timeoutMs?: number }
+  | { readonly type: "discord"; readonly name: string; readonly minSeverity: AlertSeverityName; readonly url: string; readonly timeoutMs?: number; readonly username?: string }
+  | { readonly type: "pagerduty"; readonly name: string; readonly minSeverity: AlertSeverityName; readonly url: string; readonly routingKey: string; readonly source?: string; readonly timeoutMs?: number }
+  | { readonly type: "webhook"; readonly name: string; readonly minSeverity: AlertSeverityName; readonly url: string; readonly bearerToken?: string; readonly timeoutMs?: number };
+
+export type AlertSeverityName = (typeof ALERT_SEVERITY_NAMES)[number];
+
+/** Shortest bearer token accepted for a health server bound beyond loopback. */
+export const MIN_HEALTH_TOKEN_LENGTH = 24;
+
+/** 127.0.0.0/8, ::1 and "localhost". */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts" | "health" | "sources"> {
   readonly sources: Omit<ParsedConfigFile["sources"], "hacks"> & { readonly hacks?: HacksConfig };
   /** Where the config came from: a file path or "embedded default". */
   readonly origin: string;
@@ -53,7 +75,14 @@ export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts" 
     /** Encrypted JSON keystore (env KEEPER_KEYSTORE_*); the password is a secret. */
     readonly keystore?: { readonly path: string; readonly password?: string; readonly passwordFile?: string };
   };
-  readonly alerts: ParsedConfigFile["alerts"];
+  readonly alerts: ParsedConfigFile["alerts"] & {
+    /** Every sink with its secret resolved; the legacy `webhookUrl` is the first (Slack, every severity). */
+    readonly routes: readonly ResolvedAlertSink[];
+  };
+  readonly health: ParsedConfigFile["health"] & {
+    /** Required when `host` is not loopback (env HEALTH_BEARER_TOKEN). Secret. */
+    readonly bearerToken?: string;
+  };
 }
 
 export interface LoadConfigOptions {
@@ -64,7 +93,7 @@ export interface LoadConfigOptions {
 }
 
 /** Repository directory of the fixture portfolio used by the embedded default. */
-export const DEFAULT_FIXTURE_DIR = path.resolve(__dirname, "..", "..", "fixtures", "portfolio");
+export const DEFAULT_FIXTURE_DIR = path.join(REPO_ROOT, "keeper", "fixtures", "portfolio");
 
 const DEFAULT_PORTFOLIO: readonly { id: string; name: string; defiLlamaSlug: string; stablecoin: string }[] = [
   { id: "aave-v3", name: "Aave V3", defiLlamaSlug: "aave-v3", stablecoin: "USDC" },
@@ -172,6 +201,11 @@ export function parseConfig(
     "CHAIN_ID",
     z.string().regex(/^\d+$/, "not a chain id — use a decimal integer such as 11155111").transform(Number),
   );
+  const healthHost = fromEnv("HEALTH_HOST", z.string().min(1));
+  const healthToken = fromEnv(
+    "HEALTH_BEARER_TOKEN",
+    z.string().min(MIN_HEALTH_TOKEN_LENGTH, `too short — use at least ${MIN_HEALTH_TOKEN_LENGTH} random characters (e.g. \`openssl rand -hex 24\`)`),
+  );
   const logLevel = fromEnv(
     "LOG_LEVEL",
     z.enum(LOG_LEVELS, { errorMap: () => ({ message: `not a log level — use one of ${LOG_LEVELS.join(", ")}` }) }),
@@ -194,6 +228,13 @@ export function parseConfig(
     issues.push("env.KEEPER_KEYSTORE_PASSWORD: missing — set it or KEEPER_KEYSTORE_PASSWORD_FILE for KEEPER_KEYSTORE_PATH");
   }
   if (privateKey !== undefined) issues.push(...beneficiaryIssues(file.positions, new Wallet(privateKey).address));
+  const host = healthHost ?? file.health.host;
+  if (file.health.enabled && !isLoopbackHost(host) && healthToken === undefined) {
+    issues.push(
+      `config.health.host: ${host} is not loopback — set env HEALTH_BEARER_TOKEN (at least ${MIN_HEALTH_TOKEN_LENGTH} characters) so the dashboard, /metrics and /api require it, or bind 127.0.0.1`,
+    );
+  }
+  const routes = resolveAlertSinks(file.alerts, webhookUrl, env, issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
   const cwd = process.cwd();
@@ -240,7 +281,8 @@ export function parseConfig(
       ...(lensAddress !== undefined ? { lensAddress } : {}),
       ...(privateKey !== undefined ? { privateKey } : {}),
     },
-    alerts: { ...file.alerts, ...(webhookUrl !== undefined ? { webhookUrl } : {}) },
+    alerts: { ...file.alerts, ...(webhookUrl !== undefined ? { webhookUrl } : {}), routes },
+    health: { ...file.health, host, ...(healthToken !== undefined ? { bearerToken: healthToken } : {}) },
     log: { level: logLevel ?? file.log.level },
   };
 }
@@ -320,8 +362,73 @@ export function redactConfig(config: KeeperConfig): Record<string, unknown> {
     alerts: {
       ...config.alerts,
       webhookUrl: config.alerts.webhookUrl === undefined ? undefined : redactUrl(config.alerts.webhookUrl),
+      sinks: config.alerts.sinks.map((sink) => ({
+        ...sink,
+        ...("url" in sink && sink.url !== undefined ? { url: redactUrl(sink.url) } : {}),
+        ...("routingKey" in sink && sink.routingKey !== undefined ? { routingKey: "<redacted>" } : {}),
+      })),
+      routes: config.alerts.routes.map((route) => ({
+        type: route.type,
+        name: route.name,
+        minSeverity: route.minSeverity,
+        url: redactUrl(route.url),
+        ...(route.type === "pagerduty" ? { routingKey: "<redacted>" } : {}),
+        ...(route.type === "webhook" && route.bearerToken !== undefined ? { bearerToken: "<redacted>" } : {}),
+      })),
     },
+    health: { ...config.health, bearerToken: config.health.bearerToken === undefined ? undefined : "<redacted>" },
   };
+}
+
+/**
+ * The alert routes: the legacy `webhookUrl` / ALERT_WEBHOOK_URL as a Slack sink for every
+ * severity, then `alerts.sinks` in order, each secret read from the file or its env variable.
+ */
+function resolveAlertSinks(
+  alerts: ParsedConfigFile["alerts"],
+  legacyWebhookUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  issues: string[],
+): ResolvedAlertSink[] {
+  const routes: ResolvedAlertSink[] = [];
+  const legacy = legacyWebhookUrl ?? alerts.webhookUrl;
+  if (legacy !== undefined) {
+    routes.push({ type: "slack", name: "slack", minSeverity: "info", url: legacy, ...(alerts.webhookTimeoutMs !== undefined ? { timeoutMs: alerts.webhookTimeoutMs } : {}) });
+  }
+  const counts = new Map<string, number>();
+  alerts.sinks.forEach((sink, index) => {
+    const n = (counts.get(sink.type) ?? 0) + 1;
+    counts.set(sink.type, n);
+    const name = n === 1 ? sink.type : `${sink.type}#${n}`;
+    const at = `config.alerts.sinks[${index}]`;
+    const fromEnv = (variable: string | undefined, field: string, check: (value: string) => string | undefined): string | undefined => {
+      if (variable === undefined) return undefined;
+      const value = nonEmpty(env[variable]);
+      if (value === undefined) {
+        issues.push(`${at}.${field}: env ${variable} is not set — set it or remove the sink`);
+        return undefined;
+      }
+      const problem = check(value);
+      if (problem !== undefined) issues.push(`${at}.${field}: env ${variable} ${problem}`);
+      return problem === undefined ? value : undefined;
+    };
+    const urlCheck = (value: string) => (z.string().url().safeParse(value).success ? undefined : "is not a URL — use the https:// webhook URL");
+    const timeout = sink.timeoutMs !== undefined ? { timeoutMs: sink.timeoutMs } : {};
+    if (sink.type === "pagerduty") {
+      const routingKey = sink.routingKey ?? fromEnv(sink.routingKeyEnv, "routingKeyEnv", (v) => (PAGERDUTY_ROUTING_KEY.test(v) ? undefined : "is not a PagerDuty routing key — use the 32-character Events API v2 integration key"));
+      if (routingKey !== undefined) routes.push({ type: "pagerduty", name, minSeverity: sink.minSeverity, url: sink.url, routingKey, ...(sink.source !== undefined ? { source: sink.source } : {}), ...timeout });
+      return;
+    }
+    const url = sink.url ?? fromEnv(sink.urlEnv, "urlEnv", urlCheck);
+    if (url === undefined) return;
+    if (sink.type === "slack") routes.push({ type: "slack", name, minSeverity: sink.minSeverity, url, ...timeout });
+    else if (sink.type === "discord") routes.push({ type: "discord", name, minSeverity: sink.minSeverity, url, ...(sink.username !== undefined ? { username: sink.username } : {}), ...timeout });
+    else {
+      const bearerToken = fromEnv(sink.bearerTokenEnv, "bearerTokenEnv", () => undefined);
+      routes.push({ type: "webhook", name, minSeverity: sink.minSeverity, url, ...(bearerToken !== undefined ? { bearerToken } : {}), ...timeout });
+    }
+  });
+  return routes;
 }
 
 function formatPath(root: string, segments: readonly (string | number)[]): string {

@@ -266,17 +266,78 @@ export const riskPushSchema = z
   })
   .strict();
 
+export const ALERT_SEVERITY_NAMES = ["info", "warning", "critical"] as const;
+const severitySchema = z.enum(ALERT_SEVERITY_NAMES, {
+  errorMap: () => ({ message: `not a severity — use one of ${ALERT_SEVERITY_NAMES.join(", ")}` }),
+});
+const envNameSchema = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "not an environment variable name — use e.g. \"DISCORD_WEBHOOK_URL\"");
+/** PagerDuty Events API v2 integration keys are 32 alphanumeric characters. */
+export const PAGERDUTY_ROUTING_KEY = /^[A-Za-z0-9]{32}$/;
+export const PAGERDUTY_DEFAULT_URL = "https://events.pagerduty.com/v2/enqueue";
+
+const webhookSinkFields = {
+  /** The webhook URL (secret: prefer `urlEnv`). */
+  url: urlSchema.optional(),
+  /** Name of the environment variable holding the URL. */
+  urlEnv: envNameSchema.optional(),
+  timeoutMs: positiveInt("milliseconds").optional(),
+};
+
+/**
+ * One alert sink; it receives every alert at or above `minSeverity`. Secrets (URLs, keys) come
+ * inline or, better, from the named environment variable.
+ */
+export const alertSinkSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("slack"), ...webhookSinkFields, minSeverity: severitySchema.default("info") }).strict(),
+  z.object({ type: z.literal("discord"), ...webhookSinkFields, minSeverity: severitySchema.default("warning"), username: z.string().min(1).max(80).optional() }).strict(),
+  z
+    .object({
+      type: z.literal("pagerduty"),
+      /** Events API v2 integration key (secret: prefer `routingKeyEnv`). */
+      routingKey: z.string().regex(PAGERDUTY_ROUTING_KEY, "not a PagerDuty routing key — use the 32-character Events API v2 integration key").optional(),
+      routingKeyEnv: envNameSchema.optional(),
+      url: urlSchema.default(PAGERDUTY_DEFAULT_URL),
+      source: z.string().min(1).optional(),
+      timeoutMs: positiveInt("milliseconds").optional(),
+      minSeverity: severitySchema.default("critical"),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("webhook"),
+      ...webhookSinkFields,
+      /** Environment variable with a token sent as `Authorization: Bearer`. */
+      bearerTokenEnv: envNameSchema.optional(),
+      minSeverity: severitySchema.default("info"),
+    })
+    .strict(),
+], { errorMap: (issue, ctx) => (issue.code === "invalid_union_discriminator" ? { message: "unknown sink type — use slack, discord, pagerduty or webhook" } : { message: ctx.defaultError }) });
+
 export const alertsSchema = z
   .object({
     /** Alert when a composite moves by MORE than this many points (original rule: 10). */
     thresholdPoints: nonNegativeInt("points").default(10),
-    /** Slack-compatible incoming webhook (secret; prefer env ALERT_WEBHOOK_URL). */
+    /** Slack-compatible incoming webhook for every severity (secret; prefer env ALERT_WEBHOOK_URL). */
     webhookUrl: urlSchema.optional(),
     webhookTimeoutMs: positiveInt("milliseconds").optional(),
     /** The same alert (key) is delivered at most once per this many minutes, with a repeat count; 0 = no dedup. */
     dedupMinutes: z.number().nonnegative("must be >= 0 (minutes)").default(60),
+    /** Routed sinks: Slack-compatible, Discord, PagerDuty Events v2, generic JSON webhook. */
+    sinks: z.array(alertSinkSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((alerts, ctx) => {
+    alerts.sinks.forEach((sink, index) => {
+      const [inline, fromEnv, field] = sink.type === "pagerduty" ? [sink.routingKey, sink.routingKeyEnv, "routingKey"] : [sink.url, sink.urlEnv, "url"];
+      if ((inline === undefined) === (fromEnv === undefined)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["sinks", index, `${field}Env`],
+          message: `give exactly one of ${field} and ${field}Env — ${field}Env (an environment variable name) keeps the secret out of the file`,
+        });
+      }
+    });
+  });
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
@@ -516,8 +577,15 @@ export const pathsSchema = z
 export const healthSchema = z
   .object({
     enabled: z.boolean().default(true),
-    /** Bound on 127.0.0.1 only; 0 = an ephemeral port (tests). */
+    /**
+     * Bind address of the health server (dashboard, /healthz, /metrics). Loopback by default; any
+     * other address needs a bearer token (env HEALTH_BEARER_TOKEN).
+     */
+    host: z.string().min(1, "empty — use 127.0.0.1, ::1 or an interface address").default("127.0.0.1"),
+    /** 0 = an ephemeral port (tests). */
     port: z.number().int().min(0).max(65_535).default(9464),
+    /** Serve the read-only dashboard at `/` and its JSON under `/api/`. */
+    dashboard: z.boolean().default(true),
   })
   .strict();
 

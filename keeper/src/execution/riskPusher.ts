@@ -5,9 +5,8 @@
  * current=80, …)`) and the chunk is skipped, so one bad chunk never blocks the others. `dryRun`
  * sends nothing and needs no key.
  */
-import { keccak256, type Signer } from "ethers";
-import { openStateDb } from "../state";
-import { DEFAULT_TX_OPTIONS, TxSender } from "./txSender";
+import { keccak256 } from "ethers";
+import type { TxSender } from "./txSender";
 import type { PlannedPush } from "../policy/riskPush";
 import { toRiskUpdates } from "../policy/riskPush";
 import type { IStablecoinInsuranceFund, StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
@@ -44,17 +43,17 @@ export interface RiskPusherOptions {
   /** Blocks to wait for after each transaction (default 1). */
   readonly confirmations?: number;
   /**
-   * The keeper's one signing path. Without it, a sender over an in-memory journal is built from
-   * the fund's runner on the first real push (stand-alone use and tests).
+   * The keeper's one signing path (the container's TxSender, journaled in the state database).
+   * Required for a real push; a pusher without it can only dry-run.
    */
   readonly txSender?: TxSender;
 }
 
 export class RiskPusher {
   private readonly confirmations: number;
-  private txSender: TxSender | undefined;
+  private readonly txSender: TxSender | undefined;
 
-  /** `fund` must be connected to a signer holding RISK_ORACLE_ROLE (unless only dry runs are made). */
+  /** `fund` gives the address and ABI; signing happens only in `options.txSender`. */
   constructor(
     private readonly fund: StablecoinInsuranceFund,
     private readonly logger: Logger,
@@ -102,7 +101,8 @@ export class RiskPusher {
           key: `risk-push:${cycleKey}:${chunkIndex}:${keccak256(data).slice(2, 18)}`,
           to: await this.fund.getAddress(),
           data,
-          payload: { chunkIndex, protocols },
+          // `at` (chain time of the cycle) and the values let the dashboard chart on-chain pushes.
+          payload: { chunkIndex, protocols, at: /^\d+$/.test(cycleKey) ? Number(cycleKey) : undefined, values: chunk.map((p) => ({ protocol: p.protocol, ...p.values })) },
         },
         { confirmations: this.confirmations },
       );
@@ -133,16 +133,9 @@ export class RiskPusher {
   }
 
   private async sender(): Promise<TxSender> {
-    if (this.txSender !== undefined) return this.txSender;
-    const runner = this.fund.runner;
-    const provider = runner?.provider;
-    if (runner === null || provider === null || provider === undefined || typeof (runner as Signer).signTransaction !== "function") {
-      throw new Error("RiskPusher: the fund must be connected to a signer with a provider to send");
+    if (this.txSender === undefined) {
+      throw new Error("RiskPusher: no TxSender — risk pushes are signed only through the keeper's TxSender (container.txSender()); without one only dry runs are possible");
     }
-    this.txSender = new TxSender(
-      { signer: runner as Signer, provider, journal: openStateDb(":memory:").journal, logger: this.logger, abis: [this.fund.interface] },
-      { ...DEFAULT_TX_OPTIONS, confirmations: this.confirmations, pollIntervalMs: 250 },
-    );
     return this.txSender;
   }
 }

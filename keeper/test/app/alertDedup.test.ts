@@ -32,8 +32,8 @@ describe("alert dedup (app)", () => {
     expect(inner.sent[2]?.message).to.match(/repeated 2 more time\(s\) since the last alert; 4 in all/);
     expect(inner.sent[2]?.fields?.some((f) => f.label === "Repeats")).to.equal(true);
     // An explicit key wins over the title.
-    await alerter.send({ ...alert, title: "other words", key: "k2" });
-    await alerter.send({ ...alert, title: "yet other words", key: "k2" });
+    await alerter.send({ ...alert, title: "other words", dedupKey: "k2" });
+    await alerter.send({ ...alert, title: "yet other words", dedupKey: "k2" });
     expect(inner.sent.map((a) => a.title)).to.deep.equal([alert.title, "claim cannot be filed: coverage 4", alert.title, "other words"]);
     state.close();
   });

@@ -11,8 +11,8 @@ import {
   toSlackPayload,
   type Alert,
   type Alerter,
-  type Logger,
 } from "../../src/app/alerts";
+import type { Logger } from "../../src/lib/logger";
 import type { RiskAlert } from "../../src/policy/riskPush";
 
 const SECRET_PATH = "/services/T0001/B0002/XSECRETXTOKENX";

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { jittered, KeeperDaemon, type LoopResult, type LoopRunner } from "../../src/app/daemon";
-import { KeeperMetrics, type LoopName } from "../../src/app/health";
+import { KeeperMetrics, type LoopName } from "../../src/app/metrics";
 import { ConfigError, DEFAULT_FIXTURE_DIR, parseConfig, requireDurableState, type KeeperConfig } from "../../src/config";
 import { openStateDb, type StateDb } from "../../src/state";
 import { recordingLogger } from "../sources/testDeps";
@@ -175,14 +175,11 @@ describe("keeper daemon (scripted loops)", function () {
     expect(jittered(1000, 0, () => 0.3)).to.equal(1000);
   });
 
-  it("metrics render label escaping and wad totals", () => {
-    const m = new KeeperMetrics();
+  it("metrics escape label values in the exposition text", async () => {
+    const m = new KeeperMetrics({ defaultMetrics: false });
     m.recordAction('we"ird', "ok");
-    m.setTotals({ coverageWad: 123_456n * 10n ** 16n, premiumWad: 0n, openClaims: 2 });
-    const text = m.render();
+    const text = await m.render();
     expect(text).to.include('keeper_actions_total{kind="we\\"ird",result="ok"} 1');
-    expect(text).to.include("keeper_coverage_total_usd 1234.56");
-    expect(text).to.include("keeper_open_claims 2");
   });
 });
 
@@ -195,7 +192,7 @@ describe("keeper config: positions and daemon fields", () => {
     expect(cfg.positions[0]).to.include({ allowSelfInsure: false, targetAmount: "1000" });
     expect(cfg.intervals).to.deep.equal({ riskSec: 3600, coverageSec: 1800, incidentWatchSec: 120, jitterFraction: 0.1 });
     expect(cfg.paths.evidenceDir).to.equal("/etc/keeper/keeper-data/evidence");
-    expect(cfg.health).to.deep.equal({ enabled: true, port: 9464 });
+    expect(cfg.health).to.deep.equal({ enabled: true, host: "127.0.0.1", port: 9464, dashboard: true });
     expect(cfg.budget).to.deep.equal({ maxPremiumPerCycleUsd: 10_000, maxPremiumPerDayUsd: 25_000 });
   });
 

@@ -115,6 +115,7 @@ describe("one command on the embedded default (e2e, child processes)", function 
     expect(text).to.match(new RegExp(`withdrawn +beneficiary 0x[0-9a-fA-F]{40} withdrew ${claimed} USDC`));
     expect(text).to.match(/Coverage report at .*\n[\s\S]*Uncovered: aave-v3/);
     expect(text).to.match(/demo: all stages passed in [\d.]+ s wall time/);
+    expect(text).to.match(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
     expect(text).not.to.match(/FAILED/);
   });
 
@@ -123,6 +124,8 @@ describe("one command on the embedded default (e2e, child processes)", function 
     children.push(child);
     const [, port, pid] = await waitForOutput(output, /hardhat node at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/, 120_000);
     await waitForOutput(output, /^\S+Z risk now=\d+ protocols=7 planned=7 txs=1 failures=0/m, 120_000);
+    const [, dashboard] = await waitForOutput(output, /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m, 10_000);
+    expect((await fetch(`${dashboard}healthz`)).status).to.be.oneOf([200, 503]);
     expect(await portOpen(Number(port))).to.equal(true);
 
     child.kill("SIGTERM");

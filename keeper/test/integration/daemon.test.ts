@@ -172,7 +172,13 @@ describe("keeper daemon processes (integration)", function () {
     expect(metrics, metrics).to.match(/keeper_actions_total\{kind="purchase",result="confirmed"\} 1/);
     expect(metrics).to.match(/keeper_cycle_duration_seconds_count\{loop="coverage"\} 1/);
     expect(metrics).to.match(/keeper_rpc_calls_total\{url="[^"]+"\} \d+/);
-    expect(metrics).to.match(/keeper_coverage_total_usd 100000\.00/);
+    expect(metrics).to.match(/^keeper_coverage_usd\{protocol="[^"]+"\} 100000$/m);
+    expect(metrics).to.match(/^keeper_coverage_ratio\{protocol="[^"]+"\} \d/m);
+    expect(metrics).to.match(/^process_cpu_user_seconds_total \d/m);
+    await daemon.waitFor(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    const snapshot = (await (await fetch(`${url}/api/snapshot`)).json()) as { coverage: { rows: { coverageUsd: number }[] }; loops: unknown[] };
+    expect(snapshot.coverage.rows.map((r) => r.coverageUsd)).to.deep.equal([100000]);
+    expect(snapshot.loops).to.have.length(3);
 
     const second = spawnTs("keeper/src/app/cli.ts", ["run"], env);
     children.push(second.child);

@@ -103,6 +103,30 @@ describe("keeper risk cycle (integration)", function () {
       expect(proxy.counts()).to.deep.equal({ eth_getBlockByNumber: 1, eth_call: 1 });
     });
 
+    it("signs pushes only through the container's TxSender: journaled with the pushed values, assessments stored; a pusher without one refuses", async () => {
+      const { container } = await keeper({ protocols: portfolio.protocols, sources: { fixture: { path: DEFAULT_FIXTURE_DIR } } });
+      const summary = await container.riskCycle().run();
+      expect(summary.transactions).to.have.length(1);
+      const journal = container.state().journal.list({ kind: "risk-push", state: "confirmed" });
+      expect(journal.map((e) => e.txHash)).to.deep.equal([summary.transactions[0]?.hash]);
+      const detail = (journal[0]?.payload as { detail: { at: number; values: { protocol: string; tvl: number }[] } }).detail;
+      expect(detail.at).to.equal(summary.now);
+      expect(detail.values.map((v) => v.protocol)).to.deep.equal(summary.pushes.map((p) => p.address));
+      for (const p of portfolio.protocols) expect(container.state().assessments.latest(p.id)?.assessedAt, p.id).to.equal(summary.now);
+
+      const first = portfolio.protocols[0];
+      if (first === undefined || container.fund === undefined) throw new Error("setup");
+      const values = { tvl: 50, audit: 50, time: 50, exploit: 50, team: 50 };
+      const lone = new RiskPusher(container.fund, recordingLogger());
+      const dry = await lone.push([[{ protocol: first.address, values, target: values, current: values, isNew: false, stepped: false, reasons: ["risk-rose"] }]], { dryRun: true });
+      expect(dry.itemsPlanned).to.equal(1);
+      let error: Error | undefined;
+      await lone
+        .push([[{ protocol: first.address, values, target: values, current: values, isNew: false, stepped: false, reasons: ["risk-rose"] }]])
+        .catch((err: Error) => (error = err));
+      expect(error?.message).to.match(/no TxSender — risk pushes are signed only through the keeper's TxSender/);
+    });
+
     it("dry run plans the pushes and sends nothing (no key needed)", async () => {
       const { container, logger } = await keeper(
         { protocols: portfolio.protocols, sources: { fixture: { path: DEFAULT_FIXTURE_DIR } } },
@@ -186,7 +210,7 @@ describe("keeper risk cycle (integration)", function () {
       const { lastUpdated: _ignored, ...current } = onChain;
       const tooLow = { ...current, tvl: 0, audit: current.audit };
       const logger = recordingLogger();
-      const result = await new RiskPusher(container.fund, logger).push([
+      const result = await new RiskPusher(container.fund, logger, { txSender: container.txSender() }).push([
         [{ protocol: protocol.address, values: tooLow, target: tooLow, current, isNew: false, stepped: false, reasons: ["risk-fell"] }],
       ]);
       expect(result.transactions).to.deep.equal([]);
