@@ -269,6 +269,7 @@ export async function buildContainer(
         params,
         alertThresholdPoints: config.alerts.thresholdPoints,
         logger,
+        incidents: () => openState().incidents.list(),
       });
       return cycle;
     },

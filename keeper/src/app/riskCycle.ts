@@ -23,6 +23,7 @@ import type { ComponentRisks, RiskAssessment } from "../scoring/types";
 import type { ProtocolMetrics, RiskDataSource } from "../sources/types";
 import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
 import { riskAlertToAlert, type Alerter } from "./alerts";
+import { mergeIncidentExploits, type IncidentForScoring } from "../policy/incidentExploits";
 import type { Logger } from "../lib/logger";
 
 
@@ -106,6 +107,8 @@ export interface RiskCycleDeps {
   /** Alert when a composite moves by more than this (default 10). */
   readonly alertThresholdPoints?: number;
   readonly logger: Logger;
+  /** Stored incidents: confirmed ones count as exploits in the exploit-history component. */
+  readonly incidents?: () => readonly IncidentForScoring[];
 }
 
 export interface RiskCycleSummary {
@@ -140,7 +143,12 @@ export class RiskCycle {
     const { deps } = this;
     const dryRun = options.dryRun === true;
     const now = await chainNow(deps.clock);
-    const assessed = await assessProtocols(deps.source, deps.protocols, now, deps.logger);
+    const incidents = deps.incidents?.() ?? [];
+    const source: RiskDataSource =
+      incidents.length === 0
+        ? deps.source
+        : { name: deps.source.name, fetchMetrics: async (p, at) => (await deps.source.fetchMetrics(p, at)).map((m) => mergeIncidentExploits(m, incidents, at)) };
+    const assessed = await assessProtocols(source, deps.protocols, now, deps.logger);
 
     const fundAddress = (this.fundAddress ??= await deps.fund.getAddress());
     const addresses = deps.protocols.map((p) => p.address);

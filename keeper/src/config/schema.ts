@@ -179,6 +179,12 @@ export const chainSchema = z
     chainId: positiveInt("chain id").optional(),
     fundAddress: addressSchema.optional(),
     lensAddress: addressSchema.optional(),
+    /**
+     * The deployment to take the fund and lens from: a deployed_addresses.json, a `chain-<id>`
+     * folder or a deployments folder (relative to the config file). Default: the repository's
+     * deploy/deployments/chain-<id>/ when fundAddress/lensAddress are not both set.
+     */
+    deployment: z.string().min(1, "empty — give the deployed_addresses.json or omit the field").optional(),
   })
   .strict();
 
