@@ -8,7 +8,7 @@ import {IStablecoinInsuranceFund} from "./interfaces/IStablecoinInsuranceFund.so
 /// @notice See {IFundLens}.
 contract FundLens is IFundLens {
     /// @inheritdoc IFundLens
-    function getProtocolStates(IStablecoinInsuranceFund fund, address[] calldata protocols)
+    function getProtocolStates(IStablecoinInsuranceFund fund, address[] calldata protocols, uint256 maxIdsPerProtocol)
         external
         view
         returns (ProtocolState[] memory states)
@@ -16,14 +16,28 @@ contract FundLens is IFundLens {
         states = new ProtocolState[](protocols.length);
         for (uint256 i; i < protocols.length; ++i) {
             address protocol = protocols[i];
+            (uint256[] memory ids, uint256 nextCursor) = fund.getProtocolCoverages(protocol, 0, maxIdsPerProtocol);
             states[i] = ProtocolState({
                 protocol: protocol,
                 risk: fund.getProtocolRisk(protocol),
                 riskScore: fund.calculateProtocolRisk(protocol),
                 activeCoverage: fund.getProtocolExposure(protocol),
-                activeCoverageIds: _activeCoverageIds(fund, protocol)
+                activeCoverageIds: ids,
+                nextCursor: nextCursor,
+                incident: fund.getIncident(protocol)
             });
         }
+    }
+
+    /// @inheritdoc IFundLens
+    function getProtocolCoverages(IStablecoinInsuranceFund fund, address protocol, uint256 cursor, uint256 limit)
+        external
+        view
+        returns (IStablecoinInsuranceFund.Coverage[] memory coverages, uint256 nextCursor)
+    {
+        uint256[] memory ids;
+        (ids, nextCursor) = fund.getProtocolCoverages(protocol, cursor, limit);
+        coverages = _coverages(fund, ids);
     }
 
     /// @inheritdoc IFundLens
@@ -32,10 +46,7 @@ contract FundLens is IFundLens {
         view
         returns (IStablecoinInsuranceFund.Coverage[] memory coverages)
     {
-        coverages = new IStablecoinInsuranceFund.Coverage[](coverIds.length);
-        for (uint256 i; i < coverIds.length; ++i) {
-            coverages[i] = fund.getCoverageDetails(coverIds[i]);
-        }
+        return _coverages(fund, coverIds);
     }
 
     /// @inheritdoc IFundLens
@@ -50,23 +61,14 @@ contract FundLens is IFundLens {
         }
     }
 
-    /// @dev Walks the protocol's coverage list (newest first) and keeps the active ones.
-    function _activeCoverageIds(IStablecoinInsuranceFund fund, address protocol)
+    function _coverages(IStablecoinInsuranceFund fund, uint256[] memory coverIds)
         private
         view
-        returns (uint256[] memory ids)
+        returns (IStablecoinInsuranceFund.Coverage[] memory coverages)
     {
-        uint256[] memory all = fund.getProtocolCoverages(protocol);
-        ids = new uint256[](all.length);
-        uint256 count;
-        for (uint256 i; i < all.length; ++i) {
-            if (fund.getCoverageDetails(all[i]).status == IStablecoinInsuranceFund.CoverageStatus.Active) {
-                ids[count++] = all[i];
-            }
-        }
-        // Shrink the array to the active count.
-        assembly ("memory-safe") {
-            mstore(ids, count)
+        coverages = new IStablecoinInsuranceFund.Coverage[](coverIds.length);
+        for (uint256 i; i < coverIds.length; ++i) {
+            coverages[i] = fund.getCoverageDetails(coverIds[i]);
         }
     }
 }

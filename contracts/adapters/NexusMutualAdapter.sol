@@ -63,6 +63,10 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     error NexusAdapterWrongDeposit(uint256 sent, uint256 required);
     /// @notice `claimId` was not filed by this adapter.
     error NexusAdapterUnknownClaim(uint256 claimId);
+    /// @notice The draw deposit of `claimId` was already forwarded to the fund.
+    error NexusAdapterDepositForwarded(uint256 claimId);
+    /// @notice The claim evidence does not start with a CIDv0 multihash (0x1220 ‖ 32-byte digest).
+    error NexusAdapterInvalidClaimProof();
     /// @notice ETH came from `sender`, not from the Nexus pool.
     error NexusAdapterUnexpectedEthSender(address sender);
     /// @notice Sending `amount` wei to `to` failed.
@@ -84,6 +88,8 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     event NexusClaimSubmitted(uint256 indexed claimId, uint256 indexed coverId, uint256 amount, bytes32 evidenceHash);
     /// @notice Emitted after an accepted claim's payout and deposit were forwarded to the fund.
     event NexusPayoutRedeemed(uint256 indexed claimId, address indexed asset, uint256 payout, uint256 depositReturned);
+    /// @notice Emitted after a stray balance was sent to the fund (`token` 0 = ETH).
+    event NexusSwept(address indexed token, uint256 amount);
     /// @notice Emitted after a draw claim's deposit was forwarded to the fund.
     event NexusDepositRetrieved(uint256 indexed claimId, uint256 depositReturned);
 
@@ -103,6 +109,7 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     mapping(address asset => AssetMapping) private _assets;
     mapping(uint256 coverAsset => address asset) private _assetOfCoverAsset;
     mapping(uint256 claimId => address asset) private _claimAsset;
+    mapping(uint256 claimId => bool forwarded) private _depositForwarded;
 
     modifier onlyFund() {
         if (msg.sender != fund) revert CoverProviderOnlyFund(msg.sender);
@@ -203,13 +210,19 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ICoverProvider
-    function submitClaim(uint256 providerCoverId, uint256 amount, bytes32 evidenceHash)
+    /// @dev `evidence` must start with the 34-byte CIDv0 multihash (0x12 0x20 ‖ sha2-256 digest) of the
+    /// Nexus claim proof JSON; the 32-byte digest becomes the claim's `ipfsMetadata`.
+    function submitClaim(uint256 providerCoverId, uint256 amount, bytes calldata evidence)
         external
         payable
         onlyFund
         nonReentrant
         returns (uint256 providerClaimId)
     {
+        if (evidence.length < 34 || evidence[0] != 0x12 || evidence[1] != 0x20) {
+            revert NexusAdapterInvalidClaimProof();
+        }
+        bytes32 evidenceHash = bytes32(evidence[2:34]);
         uint256 deposit = nexusClaims.CLAIM_DEPOSIT_IN_ETH();
         if (msg.value != deposit) revert NexusAdapterWrongDeposit(msg.value, deposit);
 
@@ -245,15 +258,36 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ICoverProvider
+    /// @dev Anyone may call Nexus `retrieveDeposit` for a draw; Nexus then pays the cover NFT owner, this
+    /// adapter. If that already happened, the deposit this adapter received is forwarded instead, so the
+    /// fund's settlement never fails on it.
     function retrieveDeposit(uint256 providerClaimId) external onlyFund nonReentrant returns (uint256 depositReturned) {
         _claimAssetOf(providerClaimId);
-        uint256 ethBefore = address(this).balance;
-
-        nexusClaims.retrieveDeposit(providerClaimId);
-
-        depositReturned = address(this).balance - ethBefore;
+        if (_depositForwarded[providerClaimId]) revert NexusAdapterDepositForwarded(providerClaimId);
+        _depositForwarded[providerClaimId] = true;
+        if (nexusClaims.getClaim(providerClaimId).depositRetrieved) {
+            uint256 deposit = nexusClaims.CLAIM_DEPOSIT_IN_ETH();
+            depositReturned = deposit < address(this).balance ? deposit : address(this).balance;
+        } else {
+            uint256 ethBefore = address(this).balance;
+            nexusClaims.retrieveDeposit(providerClaimId);
+            depositReturned = address(this).balance - ethBefore;
+        }
         _sendEthToFund(depositReturned);
         emit NexusDepositRetrieved(providerClaimId, depositReturned);
+    }
+
+    /// @notice Sends a stray balance (`token` = address(0) for ETH) to the fund, never elsewhere.
+    /// @dev Warning: an ETH sweep can take a draw deposit that an outsider retrieved upstream before the
+    /// fund settled that claim; the claimant's deposit is then short by that amount. Sweep ETH only
+    /// when no draw claim of this adapter is unsettled.
+    function sweep(address token, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        if (token == address(0)) {
+            _sendEthToFund(amount);
+        } else {
+            IERC20(token).safeTransfer(fund, amount);
+        }
+        emit NexusSwept(token, amount);
     }
 
     // ---- views ----

@@ -83,9 +83,10 @@ interface ICoverProvider {
     function claimWindow(uint256 providerCoverId) external view returns (uint256 earliest, uint256 latest);
 
     /// @notice Files an upstream claim. `msg.value` must equal `claimDeposit(providerCoverId, amount)`.
-    /// @param evidenceHash keccak256 of the evidence pack, passed upstream as the claim metadata.
+    /// @param evidence The claimant's evidence bytes as passed to the fund. A provider may require a
+    /// format (Nexus: a 34-byte CIDv0 multihash of the claim proof first) and ignore the rest.
     /// @return providerClaimId The upstream claim id.
-    function submitClaim(uint256 providerCoverId, uint256 amount, bytes32 evidenceHash)
+    function submitClaim(uint256 providerCoverId, uint256 amount, bytes calldata evidence)
         external
         payable
         returns (uint256 providerClaimId);
@@ -105,7 +106,9 @@ interface ICoverProvider {
     /// @return depositReturned The ETH sent back to the fund.
     function redeemPayout(uint256 providerClaimId) external returns (uint256 payout, uint256 depositReturned);
 
-    /// @notice Retrieves the deposit of a claim that ended in a draw; sends the ETH to the fund.
+    /// @notice Retrieves the deposit of a claim that ended in a draw; sends the ETH to the fund. MUST
+    /// succeed once per draw claim even if someone else already retrieved the deposit upstream (the
+    /// adapter then forwards the deposit it received), so a draw can always be settled.
     /// @return depositReturned The ETH sent back to the fund.
     function retrieveDeposit(uint256 providerClaimId) external returns (uint256 depositReturned);
 }

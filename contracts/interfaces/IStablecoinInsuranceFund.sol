@@ -16,8 +16,21 @@ pragma solidity 0.8.28;
 ///   per day, so it cannot make risky cover cheap overnight. It can move no funds.
 /// - Registered cover providers are trusted to hold the upstream cover they report and to report
 ///   claim outcomes truthfully (see ICoverProvider). The fund credits only what it receives.
-/// - The claims assessor decides self-insured claims alone; its payouts are bounded by the claim
-///   amount and the pool.
+/// - The claims assessor decides self-insured claims; each accepted payout is bounded by the claim
+///   amount and the pool, and becomes payable only after `challengePeriod`, during which the guardian
+///   or the admin can veto it. A colluding assessor and guardian (or a silent guardian and admin for
+///   the whole challenge period) can still pay an unjustified claim.
+/// - Accepted payouts above `dailyPayoutLimitBps` of the pool per rolling day wait for the admin's
+///   `confirmPayout`; an absent admin delays them (the guardian can still veto them) but cannot make
+///   them vanish: they stay reserved out of the pool.
+/// - The guardian can pause new business only. It can neither block a claim, its settlement nor a
+///   withdrawal, but it can veto self-insured payouts during their challenge period.
+/// - The risk oracle and the guardian can halt sales of one protocol at once (`reportIncident`); only
+///   the admin lifts a halt. A halt blocks purchases, increases and renewals of that protocol, never a
+///   claim; a false report costs the fund sales until the admin clears it.
+/// - Coverage bought after a reported incident's start cannot claim for it; an incident reported
+///   late (after a purchase in the exploit window) therefore protects the pool only from the
+///   report on.
 /// - Registered stablecoins are assumed to be worth $1 each for the cap; fee-on-transfer tokens are
 ///   rejected at the first transfer.
 interface IStablecoinInsuranceFund {
@@ -45,7 +58,7 @@ interface IStablecoinInsuranceFund {
     }
 
     /// @notice Governance parameters, all bounded (see `setParameters`).
-    /// @dev Packing: one slot (16 + 16 + 8 + 40 + 40 + 96 = 216 bits).
+    /// @dev Packing: one slot (16 + 16 + 8 + 40 + 40 + 96 + 24 + 16 = 256 bits).
     struct Parameters {
         uint16 baseRateBps; // annual premium rate at risk 50, in basis points (1..2000)
         uint16 reserveRatioBps; // pool / active self-insured coverage, in basis points (1000..10000)
@@ -53,6 +66,9 @@ interface IStablecoinInsuranceFund {
         uint40 renewalWindow; // seconds before the end in which a coverage may be renewed
         uint40 claimGracePeriod; // seconds after the end in which a self-insured claim may be filed
         uint96 maxCoveragePerProtocol; // cap on active coverage per protocol, USD wad
+        uint24 challengePeriod; // seconds an accepted self-insured payout waits for a veto (1 h..30 days)
+        uint16 dailyPayoutLimitBps; // accepted payouts per rolling day above this share of the pool need
+            // the admin's confirmation, basis points (1..10000)
     }
 
     enum CoverageStatus {
@@ -68,7 +84,28 @@ interface IStablecoinInsuranceFund {
         Denied, // closed without payout
         Paid, // payout credited to the beneficiary
         Draw, // upstream could not decide; deposit returned
-        Expired // upstream payout not redeemed in its window
+        Expired, // upstream payout not redeemed in its window
+        Withdrawn, // withdrawn by the claimant before assessment (self-insured)
+        Vetoed // accepted payout vetoed in the challenge period (self-insured)
+    }
+
+    /// @notice A protocol incident (suspected or confirmed exploit) as reported on-chain.
+    /// @dev Packing: slot 0 occurredAt 40 | reportedAt 40 | active 8; slot 1 evidenceHash.
+    struct Incident {
+        uint40 occurredAt; // when the loss event began (unix seconds)
+        uint40 reportedAt; // when it was first reported
+        bool active; // sales of the protocol are halted while true
+        bytes32 evidenceHash; // keccak256 (or any digest) of the reporter's evidence
+    }
+
+    /// @notice An asset's books, in asset units.
+    struct AssetBook {
+        uint256 pool; // self-insurance reserve, excludes pending and credited payouts
+        uint256 credited; // payouts credited to beneficiaries, not yet withdrawn
+        uint256 pending; // accepted self-insured payouts in their challenge period / awaiting confirmation
+        uint256 openClaims; // amounts of pending (unassessed) self-insured claims
+        uint256 active; // coverage not yet expired (hedged and self-insured)
+        uint256 selfInsured; // self-insured coverage not yet expired (claimable until end + grace)
     }
 
     /// @notice A coverage as views return it.
@@ -87,7 +124,7 @@ interface IStablecoinInsuranceFund {
         CoverageStatus status;
         uint256 providerCoverId;
         uint256 openClaimId;
-        uint256 prevCoverageId; // previous coverage of the same protocol (0 = none)
+        uint256 prevCoverageId; // next older live coverage of the same protocol (0 = none)
     }
 
     /// @notice A claim as views return it.
@@ -102,6 +139,9 @@ interface IStablecoinInsuranceFund {
         uint64 submittedAt;
         ClaimStatus status;
         bytes32 evidenceHash;
+        uint64 incidentAt; // time of loss named by the claimant
+        uint64 payableAt; // end of the challenge period of an accepted self-insured payout (0 = n/a)
+        bool confirmationRequired; // accepted above the daily limit and not yet confirmed by the admin
     }
 
     // ------------------------------------------------------------------ events
@@ -155,11 +195,23 @@ interface IStablecoinInsuranceFund {
         uint256 providerClaimId
     );
 
-    event ClaimAssessed(uint256 indexed claimId, bool accepted, uint256 payout);
+    /// @param payableAt End of the challenge period (0 when denied).
+    event ClaimAssessed(uint256 indexed claimId, bool accepted, uint256 payout, uint256 payableAt);
     event ClaimSettled(uint256 indexed claimId, ClaimStatus status, uint256 payout);
-    event PayoutWithdrawn(address indexed account, address indexed asset, uint256 amount);
+    event ClaimWithdrawn(uint256 indexed claimId, address indexed by);
+    event PayoutVetoed(uint256 indexed claimId, address indexed by, uint256 payout);
+    /// @notice An accepted payout took the rolling day's accepted total above the daily limit.
+    event PayoutConfirmationRequired(uint256 indexed claimId, uint256 payout, uint256 acceptedInWindow, uint256 limit);
+    event PayoutConfirmed(uint256 indexed claimId, address indexed by);
+    /// @notice A payout left the pool below the reserve requirement (pool < required).
+    event ReserveShortfall(address indexed asset, uint256 pool, uint256 required);
+    event PayoutWithdrawn(address indexed account, address indexed asset, address indexed to, uint256 amount);
     event DepositCredited(address indexed account, uint256 amount);
-    event DepositWithdrawn(address indexed account, uint256 amount);
+    event DepositWithdrawn(address indexed account, address indexed to, uint256 amount);
+    event IncidentReported(
+        address indexed protocol, uint256 occurredAt, bytes32 evidenceHash, address indexed reporter
+    );
+    event IncidentCleared(address indexed protocol, address indexed by);
     event CapitalDeposited(address indexed asset, address indexed from, uint256 amount);
     event CapitalWithdrawn(address indexed asset, address indexed to, uint256 amount);
 
@@ -203,6 +255,17 @@ interface IStablecoinInsuranceFund {
     error FundNothingToWithdraw();
     error FundEthTransferFailed();
     error FundUnexpectedEth(address sender);
+    error FundProtocolHalted(address protocol, uint256 occurredAt);
+    error FundInvalidIncidentTime(uint256 occurredAt, uint256 latest);
+    error FundNoActiveIncident(address protocol);
+    error FundIncidentOutsideTerm(uint256 coverId, uint256 incidentAt, uint256 start, uint256 end);
+    error FundCoverageAfterIncident(uint256 coverId, uint256 start, uint256 occurredAt);
+    error FundChallengePeriod(uint256 claimId, uint256 payableAt);
+    error FundChallengePeriodOver(uint256 claimId, uint256 payableAt);
+    error FundClaimNotAccepted(uint256 claimId, uint8 status);
+    error FundPayoutNotConfirmed(uint256 claimId);
+    error FundConfirmationNotRequired(uint256 claimId);
+    error FundUpstreamShortfall(uint256 claimId, uint256 expected, uint256 received);
 
     // ------------------------------------------------------------------ admin
 
@@ -226,14 +289,38 @@ interface IStablecoinInsuranceFund {
     /// when one is out of bounds.
     function setParameters(Parameters calldata parameters) external;
 
-    /// @notice Pauses new coverage, renewals and claim submission (guardian).
+    /// @notice Pauses new coverage and amount increases (guardian). Claims, settlement, expiry,
+    /// withdrawals and renewals that do not increase the amount keep working.
     function pause() external;
 
     /// @notice Lifts the pause (admin).
     function unpause() external;
 
-    /// @notice Withdraws pool capital; only while the reserve ratio still holds afterwards.
+    /// @notice Withdraws pool capital; only while the pool still covers `reserveStatus(asset).required`
+    /// afterwards.
     function withdrawCapital(address asset, uint256 amount, address to) external;
+
+    /// @notice Confirms an accepted self-insured payout that exceeded the rolling daily limit (admin).
+    /// It still waits for the end of its challenge period.
+    function confirmPayout(uint256 claimId) external;
+
+    // ------------------------------------------------------------------ incidents
+
+    /// @notice Reports an incident on `protocol` (risk oracle or guardian): halts its purchases,
+    /// amount increases and renewals at once. Re-reporting an active incident keeps the earliest
+    /// `occurredAt`. Coverage bought after `occurredAt` cannot claim for this incident.
+    /// @param occurredAt When the loss event began; must not be in the future.
+    /// @param evidenceHash A digest of the reporter's evidence (stored, emitted).
+    function reportIncident(address protocol, uint256 occurredAt, bytes32 evidenceHash) external;
+
+    /// @notice Lifts the halt of `protocol` (admin). The incident record stays (inactive).
+    function clearIncident(address protocol) external;
+
+    // ------------------------------------------------------------------ guardian
+
+    /// @notice Vetoes an accepted self-insured payout during its challenge period, or at any time while
+    /// it still awaits the admin's confirmation (guardian or admin). The payout returns to the pool.
+    function vetoPayout(uint256 claimId) external;
 
     // ------------------------------------------------------------------ risk oracle
 
@@ -255,7 +342,8 @@ interface IStablecoinInsuranceFund {
 
     /// @notice Decides a pending self-insured claim. `payout` (asset units) must not exceed the
     /// claim amount or the pool; an accepted payout leaves the pool at once (so capital withdrawals
-    /// cannot take it) and is assigned to the beneficiary by `settleClaim`.
+    /// cannot take it), becomes payable after `challengePeriod`, and needs `confirmPayout` when the
+    /// accepted total of the rolling day exceeds `dailyPayoutLimitBps` of the pool.
     function assessClaim(uint256 claimId, bool accepted, uint256 payout) external;
 
     // ------------------------------------------------------------------ users
@@ -291,8 +379,9 @@ interface IStablecoinInsuranceFund {
     ) external returns (uint256 coverId);
 
     /// @notice Extends a coverage by `extraDuration` and sets its amount to `newAmount`, inside the
-    /// renewal window and never while a claim is open. Priced at the current risk score: the new
-    /// amount over the extra duration, plus any increase over the time left. The caller pays.
+    /// renewal window and never while a claim is open or its protocol is halted. Priced at the current
+    /// risk score: what stays insured (`newAmount` minus past payouts) over the extra duration, plus
+    /// any increase over the time left. The caller pays. While paused only non-increasing renewals work.
     function renewCoverage(
         uint256 coverId,
         uint256 extraDuration,
@@ -301,31 +390,42 @@ interface IStablecoinInsuranceFund {
         bytes calldata coverData
     ) external returns (uint256 premium);
 
-    /// @notice Marks an ended coverage expired and releases its exposure. Anyone may call.
+    /// @notice Marks a coverage expired once its claim window closed (`end + claimGracePeriod`) and
+    /// releases its exposure and reserve. Anyone may call.
     function expireCoverage(uint256 coverId) external;
 
-    /// @notice Expires every id that is active and ended; skips the others.
+    /// @notice Expires every id that is active and past its claim window; skips the others.
     /// @return expired How many coverages were expired.
     function expireCoverages(uint256[] calldata coverIds) external returns (uint256 expired);
 
-    /// @notice Files a claim on a coverage, by its beneficiary or an approved agent. Hedged
-    /// coverage forwards the claim upstream with `msg.value` as the provider's deposit;
-    /// self-insured claims wait for the assessor and take no ETH.
-    /// @param evidence Evidence (or a pointer to it); its keccak256 is stored and sent upstream.
-    function submitClaim(uint256 coverId, uint256 amount, string calldata reason, bytes calldata evidence)
-        external
-        payable
-        returns (uint256 claimId);
+    /// @notice Files a claim on a coverage, by its beneficiary or an approved agent; works while
+    /// paused. Hedged coverage forwards the claim to the upstream cover in force at `incidentAt` with
+    /// `msg.value` as the provider's deposit; self-insured claims wait for the assessor and take no ETH.
+    /// @param incidentAt Time of loss (unix seconds), within the coverage's term and not in the future.
+    /// @param evidence Evidence (or a pointer to it); its keccak256 is stored, the bytes are forwarded
+    /// upstream (see ICoverProvider.submitClaim for the format a provider needs).
+    function submitClaim(
+        uint256 coverId,
+        uint256 amount,
+        uint256 incidentAt,
+        string calldata reason,
+        bytes calldata evidence
+    ) external payable returns (uint256 claimId);
 
-    /// @notice Applies a claim's outcome: credits an accepted payout to the beneficiary, returns a
-    /// draw deposit to the claimant, or closes a denied/expired claim. Anyone may call.
+    /// @notice Withdraws a pending (unassessed) self-insured claim, by its claimant, the beneficiary
+    /// or an agent, freeing the coverage for a renewal or a new claim.
+    function withdrawClaim(uint256 claimId) external;
+
+    /// @notice Applies a claim's outcome: credits an accepted payout to the beneficiary (self-insured:
+    /// after the challenge period and, if required, the admin's confirmation), returns a draw deposit
+    /// to the claimant, or closes a denied/expired claim. Anyone may call; works while paused.
     function settleClaim(uint256 claimId) external;
 
-    /// @notice Withdraws the caller's credited payouts in `asset`.
-    function withdrawPayout(address asset) external returns (uint256 amount);
+    /// @notice Sends the caller's credited payouts in `asset` to `to` (the caller alone chooses).
+    function withdrawPayout(address asset, address to) external returns (uint256 amount);
 
-    /// @notice Withdraws the caller's returned claim deposits (ETH).
-    function withdrawDeposit() external returns (uint256 amount);
+    /// @notice Sends the caller's returned claim deposits (ETH) to `to`.
+    function withdrawDeposit(address to) external returns (uint256 amount);
 
     // ------------------------------------------------------------------ views
 
@@ -343,8 +443,28 @@ interface IStablecoinInsuranceFund {
         view
         returns (uint256);
 
-    /// @notice Ids of every coverage ever bought on `protocol`, newest first.
-    function getProtocolCoverages(address protocol) external view returns (uint256[] memory);
+    /// @notice Live coverage ids of `protocol` (not yet expired: active, or ended but still inside
+    /// the claim window), newest first, at most `limit` from `cursor` (0 = the newest). Expired
+    /// coverages are unlinked, so a full read is O(live coverages).
+    /// @return ids The page.
+    /// @return nextCursor The id to pass as `cursor` for the next page; 0 when done.
+    function getProtocolCoverages(address protocol, uint256 cursor, uint256 limit)
+        external
+        view
+        returns (uint256[] memory ids, uint256 nextCursor);
+
+    /// @notice The upstream cover id of a hedged coverage that was in force at `timestamp` (a renewal
+    /// may have replaced it). 0 for self-insured coverage.
+    function upstreamCoverAt(uint256 coverId, uint256 timestamp) external view returns (uint256 providerCoverId);
+
+    /// @notice The reserve of `asset`: `required` = ceil(selfInsured × reserveRatio) + open self-insured
+    /// claims, where self-insured coverage counts until it is expired (never before end + grace).
+    /// @return pool The pool. @return required The requirement. @return shortfall required - pool, or 0.
+    function reserveStatus(address asset) external view returns (uint256 pool, uint256 required, uint256 shortfall);
+
+    function getAssetBook(address asset) external view returns (AssetBook memory);
+
+    function getIncident(address protocol) external view returns (Incident memory);
 
     function getCoverageDetails(uint256 coverId) external view returns (Coverage memory);
 
@@ -371,7 +491,7 @@ interface IStablecoinInsuranceFund {
 
     function getProtocolRisk(address protocol) external view returns (ProtocolRisk memory);
 
-    /// @notice The newest coverage id of `protocol` (head of its list; follow `prevCoverageId`).
+    /// @notice The newest live coverage id of `protocol` (head of its live list; follow `prevCoverageId`).
     function latestProtocolCoverage(address protocol) external view returns (uint256);
 
     function parameters() external view returns (Parameters memory);

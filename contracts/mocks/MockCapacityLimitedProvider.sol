@@ -145,7 +145,7 @@ contract MockCapacityLimitedProvider is ICoverProvider, Ownable, ReentrancyGuard
     }
 
     /// @inheritdoc ICoverProvider
-    function submitClaim(uint256 providerCoverId, uint256 amount, bytes32)
+    function submitClaim(uint256 providerCoverId, uint256 amount, bytes calldata)
         external
         payable
         onlyFund

@@ -23,7 +23,12 @@ export function buildFundModule(tokens: TokensModule) {
     const admin = m.getAccount(0);
     const adminDelay = m.getParameter("adminDelay", 2 * 24 * 60 * 60); // seconds
 
-    const fund = m.contract("StablecoinInsuranceFund", [adminDelay, admin, [usdc, usdt, dai]]);
+    // The fund's logic libraries (external, linked at deployment: see docs/fund.md "Structure").
+    const claimLogic = m.library("ClaimLogic");
+    const coverageLogic = m.library("CoverageLogic");
+    const fund = m.contract("StablecoinInsuranceFund", [adminDelay, admin, [usdc, usdt, dai]], {
+      libraries: { ClaimLogic: claimLogic, CoverageLogic: coverageLogic },
+    });
     const lens = m.contract("FundLens");
 
     m.call(fund, "setParameters", [
@@ -34,6 +39,8 @@ export function buildFundModule(tokens: TokensModule) {
         renewalWindow: m.getParameter("renewalWindow", 30 * 24 * 60 * 60),
         claimGracePeriod: m.getParameter("claimGracePeriod", 30 * 24 * 60 * 60),
         maxCoveragePerProtocol: m.getParameter("maxCoveragePerProtocol", 500_000n * 10n ** 18n),
+        challengePeriod: m.getParameter("challengePeriod", 2 * 24 * 60 * 60),
+        dailyPayoutLimitBps: m.getParameter("dailyPayoutLimitBps", 2_500),
       },
     ]);
     m.call(fund, "grantRole", [ROLE.RISK_ORACLE_ROLE, m.getParameter<string>("keeper")], { id: "grant_RISK_ORACLE_ROLE" });

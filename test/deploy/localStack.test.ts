@@ -93,7 +93,7 @@ describe("deploy: LocalStack on the in-process network (localhost parameters)", 
         .purchaseProtocolCoverage(aave, await usdc.getAddress(), amount, duration, premium, buyer!.address, PROVIDER_ID.nexus, coverData),
     ).to.emit(adapter, "NexusCoverBought");
     expect(await fund.getProtocolExposure(aave)).to.be.greaterThan(0n);
-    const [state] = await lens.getProtocolStates(await fund.getAddress(), [aave]);
+    const [state] = await lens.getProtocolStates(await fund.getAddress(), [aave], 10);
     expect(state!.activeCoverageIds).to.deep.equal([1n]);
   });
 

@@ -3,6 +3,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 
 import type { NexusMutualAdapter, StablecoinInsuranceFund } from "../../typechain-types";
+import { claimProof } from "../helpers/claimProof";
+import { deployInsuranceFund } from "../helpers/fundDeploy";
 import { ADMIN_DELAY, DAY, PROTOCOLS, units } from "../helpers/fundFixture";
 import { nexusQuote } from "../helpers/systemFixture";
 import { namedSigners } from "../helpers/signers";
@@ -29,7 +31,7 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
     outerSnapshot = (await rpc("evm_snapshot")) as string;
     signers = await namedSigners("admin", "oracle", "assessor", "buyer", "beneficiary", "other");
     env = await makeEnv(signers.admin.address);
-    fund = await ethers.deployContract("StablecoinInsuranceFund", [ADMIN_DELAY, signers.admin.address, [MAINNET.USDC, MAINNET.USDT, MAINNET.DAI]]);
+    fund = await deployInsuranceFund(ADMIN_DELAY, signers.admin.address, [MAINNET.USDC, MAINNET.USDT, MAINNET.DAI]);
     fundAddress = await fund.getAddress();
     await fund.connect(signers.admin).grantRole(await fund.RISK_ORACLE_ROLE(), signers.oracle.address);
     await fund.connect(signers.admin).grantRole(await fund.CLAIMS_ASSESSOR_ROLE(), signers.assessor.address);
@@ -98,7 +100,7 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
     expect(await fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(amount);
   });
 
-  it("a USDC-blocklisted beneficiary cannot withdraw; another beneficiary still can", async () => {
+  it("a USDC-blocklisted beneficiary cannot withdraw to itself but can to another address; another beneficiary still can", async () => {
     const amount = units(10_000, 6);
     const payout = units(2_000, 6);
     const premium = await fund.quotePremium(PROTOCOLS.aave, MAINNET.USDC, amount, DURATION);
@@ -107,18 +109,19 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
     }
     await time.increase(DAY);
     for (const [i, b] of [signers.beneficiary, signers.other].entries()) {
-      await fund.connect(b).submitClaim(BigInt(i + 1), payout, "exploit", "0x");
+      await fund.connect(b).submitClaim(BigInt(i + 1), payout, (await time.latest()) - 60, "exploit", "0x");
       await fund.connect(signers.assessor).assessClaim(BigInt(i + 1), true, payout);
-      await fund.settleClaim(BigInt(i + 1));
     }
+    await time.increase((await fund.parameters()).challengePeriod);
+    for (const i of [1n, 2n]) await fund.settleClaim(i);
     await setUsdcBlocked(signers.beneficiary.address, true);
-    await expect(fund.connect(signers.beneficiary).withdrawPayout(MAINNET.USDC)).to.be.revertedWith("Blacklistable: account is blacklisted");
-    await expect(fund.connect(signers.other).withdrawPayout(MAINNET.USDC)).to.changeTokenBalance(
-      await ethers.getContractAt("IERC20", MAINNET.USDC),
-      signers.other,
-      payout,
+    const usdc = await ethers.getContractAt("IERC20", MAINNET.USDC);
+    await expect(fund.connect(signers.beneficiary).withdrawPayout(MAINNET.USDC, signers.beneficiary.address)).to.be.revertedWith(
+      "Blacklistable: account is blacklisted",
     );
+    await expect(fund.connect(signers.other).withdrawPayout(MAINNET.USDC, signers.other.address)).to.changeTokenBalance(usdc, signers.other, payout);
     expect(await fund.creditedPayout(signers.beneficiary.address, MAINNET.USDC)).to.equal(payout);
+    await expect(fund.connect(signers.beneficiary).withdrawPayout(MAINNET.USDC, signers.buyer.address)).to.changeTokenBalance(usdc, signers.buyer, payout);
   });
 
   describe("Nexus Mutual through the adapter", () => {
@@ -143,6 +146,8 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
         renewalWindow: params.renewalWindow,
         claimGracePeriod: params.claimGracePeriod,
         maxCoveragePerProtocol: params.maxCoveragePerProtocol,
+        challengePeriod: params.challengePeriod,
+        dailyPayoutLimitBps: params.dailyPayoutLimitBps,
       });
       const amount = units(10_000, 6);
       const premium = await fund.quotePremium(PROTOCOLS.aave, MAINNET.USDC, amount, DURATION);
@@ -172,7 +177,7 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
       await time.increase(DAY);
       const deposit = await adapter.claimDeposit(coverage.providerCoverId, units(1_000, 6));
       await expect(
-        fund.connect(signers.beneficiary).submitClaim(1n, units(1_000, 6), "exploit", ethers.toUtf8Bytes("evidence"), { value: deposit }),
+        fund.connect(signers.beneficiary).submitClaim(1n, units(1_000, 6), await time.latest(), "exploit", claimProof({ reason: "evidence" }), { value: deposit }),
       ).to.emit(fund, "ClaimSubmitted");
       const claim = await fund.getClaim(1n);
       const [status] = await adapter.claimStatus(claim.providerClaimId);

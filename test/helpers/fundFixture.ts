@@ -10,6 +10,7 @@ import type {
   MockUSDT,
   StablecoinInsuranceFund,
 } from "../../typechain-types";
+import { deployInsuranceFund } from "./fundDeploy";
 import { namedSigners } from "./signers";
 
 export const DAY = 24n * 60n * 60n;
@@ -62,10 +63,10 @@ export async function deployFund(): Promise<FundFixture> {
   const usdc = await ethers.deployContract("MockUSDC");
   const usdt = await ethers.deployContract("MockUSDT");
   const dai = await ethers.deployContract("MockDAI");
-  const fund = await ethers.deployContract("StablecoinInsuranceFund", [
-    ADMIN_DELAY,
-    s.admin.address,
-    [await usdc.getAddress(), await usdt.getAddress(), await dai.getAddress()],
+  const fund = await deployInsuranceFund(ADMIN_DELAY, s.admin.address, [
+    await usdc.getAddress(),
+    await usdt.getAddress(),
+    await dai.getAddress(),
   ]);
   const lens = await ethers.deployContract("FundLens");
   await fund.connect(s.admin).grantRole(await fund.RISK_ORACLE_ROLE(), s.oracle.address);

@@ -2,6 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
+import { claimProof } from "../helpers/claimProof";
 import { DAY, PROTOCOLS, units } from "../helpers/fundFixture";
 import { deploySystem, nexusQuote } from "../helpers/systemFixture";
 
@@ -53,7 +54,7 @@ describe("integration: hedged coverage through Nexus Mutual", () => {
     const claimAmount = units(28_500, 6);
     const deposit = await s.adapter.claimDeposit((await s.fund.getCoverageDetails(s.coverId)).providerCoverId, claimAmount);
     await expect(
-      s.fund.connect(s.agent).submitClaim(s.coverId, claimAmount, "exploit", ethers.toUtf8Bytes("evidence-pack"), { value: deposit }),
+      s.fund.connect(s.agent).submitClaim(s.coverId, claimAmount, await time.latest(), "exploit", claimProof({ reason: "evidence-pack" }), { value: deposit }),
     ).to.emit(s.fund, "ClaimSubmitted");
     const claim = await s.fund.getClaim(1n);
     await expect(s.fund.settleClaim(1n))
@@ -68,9 +69,9 @@ describe("integration: hedged coverage through Nexus Mutual", () => {
       .withArgs(1n, 4, claimAmount); // Paid
     expect(await s.fund.creditedPayout(s.beneficiary.address, s.usdcAddress)).to.equal(claimAmount);
     expect(await s.fund.creditedDeposit(s.agent.address)).to.equal(deposit);
-    await s.fund.connect(s.beneficiary).withdrawPayout(s.usdcAddress);
+    await s.fund.connect(s.beneficiary).withdrawPayout(s.usdcAddress, s.beneficiary.address);
     expect((await s.usdc.balanceOf(s.beneficiary.address)) - before).to.equal(claimAmount);
-    await expect(s.fund.connect(s.agent).withdrawDeposit()).to.changeEtherBalance(s.agent, deposit);
+    await expect(s.fund.connect(s.agent).withdrawDeposit(s.agent.address)).to.changeEtherBalance(s.agent, deposit);
     const coverage = await s.fund.getCoverageDetails(s.coverId);
     expect(coverage.claimed).to.equal(claimAmount);
     expect(coverage.openClaimId).to.equal(0n);
@@ -81,12 +82,12 @@ describe("integration: hedged coverage through Nexus Mutual", () => {
     await time.increase(5n * DAY);
     const providerCoverId = (await s.fund.getCoverageDetails(s.coverId)).providerCoverId;
     const deposit = await s.adapter.claimDeposit(providerCoverId, 1n);
-    await s.fund.connect(s.beneficiary).submitClaim(s.coverId, units(1_000, 6), "weak", "0x", { value: deposit });
+    await s.fund.connect(s.beneficiary).submitClaim(s.coverId, units(1_000, 6), await time.latest(), "weak", claimProof({ reason: "weak" }), { value: deposit });
     await s.nexusClaims.connect(s.admin).mockNexusCastVote((await s.fund.getClaim(1n)).providerClaimId, false);
     await time.increase(5n * DAY);
     await expect(s.fund.settleClaim(1n)).to.emit(s.fund, "ClaimSettled").withArgs(1n, 3, 0n); // Denied
     expect(await s.fund.creditedPayout(s.beneficiary.address, s.usdcAddress)).to.equal(0n);
-    await expect(s.fund.connect(s.beneficiary).submitClaim(s.coverId, units(1_000, 6), "again", "0x", { value: deposit })).to.emit(
+    await expect(s.fund.connect(s.beneficiary).submitClaim(s.coverId, units(1_000, 6), await time.latest(), "again", claimProof({ reason: "again" }), { value: deposit })).to.emit(
       s.fund,
       "ClaimSubmitted",
     );

@@ -32,7 +32,8 @@ type Fixture = Awaited<ReturnType<typeof deployAdversarial>>;
 async function expectSolvent(f: Fixture, asset: string): Promise<void> {
   const token = await ethers.getContractAt("IERC20", asset);
   const balance = await token.balanceOf(f.fundAddress);
-  expect(balance).to.be.greaterThanOrEqual((await f.fund.poolBalance(asset)) + (await f.fund.totalCredited(asset)));
+  const book = await f.fund.getAssetBook(asset);
+  expect(balance).to.be.greaterThanOrEqual(book.pool + book.credited + book.pending);
 }
 
 /** A self-insured coverage in `asset` with an accepted claim of `payout`, settled: credited to the beneficiary. */
@@ -41,9 +42,10 @@ async function creditedPayout(f: Fixture, asset: string, payout: bigint): Promis
   await f.fund.connect(f.buyer).purchaseProtocolCoverage(PROTOCOLS.aave, asset, AMOUNT, DURATION, premium, f.beneficiary.address, 0, "0x");
   const coverId = await f.fund.coverageCount();
   await time.increase(DAY);
-  await f.fund.connect(f.beneficiary).submitClaim(coverId, payout, "exploit", "0x");
+  await f.fund.connect(f.beneficiary).submitClaim(coverId, payout, await time.latest(), "exploit", "0x");
   const claimId = await f.fund.claimCount();
   await f.fund.connect(f.assessor).assessClaim(claimId, true, payout);
+  await time.increase(2n * DAY); // challenge period
   await f.fund.settleClaim(claimId);
 }
 
@@ -85,7 +87,7 @@ describe("adversarial: a token whose transfers re-enter the fund", () => {
     const payout = units(4_000, 6);
     await creditedPayout(f, f.tokenAddress, payout);
     for (const inner of [
-      f.fund.interface.encodeFunctionData("withdrawPayout", [f.tokenAddress]),
+      f.fund.interface.encodeFunctionData("withdrawPayout", [f.tokenAddress, f.beneficiary.address]),
       f.fund.interface.encodeFunctionData("settleClaim", [1n]),
     ]) {
       await f.token.arm(f.fundAddress, inner);
@@ -93,12 +95,12 @@ describe("adversarial: a token whose transfers re-enter the fund", () => {
       expect((await f.token.lastReentryData()).slice(0, 10)).to.equal(REENTRANT_CALL);
     }
     // the beneficiary's own token re-enters withdrawPayout while paying it out
-    await f.token.arm(f.fundAddress, f.fund.interface.encodeFunctionData("withdrawPayout", [f.tokenAddress]));
-    await expect(f.fund.connect(f.beneficiary).withdrawPayout(f.tokenAddress)).to.changeTokenBalance(f.token, f.beneficiary, payout);
+    await f.token.arm(f.fundAddress, f.fund.interface.encodeFunctionData("withdrawPayout", [f.tokenAddress, f.beneficiary.address]));
+    await expect(f.fund.connect(f.beneficiary).withdrawPayout(f.tokenAddress, f.beneficiary.address)).to.changeTokenBalance(f.token, f.beneficiary, payout);
     expect((await f.token.lastReentryData()).slice(0, 10)).to.equal(REENTRANT_CALL);
     expect(await f.fund.creditedPayout(f.beneficiary.address, f.tokenAddress)).to.equal(0n);
     expect(await f.fund.totalCredited(f.tokenAddress)).to.equal(0n);
-    await expect(f.fund.connect(f.beneficiary).withdrawPayout(f.tokenAddress)).to.be.revertedWithCustomError(f.fund, "FundNothingToWithdraw");
+    await expect(f.fund.connect(f.beneficiary).withdrawPayout(f.tokenAddress, f.beneficiary.address)).to.be.revertedWithCustomError(f.fund, "FundNothingToWithdraw");
     await expectSolvent(f, f.tokenAddress);
   });
 
@@ -107,11 +109,38 @@ describe("adversarial: a token whose transfers re-enter the fund", () => {
     const premium = await f.fund.quotePremium(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION);
     await f.fund.connect(f.buyer).purchaseProtocolCoverage(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION, premium, f.beneficiary.address, 0, "0x");
     await time.increase(DAY);
-    await f.fund.connect(f.beneficiary).submitClaim(1n, units(1_000, 6), "exploit", "0x");
+    await f.fund.connect(f.beneficiary).submitClaim(1n, units(1_000, 6), await time.latest(), "exploit", "0x");
     await f.fund.connect(f.assessor).assessClaim(1n, true, units(1_000, 6));
+    await time.increase(2n * DAY); // challenge period
     await f.fund.settleClaim(1n);
     await expect(f.fund.settleClaim(1n)).to.be.revertedWithCustomError(f.fund, "FundClaimNotSettleable").withArgs(1n, 4);
     expect(await f.fund.creditedPayout(f.beneficiary.address, f.tokenAddress)).to.equal(units(1_000, 6));
+  });
+});
+
+describe("adversarial: re-entrant expiry", () => {
+  it("expireCoverage / expireCoverages re-entered during a purchase are refused; exposure stays exact", async () => {
+    const f = await loadFixture(deployAdversarial);
+    const premium = await f.fund.quotePremium(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION);
+    // An old coverage that can be expired, then a purchase whose premium transfer re-enters expiry.
+    await f.fund.connect(f.buyer).purchaseProtocolCoverage(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION, premium, f.beneficiary.address, 0, "0x");
+    await time.increase(DURATION + 31n * DAY);
+    await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
+    const fresh = await f.fund.quotePremium(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION);
+    for (const inner of [
+      f.fund.interface.encodeFunctionData("expireCoverage", [1n]),
+      f.fund.interface.encodeFunctionData("expireCoverages", [[1n]]),
+    ]) {
+      await f.token.arm(f.fundAddress, inner);
+      const before = await f.fund.getProtocolExposure(PROTOCOLS.aave);
+      await f.fund.connect(f.buyer).purchaseProtocolCoverage(PROTOCOLS.aave, f.tokenAddress, AMOUNT, DURATION, fresh, f.beneficiary.address, 0, "0x");
+      expect((await f.token.lastReentryData()).slice(0, 10)).to.equal(REENTRANT_CALL);
+      // the purchase added its amount to the exposure it read; the re-entry changed nothing
+      expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(before + AMOUNT * 10n ** 12n);
+    }
+    expect((await f.fund.getCoverageDetails(1n)).status).to.equal(1n);
+    await f.fund.expireCoverage(1n);
+    expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(2n * AMOUNT * 10n ** 12n);
   });
 });
 
@@ -180,23 +209,37 @@ describe("adversarial: a malicious cover provider", () => {
       await tx;
       await f.usdc.mint(await f.evil.getAddress(), units(100_000, 6));
       await time.increase(DAY);
-      await f.fund.connect(f.beneficiary).submitClaim(1n, units(3_000, 6), "exploit", "0x");
+      await f.fund.connect(f.beneficiary).submitClaim(1n, units(3_000, 6), await time.latest(), "exploit", "0x");
       return f;
     }
 
-    it("claims Accepted but sends nothing: the claim closes as Paid with payout 0, nothing is credited", async () => {
+    it("claims Accepted but sends nothing: settlement reverts FundUpstreamShortfall, the claim stays open", async () => {
       const f = await hedgedClaim();
       await f.evil.setClaimOutcome(CLAIM_STATUS.Accepted, units(3_000, 6), 0n, 0n, f.usdcAddress);
       const poolBefore = await f.fund.poolBalance(f.usdcAddress);
-      await expect(f.fund.settleClaim(1n)).to.emit(f.fund, "ClaimSettled").withArgs(1n, 4, 0n);
-      expect(await f.fund.creditedPayout(f.beneficiary.address, f.usdcAddress)).to.equal(0n);
+      await expect(f.fund.settleClaim(1n))
+        .to.be.revertedWithCustomError(f.fund, "FundUpstreamShortfall")
+        .withArgs(1n, units(3_000, 6), 0n);
+      expect((await f.fund.getClaim(1n)).status).to.equal(1n); // still Pending: it is not closed as Paid(0)
       expect(await f.fund.poolBalance(f.usdcAddress)).to.equal(poolBefore);
+      // Once the provider pays what it reported, the same claim settles in full.
+      await f.evil.setClaimOutcome(CLAIM_STATUS.Accepted, units(3_000, 6), units(3_000, 6), 0n, f.usdcAddress);
+      await expect(f.fund.settleClaim(1n)).to.emit(f.fund, "ClaimSettled").withArgs(1n, 4, units(3_000, 6));
       await expectSolvent(f, f.usdcAddress);
     });
 
-    it("sends less than it reports: only the received amount is credited", async () => {
+    it("sends less than it reports: settlement reverts FundUpstreamShortfall with what it expected and received", async () => {
       const f = await hedgedClaim();
       await f.evil.setClaimOutcome(CLAIM_STATUS.Accepted, units(3_000, 6), units(1_000, 6), 0n, f.usdcAddress);
+      await expect(f.fund.settleClaim(1n))
+        .to.be.revertedWithCustomError(f.fund, "FundUpstreamShortfall")
+        .withArgs(1n, units(3_000, 6), units(1_000, 6));
+      expect(await f.fund.creditedPayout(f.beneficiary.address, f.usdcAddress)).to.equal(0n);
+    });
+
+    it("reports and sends less than the claim (a partial upstream payout): the received amount is credited", async () => {
+      const f = await hedgedClaim();
+      await f.evil.setClaimOutcome(CLAIM_STATUS.Accepted, units(1_000, 6), units(1_000, 6), 0n, f.usdcAddress);
       await f.fund.settleClaim(1n);
       expect(await f.fund.creditedPayout(f.beneficiary.address, f.usdcAddress)).to.equal(units(1_000, 6));
       expect((await f.fund.getCoverageDetails(1n)).claimed).to.equal(units(1_000, 6));
@@ -263,26 +306,27 @@ describe("adversarial: a blocklisted beneficiary among many", () => {
     await time.increase(DAY);
     for (const [i, b] of beneficiaries.entries()) {
       const coverId = BigInt(i + 1);
-      await f.fund.connect(b).submitClaim(coverId, payout, "exploit", "0x");
+      await f.fund.connect(b).submitClaim(coverId, payout, await time.latest(), "exploit", "0x");
       await f.fund.connect(f.assessor).assessClaim(coverId, true, payout);
-      await f.fund.settleClaim(coverId);
     }
+    await time.increase(2n * DAY); // challenge period
+    for (const i of beneficiaries.keys()) await f.fund.settleClaim(BigInt(i + 1));
     const blocked = beneficiaries[2]!;
     await f.usdc.connect(f.admin).updateBlacklister(f.admin.address).catch(() => undefined);
     const blacklister = await ethers.getSigner(await f.usdc.blacklister());
     await f.usdc.connect(blacklister).blacklist(blocked.address);
 
-    await expect(f.fund.connect(blocked).withdrawPayout(f.usdcAddress)).to.be.revertedWith("Blacklistable: account is blacklisted");
+    await expect(f.fund.connect(blocked).withdrawPayout(f.usdcAddress, blocked.address)).to.be.revertedWith("Blacklistable: account is blacklisted");
     for (const b of beneficiaries) {
       if (b === blocked) continue;
-      await expect(f.fund.connect(b).withdrawPayout(f.usdcAddress)).to.changeTokenBalance(f.usdc, b, payout);
+      await expect(f.fund.connect(b).withdrawPayout(f.usdcAddress, b.address)).to.changeTokenBalance(f.usdc, b, payout);
     }
     expect(await f.fund.creditedPayout(blocked.address, f.usdcAddress)).to.equal(payout);
     expect(await f.fund.totalCredited(f.usdcAddress)).to.equal(payout);
     await expectSolvent(f, f.usdcAddress);
 
     await f.usdc.connect(blacklister).unBlacklist(blocked.address);
-    await expect(f.fund.connect(blocked).withdrawPayout(f.usdcAddress)).to.changeTokenBalance(f.usdc, blocked, payout);
+    await expect(f.fund.connect(blocked).withdrawPayout(f.usdcAddress, blocked.address)).to.changeTokenBalance(f.usdc, blocked, payout);
     expect(await f.fund.totalCredited(f.usdcAddress)).to.equal(0n);
   });
 });

@@ -44,8 +44,9 @@ export function riskScore(risk: RiskRecord, now: bigint): bigint {
   return score > 100n ? 100n : score;
 }
 
-export function requiredReserve(selfInsured: bigint, ratioBps: bigint): bigint {
-  return ceilDiv(selfInsured * ratioBps, BPS);
+/** The reserve requirement: ceil(selfInsured × ratio) + the amounts of open (unassessed) self-insured claims. */
+export function requiredReserve(selfInsured: bigint, ratioBps: bigint, openClaims = 0n): bigint {
+  return ceilDiv(selfInsured * ratioBps, BPS) + openClaims;
 }
 
 export interface ModelCoverage {
@@ -64,7 +65,7 @@ export interface ModelCoverage {
   upstreamStart: bigint; // start of the current upstream cover (purchase or last renewal)
 }
 
-export type ModelClaimStatus = "Pending" | "Accepted" | "Denied" | "Paid" | "Draw" | "Expired";
+export type ModelClaimStatus = "Pending" | "Accepted" | "Denied" | "Paid" | "Draw" | "Expired" | "Withdrawn" | "Vetoed";
 export const CLAIM_STATUS_CODE: Record<ModelClaimStatus, number> = {
   Pending: 1,
   Accepted: 2,
@@ -72,6 +73,8 @@ export const CLAIM_STATUS_CODE: Record<ModelClaimStatus, number> = {
   Paid: 4,
   Draw: 5,
   Expired: 6,
+  Withdrawn: 7,
+  Vetoed: 8,
 };
 
 export interface ModelClaim {
@@ -84,14 +87,28 @@ export interface ModelClaim {
   status: ModelClaimStatus;
   providerClaimId: bigint;
   submittedAt: bigint;
+  incidentAt: bigint;
+  payableAt: bigint; // end of the challenge period (self-insured, accepted)
+  confirmationRequired: boolean;
   acceptVotes: number; // Nexus
   denyVotes: number; // Nexus
   upstreamDecision?: { kind: "Accept" | "Deny" | "Draw"; payout: bigint; at: bigint }; // provider 2
 }
 
+/** A protocol's incident record (occurredAt 0 = never reported). */
+export interface ModelIncident {
+  occurredAt: bigint;
+  reportedAt: bigint;
+  active: boolean;
+}
+
 export interface AssetBook {
   pool: bigint;
   credited: bigint;
+  pending: bigint; // accepted self-insured payouts in their challenge period
+  openClaims: bigint; // pending self-insured claim amounts
+  windowStart: bigint; // rolling-day payout window
+  windowAccepted: bigint;
   active: bigint;
   selfInsured: bigint;
   balance: bigint; // the fund's token balance
@@ -105,6 +122,8 @@ export interface Model {
   maxDecreasePerDay: bigint;
   renewalWindow: bigint;
   claimGracePeriod: bigint;
+  challengePeriod: bigint;
+  dailyPayoutLimitBps: bigint;
   cap: bigint; // USD wad
   decimals: readonly number[]; // per asset
   risks: RiskRecord[]; // per protocol
@@ -114,6 +133,7 @@ export interface Model {
   credits: bigint[][]; // [actor][asset]
   deposits: bigint[]; // [actor] returned claim deposits (wei)
   agents: boolean[][]; // [beneficiary][agent]
+  incidents: ModelIncident[]; // per protocol
   coverages: ModelCoverage[]; // index = id - 1
   claims: ModelClaim[]; // index = id - 1
   nexusProviderClaims: number; // upstream claim ids handed out so far
@@ -131,6 +151,7 @@ export function cloneModel(m: Model): Model {
     credits: m.credits.map((row) => [...row]),
     deposits: [...m.deposits],
     agents: m.agents.map((row) => [...row]),
+    incidents: m.incidents.map((i) => ({ ...i })),
     coverages: m.coverages.map((c) => ({ ...c })),
     claims: m.claims.map((c) => ({ ...c, upstreamDecision: c.upstreamDecision && { ...c.upstreamDecision } })),
   };

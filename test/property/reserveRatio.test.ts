@@ -4,11 +4,12 @@ import { expect } from "chai";
 import { DAY, deployFundedFund, PROTOCOLS, units } from "../helpers/fundFixture";
 
 /**
- * Design, pinned (docs/testing.md): every path that adds self-insured coverage or removes capital
- * checks pool ≥ reserveRatio × selfInsured. Paying claims is what the reserve is for, so accepting a
- * self-insured claim takes the payout out of the pool without that check; the coverage keeps its
- * full amount in `selfInsured` (the payout is recorded in `claimed`), and new self-insured business
- * in that asset is refused until capital returns.
+ * Design, pinned (docs/fund.md "Reserve"): every path that adds self-insured coverage or removes
+ * capital checks pool ≥ ⌈reserveRatio × selfInsured⌉ + open self-insured claims. Filing a claim raises
+ * the requirement and accepting one takes the payout out of the pool without that check (paying claims
+ * is what the reserve is for); the coverage keeps its full amount in `selfInsured` until it is expired
+ * (never before end + claimGracePeriod), and new self-insured business in that asset is refused until
+ * capital returns.
  */
 describe("reserve ratio: claims may draw the pool below it; new business may not", () => {
   it("pool at exactly the required reserve, one accepted claim → pool < ratio × selfInsured", async () => {
@@ -28,9 +29,21 @@ describe("reserve ratio: claims may draw the pool below it; new business may not
 
     await time.increase(DAY);
     const payout = units(15_000, 6);
-    await f.fund.connect(f.beneficiary).submitClaim(1n, payout, "exploit", "0x");
-    await f.fund.connect(f.assessor).assessClaim(1n, true, payout); // payout leaves the pool here, no ratio check
+    await f.fund.connect(f.beneficiary).submitClaim(1n, payout, await time.latest(), "exploit", "0x");
+    // The open claim counts in full: the requirement is now 20,000 + 15,000.
+    expect(await f.fund.reserveStatus(usdc)).to.deep.equal([required, required + payout, payout]);
+    await expect(f.fund.connect(f.admin).withdrawCapital(usdc, 1n, f.admin.address))
+      .to.be.revertedWithCustomError(f.fund, "FundReserveRatioBreached")
+      .withArgs(usdc, required - 1n, required + payout);
+    // The payout leaves the pool here, no ratio check; the shortfall is reported.
+    await expect(f.fund.connect(f.assessor).assessClaim(1n, true, payout))
+      .to.emit(f.fund, "ReserveShortfall")
+      .withArgs(usdc, required - payout, required);
     expect(await f.fund.poolBalance(usdc)).to.equal(required - payout);
+    expect(await f.fund.reserveStatus(usdc)).to.deep.equal([required - payout, required, payout]);
+    // 15,000 of a 20,000 pool in one day is above the daily limit (25%): the admin confirms it.
+    await f.fund.connect(f.admin).confirmPayout(1n);
+    await time.increase(2n * DAY);
     await f.fund.settleClaim(1n);
 
     expect(await f.fund.poolBalance(usdc)).to.equal(required - payout); // 5,000 USDC

@@ -15,8 +15,8 @@ async function withHistory() {
   await buyCoverage(f, { amount: units(30_000, 6), duration: 90n * DAY, protocol: PROTOCOLS.curve });
   await buyCoverage(f, { amount: units(40_000, 18), duration: 90n * DAY, asset: await f.dai.getAddress() });
   await mine();
-  await f.fund.connect(f.beneficiary).submitClaim(2, units(5_000, 6), "loss", "0xabcd");
-  await time.increaseTo(c1.end + 1n);
+  await f.fund.connect(f.beneficiary).submitClaim(2, units(5_000, 6), await time.latest(), "loss", "0xabcd");
+  await time.increaseTo(c1.end + 30n * DAY + 1n); // end + claimGracePeriod
   await f.fund.expireCoverage(1);
   await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
   return f;
@@ -27,7 +27,7 @@ describe("FundLens", () => {
     it("returns components, score, exposure and active coverage ids newest first", async () => {
       const f = await loadFixture(withHistory);
       const fund = await f.fund.getAddress();
-      const [aave, curve, unscored] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave, PROTOCOLS.curve, UNSCORED]);
+      const [aave, curve, unscored] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave, PROTOCOLS.curve, UNSCORED], 10);
       expect(aave!.protocol).to.equal(PROTOCOLS.aave);
       expect(toArray(aave!.risk)).to.deep.equal(toArray(await f.fund.getProtocolRisk(PROTOCOLS.aave)));
       expect(aave!.risk.slice(0, 5)).to.deep.equal([10n, 10n, 15n, 20n, 20n]);
@@ -51,17 +51,40 @@ describe("FundLens", () => {
       const f = await loadFixture(withHistory);
       const fund = await f.fund.getAddress();
       await time.increase(90n * DAY);
-      const [ended] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave]);
+      const [ended] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave], 10);
       expect(ended!.activeCoverageIds).to.deep.equal([4n, 2n]);
       await f.fund.expireCoverages([2, 4]);
-      const [expired] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave]);
+      const [expired] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave], 10);
       expect(expired!.activeCoverageIds).to.deep.equal([]);
       expect(expired!.activeCoverage).to.equal(0n);
     });
 
+    it("pages the ids (maxIdsPerProtocol) with a cursor and reports the protocol's incident", async () => {
+      const f = await loadFixture(withHistory);
+      const fund = await f.fund.getAddress();
+      const [first] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave], 1);
+      expect(first!.activeCoverageIds).to.deep.equal([4n]);
+      expect(first!.nextCursor).to.equal(2n);
+      expect(first!.incident.active).to.equal(false);
+      const [page, next] = await f.lens.getProtocolCoverages(fund, PROTOCOLS.aave, first!.nextCursor, 5);
+      expect(page.map((c) => c.id)).to.deep.equal([2n]);
+      expect(next).to.equal(0n);
+      const [all] = await f.lens.getProtocolCoverages(fund, PROTOCOLS.aave, 0, 5);
+      expect(all.map((c) => toArray(c))).to.deep.equal([toArray(await f.fund.getCoverageDetails(4)), toArray(await f.fund.getCoverageDetails(2))]);
+
+      const at = BigInt(await time.latest());
+      await f.fund.connect(f.oracle).reportIncident(PROTOCOLS.aave, at - 60n, ethers.id("evidence"));
+      const [halted] = await f.lens.getProtocolStates(fund, [PROTOCOLS.aave], 10);
+      expect([halted!.incident.occurredAt, halted!.incident.active, halted!.incident.evidenceHash]).to.deep.equal([
+        at - 60n,
+        true,
+        ethers.id("evidence"),
+      ]);
+    });
+
     it("returns nothing for no protocols", async () => {
       const f = await loadFixture(withHistory);
-      expect(await f.lens.getProtocolStates(await f.fund.getAddress(), [])).to.deep.equal([]);
+      expect(await f.lens.getProtocolStates(await f.fund.getAddress(), [], 10)).to.deep.equal([]);
     });
   });
 

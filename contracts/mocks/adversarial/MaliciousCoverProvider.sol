@@ -95,7 +95,7 @@ contract MaliciousCoverProvider is ICoverProvider {
         return (0, type(uint256).max);
     }
 
-    function submitClaim(uint256, uint256, bytes32) external payable returns (uint256 providerClaimId) {
+    function submitClaim(uint256, uint256, bytes calldata) external payable returns (uint256 providerClaimId) {
         return 1;
     }
 

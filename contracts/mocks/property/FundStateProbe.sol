@@ -16,6 +16,9 @@ contract FundStateProbe {
         uint256 balance;
         uint256 pool;
         uint256 credited;
+        uint256 pending; // accepted self-insured payouts not yet settled or vetoed
+        uint256 openClaims; // pending self-insured claim amounts
+        uint256 required; // reserveStatus(asset).required
         uint256 active;
         uint256 selfInsured;
         uint256 summedActive;
@@ -77,10 +80,14 @@ contract FundStateProbe {
             a.credited = fund.totalCredited(assets[j]);
             a.active = fund.getTotalCoverage(assets[j]);
             a.selfInsured = fund.getSelfInsuredCoverage(assets[j]);
+            IStablecoinInsuranceFund.AssetBook memory book = fund.getAssetBook(assets[j]);
+            a.pending = book.pending;
+            a.openClaims = book.openClaims;
+            (, a.required,) = fund.reserveStatus(assets[j]);
         }
         for (uint256 p; p < protocols.length; ++p) {
             s.protocols[p].exposure = fund.getProtocolExposure(protocols[p]);
-            digest = keccak256(abi.encode(digest, fund.getProtocolRisk(protocols[p])));
+            digest = keccak256(abi.encode(digest, fund.getProtocolRisk(protocols[p]), fund.getIncident(protocols[p])));
         }
         s.accountBalances = new uint256[](accounts.length * assets.length);
         s.creditedPayouts = new uint256[](accounts.length * assets.length);

@@ -91,6 +91,9 @@ export function toOnChainCoverage(c: CoverageLike): OnChainCoverage {
   };
 }
 
+/** Live coverage ids read per protocol in one FundLens call (the fund caps a protocol at $500K). */
+export const MAX_COVERAGE_IDS_PER_PROTOCOL = 500;
+
 export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadRequest): Promise<ChainSnapshot> {
   const block = await deps.provider.getBlock("latest");
   if (block === null) throw new Error("the RPC returned no latest block");
@@ -98,7 +101,7 @@ export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadR
   const { fund, lens, fundAddress } = deps;
 
   const [states, parameters, pools] = await Promise.all([
-    request.protocols.length > 0 ? lens.getProtocolStates(fundAddress, [...request.protocols], at) : Promise.resolve([]),
+    request.protocols.length > 0 ? lens.getProtocolStates(fundAddress, [...request.protocols], MAX_COVERAGE_IDS_PER_PROTOCOL, at) : Promise.resolve([]),
     fund.parameters(at),
     Promise.all(
       request.assets.map(async (asset): Promise<AssetPoolState> => {

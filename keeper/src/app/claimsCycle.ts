@@ -13,8 +13,8 @@
  * - Monitor (`decideClaimFollowUps`): settle accepted / draw / denied-upstream claims before the
  *   redemption window closes; alert on denials, closed windows and close deadlines.
  */
-import { readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { Contract, type Provider } from "ethers";
 import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
 import type { KeeperConfig } from "../config";
@@ -294,7 +294,7 @@ export class ClaimsCycle {
       // file-now
       const coverage = snapshot.coverages.get(coverId) as OnChainCoverage;
       const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", details: { amount: plan.amount.toString() } });
-      const result = await this.fileClaim(plan, coverage, incident);
+      const result = await this.fileClaim(plan, coverage, incident, now);
       const claimId = await this.claimIdFrom(result);
       if (result.status === "confirmed" || (result.status === "skipped" && claimId !== undefined)) {
         claimRepo.update(claim.id, { state: "filed", ...(claimId !== undefined ? { fundClaimId: claimId.toString() } : {}), details: { amount: plan.amount.toString(), hash: result.hash } });
@@ -390,16 +390,24 @@ export class ClaimsCycle {
     return { now, dryRun, newIncidents, plans: planReports, filed, followUps: followUpReports, alerts, gasUsed: gasUsed.toString() };
   }
 
-  private async fileClaim(plan: Extract<ClaimPlan, { kind: "file-now" }>, coverage: OnChainCoverage, incident: IncidentRecord): Promise<SendResult> {
+  private async fileClaim(plan: Extract<ClaimPlan, { kind: "file-now" }>, coverage: OnChainCoverage, incident: IncidentRecord, now: number): Promise<SendResult> {
     const { deps } = this;
+    // The time of loss, clamped into the coverage's term (the fund rejects anything outside it or in the future).
+    const incidentAt = Math.max(coverage.start, Math.min(occurredAtOf(incident), coverage.end, now));
+    const pack = incident.evidencePath !== undefined ? await readFile(incident.evidencePath) : Buffer.from(incident.dedupeKey, "utf8");
     let deposit = 0n;
+    let evidence: Uint8Array = pack;
     if (coverage.providerId !== 0) {
       const adapter = await this.providerContract(coverage.providerId);
-      deposit = (await adapter.getFunction("claimDeposit").staticCall(coverage.providerCoverId, plan.amount)) as bigint;
+      // A renewal may have replaced the upstream cover: the deposit is the one of the cover in force at incidentAt.
+      const providerCoverId = await deps.fund.upstreamCoverAt(coverage.id, incidentAt);
+      deposit = (await adapter.getFunction("claimDeposit").staticCall(providerCoverId, plan.amount)) as bigint;
+      // Hedged claims lead with a 34-byte sha2-256 multihash (the Nexus adapter passes its digest as
+      // ipfsMetadata); here the digest of the evidence pack itself.
+      evidence = Buffer.concat([Buffer.from([0x12, 0x20]), createHash("sha256").update(pack).digest(), pack]);
     }
-    const evidence = incident.evidencePath !== undefined ? await readFile(incident.evidencePath) : Buffer.from(incident.dedupeKey, "utf8");
     const reason = `${incident.kind}: ${incident.dedupeKey}`.slice(0, 200);
-    const data = deps.fund.interface.encodeFunctionData("submitClaim", [plan.coverId, plan.amount, reason, evidence]);
+    const data = deps.fund.interface.encodeFunctionData("submitClaim", [plan.coverId, plan.amount, incidentAt, reason, evidence]);
     return this.send(
       {
         kind: "file-claim",

@@ -184,7 +184,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     } else {
       const assessor = StablecoinInsuranceFund__factory.connect(env.stack.fund, env.signer(ACCOUNT_INDEX.assessor));
       await (await assessor.assessClaim(claimId, true, filed.amount)).wait();
-      await say(stage, `the fund's claims assessor accepts the self-insured claim for ${amount(filed.amount)}`);
+      const challenge = Number((await fund.parameters()).challengePeriod) + 1;
+      await advance(challenge);
+      await say(stage, `the fund's claims assessor accepts the self-insured claim for ${amount(filed.amount)}; chain time +${(challenge / DAY).toFixed(1)}d through the challenge period`);
     }
 
     stage = "settled";
@@ -203,7 +205,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const balanceOf = token.getFunction("balanceOf");
     const before = (await balanceOf(env.accounts.beneficiary)) as bigint;
     const beneficiaryFund = StablecoinInsuranceFund__factory.connect(env.stack.fund, env.signer(ACCOUNT_INDEX.beneficiary));
-    await (await beneficiaryFund.withdrawPayout(asset)).wait();
+    await (await beneficiaryFund.withdrawPayout(asset, env.accounts.beneficiary)).wait();
     const received = ((await balanceOf(env.accounts.beneficiary)) as bigint) - before;
     check(received === credited, `beneficiary received ${received}, expected ${credited}`);
     await say(stage, `beneficiary ${env.accounts.beneficiary} withdrew ${amount(received)}`);
@@ -236,7 +238,7 @@ interface ActiveCover {
 /** The beneficiary's active covers over the demo protocols. */
 async function activeCovers(fund: ReturnType<typeof StablecoinInsuranceFund__factory.connect>, beneficiary: string): Promise<ActiveCover[]> {
   const { demoProtocolAddress } = await import("../config");
-  const ids = (await Promise.all(DEMO_PORTFOLIO.map((p) => fund.getProtocolCoverages(demoProtocolAddress(p.id))))).flat();
+  const ids = (await Promise.all(DEMO_PORTFOLIO.map(async (p) => (await fund.getProtocolCoverages(demoProtocolAddress(p.id), 0, 500)).ids))).flat();
   const details = await Promise.all(ids.map((id) => fund.getCoverageDetails(id)));
   return details
     .filter((c) => c.beneficiary === beneficiary && c.status === 1n)

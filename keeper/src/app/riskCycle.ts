@@ -153,7 +153,7 @@ export class RiskCycle {
     const fundAddress = (this.fundAddress ??= await deps.fund.getAddress());
     const addresses = deps.protocols.map((p) => p.address);
     const [states, maxDecreasePerDay] = await Promise.all([
-      deps.lens.getProtocolStates(fundAddress, addresses),
+      deps.lens.getProtocolStates(fundAddress, addresses, 0),
       this.decreaseLimit(),
     ]);
     const onChain: OnChainRiskState[] = states.map((s) => ({

@@ -420,7 +420,7 @@ describe("keeper under faults (randomized schedules)", function () {
         console.log(`    duplicate: ${key} mined ${mined}×`);
       }
     }
-    const coverIds = await s.fund.getProtocolCoverages(PROTOCOLS.aave);
+    const [coverIds] = await s.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 500);
     const ours = (await Promise.all(coverIds.map((id) => s.fund.getCoverageDetails(id)))).filter((c) => c.beneficiary === s.beneficiary.address);
     const purchases = journal.list({ kind: "buy-coverage", state: "confirmed" }).length;
     counts.coveragesBought += ours.length;

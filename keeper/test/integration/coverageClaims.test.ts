@@ -66,7 +66,7 @@ describe("keeper coverage and claims (integration)", function () {
   }
 
   async function beneficiaryCoverages(s: KeeperSystem) {
-    const ids = await s.fund.getProtocolCoverages(PROTOCOLS.aave);
+    const [ids] = await s.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 500);
     const all = await Promise.all(ids.map((id) => s.fund.getCoverageDetails(id)));
     return all.filter((c) => c.beneficiary === s.beneficiary.address && c.status === 1n);
   }

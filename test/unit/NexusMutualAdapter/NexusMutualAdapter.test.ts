@@ -15,12 +15,15 @@ import {
   expectedPremium,
 } from "../MockNexusMutual/nexusFixture";
 import { deployAdapter } from "./adapterFixture";
+import { claimProof, claimProofDigest } from "../../helpers/claimProof";
 
 const AMOUNT = 100_000n * USDC_UNIT;
 const PERIOD = 90n * DAY;
 const MAX_PREMIUM = 5_000n * USDC_UNIT;
 const QUOTE = encodeQuote([{ poolId: 1n, coverAmountInAsset: AMOUNT }]);
-const EVIDENCE = ethers.id("evidence pack");
+/** CIDv0 multihash of the claim proof, then the proof: the adapter passes the digest as ipfsMetadata. */
+const EVIDENCE = claimProof({ reason: "evidence pack" });
+const PROOF_DIGEST = claimProofDigest(EVIDENCE);
 
 /** ICoverProvider.ClaimStatus */
 const STATUS = { None: 0n, Pending: 1n, Accepted: 2n, Denied: 3n, Draw: 4n, Redeemed: 5n, Expired: 6n };
@@ -325,8 +328,8 @@ describe("NexusMutualAdapter", () => {
         await fx.adapter.connect(fx.fund).submitClaim.staticCall(1n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT }),
       ).to.equal(1n);
       const tx = fx.adapter.connect(fx.fund).submitClaim(1n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT });
-      await expect(tx).to.emit(fx.adapter, "NexusClaimSubmitted").withArgs(1n, 1n, AMOUNT, EVIDENCE);
-      await expect(tx).to.emit(fx.claims, "MetadataSubmitted").withArgs(1n, EVIDENCE);
+      await expect(tx).to.emit(fx.adapter, "NexusClaimSubmitted").withArgs(1n, 1n, AMOUNT, PROOF_DIGEST);
+      await expect(tx).to.emit(fx.claims, "MetadataSubmitted").withArgs(1n, PROOF_DIGEST);
       await expect(tx).to.changeEtherBalances([fx.fund, fx.claims], [-CLAIM_DEPOSIT, CLAIM_DEPOSIT]);
       expect(await fx.adapter.claimStatus(1n)).to.deep.equal([STATUS.Pending, 0n, 0n]);
     });
@@ -432,10 +435,9 @@ describe("NexusMutualAdapter", () => {
       const tx = fx.adapter.connect(fx.fund).retrieveDeposit(fx.claimId);
       await expect(tx).to.emit(fx.adapter, "NexusDepositRetrieved").withArgs(fx.claimId, CLAIM_DEPOSIT);
       await expect(tx).to.changeEtherBalances([fx.fund, fx.adapter, fx.claims], [CLAIM_DEPOSIT, 0n, -CLAIM_DEPOSIT]);
-      await expect(fx.adapter.connect(fx.fund).retrieveDeposit(fx.claimId)).to.be.revertedWithCustomError(
-        fx.claims,
-        "DepositAlreadyRetrieved",
-      );
+      await expect(fx.adapter.connect(fx.fund).retrieveDeposit(fx.claimId))
+        .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterDepositForwarded")
+        .withArgs(fx.claimId);
     });
 
     it("denied: status Denied, the deposit is kept upstream", async () => {

@@ -18,7 +18,7 @@ async function withPendingClaim() {
   const f = await deployHedgedFund();
   const { coverId } = await buyCoverage(f);
   await mine();
-  await f.fund.connect(f.beneficiary).submitClaim(coverId, units(1_000, 6), "hack", "0x01");
+  await f.fund.connect(f.beneficiary).submitClaim(coverId, units(1_000, 6), await time.latest(), "hack", "0x01");
   const spare = await ethers.deployContract("MockDAI");
   return { ...f, spare };
 }
@@ -43,6 +43,7 @@ async function snapshot(f: Fixture) {
     strangerIsOracle: await fund.hasRole(await fund.RISK_ORACLE_ROLE(), f.stranger.address),
     oracleIsOracle: await fund.hasRole(await fund.RISK_ORACLE_ROLE(), f.oracle.address),
     pendingAdmin: toArray(await fund.pendingDefaultAdmin()),
+    incident: toArray(await fund.getIncident(PROTOCOLS.aave)),
   };
 }
 
@@ -75,6 +76,8 @@ const GATED: GatedCall[] = [
         renewalWindow: 10 * 86_400,
         claimGracePeriod: 10 * 86_400,
         maxCoveragePerProtocol: units(1_000_000, 18),
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
       }),
   },
   { name: "pause", role: "guardian", call: (f, s) => f.fund.connect(s).pause() },
@@ -94,6 +97,12 @@ const GATED: GatedCall[] = [
       ]),
   },
   { name: "assessClaim", role: "assessor", call: (f, s) => f.fund.connect(s).assessClaim(1, true, units(1, 6)) },
+  // Oracle OR guardian: a caller with neither is refused naming the guardian role.
+  { name: "reportIncident", role: "guardian", call: async (f, s) => f.fund.connect(s).reportIncident(PROTOCOLS.aave, (await time.latest()) - 60, ethers.id("x")) },
+  { name: "clearIncident", role: "admin", call: (f, s) => f.fund.connect(s).clearIncident(PROTOCOLS.aave) },
+  // Guardian OR admin.
+  { name: "vetoPayout", role: "guardian", call: (f, s) => f.fund.connect(s).vetoPayout(1) },
+  { name: "confirmPayout", role: "admin", call: (f, s) => f.fund.connect(s).confirmPayout(1) },
   {
     name: "grantRole",
     role: "admin",
@@ -146,6 +155,26 @@ describe("StablecoinInsuranceFund access control", () => {
       await expect(f.fund.connect(f.assessor).updateProtocolRisk(PROTOCOLS.aave, 1, 1, 1, 1, 1))
         .to.be.revertedWithCustomError(f.fund, "AccessControlUnauthorizedAccount")
         .withArgs(f.assessor.address, await f.fund.RISK_ORACLE_ROLE());
+      // The assessor can neither veto nor confirm its own payouts; the guardian cannot confirm or clear.
+      await expect(f.fund.connect(f.assessor).vetoPayout(1))
+        .to.be.revertedWithCustomError(f.fund, "AccessControlUnauthorizedAccount")
+        .withArgs(f.assessor.address, await f.fund.GUARDIAN_ROLE());
+      await expect(f.fund.connect(f.assessor).confirmPayout(1))
+        .to.be.revertedWithCustomError(f.fund, "AccessControlUnauthorizedAccount")
+        .withArgs(f.assessor.address, adminRole);
+      await expect(f.fund.connect(f.guardian).confirmPayout(1))
+        .to.be.revertedWithCustomError(f.fund, "AccessControlUnauthorizedAccount")
+        .withArgs(f.guardian.address, adminRole);
+      await expect(f.fund.connect(f.guardian).clearIncident(PROTOCOLS.aave))
+        .to.be.revertedWithCustomError(f.fund, "AccessControlUnauthorizedAccount")
+        .withArgs(f.guardian.address, adminRole);
+      // The admin may not report incidents (oracle or guardian only), the oracle and guardian may.
+      const at = (await time.latest()) - 60;
+      await expect(f.fund.connect(f.admin).reportIncident(PROTOCOLS.aave, at, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(f.fund, "AccessControlUnauthorizedAccount")
+        .withArgs(f.admin.address, await f.fund.GUARDIAN_ROLE());
+      await expect(f.fund.connect(f.oracle).reportIncident(PROTOCOLS.aave, at, ethers.ZeroHash)).to.emit(f.fund, "IncidentReported");
+      await expect(f.fund.connect(f.guardian).reportIncident(PROTOCOLS.curve, at, ethers.ZeroHash)).to.emit(f.fund, "IncidentReported");
     });
   });
 

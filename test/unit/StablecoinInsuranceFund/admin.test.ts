@@ -4,6 +4,7 @@ import { ethers, network } from "hardhat";
 
 import { DAY, deployFund, deployHedgedFund, units, toArray } from "../../helpers/fundFixture";
 import type { IStablecoinInsuranceFund } from "../../../typechain-types";
+import { deployFundLibraries } from "../../helpers/fundDeploy";
 
 const DEFAULT_PARAMETERS: IStablecoinInsuranceFund.ParametersStruct = {
   baseRateBps: 200,
@@ -12,6 +13,8 @@ const DEFAULT_PARAMETERS: IStablecoinInsuranceFund.ParametersStruct = {
   renewalWindow: 30n * DAY,
   claimGracePeriod: 30n * DAY,
   maxCoveragePerProtocol: units(500_000, 18),
+  challengePeriod: 2n * DAY,
+  dailyPayoutLimitBps: 2_500,
 };
 
 describe("StablecoinInsuranceFund admin", () => {
@@ -21,7 +24,7 @@ describe("StablecoinInsuranceFund admin", () => {
       const assets = [await f.usdc.getAddress(), await f.usdt.getAddress(), await f.dai.getAddress()];
       expect(await f.fund.stablecoins()).to.deep.equal(assets);
       for (const asset of assets) expect(await f.fund.isSupportedStablecoin(asset)).to.equal(true);
-      expect(toArray(await f.fund.parameters())).to.deep.equal([200n, 2_000n, 10n, 30n * DAY, 30n * DAY, units(500_000, 18)]);
+      expect(toArray(await f.fund.parameters())).to.deep.equal([200n, 2_000n, 10n, 30n * DAY, 30n * DAY, units(500_000, 18), 2n * DAY, 2_500n]);
       expect(await f.fund.defaultAdmin()).to.equal(f.admin.address);
       expect(await f.fund.providerCount()).to.equal(0n);
     });
@@ -85,9 +88,8 @@ describe("StablecoinInsuranceFund admin", () => {
         await network.provider.send("hardhat_setCode", [address, daiCode]);
         clones.push(address);
       }
-      const full = await ethers.deployContract("StablecoinInsuranceFund", [DAY, f.admin.address, clones.slice(0, 255)], {
-        gasLimit: 29_000_000,
-      });
+      const factory = await ethers.getContractFactory("StablecoinInsuranceFund", { libraries: await deployFundLibraries() });
+      const full = await factory.deploy(DAY, f.admin.address, clones.slice(0, 255), { gasLimit: 29_000_000 });
       expect((await full.stablecoins()).length).to.equal(255);
       await expect(full.connect(f.admin).addStablecoin(clones[255]!)).to.be.revertedWithCustomError(full, "FundTooManyStablecoins");
     });
@@ -144,12 +146,12 @@ describe("StablecoinInsuranceFund admin", () => {
   describe("setParameters", () => {
     it("stores and emits valid parameters (bounds inclusive)", async () => {
       const f = await loadFixture(deployFund);
-      const high = { ...DEFAULT_PARAMETERS, baseRateBps: 2_000, reserveRatioBps: 10_000, maxRiskDecreasePerDay: 100, renewalWindow: 90n * DAY, claimGracePeriod: 90n * DAY };
+      const high = { ...DEFAULT_PARAMETERS, baseRateBps: 2_000, reserveRatioBps: 10_000, maxRiskDecreasePerDay: 100, renewalWindow: 90n * DAY, claimGracePeriod: 90n * DAY, challengePeriod: 30n * DAY, dailyPayoutLimitBps: 10_000 };
       await expect(f.fund.connect(f.admin).setParameters(high)).to.emit(f.fund, "ParametersUpdated");
-      expect(toArray(await f.fund.parameters())).to.deep.equal([2_000n, 10_000n, 100n, 90n * DAY, 90n * DAY, units(500_000, 18)]);
-      const low = { ...DEFAULT_PARAMETERS, baseRateBps: 1, reserveRatioBps: 1_000, maxRiskDecreasePerDay: 1, renewalWindow: 1, claimGracePeriod: 0, maxCoveragePerProtocol: 1 };
+      expect(toArray(await f.fund.parameters())).to.deep.equal([2_000n, 10_000n, 100n, 90n * DAY, 90n * DAY, units(500_000, 18), 30n * DAY, 10_000n]);
+      const low = { ...DEFAULT_PARAMETERS, baseRateBps: 1, reserveRatioBps: 1_000, maxRiskDecreasePerDay: 1, renewalWindow: 1, claimGracePeriod: 0, maxCoveragePerProtocol: 1, challengePeriod: 3_600, dailyPayoutLimitBps: 1 };
       await f.fund.connect(f.admin).setParameters(low);
-      expect(toArray(await f.fund.parameters())).to.deep.equal([1n, 1_000n, 1n, 1n, 0n, 1n]);
+      expect(toArray(await f.fund.parameters())).to.deep.equal([1n, 1_000n, 1n, 1n, 0n, 1n, 3_600n, 1n]);
     });
 
     const invalid: [string, Partial<IStablecoinInsuranceFund.ParametersStruct>][] = [
@@ -163,6 +165,10 @@ describe("StablecoinInsuranceFund admin", () => {
       ["renewalWindow", { renewalWindow: 90n * DAY + 1n }],
       ["claimGracePeriod", { claimGracePeriod: 90n * DAY + 1n }],
       ["maxCoveragePerProtocol", { maxCoveragePerProtocol: 0 }],
+      ["challengePeriod", { challengePeriod: 3_599 }],
+      ["challengePeriod", { challengePeriod: 30n * DAY + 1n }],
+      ["dailyPayoutLimitBps", { dailyPayoutLimitBps: 0 }],
+      ["dailyPayoutLimitBps", { dailyPayoutLimitBps: 10_001 }],
     ];
     for (const [name, patch] of invalid) {
       it(`rejects ${name} = ${Object.values(patch)[0]}`, async () => {

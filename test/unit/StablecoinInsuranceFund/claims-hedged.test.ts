@@ -33,7 +33,7 @@ async function withCoverage() {
 /** Plus claim 1 (40K) filed upstream by the agent with the exact deposit. */
 async function withClaim() {
   const f = await withCoverage();
-  await f.fund.connect(f.agent).submitClaim(1, units(40_000, 6), "depeg", "0x1234", { value: DEPOSIT });
+  await f.fund.connect(f.agent).submitClaim(1, units(40_000, 6), await time.latest(), "depeg", "0x1234", { value: DEPOSIT });
   return f;
 }
 
@@ -92,7 +92,7 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
   describe("submitClaim", () => {
     it("forwards the claim upstream with the exact deposit", async () => {
       const f = await loadFixture(withCoverage);
-      await expect(f.fund.connect(f.agent).submitClaim(1, units(40_000, 6), "depeg", "0x1234", { value: DEPOSIT }))
+      await expect(f.fund.connect(f.agent).submitClaim(1, units(40_000, 6), await time.latest(), "depeg", "0x1234", { value: DEPOSIT }))
         .to.emit(f.fund, "ClaimSubmitted")
         .withArgs(1, 1, f.agent.address, units(40_000, 6), "depeg", "0x1234", 1)
         .and.to.emit(f.provider, "MockProviderClaimSubmitted")
@@ -105,7 +105,7 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
     it("rejects a missing or excess deposit", async () => {
       const f = await loadFixture(withCoverage);
       for (const value of [0n, DEPOSIT - 1n, DEPOSIT + 1n]) {
-        await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, "", "0x", { value }))
+        await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, await time.latest(), "", "0x", { value }))
           .to.be.revertedWithCustomError(f.fund, "FundWrongDeposit")
           .withArgs(DEPOSIT, value);
       }
@@ -116,27 +116,27 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
       const latest = f.cover.end + PROVIDER_GRACE;
       expect(await f.provider.claimWindow(1)).to.deep.equal([f.cover.start, latest]);
       await time.setNextBlockTimestamp(latest);
-      await f.fund.connect(f.beneficiary).submitClaim(1, 1n, "", "0x", { value: DEPOSIT });
+      await f.fund.connect(f.beneficiary).submitClaim(1, 1n, f.cover.end, "", "0x", { value: DEPOSIT });
       await f.provider.connect(f.admin).mockDecideClaim(1, DECISION.Deny, 0n);
       await f.fund.settleClaim(1);
-      await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, "", "0x", { value: DEPOSIT }))
+      await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, f.cover.end, "", "0x", { value: DEPOSIT }))
         .to.be.revertedWithCustomError(f.fund, "FundClaimWindowClosed")
         .withArgs(1, latest);
     });
 
-    it("is stopped by the pause", async () => {
+    it("is not stopped by the pause (a guardian cannot run out a claim window)", async () => {
       const f = await loadFixture(withCoverage);
       await f.fund.connect(f.guardian).pause();
-      await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, "", "0x", { value: DEPOSIT })).to.be.revertedWithCustomError(
+      await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, await time.latest(), "", "0x", { value: DEPOSIT })).to.emit(
         f.fund,
-        "EnforcedPause",
+        "ClaimSubmitted",
       );
     });
 
     it("claims on existing coverage keep working after the provider is deactivated", async () => {
       const f = await loadFixture(withCoverage);
       await f.fund.connect(f.admin).setProviderActive(1, false);
-      await f.fund.connect(f.beneficiary).submitClaim(1, units(1_000, 6), "", "0x", { value: DEPOSIT });
+      await f.fund.connect(f.beneficiary).submitClaim(1, units(1_000, 6), await time.latest(), "", "0x", { value: DEPOSIT });
       await f.provider.connect(f.admin).mockDecideClaim(1, DECISION.Accept, units(1_000, 6));
       await expect(f.fund.settleClaim(1)).to.emit(f.fund, "ClaimSettled").withArgs(1, STATUS.Paid, units(1_000, 6));
     });
@@ -169,9 +169,9 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
       expect([c.claimed, c.openClaimId]).to.deep.equal([payout, 0n]);
       await expect(f.fund.settleClaim(1)).to.be.revertedWithCustomError(f.fund, "FundClaimNotSettleable").withArgs(1, STATUS.Paid);
 
-      await expect(f.fund.connect(f.agent).withdrawDeposit()).to.changeEtherBalances([f.agent, f.fund], [DEPOSIT, -DEPOSIT]);
-      await expect(f.fund.connect(f.agent).withdrawDeposit()).to.be.revertedWithCustomError(f.fund, "FundNothingToWithdraw");
-      await expect(f.fund.connect(f.beneficiary).withdrawPayout(usdc)).to.changeTokenBalance(f.usdc, f.beneficiary, payout);
+      await expect(f.fund.connect(f.agent).withdrawDeposit(f.agent.address)).to.changeEtherBalances([f.agent, f.fund], [DEPOSIT, -DEPOSIT]);
+      await expect(f.fund.connect(f.agent).withdrawDeposit(f.agent.address)).to.be.revertedWithCustomError(f.fund, "FundNothingToWithdraw");
+      await expect(f.fund.connect(f.beneficiary).withdrawPayout(usdc, f.beneficiary.address)).to.changeTokenBalance(f.usdc, f.beneficiary, payout);
     });
 
     it("an upstream payout above the claim is capped; the excess stays in the pool", async () => {
@@ -192,9 +192,9 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
       await expect(tx).to.emit(f.fund, "DepositCredited").withArgs(f.agent.address, DEPOSIT);
       expect(await f.fund.creditedPayout(f.beneficiary.address, await f.usdc.getAddress())).to.equal(0n);
       expect((await f.fund.getCoverageDetails(1)).openClaimId).to.equal(0n);
-      await expect(f.fund.connect(f.agent).withdrawDeposit())
+      await expect(f.fund.connect(f.agent).withdrawDeposit(f.agent.address))
         .to.emit(f.fund, "DepositWithdrawn")
-        .withArgs(f.agent.address, DEPOSIT);
+        .withArgs(f.agent.address, f.agent.address, DEPOSIT);
     });
 
     it("denied: closed without payout or deposit", async () => {
@@ -218,8 +218,8 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
       await f.provider.connect(f.admin).mockDecideClaim(1, DECISION.Accept, units(40_000, 6));
       await f.fund.connect(f.guardian).pause();
       await f.fund.settleClaim(1);
-      await f.fund.connect(f.agent).withdrawDeposit();
-      await f.fund.connect(f.beneficiary).withdrawPayout(await f.usdc.getAddress());
+      await f.fund.connect(f.agent).withdrawDeposit(f.agent.address);
+      await f.fund.connect(f.beneficiary).withdrawPayout(await f.usdc.getAddress(), f.beneficiary.address);
       expect(await f.fund.paused()).to.equal(true);
     });
 
@@ -231,10 +231,10 @@ describe("StablecoinInsuranceFund hedged claims (MockCapacityLimitedProvider)", 
       await impersonateAccount(claimantAddress);
       await setBalance(claimantAddress, ethers.parseEther("1"));
       const claimant = await ethers.getSigner(claimantAddress);
-      await f.fund.connect(claimant).submitClaim(1, 1n, "", "0x", { value: DEPOSIT });
+      await f.fund.connect(claimant).submitClaim(1, 1n, await time.latest(), "", "0x", { value: DEPOSIT });
       await f.provider.connect(f.admin).mockDecideClaim(1, DECISION.Draw, 0n);
       await f.fund.settleClaim(1);
-      await expect(f.fund.connect(claimant).withdrawDeposit()).to.be.revertedWithCustomError(f.fund, "FundEthTransferFailed");
+      await expect(f.fund.connect(claimant).withdrawDeposit(claimant.address)).to.be.revertedWithCustomError(f.fund, "FundEthTransferFailed");
       expect(await f.fund.creditedDeposit(claimantAddress)).to.equal(DEPOSIT);
       await stopImpersonatingAccount(claimantAddress);
     });

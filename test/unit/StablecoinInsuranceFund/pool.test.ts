@@ -72,6 +72,8 @@ describe("StablecoinInsuranceFund pool", () => {
         renewalWindow: 30n * DAY,
         claimGracePeriod: 30n * DAY,
         maxCoveragePerProtocol: units(500_000, 18),
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
       });
       const pool = await f.fund.poolBalance(usdc);
       await expect(f.fund.connect(f.admin).withdrawCapital(usdc, pool - AMOUNT + 1n, f.admin.address))
@@ -84,8 +86,9 @@ describe("StablecoinInsuranceFund pool", () => {
       const f = await loadFixture(withSelfInsured);
       const usdc = await f.usdc.getAddress();
       await mine();
-      await f.fund.connect(f.beneficiary).submitClaim(1, units(10_000, 6), "", "0x");
+      await f.fund.connect(f.beneficiary).submitClaim(1, units(10_000, 6), await time.latest(), "", "0x");
       await f.fund.connect(f.assessor).assessClaim(1, true, units(10_000, 6));
+      await time.increase(2n * DAY); // challenge period
       await f.fund.settleClaim(1);
       const pool = await f.fund.poolBalance(usdc);
       expect(await f.usdc.balanceOf(await f.fund.getAddress())).to.equal(pool + units(10_000, 6));
@@ -104,7 +107,7 @@ describe("StablecoinInsuranceFund pool", () => {
         f.fund,
         "FundReserveRatioBreached",
       );
-      await time.increaseTo(end + 1n);
+      await time.increaseTo(end + 30n * DAY + 1n); // end + claimGracePeriod
       await f.fund.expireCoverage(coverId);
       await f.fund.connect(f.admin).withdrawCapital(usdc, pool, f.admin.address);
       expect(await f.fund.poolBalance(usdc)).to.equal(0n);
@@ -134,29 +137,37 @@ describe("StablecoinInsuranceFund pool", () => {
       const f = await deployHedgedFund();
       const c1 = await buyCoverage(f, { amount: AMOUNT, duration: 30n * DAY });
       await buyCoverage(f, { amount: AMOUNT, duration: 90n * DAY });
-      await f.fund.connect(f.beneficiary).submitClaim(2, units(1_000, 6), "", "0x");
+      await f.fund.connect(f.beneficiary).submitClaim(2, units(1_000, 6), await time.latest(), "", "0x");
       await f.fund.connect(f.guardian).pause();
       return { ...f, c1 };
     }
 
-    it("stops purchase, renewal and claim submission", async () => {
+    it("stops purchases and amount increases only; claims and non-increasing renewals go through", async () => {
       const f = await loadFixture(paused);
       await expect(buyCoverage(f)).to.be.revertedWithCustomError(f.fund, "EnforcedPause");
-      await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x")).to.be.revertedWithCustomError(
+      await expect(
+        f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT + 1n, ethers.MaxUint256, "0x"),
+      ).to.be.revertedWithCustomError(f.fund, "EnforcedPause");
+      await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, await time.latest(), "", "0x")).to.emit(f.fund, "ClaimSubmitted");
+      await f.fund.connect(f.beneficiary).withdrawClaim(2);
+      await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x")).to.emit(
         f.fund,
-        "EnforcedPause",
+        "CoverageRenewed",
       );
-      await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, "", "0x")).to.be.revertedWithCustomError(f.fund, "EnforcedPause");
+      await expect(f.fund.connect(f.beneficiary).renewCoverage(2, 30n * DAY, AMOUNT / 2n, ethers.MaxUint256, "0x"))
+        .to.be.revertedWithCustomError(f.fund, "FundClaimOpen")
+        .withArgs(2, 1);
     });
 
     it("lets expiry, assessment, settlement, payouts and capital moves through", async () => {
       const f = await loadFixture(paused);
       const usdc = await f.usdc.getAddress();
-      await time.increaseTo(f.c1.end + 1n);
+      await time.increaseTo(f.c1.end + 30n * DAY + 1n); // end + claimGracePeriod
       await f.fund.expireCoverage(1);
       await f.fund.connect(f.assessor).assessClaim(1, true, units(1_000, 6));
+      await time.increase(2n * DAY); // challenge period
       await f.fund.settleClaim(1);
-      await f.fund.connect(f.beneficiary).withdrawPayout(usdc);
+      await f.fund.connect(f.beneficiary).withdrawPayout(usdc, f.beneficiary.address);
       await f.fund.connect(f.admin).depositCapital(usdc, 1n);
       await f.fund.connect(f.admin).withdrawCapital(usdc, 1n, f.admin.address);
       await f.fund.connect(f.admin).unpause();

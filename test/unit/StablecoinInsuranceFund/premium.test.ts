@@ -47,6 +47,8 @@ describe("StablecoinInsuranceFund premium", () => {
         renewalWindow: 30n * DAY,
         claimGracePeriod: 30n * DAY,
         maxCoveragePerProtocol: units(500_000, 18),
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
       };
       await f.fund.connect(f.admin).setParameters({ ...base, baseRateBps: 2_000 });
       expect(await f.fund.calculatePremium(units(100_000, 6), YEAR, 50n)).to.equal(units(20_000, 6));

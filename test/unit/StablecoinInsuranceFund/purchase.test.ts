@@ -146,7 +146,7 @@ describe("StablecoinInsuranceFund purchase", () => {
     it("expiry frees the cap", async () => {
       const f = await loadFixture(deployFundedFund);
       const { coverId, end } = await buyCoverage(f, { amount: units(500_000, 6), duration: 30n * DAY });
-      await time.increaseTo(end + 1n);
+      await time.increaseTo(end + 30n * DAY + 1n); // end + claimGracePeriod
       await f.fund.expireCoverage(coverId);
       expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(0n);
       await buyCoverage(f, { amount: units(500_000, 6) });
@@ -161,6 +161,8 @@ describe("StablecoinInsuranceFund purchase", () => {
         renewalWindow: 30n * DAY,
         claimGracePeriod: 30n * DAY,
         maxCoveragePerProtocol: 1_000n * WAD,
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
       });
       await expect(buyCoverage(f, { amount: units(1_001, 6) }))
         .to.be.revertedWithCustomError(f.fund, "FundProtocolCapExceeded")
@@ -216,9 +218,9 @@ describe("StablecoinInsuranceFund purchase", () => {
       expect(await f.fund.poolBalance(usdc)).to.equal(poolBefore + a.premium + b.premium);
       expect(await f.fund.getProtocolExposure(PROTOCOLS.aave)).to.equal(40_000n * WAD);
       expect(await f.fund.getProtocolExposure(PROTOCOLS.curve)).to.equal(20_000n * WAD);
-      expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave)).to.deep.equal([c.coverId, a.coverId]);
-      expect(await f.fund.getProtocolCoverages(PROTOCOLS.curve)).to.deep.equal([b.coverId]);
-      expect(await f.fund.getProtocolCoverages(PROTOCOLS.compound)).to.deep.equal([]);
+      expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 10)).to.deep.equal([[c.coverId, a.coverId], 0n]);
+      expect(await f.fund.getProtocolCoverages(PROTOCOLS.curve, 0, 10)).to.deep.equal([[b.coverId], 0n]);
+      expect(await f.fund.getProtocolCoverages(PROTOCOLS.compound, 0, 10)).to.deep.equal([[], 0n]);
       expect(await f.fund.latestProtocolCoverage(PROTOCOLS.aave)).to.equal(c.coverId);
       expect((await f.fund.getCoverageDetails(c.coverId)).prevCoverageId).to.equal(a.coverId);
       expect(await f.fund.coverageCount()).to.equal(3n);

@@ -2,7 +2,8 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { DAY, PROTOCOLS, YEAR, buyCoverage, deployHedgedFund, premiumReference, units } from "../../helpers/fundFixture";
+import type { IStablecoinInsuranceFund } from "../../../typechain-types";
+import { DAY, PROTOCOLS, YEAR, buyCoverage, deployHedgedFund, premiumReference, toObject, units } from "../../helpers/fundFixture";
 
 const WAD = 10n ** 18n;
 const AMOUNT = units(100_000, 6);
@@ -87,7 +88,7 @@ describe("StablecoinInsuranceFund renewal", () => {
 
     it("an expired coverage is not active", async () => {
       const f = await loadFixture(withCoverages);
-      await time.increaseTo(f.self.end + 1n);
+      await time.increaseTo(f.self.end + 30n * DAY + 1n); // end + claimGracePeriod
       await f.fund.expireCoverage(1);
       await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x"))
         .to.be.revertedWithCustomError(f.fund, "FundCoverageNotActive")
@@ -96,19 +97,20 @@ describe("StablecoinInsuranceFund renewal", () => {
 
     it("an open claim blocks it", async () => {
       const f = await loadFixture(inWindow);
-      await f.fund.connect(f.beneficiary).submitClaim(1, units(10, 6), "loss", "0x");
+      await f.fund.connect(f.beneficiary).submitClaim(1, units(10, 6), await time.latest(), "loss", "0x");
       await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x"))
         .to.be.revertedWithCustomError(f.fund, "FundClaimOpen")
         .withArgs(1, 1);
     });
 
-    it("the pause blocks it", async () => {
+    it("the pause blocks an increase only", async () => {
       const f = await loadFixture(inWindow);
       await f.fund.connect(f.guardian).pause();
-      await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x")).to.be.revertedWithCustomError(
+      await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT + 1n, ethers.MaxUint256, "0x")).to.be.revertedWithCustomError(
         f.fund,
         "EnforcedPause",
       );
+      await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x")).to.emit(f.fund, "CoverageRenewed");
     });
 
     it("a removed asset blocks it", async () => {
@@ -264,18 +266,22 @@ describe("StablecoinInsuranceFund renewal", () => {
 });
 
 describe("StablecoinInsuranceFund renewal and the reserve ratio", () => {
-  /** A self-insured $100K coverage whose pool, after a $19K accepted claim, sits below 20%. */
+  /** A self-insured $100K coverage whose pool, after a $19K paid claim and a raised ratio (30%), sits below it. */
   async function underReserved() {
     const f = await withCoverages();
     const usdc = await f.usdc.getAddress();
     await time.increase(DAY);
-    await f.fund.connect(f.beneficiary).submitClaim(1, units(19_000, 6), "loss", "0x");
-    // Drain the pool down to the reserve, then accept a claim that takes it below.
+    await f.fund.connect(f.beneficiary).submitClaim(1, units(19_000, 6), await time.latest(), "loss", "0x");
+    // Drain the pool down to the reserve (20% of the coverage + the open claim), pay the claim, raise the ratio.
     const pool = await f.fund.poolBalance(usdc);
-    const required = (AMOUNT * 2_000n + 9_999n) / 10_000n;
+    const required = (AMOUNT * 2_000n + 9_999n) / 10_000n + units(19_000, 6);
+    expect((await f.fund.reserveStatus(usdc))[1]).to.equal(required);
     await f.fund.connect(f.admin).withdrawCapital(usdc, pool - required, f.admin.address);
     await f.fund.connect(f.assessor).assessClaim(1, true, units(19_000, 6));
+    await f.fund.connect(f.admin).confirmPayout(1); // 19K of a 39K pool is above the daily limit
+    await time.increase(2n * DAY);
     await f.fund.settleClaim(1);
+    await f.fund.connect(f.admin).setParameters({ ...toObject(await f.fund.parameters()), reserveRatioBps: 3_000 } as IStablecoinInsuranceFund.ParametersStruct);
     await time.increaseTo(f.self.end - WINDOW);
     await refreshScores(f);
     return { ...f, usdcAddress: usdc };
@@ -284,7 +290,7 @@ describe("StablecoinInsuranceFund renewal and the reserve ratio", () => {
   it("a renewal keeping the amount needs the reserve; a reduction that helps it does not", async () => {
     const f = await loadFixture(underReserved);
     const pool = await f.fund.poolBalance(f.usdcAddress);
-    expect(pool * 10_000n).to.be.lessThan(AMOUNT * 2_000n);
+    expect(pool * 10_000n).to.be.lessThan(AMOUNT * 3_000n);
     await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x")).to.be.revertedWithCustomError(
       f.fund,
       "FundReserveRatioBreached",
@@ -296,3 +302,25 @@ describe("StablecoinInsuranceFund renewal and the reserve ratio", () => {
     expect(await f.fund.getSelfInsuredCoverage(f.usdcAddress)).to.equal(units(50_000, 6));
   });
 });
+
+describe("StablecoinInsuranceFund renewal after a payout", () => {
+  it("prices only what is still insured: the new amount minus what was already paid out", async () => {
+    const f = await withCoverages();
+    await time.increase(DAY);
+    const paid = units(40_000, 6);
+    await f.fund.connect(f.beneficiary).submitClaim(1, paid, await time.latest(), "loss", "0x");
+    await f.fund.connect(f.assessor).assessClaim(1, true, paid);
+    await time.increase(2n * DAY);
+    await f.fund.settleClaim(1);
+    await time.increaseTo(f.self.end - WINDOW);
+    await refreshScores(f);
+    const extra = 30n * DAY;
+    const risk = await f.fund.calculateProtocolRisk(PROTOCOLS.aave);
+    const expected = premiumReference(AMOUNT - paid, extra, risk);
+    await expect(f.fund.connect(f.beneficiary).renewCoverage(1, extra, AMOUNT, expected, "0x"))
+      .to.emit(f.fund, "CoverageRenewed")
+      .withArgs(1, AMOUNT, expected, 0n, f.self.end + extra, risk, 0n);
+    expect(expected).to.be.lessThan(premiumReference(AMOUNT, extra, risk));
+  });
+});
+

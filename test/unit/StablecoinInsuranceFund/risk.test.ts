@@ -152,6 +152,8 @@ describe("StablecoinInsuranceFund risk", () => {
         renewalWindow: 30n * DAY,
         claimGracePeriod: 30n * DAY,
         maxCoveragePerProtocol: 10n ** 24n,
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
       });
       await time.setNextBlockTimestamp(f.scoredAt + DAY);
       await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 0, 0, 0, 0, 0);

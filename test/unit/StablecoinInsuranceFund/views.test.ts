@@ -19,10 +19,12 @@ describe("StablecoinInsuranceFund views", () => {
     const a = await buyCoverage(f, { duration: 30n * DAY });
     const b = await buyCoverage(f, { protocol: PROTOCOLS.compound, providerId: 1 });
     const c = await buyCoverage(f, { asset: await f.dai.getAddress(), amount: units(1_000, 18) });
-    await time.increaseTo(a.end + 1n);
+    // Expired coverages leave the live list (expirable once end + claimGracePeriod passed).
+    expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 10)).to.deep.equal([[c.coverId, a.coverId], 0n]);
+    await time.increaseTo(a.end + 30n * DAY + 1n);
     await f.fund.expireCoverage(a.coverId);
-    expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave)).to.deep.equal([c.coverId, a.coverId]);
-    expect(await f.fund.getProtocolCoverages(PROTOCOLS.compound)).to.deep.equal([b.coverId]);
+    expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 10)).to.deep.equal([[c.coverId], 0n]);
+    expect(await f.fund.getProtocolCoverages(PROTOCOLS.compound, 0, 10)).to.deep.equal([[b.coverId], 0n]);
     expect(await f.fund.latestProtocolCoverage(PROTOCOLS.aave)).to.equal(c.coverId);
     expect(await f.fund.latestProtocolCoverage(PROTOCOLS.curve)).to.equal(0n);
     expect(await f.fund.coverageCount()).to.equal(3n);
