@@ -218,7 +218,7 @@ describe("keeper operator commands (integration)", function () {
     const broken = await noCode.run("doctor");
     expect(broken.exitCode).to.equal(1);
     expect(broken.output).to.match(/^FAIL code: no code at lens 0x[0-9a-fA-F]{40} — fix: wrong RPC or deployment/m);
-    expect(broken.output, broken.output).to.match(/^FAIL state db: \/.*\/not-a-dir\/state\.sqlite: .*ENOTDIR.* — fix: make \/.*\/not-a-dir writable or set KEEPER_DB_PATH/m);
+    expect(broken.output, broken.output).to.match(/^FAIL state db: \/.*\/not-a-dir\/state\.sqlite: .*(EEXIST|ENOTDIR).* — fix: make \/.*\/not-a-dir writable or set KEEPER_DB_PATH/m);
   });
 
   it("set-agent: --dry-run sends nothing, --safe-json writes a Transaction Builder batch, a send with the beneficiary key approves", async () => {
@@ -309,6 +309,32 @@ describe("keeper operator commands (integration)", function () {
     process.env["ADMIN_PRIVATE_KEY"] = devKeyOf(s.admin.address);
     await run("unpause");
     expect(await s.fund.paused()).to.equal(false);
+  });
+
+  it("clear-incident: --dry-run by a non-admin shows the decoded revert, --safe-json for the admin Safe, a send lifts the halt", async () => {
+    const s = await loadFixture(deployKeeperSystem);
+    const { run, workDir } = await setup(s);
+    const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+    await s.fund.connect(s.admin).grantRole(await s.fund.GUARDIAN_ROLE(), s.admin.address);
+    await s.fund.connect(s.guardian).reportIncident(PROTOCOLS.aave, now - 60, ethers.id("evidence"));
+    expect((await s.fund.getIncident(PROTOCOLS.aave)).active).to.equal(true);
+
+    const dry = JSON.parse((await run("clear-incident", "aave-v3", "--dry-run", "--from", s.guardian.address)).output) as { simulation: string; args: string[] };
+    expect(dry.args).to.deep.equal([PROTOCOLS.aave]);
+    expect(dry.simulation).to.match(/^reverts: AccessControlUnauthorizedAccount\(/);
+
+    const file = path.join(workDir, "clear.json");
+    const written = await run("clear-incident", "aave-v3", "--safe-json", file, "--safe", s.admin.address);
+    expect(written.output).to.include(`clear the incident of aave-v3 (${PROTOCOLS.aave})`);
+    expect(written.output).to.include("simulation from the Safe: ok");
+    const batch = JSON.parse(await fs.readFile(file, "utf8")) as SafeBatchFile;
+    expect(batch.transactions[0]!.contractMethod.name).to.equal("clearIncident");
+    expect(batch.transactions[0]!.contractInputsValues).to.deep.equal({ protocol: PROTOCOLS.aave });
+    expect((await s.fund.getIncident(PROTOCOLS.aave)).active).to.equal(true);
+
+    process.env["ADMIN_PRIVATE_KEY"] = devKeyOf(s.admin.address);
+    await run("clear-incident", "aave-v3");
+    expect((await s.fund.getIncident(PROTOCOLS.aave)).active).to.equal(false);
   });
 });
 
