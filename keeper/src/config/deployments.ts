@@ -10,6 +10,15 @@ import { getAddress, isAddress } from "ethers";
 /** `deploy/deployments` of this repository. */
 export const DEFAULT_DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "..", "..", "deploy", "deployments");
 
+/**
+ * Where deployments are by default: `$SIF_IGNITION_DIR/deployments` when that is set (the same
+ * variable moves Hardhat Ignition's output, see hardhat.config.ts), else deploy/deployments.
+ */
+export function defaultDeploymentsDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const ignition = (env["SIF_IGNITION_DIR"] ?? "").trim();
+  return ignition === "" ? DEFAULT_DEPLOYMENTS_DIR : path.resolve(ignition, "deployments");
+}
+
 /** Ignition future ids of the fund and the lens (module "Fund" in every stack). */
 export const FUND_FUTURE_ID = "Fund#StablecoinInsuranceFund";
 export const LENS_FUTURE_ID = "Fund#FundLens";

@@ -10,7 +10,7 @@ import path from "node:path";
 import { Wallet, id as keccakOfText } from "ethers";
 import { z } from "zod";
 import { redactUrl } from "../lib/redact";
-import { chooseAddresses, DEFAULT_DEPLOYMENTS_DIR, DeploymentLookupError, readDeployment, type AddressOrigin, type Deployment } from "./deployments";
+import { chooseAddresses, defaultDeploymentsDir, DeploymentLookupError, readDeployment, type AddressOrigin, type Deployment } from "./deployments";
 import { parseJsonc } from "./jsonc";
 import { validateRiskPushParams } from "../policy/riskPush";
 import type { ProtocolRef } from "../sources/types";
@@ -276,7 +276,7 @@ export function resolveChainAddresses(
   options: { deploymentsDir?: string } = {},
 ): ResolvedAddresses {
   const explicit = { fundAddress: config.chain.fundAddress, lensAddress: config.chain.lensAddress };
-  const location = config.chain.deployment ?? (explicit.fundAddress !== undefined && explicit.lensAddress !== undefined ? undefined : options.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR);
+  const location = config.chain.deployment ?? (explicit.fundAddress !== undefined && explicit.lensAddress !== undefined ? undefined : options.deploymentsDir ?? defaultDeploymentsDir());
   let deployment: Deployment | undefined;
   if (location !== undefined) {
     try {

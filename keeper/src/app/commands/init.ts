@@ -19,7 +19,7 @@ import {
   LOCAL_CHAIN_ID,
   parseConfig,
 } from "../../config";
-import { chooseAddresses, DEFAULT_DEPLOYMENTS_DIR, readDeployment, type Deployment } from "../../config/deployments";
+import { chooseAddresses, defaultDeploymentsDir, readDeployment, type Deployment } from "../../config/deployments";
 import { parseJsonc } from "../../config/jsonc";
 import { redactUrl } from "../../lib/redact";
 import { connectProvider } from "../container";
@@ -282,7 +282,7 @@ export async function runInitCommand(program: Command, flags: { beneficiary?: st
     beneficiary = getAddress(flags.beneficiary);
   }
   const chainId = await chainIdOf(config, logger);
-  const deployment = readDeployment(chainId, flags.deployment ?? config.chain.deployment ?? DEFAULT_DEPLOYMENTS_DIR);
+  const deployment = readDeployment(chainId, flags.deployment ?? config.chain.deployment ?? defaultDeploymentsDir());
   const chosen = chooseAddresses({ fundAddress: config.chain.fundAddress, lensAddress: config.chain.lensAddress }, deployment);
   if ("problems" in chosen) throw new ConfigError(chosen.problems.map((p) => `config.chain: ${p}`));
   const provider = await connectProvider(config.chain.rpcUrls, chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
