@@ -76,16 +76,16 @@ extendEnvironment((hre) => {
   if (REMOTE_NETWORK_ENV[hre.network.name] === undefined) return;
   // An unreachable RPC (typo, dead host) stops with one line naming the variable, not an HH108 stack.
   const provider = hre.network.provider;
-  const request = provider.request.bind(provider);
-  provider.request = async (args) => {
-    try {
-      return await request(args);
-    } catch (err) {
+  const named = <T>(call: Promise<T>): Promise<T> =>
+    call.catch((err: unknown) => {
       const line = rpcUnreachableProblem(hre.network.name, err, process.env);
       if (line !== null) exitWithMessage(line);
       throw err;
-    }
-  };
+    });
+  const request = provider.request.bind(provider);
+  const send = provider.send.bind(provider);
+  provider.request = (args) => named(request(args));
+  provider.send = (method, params) => named(send(method, params));
 });
 
 /** Verification names the variable to set instead of "No etherscan API key configured". */

@@ -92,7 +92,7 @@ export function rpcUnreachableProblem(network: string, err: unknown, env: Env): 
   if (needs === undefined) return null;
   const text = describeError(err);
   if (!UNREACHABLE.test(text)) return null;
-  const code = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|HH108)\b/.exec(text)?.[1] ?? "unreachable";
+  const code = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b/.exec(text)?.[1] ?? (/HH108/.test(text) ? "HH108" : "unreachable");
   return `${needs.rpcUrl} (${hostOnly(envValue(env, needs.rpcUrl))}) cannot be reached (${code}) — check the ${network} JSON-RPC URL in .env`;
 }
 
