@@ -1,4 +1,4 @@
-import { extendEnvironment, scope, subtask } from "hardhat/config";
+import { extendEnvironment, scope, subtask, task } from "hardhat/config";
 import {
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
   TASK_TEST_GET_TEST_FILES,
@@ -13,8 +13,11 @@ import {
   envValue,
   forkBlock,
   hardhatChainId,
+  etherscanKeyProblem,
   mainnetConfirmationProblem,
   networkEnvProblems,
+  REMOTE_NETWORK_ENV,
+  rpcUnreachableProblem,
 } from "./deploy/lib/networkEnv";
 import { rolePlaceholderProblems } from "./deploy/lib/parameters";
 
@@ -70,7 +73,34 @@ function listTestFiles(dir: string): string[] {
 extendEnvironment((hre) => {
   const problems = networkEnvProblems(hre.network.name, process.env);
   if (problems.length > 0) exitWithMessage(`network "${hre.network.name}":\n  ${problems.join("\n  ")}`);
+  if (REMOTE_NETWORK_ENV[hre.network.name] === undefined) return;
+  // An unreachable RPC (typo, dead host) stops with one line naming the variable, not an HH108 stack.
+  const provider = hre.network.provider;
+  const named = <T>(call: Promise<T>): Promise<T> =>
+    call.catch((err: unknown) => {
+      const line = rpcUnreachableProblem(hre.network.name, err, process.env);
+      if (line !== null) exitWithMessage(line);
+      throw err;
+    });
+  const request = provider.request.bind(provider);
+  const send = provider.send.bind(provider);
+  provider.request = (args) => named(request(args));
+  provider.send = (method, params) => named(send(method, params));
 });
+
+/** Verification names the variable to set instead of "No etherscan API key configured". */
+task("verify").setAction(async (args, _hre, runSuper) => {
+  const problem = etherscanKeyProblem(process.env);
+  if (problem !== null) exitWithMessage(problem);
+  return runSuper(args);
+});
+scope("ignition")
+  .task("verify")
+  .setAction(async (args, _hre, runSuper) => {
+    const problem = etherscanKeyProblem(process.env);
+    if (problem !== null) exitWithMessage(problem);
+    return runSuper(args);
+  });
 
 /**
  * Stops with one clear message. Hardhat prints a stack trace for any thrown error on a Linux host
@@ -84,7 +114,11 @@ function exitWithMessage(message: string): never {
 /** Guards on `hardhat ignition deploy`: mainnet needs CONFIRM_MAINNET=yes; real networks need real role holders. */
 scope("ignition")
   .task("deploy")
-  .setAction(async (args: { parameters?: string }, hre, runSuper) => {
+  .setAction(async (args: { parameters?: string; verify?: boolean }, hre, runSuper) => {
+    if (args.verify === true) {
+      const problem = etherscanKeyProblem(process.env);
+      if (problem !== null) exitWithMessage(problem);
+    }
     if (hre.network.name === "mainnet" || hre.network.config.chainId === 1) {
       const refusal = mainnetConfirmationProblem(process.env);
       if (refusal !== null) exitWithMessage(refusal);

@@ -6,6 +6,9 @@
  * provider, Radiant/USDT self-insured).
  *   npx hardhat run --network localhost scripts/seed-portfolio.ts
  * Env: BUYER_INDEX (local account index, default 4), DURATION_DAYS (30..365, default 90), FUND_ADDRESS.
+ * The keeper account also gets KEEPER_FLOAT (default 100000) of each stablecoin for premiums. The
+ * buyer is the beneficiary: it approves the keeper as its agent with `npm run keeper -- set-agent`
+ * (docs/operator-local.md), the step a real beneficiary (a Safe) takes with its own key.
  */
 import hre from "hardhat";
 
@@ -52,6 +55,13 @@ runScript(async () => {
   }
   if (keeper === undefined) throw new ScriptInputError("no local account holds RISK_ORACLE_ROLE — grant it first (scripts/grant-role.ts)");
 
+  const keeperFloat = parseNumber(process.env, "KEEPER_FLOAT", 100_000, 0, 1_000_000_000);
+  for (const token of tokens.values()) {
+    const erc20 = await hre.ethers.getContractAt("MockUSDC", token.address, keeper);
+    await (await erc20.mint(keeper.address, BigInt(keeperFloat) * 10n ** BigInt(token.decimals))).wait();
+  }
+  console.log(`keeper ${keeper.address}: ${keeperFloat.toLocaleString("en-US")} of ${[...tokens.keys()].join(", ")} minted for premiums`);
+
   await (await fund.connect(keeper).updateProtocolRisks(DEMO_PORTFOLIO.map(riskUpdate))).wait();
   console.log(`risk scores pushed by ${keeper.address} for ${DEMO_PORTFOLIO.length} protocols`);
 
@@ -79,7 +89,11 @@ runScript(async () => {
     ).wait();
     const coverId = await fund.coverageCount();
     console.log(
-      `${position.name}: $${position.usd.toLocaleString("en-US")} ${position.stablecoin}, cover #${coverId}, provider ${providerId}, premium ${hre.ethers.formatUnits(premium, token.decimals)}`,
+      `${position.name}: $${position.usd.toLocaleString("en-US")} ${position.stablecoin}, cover #${coverId}, provider ${providerId}, premium ${hre.ethers.formatUnits(premium, token.decimals)} ${position.stablecoin}`,
     );
+  }
+  console.log(`beneficiary ${buyer.address}: next, write the keeper config: npm run keeper -- init --beneficiary ${buyer.address}`);
+  if (!(await fund.isAgent(buyer.address, keeper.address))) {
+    console.log(`then the beneficiary approves the keeper: BENEFICIARY_PRIVATE_KEY=<key of ${buyer.address}> npm run keeper -- set-agent ${keeper.address}`);
   }
 });

@@ -79,3 +79,51 @@ export function mainnetConfirmationProblem(env: Env): string | null {
     `then set ${MAINNET_CONFIRMATION.env}=${MAINNET_CONFIRMATION.value}`
   );
 }
+
+/** Connection failures an RPC URL typo, a dead host or a firewall give (Node, undici, Hardhat HH108). */
+const UNREACHABLE = /HH108|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|fetch failed|getaddrinfo|socket hang up|Cannot connect to the network/i;
+
+/**
+ * One line naming the variable to fix when a remote network's RPC cannot be reached, else null.
+ * The URL is shown as scheme + host only (provider URLs carry API keys in their paths).
+ */
+export function rpcUnreachableProblem(network: string, err: unknown, env: Env): string | null {
+  const needs = REMOTE_NETWORK_ENV[network];
+  if (needs === undefined) return null;
+  const text = describeError(err);
+  if (!UNREACHABLE.test(text)) return null;
+  const code = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b/.exec(text)?.[1] ?? (/HH108/.test(text) ? "HH108" : "unreachable");
+  return `${needs.rpcUrl} (${hostOnly(envValue(env, needs.rpcUrl))}) cannot be reached (${code}) — check the ${network} JSON-RPC URL in .env`;
+}
+
+/** The verify step's missing key, named. Null when set. */
+export function etherscanKeyProblem(env: Env): string | null {
+  return envValue(env, "ETHERSCAN_API_KEY") === undefined
+    ? "ETHERSCAN_API_KEY is not set — put an Etherscan API key (etherscan.io/myapikey) in .env to verify contracts"
+    : null;
+}
+
+function hostOnly(url: string | undefined): string {
+  if (url === undefined) return "unset";
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return "not a URL";
+  }
+}
+
+function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {
+    if (current instanceof Error) {
+      parts.push(current.message, (current as { code?: string }).code ?? "");
+      current = (current as { cause?: unknown; parent?: unknown }).cause ?? (current as { parent?: unknown }).parent;
+    } else {
+      parts.push(String(current));
+      break;
+    }
+  }
+  return parts.join(" ");
+}

@@ -26,7 +26,10 @@ import { METRIC_FIELDS } from "../sources";
 import type { Sourced } from "../sources/types";
 import type { JsonRpcProvider } from "ethers";
 import { buildContainer, buildRiskSource, connectProvider } from "./container";
-import { createLogger, type LogLevel, type Logger } from "../lib/logger";
+import type { Logger } from "../lib/logger";
+import { toJson } from "../lib/json";
+import { setupChainCommand, setupCommand } from "./commands/context";
+import { registerOperatorCommands } from "./commands/register";
 import { assessProtocols, chainNow, type AssessedProtocol } from "./riskCycle";
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
 import { OPEN_ROW_STATES } from "./claimsCycle";
@@ -36,17 +39,8 @@ export const EXIT_OK = 0;
 export const EXIT_RUNTIME_ERROR = 1;
 export const EXIT_CONFIG_ERROR = 2;
 
-interface GlobalOptions {
-  config?: string;
-  logLevel?: LogLevel;
-  logPretty?: boolean;
-}
-
 function setup(program: Command): { config: KeeperConfig; logger: Logger } {
-  const options = program.opts<GlobalOptions>();
-  const config = loadConfig(options.config !== undefined ? { configPath: options.config } : {});
-  const logger = createLogger({ level: options.logLevel ?? config.log.level, pretty: options.logPretty === true });
-  logger.debug({ config: redactConfig(config) }, "config loaded");
+  const { config, logger } = setupCommand(program);
   return { config, logger };
 }
 
@@ -138,7 +132,9 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .description("Stablecoin Insurance Fund keeper")
     .option("--config <file>", "JSON config file (default: env KEEPER_CONFIG, else the embedded local default)")
     .option("--log-level <level>", "trace|debug|info|warn|error|silent")
-    .option("--log-pretty", "human-readable logs (pino-pretty)")
+    .option("--log-pretty", "human-readable logs (the default on a terminal)")
+    .option("--log-json", "JSON logs (the default when stderr is not a terminal)")
+    .option("--fixture-portfolio", "allow the illustrative fixture portfolio on a chain other than the local one")
     .exitOverride()
     .showHelpAfterError();
 
@@ -182,7 +178,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .description("run one risk cycle: score, read the chain once, push changed scores, alert")
     .option("--dry-run", "print the decisions and send nothing")
     .action(async (options: { dryRun?: boolean }) => {
-      const { config, logger } = setup(program);
+      const { config, logger } = await setupChainCommand(program);
       // Missing addresses or key are config errors (exit 2), found before touching the RPC.
       requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
       const container = await buildContainer(config, logger);
@@ -191,7 +187,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
         const push = async () => {
           if (options.dryRun !== true) await container.txSender().reconcile();
           const summary = await container.riskCycle({ dryRun: options.dryRun === true }).run({ dryRun: options.dryRun === true });
-          out(JSON.stringify(summary, null, 2));
+          out(toJson(summary));
           if (summary.failures.length > 0) process.exitCode = EXIT_RUNTIME_ERROR;
         };
         await (options.dryRun === true ? push() : withSigningLock(container.state(), config, logger, "push-risk", push));
@@ -205,7 +201,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .description("run the daemon: risk, coverage and incident-watch loops until SIGINT/SIGTERM")
     .option("--dry-run", "plan everything, sign nothing")
     .action(async (options: { dryRun?: boolean }) => {
-      const { config, logger } = setup(program);
+      const { config, logger } = await setupChainCommand(program);
       const dryRun = options.dryRun === true;
       requireDurableState(config, "run");
       requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
@@ -244,7 +240,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .description("one full cycle of each loop (risk, coverage, incident watch), then exit")
     .option("--dry-run", "plan everything, sign nothing")
     .action(async (options: { dryRun?: boolean }) => {
-      const { config, logger } = setup(program);
+      const { config, logger } = await setupChainCommand(program);
       const dryRun = options.dryRun === true;
       requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
       if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — nothing of this run is kept");
@@ -269,7 +265,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .description("print the coverage report; write it as JSON to paths.reportDir and the reports table")
     .option("--json", "print JSON instead of the table")
     .action(async (options: { json?: boolean }) => {
-      const { config, logger } = setup(program);
+      const { config, logger } = await setupChainCommand(program);
       requireChainFields(config, { fund: true, lens: true });
       const container = await buildContainer(config, logger);
       try {
@@ -387,6 +383,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     });
   registerIncidentDecisions(incident, { setup: () => setup(program), out });
 
+  registerOperatorCommands(program, out);
   return program;
 }
 

@@ -310,6 +310,7 @@ export async function buildContainer(
         alertThresholdPoints: config.alerts.thresholdPoints,
         logger,
         ...(options.dryRun !== true ? { assessments: openState().assessments } : {}),
+        incidents: () => openState().incidents.list(),
       });
       return cycle;
     },

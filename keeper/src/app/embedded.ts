@@ -97,10 +97,13 @@ function ownChild(child: ChildProcess): void {
 /** `hardhat node --hostname 127.0.0.1 --port <free>` as a child; resolves once it listens. */
 export async function startHardhatNode(options: { timeoutMs?: number } = {}): Promise<EmbeddedNode> {
   const port = await freePort();
+  // Its own process group (detached): a terminal's Ctrl-C reaches the keeper only, which stops
+  // the chain after finishing its in-flight action (stop()), never in the same instant.
   const child = spawn(process.execPath, [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: REPO_ROOT,
     env: hardhatChildEnv(),
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   ownChild(child);
   const stop = (): Promise<void> =>

@@ -23,6 +23,7 @@ import type { ComponentRisks, RiskAssessment } from "../scoring/types";
 import type { ProtocolMetrics, RiskDataSource } from "../sources/types";
 import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
 import { riskAlertToAlert, type Alert, type Alerter } from "./alerts";
+import { mergeIncidentExploits, type IncidentForScoring } from "../policy/incidentExploits";
 import type { Logger } from "../lib/logger";
 import type { AssessmentRepository } from "../state/assessments";
 
@@ -114,6 +115,8 @@ export interface RiskCycleDeps {
    */
   readonly assessments?: Pick<AssessmentRepository, "latest" | "record">;
   readonly logger: Logger;
+  /** Stored incidents: confirmed ones count as exploits in the exploit-history component. */
+  readonly incidents?: () => readonly IncidentForScoring[];
 }
 
 export interface RiskCycleSummary {
@@ -152,7 +155,12 @@ export class RiskCycle {
     const { deps } = this;
     const dryRun = options.dryRun === true;
     const now = await chainNow(deps.clock);
-    const assessed = await assessProtocols(deps.source, deps.protocols, now, deps.logger);
+    const incidents = deps.incidents?.() ?? [];
+    const source: RiskDataSource =
+      incidents.length === 0
+        ? deps.source
+        : { name: deps.source.name, fetchMetrics: async (p, at) => (await deps.source.fetchMetrics(p, at)).map((m) => mergeIncidentExploits(m, incidents, at)) };
+    const assessed = await assessProtocols(source, deps.protocols, now, deps.logger);
 
     const fundAddress = (this.fundAddress ??= await deps.fund.getAddress());
     const addresses = deps.protocols.map((p) => p.address);

@@ -2,7 +2,9 @@
 /**
  * `npm start`: the keeper daemon. With an RPC configured (env RPC_URL / RPC_URLS, a config file
  * via KEEPER_CONFIG or --config) it is `keeper run`; without one it runs on the embedded local
- * chain (./embedded). Extra arguments go to `keeper run` (e.g. --dry-run, --log-pretty).
+ * chain (./embedded), started in its own process group: Ctrl-C stops the keeper first (it finishes
+ * its in-flight action), then the chain. Logs are human-readable on a terminal, JSON otherwise or
+ * with --log-json. Extra arguments go to `keeper run` (e.g. --dry-run, --log-json).
  * Either way the daemon prints its dashboard URL (`dashboard: http://127.0.0.1:…/`) when it starts.
  */
 import "dotenv/config";
@@ -22,7 +24,9 @@ async function start(argv: readonly string[]): Promise<number> {
   const { runEmbeddedDaemon } = await import("./embedded");
   const { createLogger } = await import("../lib/logger");
   // Status lines on stdout; logs (JSON on stderr) only from warnings up unless LOG_LEVEL says otherwise.
-  const logger = createLogger({ level: logLevelFromEnv(process.env, "warn"), pretty: argv.includes("--log-pretty") });
+  const { wantsPrettyLogs } = await import("./commands/context");
+  const pretty = wantsPrettyLogs({ logPretty: argv.includes("--log-pretty"), logJson: argv.includes("--log-json") }, process.stderr.isTTY === true);
+  const logger = createLogger({ level: logLevelFromEnv(process.env, "warn"), pretty });
   return runEmbeddedDaemon({ logger, out: (line) => process.stdout.write(`${line}\n`) });
 }
 

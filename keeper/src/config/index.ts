@@ -11,6 +11,8 @@ import { Wallet, id as keccakOfText } from "ethers";
 import { z } from "zod";
 import { REPO_ROOT } from "../lib/paths";
 import { redactUrl } from "../lib/redact";
+import { chooseAddresses, defaultDeploymentsDir, DeploymentLookupError, readDeployment, type AddressOrigin, type Deployment } from "./deployments";
+import { parseJsonc } from "./jsonc";
 import { validateRiskPushParams } from "../policy/riskPush";
 import type { ProtocolRef } from "../sources/types";
 import {
@@ -72,6 +74,8 @@ export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts" 
     readonly rpcUrls: readonly string[];
     /** Secret: never logged (see `redactConfig`). */
     readonly privateKey?: string;
+    /** Absolute path of `chain.deployment` when set. */
+    readonly deployment?: string;
     /** Encrypted JSON keystore (env KEEPER_KEYSTORE_*); the password is a secret. */
     readonly keystore?: { readonly path: string; readonly password?: string; readonly passwordFile?: string };
   };
@@ -142,9 +146,9 @@ export function loadConfig(options: LoadConfigOptions = {}): KeeperConfig {
       throw new ConfigError([`config file ${file}: cannot be read (${(err as Error).message}) — check --config / KEEPER_CONFIG`]);
     }
     try {
-      raw = JSON.parse(text);
+      raw = parseJsonc(text);
     } catch (err) {
-      throw new ConfigError([`config file ${file}: not valid JSON (${(err as Error).message})`]);
+      throw new ConfigError([`config file ${file}: not valid JSON (${(err as Error).message}) — JSON with // comments, no trailing commas`]);
     }
   } else {
     raw = embeddedDefaultConfig();
@@ -276,6 +280,7 @@ export function parseConfig(
             },
           }
         : {}),
+      ...(file.chain.deployment !== undefined ? { deployment: path.resolve(baseDir, file.chain.deployment) } : {}),
       ...(chainId !== undefined ? { chainId } : {}),
       ...(fundAddress !== undefined ? { fundAddress } : {}),
       ...(lensAddress !== undefined ? { lensAddress } : {}),
@@ -308,6 +313,71 @@ export function requireChainFields(
     lensAddress: config.chain.lensAddress ?? "",
     privateKey: config.chain.privateKey,
   };
+}
+
+/** The embedded default's chain: the local Hardhat chain the fixture portfolio is meant for. */
+export const LOCAL_CHAIN_ID = 31337;
+
+/** Where the fund and lens of the config came from, for the "addresses from" log line. */
+export interface ResolvedAddresses {
+  readonly config: KeeperConfig;
+  readonly origin: AddressOrigin;
+  /** One line for the operator: which file (or env/config) the addresses came from. */
+  readonly describe: string;
+}
+
+/**
+ * Completes `chain.fundAddress` / `chain.lensAddress` for the connected `chainId`: from the env /
+ * config when both are set, else from ONE deployment file (chain.deployment, else
+ * `<deploymentsDir>/chain-<id>/deployed_addresses.json`). Mixing two deployments is a ConfigError.
+ */
+export function resolveChainAddresses(
+  config: KeeperConfig,
+  chainId: number,
+  options: { deploymentsDir?: string } = {},
+): ResolvedAddresses {
+  const explicit = { fundAddress: config.chain.fundAddress, lensAddress: config.chain.lensAddress };
+  const location = config.chain.deployment ?? (explicit.fundAddress !== undefined && explicit.lensAddress !== undefined ? undefined : options.deploymentsDir ?? defaultDeploymentsDir());
+  let deployment: Deployment | undefined;
+  if (location !== undefined) {
+    try {
+      deployment = readDeployment(chainId, location);
+    } catch (err) {
+      if (!(err instanceof DeploymentLookupError)) throw err;
+      throw new ConfigError([`config.chain.deployment: ${err.message}`]);
+    }
+  }
+  const chosen = chooseAddresses(explicit, deployment);
+  if ("problems" in chosen) throw new ConfigError(chosen.problems.map((p) => `config.chain: ${p}`));
+  const resolved: KeeperConfig = { ...config, chain: { ...config.chain, fundAddress: chosen.fundAddress, lensAddress: chosen.lensAddress } };
+  const describe =
+    chosen.origin.kind === "deployment"
+      ? `fund ${chosen.fundAddress} and lens ${chosen.lensAddress} from ${chosen.origin.file}`
+      : `fund ${chosen.fundAddress} and lens ${chosen.lensAddress} from FUND_ADDRESS / LENS_ADDRESS (or chain.fundAddress / chain.lensAddress)`;
+  return { config: resolved, origin: chosen.origin, describe };
+}
+
+/**
+ * The illustrative fixture portfolio (the embedded default's demo protocol keys and fixture data)
+ * belongs on the local chain. Anywhere else it needs an explicit opt-in (`--fixture-portfolio` or
+ * env KEEPER_FIXTURE_PORTFOLIO=yes): fixture scores must never reach Sepolia or mainnet by a
+ * forgotten KEEPER_CONFIG. Null when fine, else the one-line refusal.
+ */
+export function fixturePortfolioProblem(config: KeeperConfig, chainId: number, allowed: boolean): string | null {
+  if (allowed || chainId === LOCAL_CHAIN_ID) return null;
+  if (config.origin === "embedded default") {
+    return `no keeper config: the embedded default (fixture portfolio, demo protocol keys) only runs on the local chain ${LOCAL_CHAIN_ID}, but the RPC is chain ${chainId} — set KEEPER_CONFIG / --config (write one with \`keeper init\`), or pass --fixture-portfolio to run it anyway`;
+  }
+  const fixture = config.sources.fixture;
+  if (fixture !== undefined && path.resolve(fixture.path) === path.resolve(DEFAULT_FIXTURE_DIR)) {
+    return `config.sources.fixture.path: the committed illustrative fixture ${DEFAULT_FIXTURE_DIR} on chain ${chainId} — use live sources (sources.defiLlama), or pass --fixture-portfolio to run it anyway`;
+  }
+  return null;
+}
+
+/** Env opt-in for the fixture portfolio on another chain than the local one. */
+export function fixturePortfolioAllowedByEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  return ["yes", "1", "true"].includes((env["KEEPER_FIXTURE_PORTFOLIO"] ?? "").trim().toLowerCase());
 }
 
 /**

@@ -361,6 +361,12 @@ export const chainSchema = z
     lensAddress: addressSchema.optional(),
     /** Multicall3 used for position and watched-balance reads (canonical address on mainnet, Sepolia and the local stacks). */
     multicallAddress: addressSchema.default("0xcA11bde05977b3631167028862bE2a173976CA11"),
+    /**
+     * The deployment to take the fund and lens from: a deployed_addresses.json, a `chain-<id>`
+     * folder or a deployments folder (relative to the config file). Default: the repository's
+     * deploy/deployments/chain-<id>/ when fundAddress/lensAddress are not both set.
+     */
+    deployment: z.string().min(1, "empty — give the deployed_addresses.json or omit the field").optional(),
   })
   .strict();
 

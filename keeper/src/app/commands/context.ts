@@ -1,0 +1,75 @@
+/**
+ * What every chain-facing command does first: load the config, pick the logger (human lines on a
+ * terminal, JSON otherwise or with --log-json), learn the chain id (config / CHAIN_ID, else the
+ * RPC), take the fund and lens from ONE deployment when they are not both set, say which file
+ * was used, and refuse the fixture portfolio outside the local chain unless asked.
+ */
+import type { Command } from "commander";
+import {
+  ConfigError,
+  fixturePortfolioAllowedByEnv,
+  fixturePortfolioProblem,
+  loadConfig,
+  redactConfig,
+  resolveChainAddresses,
+  type KeeperConfig,
+} from "../../config";
+import { createLogger, type LogLevel, type Logger } from "../../lib/logger";
+import { connectProvider } from "../container";
+
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: LogLevel;
+  logPretty?: boolean;
+  logJson?: boolean;
+  fixturePortfolio?: boolean;
+}
+
+/** Human-readable logs on a terminal, JSON when stderr is not a TTY or with --log-json. */
+export function wantsPrettyLogs(options: { logPretty?: boolean; logJson?: boolean }, stderrIsTty: boolean): boolean {
+  if (options.logJson === true) return false;
+  if (options.logPretty === true) return true;
+  return stderrIsTty;
+}
+
+export function setupCommand(program: Command): { config: KeeperConfig; logger: Logger; options: GlobalOptions } {
+  const options = program.opts<GlobalOptions>();
+  const config = loadConfig(options.config !== undefined ? { configPath: options.config } : {});
+  const logger = createLogger({
+    level: options.logLevel ?? config.log.level,
+    pretty: wantsPrettyLogs(options, process.stderr.isTTY === true),
+  });
+  logger.debug({ config: redactConfig(config) }, "config loaded");
+  return { config, logger, options };
+}
+
+/** The chain id: chain.chainId / CHAIN_ID when set, else asked of the RPC (eth_chainId). */
+export async function chainIdOf(config: KeeperConfig, logger: Logger): Promise<number> {
+  if (config.chain.chainId !== undefined) return config.chain.chainId;
+  const provider = await connectProvider(config.chain.rpcUrls, undefined, { logger, timeoutMs: config.chain.rpcTimeoutMs, maxRounds: config.chain.rpcMaxRounds });
+  try {
+    return Number((await provider.getNetwork()).chainId);
+  } finally {
+    provider.destroy();
+  }
+}
+
+export interface ChainSetup {
+  readonly config: KeeperConfig;
+  readonly logger: Logger;
+  readonly chainId: number;
+  /** Which file (or env) the fund and lens came from. */
+  readonly addressesFrom: string;
+  readonly options: GlobalOptions;
+}
+
+/** setupCommand + chain id + addresses from one deployment + the fixture-portfolio guard. */
+export async function setupChainCommand(program: Command, env: NodeJS.ProcessEnv = process.env): Promise<ChainSetup> {
+  const { config, logger, options } = setupCommand(program);
+  const chainId = await chainIdOf(config, logger);
+  const problem = fixturePortfolioProblem(config, chainId, options.fixturePortfolio === true || fixturePortfolioAllowedByEnv(env));
+  if (problem !== null) throw new ConfigError([problem]);
+  const resolved = resolveChainAddresses({ ...config, chain: { ...config.chain, chainId } }, chainId);
+  logger.info({ chainId, config: config.origin }, `addresses: ${resolved.describe}`);
+  return { config: resolved.config, logger, chainId, addressesFrom: resolved.describe, options };
+}

@@ -1,0 +1,292 @@
+/**
+ * `keeper doctor`: every check a working keeper needs, one line each with the fix. Exit 1 when
+ * a check that blocks claims fails (chain, code, key, agent approval, ETH for deposits, state DB);
+ * other failures (risk role, premium balance, data sources, a running daemon) are warnings.
+ *
+ * The checks are plain data (`DoctorCheck[]`); `runDoctor` gathers them from the chain, the
+ * configured sources and the state database.
+ */
+import { scrubSecret } from "../../lib/redact";
+import { DEFILLAMA_PRO_API_BASE_URL, HACKS_PRO_PATH } from "../../sources/hacksFeedSource";
+import { accessSync, constants as fsConstants, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Contract, getAddress, parseEther, type JsonRpcProvider, type Signer } from "ethers";
+import type { Command } from "commander";
+import { StablecoinInsuranceFund__factory } from "../../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
+import {
+  ConfigError,
+  fixturePortfolioAllowedByEnv,
+  fixturePortfolioProblem,
+  resolveChainAddresses,
+  type KeeperConfig,
+} from "../../config";
+import { readDeployment, type Deployment } from "../../config/deployments";
+import { MAINNET_NEXUS } from "../../../../deploy/config/mainnet";
+import { loadSigner } from "../../execution/keys";
+import { toJson } from "../../lib/json";
+import type { Logger } from "../../lib/logger";
+import { formatEth, formatTokenAmount } from "../../lib/units";
+import { isPidAlive } from "../../state/daemonLock";
+import { openStateDb } from "../../state";
+import { connectProvider } from "../container";
+import { chainIdOf, setupCommand } from "./context";
+import { tokenInfo } from "./operator";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface DoctorCheck {
+  readonly name: string;
+  readonly status: CheckStatus;
+  /** What was found. */
+  readonly detail: string;
+  /** What to do (empty when ok). */
+  readonly fix: string;
+  /** A failure here stops claims from being filed or paid. */
+  readonly blocksClaims: boolean;
+}
+
+const ok = (name: string, detail: string): DoctorCheck => ({ name, status: "ok", detail, fix: "", blocksClaims: false });
+const fail = (name: string, detail: string, fix: string, blocksClaims = true): DoctorCheck => ({ name, status: blocksClaims ? "fail" : "warn", detail, fix, blocksClaims });
+
+/** ETH kept for gas on top of claim deposits. */
+export const GAS_RESERVE_WEI = parseEther("0.01");
+
+/** One line per check: `ok   name: detail` / `FAIL name: detail — fix`. */
+export function formatChecks(checks: readonly DoctorCheck[]): string {
+  const label: Record<CheckStatus, string> = { ok: "ok  ", warn: "WARN", fail: "FAIL" };
+  const lines = checks.map((c) => `${label[c.status]} ${c.name}: ${c.detail}${c.fix === "" ? "" : ` — fix: ${c.fix}`}`);
+  const blocking = checks.filter((c) => c.status === "fail").length;
+  const warnings = checks.filter((c) => c.status === "warn").length;
+  lines.push(blocking > 0 ? `${blocking} problem(s) block claims, ${warnings} warning(s)` : `claims can be filed (${warnings} warning(s))`);
+  return lines.join("\n");
+}
+
+export interface DoctorDeps {
+  readonly config: KeeperConfig;
+  readonly logger: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly allowFixture: boolean;
+  readonly fetch?: typeof fetch;
+  readonly nowMs?: () => number;
+}
+
+async function reachable(url: string, fetchImpl: typeof fetch): Promise<string | undefined> {
+  try {
+    const res = await fetchImpl(url, { signal: AbortSignal.timeout(5000) });
+    return res.ok ? undefined : `HTTP ${res.status}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
+  const { config, logger } = deps;
+  const checks: DoctorCheck[] = [];
+  const fetchImpl = deps.fetch ?? fetch;
+
+  // 1. chain
+  let chainId: number;
+  try {
+    chainId = await chainIdOf({ ...config, chain: { ...config.chain, chainId: undefined } } as KeeperConfig, logger);
+  } catch (err) {
+    checks.push(fail("chain", `RPC unreachable (${(err as Error).message.split("\n")[0]})`, "set RPC_URL / RPC_URLS (or chain.rpcUrl) to a live endpoint"));
+    return checks;
+  }
+  if (config.chain.chainId !== undefined && config.chain.chainId !== chainId) {
+    checks.push(fail("chain", `the RPC is on chain ${chainId}, the config says ${config.chain.chainId}`, "point RPC_URL at the configured chain, or fix chain.chainId / CHAIN_ID"));
+    return checks;
+  }
+  checks.push(ok("chain", `chain ${chainId}`));
+  const fixture = fixturePortfolioProblem(config, chainId, deps.allowFixture);
+  if (fixture !== null) checks.push(fail("portfolio", fixture.split(" — ")[0] ?? fixture, fixture.split(" — ")[1] ?? "write a config with `keeper init`"));
+
+  // 2. addresses and code
+  let resolved: KeeperConfig;
+  let deployment: Deployment | undefined;
+  try {
+    const r = resolveChainAddresses({ ...config, chain: { ...config.chain, chainId } }, chainId);
+    resolved = r.config;
+    deployment = r.origin.kind === "deployment" ? r.origin.deployment : undefined;
+    checks.push(ok("deployment", r.describe));
+  } catch (err) {
+    const issues = err instanceof ConfigError ? err.issues.join("; ") : (err as Error).message;
+    checks.push(fail("deployment", issues, "deploy first, or set chain.deployment / FUND_ADDRESS + LENS_ADDRESS of ONE deployment"));
+    return checks;
+  }
+  const provider = await connectProvider(config.chain.rpcUrls, chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
+  try {
+    await checkChain(provider, resolved, deployment, chainId, deps, checks);
+  } finally {
+    provider.destroy();
+  }
+
+  // data sources
+  const s = config.sources;
+  if (s.fixture !== undefined) {
+    checks.push(existsSync(s.fixture.path) ? ok("source fixture", s.fixture.path) : fail("source fixture", `${s.fixture.path} not found`, "run `keeper init` again or fix sources.fixture.path", false));
+  }
+  if (s.defiLlama !== undefined) {
+    const url = `${s.defiLlama.apiBaseUrl.replace(/\/$/, "")}/protocols`;
+    const problem = await reachable(url, fetchImpl);
+    checks.push(problem === undefined ? ok("source defillama", url) : fail("source defillama", `${url}: ${problem}`, "check network access / sources.defiLlama.apiBaseUrl", false));
+  }
+  if (s.hacks?.proApiKey !== undefined) {
+    const base = `${(s.hacks.proApiBaseUrl ?? DEFILLAMA_PRO_API_BASE_URL).replace(/\/+$/, "")}`;
+    const url = `${base}/${encodeURIComponent(s.hacks.proApiKey)}${HACKS_PRO_PATH}`;
+    const shown = `${base}/<DEFILLAMA_PRO_API_KEY>${HACKS_PRO_PATH}`; // the key is a secret path segment
+    const problem = await reachable(url, fetchImpl);
+    checks.push(
+      problem === undefined
+        ? ok("source hacks", shown)
+        : fail("source hacks", `${shown}: ${scrubSecret(problem, url)}`, "check network access and DEFILLAMA_PRO_API_KEY", false),
+    );
+  }
+
+  // state DB and lock
+  const dbPath = config.state.dbPath;
+  if (dbPath === ":memory:") {
+    checks.push(fail("state db", "state.dbPath is :memory: — nothing survives a restart and `keeper run` refuses it", "set state.dbPath or KEEPER_DB_PATH to a file", false));
+  } else {
+    try {
+      const state = openStateDb(dbPath);
+      try {
+        state.db.exec("BEGIN IMMEDIATE; ROLLBACK;");
+        const lock = state.db.prepare("SELECT pid, hostname, heartbeat_at FROM daemon_lock WHERE id = 1").get() as { pid: number; hostname: string; heartbeat_at: number } | undefined;
+        checks.push(ok("state db", `${dbPath} writable`));
+        const now = (deps.nowMs ?? Date.now)();
+        const live = lock !== undefined && now - lock.heartbeat_at < config.state.lockStaleAfterSec * 1000 && (lock.hostname !== os.hostname() || isPidAlive(lock.pid));
+        checks.push(
+          live
+            ? fail("lock", `a daemon holds the lock (pid ${lock.pid} on ${lock.hostname})`, "that daemon files the claims; stop it before `keeper once` or operator sends with the keeper key", false)
+            : ok("lock", "free"),
+        );
+      } finally {
+        state.close();
+      }
+    } catch (err) {
+      checks.push(fail("state db", `${dbPath}: ${(err as Error).message}`, `make ${path.dirname(path.resolve(dbPath))} writable or set KEEPER_DB_PATH`));
+    }
+  }
+  return checks;
+}
+
+async function checkChain(provider: JsonRpcProvider, config: KeeperConfig, deployment: Deployment | undefined, chainId: number, deps: DoctorDeps, checks: DoctorCheck[]): Promise<void> {
+  const fundAddress = config.chain.fundAddress as string;
+  const lensAddress = config.chain.lensAddress as string;
+  const targets: [string, string][] = [["fund", fundAddress], ["lens", lensAddress]];
+  const fund = StablecoinInsuranceFund__factory.connect(fundAddress, provider);
+  const codeOf = async (address: string) => (await provider.getCode(address)) !== "0x";
+  const fundHasCode = await codeOf(fundAddress);
+  const providers: { id: number; adapter: string }[] = [];
+  if (fundHasCode) {
+    const count = Number(await fund.providerCount());
+    for (let id = 1; id <= count; id += 1) providers.push({ id, adapter: getAddress((await fund.providerAdapter(id))[0]) });
+  }
+  for (const p of providers) targets.push([`provider ${p.id} adapter`, p.adapter]);
+  for (const position of config.positions) if (!targets.some(([, a]) => a === position.asset)) targets.push([`token ${position.assetSymbol ?? position.asset}`, position.asset]);
+  const missing: string[] = [];
+  for (const [name, address] of targets) if (!(await codeOf(address))) missing.push(`${name} ${address}`);
+  checks.push(missing.length === 0 ? ok("code", `${targets.length} addresses have code`) : fail("code", `no code at ${missing.join(", ")}`, "wrong RPC or deployment: redeploy or fix chain.deployment / the positions' assets"));
+  if (!fundHasCode) return;
+
+  // keeper key
+  let signer: Signer | undefined;
+  try {
+    const chain = config.chain;
+    signer = await loadSigner(
+      {
+        ...(chain.privateKey !== undefined ? { privateKey: chain.privateKey } : {}),
+        ...(chain.keystore !== undefined
+          ? { keystorePath: chain.keystore.path, ...(chain.keystore.password !== undefined ? { keystorePassword: chain.keystore.password } : {}), ...(chain.keystore.passwordFile !== undefined ? { keystorePasswordFile: chain.keystore.passwordFile } : {}) }
+          : {}),
+      },
+      provider,
+      deps.logger,
+    );
+  } catch (err) {
+    checks.push(fail("keeper key", (err as Error).message, "fix KEEPER_PRIVATE_KEY or the KEEPER_KEYSTORE_* variables"));
+    return;
+  }
+  if (signer === undefined) {
+    checks.push(fail("keeper key", "no KEEPER_PRIVATE_KEY or KEEPER_KEYSTORE_PATH", "set one in .env (the keeper signs claims, settlements and risk pushes)"));
+    return;
+  }
+  const keeper = await signer.getAddress();
+  checks.push(ok("keeper key", keeper));
+
+  // roles
+  const oracle = await fund.RISK_ORACLE_ROLE();
+  checks.push(
+    (await fund.hasRole(oracle, keeper))
+      ? ok("role", `${keeper} holds RISK_ORACLE_ROLE`)
+      : fail("role", `${keeper} lacks RISK_ORACLE_ROLE (risk pushes will revert)`, `the admin grants it: ROLE=RISK_ORACLE_ROLE ACCOUNT=${keeper} npx hardhat run --network <net> scripts/grant-role.ts`, false),
+  );
+
+  // agent approval per beneficiary
+  const beneficiaries = [...new Set(config.positions.map((p) => p.beneficiary))];
+  if (beneficiaries.length === 0) checks.push(fail("positions", "no positions: the keeper files no claims and buys no cover", "write them with `keeper init --beneficiary <address>`", false));
+  for (const b of beneficiaries) {
+    checks.push(
+      (await fund.isAgent(b, keeper))
+        ? ok("agent", `${b} approves ${keeper}`)
+        : fail("agent", `${b} has not approved ${keeper} as its agent: claims revert FundNotBeneficiaryOrAgent`, `the beneficiary runs \`npm run keeper -- set-agent ${keeper}\` with BENEFICIARY_PRIVATE_KEY (or --safe-json for a Safe)`),
+    );
+  }
+
+  // premium tokens: balance and allowance per asset
+  const assets = [...new Set(config.positions.map((p) => p.asset))];
+  for (const asset of assets) {
+    const token = await tokenInfo(provider, asset);
+    const erc20 = new Contract(asset, ["function balanceOf(address) view returns (uint256)", "function allowance(address,address) view returns (uint256)"], provider);
+    const [balance, allowance] = (await Promise.all([erc20.getFunction("balanceOf")(keeper), erc20.getFunction("allowance")(keeper, fundAddress)])) as [bigint, bigint];
+    const shown = `${formatTokenAmount(balance, token.decimals, token.symbol)} held, ${formatTokenAmount(allowance, token.decimals, token.symbol)} approved to the fund`;
+    checks.push(balance > 0n ? ok(`premium ${token.symbol}`, shown) : fail(`premium ${token.symbol}`, `${shown}: no premium to buy or renew cover`, `send ${token.symbol} to ${keeper} (the keeper approves the fund itself)`, false));
+  }
+
+  // ETH for gas and claim deposits (hedged positions need the provider's deposit)
+  const balance = await provider.getBalance(keeper);
+  let deposits = 0n;
+  for (const position of config.positions) {
+    for (const id of position.providers) {
+      const adapter = providers.find((p) => p.id === id)?.adapter;
+      if (adapter === undefined) continue;
+      try {
+        const provider_ = new Contract(adapter, ["function claimDeposit(uint256,uint256) view returns (uint256)"], provider);
+        const deposit = (await provider_.getFunction("claimDeposit")(0n, 0n)) as bigint;
+        if (deposit > deposits) deposits = deposit;
+      } catch {
+        // a provider without a deposit view needs none
+      }
+    }
+  }
+  const needed = GAS_RESERVE_WEI + deposits;
+  checks.push(
+    balance >= needed
+      ? ok("eth", `${formatEth(balance)} (gas reserve ${formatEth(GAS_RESERVE_WEI)} + claim deposit ${formatEth(deposits)})`)
+      : fail("eth", `${formatEth(balance)} < ${formatEth(needed)} (gas reserve + claim deposit ${formatEth(deposits)})`, `send at least ${formatEth(needed - balance)} to ${keeper}`),
+  );
+
+  // Nexus membership of the adapter
+  const nexusAdapter = deployment?.adapters.nexusAdapter;
+  if (nexusAdapter !== undefined) {
+    const registry = deployment?.contracts["MockNexus#MockNexusMutualRegistry"] ?? (chainId === 1 ? MAINNET_NEXUS.Registry : undefined);
+    if (registry === undefined) {
+      checks.push(fail("nexus member", `registry of chain ${chainId} unknown`, "check Registry.isMember(adapter) on the Nexus registry by hand", false));
+    } else {
+      const reg = new Contract(registry, ["function isMember(address) view returns (bool)"], provider);
+      const member = (await reg.getFunction("isMember")(nexusAdapter)) as boolean;
+      const hedged = config.positions.some((p) => p.providers.includes(providers.find((x) => x.adapter === nexusAdapter)?.id ?? -1));
+      checks.push(member ? ok("nexus member", `adapter ${nexusAdapter} is a Nexus member`) : fail("nexus member", `adapter ${nexusAdapter} is not a Nexus member: hedged purchases and claims revert`, "Registry.join(adapter, KYC signature) — see docs/deploy.md", hedged));
+    }
+  }
+}
+
+export async function runDoctorCommand(program: Command, flags: { json?: boolean }, out: (text: string) => void): Promise<number> {
+  const { config, logger, options } = setupCommand(program);
+  const checks = await runDoctor({ config, logger, env: process.env, allowFixture: options.fixturePortfolio === true || fixturePortfolioAllowedByEnv(process.env) });
+  out(flags.json === true ? toJson(checks) : formatChecks(checks));
+  return checks.some((c) => c.status === "fail") ? 1 : 0;
+}
+
+export { readDeployment };

@@ -1,0 +1,318 @@
+/**
+ * `keeper init`: a commented config (JSON with // comments) for the connected chain. Protocols
+ * come from the deployment's coverages (every protocol the fund has sold cover for), positions
+ * from the fund's active coverages of `--beneficiary`. Every value the keeper will use is written
+ * out with a comment; nothing is left to a hidden default. The text parses back through the
+ * config schema (the command checks it before writing).
+ */
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { formatUnits, getAddress, isAddress, type JsonRpcProvider } from "ethers";
+import type { Command } from "commander";
+import { FundLens__factory } from "../../../../typechain-types/factories/contracts/FundLens__factory";
+import { StablecoinInsuranceFund__factory } from "../../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
+import {
+  ConfigError,
+  DEFAULT_FIXTURE_DIR,
+  demoProtocolAddress,
+  embeddedDefaultConfig,
+  LOCAL_CHAIN_ID,
+  parseConfig,
+} from "../../config";
+import { chooseAddresses, defaultDeploymentsDir, readDeployment, type Deployment } from "../../config/deployments";
+import { parseJsonc } from "../../config/jsonc";
+import { redactUrl } from "../../lib/redact";
+import { connectProvider } from "../container";
+import { chainIdOf, setupCommand } from "./context";
+import { tokenInfo } from "./operator";
+
+/** A JSON value with comments: what `renderJsonc` prints. */
+export type Jsonc =
+  | { readonly kind: "object"; readonly entries: readonly { readonly key: string; readonly value: Jsonc; readonly comment?: string }[] }
+  | { readonly kind: "array"; readonly items: readonly { readonly value: Jsonc; readonly comment?: string }[] }
+  | { readonly kind: "value"; readonly value: string | number | boolean | null };
+
+export const obj = (entries: readonly ({ key: string; value: Jsonc; comment?: string } | undefined)[]): Jsonc => ({
+  kind: "object",
+  entries: entries.filter((e): e is { key: string; value: Jsonc; comment?: string } => e !== undefined),
+});
+export const arr = (items: readonly { value: Jsonc; comment?: string }[]): Jsonc => ({ kind: "array", items });
+export const val = (value: string | number | boolean | null): Jsonc => ({ kind: "value", value });
+
+function commentLines(comment: string | undefined, pad: string): string {
+  if (comment === undefined) return "";
+  return comment
+    .split("\n")
+    .map((line) => `${pad}// ${line}\n`)
+    .join("");
+}
+
+/** Pretty JSON with `//` comments above the commented entries. */
+export function renderJsonc(node: Jsonc, depth = 0): string {
+  const pad = "  ".repeat(depth + 1);
+  const end = "  ".repeat(depth);
+  if (node.kind === "value") return JSON.stringify(node.value);
+  if (node.kind === "array") {
+    if (node.items.length === 0) return "[]";
+    const items = node.items.map((item, i) => `${commentLines(item.comment, pad)}${pad}${renderJsonc(item.value, depth + 1)}${i < node.items.length - 1 ? "," : ""}\n`);
+    return `[\n${items.join("")}${end}]`;
+  }
+  if (node.entries.length === 0) return "{}";
+  const entries = node.entries.map(
+    (e, i) => `${commentLines(e.comment, pad)}${pad}${JSON.stringify(e.key)}: ${renderJsonc(e.value, depth + 1)}${i < node.entries.length - 1 ? "," : ""}\n`,
+  );
+  return `{\n${entries.join("")}${end}}`;
+}
+
+/** What init learned from the chain. */
+export interface ChainFacts {
+  readonly chainId: number;
+  readonly rpcUrl: string | undefined;
+  /** Path of the deployment file, relative to the config's folder when possible. */
+  readonly deploymentRef: string;
+  readonly deployment: Deployment;
+  /** Protocol address → known name/id (the demo keys on a test chain), else undefined. */
+  readonly protocols: readonly { readonly address: string; readonly coverages: number }[];
+  readonly providers: readonly { readonly id: number; readonly adapter: string }[];
+  readonly beneficiary: string | undefined;
+  readonly positions: readonly {
+    readonly protocol: string;
+    readonly asset: string;
+    readonly symbol: string;
+    readonly decimals: number;
+    readonly amount: bigint;
+    readonly providerIds: readonly number[];
+    readonly coverIds: readonly bigint[];
+    readonly ends: readonly number[];
+  }[];
+  /** Local chain: the fixture copy the keeper and simulate-exploit share, relative to the config. */
+  readonly fixtureDir: string | undefined;
+}
+
+const KNOWN = new Map(
+  (embeddedDefaultConfig().protocols as readonly { id: string; name: string; defiLlamaSlug?: string; stablecoin?: string }[]).map((p) => [
+    demoProtocolAddress(p.id),
+    p,
+  ]),
+);
+
+/** Pure: the config text for the facts. */
+export function renderInitConfig(facts: ChainFacts): string {
+  const protocolIds = new Map<string, string>();
+  const protocolNodes = facts.protocols.map((p) => {
+    const known = KNOWN.get(p.address);
+    const id = known?.id ?? `protocol-${p.address.slice(2, 8).toLowerCase()}`;
+    protocolIds.set(p.address, id);
+    return {
+      comment: known !== undefined
+        ? `${known.name}: the demo protocol key of the test stacks (${p.coverages} coverage(s) on chain)`
+        : `${p.coverages} coverage(s) on chain; give it its real name and DefiLlama slug`,
+      value: obj([
+        { key: "id", value: val(id), comment: "the keeper's key for this protocol (fixture file stem, positions[].protocol)" },
+        { key: "name", value: val(known?.name ?? id), comment: "display name, also matched against the hacks feed" },
+        { key: "address", value: val(p.address), comment: "the protocol key in the fund" },
+        known?.defiLlamaSlug !== undefined ? { key: "defiLlamaSlug", value: val(known.defiLlamaSlug) } : undefined,
+      ]),
+    };
+  });
+  const local = facts.chainId === LOCAL_CHAIN_ID;
+  const sources =
+    facts.fixtureDir !== undefined
+      ? obj([
+          {
+            key: "fixture",
+            comment: "local chain: a copy of the fixture portfolio made by `keeper init`; scripts/simulate-exploit.ts writes the TVL collapse here",
+            value: obj([{ key: "path", value: val(facts.fixtureDir) }]),
+          },
+        ])
+      : obj([
+          {
+            key: "defiLlama",
+            comment: "live DefiLlama data (https://api.llama.fi and https://stablecoins.llama.fi)",
+            value: obj([
+              { key: "apiBaseUrl", value: val("https://api.llama.fi") },
+              { key: "stablecoinsBaseUrl", value: val("https://stablecoins.llama.fi") },
+            ]),
+          },
+          { key: "hacks", comment: "DefiLlama's hacks feed: exploits count in scoring and confirm incidents", value: obj([{ key: "feedUrl", value: val("https://api.llama.fi/hacks") }]) },
+        ]);
+  const positionNodes = facts.positions.map((p) => {
+    const selfInsured = p.providerIds.includes(0);
+    const providers = [...new Set(p.providerIds.filter((id) => id !== 0))];
+    return {
+      comment: `coverage(s) ${p.coverIds.map(String).join(", ")} of ${facts.beneficiary ?? "?"}: ${formatUnits(p.amount, p.decimals)} ${p.symbol}, ending ${p.ends.map((e) => new Date(e * 1000).toISOString().slice(0, 10)).join(", ")}`,
+      value: obj([
+        { key: "protocol", value: val(protocolIds.get(p.protocol) ?? p.protocol) },
+        { key: "asset", value: val(p.asset) },
+        { key: "assetSymbol", value: val(p.symbol) },
+        { key: "assetDecimals", value: val(p.decimals) },
+        { key: "targetAmount", value: val(formatUnits(p.amount, p.decimals).replace(/\.0$/, "")), comment: "whole tokens to keep covered (today's cover)" },
+        { key: "beneficiary", value: val(facts.beneficiary ?? ""), comment: "cold address that owns the coverage and receives payouts; it must approve the keeper: `keeper set-agent`" },
+        { key: "providers", value: arr(providers.map((id) => ({ value: val(id) }))), comment: "provider ids in order of preference (1 = Nexus adapter on the stacks of this repo)" },
+        { key: "allowSelfInsure", value: val(selfInsured || providers.length === 0), comment: selfInsured ? "the current cover is self-insured by the fund's pool" : "let the pool carry it when no provider can" },
+      ]),
+    };
+  });
+  const nexus = facts.providers.find((p) => p.adapter === facts.deployment.adapters.nexusAdapter);
+  const onChainQuote = facts.providers.filter((p) => p.adapter === facts.deployment.adapters.secondProvider).map((p) => p.id);
+
+  const root = obj([
+    {
+      key: "chain",
+      comment: `written by \`keeper init\` for chain ${facts.chainId}`,
+      value: obj([
+        local || facts.rpcUrl === undefined
+          ? { key: "rpcUrl", value: val(facts.rpcUrl ?? "http://127.0.0.1:8545"), comment: "env RPC_URL / RPC_URLS win over this" }
+          : undefined,
+        { key: "chainId", value: val(facts.chainId), comment: "checked on every RPC URL at start" },
+        {
+          key: "deployment",
+          value: val(facts.deploymentRef),
+          comment: `fund ${facts.deployment.fundAddress} and lens ${facts.deployment.lensAddress} are read from this file at start (never mixed with FUND_ADDRESS / LENS_ADDRESS)`,
+        },
+      ]),
+    },
+    { key: "protocols", value: arr(protocolNodes), comment: "protocols the fund has sold cover for" },
+    { key: "sources", value: sources },
+    {
+      key: "positions",
+      value: arr(positionNodes),
+      comment:
+        facts.beneficiary === undefined
+          ? "no --beneficiary given: add the positions to keep covered"
+          : positionNodes.length === 0
+            ? `no active coverage of ${facts.beneficiary}: add the positions to keep covered`
+            : `the active coverages of ${facts.beneficiary}, one position per protocol and asset`,
+    },
+    {
+      key: "providers",
+      comment: "how the keeper prices upstream cover",
+      value: obj([
+        nexus !== undefined
+          ? {
+              key: "nexus",
+              comment: `provider ${nexus.id} = NexusMutualAdapter ${nexus.adapter}; set quoteBaseUrl (e.g. https://api.nexusmutual.io/) to buy new Nexus cover`,
+              value: obj([
+                { key: "providerId", value: val(nexus.id) },
+                { key: "productIds", value: obj([]), comment: "Nexus product id per protocols[].id" },
+              ]),
+            }
+          : undefined,
+        { key: "onChainQuote", value: arr(onChainQuote.map((id) => ({ value: val(id) }))), comment: "providers priced by their own quote() view" },
+      ]),
+    },
+    {
+      key: "state",
+      value: obj([{ key: "dbPath", value: val("keeper-data/keeper.sqlite"), comment: "the action journal, incidents and claims (relative to this file)" }]),
+    },
+    {
+      key: "paths",
+      value: obj([
+        { key: "evidenceDir", value: val("keeper-data/evidence"), comment: "claim evidence packs" },
+        { key: "reportDir", value: val("keeper-data/reports"), comment: "coverage reports" },
+      ]),
+    },
+    { key: "health", value: obj([{ key: "port", value: val(9464), comment: "/healthz and /metrics on 127.0.0.1" }]) },
+  ]);
+  return `// Keeper config (JSON with // comments). Check it with \`keeper doctor\`.\n${renderJsonc(root)}\n`;
+}
+
+/** Reads what init needs from the chain. */
+export async function gatherChainFacts(
+  provider: JsonRpcProvider,
+  input: { chainId: number; rpcUrl: string | undefined; deployment: Deployment; configDir: string; beneficiary: string | undefined },
+): Promise<Omit<ChainFacts, "fixtureDir">> {
+  const fund = StablecoinInsuranceFund__factory.connect(input.deployment.fundAddress, provider);
+  const lens = FundLens__factory.connect(input.deployment.lensAddress, provider);
+  const count = Number(await fund.coverageCount());
+  const coverages = [];
+  for (let start = 1; start <= count; start += 100) {
+    const ids = Array.from({ length: Math.min(100, count - start + 1) }, (_, i) => BigInt(start + i));
+    coverages.push(...(await lens.getCoverages(input.deployment.fundAddress, ids)));
+  }
+  const protocols = new Map<string, number>();
+  for (const c of coverages) protocols.set(getAddress(c.protocol), (protocols.get(getAddress(c.protocol)) ?? 0) + 1);
+  const providerCount = Number(await fund.providerCount());
+  const providers = [];
+  for (let id = 1; id <= providerCount; id += 1) {
+    const [adapter] = await fund.providerAdapter(id);
+    providers.push({ id, adapter: getAddress(adapter) });
+  }
+  const groups = new Map<string, { protocol: string; asset: string; amount: bigint; providerIds: number[]; coverIds: bigint[]; ends: number[] }>();
+  if (input.beneficiary !== undefined) {
+    for (const c of coverages) {
+      // CoverageStatus.Active == 1
+      if (getAddress(c.beneficiary) !== input.beneficiary || Number(c.status) !== 1) continue;
+      const key = `${c.protocol}:${c.asset}`;
+      const group = groups.get(key) ?? { protocol: getAddress(c.protocol), asset: getAddress(c.asset), amount: 0n, providerIds: [], coverIds: [], ends: [] };
+      group.amount += c.amount - c.claimed;
+      group.providerIds.push(Number(c.providerId));
+      group.coverIds.push(c.id);
+      group.ends.push(Number(c.end));
+      groups.set(key, group);
+    }
+  }
+  const tokens = new Map<string, { symbol: string; decimals: number }>();
+  const positions = [];
+  for (const g of groups.values()) {
+    const token = tokens.get(g.asset) ?? (await tokenInfo(provider, g.asset));
+    tokens.set(g.asset, token);
+    positions.push({ ...g, symbol: token.symbol, decimals: token.decimals });
+  }
+  const relative = path.relative(input.configDir, input.deployment.file);
+  return {
+    chainId: input.chainId,
+    rpcUrl: input.rpcUrl,
+    deploymentRef: relative.startsWith("..") ? input.deployment.file : relative,
+    deployment: input.deployment,
+    protocols: [...protocols.entries()].map(([address, n]) => ({ address, coverages: n })),
+    providers,
+    beneficiary: input.beneficiary,
+    positions,
+  };
+}
+
+export async function runInitCommand(program: Command, flags: { beneficiary?: string; out: string; force?: boolean; deployment?: string }, out: (text: string) => void): Promise<void> {
+  const { config, logger } = setupCommand(program);
+  const file = path.resolve(flags.out);
+  if (existsSync(file) && flags.force !== true) throw new ConfigError([`--out: ${file} exists — pass --force to overwrite it, or choose another file`]);
+  let beneficiary: string | undefined;
+  if (flags.beneficiary !== undefined) {
+    if (!isAddress(flags.beneficiary)) throw new ConfigError(["--beneficiary: not an address — use a 0x-prefixed 20-byte hex address"]);
+    beneficiary = getAddress(flags.beneficiary);
+  }
+  const chainId = await chainIdOf(config, logger);
+  const deployment = readDeployment(chainId, flags.deployment ?? config.chain.deployment ?? defaultDeploymentsDir());
+  const chosen = chooseAddresses({ fundAddress: config.chain.fundAddress, lensAddress: config.chain.lensAddress }, deployment);
+  if ("problems" in chosen) throw new ConfigError(chosen.problems.map((p) => `config.chain: ${p}`));
+  const provider = await connectProvider(config.chain.rpcUrls, chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
+  try {
+    const configDir = path.dirname(file);
+    const facts = await gatherChainFacts(provider, { chainId, rpcUrl: config.chain.rpcUrl, deployment, configDir, beneficiary });
+    let fixtureDir: string | undefined;
+    if (chainId === LOCAL_CHAIN_ID) {
+      fixtureDir = "keeper-data/fixtures";
+      const target = path.resolve(configDir, fixtureDir);
+      if (!existsSync(target)) {
+        mkdirSync(target, { recursive: true });
+        cpSync(DEFAULT_FIXTURE_DIR, target, { recursive: true });
+      }
+    }
+    const text = renderInitConfig({ ...facts, fixtureDir });
+    // Never write a file the keeper would refuse.
+    parseConfig(parseJsonc(text), { origin: file, baseDir: configDir });
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(file, text);
+    out(
+      [
+        `wrote ${file} for chain ${chainId} (${config.chain.rpcUrl.startsWith("http://127.0.0.1") ? config.chain.rpcUrl : redactUrl(config.chain.rpcUrl)})`,
+        `  deployment: ${deployment.file}`,
+        `  protocols: ${facts.protocols.length}, positions: ${facts.positions.length}${beneficiary !== undefined ? ` (active coverages of ${beneficiary})` : ""}`,
+        ...(fixtureDir !== undefined ? [`  fixture data: ${path.resolve(configDir, fixtureDir)}`] : []),
+        `next: KEEPER_CONFIG=${path.relative(process.cwd(), file) || file} npm run keeper -- doctor`,
+      ].join("\n"),
+    );
+  } finally {
+    provider.destroy();
+  }
+}
