@@ -5,8 +5,10 @@
  * push bound ceil(changed / chunk).
  * Coverage: wall time and RPC requests of one full coverage cycle (plan, quotes, approvals,
  * purchases) for 50 and 200 positions on the full system (fund + Nexus mocks + second provider),
- * and of the steady cycle after it. Claims: time from a TVL collapse appearing in the fixture
- * data to the claim transaction being mined, with the daemon's incident watch ticking.
+ * and of the steady cycle after it. Claims, with the daemon's incident watch ticking: incident
+ * ticks from a TVL collapse (suspected) to `reportIncident` mined, and from the hacks feed
+ * confirming it to the claim transaction mined (`claims.suspectedToHaltTicks`,
+ * `claims.incidentToClaimTicks`).
  * Watch: eth_calls and wall time of one exploit-watch read of 200 positions + 200 watched
  * balances, and the incident-watch ticks from an on-chain drain to the alert and to the halt.
  *   Run: npm run bench:keeper
@@ -172,10 +174,17 @@ async function benchCoverage(size: number, proxy: RpcProxy): Promise<Record<stri
   return { positions: size, cycles: [first, steady] };
 }
 
-/** Daemon with a 2 s incident watch: TVL collapse written to the fixture → claim tx mined. */
-async function benchIncidentToClaim(proxy: RpcProxy): Promise<Record<string, unknown>> {
+/**
+ * Daemon with a 2 s incident watch. A TVL collapse written to the fixture opens a SUSPECTED
+ * incident: ticks until `reportIncident` is mined (`suspectedToHaltTicks`). Then the hacks feed
+ * (loopback, DefiLlama `/hacks` shape) lists the exploit, which confirms it: ticks and time until
+ * the claim transaction is mined (`incidentToClaimTicks`).
+ */
+async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim: Record<string, unknown>; claims: Record<string, number> }> {
   const s = await deployKeeperSystem();
   const quotes = await startLoopbackServer(nexusQuoteRoutes());
+  let hacks: Record<string, unknown>[] = [];
+  const feed = await startLoopbackServer({ "/bench-pro-key/api/hacks": () => ({ json: hacks }) });
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-claim-"));
   const fixtureDir = await fixtureCopy();
   const incidentWatchSec = 2;
@@ -185,9 +194,13 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<Record<string, unk
       quoteBaseUrl: `${quotes.baseUrl}/`,
       fixtureDir,
       workDir,
-      overrides: { intervals: { riskSec: 3600, coverageSec: 3600, incidentWatchSec, jitterFraction: 0 }, tx: { pollIntervalMs: 10 } },
+      overrides: {
+        intervals: { riskSec: 3600, coverageSec: 3600, incidentWatchSec, jitterFraction: 0 },
+        tx: { pollIntervalMs: 10 },
+        sources: { fixture: { path: fixtureDir }, hacks: { proApiBaseUrl: feed.baseUrl, ttlSeconds: 0 } },
+      },
     }),
-    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY } },
+    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY, DEFILLAMA_PRO_API_KEY: "bench-pro-key" } },
   );
   const container = await buildContainer(config, silentLogger);
   const daemon = daemonFor(container, { out: () => undefined });
@@ -199,28 +212,47 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<Record<string, unk
       await new Promise((r) => setTimeout(r, 5));
     }
   };
+  const incidentTicks = () => Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
   await waitFor(async () => daemon.metrics.lastSuccessMs("incident") !== undefined, "the first incident tick");
   if ((await s.fund.coverageCount()) === 0n) throw new Error("bench: the daemon bought no coverage");
   await time.increase(3600);
-  const ticksBefore = Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
-  const started = process.hrtime.bigint();
+
+  // Suspected (TVL drop alone) → halt mined.
+  const haltTicksBefore = incidentTicks();
+  const haltStarted = process.hrtime.bigint();
   await collapseTvl(fixtureDir, "aave-v3", 0.6);
+  const protocol = config.protocols[0]?.address ?? "";
+  await waitFor(async () => (await s.fund.getIncident(protocol)).active, "the halt");
+  const suspectedToHaltMs = Number((process.hrtime.bigint() - haltStarted) / 1_000_000n);
+  await new Promise((r) => setTimeout(r, 50));
+  const suspectedToHaltTicks = incidentTicks() - haltTicksBefore;
+  if ((await s.fund.claimCount()) !== 0n) throw new Error("bench: a suspected incident was claimed");
+
+  // Confirmed (the feed lists the exploit) → claim mined.
+  const ticksBefore = incidentTicks();
+  const started = process.hrtime.bigint();
+  hacks = [{ date: (await time.latest()) - 600, name: "Aave V3", classification: "Protocol Logic", technique: "Oracle manipulation", amount: 12_000_000, chain: ["Ethereum"], defillamaId: null }];
   await waitFor(async () => (await s.fund.claimCount()) > 0n, "the claim");
   const latencyMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
   await new Promise((r) => setTimeout(r, 50));
-  const ticksAfter = Number(/keeper_cycle_duration_seconds_count\{loop="incident"\} (\d+)/.exec(daemon.metrics.render())?.[1] ?? "0");
+  const ticksAfter = incidentTicks();
   const lastTickSec = Number(/keeper_cycle_last_duration_seconds\{loop="incident"\} ([\d.]+)/.exec(daemon.metrics.render())?.[1] ?? "0");
   await daemon.stop("bench done");
   container.close();
   await quotes.close();
+  await feed.close();
   await fs.rm(workDir, { recursive: true, force: true });
   await fs.rm(fixtureDir, { recursive: true, force: true });
   return {
-    incidentWatchIntervalMs: incidentWatchSec * 1000,
-    incidentAppearedToClaimMinedMs: latencyMs,
-    claimingTickDurationMs: Math.round(lastTickSec * 1000),
-    ticksUntilMined: ticksAfter - ticksBefore,
-    withinOneIncidentWatchTick: ticksAfter - ticksBefore <= 1 && latencyMs <= incidentWatchSec * 1000 + Math.round(lastTickSec * 1000),
+    incidentToClaim: {
+      incidentWatchIntervalMs: incidentWatchSec * 1000,
+      incidentAppearedToClaimMinedMs: latencyMs,
+      claimingTickDurationMs: Math.round(lastTickSec * 1000),
+      ticksUntilMined: ticksAfter - ticksBefore,
+      withinOneIncidentWatchTick: ticksAfter - ticksBefore <= 1 && latencyMs <= incidentWatchSec * 1000 + Math.round(lastTickSec * 1000),
+      suspectedToHaltMs,
+    },
+    claims: { incidentToClaimTicks: ticksAfter - ticksBefore, suspectedToHaltTicks },
   };
 }
 
@@ -329,10 +361,10 @@ async function main(): Promise<void> {
     for (const size of [50, 200]) results.push(await benchPortfolio(size, proxy));
     const coverage = [];
     for (const size of [50, 200]) coverage.push(await benchCoverage(size, proxy));
-    const incidentToClaim = await benchIncidentToClaim(proxy);
+    const { incidentToClaim, claims } = await benchIncidentToClaim(proxy);
     const watch = await benchWatch(proxy);
     process.stdout.write(
-      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, watch }, null, 2)}\n`,
+      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch }, null, 2)}\n`,
     );
   } finally {
     await proxy.close();

@@ -29,6 +29,8 @@ const WITNESSES: Record<string, Witness> = {
     files: ["keeper/test/integration/coverageClaims.test.ts"],
     token: '"incident", "add", "--protocol", "aave-v3", "--tx"',
   },
+  "npm run keeper -- incident confirm 1": { files: ["keeper/test/integration/incidentClaims.test.ts"], token: '"incident", "confirm"' },
+  "npm run keeper -- incident dismiss 1": { files: ["keeper/test/integration/incidentClaims.test.ts"], token: '"incident", "dismiss"' },
   // `npm run node` + `npm run deploy:local` = `hardhat node` + `hardhat run --network localhost
   // scripts/deploy.ts`: exactly what the embedded chain of the demo/start tests does.
   "npm run node": { files: ["keeper/src/app/embedded.ts", "test/deploy/childProcess.ts"], token: '"node"' },

@@ -24,6 +24,8 @@ export interface Alert {
   readonly fields?: readonly { readonly label: string; readonly value: string | number }[];
   /** Unix seconds (chain time) of the event. */
   readonly at?: number;
+  /** Deduplication key (default: severity + title): the same key is delivered at most once per interval. */
+  readonly key?: string;
 }
 
 export interface Alerter {
@@ -154,6 +156,52 @@ export class MultiAlerter implements Alerter {
   }
 }
 
+/** Where the dedup memory lives (the state database's `alert_log`). */
+export interface AlertGateStore {
+  gate(key: string, nowMs: number, intervalMs: number): { send: boolean; suppressed: number; total: number };
+}
+
+/**
+ * Delivers an alert key at most once per `intervalMs`; the next delivery after a quiet interval
+ * says how many were suppressed. Keyed by `alert.key`, else severity + title (a title carries
+ * the protocol or claim it is about).
+ */
+export class DedupAlerter implements Alerter {
+  constructor(
+    private readonly inner: Alerter,
+    private readonly store: () => AlertGateStore,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  async send(alert: Alert): Promise<void> {
+    const key = alert.key ?? `${alert.severity}|${alert.title}`;
+    let gate: { send: boolean; suppressed: number; total: number };
+    try {
+      gate = this.store().gate(key, this.nowMs(), this.intervalMs);
+    } catch (err) {
+      // No dedup memory (database closed): deliver rather than lose an alert.
+      this.logger.warn({ err: (err as Error).message, key }, "alert dedup unavailable: delivering");
+      await this.inner.send(alert);
+      return;
+    }
+    if (!gate.send) {
+      this.logger.debug({ key, suppressed: gate.suppressed }, "alert suppressed (same key within the dedup interval)");
+      return;
+    }
+    if (gate.suppressed === 0) {
+      await this.inner.send(alert);
+      return;
+    }
+    const note = `(repeated ${gate.suppressed} more time(s) since the last alert; ${gate.total} in all)`;
+    await this.inner.send({
+      ...alert,
+      message: `${alert.message} ${note}`,
+      fields: [...(alert.fields ?? []), { label: "Repeats", value: `${gate.suppressed} suppressed, ${gate.total} total` }],
+    });
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Payload

@@ -7,11 +7,11 @@
  */
 import type { FundLens } from "../../../typechain-types/contracts/FundLens";
 import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
-import type { FundClaimStatus } from "../policy/claims";
+import { FUND_CLAIM_STATUSES, type FundClaimStatus } from "../policy/claims";
 import type { AssetPoolState, CoverageChainState, CoverageStatus, FundParams, OnChainCoverage, ProtocolChainState } from "../policy/coverage";
 
 const COVERAGE_STATUS: readonly CoverageStatus[] = ["None", "Active", "Expired"];
-const CLAIM_STATUS: readonly FundClaimStatus[] = ["None", "Pending", "Accepted", "Denied", "Paid", "Draw", "Expired"];
+const CLAIM_STATUS: readonly FundClaimStatus[] = FUND_CLAIM_STATUSES;
 
 export interface FundClaim {
   readonly id: bigint;
@@ -26,6 +26,12 @@ export interface FundClaim {
   readonly submittedAt: number;
   readonly status: FundClaimStatus;
   readonly evidenceHash: string;
+  /** Time of loss the claimant named (unix seconds). */
+  readonly incidentAt?: number;
+  /** End of the challenge period of an accepted self-insured payout (absent = n/a). */
+  readonly payableAt?: number;
+  /** Accepted above the daily payout limit: the admin must confirm before settlement. */
+  readonly confirmationRequired?: boolean;
 }
 
 export interface ChainSnapshot {
@@ -148,6 +154,9 @@ export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadR
       submittedAt: Number(c.submittedAt),
       status: CLAIM_STATUS[Number(c.status)] ?? "None",
       evidenceHash: c.evidenceHash,
+      incidentAt: Number(c.incidentAt),
+      ...(c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
+      confirmationRequired: c.confirmationRequired,
     });
   }
   return { now: block.timestamp, blockNumber: block.number, coverage: { protocols, pools, params }, coverages, claims };

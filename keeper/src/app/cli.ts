@@ -8,6 +8,7 @@
  *   keeper report [--json]            coverage report (table; JSON file in paths.reportDir)
  *   keeper status [--json]            the daemon's view from the state database
  *   keeper incident add --protocol <id> [--tx <hash>] [--loss <usd>] [--note <text>] [--at <unix>] [--dry-run]
+ *   keeper incident list | confirm <id> | dismiss <id>
  * Global: --config <file> (or env KEEPER_CONFIG), --log-level, --log-pretty.
  * Exit codes: 0 ok, 1 runtime error, 2 config error.
  */
@@ -27,6 +28,9 @@ import type { JsonRpcProvider } from "ethers";
 import { buildContainer, buildRiskSource, connectProvider } from "./container";
 import { createLogger, type LogLevel, type Logger } from "../lib/logger";
 import { assessProtocols, chainNow, type AssessedProtocol } from "./riskCycle";
+import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
+import { OPEN_ROW_STATES } from "./claimsCycle";
+import { withSigningLock } from "./commands/signingLock";
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME_ERROR = 1;
@@ -184,10 +188,13 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
       const container = await buildContainer(config, logger);
       try {
         await container.verify();
-        if (options.dryRun !== true) await container.txSender().reconcile();
-        const summary = await container.riskCycle({ dryRun: options.dryRun === true }).run({ dryRun: options.dryRun === true });
-        out(JSON.stringify(summary, null, 2));
-        if (summary.failures.length > 0) process.exitCode = EXIT_RUNTIME_ERROR;
+        const push = async () => {
+          if (options.dryRun !== true) await container.txSender().reconcile();
+          const summary = await container.riskCycle({ dryRun: options.dryRun === true }).run({ dryRun: options.dryRun === true });
+          out(JSON.stringify(summary, null, 2));
+          if (summary.failures.length > 0) process.exitCode = EXIT_RUNTIME_ERROR;
+        };
+        await (options.dryRun === true ? push() : withSigningLock(container.state(), config, logger, "push-risk", push));
       } finally {
         container.close();
       }
@@ -217,13 +224,18 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
         const onSignal = (signal: NodeJS.Signals): void => {
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
-          void running.stop(signal).finally(() => {
-            container.close();
-            resolve();
-          });
+          void running.stop(signal);
         };
         process.on("SIGINT", onSignal);
         process.on("SIGTERM", onSignal);
+        // Stopped by a signal or because another process took the daemon lock.
+        void running.done.then(() => {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          container.close();
+          if (running.lockLost) process.exitCode = EXIT_RUNTIME_ERROR;
+          resolve();
+        });
       });
     });
 
@@ -240,10 +252,13 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
       try {
         await container.verify();
         const daemon = daemonFor(container, { dryRun, out });
-        if (!dryRun) await container.txSender().reconcile();
-        let failed = false;
-        for (const loop of LOOP_NAMES) failed = (await daemon.runLoop(loop)) === undefined || failed;
-        if (failed) process.exitCode = EXIT_RUNTIME_ERROR;
+        const cycles = async () => {
+          if (!dryRun) await container.txSender().reconcile();
+          let failed = false;
+          for (const loop of LOOP_NAMES) failed = (await daemon.runLoop(loop)) === undefined || failed;
+          if (failed) process.exitCode = EXIT_RUNTIME_ERROR;
+        };
+        await (dryRun ? cycles() : withSigningLock(container.state(), config, logger, "once", cycles));
       } finally {
         container.close();
       }
@@ -289,8 +304,8 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
           daemon: lock === undefined ? null : { pid: lock.pid, host: lock.hostname, startedAt: new Date(lock.started_at).toISOString(), heartbeatAgeSec: Math.round((Date.now() - lock.heartbeat_at) / 1000) },
           loops,
           journal: state.journal.countsByState(),
-          openClaims: claims.filter((c) => ["scheduled", "filing", "filed"].includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null })),
-          incidents: state.incidents.list().map((i) => ({ key: i.dedupeKey, protocol: i.protocol, kind: i.kind, detectedAt: i.detectedAt, evidence: i.evidencePath ?? null })),
+          openClaims: claims.filter((c) => OPEN_ROW_STATES.includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null, reason: (c.details as { reason?: string }).reason ?? null })),
+          incidents: state.incidents.list().map((i) => ({ id: i.id, key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
         };
         if (options.json === true) {
           out(JSON.stringify(view, null, 2));
@@ -305,8 +320,8 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
               return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${new Date(last.wallMs).toISOString()} (chain time ${last.chainTime})`}`;
             }),
             `journal: ${JSON.stringify(view.journal)}`,
-            `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}`).join(", ")}`,
-            `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => i.key).join(", ")}`,
+            `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}${c.fundClaimId !== null ? ` (fund claim ${c.fundClaimId})` : ""}${c.reason !== null ? ` — ${c.reason}` : ""}`).join(", ")}`,
+            `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.key} ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
           ].join("\n"),
         );
       } finally {
@@ -365,12 +380,12 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
       }
       const state = openStateDb(config.state.dbPath);
       try {
-        const { incident: stored, created } = state.incidents.record({ protocol: options.protocol, kind: "manual", detectedAt: occurredAt, dedupeKey: details.dedupeKey, details });
-        out(created ? `incident ${stored.id} recorded: ${stored.dedupeKey}` : `incident already recorded: ${stored.dedupeKey} (id ${stored.id})`);
+        out(recordManualIncident(state, config, details, occurredAt));
       } finally {
         state.close();
       }
     });
+  registerIncidentDecisions(incident, { setup: () => setup(program), out });
 
   return program;
 }

@@ -25,7 +25,8 @@ import {
   curatedIncidentsOf,
   type RiskDataSource,
 } from "../sources";
-import { LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import { DedupAlerter, LogAlerter, MultiAlerter, WebhookAlerter, type Alerter } from "./alerts";
+import type { PositionLossMeasurer } from "../policy/claims";
 import { ChainPositionReader } from "../sources/positions";
 import { ClaimsCycle } from "./claimsCycle";
 import { ExploitWatch } from "./exploitWatch";
@@ -38,6 +39,8 @@ import { RiskCycle } from "./riskCycle";
 const DEFAULT_PRECEDENCE = ["config", "defillama", "defillama-hacks", "chain", "fixture"] as const;
 /** The deployment date: operator, then the chain's first code block, then DefiLlama's listing date. */
 const DEFAULT_DEPLOYED_AT_PRECEDENCE = ["config", "chain", "defillama", "fixture"] as const;
+/** Exploit history: operator, then the Pro hacks feed (when keyed), then DefiLlama hallmarks. */
+const DEFAULT_EXPLOIT_PRECEDENCE = ["config", "defillama-hacks", "defillama", "fixture"] as const;
 
 export interface SourceDeps {
   readonly logger: Logger;
@@ -56,7 +59,7 @@ export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDat
   if (s.operator !== undefined) sources.push(new ConfigSource(operator, `${config.origin}#sources.operator`));
   if (s.defiLlama !== undefined) sources.push(new DefiLlamaSource(s.defiLlama, httpDeps));
   const incidents = curatedIncidentsOf(operator);
-  if (s.hacks !== undefined || incidents.length > 0) {
+  if (s.hacks?.proApiKey !== undefined || incidents.length > 0) {
     const defiLlamaIds = Object.fromEntries(
       config.protocols.filter((p) => p.defiLlamaId !== undefined).map((p) => [p.id, p.defiLlamaId as string]),
     );
@@ -74,6 +77,11 @@ export function buildRiskSource(config: KeeperConfig, deps: SourceDeps): RiskDat
   if (fieldPrecedence.deployedAt === undefined) {
     const order = DEFAULT_DEPLOYED_AT_PRECEDENCE.filter((name) => available.has(name) && precedence.includes(name));
     if (order.length > 0) fieldPrecedence.deployedAt = order;
+  }
+  for (const field of ["exploitCount", "lastExploitAt"] as const) {
+    if (fieldPrecedence[field] !== undefined) continue;
+    const order = DEFAULT_EXPLOIT_PRECEDENCE.filter((name) => available.has(name) && precedence.includes(name));
+    if (order.length > 0) fieldPrecedence[field] = order;
   }
   return new CompositeSource(sources, { precedence, fieldPrecedence }, deps.logger);
 }
@@ -98,11 +106,12 @@ export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
 export async function connectProvider(
   rpcUrls: string | readonly string[],
   chainId?: number,
-  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number } = {},
+  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number; maxBlockAgeSec?: number } = {},
 ): Promise<JsonRpcProvider> {
   return connectFailoverProvider({
     urls: typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls,
     ...(chainId !== undefined ? { chainId } : {}),
+    ...(options.maxBlockAgeSec !== undefined ? { maxBlockAgeSec: options.maxBlockAgeSec } : {}),
     logger: options.logger ?? SILENT,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}),
@@ -137,7 +146,7 @@ export interface KeeperContainer {
   readonly lens: FundLens | undefined;
   /** The signer's address (undefined without a key). */
   readonly keeperAddress: string | undefined;
-  /** The hacks feed for incident watch (undefined without `sources.hacks.feedUrl`). */
+  /** The Pro hacks feed for incident watch (undefined without env DEFILLAMA_PRO_API_KEY). */
   readonly hacksFeed: HacksFeedSource | undefined;
   /** Builds the risk cycle; throws a ConfigError when addresses or the key are missing. */
   riskCycle(options?: { dryRun?: boolean }): RiskCycle;
@@ -164,6 +173,8 @@ export interface ContainerOverrides {
   /** Use this signer instead of the configured key or keystore. */
   readonly signer?: Signer;
   readonly fetch?: typeof fetch;
+  /** Position loss measurement for claims (position readers); without one the configured size is claimed. */
+  readonly lossMeasurer?: PositionLossMeasurer;
 }
 
 export async function buildContainer(
@@ -177,6 +188,7 @@ export async function buildContainer(
       logger,
       timeoutMs: config.chain.rpcTimeoutMs,
       maxRounds: config.chain.rpcMaxRounds,
+      maxBlockAgeSec: config.chain.maxBlockAgeSec,
     }));
   let signer: Signer | undefined;
   try {
@@ -213,10 +225,13 @@ export async function buildContainer(
     config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
   const source = buildRiskSource(config, { logger, provider, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) });
-  const alerter = buildAlerter(config, logger);
+  const delivery = buildAlerter(config, logger);
+  // Deduplicated through the state database (opened on first alert), so cron runs dedup too.
+  const alerter: Alerter =
+    config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, () => openState().alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
   const hacksConfig = config.sources.hacks;
   const hacksFeed =
-    hacksConfig?.feedUrl !== undefined
+    hacksConfig?.proApiKey !== undefined
       ? new HacksFeedSource(
           {
             ...hacksConfig,
@@ -239,6 +254,7 @@ export async function buildContainer(
     watch = new ExploitWatch({
       reader: positionReader(),
       provider,
+      blocks: provider,
       fundAddress: config.chain.fundAddress as string,
       fundReader: provider,
       config,
@@ -294,6 +310,7 @@ export async function buildContainer(
         protocols: config.protocols,
         params,
         alertThresholdPoints: config.alerts.thresholdPoints,
+        assessments: openState().assessments,
         logger,
       });
       return cycle;
@@ -316,6 +333,10 @@ export async function buildContainer(
         alerter,
         logger,
         positionReader: positionReader(),
+        haltedProtocols: () => {
+          const ids = new Set(openState().incidents.list({ states: ["suspected", "confirmed"] }).map((i) => i.protocol));
+          return config.protocols.filter((p) => ids.has(p.id)).map((p) => p.address);
+        },
       });
       return coverage;
     },
@@ -331,9 +352,12 @@ export async function buildContainer(
         source,
         hacksFeed,
         txSender: signer !== undefined ? txSender() : undefined,
+        keeperAddress,
+        // Position readers measure the claim's loss; the exploit watch feeds on-chain drain signals.
+        lossMeasurer: overrides.lossMeasurer ?? exploitWatch(),
+        drainSignals: exploitWatch(),
         alerter,
         logger,
-        watch: exploitWatch(),
       });
       return claims;
     },

@@ -83,6 +83,8 @@ export interface CoverageCycleDeps {
   readonly logger: Logger;
   /** Reads the live values of positions that name where they live (one multicall per cycle). */
   readonly positionReader?: ChainPositionReader;
+  /** Protocol addresses with a suspected or confirmed incident (the state database's view). */
+  readonly haltedProtocols?: () => readonly string[];
 }
 
 export function coveragePolicyOf(config: Pick<KeeperConfig, "coverage">): CoveragePolicyParams {
@@ -187,7 +189,11 @@ export class CoverageCycle {
     const positions = await this.positions();
     const snapshot = await this.snapshot(positions);
     const now = snapshot.now;
-    const plan = planCoverage(positions, snapshot.coverage, now, coveragePolicyOf(deps.config));
+    const halted = new Set((deps.haltedProtocols?.() ?? []).map((a) => a.toLowerCase()));
+    const plan = planCoverage(positions, snapshot.coverage, now, coveragePolicyOf(deps.config), halted);
+    for (const skip of plan.skipped.filter((k) => k.reason === "incident-halt")) {
+      deps.logger.warn({ protocolId: skip.protocolId }, "incident on this protocol: no purchase, increase or renewal this cycle");
+    }
     const positionOf = (protocol: string, beneficiary: string): CoveragePosition | undefined =>
       positions.find((p) => sameAddress(p.protocol, protocol) && sameAddress(p.beneficiary, beneficiary));
 
@@ -377,14 +383,17 @@ export class CoverageCycle {
         priced.providerId,
         priced.coverData,
       ]);
-      return this.sendTx({ kind: "buy-coverage", key: action.idempotencyKey, to, data, payload: { ...detail, amount: action.amount } }, dryRun);
+      // The key names the UTC day; the scope (key without the day) keeps a purchase still in flight
+      // at midnight from being bought again under the next day's key.
+      const scope = action.idempotencyKey.replace(/:\d+$/, "");
+      return this.sendTx({ kind: "buy-coverage", key: action.idempotencyKey, scope, to, data, payload: { ...detail, amount: action.amount } }, dryRun);
     }
     const renewal = action as RenewAction;
     const data = fund.interface.encodeFunctionData("renewCoverage", [renewal.coverId, renewal.extraDurationSec, renewal.newAmount, renewal.maxPremium, priced.coverData]);
     return this.sendTx({ kind: "renew-coverage", key: action.idempotencyKey, to, data, payload: { ...detail, coverId: renewal.coverId, newAmount: renewal.newAmount } }, dryRun);
   }
 
-  private async sendTx(tx: { kind: string; key: string; to: string; data: string; payload: unknown }, dryRun: boolean): Promise<SendResult> {
+  private async sendTx(tx: { kind: string; key: string; scope?: string; to: string; data: string; payload: unknown }, dryRun: boolean): Promise<SendResult> {
     const sender = this.deps.txSender;
     if (sender === undefined) {
       this.deps.logger.info({ key: tx.key, kind: tx.kind }, "dry run (no key): would send");

@@ -10,8 +10,8 @@
  * start's reconcile), timers stop, the health server and the database close.
  */
 import type { KeeperConfig } from "../config";
-import type { SendResult } from "../execution/txSender";
-import type { RpcStats } from "../execution/rpc";
+import type { SendResult, TickReconciliation } from "../execution/txSender";
+import type { RpcHealth, RpcStats } from "../execution/rpc";
 import { buildCoverageReport, type CoverageReport } from "../policy/report";
 import type { DaemonLock } from "../state/daemonLock";
 import type { StateDb } from "../state";
@@ -28,6 +28,8 @@ export interface LoopResult {
   /** Chain time of the cycle. */
   readonly now: number;
   readonly actions: readonly { kind: string; result: string; gasUsed?: bigint }[];
+  /** Why this loop is degraded although its cycle ran (e.g. claims that cannot be filed); /healthz turns 503. */
+  readonly degraded?: string;
 }
 
 export type LoopRunner = () => Promise<LoopResult>;
@@ -72,19 +74,28 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       const count = (status: string) => s.actions.filter((a) => a.status === status).length;
       return {
         now: s.now,
-        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${dryRun ? " dry-run" : ""}`,
+        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${haltedLine(s)}${dryRun ? " dry-run" : ""}`,
         actions: s.actions.map((a) => ({ kind: a.kind, result: a.status, ...(a.gasUsed !== undefined ? { gasUsed: BigInt(a.gasUsed) } : {}) })),
       };
     },
     incident: async () => {
       const s: ClaimsCycleSummary = await container.claimsCycle({ dryRun }).run({ dryRun });
       const scheduled = s.plans.filter((p) => p.kind === "schedule").length;
+      const unfileable = s.unfileable.length;
+      // The exploit watch ran inside the tick (the claims cycle's drain-signal source).
+      const watch = typeof container.exploitWatch === "function" ? container.exploitWatch().takeLastTick() : undefined;
       return {
         now: s.now,
-        line: `incident now=${s.now}${s.watch !== undefined ? ` watch block=${s.watch.block ?? "-"} reads=${s.watch.rpcCalls} drains=${s.watch.signals.length}` : ""} new=${s.newIncidents.length} filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}`,
+        line:
+          `incident now=${s.now}${watch !== undefined ? ` watch block=${watch.block ?? "-"} reads=${watch.rpcCalls} drains=${watch.signals.length}` : ""} new=${s.newIncidents.length} suspected=${s.incidents.suspected} confirmed=${s.incidents.confirmed} halts=${s.halts.length} ` +
+          `filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} adopted=${s.adopted.length} unfileable=${unfileable} ` +
+          `follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}` +
+          (unfileable > 0 ? ` (cannot file: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")})` : ""),
+        ...(unfileable > 0 ? { degraded: `${unfileable} claim(s) cannot be filed: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")}` } : {}),
         actions: [
-          ...(s.watch?.reports ?? []).map((r) => ({ kind: "report-incident", result: r.status })),
+          ...(watch?.reports ?? []).map((r) => ({ kind: "report-incident", result: r.status })),
           ...s.filed.map((f) => ({ kind: "file-claim", result: f.status })),
+          ...s.halts.filter((h) => h.status !== undefined).map((h) => ({ kind: "report-incident", result: h.status as string })),
           ...s.followUps.filter((f) => f.status !== undefined).map((f) => ({ kind: "settle-claim", result: f.status as SendResult["status"] })),
         ],
       };
@@ -92,9 +103,19 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
   };
 }
 
+/** " halted=aave-v3,..." when an incident stopped buying on some protocols. */
+function haltedLine(s: CoverageCycleSummary): string {
+  const ids = [...new Set(s.skipped.filter((k) => k.reason === "incident-halt").map((k) => k.protocolId))];
+  return ids.length > 0 ? ` halted=${ids.join(",")} (incident: nothing bought, increased or renewed)` : "";
+}
+
 export interface DaemonHooks {
   /** Settles what a previous process left in flight (TxSender.reconcile). */
   readonly reconcile?: () => Promise<readonly SendResult[]>;
+  /** Non-blocking pass over pending transactions, before every cycle (TxSender.reconcileTick). */
+  readonly reconcileTick?: () => Promise<TickReconciliation>;
+  /** Node freshness (FailoverJsonRpcProvider.health): a stale chain degrades /healthz. */
+  readonly rpcHealth?: () => RpcHealth;
   readonly rpcStats?: () => RpcStats | undefined;
   /** Coverage and premium totals for /metrics, refreshed after each coverage cycle. */
   readonly totals?: () => Promise<{ coverageWad: bigint; premiumWad: bigint }>;
@@ -111,15 +132,18 @@ export async function currentCoverageReport(container: KeeperContainer): Promise
 /** Wires a daemon over a container: its loops, reconcile, RPC stats and report totals. */
 export function daemonFor(container: KeeperContainer, options: DaemonOptions = {}): KeeperDaemon {
   const dryRun = options.dryRun === true;
-  const provider = container.provider as { stats?: () => RpcStats };
+  const provider = container.provider as { stats?: () => RpcStats; health?: () => RpcHealth };
   return new KeeperDaemon(
     container.config,
     container.state(),
     containerLoops(container, dryRun),
     container.logger,
     {
-      ...(container.signer !== undefined ? { reconcile: () => container.txSender().reconcile() } : {}),
+      ...(container.signer !== undefined
+        ? { reconcile: () => container.txSender().reconcile(), reconcileTick: () => container.txSender().reconcileTick() }
+        : {}),
       ...(typeof provider.stats === "function" ? { rpcStats: () => provider.stats?.() } : {}),
+      ...(typeof provider.health === "function" ? { rpcHealth: () => provider.health?.() as RpcHealth } : {}),
       totals: async () => {
         const report = await currentCoverageReport(container);
         return { coverageWad: report.totalCoverageWad, premiumWad: report.totalPremiumPaidWad };
@@ -137,6 +161,13 @@ export class KeeperDaemon {
   private readonly timers = new Map<LoopName, NodeJS.Timeout>();
   private readonly inFlight = new Map<LoopName, Promise<void>>();
   private stopping = false;
+  /** Set when another process took the lock; the daemon has stopped (exit non-zero). */
+  lockLost = false;
+  private resolveDone: (reason: string) => void = () => undefined;
+  /** Resolves with the stop reason once the daemon has stopped (signal, lock lost). */
+  readonly done: Promise<string> = new Promise((resolve) => {
+    this.resolveDone = resolve;
+  });
   private stopped: Promise<void> | undefined;
   private readonly out: (line: string) => void;
   private readonly random: () => number;
@@ -163,7 +194,13 @@ export class KeeperDaemon {
   /** Lock → reconcile → health server → loops (each runs once at once, then on its interval). */
   async start(): Promise<void> {
     this.lock = this.state.acquireDaemonLock({ logger: this.logger, staleAfterSec: this.config.state.lockStaleAfterSec });
-    this.stopHeartbeat = this.lock.startHeartbeat(Math.max(1000, Math.floor((this.config.state.lockStaleAfterSec * 1000) / 4)));
+    this.stopHeartbeat = this.lock.startHeartbeat(Math.max(1000, Math.floor((this.config.state.lockStaleAfterSec * 1000) / 4)), (err) => {
+      // Another process holds the database now: signing on would race it. Stop.
+      this.lockLost = true;
+      this.logger.error({ err: err.message }, "daemon lock lost: stopping");
+      this.out(`${new Date().toISOString()} daemon lock lost — stopping: ${err.message}`);
+      void this.stop("daemon lock lost");
+    });
     try {
       if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
         const results = await this.hooks.reconcile();
@@ -218,15 +255,29 @@ export class KeeperDaemon {
     if (timedOut) this.logger.warn({ graceMs: grace }, "in-flight cycle did not finish in time: its action stays journaled for the next start's reconcile");
     this.stopHeartbeat?.();
     await this.health?.close();
-    this.state.close(); // releases the daemon lock
+    this.state.close(); // releases the daemon lock (only if still ours: the release is token-checked)
     this.logger.info({}, "keeper daemon stopped");
+    this.resolveDone(reason);
   }
 
   /** Runs one loop's cycle now (tests, `keeper once`). */
   async runLoop(loop: LoopName): Promise<LoopResult | undefined> {
     const started = Date.now();
     try {
+      if (this.hooks.reconcileTick !== undefined && this.options.dryRun !== true) {
+        try {
+          const tick = await this.hooks.reconcileTick();
+          for (const r of tick.settled) this.metrics.recordAction("reconcile", r.status);
+        } catch (err) {
+          this.logger.warn({ loop, err: (err as Error).message }, "pending-transaction reconcile failed; the cycle runs anyway");
+        }
+      }
       const result = await this.loops[loop]();
+      this.metrics.setDegraded(loop, result.degraded);
+      if (this.hooks.rpcHealth !== undefined) {
+        const rpc = this.hooks.rpcHealth();
+        this.metrics.setDegraded("rpc", rpc.ok ? undefined : rpc.detail ?? "every RPC node is stale");
+      }
       const ms = Date.now() - started;
       this.metrics.recordCycle(loop, ms, true);
       for (const a of result.actions) this.metrics.recordAction(a.kind, a.result, a.gasUsed);

@@ -16,6 +16,7 @@ import { formatReportTable, formatUsd } from "../policy/report";
 import { fixtureSnapshotSchema } from "../sources/fixtureSource";
 import { buildContainer, type KeeperContainer } from "./container";
 import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } from "./daemon";
+import { decideIncident } from "./commands/incident";
 import { ACCOUNT_INDEX, devAccount, drainDemoProtocol, openDemoPosition, startEmbedded, type EmbeddedEnvironment } from "./embedded";
 import { FUND_INCIDENT_ABI } from "./exploitWatch";
 import { demoProtocolAddress } from "../config";
@@ -167,45 +168,37 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const incident = (await new Contract(env.stack.fund, FUND_INCIDENT_ABI, env.provider).getFunction("getIncident")(demoProtocolAddress(exploitId))) as { active: boolean; occurredAt: bigint };
     check(incident.active, `sales of ${exploitId} not halted on the fund`);
     check(state.claims.list().length === 0, "a claim was filed on a suspected incident");
+    const suspected = state.incidents.list().find((i) => i.protocol === exploitId);
+    check(suspected?.state === "suspected", `incident of ${exploitId} is ${suspected?.state ?? "missing"}, expected suspected`);
     const first = signals[0]?.signal;
     await say(
       stage,
-      `next incident-watch tick (read at block ${first?.drain?.after.block ?? "?"}): critical alert "on-chain drain: ${position.name}" (${signals.length} watched balances fell, largest -${((Math.max(...signals.map((x) => x.signal.drain?.dropFraction ?? 0))) * 100).toFixed(0)}%); reportIncident mined: ${position.name} sales halted on the fund; incident suspected, no claim yet`,
+      `next incident-watch tick (read at block ${first?.drain?.after.block ?? "?"}): critical alert "on-chain drain: ${position.name}" (${signals.length} watched balances fell, largest -${((Math.max(...signals.map((x) => x.signal.drain?.dropFraction ?? 0))) * 100).toFixed(0)}%); reportIncident mined: ${position.name} sales halted on the fund; incident #${suspected?.id ?? "?"} suspected, no claim yet`,
     );
 
     stage = "confirmation";
-    const fixtureFile = path.join(env.fixtureDir, `${exploitId}.json`);
-    const snapshot = fixtureSnapshotSchema.parse(JSON.parse(readFileSync(fixtureFile, "utf8")));
-    const collapsed = collapseTvl(snapshot, { fraction: EXPLOIT_COLLAPSE, afterSeconds: 3600 });
-    writeFileSync(`${fixtureFile}.tmp`, `${JSON.stringify(collapsed, null, 2)}\n`);
-    renameSync(`${fixtureFile}.tmp`, fixtureFile);
-    await advance(3600);
-    const newest = collapsed.tvlHistory?.[collapsed.tvlHistory.length - 1];
-    await say(stage, `the fixture feed corroborates: ${position.name} TVL down ${EXPLOIT_COLLAPSE * 100}% to $${newest?.tvlUsd.toLocaleString("en-US")}; chain time +1h`);
+    // A drain alone is only suspected: the operator confirms it (`keeper incident confirm <id>`),
+    // e.g. on the protocol's post-mortem; a hacks-feed row or a DefiLlama hallmark would too.
+    decideIncident(state, String(suspected?.id ?? ""), "confirmed", await chainTime());
+    await advance(60);
+    await say(stage, `the operator confirms incident #${suspected?.id ?? "?"} (keeper incident confirm ${suspected?.id ?? "?"}); the next tick files the claims`);
 
-    stage = "incident detected";
+    stage = "measured loss";
+    // The investor's loss, measured by the position readers at the drain's recorded blocks.
+    const watch = container.exploitWatch();
+    const positionId = watch.positionReads().find((r) => r.protocolId === exploitId)?.id;
+    const drainSignal = signals.find((x) => x.signal.drain?.holder.toLowerCase() === env.accounts.beneficiary.toLowerCase())?.signal ?? first;
+    check(positionId !== undefined && drainSignal?.drain !== undefined, "no position reader or drain blocks for the exploited protocol");
+    const measured = await watch.measurePositionLoss(positionId ?? "", drainSignal?.drain?.before.block ?? 0, drainSignal?.drain?.after.block ?? 1);
+    await say(stage, `${amount(measured.loss)} (position ${amount(measured.before.value)} at block ${measured.before.block} → ${amount(measured.after.value)} at block ${measured.after.block})`);
+
     let claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
     for (let tick = 0; tick < 3 && claim === undefined; tick += 1) {
       if (tick > 0) await advance(1);
       await runLoop("incident");
-      const detected = state.incidents.list().find((i) => i.protocol === exploitId);
-      if (tick === 0) {
-        check(detected !== undefined, `no incident detected for ${exploitId}`);
-        await say(stage, `${detected?.dedupeKey} (evidence pack ${path.basename(detected?.evidencePath ?? "-")})`);
-      }
       claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
       const scheduled = state.claims.list().find((c) => c.state === "scheduled");
       if (claim === undefined && scheduled !== undefined) await say("claim scheduled", `cover #${scheduled.coverageId}: earliest filing ${iso(scheduled.fileAfter ?? 0)}`);
-    }
-
-    // The investor's loss, measured by the position readers at the recorded blocks.
-    const watch = container.exploitWatch();
-    const positionId = watch.positionReads().find((r) => r.protocolId === exploitId)?.id;
-    const drainSignal = signals.find((x) => x.signal.drain?.holder.toLowerCase() === env.accounts.beneficiary.toLowerCase())?.signal ?? first;
-    let measured: Awaited<ReturnType<typeof watch.measurePositionLoss>> | undefined;
-    if (positionId !== undefined && drainSignal?.drain !== undefined) {
-      measured = await watch.measurePositionLoss(positionId, drainSignal.drain.before.block, drainSignal.drain.after.block);
-      await say("measured loss", `${amount(measured.loss)} (position ${amount(measured.before.value)} at block ${measured.before.block} → ${amount(measured.after.value)} at block ${measured.after.block})`);
     }
 
     stage = "claim filed";
@@ -214,7 +207,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const filed = await fund.getClaim(claimId);
     const cover = await fund.getCoverageDetails(filed.coverageId);
     check(filed.submittedAt > cover.start, "claim filed in the purchase block (not allowed)");
-    await say(stage, `fund claim #${claimId} on cover #${filed.coverageId} (provider ${cover.providerId}) for ${amount(filed.amount)}, submitted at ${iso(Number(filed.submittedAt))}, evidence hash ${filed.evidenceHash.slice(0, 18)}…`);
+    const remaining = cover.amount - cover.claimed;
+    const expected = measured.loss < remaining ? measured.loss : remaining;
+    check(filed.amount === expected, `claim for ${amount(filed.amount)}, expected min(measured loss, remaining cover) = ${amount(expected)}`);
+    await say(stage, `fund claim #${claimId} on cover #${filed.coverageId} (provider ${cover.providerId}) for ${amount(filed.amount)} = the measured loss (cover ${amount(remaining)}), incident time ${iso(Number(filed.incidentAt))}, evidence hash ${filed.evidenceHash.slice(0, 18)}…`);
 
     stage = "assessed";
     const owner = env.signer(ACCOUNT_INDEX.deployer);

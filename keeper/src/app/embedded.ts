@@ -399,7 +399,8 @@ export function embeddedKeeperConfig(options: EmbeddedConfigOptions): ConfigFile
         },
       };
     }),
-    chain: { rpcUrl: options.rpcUrl, chainId: LOCAL_CHAIN_ID, fundAddress: options.stack.fund, lensAddress: options.stack.lens },
+    // Automining chain: no block cadence, so no stale-node check.
+    chain: { rpcUrl: options.rpcUrl, chainId: LOCAL_CHAIN_ID, fundAddress: options.stack.fund, lensAddress: options.stack.lens, maxBlockAgeSec: 0 },
     sources: { fixture: { path: options.fixtureDir } },
     positions: DEMO_PORTFOLIO.map((position) => ({
       protocol: position.id,

@@ -28,6 +28,8 @@ export class KeeperMetrics {
   private coverageWad = 0n;
   private premiumWad = 0n;
   private openClaims = 0;
+  /** Component → why it is degraded (e.g. claims that cannot be filed, a stale RPC node). */
+  private readonly degraded = new Map<string, string>();
 
   constructor(
     private readonly rpcStats: () => RpcStats | undefined = () => undefined,
@@ -63,6 +65,12 @@ export class KeeperMetrics {
     if (totals.openClaims !== undefined) this.openClaims = totals.openClaims;
   }
 
+  /** Marks a component degraded (reason) or healthy again (undefined); /healthz is 503 while any is degraded. */
+  setDegraded(component: string, reason: string | undefined): void {
+    if (reason === undefined) this.degraded.delete(component);
+    else this.degraded.set(component, reason);
+  }
+
   lastSuccessMs(loop: LoopName): number | undefined {
     return this.cycles.get(loop)?.lastSuccessMs;
   }
@@ -88,7 +96,8 @@ export class KeeperMetrics {
         ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
       };
     }
-    return { ok, loops };
+    for (const [component, reason] of this.degraded) loops[component] = { ...(loops[component] as object | undefined), healthy: false, degraded: reason };
+    return { ok: ok && this.degraded.size === 0, loops };
   }
 
   /** Prometheus text format. */

@@ -22,8 +22,9 @@ import { assessProtocol, failedAssessment } from "../scoring";
 import type { ComponentRisks, RiskAssessment } from "../scoring/types";
 import type { ProtocolMetrics, RiskDataSource } from "../sources/types";
 import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
-import { riskAlertToAlert, type Alerter } from "./alerts";
+import { riskAlertToAlert, type Alert, type Alerter } from "./alerts";
 import type { Logger } from "../lib/logger";
+import type { AssessmentRepository } from "../state/assessments";
 
 
 /** The part of an ethers Provider the cycle needs: the latest block's timestamp is `now`. */
@@ -105,6 +106,12 @@ export interface RiskCycleDeps {
   readonly params: RiskCycleParams;
   /** Alert when a composite moves by more than this (default 10). */
   readonly alertThresholdPoints?: number;
+  /**
+   * The state database's assessment history: the previous assessment of each protocol is read
+   * from it (so a cron `keeper once` alerts on a move since the last run) and this cycle's are
+   * stored. Without it the previous assessments live in memory only.
+   */
+  readonly assessments?: Pick<AssessmentRepository, "latest" | "record">;
   readonly logger: Logger;
 }
 
@@ -126,12 +133,16 @@ export interface RiskCycleSummary {
   readonly gasUsed: string;
   readonly alerts: number;
   readonly maxDecreasePerDay: number;
+  /** Protocols whose rise the outage policy held back (a source failed or confidence is low). */
+  readonly heldRises: number;
 }
 
 /** Runs risk cycles; keeps the previous assessments in memory for the alert rule. */
 export class RiskCycle {
   private maxDecreasePerDay: number | undefined;
   private previous = new Map<string, RiskSnapshot>();
+  /** Held components last alerted per protocol, so an outage alerts once, not every cycle. */
+  private heldAlerted = new Map<string, string>();
   private fundAddress: string | undefined;
 
   constructor(private readonly deps: RiskCycleDeps) {}
@@ -182,13 +193,60 @@ export class RiskCycle {
 
     const result = await deps.pusher.push(chunks, { dryRun, cycleKey: String(now) });
 
-    const riskAlerts = detectRiskAlerts(this.previous, byAddress, deps.alertThresholdPoints ?? 10);
+    // The previous assessment: from the state database when it has one (so a cron `keeper once`
+    // compares with the last run), else from this process's memory.
+    let before: ReadonlyMap<string, RiskSnapshot> = this.previous;
+    if (deps.assessments !== undefined) {
+      const stored = new Map<string, RiskSnapshot>();
+      for (const a of byAddress) {
+        const last = deps.assessments.latest(a.protocol);
+        if (last !== undefined) stored.set(a.protocol, { composite: last.composite, category: last.category });
+      }
+      before = stored;
+    }
+    const heldNow = new Map<string, string>();
+    for (const entry of plan.heldRises) {
+      const protocol = idOf.get(entry.protocol.toLowerCase());
+      const signature = entry.held.map((h) => `${h.component}:${h.wanted}`).join(",") || "unscored";
+      heldNow.set(entry.protocol, signature);
+      if (this.heldAlerted.get(entry.protocol) === signature) continue;
+      const missing = assessed.find((a) => a.protocol.address.toLowerCase() === entry.protocol.toLowerCase())?.assessment.missing ?? [];
+      const alert: Alert = {
+        severity: "warning",
+        title: `${protocol?.name ?? entry.protocol}: risk rise held back (data degraded, confidence ${entry.confidence})`,
+        message:
+          entry.held.length > 0
+            ? `Kept on-chain: ${entry.held.map((h) => `${h.component} ${h.kept} (assessment wants ${h.wanted}: ${h.why})`).join("; ")}. Missing: ${missing.map((m) => m.field).join(", ") || "none"}.`
+            : `Not scored on-chain: confidence ${entry.confidence} is below riskPush.minConfidenceForRise. Missing: ${missing.map((m) => m.field).join(", ") || "none"}.`,
+        ...(protocol !== undefined ? { protocol: protocol.id } : {}),
+        at: now,
+      };
+      deps.logger.warn({ protocol: protocol?.id ?? entry.protocol, confidence: entry.confidence, held: entry.held }, "outage policy: risk rise held back");
+      if (dryRun) deps.logger.info({ alert }, "dry run: would send alert");
+      else await deps.alerter.send(alert);
+    }
+    if (!dryRun) this.heldAlerted = heldNow;
+
+    // A move made of high-risk defaults is reported by the held-rise alert, not as a risk move.
+    const heldSet = new Set(plan.heldRises.map((h) => h.protocol.toLowerCase()));
+    const riskAlerts = detectRiskAlerts(before, byAddress, deps.alertThresholdPoints ?? 10).filter(
+      (a) => !heldSet.has(a.protocol.toLowerCase()),
+    );
+    // Held protocols keep their last good stored assessment too.
+    if (deps.assessments !== undefined && !dryRun) deps.assessments.record(byAddress.filter((a) => !heldSet.has(a.protocol.toLowerCase())));
     for (const riskAlert of riskAlerts) {
       const alert = riskAlertToAlert(riskAlert, idOf.get(riskAlert.protocol.toLowerCase())?.name);
       if (dryRun) deps.logger.info({ alert }, "dry run: would send alert");
       else await deps.alerter.send(alert);
     }
-    this.previous = new Map(byAddress.map((a) => [a.protocol, { composite: a.composite, category: a.category }]));
+    // Held protocols keep their last good snapshot, so recovery is not reported as a move either.
+    const previous = this.previous;
+    this.previous = new Map(
+      byAddress.map((a) => {
+        const kept = heldSet.has(a.protocol.toLowerCase()) ? previous.get(a.protocol) : undefined;
+        return [a.protocol, kept ?? { composite: a.composite, category: a.category }];
+      }),
+    );
 
     return {
       now,
@@ -206,6 +264,7 @@ export class RiskCycle {
       gasUsed: result.gasUsed.toString(),
       alerts: riskAlerts.length,
       maxDecreasePerDay,
+      heldRises: plan.heldRises.length,
     };
   }
 

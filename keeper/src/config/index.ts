@@ -2,7 +2,7 @@
  * Loads the keeper's config once at start: a JSON file (`--config` or env KEEPER_CONFIG) or the
  * embedded default (local chain + the fixture portfolio), then env overrides (RPC_URL, RPC_URLS,
  * KEEPER_PRIVATE_KEY, KEEPER_KEYSTORE_PATH/_PASSWORD/_PASSWORD_FILE, FUND_ADDRESS, LENS_ADDRESS,
- * ALERT_WEBHOOK_URL, CHAIN_ID, LOG_LEVEL, KEEPER_DB_PATH).
+ * ALERT_WEBHOOK_URL, CHAIN_ID, LOG_LEVEL, KEEPER_DB_PATH, DEFILLAMA_PRO_API_KEY).
  * Any problem throws one `ConfigError` listing every bad field with its fix.
  */
 import { readFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import type { ProtocolRef } from "../sources/types";
 import {
   addressSchema,
   configFileSchema,
+  hacksSchema,
   LOG_LEVELS,
   privateKeySchema,
   type ConfigFile,
@@ -32,7 +33,14 @@ export class ConfigError extends Error {
   }
 }
 
-export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts"> {
+/** `sources.hacks` after env: the Pro key (secret) comes from DEFILLAMA_PRO_API_KEY only. */
+export type HacksConfig = NonNullable<ParsedConfigFile["sources"]["hacks"]> & {
+  /** Secret: lives in the feed URL path; never logged (see `redactConfig`). */
+  readonly proApiKey?: string;
+};
+
+export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts" | "sources"> {
+  readonly sources: Omit<ParsedConfigFile["sources"], "hacks"> & { readonly hacks?: HacksConfig };
   /** Where the config came from: a file path or "embedded default". */
   readonly origin: string;
   /** Directory that relative paths of the config are resolved against. */
@@ -62,7 +70,8 @@ const DEFAULT_PORTFOLIO: readonly { id: string; name: string; defiLlamaSlug: str
   { id: "aave-v3", name: "Aave V3", defiLlamaSlug: "aave-v3", stablecoin: "USDC" },
   { id: "compound-v3", name: "Compound V3", defiLlamaSlug: "compound-v3", stablecoin: "USDC" },
   { id: "curve", name: "Curve", defiLlamaSlug: "curve-dex", stablecoin: "DAI" },
-  { id: "gmx", name: "GMX", defiLlamaSlug: "gmx", stablecoin: "USDC" },
+  // "gmx" is a DefiLlama parent (parent#gmx); the stablecoin pools are GMX V2 Perps.
+  { id: "gmx", name: "GMX", defiLlamaSlug: "gmx-v2-perps", stablecoin: "USDC" },
   { id: "radiant", name: "Radiant", defiLlamaSlug: "radiant-v2", stablecoin: "USDT" },
   { id: "uniswap-v3", name: "Uniswap V3", defiLlamaSlug: "uniswap-v3", stablecoin: "USDC" },
   { id: "yearn", name: "Yearn", defiLlamaSlug: "yearn-finance", stablecoin: "DAI" },
@@ -151,6 +160,10 @@ export function parseConfig(
   const keystorePassword = nonEmpty(env["KEEPER_KEYSTORE_PASSWORD"]) === undefined ? undefined : env["KEEPER_KEYSTORE_PASSWORD"];
   const keystorePasswordFile = fromEnv("KEEPER_KEYSTORE_PASSWORD_FILE", z.string());
   const dbPath = fromEnv("KEEPER_DB_PATH", z.string());
+  const proApiKey = fromEnv(
+    "DEFILLAMA_PRO_API_KEY",
+    z.string().regex(/^[A-Za-z0-9._~-]+$/, "not a DefiLlama Pro API key — it goes into the URL path, so it must be URL-safe (letters, digits, . _ ~ -)"),
+  );
   const privateKey = fromEnv("KEEPER_PRIVATE_KEY", privateKeySchema);
   const fundAddress = fromEnv("FUND_ADDRESS", addressSchema);
   const lensAddress = fromEnv("LENS_ADDRESS", addressSchema);
@@ -187,12 +200,18 @@ export function parseConfig(
   const rpcUrls = rpcUrlsEnv ?? (rpcUrl !== undefined ? [rpcUrl] : file.chain.rpcUrls ?? [file.chain.rpcUrl]);
   const baseDir = context.baseDir ?? process.cwd();
   const fixture = file.sources.fixture;
+  // The hacks feed exists only with a Pro key; `sources.hacks` alone tunes matching.
+  const hacks: HacksConfig | undefined =
+    proApiKey !== undefined
+      ? { ...(file.sources.hacks ?? hacksSchema.parse({})), proApiKey }
+      : file.sources.hacks;
   return {
     ...file,
     origin: context.origin ?? "inline",
     baseDir,
     sources: {
       ...file.sources,
+      hacks,
       fixture: fixture === undefined ? undefined : { ...fixture, path: path.resolve(baseDir, fixture.path) },
     },
     paths: {
@@ -281,8 +300,13 @@ export function protocolRefs(protocols: readonly ProtocolConfig[]): ProtocolRef[
 /** A copy safe to log: the key is dropped, URLs keep scheme and host only. */
 export function redactConfig(config: KeeperConfig): Record<string, unknown> {
   const { privateKey, keystore, ...chain } = config.chain;
+  const hacks = config.sources.hacks;
   return {
     ...config,
+    sources: {
+      ...config.sources,
+      hacks: hacks === undefined ? undefined : { ...hacks, proApiKey: hacks.proApiKey === undefined ? undefined : "<redacted>" },
+    },
     chain: {
       ...chain,
       rpcUrl: redactUrl(chain.rpcUrl),

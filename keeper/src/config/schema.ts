@@ -6,9 +6,11 @@
  */
 import { getAddress } from "ethers";
 import { z } from "zod";
-import { DEFILLAMA_DEFAULT_URLS } from "../sources/defiLlamaSource";
+import { DEFILLAMA_DEFAULT_URLS, DEFAULT_AUDIT_SCORE_BY_CATEGORY, validateAuditScoreByCategory } from "../sources/defiLlamaSource";
+import { DEFILLAMA_PRO_API_BASE_URL } from "../sources/hacksFeedSource";
 import { operatorMetricsSchema } from "../sources/configSource";
 import { METRIC_FIELDS } from "../sources/metrics";
+import { DEFAULT_MIN_CONFIDENCE_FOR_RISE } from "../policy/riskPush";
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -91,6 +93,8 @@ export const protocolSchema = z
     address: addressSchema,
     defiLlamaSlug: z.string().min(1).optional(),
     defiLlamaId: z.string().regex(/^\d+$/, "not a DefiLlama id — use the numeric id as a string, e.g. \"1599\"").optional(),
+    /** DefiLlama parent id (e.g. "parent#aave"): hacks rows of sibling protocols are kept as related. */
+    defiLlamaParentId: z.string().regex(/^parent#.+/, "not a DefiLlama parent id — use the `parentProtocol` value of /protocols, e.g. \"parent#aave\"").optional(),
     mainContract: addressSchema.optional(),
     stablecoin: z.string().min(1).optional(),
     /** On-chain exploit watch of this protocol (see `watchSchema` for the defaults). */
@@ -100,7 +104,11 @@ export const protocolSchema = z
 
 const httpSchema = z
   .object({
+    /** Until the response headers arrive. */
     timeoutMs: positiveInt("milliseconds").optional(),
+    /** Reading the body once the headers arrived (DefiLlama bodies are megabytes). */
+    bodyTimeoutMs: positiveInt("milliseconds").optional(),
+    maxBodyBytes: positiveInt("bytes").optional(),
     maxAttempts: positiveInt("attempts").optional(),
     baseDelayMs: nonNegativeInt("milliseconds").optional(),
     maxDelayMs: nonNegativeInt("milliseconds").optional(),
@@ -121,23 +129,73 @@ export const defiLlamaSchema = z
     historyDays: positiveInt("days").optional(),
     stabilityDays: positiveInt("days").optional(),
     maxGapSeconds: nonNegativeInt("seconds").optional(),
-    auditScoreByCount: z
+    /** Oldest history point used as current TVL when /protocols has none (default 86 400). */
+    maxTvlAgeSeconds: nonNegativeInt("seconds").optional(),
+    /** DefiLlama `audits` category → score: none "0", partial "1", audited "2", fork "3". */
+    auditScoreByCategory: z
       .object({
         none: z.number().min(0).max(100).optional(),
-        one: z.number().min(0).max(100).optional(),
-        two: z.number().min(0).max(100).optional(),
-        threeOrMore: z.number().min(0).max(100).optional(),
+        partial: z.number().min(0).max(100).optional(),
+        audited: z.number().min(0).max(100).optional(),
+        fork: z.number().min(0).max(100).optional(),
       })
       .strict()
       .optional(),
+    auditScoreByCount: z
+      .unknown()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value === undefined) return;
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message:
+            "removed — DefiLlama's `audits` is a category (\"0\" none, \"1\" partial, \"2\" audited, \"3\" fork), not a count; use auditScoreByCategory { none, partial, audited, fork }",
+        });
+      }),
+    /** Regular expression for hallmarks that report an exploit (case-insensitive). */
+    exploitHallmarkPattern: z
+      .string()
+      .min(1)
+      .superRefine((value, ctx) => {
+        try {
+          new RegExp(value, "i");
+        } catch (err) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a regular expression (${(err as Error).message})` });
+        }
+      })
+      .optional(),
+    /** Count exploit hallmarks of /protocol/{slug} as exploit history (default true). */
+    exploitsFromHallmarks: z.boolean().optional(),
     stablecoinPriceIds: z.record(z.string()).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((value, ctx) => {
+    try {
+      validateAuditScoreByCategory({ ...DEFAULT_AUDIT_SCORE_BY_CATEGORY, ...value.auditScoreByCategory });
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["auditScoreByCategory"], message: (err as Error).message });
+    }
+  });
 
+/**
+ * The DefiLlama hacks feed is Pro-only (`https://pro-api.llama.fi/<key>/api/hacks`). The key
+ * comes from env DEFILLAMA_PRO_API_KEY only; without it there is no feed and exploit history
+ * comes from DefiLlama hallmarks (sources.defiLlama) and the operator.
+ */
 export const hacksSchema = z
   .object({
-    /** e.g. https://api.llama.fi/hacks; omit to count operator-curated incidents only. */
-    feedUrl: urlSchema.optional(),
+    feedUrl: z
+      .unknown()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value === undefined) return;
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message:
+            "removed — DefiLlama's hacks feed is Pro-only (https://pro-api.llama.fi/<key>/api/hacks): set env DEFILLAMA_PRO_API_KEY (and proApiBaseUrl only for a proxy); there is no free /hacks URL",
+        });
+      }),
+    proApiBaseUrl: urlSchema.default(DEFILLAMA_PRO_API_BASE_URL),
     http: httpSchema.optional(),
     ttlSeconds: nonNegativeInt("seconds").optional(),
     nameAliases: z.record(z.array(z.string())).optional(),
@@ -193,6 +251,16 @@ export const riskPushSchema = z
     gasPerRepeatItem: positiveInt("gas").default(10_000),
     baseGasPerTx: positiveInt("gas").default(25_000),
     maxAssessmentAgeSec: nonNegativeInt("seconds").optional(),
+    /**
+     * Outage policy: rises, first scores and staleness refreshes are pushed only from assessments
+     * at or above this confidence (0-100); a component whose inputs are missing always keeps its
+     * on-chain value. 60 = TVL + audit + deployment date + price stability present.
+     */
+    minConfidenceForRise: z
+      .number({ invalid_type_error: "must be a number (confidence 0-100)" })
+      .min(0, "must be >= 0 (confidence 0-100)")
+      .max(100, "must be <= 100 (confidence 0-100)")
+      .default(DEFAULT_MIN_CONFIDENCE_FOR_RISE),
     /** Blocks to wait for after each push transaction. */
     confirmations: positiveInt("blocks").default(1),
   })
@@ -205,6 +273,8 @@ export const alertsSchema = z
     /** Slack-compatible incoming webhook (secret; prefer env ALERT_WEBHOOK_URL). */
     webhookUrl: urlSchema.optional(),
     webhookTimeoutMs: positiveInt("milliseconds").optional(),
+    /** The same alert (key) is delivered at most once per this many minutes, with a repeat count; 0 = no dedup. */
+    dedupMinutes: z.number().nonnegative("must be >= 0 (minutes)").default(60),
   })
   .strict();
 
@@ -221,6 +291,11 @@ export const chainSchema = z
     /** Passes over every URL (with backoff between them) before a request fails. */
     rpcMaxRounds: positiveInt("passes").default(3),
     chainId: positiveInt("chain id").optional(),
+    /**
+     * A node whose latest block is older than this (wall clock) is stale: the next URL is tried
+     * and /healthz turns unhealthy. 0 = off (a local automining chain has no block cadence).
+     */
+    maxBlockAgeSec: nonNegativeInt("seconds").default(300),
     fundAddress: addressSchema.optional(),
     lensAddress: addressSchema.optional(),
     /** Multicall3 used for position and watched-balance reads (canonical address on mainnet, Sepolia and the local stacks). */
@@ -380,6 +455,14 @@ export const incidentRulesSchema = z
     hacksFeedEnabled: z.boolean().default(true),
     hacksMaxAgeDays: positiveNumber("days").default(30),
     manualEnabled: z.boolean().default(true),
+    /** DefiLlama hallmarks that describe an exploit corroborate an incident. */
+    hallmarksEnabled: z.boolean().default(true),
+    /** Signals of one protocol within this many hours of an incident belong to it. */
+    mergeWindowHours: positiveNumber("hours").default(72),
+    /** A suspected incident not corroborated (feed, hallmark, operator) within this many hours is dismissed. */
+    corroborationTimeoutHours: positiveNumber("hours").default(72),
+    /** Protocol ids whose SUSPECTED incidents are claimed without corroboration (default: none). */
+    autoClaimOnSuspected: z.array(z.string().min(1)).default([]),
     /** Alert when an accepted payout is this close to its redemption deadline. */
     redeemAlertLeadHours: positiveNumber("hours").default(24),
   })
@@ -477,6 +560,15 @@ export const configFileSchema = z
           code: z.ZodIssueCode.custom,
           path: ["positions", index, "providers"],
           message: "empty and allowSelfInsure is false — list provider ids or allow self-insurance",
+        });
+      }
+    });
+    config.incidents.autoClaimOnSuspected.forEach((id, index) => {
+      if (!ids.has(id)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["incidents", "autoClaimOnSuspected", index],
+          message: `unknown protocol — use one of ${[...ids.keys()].join(", ")}`,
         });
       }
     });

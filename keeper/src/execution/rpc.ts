@@ -9,7 +9,13 @@
  * fallback provider queries several backends per request and compares them (quorum), broadcasts
  * transactions to all of them, and hides 429/5xx behind its own stall timers — more calls, no
  * sticky primary, and no control of backoff. The keeper wants one node at a time, fast failover,
- * and exact per-URL counts. `cacheTimeout: -1` disables ethers' 250 ms result cache (stale latest
+ * and exact per-URL counts.
+ *
+ * A node that stops advancing is a fault too: when `maxBlockAgeSec` > 0, every `latest` block a
+ * node returns is checked against the wall clock; an older one marks that URL stale and the same
+ * request goes to the next URL. When every URL is stale the freshest answer is returned (a
+ * stalled chain is still the chain) and `health()` reports it, which turns /healthz unhealthy.
+ * `cacheTimeout: -1` disables ethers' 250 ms result cache (stale latest
  * block / nonce between quick calls). `batchStallTime: 0` stops ethers holding every request
  * 10 ms to collect a batch: the keeper's reads are mostly sequential, so the stall added 10 ms to
  * each of them (calls issued in the same tick are still sent as one batch).
@@ -34,6 +40,18 @@ export interface FailoverOptions {
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Latest block older than this (seconds, wall clock) = stale node; 0 or undefined = off. */
+  readonly maxBlockAgeSec?: number;
+  readonly nowMs?: () => number;
+}
+
+/** The providers' view of node freshness (for /healthz). */
+export interface RpcHealth {
+  readonly ok: boolean;
+  /** Age of the freshest latest block seen in the last request that read one, seconds. */
+  readonly latestBlockAgeSec: number | undefined;
+  readonly staleUrls: readonly string[];
+  readonly detail?: string;
 }
 
 export class RpcUnavailableError extends Error {
@@ -72,6 +90,8 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
   private readonly perUrl: { calls: number; errors: number }[];
   private readonly urls: readonly string[];
   private readonly settings: Required<Omit<FailoverOptions, "chainId" | "urls">>;
+  private readonly staleUrls = new Set<number>();
+  private latestBlockAgeSec: number | undefined;
 
   constructor(options: FailoverOptions & { network: Network }) {
     const first = options.urls[0];
@@ -88,6 +108,20 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
       fetch: options.fetch ?? fetch,
       sleep: options.sleep ?? sleep,
       random: options.random ?? Math.random,
+      maxBlockAgeSec: options.maxBlockAgeSec ?? 0,
+      nowMs: options.nowMs ?? Date.now,
+    };
+  }
+
+  /** Unhealthy when every URL's latest block was stale at the last check. */
+  health(): RpcHealth {
+    const stale = [...this.staleUrls].map((i) => redactUrl(this.urls[i] ?? ""));
+    const allStale = this.staleUrls.size > 0 && this.staleUrls.size >= this.urls.length;
+    return {
+      ok: !allStale,
+      latestBlockAgeSec: this.latestBlockAgeSec,
+      staleUrls: stale,
+      ...(allStale ? { detail: `every RPC node is stale: latest block ${this.latestBlockAgeSec ?? "?"} s old (limit ${this.settings.maxBlockAgeSec} s)` } : {}),
     };
   }
 
@@ -109,6 +143,9 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
     const count = Array.isArray(payload) ? payload.length : 1;
     const { logger, maxRounds, sleep } = this.settings;
     const failures: string[] = [];
+    // Freshest stale answer so far: returned when every URL is stale.
+    let staleFallback: { replies: Reply[]; ageSec: number; index: number } | undefined;
+    const readsLatest = latestBlockRequests(payload);
     for (let round = 0; round < maxRounds; round += 1) {
       for (let step = 0; step < this.urls.length; step += 1) {
         const index = (this.preferred + step) % this.urls.length;
@@ -118,6 +155,19 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
           const replies = await postJsonRpc(url, payload, this.settings.timeoutMs, this.settings.fetch);
           stats.calls += count;
           this.calls += count;
+          if (readsLatest.size > 0 && this.settings.maxBlockAgeSec > 0) {
+            const ageSec = latestBlockAge(replies, readsLatest, this.settings.nowMs());
+            if (ageSec !== undefined && ageSec > this.settings.maxBlockAgeSec) {
+              if (!this.staleUrls.has(index)) logger.warn({ url: redactUrl(url), latestBlockAgeSec: ageSec, limitSec: this.settings.maxBlockAgeSec }, "RPC node is stale (latest block too old): trying the next URL");
+              this.staleUrls.add(index);
+              if (staleFallback === undefined || ageSec < staleFallback.ageSec) staleFallback = { replies, ageSec, index };
+              continue; // the next URL may be fresh; the end of the round returns the freshest stale answer
+            }
+            if (ageSec !== undefined) {
+              if (this.staleUrls.delete(index)) logger.info({ url: redactUrl(url), latestBlockAgeSec: ageSec }, "RPC node advancing again");
+              this.latestBlockAgeSec = ageSec;
+            }
+          }
           if (index !== this.preferred) {
             this.failovers += 1;
             logger.warn({ from: redactUrl(this.urls[this.preferred] ?? ""), to: redactUrl(url) }, "RPC failover: switched to the next URL");
@@ -133,6 +183,11 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
           logger.warn({ url: redactUrl(url), round, error: reason }, "RPC request failed");
         }
       }
+      if (staleFallback !== undefined) {
+        // Every reachable URL answered stale this round: the chain itself is not advancing.
+        this.latestBlockAgeSec = staleFallback.ageSec;
+        return staleFallback.replies as JsonRpcResult[];
+      }
       if (round + 1 < maxRounds) await sleep(this.backoff(round));
     }
     throw new RpcUnavailableError(`every RPC URL failed ${maxRounds} time(s): ${failures.slice(-this.urls.length).join("; ")}`);
@@ -144,6 +199,28 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
     const base = Math.min(maxDelayMs, baseDelayMs * 2 ** round);
     return Math.round(base * (0.5 + random()));
   }
+}
+
+/** Ids of the payload's `eth_getBlockByNumber("latest", …)` calls. */
+function latestBlockRequests(payload: JsonRpcPayload | JsonRpcPayload[]): Set<number | string> {
+  const ids = new Set<number | string>();
+  for (const p of Array.isArray(payload) ? payload : [payload]) {
+    if (p.method === "eth_getBlockByNumber" && Array.isArray(p.params) && p.params[0] === "latest") ids.add(p.id);
+  }
+  return ids;
+}
+
+/** Age in seconds of the newest latest block among the replies (undefined when none has one). */
+function latestBlockAge(replies: readonly Reply[], ids: ReadonlySet<number | string>, nowMs: number): number | undefined {
+  let newest: number | undefined;
+  for (const reply of replies) {
+    if (!ids.has(reply.id) || !("result" in reply)) continue;
+    const ts = (reply.result as { timestamp?: unknown } | null)?.timestamp;
+    if (typeof ts !== "string") continue;
+    const t = Number(BigInt(ts));
+    newest = newest === undefined ? t : Math.max(newest, t);
+  }
+  return newest === undefined ? undefined : Math.max(0, Math.round(nowMs / 1000 - newest));
 }
 
 async function postJsonRpc(url: string, payload: JsonRpcPayload | JsonRpcPayload[], timeoutMs: number, fetchImpl: typeof fetch): Promise<Reply[]> {

@@ -5,7 +5,11 @@
  *   broadcast → journal `sent` → wait for the receipt, replacing at the same nonce with ≥ +12.5 %
  *   fees after `replaceAfterBlocks` blocks → `confirmed` / `failed` (reverts decoded).
  * `reconcile()` settles what a previous process left in flight, rebroadcasting the exact signed
- * bytes when the node forgot them, so a restart never signs an action twice.
+ * bytes when the node forgot them, so a restart never signs an action twice. `reconcileTick()`
+ * runs at every tick without waiting: mined → settled; dropped → the same signed bytes
+ * re-sent; stuck → replaced (+12.5 %), lowest pending nonce first; a nonce gap below the
+ * lowest in-flight nonce → closed with a journaled 0-value self-transfer (a failed action's old
+ * transaction is never resurrected for it), since nothing above a gap can be mined.
  * `send()` calls are serialised: one nonce owner per process.
  */
 import { Transaction, formatUnits, keccak256, type Interface, type Provider, type Signer, type TransactionReceipt } from "ethers";
@@ -25,6 +29,12 @@ export interface TxAction {
   readonly value?: bigint;
   /** Skips estimation when given. */
   readonly gasLimit?: bigint;
+  /**
+   * Decision scope: while any action of the same scope is in flight (sent, replaced, or signed),
+   * this one is skipped. Keys that name a period (a purchase's UTC day) use it so the next
+   * period's key cannot buy the same thing again while the first is unmined.
+   */
+  readonly scope?: string;
   /** What and why, stored in the journal. */
   readonly payload?: unknown;
 }
@@ -77,6 +87,16 @@ export interface TxSenderDeps {
   readonly abis?: readonly Interface[];
   readonly sleep?: (ms: number) => Promise<void>;
   readonly nowMs?: () => number;
+}
+
+/** What one `reconcileTick()` did. */
+export interface TickReconciliation {
+  readonly inFlight: number;
+  readonly settled: readonly SendResult[];
+  readonly rebroadcast: readonly string[];
+  readonly replaced: readonly string[];
+  /** Nonces that were missing below the lowest in-flight nonce and were filled. */
+  readonly gapsClosed: readonly number[];
 }
 
 export class FeeCeilingError extends Error {
@@ -174,6 +194,14 @@ export class TxSender {
     if (existing !== undefined && existing.state === "planned" && journal.attempts(existing.id).length > 0) {
       // Signed by a process that died before marking it sent: settle, never sign again.
       return this.settle(existing, journal.attempts(existing.id), options.confirmations);
+    }
+    if (action.scope !== undefined) {
+      const sibling = journal.inFlightAttempts().find((a) => a.key !== action.key && scopeOf(journal.get(a.actionId).payload) === action.scope);
+      if (sibling !== undefined) {
+        const entry = journal.get(sibling.actionId);
+        logger.warn({ key: action.key, scope: action.scope, inFlight: entry.key, hash: sibling.hash }, "an action of the same decision is still in flight: skipped");
+        return { status: "skipped", key: action.key, state: entry.state, hash: sibling.hash };
+      }
     }
 
     const from = await this.from();
@@ -431,9 +459,125 @@ export class TxSender {
     }
   }
 
+  /**
+   * The node's pending count, but never below a nonce this journal holds in flight (a node that
+   * dropped our transaction would otherwise hand its nonce to a new action and orphan the old one).
+   */
   private async allocateNonce(): Promise<number> {
-    if (this.nextNonce === undefined) this.nextNonce = await this.deps.provider.getTransactionCount(await this.from(), "pending");
+    if (this.nextNonce === undefined) {
+      const pending = await this.deps.provider.getTransactionCount(await this.from(), "pending");
+      const held = this.deps.journal.inFlightAttempts().reduce((max, a) => Math.max(max, a.nonce + 1), 0);
+      this.nextNonce = Math.max(pending, held);
+    }
     return this.nextNonce;
+  }
+
+  /**
+   * One non-blocking pass over every in-flight action (every tick): see the class comment.
+   * Never signs a new action; a replacement or gap filler is journaled like any transaction.
+   */
+  reconcileTick(): Promise<TickReconciliation> {
+    return this.exclusive(async () => {
+      const { journal, logger, provider } = this.deps;
+      const from = await this.from();
+      const attempts = journal.inFlightAttempts();
+      const settled: SendResult[] = [];
+      const rebroadcast: string[] = [];
+      const replaced: string[] = [];
+      const gapsClosed: number[] = [];
+      const byAction = new Map<number, TxAttempt[]>();
+      for (const a of attempts) byAction.set(a.actionId, [...(byAction.get(a.actionId) ?? []), a]);
+      if (byAction.size === 0) return { inFlight: 0, settled, rebroadcast, replaced, gapsClosed };
+      const [mined, head] = await Promise.all([provider.getTransactionCount(from, "latest"), provider.getBlockNumber()]);
+      // Lowest nonce first: a stuck low nonce holds every later one.
+      const actions = [...byAction.entries()].sort(([, a], [, b]) => Math.min(...a.map((x) => x.nonce)) - Math.min(...b.map((x) => x.nonce)));
+      const pendingNonces = new Set<number>();
+      for (const [actionId, own] of actions) {
+        const entry = journal.get(actionId);
+        const found = await this.findMined(own);
+        if (found !== undefined) {
+          settled.push(await this.finish(entry, found.receipt, 1));
+          continue;
+        }
+        const latest = own[own.length - 1] as TxAttempt;
+        if (mined > latest.nonce) {
+          const late = await this.findMined(own);
+          if (late !== undefined) {
+            settled.push(await this.finish(entry, late.receipt, 1));
+            continue;
+          }
+          const error = `nonce ${latest.nonce} was used by a transaction this action never signed`;
+          journal.markFailed(entry.id, error);
+          logger.error({ key: entry.key, nonce: latest.nonce }, error);
+          settled.push({ status: "failed", key: entry.key, stage: "receipt", error });
+          continue;
+        }
+        pendingNonces.add(latest.nonce);
+        let current = entry.state === "planned" ? journal.markSent(entry.id, { ...latest, sentBlock: head }) : entry;
+        if ((await this.nodeHas(latest.hash)) === false) {
+          logger.warn({ key: entry.key, hash: latest.hash, nonce: latest.nonce }, "pending transaction dropped by the node: re-sending its signed bytes");
+          try {
+            await provider.broadcastTransaction(latest.rawTx);
+            rebroadcast.push(entry.key);
+          } catch (err) {
+            logger.warn({ key: entry.key, error: describeContractError(err) }, "re-send refused");
+          }
+          journal.touchSentBlock(entry.id, head);
+          continue;
+        }
+        if (head - (current.sentBlock ?? head) >= this.replaceAfterBlocks) {
+          const next = await this.replace(current, latest, head, true);
+          if (next !== undefined) {
+            replaced.push(entry.key);
+            current = next;
+          } else journal.touchSentBlock(entry.id, head);
+        }
+      }
+      // Nonce gap: nonces between the mined count and our lowest pending one that nobody holds.
+      if (pendingNonces.size > 0) {
+        const lowest = Math.min(...pendingNonces);
+        for (let nonce = mined; nonce < lowest; nonce += 1) {
+          if (await this.closeGap(nonce, head)) gapsClosed.push(nonce);
+        }
+      }
+      this.nextNonce = undefined;
+      if (settled.length + rebroadcast.length + replaced.length + gapsClosed.length > 0) {
+        logger.info(
+          { inFlight: byAction.size, settled: settled.map((r) => `${r.key}:${r.status}`), rebroadcast, replaced, gapsClosed },
+          "pending transactions reconciled",
+        );
+      }
+      return { inFlight: byAction.size, settled, rebroadcast, replaced, gapsClosed };
+    });
+  }
+
+  /** Fills `nonce` with a journaled 0-value self-transfer. */
+  private async closeGap(nonce: number, head: number): Promise<boolean> {
+    const { journal, logger, provider } = this.deps;
+    const from = await this.from();
+    const key = `nonce-gap:${from.toLowerCase()}:${nonce}`;
+    const existing = journal.byKey(key);
+    if (existing !== undefined && existing.state !== "failed") return false; // already filling it
+    let fees: Awaited<ReturnType<TxSender["currentFees"]>>;
+    try {
+      fees = await this.currentFees();
+    } catch (err) {
+      logger.error({ nonce, error: (err as Error).message }, "nonce gap: cannot price a filler");
+      return false;
+    }
+    const plan: TxPlan = { from, to: from, data: "0x", value: 0n, gasLimit: 21_000n, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
+    const entry = journal.plan({ kind: "nonce-gap", key, payload: { to: from, value: 0n, data: "0x", detail: { nonce, reason: "nonce gap below pending transactions" } } });
+    const signed = await this.sign({ ...plan, nonce });
+    const facts = { hash: signed.hash, nonce, maxFeePerGas: plan.maxFeePerGas, maxPriorityFeePerGas: plan.maxPriorityFeePerGas };
+    journal.recordAttempt(entry.id, { ...facts, rawTx: signed.rawTx });
+    try {
+      await provider.broadcastTransaction(signed.rawTx);
+    } catch (err) {
+      logger.warn({ nonce, error: describeContractError(err) }, "nonce gap filler refused");
+    }
+    journal.markSent(entry.id, { ...facts, sentBlock: head });
+    logger.warn({ nonce, hash: signed.hash }, "nonce gap closed with a 0-value self-transfer");
+    return true;
   }
 
   private async currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; blockNumber: number }> {
@@ -469,8 +613,13 @@ export class TxSender {
   }
 
   private payloadOf(action: TxAction): unknown {
-    return { to: action.to, value: action.value ?? 0n, data: action.data, detail: action.payload ?? null };
+    return { to: action.to, value: action.value ?? 0n, data: action.data, detail: action.payload ?? null, ...(action.scope !== undefined ? { scope: action.scope } : {}) };
   }
+}
+
+function scopeOf(payload: unknown): string | undefined {
+  const scope = (payload as { scope?: unknown } | null)?.scope;
+  return typeof scope === "string" ? scope : undefined;
 }
 
 /** Defaults matching the config schema's `tx` block. */

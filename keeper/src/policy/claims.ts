@@ -1,5 +1,12 @@
 /**
- * PURE claim timing and claim follow-ups.
+ * PURE claim timing, claim amounts and claim follow-ups.
+ *
+ * Amount: min(measured loss of the position, remaining coverage). The loss comes from a
+ * `PositionLossMeasurer` (value before the incident − value after) where one is configured,
+ * else from the position's configured size — never from the coverage multiplier's buffer
+ * (optimal cover = size × 1.1–1.3 must not be claimed as loss). A position covered by several
+ * coverages (purchase + top-ups) has its loss allocated across them, oldest first, net of what
+ * earlier claims for the same incident already asked.
  *
  * Windows (unix seconds, both ends inclusive), as the fund enforces them:
  * - self-insured (provider 0): [start + 1, end + claimGracePeriod] — never in the purchase block;
@@ -30,19 +37,76 @@ export interface ClaimableCoverage {
   readonly status: CoverageStatus;
 }
 
+/** How a claimed loss was derived (recorded in the evidence pack). */
+export type LossDerivation =
+  | {
+      readonly method: "measured";
+      /** Position value before and after the incident, asset units (decimal strings). */
+      readonly valueBefore: string;
+      readonly valueAfter: string;
+      readonly blockBefore?: number;
+      readonly blockAfter?: number;
+      /** Which reader measured it (e.g. "aave-v3 aToken balance"). */
+      readonly source: string;
+    }
+  | { readonly method: "configured-size"; readonly targetAmount: string; readonly note: string };
+
+export interface PositionLoss {
+  /** Asset units. */
+  readonly loss: bigint;
+  readonly derivation: LossDerivation;
+}
+
+/** A position as the loss measurer and the claim planner see it. */
+export interface ClaimPosition {
+  readonly protocolId: string;
+  /** Protocol key (address) in the fund. */
+  readonly protocol: string;
+  readonly asset: string;
+  readonly beneficiary: string;
+  /** Configured size, asset units. */
+  readonly targetAmount: bigint;
+}
+
+/** Measured loss of one position in one incident (I/O: implemented by the position readers). */
+export interface PositionLossMeasurer {
+  /** `undefined` when this measurer has no reader for the position (the configured size is used). */
+  measureLoss(position: ClaimPosition, incident: { readonly protocolId: string; readonly occurredAt: number }, now: number): Promise<PositionLoss | undefined>;
+}
+
+/** The loss of `position`: measured when available, else its configured size. */
+export function positionLoss(position: ClaimPosition, measured: PositionLoss | undefined): PositionLoss {
+  if (measured !== undefined) return { loss: measured.loss < 0n ? 0n : measured.loss, derivation: measured.derivation };
+  return {
+    loss: position.targetAmount,
+    derivation: {
+      method: "configured-size",
+      targetAmount: position.targetAmount.toString(),
+      note: "no position reader configured: the position's configured size is claimed (never the coverage buffer)",
+    },
+  };
+}
+
+/** Key of a position among coverages: protocol, asset and beneficiary (lower case). */
+export function positionKeyOf(p: { readonly protocol: string; readonly asset: string; readonly beneficiary: string }): string {
+  return `${p.protocol.toLowerCase()}|${p.asset.toLowerCase()}|${p.beneficiary.toLowerCase()}`;
+}
+
 /** An incident to claim for, resolved to the protocol address. */
 export interface ClaimIncident {
   readonly dedupeKey: string;
   readonly protocol: string;
   readonly occurredAt: number;
-  /** Loss per coverage id (decimal string key), asset units, when known. */
-  readonly lossByCoverage?: ReadonlyMap<string, bigint>;
+  /** Loss per position (`positionKeyOf`). A coverage with no position here is not claimed. */
+  readonly lossByPosition?: ReadonlyMap<string, PositionLoss>;
 }
 
 /** A claim the keeper already filed (or planned and journaled) for an incident. */
 export interface FiledClaim {
   readonly incidentKey: string;
   readonly coverId: bigint;
+  /** What it asked, asset units (reduces the loss left for the position's other coverages). */
+  readonly amount?: bigint;
 }
 
 export type ClaimPlan =
@@ -54,17 +118,29 @@ export type ClaimPlan =
       /** Asset units. */
       readonly amount: bigint;
       readonly window: ClaimWindow;
+      readonly derivation: ClaimDerivation;
     }
-  | { readonly kind: "schedule"; readonly incidentKey: string; readonly coverId: bigint; readonly at: number; readonly amount: bigint; readonly window: ClaimWindow }
+  | { readonly kind: "schedule"; readonly incidentKey: string; readonly coverId: bigint; readonly at: number; readonly amount: bigint; readonly window: ClaimWindow; readonly derivation: ClaimDerivation }
   | { readonly kind: "too-late"; readonly incidentKey: string; readonly coverId: bigint; readonly window: ClaimWindow; readonly alert: string }
   | { readonly kind: "already-filed"; readonly incidentKey: string; readonly coverId: bigint }
   | {
       readonly kind: "blocked";
       readonly incidentKey: string;
       readonly coverId: bigint;
-      readonly reason: "claim-open" | "nothing-remaining" | "no-provider-window";
+      readonly reason: "claim-open" | "nothing-remaining" | "no-provider-window" | "no-position" | "loss-claimed";
       readonly detail: string;
     };
+
+/** The amount rule applied to one coverage (recorded in the evidence pack and the claim row). */
+export interface ClaimDerivation {
+  readonly rule: "min(loss left for the position, remaining coverage)";
+  readonly positionLoss: string;
+  /** Loss already asked for by this incident's claims on the position's other coverages. */
+  readonly askedElsewhere: string;
+  readonly remainingCoverage: string;
+  readonly amount: string;
+  readonly loss: LossDerivation;
+}
 
 export interface ClaimTimingParams {
   /** The fund's claimGracePeriod (self-insured), seconds. */
@@ -91,9 +167,11 @@ export function claimIdempotencyKey(incidentKey: string, coverId: bigint): strin
 
 /**
  * For every incident × coverage of its protocol that covered the moment of the incident
- * (start ≤ occurredAt ≤ end, status Active or Expired): file now, schedule at the window's
- * start, report too late, already filed, or blocked (another claim open, nothing left).
- * Amount = min(loss estimate if known else remaining, remaining).
+ * (start ≤ occurredAt ≤ end, status Active or Expired — an ended coverage is claimable until its
+ * window closes): file now, schedule at the window's start, report too late, already filed, or
+ * blocked (another claim open, nothing left, no configured position).
+ * Amount per coverage = min(loss left for its position, remaining coverage), coverages of one
+ * position taken oldest first.
  */
 export function planClaims(
   incidents: readonly ClaimIncident[],
@@ -104,9 +182,20 @@ export function planClaims(
   now: number,
 ): ClaimPlan[] {
   const filed = new Set(existing.map((f) => claimIdempotencyKey(f.incidentKey, f.coverId)));
+  const coverById = new Map(coverages.map((c) => [c.id.toString(), c]));
   const plans: ClaimPlan[] = [];
+  const sorted = [...coverages].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const incident of incidents) {
-    for (const c of coverages) {
+    // Loss already asked per position by this incident's earlier claims.
+    const asked = new Map<string, bigint>();
+    for (const f of existing) {
+      if (f.incidentKey !== incident.dedupeKey || f.amount === undefined) continue;
+      const c = coverById.get(f.coverId.toString());
+      if (c === undefined) continue;
+      const k = positionKeyOf(c);
+      asked.set(k, (asked.get(k) ?? 0n) + f.amount);
+    }
+    for (const c of sorted) {
       if (c.protocol.toLowerCase() !== incident.protocol.toLowerCase()) continue;
       if (c.status === "None") continue;
       if (incident.occurredAt < c.start || incident.occurredAt > c.end) continue;
@@ -135,21 +224,42 @@ export function planClaims(
         plans.push({ kind: "blocked", ...base, reason: "nothing-remaining", detail: `coverage ${c.id} fully claimed` });
         continue;
       }
-      const loss = incident.lossByCoverage?.get(c.id.toString());
-      const amount = loss !== undefined && loss < remaining ? loss : remaining;
+      const posKey = positionKeyOf(c);
+      const loss = incident.lossByPosition?.get(posKey);
+      if (loss === undefined) {
+        plans.push({ kind: "blocked", ...base, reason: "no-position", detail: `coverage ${c.id} matches no configured position: its loss is unknown` });
+        continue;
+      }
+      const askedSoFar = asked.get(posKey) ?? 0n;
+      const lossLeft = loss.loss > askedSoFar ? loss.loss - askedSoFar : 0n;
+      const amount = lossLeft < remaining ? lossLeft : remaining;
       if (amount === 0n) {
-        plans.push({ kind: "blocked", ...base, reason: "nothing-remaining", detail: "loss estimate is 0" });
+        plans.push({
+          kind: "blocked",
+          ...base,
+          reason: "loss-claimed",
+          detail: loss.loss === 0n ? "measured loss is 0" : `the position's loss ${loss.loss} is already claimed on its other coverages`,
+        });
         continue;
       }
       if (c.openClaimId !== 0n) {
         plans.push({ kind: "blocked", ...base, reason: "claim-open", detail: `claim ${c.openClaimId} is open on coverage ${c.id}` });
         continue;
       }
+      const derivation: ClaimDerivation = {
+        rule: "min(loss left for the position, remaining coverage)",
+        positionLoss: loss.loss.toString(),
+        askedElsewhere: askedSoFar.toString(),
+        remainingCoverage: remaining.toString(),
+        amount: amount.toString(),
+        loss: loss.derivation,
+      };
+      asked.set(posKey, askedSoFar + amount);
       if (now < window.earliest) {
-        plans.push({ kind: "schedule", ...base, at: window.earliest, amount, window });
+        plans.push({ kind: "schedule", ...base, at: window.earliest, amount, window, derivation });
         continue;
       }
-      plans.push({ kind: "file-now", ...base, idempotencyKey: key, amount, window });
+      plans.push({ kind: "file-now", ...base, idempotencyKey: key, amount, window, derivation });
       filed.add(key);
     }
   }
@@ -160,7 +270,11 @@ export function planClaims(
 // Claim monitor
 // ---------------------------------------------------------------------------------------------
 
-export type FundClaimStatus = "None" | "Pending" | "Accepted" | "Denied" | "Paid" | "Draw" | "Expired";
+/** The fund's ClaimStatus, in enum order (v2 appends Withdrawn and Vetoed). */
+export const FUND_CLAIM_STATUSES = ["None", "Pending", "Accepted", "Denied", "Paid", "Draw", "Expired", "Withdrawn", "Vetoed"] as const;
+export type FundClaimStatus = (typeof FUND_CLAIM_STATUSES)[number];
+/** Fund claim states in which the claim still occupies its coverage. */
+export const OPEN_FUND_CLAIM_STATUSES: readonly FundClaimStatus[] = ["Pending", "Accepted"];
 export type ProviderClaimStatus = "None" | "Pending" | "Accepted" | "Denied" | "Draw" | "Redeemed" | "Expired";
 
 export interface ClaimObservation {
@@ -212,7 +326,13 @@ export function decideClaimFollowUps(
       case "Paid":
       case "Draw":
       case "Expired":
+      case "Withdrawn":
         return [{ kind: "done", claimId: o.claimId, outcome: o.fundStatus }];
+      case "Vetoed":
+        return [
+          { kind: "alert", claimId: o.claimId, severity: "error", message: `claim ${o.claimId} on coverage ${o.coverId} was vetoed by the guardian during its challenge period` },
+          { kind: "done", claimId: o.claimId, outcome: "Vetoed" },
+        ];
       case "Denied":
         return [
           { kind: "alert", claimId: o.claimId, severity: "error", message: `claim ${o.claimId} on coverage ${o.coverId} was denied` },

@@ -229,7 +229,9 @@ export type CoverageSkipReason =
   | "no-protocol-state"
   | "duplicate-position"
   | "zero-target"
-  | "value-unknown";
+  | "value-unknown"
+  /** The protocol has a suspected or confirmed incident: nothing is bought, increased or renewed on it. */
+  | "incident-halt";
 
 export interface CoverageSkip {
   readonly protocolId: string;
@@ -336,6 +338,8 @@ export function planCoverage(
   chain: CoverageChainState,
   now: number,
   policy: CoveragePolicyParams = DEFAULT_COVERAGE_POLICY,
+  /** Protocol addresses (lower case) with a suspected or confirmed incident. */
+  halted: ReadonlySet<string> = new Set(),
 ): CoveragePlan {
   validateCoveragePolicy(policy);
   if (!Number.isSafeInteger(now) || now < 0) throw new Error(`coverage: now must be unix seconds, got ${now}`);
@@ -435,6 +439,11 @@ export function planCoverage(
       ...(position.liveValue !== undefined ? { liveValue: position.liveValue } : {}),
     });
 
+    if (halted.has(position.protocol.toLowerCase())) {
+      // Cover bought, grown or renewed now cannot pay for the incident under way: premium wasted.
+      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "incident-halt", detail: "suspected or confirmed incident: no purchase, increase or renewal" });
+      continue;
+    }
     if (unknown) {
       skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "value-unknown", detail: "position never read and no targetAmount: no purchase, increase or reduction" });
       if (live.length === 0) continue;

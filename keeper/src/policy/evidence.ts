@@ -4,7 +4,9 @@
  * keccak256 — computed on the I/O side (sources/evidenceStore.ts) — is stable too.
  */
 import type { TvlPoint } from "../sources/types";
+import type { ClaimDerivation } from "./claims";
 import type { DetectedIncident } from "./incidents";
+import type { IncidentSignal } from "./incidentSignals";
 
 export const EVIDENCE_PACK_VERSION = 1;
 
@@ -56,6 +58,12 @@ export interface EvidencePack {
   /** Sorted by cover id. */
   readonly coverages: readonly EvidenceCoverage[];
   readonly positions: readonly EvidencePosition[];
+  /** Every signal merged into the incident (oldest first). */
+  readonly signals?: readonly IncidentSignal[];
+  /** The incident's state and who decided it (e.g. "confirmed by signal:hacks-feed"). */
+  readonly state?: string;
+  /** How each claim's amount was derived, by cover id (sorted). */
+  readonly claims?: readonly (ClaimDerivation & { readonly coverId: bigint })[];
 }
 
 export interface EvidenceInput {
@@ -64,6 +72,9 @@ export interface EvidenceInput {
   readonly sources: readonly EvidenceSource[];
   readonly coverages: readonly EvidenceCoverage[];
   readonly positions: readonly EvidencePosition[];
+  readonly signals?: readonly IncidentSignal[];
+  readonly state?: string;
+  readonly claims?: readonly (ClaimDerivation & { readonly coverId: bigint })[];
   /** Seconds of TVL kept before and after the event (default 3 days each). */
   readonly tvlBeforeSec?: number;
   readonly tvlAfterSec?: number;
@@ -100,6 +111,11 @@ export function buildEvidencePack(input: EvidenceInput): EvidencePack {
     positions: [...input.positions].sort(
       (a, b) => cmp(a.protocolId, b.protocolId) || cmp(a.asset.toLowerCase(), b.asset.toLowerCase()) || cmp(a.beneficiary.toLowerCase(), b.beneficiary.toLowerCase()),
     ),
+    ...(input.signals !== undefined
+      ? { signals: [...input.signals].sort((a, b) => a.occurredAt - b.occurredAt || cmp(a.kind, b.kind) || cmp(a.sourceId, b.sourceId)) }
+      : {}),
+    ...(input.state !== undefined ? { state: input.state } : {}),
+    ...(input.claims !== undefined ? { claims: [...input.claims].sort((a, b) => (a.coverId < b.coverId ? -1 : a.coverId > b.coverId ? 1 : 0)) } : {}),
   };
 }
 

@@ -1,15 +1,29 @@
 /**
- * PURE incident detection. Three configurable rules, each producing incidents with a stable
- * dedupe key so a rule that keeps firing on the same event yields one incident:
- * - TVL drop of at least `minDropFraction` within `windowSec` (default 30% in 24 h);
- * - a new hacks-feed entry for a covered protocol;
- * - manual incidents (`keeper incident add`).
+ * PURE incident detection and the incident state machine.
+ *
+ * Detection turns each source into `IncidentSignal`s with a stable `sourceId` (see
+ * incidentSignals.ts): TVL drops (`findTvlDrops`), hacks-feed rows, DefiLlama hallmarks, manual
+ * reports. On-chain drain signals come ready-made from the exploit watch.
+ *
+ * `reconcileIncidents` merges signals into incidents — one per protocol and event window — and
+ * moves them through their states:
+ *
+ *   suspected ──(hacks feed | hallmark | manual | operator confirm)──▶ confirmed
+ *       │
+ *       └──(operator dismiss | no corroboration within `corroborationTimeoutSec`)──▶ dismissed
+ *
+ * A dismissed-by-timeout incident that later gets a corroborating signal is confirmed; an
+ * operator dismissal is final for that event. A signal already attached (same kind + sourceId)
+ * never opens an incident again, whatever its text or date says now (an edited feed record).
  */
 import type { Incident as FeedIncident } from "../sources/hacksFeedSource";
 import type { TvlPoint } from "../sources/types";
+import { CORROBORATING_SIGNALS, type IncidentSignal, type IncidentSignalKind, type IncidentState } from "./incidentSignals";
 import { DAY_SEC } from "./money";
 
-export type IncidentKind = "tvl-drop" | "hacks-feed" | "manual";
+export type { IncidentSignal, IncidentSignalKind, IncidentState } from "./incidentSignals";
+
+export type IncidentKind = IncidentSignalKind;
 
 export interface DetectedIncident {
   /** e.g. `tvl-drop:euler:1678700000`, `hack:euler:1678700000:euler finance`, `manual:euler:<id>`. */
@@ -42,13 +56,25 @@ export interface TvlDropRule {
 export interface IncidentRules {
   readonly tvlDrop: TvlDropRule;
   readonly hacksFeed: { readonly enabled: boolean; readonly maxAgeSec: number };
+  /** DefiLlama hallmarks (dated notes on a protocol's page) matching `pattern` corroborate. */
+  readonly hallmarks: { readonly enabled: boolean; readonly maxAgeSec: number; readonly pattern: RegExp };
   readonly manual: { readonly enabled: boolean };
+  /** Signals whose `occurredAt` lies within this of an incident's belong to it (seconds). */
+  readonly mergeWindowSec: number;
+  /** A suspected incident with no corroboration for this long (since it opened) is dismissed. */
+  readonly corroborationTimeoutSec: number;
 }
+
+/** Hallmark texts that describe an exploit (DefiLlama writes e.g. "Euler Finance exploited", "hack"). */
+export const EXPLOIT_HALLMARK = /\b(hack|hacked|exploit|exploited|drain|drained|attack|stolen|compromised?)\b/i;
 
 export const DEFAULT_INCIDENT_RULES: IncidentRules = {
   tvlDrop: { enabled: true, minDropFraction: 0.3, windowSec: DAY_SEC, maxAgeSec: 7 * DAY_SEC },
   hacksFeed: { enabled: true, maxAgeSec: 30 * DAY_SEC },
+  hallmarks: { enabled: true, maxAgeSec: 30 * DAY_SEC, pattern: EXPLOIT_HALLMARK },
   manual: { enabled: true },
+  mergeWindowSec: 3 * DAY_SEC,
+  corroborationTimeoutSec: 3 * DAY_SEC,
 };
 
 /** What `keeper incident add` records. */
@@ -61,31 +87,6 @@ export interface ManualIncidentInput {
   readonly exploitTxHash?: string;
   readonly lossUsd?: number;
   readonly link?: string;
-}
-
-/** An incident already in the keeper's store. */
-export interface KnownIncident {
-  readonly dedupeKey: string;
-  readonly kind: IncidentKind;
-  readonly protocolId: string;
-  readonly occurredAt: number;
-}
-
-export interface IncidentInput {
-  /** Protocol ids (config keys) that carry coverage. */
-  readonly coveredProtocols: readonly string[];
-  readonly tvlHistories: ReadonlyMap<string, readonly TvlPoint[]>;
-  /** `HacksFeedSource.fetchIncidents` results flattened per protocol id. */
-  readonly feedIncidents: ReadonlyMap<string, readonly FeedIncident[]>;
-  readonly manual: readonly ManualIncidentInput[];
-  readonly known: readonly KnownIncident[];
-}
-
-export interface IncidentDetection {
-  /** New incidents only, in protocol order then time. */
-  readonly incidents: readonly DetectedIncident[];
-  /** Dedupe keys that matched a known incident (or another in this batch). */
-  readonly duplicates: readonly string[];
 }
 
 export interface TvlDropEvent {
@@ -132,25 +133,50 @@ export function findTvlDrops(history: readonly TvlPoint[], rule: Pick<TvlDropRul
   return events;
 }
 
-export function detectIncidents(input: IncidentInput, rules: IncidentRules, now: number): IncidentDetection {
-  const candidates: DetectedIncident[] = [];
-  const covered = new Set(input.coveredProtocols);
 
+/** A DefiLlama hallmark: `[unix seconds, text]` as the protocol endpoint returns it. */
+export type Hallmark = readonly [number, string];
+
+export interface SignalInput {
+  /** Protocol ids (config keys) that carry coverage. */
+  readonly coveredProtocols: readonly string[];
+  readonly tvlHistories: ReadonlyMap<string, readonly TvlPoint[]>;
+  /** `HacksFeedSource.fetchIncidents` results flattened per protocol id. */
+  readonly feedIncidents: ReadonlyMap<string, readonly FeedIncident[]>;
+  readonly hallmarks?: ReadonlyMap<string, readonly Hallmark[]>;
+}
+
+/**
+ * The stable identity of a hacks-feed row. DefiLlama's `/hacks` rows carry no row id; a row
+ * `id` is used when the feed has one, else the protocol's DefiLlama id (or config id) and the
+ * UTC day of the entry — so a renamed entry keeps its id, and a corrected date still merges by
+ * the incident window.
+ */
+export function feedSourceId(protocolId: string, entry: Pick<FeedIncident, "date" | "raw">): string {
+  const raw = entry.raw ?? {};
+  const rowId = raw["id"];
+  if (typeof rowId === "string" || typeof rowId === "number") return `feed:${String(rowId)}`;
+  const llamaId = raw["defillamaId"];
+  const who = typeof llamaId === "string" || typeof llamaId === "number" ? `llama-${String(llamaId)}` : protocolId;
+  return `feed:${who}:${Math.floor(entry.date / DAY_SEC)}`;
+}
+
+/** Every signal the data sources show now (TVL drops, feed rows, hallmarks), in protocol order. */
+export function collectSignals(input: SignalInput, rules: IncidentRules, now: number): IncidentSignal[] {
+  const out: IncidentSignal[] = [];
   for (const protocolId of input.coveredProtocols) {
     if (rules.tvlDrop.enabled) {
-      const history = input.tvlHistories.get(protocolId) ?? [];
-      for (const event of findTvlDrops(history, rules.tvlDrop, now)) {
+      for (const event of findTvlDrops(input.tvlHistories.get(protocolId) ?? [], rules.tvlDrop, now)) {
         if (event.breach.date < now - rules.tvlDrop.maxAgeSec) continue;
         const pct = (event.dropFraction * 100).toFixed(1);
-        candidates.push({
-          dedupeKey: `tvl-drop:${protocolId}:${event.breach.date}`,
+        out.push({
           kind: "tvl-drop",
           protocolId,
+          sourceId: `tvl-drop:${protocolId}:${event.breach.date}`,
           occurredAt: event.breach.date,
-          detectedAt: now,
+          observedAt: now,
           description: `TVL fell ${pct}% from $${event.peak.tvlUsd} to $${event.trough.tvlUsd} within ${rules.tvlDrop.windowSec} s`,
           sourceRef: "tvl-history",
-          tvlDrop: { peak: event.peak, trough: event.trough, dropFraction: event.dropFraction },
         });
       }
     }
@@ -159,58 +185,160 @@ export function detectIncidents(input: IncidentInput, rules: IncidentRules, now:
         // Curated (config) entries are past history for scoring, not new events.
         if (entry.origin !== "feed") continue;
         if (entry.date < now - rules.hacksFeed.maxAgeSec || entry.date > now) continue;
-        candidates.push({
-          dedupeKey: `hack:${protocolId}:${entry.date}:${entry.name.trim().toLowerCase()}`,
+        out.push({
           kind: "hacks-feed",
           protocolId,
+          sourceId: feedSourceId(protocolId, entry),
           occurredAt: entry.date,
-          detectedAt: now,
+          observedAt: now,
           description: `hacks feed: ${entry.name}${entry.technique !== undefined ? ` (${entry.technique})` : ""}`,
+          sourceRef: entry.ref,
           ...(entry.txHash !== undefined ? { exploitTxHash: entry.txHash } : {}),
           ...(entry.amountUsd !== undefined ? { lossUsd: entry.amountUsd } : {}),
           ...(entry.link !== undefined ? { link: entry.link } : {}),
-          sourceRef: entry.ref,
+        });
+      }
+    }
+    if (rules.hallmarks.enabled) {
+      for (const [at, text] of input.hallmarks?.get(protocolId) ?? []) {
+        if (!Number.isFinite(at) || at < now - rules.hallmarks.maxAgeSec || at > now) continue;
+        if (!rules.hallmarks.pattern.test(text)) continue;
+        out.push({
+          kind: "hallmark",
+          protocolId,
+          // DefiLlama keys a hallmark by its timestamp; the text may be edited.
+          sourceId: `hallmark:${protocolId}:${at}`,
+          occurredAt: at,
+          observedAt: now,
+          description: `DefiLlama hallmark: ${text}`,
+          sourceRef: "defillama-hallmarks",
         });
       }
     }
   }
+  return out;
+}
 
-  if (rules.manual.enabled) {
-    for (const m of input.manual) {
-      if (!covered.has(m.protocolId)) continue;
-      candidates.push({
-        dedupeKey: `manual:${m.protocolId}:${m.id ?? String(m.occurredAt)}`,
-        kind: "manual",
-        protocolId: m.protocolId,
-        occurredAt: m.occurredAt,
-        detectedAt: now,
-        description: m.description,
-        ...(m.exploitTxHash !== undefined ? { exploitTxHash: m.exploitTxHash } : {}),
-        ...(m.lossUsd !== undefined ? { lossUsd: m.lossUsd } : {}),
-        ...(m.link !== undefined ? { link: m.link } : {}),
-        sourceRef: "manual",
-      });
-    }
-  }
+/** A manual report (`keeper incident add`) as a signal. */
+export function manualSignal(m: ManualIncidentInput, observedAt: number): IncidentSignal {
+  return {
+    kind: "manual",
+    protocolId: m.protocolId,
+    sourceId: `manual:${m.protocolId}:${m.id ?? String(m.occurredAt)}`,
+    occurredAt: m.occurredAt,
+    observedAt,
+    description: m.description,
+    sourceRef: "manual",
+    ...(m.exploitTxHash !== undefined ? { exploitTxHash: m.exploitTxHash } : {}),
+    ...(m.lossUsd !== undefined ? { lossUsd: m.lossUsd } : {}),
+    ...(m.link !== undefined ? { link: m.link } : {}),
+  };
+}
 
-  const knownKeys = new Set(input.known.map((k) => k.dedupeKey));
-  const incidents: DetectedIncident[] = [];
-  const duplicates: string[] = [];
-  for (const candidate of candidates) {
-    const sameDrop =
-      candidate.kind === "tvl-drop" &&
-      [...input.known, ...incidents].some(
-        (k) =>
-          k.kind === "tvl-drop" &&
-          k.protocolId === candidate.protocolId &&
-          Math.abs(k.occurredAt - candidate.occurredAt) <= rules.tvlDrop.windowSec,
-      );
-    if (knownKeys.has(candidate.dedupeKey) || sameDrop) {
-      duplicates.push(candidate.dedupeKey);
+/** An incident as the state machine sees it (from the store). */
+export interface IncidentView {
+  readonly key: string;
+  readonly protocolId: string;
+  readonly state: IncidentState;
+  /** Earliest `occurredAt` of its signals. */
+  readonly occurredAt: number;
+  /** Chain time the incident was opened. */
+  readonly openedAt: number;
+  /** Who decided the current state: "signal:<kind>", "operator", "timeout". */
+  readonly stateBy: string;
+  readonly signals: readonly Pick<IncidentSignal, "kind" | "sourceId" | "occurredAt">[];
+}
+
+export type IncidentChange =
+  | { readonly kind: "open"; readonly key: string; readonly protocolId: string; readonly state: IncidentState; readonly occurredAt: number; readonly signal: IncidentSignal }
+  | { readonly kind: "attach"; readonly key: string; readonly signal: IncidentSignal; readonly occurredAt: number }
+  | { readonly kind: "transition"; readonly key: string; readonly from: IncidentState; readonly to: IncidentState; readonly by: string; readonly reason: string };
+
+export interface IncidentReconciliation {
+  readonly changes: readonly IncidentChange[];
+  /** Signals already attached to an incident (no change). */
+  readonly known: number;
+}
+
+/** The key of an incident opened by `signal`: the opening signal's identity, naming the protocol. */
+export function incidentKeyOf(signal: Pick<IncidentSignal, "protocolId" | "sourceId">): string {
+  return signal.sourceId.includes(signal.protocolId) ? signal.sourceId : `${signal.sourceId}@${signal.protocolId}`;
+}
+
+/**
+ * Merges signals into incidents and applies the timeout rule. Signals are taken oldest first so
+ * the result does not depend on source order. Returns the changes to store, in order.
+ */
+export function reconcileIncidents(
+  incidents: readonly IncidentView[],
+  signals: readonly IncidentSignal[],
+  rules: Pick<IncidentRules, "mergeWindowSec" | "corroborationTimeoutSec">,
+  now: number,
+): IncidentReconciliation {
+  const working = incidents.map((i) => ({ ...i, signals: [...i.signals] }));
+  const changes: IncidentChange[] = [];
+  const attached = new Set(working.flatMap((i) => i.signals.map((s) => `${s.kind}\u0000${s.sourceId}`)));
+  let known = 0;
+  const ordered = [...signals].sort((a, b) => a.occurredAt - b.occurredAt || (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
+  for (const signal of ordered) {
+    const id = `${signal.kind}\u0000${signal.sourceId}`;
+    if (attached.has(id)) {
+      known += 1;
       continue;
     }
-    knownKeys.add(candidate.dedupeKey);
-    incidents.push(candidate);
+    attached.add(id);
+    const corroborates = CORROBORATING_SIGNALS.has(signal.kind);
+    const target = working
+      .filter((i) => i.protocolId === signal.protocolId && Math.abs(i.occurredAt - signal.occurredAt) <= rules.mergeWindowSec)
+      .sort((a, b) => Math.abs(a.occurredAt - signal.occurredAt) - Math.abs(b.occurredAt - signal.occurredAt))[0];
+    if (target === undefined) {
+      const state: IncidentState = corroborates ? "confirmed" : "suspected";
+      const key = incidentKeyOf(signal);
+      working.push({ key, protocolId: signal.protocolId, state, occurredAt: signal.occurredAt, openedAt: now, stateBy: `signal:${signal.kind}`, signals: [signal] });
+      changes.push({ kind: "open", key, protocolId: signal.protocolId, state, occurredAt: signal.occurredAt, signal });
+      continue;
+    }
+    target.signals.push(signal);
+    target.occurredAt = Math.min(target.occurredAt, signal.occurredAt);
+    changes.push({ kind: "attach", key: target.key, signal, occurredAt: target.occurredAt });
+    const reopenable = target.state === "suspected" || (target.state === "dismissed" && target.stateBy === "timeout");
+    if (corroborates && reopenable) {
+      changes.push({ kind: "transition", key: target.key, from: target.state, to: "confirmed", by: `signal:${signal.kind}`, reason: signal.description });
+      target.state = "confirmed";
+      target.stateBy = `signal:${signal.kind}`;
+    }
   }
-  return { incidents, duplicates };
+  for (const incident of working) {
+    if (incident.state !== "suspected" || now - incident.openedAt < rules.corroborationTimeoutSec) continue;
+    changes.push({
+      kind: "transition",
+      key: incident.key,
+      from: "suspected",
+      to: "dismissed",
+      by: "timeout",
+      reason: `no corroboration (hacks feed, hallmark, operator) within ${Math.round(rules.corroborationTimeoutSec / 3600)} h`,
+    });
+    incident.state = "dismissed";
+    incident.stateBy = "timeout";
+  }
+  return { changes, known };
+}
+
+/** An operator's decision on an incident (`keeper incident confirm|dismiss <id>`). */
+export function operatorTransition(
+  incident: Pick<IncidentView, "key" | "state">,
+  to: "confirmed" | "dismissed",
+): Extract<IncidentChange, { kind: "transition" }> | { readonly kind: "rejected"; readonly reason: string } {
+  if (incident.state === to) return { kind: "rejected", reason: `incident ${incident.key} is already ${to}` };
+  return { kind: "transition", key: incident.key, from: incident.state, to, by: "operator", reason: `operator ${to === "confirmed" ? "confirmed" : "dismissed"} it` };
+}
+
+/** Whether claims are filed for an incident: confirmed, or suspected on a protocol that opted in. */
+export function isClaimable(incident: Pick<IncidentView, "state" | "protocolId">, autoClaimOnSuspected: ReadonlySet<string>): boolean {
+  return incident.state === "confirmed" || (incident.state === "suspected" && autoClaimOnSuspected.has(incident.protocolId));
+}
+
+/** Whether a protocol's sales are halted by the keeper's view (suspected or confirmed). */
+export function haltsSales(incident: Pick<IncidentView, "state">): boolean {
+  return incident.state === "suspected" || incident.state === "confirmed";
 }

@@ -46,6 +46,39 @@ export interface RiskPushParams {
   readonly baseGasPerTx: number;
   /** Optional: refuse to push an assessment older than this (seconds); undefined = no limit. */
   readonly maxAssessmentAgeSec?: number;
+  /**
+   * Outage policy: the lowest assessment confidence (0-100) from which a rise (or a first score,
+   * or a staleness refresh) is pushed. Below it every on-chain component is kept; only falls of
+   * components whose own inputs were all present go through. Default 0 (no gate) for callers
+   * that predate the policy; the keeper config defaults to DEFAULT_MIN_CONFIDENCE_FOR_RISE.
+   */
+  readonly minConfidenceForRise?: number;
+}
+
+/** The keeper's default `minConfidenceForRise`: TVL + audit + deployment date + price (DefiLlama alone gives 70). */
+export const DEFAULT_MIN_CONFIDENCE_FOR_RISE = 60;
+
+/**
+ * Which metrics feed each component. For an assessment without `floor`, a component with a
+ * missing input (which took a high-risk default) never rises: the last good value is kept.
+ */
+export const COMPONENT_INPUTS: Readonly<Record<ComponentKey, readonly string[]>> = {
+  tvl: ["tvlUsd", "tvlChange30d"],
+  audit: ["auditScore"],
+  time: ["deployedAt"],
+  exploit: ["exploitCount", "lastExploitAt"],
+  team: ["teamReputation", "githubActivity"],
+};
+
+/** A component whose rise was held back this cycle (kept at the on-chain or the proven value), and why. */
+export interface HeldComponent {
+  readonly component: ComponentKey;
+  /** Value pushed or kept instead (the on-chain value, or what the data present proves). */
+  readonly kept: number;
+  /** What the assessment wanted. */
+  readonly wanted: number;
+  /** `input-missing`: part of the rise came from a default; `low-confidence`: below `minConfidenceForRise`. */
+  readonly why: "input-missing" | "low-confidence";
 }
 
 /** Why a push is planned (several may apply). */
@@ -59,7 +92,9 @@ export type SkipReason =
   | "assessment-too-old"
   | "up-to-date"
   | "min-interval"
-  | "decrease-allowance-zero";
+  | "decrease-allowance-zero"
+  | "low-confidence"
+  | "held-degraded";
 
 export interface PlannedPush {
   readonly protocol: string;
@@ -74,6 +109,8 @@ export interface PlannedPush {
   /** True when some fall was capped: later cycles must keep stepping towards `target`. */
   readonly stepped: boolean;
   readonly reasons: readonly PushReason[];
+  /** Components kept at their on-chain value by the outage policy (absent or empty when none). */
+  readonly held?: readonly HeldComponent[];
 }
 
 export interface SkippedProtocol {
@@ -81,11 +118,18 @@ export interface SkippedProtocol {
   readonly reason: SkipReason;
   /** Human-readable detail (which component, by how much, when it becomes pushable). */
   readonly detail?: string;
+  /** Components the outage policy kept (for `low-confidence` / `held-degraded`). */
+  readonly held?: readonly HeldComponent[];
 }
 
 export interface RiskPushPlan {
   readonly pushes: readonly PlannedPush[];
   readonly skipped: readonly SkippedProtocol[];
+  /**
+   * Every protocol where the outage policy kept a component that the assessment wanted to move
+   * up (the alert: a source is down or thin, and a rise may be hidden).
+   */
+  readonly heldRises: readonly { readonly protocol: string; readonly confidence: number; readonly held: readonly HeldComponent[] }[];
 }
 
 /** One item of the fund's `updateProtocolRisks(RiskUpdate[])`. */
@@ -114,6 +158,9 @@ export function validateRiskPushParams(params: RiskPushParams): void {
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
       throw new Error(`riskPush: ${key} must be a non-negative integer, got ${String(value)}`);
     }
+  }
+  if (params.minConfidenceForRise !== undefined && !(params.minConfidenceForRise >= 0 && params.minConfidenceForRise <= 100)) {
+    throw new Error(`riskPush: minConfidenceForRise must be 0-100, got ${params.minConfidenceForRise}`);
   }
   if (params.maxAssessmentAgeSec !== undefined && !(params.maxAssessmentAgeSec >= 0)) {
     throw new Error(`riskPush: maxAssessmentAgeSec must be >= 0, got ${params.maxAssessmentAgeSec}`);
@@ -158,6 +205,13 @@ export function allowedDecrease(lastUpdated: number, now: number, maxDecreasePer
  *   is no earlier, so the fund's allowance can only be larger. A push that would change
  *   nothing after stepping (allowance 0) is skipped, unless it is a stale refresh.
  *
+ * Outage policy (before the rules above): a high-risk default is not data, so a rise goes only
+ * as far as the metrics present prove (`RiskAssessment.floor`) and the rest is held at the
+ * on-chain value; below `minConfidenceForRise` no component rises, a never-scored protocol is
+ * not scored and no staleness refresh is sent (the fund's own staleness penalty then applies).
+ * Falls always go through: defaults are the worst values, so a fall is never too low. Held rises
+ * are listed in `heldRises` for an alert.
+ *
  * Pushes come back ordered by urgency: first scores and rises, then refreshes, then falls.
  */
 export function planRiskPushes(
@@ -173,7 +227,9 @@ export function planRiskPushes(
   const byProtocol = indexAssessments(assessments);
   const pushes: PlannedPush[] = [];
   const skipped: SkippedProtocol[] = [];
+  const heldRises: RiskPushPlan["heldRises"][number][] = [];
   const seen = new Set<string>();
+  const minConfidence = params.minConfidenceForRise ?? 0;
 
   for (const state of onChain) {
     const key = normalizeAddress(state.protocol);
@@ -207,12 +263,63 @@ export function planRiskPushes(
       continue;
     }
 
-    const outcome = planOne(state, assessment.components, now, params);
-    if ("reason" in outcome) skipped.push(outcome);
-    else pushes.push(outcome);
+    const confident = assessment.confidence >= minConfidence;
+    if (state.lastUpdated === 0 && !confident) {
+      skipped.push({
+        protocol: state.protocol,
+        reason: "low-confidence",
+        detail: `never scored and confidence ${assessment.confidence} < ${minConfidence}: not scored from defaults`,
+      });
+      heldRises.push({ protocol: state.protocol, confidence: assessment.confidence, held: [] });
+      continue;
+    }
+    const { target, held } = state.lastUpdated === 0 ? { target: assessment.components, held: [] } : holdComponents(state.components, assessment, confident);
+    const rising = held.filter((h) => h.wanted > h.kept);
+    if (rising.length > 0) heldRises.push({ protocol: state.protocol, confidence: assessment.confidence, held: rising });
+
+    const outcome = planOne(state, target, now, params, confident);
+    if ("reason" in outcome) {
+      const reason: SkipReason = outcome.reason === "up-to-date" && held.length > 0 ? (confident ? "held-degraded" : "low-confidence") : outcome.reason;
+      const detail =
+        reason === outcome.reason
+          ? outcome.detail
+          : `kept on-chain ${held.map((h) => `${h.component} ${h.kept} (wanted ${h.wanted}, ${h.why})`).join(", ")}; confidence ${assessment.confidence}`;
+      skipped.push({ protocol: state.protocol, reason, ...(detail !== undefined ? { detail } : {}), ...(held.length > 0 ? { held } : {}) });
+    } else pushes.push({ ...outcome, held });
   }
 
-  return { pushes: sortByUrgency(pushes), skipped };
+  return { pushes: sortByUrgency(pushes), skipped, heldRises };
+}
+
+/**
+ * The target after the outage policy. A rise goes only as far as the data present proves
+ * (`assessment.floor`: missing metrics at their least risky value) and only from a confident
+ * assessment; a fall always goes through (missing metrics took their worst values, so a fall is
+ * an upper bound of the truth). Without `floor` (a hand-built assessment), a component with a
+ * missing input never rises.
+ */
+function holdComponents(
+  current: ComponentRisks,
+  assessment: RiskAssessment,
+  confident: boolean,
+): { target: ComponentRisks; held: HeldComponent[] } {
+  const missing = new Set(assessment.missing.map((m) => m.field));
+  const held: HeldComponent[] = [];
+  const pick = (k: ComponentKey): number => {
+    const wanted = assessment.components[k];
+    if (wanted <= current[k]) return wanted;
+    if (!confident) {
+      held.push({ component: k, kept: current[k], wanted, why: "low-confidence" });
+      return current[k];
+    }
+    const proven = assessment.floor?.[k] ?? (COMPONENT_INPUTS[k].some((field) => missing.has(field)) ? current[k] : wanted);
+    if (proven >= wanted) return wanted;
+    const value = Math.max(current[k], proven);
+    held.push({ component: k, kept: value, wanted, why: "input-missing" });
+    return value;
+  };
+  const target = { tvl: pick("tvl"), audit: pick("audit"), time: pick("time"), exploit: pick("exploit"), team: pick("team") };
+  return { target, held };
 }
 
 function planOne(
@@ -220,7 +327,8 @@ function planOne(
   target: ComponentRisks,
   now: number,
   params: RiskPushParams,
-): PlannedPush | SkippedProtocol {
+  confident: boolean,
+): Omit<PlannedPush, "held"> | SkippedProtocol {
   const current = state.components;
   const base = { protocol: state.protocol, target, current };
 
@@ -230,7 +338,8 @@ function planOne(
 
   const rose = COMPONENT_KEYS.some((k) => target[k] > current[k]);
   const fell = COMPONENT_KEYS.some((k) => target[k] < current[k]);
-  const staleSoon = now >= state.lastUpdated + STALE_AFTER_SEC - params.staleLeadSec;
+  // A refresh re-stamps the components as fresh: only an assessment with enough data may vouch.
+  const staleSoon = confident && now >= state.lastUpdated + STALE_AFTER_SEC - params.staleLeadSec;
   const elapsed = now - state.lastUpdated;
 
   if (!rose && !fell && !staleSoon) return { protocol: state.protocol, reason: "up-to-date" };

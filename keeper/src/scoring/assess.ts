@@ -16,7 +16,7 @@ import {
   tvlSizeBand,
   tvlVolatilityBand,
 } from "./components";
-import { CONFIDENCE_WEIGHTS, SECONDS_PER_DAY } from "./constants";
+import { CONFIDENCE_WEIGHTS, SECONDS_PER_DAY, TVL_SIZE_BANDS, TVL_VOLATILITY_CALMEST_RISK } from "./constants";
 import type { ComponentRisks, RiskAssessment } from "./types";
 
 type MissingEntry = RiskAssessment["missing"][number];
@@ -57,6 +57,17 @@ const DEFAULT_APPLIED = {
 } as const;
 
 type ScoredField = keyof typeof DEFAULT_APPLIED;
+
+/** The least risky value of each metric, used only for `RiskAssessment.floor`. */
+const BEST_CASE = {
+  tvlSizeBand: TVL_SIZE_BANDS[0]?.risk ?? 0,
+  tvlVolatilityBand: TVL_VOLATILITY_CALMEST_RISK,
+  auditScore: 100,
+  ageDays: Number.MAX_SAFE_INTEGER,
+  daysSinceExploit: Number.MAX_SAFE_INTEGER,
+  teamReputation: 100,
+  githubActivity: Number.MAX_SAFE_INTEGER,
+} as const;
 
 /** Reads one metric: its value when present and valid, else undefined plus a `missing` entry. */
 function readMetric(
@@ -123,11 +134,35 @@ export function assessProtocol(metrics: ProtocolMetrics, now: number): RiskAsses
     0,
   );
 
+  // The same components with every missing metric at its least risky value: what the present
+  // data alone proves. A rise above `components` of the chain is data-backed only up to this.
+  const ageDays = deployedAt === undefined ? undefined : wholeDaysBetween(deployedAt, now);
+  const sinceExploit = lastExploitAt === undefined ? undefined : wholeDaysBetween(lastExploitAt, now);
+  const floor: ComponentRisks = {
+    tvl: toOnChainComponent(
+      tvlRisk(
+        tvlUsd === undefined ? BEST_CASE.tvlSizeBand : tvlSizeBand(tvlUsd),
+        tvlUsd === undefined || tvlChange30d === undefined ? BEST_CASE.tvlVolatilityBand : volatilityBand,
+      ),
+    ),
+    audit: toOnChainComponent(auditRisk(auditScore ?? BEST_CASE.auditScore)),
+    time: toOnChainComponent(timeRisk(ageDays ?? BEST_CASE.ageDays)),
+    exploit: toOnChainComponent(
+      exploitCount === undefined
+        ? exploitRisk(0, undefined)
+        : exploitRisk(exploitCount, hasExploits && sinceExploit === undefined ? BEST_CASE.daysSinceExploit : sinceExploit),
+    ),
+    team: toOnChainComponent(
+      teamRisk(teamReputation ?? BEST_CASE.teamReputation, githubActivityBand(githubActivity ?? BEST_CASE.githubActivity)),
+    ),
+  };
+
   const composite = compositeRisk(components);
   return {
     protocol: metrics.protocol,
     assessedAt: now,
     components,
+    floor,
     composite,
     category: riskCategory(composite),
     confidence,

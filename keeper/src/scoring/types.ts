@@ -15,6 +15,12 @@ export interface RiskAssessment {
   /** Unix seconds (chain time) the assessment was made at. */
   readonly assessedAt: number;
   readonly components: ComponentRisks;
+  /**
+   * The components with every missing or invalid metric at its least risky value instead of its
+   * high-risk default: what the data present proves. Equal to `components` when nothing is
+   * missing. The outage policy pushes a rise only up to this (policy/riskPush.ts).
+   */
+  readonly floor?: ComponentRisks;
   /** Weighted composite 0-100, integer semantics identical to the fund's calculateProtocolRisk for fresh data. */
   readonly composite: number;
   readonly category: RiskCategory;

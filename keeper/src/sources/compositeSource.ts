@@ -6,7 +6,7 @@
  */
 import type { Logger } from "./http";
 import { METRIC_FIELDS, allMissing, errorMessage, isSupplied, type MetricField } from "./metrics";
-import type { ProtocolMetrics, ProtocolRef, RiskDataSource, Sourced } from "./types";
+import { hasExploitReports, type ExploitReport, type ExploitReportSource, type ProtocolMetrics, type ProtocolRef, type RiskDataSource, type Sourced } from "./types";
 
 export interface CompositeSourceConfig {
   /** Source names, highest precedence first, e.g. ["config", "defillama", "chain", "fixture"]. */
@@ -17,7 +17,7 @@ export interface CompositeSourceConfig {
 
 export const COMPOSITE_SOURCE = "composite";
 
-export class CompositeSource implements RiskDataSource {
+export class CompositeSource implements RiskDataSource, ExploitReportSource {
   readonly name = COMPOSITE_SOURCE;
   private readonly byName: ReadonlyMap<string, RiskDataSource>;
   /** Sources named in some precedence list (the others are never asked). */
@@ -72,6 +72,16 @@ export class CompositeSource implements RiskDataSource {
       }
       return this.merge(ref.id, candidates);
     });
+  }
+
+  /**
+   * Exploit reports (DefiLlama hallmarks, hacks-feed rows) of one protocol from every member
+   * source's latest fetch, oldest first; shaped for `IncidentSignal` (`{ ...r, observedAt }`).
+   */
+  exploitReports(protocolId: string): readonly ExploitReport[] {
+    return this.used
+      .flatMap((source) => (hasExploitReports(source) ? source.exploitReports(protocolId) : []))
+      .sort((a, b) => a.occurredAt - b.occurredAt);
   }
 
   private merge(protocol: string, candidates: ReadonlyMap<string, ProtocolMetrics>): ProtocolMetrics {

@@ -1,11 +1,27 @@
 /**
- * Exploit history: a hacks feed in DefiLlama's `/hacks` shape plus incidents curated by the
- * operator. Gives `exploitCount` and `lastExploitAt`, and keeps the matched entries for incident
- * detection (`incidentsFor`).
+ * Exploit history from DefiLlama's hacks feed plus incidents curated by the operator. Gives
+ * `exploitCount` and `lastExploitAt`, and keeps the matched rows for incident detection
+ * (`incidentsFor`, `exploitReports`).
  *
- * Feed shape (array): { date: unix s, name, classification, technique, amount (USD), chain,
- * targetType, source (link), returnedFunds, defillamaId, ... }. An entry is matched to a protocol
- * by `defillamaId` when both sides have one, otherwise by case-insensitive name (or an alias).
+ * The feed is Pro-only: `GET https://pro-api.llama.fi/<API key>/api/hacks` (the key is a path
+ * segment). Without a key there is no feed; the free exploit signal is the hallmarks of
+ * `/protocol/{slug}` (defiLlamaSource). The key is redacted from every URL this source logs,
+ * stores in provenance or puts in a report.
+ *
+ * Row shape (defillama-server `getHacks`): { date: unix s, name, classification, technique,
+ * amount (USD) | null, chain: string[] | null, bridgeHack, targetType, source: string (often ""),
+ * returnedFunds, defillamaId: string | number | null, parentProtocolId?: "parent#...",
+ * language }. A row linked to a DefiLlama protocol is renamed to that protocol's name.
+ *
+ * Matching, per protocol:
+ *   - a row with a `defillamaId` matches the protocol with that id (`protocols[].defiLlamaId`);
+ *   - a row sharing only the `parentProtocolId` of a protocol's configured parent is a sibling's
+ *     exploit: kept as related, not counted;
+ *   - otherwise by case-insensitive name or an alias (`nameAliases`), never against a protocol
+ *     whose own id differs from the row's.
+ * A protocol with a `defiLlamaId` and no matching row has a known zero. A protocol without one
+ * that no row matched by name gets no count (absence is not proven by a name miss): its error
+ * names the unmatched rows that resemble it and asks for the id or an alias.
  * An entry that fails validation only affects the protocol it seems to belong to.
  * A curated incident within `dedupeWindowSeconds` of a feed entry of the same protocol is the
  * same incident and is counted once.
@@ -19,9 +35,13 @@ import {
   type Logger,
 } from "./http";
 import { DAY_SECONDS, firstIssue, knownAbsent, missing, sourced } from "./metrics";
-import type { ProtocolMetrics, ProtocolRef, Provenance, RiskDataSource, Sourced } from "./types";
+import type { ExploitReport, ProtocolMetrics, ProtocolRef, Provenance, RiskDataSource, Sourced } from "./types";
 
 export const HACKS_SOURCE = "defillama-hacks";
+
+/** DefiLlama's Pro API; the hacks feed lives at `{base}/{key}/api/hacks`. */
+export const DEFILLAMA_PRO_API_BASE_URL = "https://pro-api.llama.fi";
+export const HACKS_PRO_PATH = "/api/hacks";
 
 /** An incident the operator records by hand (e.g. from a post-mortem), keyed by protocol id. */
 export interface CuratedIncident {
@@ -61,20 +81,30 @@ export interface Incident {
   readonly link?: string;
   readonly txHash?: string;
   readonly origin: "feed" | "config";
-  /** Feed URL and index, or "config". */
+  /**
+   * Stable identity of a feed row (rows carry no id): `defillama-hacks:<defillamaId or
+   * normalised name>:<date>`; `config:<protocol>:<date>` for a curated one. Always set by this
+   * source (optional only so hand-built incidents in tests stay valid).
+   */
+  readonly sourceId?: string;
+  /** Feed URL (key redacted) and index, or "config". */
   readonly ref: string;
   /** The feed entry as received (feed origin only). */
   readonly raw?: Readonly<Record<string, unknown>>;
 }
 
 export interface HacksFeedSourceConfig {
-  /** Full URL of the feed, e.g. `https://api.llama.fi/hacks`; omit to use curated incidents only. */
-  readonly feedUrl?: string;
-  readonly http?: Omit<HttpClientConfig, "baseUrl">;
+  /** DefiLlama Pro API key (secret, from env DEFILLAMA_PRO_API_KEY); omit for no feed. */
+  readonly proApiKey?: string;
+  /** Default `https://pro-api.llama.fi` (tests point it at a loopback server). */
+  readonly proApiBaseUrl?: string;
+  readonly http?: Omit<HttpClientConfig, "baseUrl" | "secrets">;
   /** Reuse a fetched feed for this long, seconds of `now` (default 3600). */
   readonly ttlSeconds?: number;
-  /** `ProtocolRef.id` → DefiLlama protocol id (the feed's `defillamaId`, e.g. "1599"). */
+  /** `ProtocolRef.id` → DefiLlama protocol id (the feed's `defillamaId`, e.g. "1599"); `ProtocolRef.defiLlamaId` also counts. */
   readonly defiLlamaIds?: Readonly<Record<string, string>>;
+  /** `ProtocolRef.id` → DefiLlama parent id (e.g. "parent#aave"): sibling rows are kept as related. */
+  readonly parentIds?: Readonly<Record<string, string>>;
   /** `ProtocolRef.id` → other names the feed may use. */
   readonly nameAliases?: Readonly<Record<string, readonly string[]>>;
   readonly curatedIncidents?: readonly CuratedIncident[];
@@ -93,6 +123,7 @@ const entrySchema = z
     technique: optionalText,
     source: optionalText,
     defillamaId: z.union([z.string(), z.number()]).nullable().optional(),
+    parentProtocolId: z.string().nullable().optional(),
   })
   .passthrough();
 
@@ -100,11 +131,26 @@ interface ProtocolMatcher {
   readonly id: string;
   readonly names: ReadonlySet<string>;
   readonly defiLlamaId: string | undefined;
+  readonly parentId: string | undefined;
+}
+
+/** A feed row that no protocol of the portfolio claimed, but whose name resembles one. */
+export interface UnmatchedRow {
+  readonly name: string;
+  readonly date: number;
+  readonly defillamaId?: string;
+  /** Protocol ids it resembles. */
+  readonly resembles: readonly string[];
+  readonly ref: string;
 }
 
 /** Result of matching the feed for one protocol. */
 export interface IncidentMatch {
   readonly incidents: readonly Incident[];
+  /** Rows of a sibling under the same DefiLlama parent: context, not counted. */
+  readonly related: readonly Incident[];
+  /** Feed rows that resemble this protocol but matched it neither by id nor by name/alias. */
+  readonly unmatched: readonly UnmatchedRow[];
   /** Set when the count is unreliable (feed down, or an entry of this protocol is malformed). */
   readonly error?: string;
   readonly provenance: Provenance;
@@ -119,13 +165,36 @@ export class HacksFeedSource implements RiskDataSource {
   private readonly config: HacksFeedSourceConfig;
   private feedCache: { rows: readonly unknown[]; at: number } | undefined;
   private lastMatches = new Map<string, IncidentMatch>();
+  /** Unmatched-row warnings already logged (by protocol and row), so each is logged once. */
+  private readonly reportedUnmatched = new Set<string>();
 
   constructor(config: HacksFeedSourceConfig, deps: HttpClientDeps) {
     this.config = config;
-    this.client = config.feedUrl !== undefined ? new JsonHttpClient({ ...config.http, baseUrl: config.feedUrl }, deps) : undefined;
+    const key = config.proApiKey?.trim();
+    this.client =
+      key !== undefined && key !== ""
+        ? new JsonHttpClient(
+            {
+              ...config.http,
+              baseUrl: `${(config.proApiBaseUrl ?? DEFILLAMA_PRO_API_BASE_URL).replace(/\/+$/, "")}/${encodeURIComponent(key)}`,
+              secrets: [key],
+            },
+            deps,
+          )
+        : undefined;
     this.logger = deps.logger;
     this.ttl = config.ttlSeconds ?? 3600;
     this.dedupeWindow = config.dedupeWindowSeconds ?? 2 * DAY_SECONDS;
+  }
+
+  /** Whether a Pro key is configured (otherwise only curated incidents are known). */
+  get hasFeed(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** The feed URL with the key redacted, or undefined without a key. */
+  get feedDisplayUrl(): string | undefined {
+    return this.client?.displayUrlFor(HACKS_PRO_PATH);
   }
 
   get requestCount(): number {
@@ -137,9 +206,25 @@ export class HacksFeedSource implements RiskDataSource {
     return this.lastMatches.get(protocolId)?.incidents ?? [];
   }
 
+  /** The protocol's feed rows from the latest fetch, shaped like an incident signal (`kind: "hacks-feed"`). */
+  exploitReports(protocolId: string): readonly ExploitReport[] {
+    return this.incidentsFor(protocolId)
+      .filter((i) => i.origin === "feed")
+      .map((i) => ({
+        kind: "hacks-feed" as const,
+        protocolId: i.protocol,
+        sourceId: i.sourceId ?? `defillama-hacks:${normalizeName(i.name)}:${i.date}`,
+        occurredAt: i.date,
+        description: `DefiLlama hacks feed: ${i.name}${i.classification !== undefined ? `, ${i.classification}` : ""}${i.technique !== undefined ? ` (${i.technique})` : ""}`,
+        sourceRef: i.ref,
+        ...(i.link !== undefined ? { link: i.link } : {}),
+        ...(i.amountUsd !== undefined ? { lossUsd: i.amountUsd } : {}),
+      }));
+  }
+
   async fetchMetrics(protocols: readonly ProtocolRef[], now: number): Promise<ProtocolMetrics[]> {
     const matches = await this.fetchIncidents(protocols, now);
-    return protocols.map((ref) => toMetrics(ref.id, matches.get(ref.id)));
+    return protocols.map((ref) => toMetrics(ref.id, matches.get(ref.id), this.hasFeed));
   }
 
   /** Fetches the feed (at most once per `ttlSeconds`) and matches it to every protocol. */
@@ -147,6 +232,8 @@ export class HacksFeedSource implements RiskDataSource {
     const feed = await this.feed(now);
     const matchers = protocols.map((ref) => this.matcher(ref));
     const feedIncidents = new Map<string, Incident[]>(protocols.map((p) => [p.id, []]));
+    const related = new Map<string, Incident[]>(protocols.map((p) => [p.id, []]));
+    const unmatched = new Map<string, UnmatchedRow[]>(protocols.map((p) => [p.id, []]));
     const entryErrors = new Map<string, string>();
 
     if (feed.ok) {
@@ -163,20 +250,37 @@ export class HacksFeedSource implements RiskDataSource {
           return;
         }
         const entry = parsed.data;
-        const entryId = entry.defillamaId === null || entry.defillamaId === undefined ? undefined : String(entry.defillamaId);
+        const entryId = entry.defillamaId === null || entry.defillamaId === undefined || entry.defillamaId === "" ? undefined : String(entry.defillamaId);
+        const incident = (protocol: string): Incident => ({
+          protocol,
+          date: entry.date,
+          name: entry.name,
+          amountUsd: entry.amount ?? undefined,
+          classification: entry.classification ?? undefined,
+          technique: entry.technique ?? undefined,
+          link: entry.source !== null && entry.source !== undefined && entry.source !== "" ? entry.source : undefined,
+          origin: "feed",
+          sourceId: `defillama-hacks:${entryId ?? normalizeName(entry.name)}:${entry.date}`,
+          ref: `${feed.url}#${path}`,
+          raw: entry,
+        });
+        let claimed = false;
         for (const matcher of matchers) {
-          if (!matches(matcher, entry.name, entryId)) continue;
-          feedIncidents.get(matcher.id)?.push({
-            protocol: matcher.id,
-            date: entry.date,
+          const how = matchRow(matcher, entry.name, entryId, entry.parentProtocolId ?? undefined);
+          if (how === "match") {
+            feedIncidents.get(matcher.id)?.push(incident(matcher.id));
+            claimed = true;
+          } else if (how === "sibling") related.get(matcher.id)?.push(incident(matcher.id));
+        }
+        if (claimed) return;
+        for (const matcher of matchers) {
+          if (!resembles(matcher, entry.name)) continue;
+          unmatched.get(matcher.id)?.push({
             name: entry.name,
-            amountUsd: entry.amount ?? undefined,
-            classification: entry.classification ?? undefined,
-            technique: entry.technique ?? undefined,
-            link: entry.source ?? undefined,
-            origin: "feed",
+            date: entry.date,
+            ...(entryId !== undefined ? { defillamaId: entryId } : {}),
+            resembles: [matcher.id],
             ref: `${feed.url}#${path}`,
-            raw: entry,
           });
         }
       });
@@ -184,9 +288,10 @@ export class HacksFeedSource implements RiskDataSource {
 
     const result = new Map<string, IncidentMatch>();
     for (const ref of protocols) {
+      const matcher = matchers.find((m) => m.id === ref.id);
       const curated = (this.config.curatedIncidents ?? [])
         .filter((c) => c.protocol === ref.id)
-        .map((c): Incident => ({ ...c, name: c.name ?? ref.name, origin: "config", ref: "config" }));
+        .map((c): Incident => ({ ...c, name: c.name ?? ref.name, origin: "config", sourceId: `config:${ref.id}:${c.date}`, ref: "config" }));
       const fromFeed = feedIncidents.get(ref.id) ?? [];
       const extraCurated = curated.filter((c) => !fromFeed.some((f) => Math.abs(f.date - c.date) <= this.dedupeWindow));
       const incidents = [...fromFeed, ...extraCurated].sort((a, b) => a.date - b.date);
@@ -197,8 +302,24 @@ export class HacksFeedSource implements RiskDataSource {
           .join(" + ") || "config:curatedIncidents",
         fetchedAt: feed.ok ? feed.at : now,
       };
-      const error = !feed.ok ? feed.error : entryErrors.get(ref.id);
-      result.set(ref.id, error !== undefined ? { incidents, error, provenance } : { incidents, provenance });
+      const lookalikes = unmatched.get(ref.id) ?? [];
+      let error = !feed.ok ? feed.error : entryErrors.get(ref.id);
+      if (error === undefined && this.client !== undefined && matcher?.defiLlamaId === undefined && fromFeed.length === 0) {
+        // A name miss does not prove there was no exploit: the server renames linked rows.
+        const seen = lookalikes.map((r) => `"${r.name}" (${new Date(r.date * 1000).toISOString().slice(0, 10)})`).join(", ");
+        error =
+          `no hacks-feed row matched "${ref.name}" by name and no defiLlamaId is configured, so "0 exploits" is not established` +
+          (seen !== "" ? `; unmatched rows that resemble it: ${seen}` : "") +
+          " — set protocols[].defiLlamaId (or sources.hacks.nameAliases)";
+      }
+      for (const row of lookalikes) {
+        const key = `${ref.id}|${row.ref}|${row.date}`;
+        if (this.reportedUnmatched.has(key)) continue;
+        this.reportedUnmatched.add(key);
+        this.logger.warn({ protocol: ref.id, row: row.name, date: row.date, defillamaId: row.defillamaId, ref: row.ref }, "hacks feed row resembles a protocol but did not match it: check defiLlamaId / nameAliases");
+      }
+      const base = { incidents, related: related.get(ref.id) ?? [], unmatched: lookalikes, provenance };
+      result.set(ref.id, error !== undefined ? { ...base, error } : base);
     }
     this.lastMatches = result;
     return result;
@@ -208,14 +329,18 @@ export class HacksFeedSource implements RiskDataSource {
     now: number,
   ): Promise<{ ok: true; rows: readonly unknown[]; url: string; at: number } | { ok: false; error: string; url: string }> {
     if (this.client === undefined) return { ok: true, rows: [], url: "config", at: now };
-    const url = this.client.urlFor("");
+    const url = this.client.displayUrlFor(HACKS_PRO_PATH);
     if (this.feedCache !== undefined && now >= this.feedCache.at && now - this.feedCache.at < this.ttl) {
       return { ok: true, rows: this.feedCache.rows, url, at: this.feedCache.at };
     }
-    const response = await this.client.getJson("", feedSchema);
+    const response = await this.client.getJson(HACKS_PRO_PATH, feedSchema);
     if (!response.ok) {
       this.feedCache = undefined;
-      return { ok: false, error: describeHttpError(response.error), url };
+      const hint =
+        response.error.status === 401 || response.error.status === 402 || response.error.status === 403
+          ? " — the DefiLlama Pro API key was refused (check DEFILLAMA_PRO_API_KEY)"
+          : "";
+      return { ok: false, error: `${describeHttpError(response.error)}${hint}`, url };
     }
     this.feedCache = { rows: response.data, at: now };
     return { ok: true, rows: response.data, url, at: now };
@@ -226,7 +351,8 @@ export class HacksFeedSource implements RiskDataSource {
     return {
       id: ref.id,
       names: new Set([ref.name, ...aliases].map(normalizeName)),
-      defiLlamaId: this.config.defiLlamaIds?.[ref.id],
+      defiLlamaId: this.config.defiLlamaIds?.[ref.id] ?? ref.defiLlamaId,
+      parentId: this.config.parentIds?.[ref.id] ?? ref.defiLlamaParentId,
     };
   }
 }
@@ -235,9 +361,21 @@ function normalizeName(name: string): string {
   return name.trim().toLowerCase();
 }
 
-function matches(matcher: ProtocolMatcher, name: string, defiLlamaId: string | undefined): boolean {
-  if (matcher.defiLlamaId !== undefined && defiLlamaId !== undefined) return matcher.defiLlamaId === defiLlamaId;
-  return matcher.names.has(normalizeName(name));
+/**
+ * How a row relates to a protocol: its own exploit ("match"), an exploit of a sibling under the
+ * same DefiLlama parent ("sibling"), or nothing.
+ */
+function matchRow(
+  matcher: ProtocolMatcher,
+  name: string,
+  defiLlamaId: string | undefined,
+  parentProtocolId: string | undefined,
+): "match" | "sibling" | "none" {
+  if (defiLlamaId !== undefined && matcher.defiLlamaId !== undefined) {
+    if (defiLlamaId === matcher.defiLlamaId) return "match";
+    return matcher.parentId !== undefined && parentProtocolId === matcher.parentId ? "sibling" : "none";
+  }
+  return matcher.names.has(normalizeName(name)) ? "match" : "none";
 }
 
 /** Best-effort owner of a malformed entry: whatever of name / defillamaId is readable. */
@@ -247,14 +385,38 @@ function matchesLoosely(matcher: ProtocolMatcher, row: unknown): boolean {
   const id = record["defillamaId"];
   const name = record["name"];
   const idText = typeof id === "string" || typeof id === "number" ? String(id) : undefined;
-  return matches(matcher, typeof name === "string" ? name : "", idText);
+  return matchRow(matcher, typeof name === "string" ? name : "", idText, undefined) === "match";
 }
 
-function toMetrics(protocol: string, match: IncidentMatch | undefined): ProtocolMetrics {
+/** A loose likeness (shared leading word of 4+ letters, or one name inside the other), for reporting only. */
+function resembles(matcher: ProtocolMatcher, name: string): boolean {
+  const row = letters(name);
+  if (row.length < 4) return false;
+  for (const known of matcher.names) {
+    const mine = letters(known);
+    if (mine.length < 4) continue;
+    if (row.includes(mine) || mine.includes(row)) return true;
+    const a = known.split(/[^a-z0-9]+/)[0] ?? "";
+    const b = normalizeName(name).split(/[^a-z0-9]+/)[0] ?? "";
+    if (a.length >= 4 && a === b) return true;
+  }
+  return false;
+}
+
+function letters(name: string): string {
+  return normalizeName(name).replace(/[^a-z0-9]/g, "");
+}
+
+function toMetrics(protocol: string, match: IncidentMatch | undefined, hasFeed: boolean): ProtocolMetrics {
   const notProvided = <T>(what: string): Sourced<T> => missing(`${what} is not provided by the hacks feed`);
   let exploitCount: Sourced<number>;
   let lastExploitAt: Sourced<number>;
-  if (match === undefined) {
+  if (!hasFeed && (match === undefined || match.incidents.length === 0)) {
+    // No feed: nothing is known beyond the operator's own incidents; let other sources answer.
+    const none = missing<number>("no hacks feed (DefiLlama Pro only: set env DEFILLAMA_PRO_API_KEY) and no curated incident");
+    exploitCount = none;
+    lastExploitAt = none;
+  } else if (match === undefined) {
     exploitCount = missing("protocol not matched");
     lastExploitAt = missing("protocol not matched");
   } else if (match.error !== undefined) {

@@ -2,7 +2,16 @@
  * The one JSON-over-HTTP client every network source uses.
  *
  * - Base URL from config (tests point it at a loopback server).
- * - A per-attempt timeout through AbortController (covers headers and body).
+ * - Two per-attempt timeouts through AbortController: `timeoutMs` until the response headers
+ *   arrive (connect + server think time), `bodyTimeoutMs` for reading the body after that, so
+ *   a large body (DefiLlama's `/protocols`, `/protocol/{slug}`: megabytes) gets time to stream
+ *   while a dead server is still noticed quickly.
+ * - A size cap (`maxBodyBytes`): a `content-length` above it is refused before reading, and a
+ *   body that streams past it is cut off (kind `too-large`, not retried).
+ * - A non-2xx reply keeps the first 200 characters of its text body in the error
+ *   (DefiLlama answers an unknown slug with HTTP 400 and the plain text "Protocol not found").
+ * - `secrets`: strings (an API key in the URL path) replaced by `<redacted>` in every URL the
+ *   client logs or returns (`HttpMeta.url`, `HttpError.url`, `displayUrlFor`).
  * - Bounded retries with exponential backoff and full jitter on timeouts, network errors,
  *   5xx and 429; 429 honours `Retry-After` (seconds or HTTP date), capped. Other 4xx, bad JSON
  *   and schema failures are not retried: they will not fix themselves within a cycle.
@@ -21,8 +30,14 @@ export { type Logger, silentLogger } from "../lib/logger";
 export interface HttpClientConfig {
   /** e.g. `https://api.llama.fi`; request paths are appended to it. */
   readonly baseUrl: string;
-  /** Timeout of one attempt, ms (default 10 000). */
+  /** Time allowed from sending a request to receiving its headers, ms (default 10 000). */
   readonly timeoutMs?: number;
+  /** Time allowed to read the body once the headers arrived, ms (default 60 000). */
+  readonly bodyTimeoutMs?: number;
+  /** Largest body accepted, bytes (default 64 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Secrets that may appear in the URL (e.g. an API key path segment); never logged. */
+  readonly secrets?: readonly string[];
   /** Total attempts including the first (default 3, minimum 1). */
   readonly maxAttempts?: number;
   /** Backoff base, ms: attempt n waits random() × min(maxDelayMs, baseDelayMs × 2^(n−1)) (default 500). */
@@ -47,7 +62,7 @@ export interface HttpClientDeps {
   readonly nowMs?: () => number;
 }
 
-export type HttpErrorKind = "timeout" | "http" | "network" | "json" | "schema";
+export type HttpErrorKind = "timeout" | "http" | "network" | "json" | "schema" | "too-large";
 
 export interface HttpError {
   readonly kind: HttpErrorKind;
@@ -57,6 +72,8 @@ export interface HttpError {
   readonly url: string;
   /** HTTP status of the last attempt, when one was received. */
   readonly status?: number;
+  /** Start of the text body of a non-2xx reply (e.g. DefiLlama's "Protocol not found"). */
+  readonly body?: string;
   readonly attempts: number;
 }
 
@@ -77,11 +94,17 @@ export type HttpResult<T> =
 /** One-line description of a failed result (for `Sourced.error`). */
 export function describeHttpError(error: HttpError): string {
   const field = error.field !== undefined ? ` at ${error.field}` : "";
-  return `${error.kind} error${field}: ${error.message} (${error.url}, ${error.attempts} attempt(s))`;
+  const body = error.body !== undefined && error.body !== "" ? ` "${error.body}"` : "";
+  return `${error.kind} error${field}: ${error.message}${body} (${error.url}, ${error.attempts} attempt(s))`;
 }
+
+/** Characters of a non-2xx text body kept in the error. */
+const ERROR_BODY_CHARS = 200;
 
 const DEFAULTS = {
   timeoutMs: 10_000,
+  bodyTimeoutMs: 60_000,
+  maxBodyBytes: 64 * 1024 * 1024,
   maxAttempts: 3,
   baseDelayMs: 500,
   maxDelayMs: 10_000,
@@ -91,13 +114,17 @@ const DEFAULTS = {
 /** Outcome of one attempt, before the retry decision. */
 type AttemptOutcome =
   | { readonly kind: "body"; readonly status: number; readonly text: string }
-  | { readonly kind: "status"; readonly status: number; readonly retryAfter: string | null }
-  | { readonly kind: "timeout" }
+  | { readonly kind: "status"; readonly status: number; readonly retryAfter: string | null; readonly body: string }
+  | { readonly kind: "timeout"; readonly phase: "headers" | "body" }
+  | { readonly kind: "too-large"; readonly bytes: number; readonly status: number }
   | { readonly kind: "network"; readonly message: string };
 
 export class JsonHttpClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly bodyTimeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly secrets: readonly string[];
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -113,6 +140,9 @@ export class JsonHttpClient {
   constructor(config: HttpClientConfig, deps: HttpClientDeps) {
     this.baseUrl = config.baseUrl.replace(/\/+$/, "");
     this.timeoutMs = config.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.bodyTimeoutMs = config.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs;
+    this.maxBodyBytes = config.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+    this.secrets = (config.secrets ?? []).filter((secret) => secret.length > 0);
     this.maxAttempts = Math.max(1, Math.floor(config.maxAttempts ?? DEFAULTS.maxAttempts));
     this.baseDelayMs = config.baseDelayMs ?? DEFAULTS.baseDelayMs;
     this.maxDelayMs = config.maxDelayMs ?? DEFAULTS.maxDelayMs;
@@ -130,26 +160,44 @@ export class JsonHttpClient {
     return this.sentRequests;
   }
 
-  /** The absolute URL of `path` (`""` = the base URL itself). */
+  /** The absolute URL of `path` (`""` = the base URL itself). Contains secrets: never log it. */
   urlFor(path: string): string {
     if (path === "") return this.baseUrl;
     return `${this.baseUrl}/${path.replace(/^\/+/, "")}`;
   }
 
+  /** The URL of `path` with every configured secret replaced by `<redacted>`: safe to log and store. */
+  displayUrlFor(path: string): string {
+    return this.redact(this.urlFor(path));
+  }
+
+  /** Replaces every configured secret in `text` (also URL-encoded) by `<redacted>`. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) {
+      out = out.split(secret).join("<redacted>");
+      const encoded = encodeURIComponent(secret);
+      if (encoded !== secret) out = out.split(encoded).join("<redacted>");
+    }
+    return out;
+  }
+
   /** GETs `path`, parses JSON and validates it with `schema`. Never throws. */
   async getJson<T>(path: string, schema: ZodType<T, ZodTypeDef, unknown>): Promise<HttpResult<T>> {
-    const url = this.urlFor(path);
+    const target = this.urlFor(path);
+    const url = this.redact(target);
     let lastStatus: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(url);
+      const outcome = await this.attempt(target);
       if (outcome.kind === "body") {
         return this.decode(url, outcome.status, outcome.text, attempt, schema);
       }
       if (outcome.kind === "status") lastStatus = outcome.status;
       const failure = this.toError(url, outcome, attempt, lastStatus);
-      const retryable = outcome.kind !== "status" || outcome.status === 429 || outcome.status >= 500;
+      const retryable =
+        outcome.kind === "timeout" || outcome.kind === "network" || (outcome.kind === "status" && (outcome.status === 429 || outcome.status >= 500));
       if (!retryable || attempt >= this.maxAttempts) {
-        this.logger.warn({ url, kind: failure.kind, status: failure.status, attempts: attempt }, "http request failed");
+        this.logger.warn({ url, kind: failure.kind, status: failure.status, body: failure.body, attempts: attempt }, "http request failed");
         return { ok: false, error: failure };
       }
       const delayMs = this.retryDelayMs(outcome, attempt);
@@ -163,7 +211,8 @@ export class JsonHttpClient {
 
   private async attempt(url: string): Promise<AttemptOutcome> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    let phase: "headers" | "body" = "headers";
+    let timer = setTimeout(() => controller.abort(), this.timeoutMs);
     this.sentRequests++;
     try {
       const response = await this.fetchImpl(url, {
@@ -171,18 +220,31 @@ export class JsonHttpClient {
         headers: { accept: "application/json", ...this.headers },
         signal: controller.signal,
       });
+      clearTimeout(timer);
+      phase = "body";
+      timer = setTimeout(() => controller.abort(), this.bodyTimeoutMs);
       if (!response.ok) {
         const retryAfter = response.headers.get("retry-after");
-        // Drain the body so the connection can be reused; its content is irrelevant.
-        await response.arrayBuffer().catch(() => undefined);
-        return { kind: "status", status: response.status, retryAfter };
+        // Keep the start of the body: DefiLlama explains a 400 in plain text.
+        const read = await readCapped(response, ERROR_BODY_CHARS * 4).catch(() => undefined);
+        const body = read === undefined ? "" : this.redact(printable(read.text).slice(0, ERROR_BODY_CHARS));
+        return { kind: "status", status: response.status, retryAfter, body };
       }
-      const text = await response.text();
-      return { kind: "body", status: response.status, text };
+      const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+      if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
+        controller.abort();
+        return { kind: "too-large", bytes: declared, status: response.status };
+      }
+      const read = await readCapped(response, this.maxBodyBytes);
+      if (read.truncated) {
+        controller.abort();
+        return { kind: "too-large", bytes: read.bytes, status: response.status };
+      }
+      return { kind: "body", status: response.status, text: read.text };
     } catch (err) {
-      if (controller.signal.aborted) return { kind: "timeout" };
+      if (controller.signal.aborted) return { kind: "timeout", phase };
       const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : "";
-      return { kind: "network", message: `${errorMessage(err)}${cause}` };
+      return { kind: "network", message: this.redact(`${errorMessage(err)}${cause}`) };
     } finally {
       clearTimeout(timer);
     }
@@ -218,11 +280,28 @@ export class JsonHttpClient {
   private toError(url: string, outcome: AttemptOutcome, attempts: number, status: number | undefined): HttpError {
     switch (outcome.kind) {
       case "timeout":
-        return { kind: "timeout", message: `no complete response within ${this.timeoutMs} ms`, url, status, attempts };
+        return {
+          kind: "timeout",
+          message:
+            outcome.phase === "headers"
+              ? `no response headers within ${this.timeoutMs} ms`
+              : `body not complete within ${this.bodyTimeoutMs} ms after the headers`,
+          url,
+          status,
+          attempts,
+        };
       case "network":
         return { kind: "network", message: outcome.message, url, status, attempts };
+      case "too-large":
+        return {
+          kind: "too-large",
+          message: `body of ${outcome.bytes} bytes or more exceeds maxBodyBytes ${this.maxBodyBytes}`,
+          url,
+          status: outcome.status,
+          attempts,
+        };
       case "status":
-        return { kind: "http", message: `HTTP ${outcome.status}`, url, status: outcome.status, attempts };
+        return { kind: "http", message: `HTTP ${outcome.status}`, url, status: outcome.status, body: outcome.body, attempts };
       case "body":
         throw new Error("unreachable: a body is decoded, not retried");
     }
@@ -236,6 +315,30 @@ export class JsonHttpClient {
     }
     return fullJitterDelayMs(attempt, this.baseDelayMs, this.maxDelayMs, this.random);
   }
+}
+
+/** Reads a body as UTF-8, stopping once more than `maxBytes` arrived. */
+async function readCapped(response: Response, maxBytes: number): Promise<{ text: string; bytes: number; truncated: boolean }> {
+  if (response.body === null) return { text: "", bytes: 0, truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return { text: "", bytes, truncated: true };
+    }
+    chunks.push(value);
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), bytes, truncated: false };
+}
+
+/** One line of printable text (a server's error body may hold anything). */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]+/g, " ").trim();
 }
 
 /** Full-jitter exponential backoff: uniform in [0, min(cap, base × 2^(attempt−1))). */

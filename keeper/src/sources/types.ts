@@ -74,10 +74,46 @@ export interface ProtocolRef {
   readonly defiLlamaSlug?: string;
   /** DefiLlama numeric protocol id (as a string), used to match the hacks feed. */
   readonly defiLlamaId?: string;
+  /** DefiLlama parent id (e.g. "parent#aave"): hacks rows of siblings are kept as related. */
+  readonly defiLlamaParentId?: string;
   /** Name used to match entries of the hacks feed (case-insensitive). */
   readonly name: string;
   /** The protocol's main contract, for the on-chain deployment date. */
   readonly mainContract?: string;
   /** Stablecoin symbol of the position (for price stability), e.g. "USDC". */
   readonly stablecoin?: string;
+}
+
+/**
+ * One reported exploit of a protocol, as a source saw it: a DefiLlama hallmark or a hacks-feed
+ * row. Field names match `IncidentSignal` (policy/incidentSignals.ts), so the incident watch
+ * maps it with `{ ...report, observedAt: now }`.
+ */
+export interface ExploitReport {
+  readonly kind: "hallmark" | "hacks-feed";
+  /** `ProtocolRef.id`. */
+  readonly protocolId: string;
+  /**
+   * Stable identity at the source, independent of editable text: a hallmark is
+   * `defillama-hallmark:<DefiLlama id>:<timestamp>`, a hacks row
+   * `defillama-hacks:<defillamaId or normalised name>:<date>` (rows carry no id of their own).
+   */
+  readonly sourceId: string;
+  /** When it happened, unix seconds. */
+  readonly occurredAt: number;
+  readonly description: string;
+  /** URL (secrets redacted) and field the report was read from. */
+  readonly sourceRef: string;
+  readonly link?: string;
+  readonly lossUsd?: number;
+}
+
+/** A source that keeps the exploit reports of its latest fetch (DefiLlama hallmarks, hacks feed). */
+export interface ExploitReportSource {
+  /** Reports of one protocol from the latest `fetchMetrics`, oldest first. */
+  exploitReports(protocolId: string): readonly ExploitReport[];
+}
+
+export function hasExploitReports(source: unknown): source is ExploitReportSource {
+  return typeof source === "object" && source !== null && typeof (source as Partial<ExploitReportSource>).exploitReports === "function";
 }

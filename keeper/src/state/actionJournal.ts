@@ -3,6 +3,9 @@
  * planned → sent (hash, nonce, fees) → replaced (in flight under a replacement hash) →
  * confirmed | failed. Every signed transaction is also kept in `tx_attempts` (raw bytes
  * included) BEFORE it is broadcast, so a restart can find, rebroadcast or settle it.
+ * A retry (failed → planned) starts a new `try`: the entry's hash, block and gas are cleared
+ * and `attempts()` returns only the current try's transactions, so a retried action never
+ * inherits the receipt of an earlier try.
  */
 import type { Database } from "better-sqlite3";
 
@@ -38,6 +41,8 @@ export interface JournalEntry {
   readonly blockNumber: number | undefined;
   readonly gasUsed: bigint | undefined;
   readonly error: string | undefined;
+  /** 1 for the first try; each retry of a failed action adds one. */
+  readonly try: number;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -50,6 +55,7 @@ export interface TxAttempt {
   readonly maxPriorityFeePerGas: bigint;
   readonly rawTx: string;
   readonly replacedBy: string | undefined;
+  readonly try: number;
   readonly createdAt: number;
 }
 
@@ -75,6 +81,7 @@ interface JournalRow {
   block_number: number | null;
   gas_used: string | null;
   error: string | null;
+  try: number;
   created_at: number;
   updated_at: number;
 }
@@ -87,6 +94,7 @@ interface AttemptRow {
   max_priority_fee_per_gas: string;
   raw_tx: string;
   replaced_by: string | null;
+  try: number;
   created_at: number;
 }
 
@@ -152,9 +160,20 @@ export class ActionJournal {
         return this.get(Number(info.lastInsertRowid));
       }
       this.assertTransition(existing, "planned");
-      this.db
-        .prepare("UPDATE action_journal SET state = 'planned', payload_json = ?, error = NULL, updated_at = ? WHERE id = ?")
-        .run(toJson(action.payload), now, existing.id);
+      if (existing.state === "failed") {
+        // A retry: a new try with no hash, nonce, fees, block or gas of the failed one.
+        this.db
+          .prepare(
+            `UPDATE action_journal SET state = 'planned', payload_json = ?, error = NULL, try = try + 1, tx_hash = NULL, nonce = NULL,
+               max_fee_per_gas = NULL, max_priority_fee_per_gas = NULL, sent_block = NULL, replaced_hashes_json = '[]',
+               block_number = NULL, gas_used = NULL, updated_at = ? WHERE id = ?`,
+          )
+          .run(toJson(action.payload), now, existing.id);
+      } else {
+        this.db
+          .prepare("UPDATE action_journal SET state = 'planned', payload_json = ?, error = NULL, updated_at = ? WHERE id = ?")
+          .run(toJson(action.payload), now, existing.id);
+      }
       return this.get(existing.id);
     });
     return run.immediate();
@@ -164,25 +183,52 @@ export class ActionJournal {
   recordAttempt(actionId: number, facts: SignedTxFacts & { rawTx: string }): void {
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO tx_attempts (hash, action_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw_tx, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO tx_attempts (hash, action_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw_tx, try, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, (SELECT try FROM action_journal WHERE id = ?), ?)`,
       )
-      .run(facts.hash, actionId, facts.nonce, facts.maxFeePerGas.toString(), facts.maxPriorityFeePerGas.toString(), facts.rawTx, this.nowMs());
+      .run(facts.hash, actionId, facts.nonce, facts.maxFeePerGas.toString(), facts.maxPriorityFeePerGas.toString(), facts.rawTx, actionId, this.nowMs());
   }
 
-  attempts(actionId: number): TxAttempt[] {
-    return (this.db.prepare("SELECT * FROM tx_attempts WHERE action_id = ? ORDER BY created_at, rowid").all(actionId) as AttemptRow[]).map(
-      (r) => ({
-        hash: r.hash,
-        actionId: r.action_id,
-        nonce: r.nonce,
-        maxFeePerGas: BigInt(r.max_fee_per_gas),
-        maxPriorityFeePerGas: BigInt(r.max_priority_fee_per_gas),
-        rawTx: r.raw_tx,
-        replacedBy: r.replaced_by ?? undefined,
-        createdAt: r.created_at,
-      }),
-    );
+  /** The signed transactions of the action's current try (`allTries` for its whole history). */
+  attempts(actionId: number, options: { allTries?: boolean } = {}): TxAttempt[] {
+    const sql =
+      options.allTries === true
+        ? "SELECT * FROM tx_attempts WHERE action_id = ? ORDER BY created_at, rowid"
+        : "SELECT a.* FROM tx_attempts a JOIN action_journal j ON j.id = a.action_id WHERE a.action_id = ? AND a.try = j.try ORDER BY a.created_at, a.rowid";
+    return (this.db.prepare(sql).all(actionId) as AttemptRow[]).map((r) => ({
+      hash: r.hash,
+      actionId: r.action_id,
+      nonce: r.nonce,
+      maxFeePerGas: BigInt(r.max_fee_per_gas),
+      maxPriorityFeePerGas: BigInt(r.max_priority_fee_per_gas),
+      rawTx: r.raw_tx,
+      replacedBy: r.replaced_by ?? undefined,
+      try: r.try,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** Every in-flight attempt of every action (sent/replaced, or planned with a signed attempt), lowest nonce first. */
+  inFlightAttempts(): (TxAttempt & { key: string; kind: string })[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.*, j.idempotency_key AS key, j.kind AS kind FROM tx_attempts a JOIN action_journal j ON j.id = a.action_id
+         WHERE a.try = j.try AND j.state IN ('planned', 'sent', 'replaced') ORDER BY a.nonce, a.created_at, a.rowid`,
+      )
+      .all() as (AttemptRow & { key: string; kind: string })[];
+    return rows.map((r) => ({
+      hash: r.hash,
+      actionId: r.action_id,
+      nonce: r.nonce,
+      maxFeePerGas: BigInt(r.max_fee_per_gas),
+      maxPriorityFeePerGas: BigInt(r.max_priority_fee_per_gas),
+      rawTx: r.raw_tx,
+      replacedBy: r.replaced_by ?? undefined,
+      try: r.try,
+      createdAt: r.created_at,
+      key: r.key,
+      kind: r.kind,
+    }));
   }
 
   markSent(id: number, facts: SignedTxFacts & { sentBlock: number }): JournalEntry {
@@ -258,6 +304,7 @@ function toEntry(row: JournalRow): JournalEntry {
     blockNumber: row.block_number ?? undefined,
     gasUsed: row.gas_used === null ? undefined : BigInt(row.gas_used),
     error: row.error ?? undefined,
+    try: row.try,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

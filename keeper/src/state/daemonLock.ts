@@ -1,7 +1,9 @@
 /**
- * One daemon per database: a single `daemon_lock` row (pid, hostname, heartbeat) taken in an
- * IMMEDIATE transaction. A second daemon refuses to start; a stale lock (heartbeat older than
- * `staleAfterSec` and, on this host, its pid no longer alive) is taken over, with a warning.
+ * One signer per database: a single `daemon_lock` row (pid, hostname, heartbeat) taken in an
+ * IMMEDIATE transaction by every command that signs (`run`, `once`, `push-risk`, `incident ...`).
+ * A second holder refuses to start; a stale lock — heartbeat older than `staleAfterSec` — is
+ * taken over with a warning whatever its pid says (containers reuse pids: a live pid 1 proves
+ * nothing about the old holder). A holder whose heartbeat finds the lock taken stops.
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
@@ -22,7 +24,6 @@ export interface DaemonLockOptions {
   readonly pid?: number;
   readonly hostname?: string;
   readonly nowMs?: () => number;
-  readonly isPidAlive?: (pid: number) => boolean;
 }
 
 export interface DaemonLockHolder {
@@ -36,8 +37,11 @@ export interface DaemonLock {
   readonly holder: DaemonLockHolder;
   /** Refreshes the heartbeat; throws DaemonLockError when another process took the lock. */
   heartbeat(): void;
-  /** Heartbeats every `intervalMs` on an unref'd timer; returns the stop function. */
-  startHeartbeat(intervalMs: number): () => void;
+  /**
+   * Heartbeats every `intervalMs` on an unref'd timer; returns the stop function. When the lock
+   * was taken over, the timer stops and `onLost` runs once (the daemon stops on it).
+   */
+  startHeartbeat(intervalMs: number, onLost?: (err: DaemonLockError) => void): () => void;
   release(): void;
 }
 
@@ -63,7 +67,6 @@ export function acquireDaemonLock(db: Database, options: DaemonLockOptions): Dae
   const hostname = options.hostname ?? os.hostname();
   const nowMs = options.nowMs ?? Date.now;
   const staleAfterMs = (options.staleAfterSec ?? 120) * 1000;
-  const alive = options.isPidAlive ?? isPidAlive;
   const token = randomBytes(16).toString("hex");
 
   const take = db.transaction((): DaemonLockHolder => {
@@ -71,8 +74,7 @@ export function acquireDaemonLock(db: Database, options: DaemonLockOptions): Dae
     const row = db.prepare("SELECT * FROM daemon_lock WHERE id = 1").get() as LockRow | undefined;
     if (row !== undefined) {
       const ageSec = Math.round((now - row.heartbeat_at) / 1000);
-      const sameHost = row.hostname === hostname;
-      const stale = now - row.heartbeat_at > staleAfterMs && (!sameHost || !alive(row.pid));
+      const stale = now - row.heartbeat_at > staleAfterMs;
       if (!stale) {
         throw new DaemonLockError(
           `another keeper daemon holds the state database (pid ${row.pid} on ${row.hostname}, heartbeat ${ageSec}s ago) — ` +
@@ -81,7 +83,7 @@ export function acquireDaemonLock(db: Database, options: DaemonLockOptions): Dae
       }
       options.logger.warn(
         { stalePid: row.pid, staleHost: row.hostname, heartbeatAgeSec: ageSec },
-        "taking over a stale daemon lock (its heartbeat stopped and its process is gone)",
+        "taking over a stale daemon lock (its heartbeat stopped; its pid is not trusted)",
       );
     }
     db.prepare(
@@ -101,12 +103,16 @@ export function acquireDaemonLock(db: Database, options: DaemonLockOptions): Dae
   return {
     holder,
     heartbeat,
-    startHeartbeat(intervalMs) {
+    startHeartbeat(intervalMs, onLost) {
       const timer = setInterval(() => {
         try {
           heartbeat();
         } catch (err) {
           options.logger.error({ err: (err as Error).message }, "daemon lock heartbeat failed");
+          if (err instanceof DaemonLockError) {
+            clearInterval(timer);
+            onLost?.(err);
+          }
         }
       }, intervalMs);
       timer.unref();

@@ -1,5 +1,5 @@
 /**
- * The keeper's SQLite state: `openStateDb(path)` opens (WAL, busy timeout), migrates and hands
+ * The keeper's SQLite state: `openStateDb(path)` opens (WAL, synchronous=FULL, busy timeout), migrates and hands
  * out one repository per concern. `:memory:` for tests and dry runs.
  */
 import Database from "better-sqlite3";
@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "../lib/logger";
 import { ActionJournal } from "./actionJournal";
+import { AlertLogRepository } from "./alertLog";
 import { AssessmentRepository } from "./assessments";
 import { ClaimRepository } from "./claims";
 import { acquireDaemonLock, type DaemonLock, type DaemonLockOptions } from "./daemonLock";
@@ -17,6 +18,7 @@ import { applyMigrations, schemaVersion } from "./migrations";
 import { ReportRepository } from "./reports";
 
 export * from "./actionJournal";
+export * from "./alertLog";
 export * from "./assessments";
 export * from "./claims";
 export * from "./daemonLock";
@@ -35,6 +37,7 @@ export interface StateDb {
   readonly claims: ClaimRepository;
   readonly reports: ReportRepository;
   readonly kv: KvRepository;
+  readonly alertLog: AlertLogRepository;
   /** Takes the single-daemon lock (throws DaemonLockError when another daemon holds it). */
   acquireDaemonLock(options: DaemonLockOptions): DaemonLock;
   close(): void;
@@ -57,6 +60,10 @@ export function openStateDb(file: string, options: OpenStateOptions = {}): State
   }
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   if (!memory) db.pragma("journal_mode = WAL");
+  // FULL: a committed journal write (a signed transaction's bytes, a claim row) survives power
+  // loss, not only a process crash. One connection, so this covers every table; the keeper
+  // writes a few rows per tick, the extra fsync per commit is noise.
+  db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   const nowMs = options.nowMs ?? Date.now;
   applyMigrations(db, undefined, nowMs());
@@ -71,6 +78,7 @@ export function openStateDb(file: string, options: OpenStateOptions = {}): State
     claims: new ClaimRepository(db, nowMs),
     reports: new ReportRepository(db, nowMs),
     kv: new KvRepository(db, nowMs),
+    alertLog: new AlertLogRepository(db),
     acquireDaemonLock(lockOptions) {
       lock = acquireDaemonLock(db, { nowMs, ...lockOptions });
       return lock;

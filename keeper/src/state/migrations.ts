@@ -108,6 +108,49 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  // Versions 10–19 belong to incidents, claims and the journal's tries (claims-truth).
+  {
+    version: 10,
+    name: "incident states and signals, journal tries, alert dedup",
+    sql: `
+      ALTER TABLE incidents ADD COLUMN state TEXT NOT NULL DEFAULT 'confirmed'
+        CHECK (state IN ('suspected', 'confirmed', 'dismissed'));
+      ALTER TABLE incidents ADD COLUMN occurred_at INTEGER;
+      ALTER TABLE incidents ADD COLUMN opened_at INTEGER;
+      ALTER TABLE incidents ADD COLUMN state_by TEXT NOT NULL DEFAULT 'signal';
+      ALTER TABLE incidents ADD COLUMN state_reason TEXT;
+      ALTER TABLE incidents ADD COLUMN state_changed_at INTEGER;
+      ALTER TABLE incidents ADD COLUMN halt_reported_at INTEGER;
+      ALTER TABLE incidents ADD COLUMN dismiss_alerted_at INTEGER;
+      UPDATE incidents SET occurred_at = COALESCE(json_extract(details_json, '$.occurredAt'), detected_at),
+                           opened_at = detected_at, state_changed_at = detected_at;
+
+      CREATE TABLE incident_signals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        kind TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        observed_at INTEGER NOT NULL,
+        signal_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (kind, source_id)
+      );
+      CREATE INDEX incident_signals_incident ON incident_signals (incident_id);
+      INSERT INTO incident_signals (incident_id, kind, source_id, occurred_at, observed_at, signal_json, created_at)
+        SELECT id, kind, dedupe_key, occurred_at, detected_at, details_json, created_at FROM incidents;
+
+      ALTER TABLE action_journal ADD COLUMN try INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE tx_attempts ADD COLUMN try INTEGER NOT NULL DEFAULT 1;
+
+      CREATE TABLE alert_log (
+        alert_key TEXT PRIMARY KEY,
+        last_sent_ms INTEGER NOT NULL,
+        suppressed INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 1
+      );
+    `,
+  },
 ];
 
 /** Applies the pending migrations in one transaction; returns the versions applied (none when up to date). */

@@ -147,6 +147,28 @@ describe("keeper daemon (scripted loops)", function () {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it("losing the lock (another process took it over) stops the daemon", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-lock-"));
+    const file = path.join(dir, "state.sqlite");
+    const state = openStateDb(file);
+    const other = openStateDb(file);
+    states.push(state, other);
+    const lines: string[] = [];
+    const cfg = config({ health: { enabled: false, port: 0 }, state: { lockStaleAfterSec: 1 } });
+    const d = new KeeperDaemon(cfg, state, loopsOf({}, []), recordingLogger(), {}, { out: (l) => lines.push(l) });
+    daemons.push(d);
+    await d.start();
+    // Another process takes the (stale-looking) lock: the row's token is no longer ours.
+    other.db.prepare("UPDATE daemon_lock SET token = 'someone-else', pid = 1").run();
+    const reason = await Promise.race([d.done, new Promise<string>((r) => setTimeout(() => r("timeout"), 5000))]);
+    expect(reason).to.equal("daemon lock lost");
+    expect(d.lockLost).to.equal(true);
+    expect(lines.some((l) => /daemon lock lost — stopping/.test(l))).to.equal(true);
+    // The new holder's row is untouched by the stopped daemon's close.
+    expect(other.db.prepare("SELECT token FROM daemon_lock").get()).to.deep.equal({ token: "someone-else" });
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
   it("jitter keeps every wait within interval × (1 ± jitter)", () => {
     expect(jittered(1000, 0.1, () => 0)).to.equal(900);
     expect(jittered(1000, 0.1, () => 1)).to.equal(1100);

@@ -18,10 +18,18 @@
  *       outside the journal, one on-chain coverage per confirmed purchase key;
  *   (b) no risk score pushed from invalid data: every component of every mined
  *       `updateProtocolRisks` is ≥ the value the valid data yields at that block (corrupt data
- *       may only raise risk, never lower it);
+ *       never lowers risk), and no component of a scored protocol rises above the value the
+ *       valid data yields (outage policy: a failed source or a thin assessment never raises the
+ *       chain; the keeper keeps the last good components);
  *   (c) no journal entry lost: every entry is confirmed/failed, or in flight with a hash the
  *       node knows; no `failed` entry whose transaction was in fact mined;
- *   (d) coverage recovered: `planCoverage` on the final chain state plans no purchase/increase.
+ *   (d) coverage recovered: `planCoverage` on the final chain state plans no purchase/increase
+ *       (a protocol under a confirmed incident is halted: nothing to buy there);
+ *   (e) claims: in the half of the schedules that carry an operator-confirmed incident (claims
+ *       filed under faults, then accepted upstream and settled under faults), every coverage that
+ *       covered it ends with exactly one claim on chain for it, followed by a claim row; no row is
+ *       left scheduled/unfileable/blocked beside it — "claims lost 0, duplicate claims 0,
+ *       orphaned claim rows 0".
  */
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
@@ -35,6 +43,7 @@ import { coveragePolicyOf } from "../../src/app/coverageCycle";
 import { parseConfig, type KeeperConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { planCoverage } from "../../src/policy/coverage";
+import { recordManualIncident } from "../../src/app/commands/incident";
 import { assessProtocol } from "../../src/scoring";
 import type { MetricField } from "../../src/sources/metrics";
 import type { ProtocolMetrics } from "../../src/sources/types";
@@ -88,10 +97,22 @@ interface Counts {
   coveragesBought: number;
   duplicates: number;
   invalidPushes: number;
+  /** Components of a scored protocol raised above what valid data yields (a rise made of defaults). */
+  invalidRises: number;
   lostEntries: number;
   coverageNotRecovered: number;
   /** Incidents recorded or claims filed although the valid data shows none. */
   falseIncidents: number;
+  /** Schedules with a confirmed incident on a covered protocol (claims filed and settled under faults). */
+  claimSchedules: number;
+  claimsFiled: number;
+  claimsSettled: number;
+  /** A confirmed incident over a coverage that ended without a claim on chain, or a claim no row follows. */
+  claimsLost: number;
+  /** More than one claim on chain for one (incident, coverage). */
+  duplicateClaims: number;
+  /** Claim rows left `scheduled`/`unfileable`/`blocked` while the coverage has the incident's claim, or `filed` without a claim id. */
+  orphanedClaimRows: number;
 }
 
 type Keeper = Incarnation;
@@ -290,13 +311,28 @@ describe("keeper under faults (randomized schedules)", function () {
       timed("start", async () => {
         for (let attempt = 1; ; attempt++) {
           try {
-            return await startIncarnation(config, { rpcUrl: proxy.url, keeperKey: KEEPER_KEY, log, rpcTimeoutMs });
+            // The supervisor's last try waits longer (a loaded machine can miss 120 ms three times).
+            return await startIncarnation(config, { rpcUrl: proxy.url, keeperKey: KEEPER_KEY, log, rpcTimeoutMs: attempt >= 3 ? CLEAN_RPC_TIMEOUT_MS : rpcTimeoutMs });
           } catch (err) {
             if (attempt >= 3) throw err;
           }
         }
       });
     const sendsBefore = log.rawTxHashes.length;
+    // Half the schedules carry a real, confirmed incident: a cover is bought cleanly first, then
+    // the operator reports the exploit; the faulty ticks file (and later settle) its claim.
+    const claimSchedule = random() < 0.5;
+    let incidentAt: number | undefined;
+    if (claimSchedule) {
+      counts.claimSchedules += 1;
+      const setup = await start(CLEAN_RPC_TIMEOUT_MS);
+      await setup.container.coverageCycle().run();
+      await network.provider.request({ method: "evm_increaseTime", params: [3600] });
+      await network.provider.request({ method: "evm_mine", params: [] });
+      incidentAt = (await chainTime()) - 60;
+      recordManualIncident(setup.container.state(), config, { dedupeKey: "", protocolId: "aave-v3", occurredAt: incidentAt, description: "exploit (fault suite)" }, incidentAt + 60);
+      setup.close();
+    }
 
     // Faulty phase: 2–3 ticks, up to two kills.
     let keeper = await start();
@@ -331,6 +367,36 @@ describe("keeper under faults (randomized schedules)", function () {
     }
     keeper.close();
 
+    if (claimSchedule) {
+      // The claim is filed (a clean tick if the faulty ones did not get there), Nexus accepts, and
+      // the settlement runs under faults too.
+      proxy.setFault(undefined);
+      corrupt.setCorruptionRate(0);
+      keeper = await start(CLEAN_RPC_TIMEOUT_MS);
+      await reconcile(keeper, counts);
+      await tick(keeper, counts, false);
+      const claim = await ourOpenClaim();
+      if (claim !== undefined) {
+        counts.claimsFiled += 1;
+        await s.nexusClaims.connect(s.admin).mockNexusCastVote(claim.providerClaimId, true);
+        await network.provider.request({ method: "evm_increaseTime", params: [4 * 86_400 + 1] });
+        await network.provider.request({ method: "evm_mine", params: [] });
+        servedAsOf = await chainTime();
+        asOfHistory.push(servedAsOf);
+        // Kill during settlement too (after the settle broadcast, with or without a reorg, or at a request).
+        if (random() < 0.6) keeper.arm(random() < 0.5 ? { afterSend: true, reorg: random() < 0.5 } : { atRequest: 1 + Math.floor(random() * 40) });
+        if (random() < 0.3) keeper.loseNextSendReply();
+        await timed("settle ticks", () => tick(keeper, counts, true));
+        if (keeper.killed()) {
+          keeper.close();
+          proxy.setFault(undefined);
+          keeper = await start(CLEAN_RPC_TIMEOUT_MS);
+          await reconcile(keeper, counts);
+        }
+      }
+      keeper.close();
+    }
+
     // Faults stop: restart, reconcile, one clean tick, reconcile.
     proxy.setFault(undefined);
     corrupt.setCorruptionRate(0);
@@ -342,18 +408,30 @@ describe("keeper under faults (randomized schedules)", function () {
       if (inFlight.length > 0) await reconcile(keeper, counts);
     });
 
-    await timed("checks", () => checkInvariants(keeper, config, counts, log.rawTxHashes.slice(sendsBefore)));
+    await timed("checks", () => checkInvariants(keeper, config, counts, log.rawTxHashes.slice(sendsBefore), incidentAt));
     keeper.close();
     await fs.rm(dbPath, { force: true });
     await fs.rm(`${dbPath}-wal`, { force: true });
     await fs.rm(`${dbPath}-shm`, { force: true });
   }
 
-  async function checkInvariants(keeper: Keeper, config: KeeperConfig, counts: Counts, broadcast: readonly string[]): Promise<void> {
+  /** The beneficiary's coverages on the protocol (every one the fund lists). */
+  async function ourCoverages() {
+    const [coverIds] = await s.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 500);
+    return (await Promise.all(coverIds.map((id) => s.fund.getCoverageDetails(id)))).filter((c) => c.beneficiary === s.beneficiary.address);
+  }
+
+  async function ourOpenClaim() {
+    for (const c of await ourCoverages()) if (c.openClaimId !== 0n) return s.fund.getClaim(c.openClaimId);
+    return undefined;
+  }
+
+  async function checkInvariants(keeper: Keeper, config: KeeperConfig, counts: Counts, broadcast: readonly string[], incidentAt: number | undefined): Promise<void> {
     const journal = keeper.container.state().journal;
     const entries = journal.list();
     const keyOfHash = new Map<string, string>();
-    for (const entry of entries) for (const attempt of journal.attempts(entry.id)) keyOfHash.set(attempt.hash.toLowerCase(), entry.key);
+    // Every try's transactions: a retried action's earlier try is still the keeper's.
+    for (const entry of entries) for (const attempt of journal.attempts(entry.id, { allTries: true })) keyOfHash.set(attempt.hash.toLowerCase(), entry.key);
 
     // (a) Every broadcast was journaled before it left; every keeper tx on chain is journaled,
     // and no key was mined twice.
@@ -390,6 +468,7 @@ describe("keeper under faults (randomized schedules)", function () {
             counts.riskPushesChecked += 1;
             const pushed: ComponentRisks = { tvl: Number(u[1]), audit: Number(u[2]), time: Number(u[3]), exploit: Number(u[4]), team: Number(u[5]) };
             const r = await s.fund.getProtocolRisk(PROTOCOLS.aave, { blockTag: n - 1 });
+            const wasScored = Number(r.lastUpdated) !== 0;
             const before: ComponentRisks = {
               tvl: Number(r.tvlStability),
               audit: Number(r.auditQuality),
@@ -406,9 +485,16 @@ describe("keeper under faults (randomized schedules)", function () {
               counts.corruptPhasePushes += 1;
               if (COMPONENTS.some((c) => pushed[c] < before[c])) counts.corruptPhaseLowered += 1;
             }
-            if (COMPONENTS.some((c) => pushed[c] < valid[c] || !explained(c))) {
+            // A component the push leaves unchanged is not "pushed from invalid data", even below the
+            // valid value: while data is missing the outage policy keeps the last on-chain value.
+            if (COMPONENTS.some((c) => (pushed[c] !== before[c] && pushed[c] < valid[c]) || !explained(c))) {
               counts.invalidPushes += 1;
               console.log(`    invalid push in block ${n}: ${JSON.stringify(pushed)} (before ${JSON.stringify(before)}, valid ${JSON.stringify(valid)})`);
+            }
+            // A first score may carry conservative defaults; after that, a rise must be what valid data yields.
+            if (wasScored && COMPONENTS.some((c) => pushed[c] > before[c] && pushed[c] > valid[c])) {
+              counts.invalidRises += 1;
+              console.log(`    rise from invalid data in block ${n}: ${JSON.stringify(pushed)} (before ${JSON.stringify(before)}, valid ${JSON.stringify(valid)})`);
             }
           }
         }
@@ -445,19 +531,53 @@ describe("keeper under faults (randomized schedules)", function () {
     }
     if (ours.length < purchases) counts.lostEntries += purchases - ours.length;
 
-    // No incident and no claim out of corrupt data (the valid TVL history never drops).
-    const incidents = keeper.container.state().incidents.list();
-    const claimTxs = minedClaimFilings;
-    if (incidents.length > 0 || claimTxs > 0) {
-      counts.falseIncidents += incidents.length + claimTxs;
-      console.log(`    false incident(s): ${JSON.stringify(incidents.map((i) => i.kind))}, claims filed ${claimTxs}`);
+    // No incident and no claim out of corrupt data (the valid TVL history never drops): only the
+    // operator's incident of a claim schedule may exist, and claims only for it.
+    const state = keeper.container.state();
+    const incidents = state.incidents.list();
+    const unexpected = incidents.filter((i) => incidentAt === undefined || i.kind !== "manual" || i.occurredAt !== incidentAt);
+    const claimTxs = incidentAt === undefined ? minedClaimFilings : 0;
+    if (unexpected.length > 0 || claimTxs > 0) {
+      counts.falseIncidents += unexpected.length + claimTxs;
+      console.log(`    false incident(s): ${JSON.stringify(unexpected.map((i) => i.kind))}, claims filed ${claimTxs}`);
+    }
+
+    // Claims: every coverage that covered the operator's incident has exactly one claim on chain
+    // for it, followed by a row; no row is left scheduled/unfileable/blocked beside it.
+    if (incidentAt !== undefined) {
+      const incident = incidents.find((i) => i.kind === "manual");
+      const claimCount = Number(await s.fund.claimCount());
+      const claims = await Promise.all(Array.from({ length: claimCount }, (_, i) => s.fund.getClaim(BigInt(i + 1))));
+      for (const c of await ourCoverages()) {
+        if (Number(c.start) > incidentAt || Number(c.end) < incidentAt) continue;
+        const onChain = claims.filter((x) => x.coverageId === c.id && Number(x.incidentAt) === incidentAt);
+        const rows = incident === undefined ? [] : state.claims.list({ coverageId: c.id.toString() }).filter((r) => r.incidentId === incident.id);
+        if (onChain.length === 0 || !rows.some((r) => r.fundClaimId === onChain[0]?.id.toString())) {
+          counts.claimsLost += 1;
+          console.log(`    claim lost: coverage ${c.id} on chain ${onChain.length}, rows ${JSON.stringify(rows.map((r) => [r.state, r.fundClaimId]))}`);
+        }
+        if (onChain.length > 1) {
+          counts.duplicateClaims += onChain.length - 1;
+          console.log(`    duplicate claims: coverage ${c.id} has ${onChain.length}`);
+        }
+        if (onChain.some((x) => x.status === 4n)) counts.claimsSettled += 1;
+        for (const r of rows) {
+          const orphan = (["scheduled", "unfileable", "blocked"].includes(r.state) && onChain.length > 0) || (r.state === "filed" && r.fundClaimId === undefined);
+          if (orphan) {
+            counts.orphanedClaimRows += 1;
+            console.log(`    orphaned claim row: #${r.id} ${r.state} on coverage ${c.id}`);
+          }
+        }
+      }
     }
 
     // (d) Coverage recovered: nothing left to buy or top up.
     const coverage = keeper.container.coverageCycle();
     const positions = await coverage.positions();
     const snapshot = await coverage.snapshot(positions);
-    const plan = planCoverage(positions, snapshot.coverage, snapshot.now, coveragePolicyOf(config));
+    // A confirmed incident halts buying on its protocol: that is not a coverage gap.
+    const halted = new Set(incidents.some((i) => i.state !== "dismissed") ? [PROTOCOLS.aave.toLowerCase()] : []);
+    const plan = planCoverage(positions, snapshot.coverage, snapshot.now, coveragePolicyOf(config), halted);
     const missing = plan.actions.filter((a) => a.kind === "purchase" || a.kind === "increase");
     if (missing.length > 0) {
       counts.coverageNotRecovered += 1;
@@ -487,23 +607,32 @@ describe("keeper under faults (randomized schedules)", function () {
       coveragesBought: 0,
       duplicates: 0,
       invalidPushes: 0,
+      invalidRises: 0,
       lostEntries: 0,
       coverageNotRecovered: 0,
       falseIncidents: 0,
+      claimSchedules: 0,
+      claimsFiled: 0,
+      claimsSettled: 0,
+      claimsLost: 0,
+      duplicateClaims: 0,
+      orphanedClaimRows: 0,
     };
     const log: BroadcastLog = { rawTxHashes: [], kills: 0, killsAfterSend: 0, reorgs: 0, lostReplies: 0 };
     const started = Date.now();
     proxy.reset();
     for (let i = 0; i < SCHEDULES; i++) {
-      const before = { duplicates: counts.duplicates, invalid: counts.invalidPushes, lost: counts.lostEntries, cov: counts.coverageNotRecovered, incidents: counts.falseIncidents };
+      const before = { duplicates: counts.duplicates, invalid: counts.invalidPushes, rises: counts.invalidRises, lost: counts.lostEntries, cov: counts.coverageNotRecovered, incidents: counts.falseIncidents, claims: counts.claimsLost + counts.duplicateClaims + counts.orphanedClaimRows };
       await runSchedule(i, counts, log);
       counts.schedules += 1;
       if (
         counts.duplicates !== before.duplicates ||
         counts.invalidPushes !== before.invalid ||
+        counts.invalidRises !== before.rises ||
         counts.lostEntries !== before.lost ||
         counts.coverageNotRecovered !== before.cov ||
-        counts.falseIncidents !== before.incidents
+        counts.falseIncidents !== before.incidents ||
+        counts.claimsLost + counts.duplicateClaims + counts.orphanedClaimRows !== before.claims
       ) {
         console.log(`    ^ violation in schedule ${i} (seed ${SEED})`);
       }
@@ -523,20 +652,26 @@ describe("keeper under faults (randomized schedules)", function () {
     console.log(`      kills ${counts.kills} (between send and receipt ${counts.killsBetweenSendAndReceipt}), reorgs ${counts.reorgs}`);
     console.log(`      reconciles ${counts.reconciles} (entries settled ${counts.reconciledEntries}), cycle errors caught ${counts.cycleErrors}`);
     console.log(`      actions mined ${counts.actionsSent} (raw broadcasts ${log.rawTxHashes.length}), risk updates checked ${counts.riskPushesChecked} (sent during corrupt data ${counts.corruptPhasePushes}, of which lowered a component ${counts.corruptPhaseLowered}), coverages bought ${counts.coveragesBought}`);
-    console.log(`      duplicates ${counts.duplicates}, invalid pushes ${counts.invalidPushes}, lost entries ${counts.lostEntries}, coverage not recovered ${counts.coverageNotRecovered}, false incidents/claims ${counts.falseIncidents}`);
+    console.log(`      claim schedules ${counts.claimSchedules} (claims filed ${counts.claimsFiled}, settled paid ${counts.claimsSettled})`);
+    console.log(`      duplicates ${counts.duplicates}, invalid pushes ${counts.invalidPushes}, rises from invalid data ${counts.invalidRises}, lost entries ${counts.lostEntries}, coverage not recovered ${counts.coverageNotRecovered}, false incidents/claims ${counts.falseIncidents}, claims lost ${counts.claimsLost}, duplicate claims ${counts.duplicateClaims}, orphaned claim rows ${counts.orphanedClaimRows}`);
 
     expect(counts.schedules).to.equal(SCHEDULES);
     expect(counts.duplicates, "duplicate actions").to.equal(0);
     expect(counts.invalidPushes, "risk pushed from invalid data").to.equal(0);
+    expect(counts.invalidRises, "risk raised on-chain from a failed source / thin data").to.equal(0);
     expect(counts.lostEntries, "journal entries lost").to.equal(0);
     expect(counts.coverageNotRecovered, "schedules ending under-covered").to.equal(0);
     expect(counts.falseIncidents, "incidents or claims from corrupt data").to.equal(0);
+    expect(counts.claimsLost, "claims lost").to.equal(0);
+    expect(counts.duplicateClaims, "duplicate claims").to.equal(0);
+    expect(counts.orphanedClaimRows, "orphaned claim rows").to.equal(0);
     // The run must actually have exercised the faults it claims to.
     if (SCHEDULES >= 50) {
       expect(counts.kills).to.be.greaterThan(0);
       expect(counts.reorgs).to.be.greaterThan(0);
       expect(counts.rpcRequestsFaulted).to.be.greaterThan(0);
       expect(counts.actionsSent).to.be.greaterThan(0);
+      expect(counts.claimsFiled).to.be.greaterThan(0);
       expect(Object.entries(counts.httpServed).filter(([k]) => k !== "valid").every(([, n]) => n > 0)).to.equal(true);
     }
   });

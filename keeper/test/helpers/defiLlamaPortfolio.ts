@@ -1,6 +1,9 @@
 /**
  * A generated portfolio served DefiLlama-style by the loopback server (tests and the bench):
- * `/protocols`, `/protocol/{slug}` (daily TVL history up to `asOf`) and `/stablecoinprices`.
+ * `/protocols`, `/protocol/{slug}` (daily TVL history up to `asOf`) and `/stablecoinprices`,
+ * in the shapes DefiLlama's server answers: `audits` is a category string ("2" = audited),
+ * every row carries its numeric `id`, details carry `hallmarks` (`[[ts, text]]`), and an
+ * unknown slug answers HTTP 400 with the text body "Protocol not found".
  * TVLs live in a mutable map, so a test can move one protocol's TVL between cycles.
  */
 import { demoProtocolAddress } from "../../src/config";
@@ -38,13 +41,23 @@ export function defiLlamaRoutes(portfolio: GeneratedPortfolio, asOf: () => numbe
   };
   return {
     "/protocols": () => ({
-      json: [...portfolio.tvlBySlug.entries()].map(([slug, tvl]) => ({ slug, name: slug, tvl, audits: "3", listedAt: 1_600_000_000 })),
+      json: [...portfolio.tvlBySlug.entries()].map(([slug, tvl], i) => ({
+        id: String(5000 + i),
+        slug,
+        name: slug,
+        tvl,
+        audits: "2",
+        audit_links: ["https://example.invalid/audit.pdf"],
+        listedAt: 1_600_000_000,
+      })),
     }),
     "/protocol/*": (request) => {
       const slug = request.path.slice("/protocol/".length);
       const tvl = portfolio.tvlBySlug.get(slug);
-      if (tvl === undefined) return { status: 404, json: { error: "unknown protocol" } };
-      return { json: { name: slug, tvl: history(tvl), audits: "3", listedAt: 1_600_000_000 } };
+      if (tvl === undefined) return { status: 400, body: "Protocol not found", headers: { "content-type": "text/plain; charset=utf-8" } };
+      const id = String(5000 + [...portfolio.tvlBySlug.keys()].indexOf(slug));
+      // One non-exploit hallmark: the exploit history it yields is a known zero.
+      return { json: { id, name: slug, tvl: history(tvl), audits: "2", listedAt: 1_600_000_000, hallmarks: [[1_650_000_000, "Launch on Arbitrum"]] } };
     },
     "/stablecoinprices": () => {
       const today = Math.floor(asOf() / DAY) * DAY;

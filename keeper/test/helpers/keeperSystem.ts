@@ -97,7 +97,7 @@ export function keeperConfigFile(
   options: { rpcUrl: string; quoteBaseUrl?: string; fixtureDir: string; dbPath?: string; workDir: string; overrides?: Partial<ConfigFile> },
 ): ConfigFile {
   return {
-    chain: { rpcUrl: options.rpcUrl, chainId: 31337, fundAddress: s.fundAddress, lensAddress: s.lensAddress, rpcMaxRounds: 4, rpcTimeoutMs: 3000 },
+    chain: { rpcUrl: options.rpcUrl, chainId: 31337, fundAddress: s.fundAddress, lensAddress: s.lensAddress, rpcMaxRounds: 4, rpcTimeoutMs: 3000, maxBlockAgeSec: 0 },
     protocols: [{ id: "aave-v3", name: "Aave V3", address: PROTOCOLS.aave }],
     sources: { fixture: { path: options.fixtureDir } },
     positions: [

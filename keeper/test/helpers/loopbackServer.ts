@@ -27,6 +27,11 @@ export interface ScriptedReply {
   readonly cutMidBody?: boolean;
   /** Wait before answering, ms. */
   readonly delayMs?: number;
+  /**
+   * Send the headers and the first half of the body (chunked, no content-length), then the rest
+   * after this many ms: a slow body behind prompt headers.
+   */
+  readonly dripMs?: number;
 }
 
 export interface ReceivedRequest {
@@ -87,6 +92,17 @@ export async function startLoopbackServer(routes: Readonly<Record<string, RouteS
       if (reply.hang === true) return;
       const body = reply.body ?? (reply.json !== undefined ? JSON.stringify(reply.json) : "");
       const headers: Record<string, string> = { "content-type": "application/json", ...reply.headers };
+      if (reply.dripMs !== undefined) {
+        res.writeHead(reply.status ?? 200, headers);
+        const half = Math.floor(body.length / 2);
+        res.write(body.slice(0, half));
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          res.end(body.slice(half));
+        }, reply.dripMs);
+        timers.add(timer);
+        return;
+      }
       if (reply.cutMidBody === true) {
         res.writeHead(reply.status ?? 200, { ...headers, "content-length": String(Buffer.byteLength(body)) });
         res.write(body.slice(0, Math.floor(body.length / 2)));

@@ -15,6 +15,7 @@ import { ethers, network } from "hardhat";
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
 import { buildContainer, type KeeperContainer } from "../../src/app/container";
 import { buildProgram } from "../../src/app/cli";
+import { cidV0Multihash } from "../../src/app/claimsCycle";
 import { parseConfig } from "../../src/config";
 import { openStateDb } from "../../src/state";
 import type { ConfigFile } from "../../src/config/schema";
@@ -164,8 +165,9 @@ describe("keeper coverage and claims (integration)", function () {
     expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
   });
 
-  it("exploit → incident → evidence → claim at the allowed time → Nexus vote → settle → beneficiary credited, never twice", async () => {
-    const { s, container, fixtureDir, workDir } = await keeper();
+  it("exploit → incident → evidence → claim at the allowed time → Nexus vote → settle → beneficiary credited, never twice (protocol opted into claiming on suspected)", async () => {
+    // A TVL drop alone is only suspected; this protocol opted into claiming on suspected incidents.
+    const { s, container, fixtureDir, workDir } = await keeper({ overrides: { incidents: { autoClaimOnSuspected: ["aave-v3"] } } as Partial<ConfigFile> });
     await container.coverageCycle().run();
     const [cover] = await beneficiaryCoverages(s);
     if (cover === undefined) throw new Error("no cover bought");
@@ -189,8 +191,9 @@ describe("keeper coverage and claims (integration)", function () {
     const [incident] = container.state().incidents.list();
     const evidence = await fs.readFile(incident?.evidencePath ?? "");
     expect(path.dirname(incident?.evidencePath ?? "")).to.equal(path.join(workDir, "evidence"));
-    expect(claim.evidenceHash).to.equal(keccak256(evidence));
-    expect(incident?.evidenceHash).to.equal(claim.evidenceHash);
+    // Hedged: the evidence is the pack's CIDv0 multihash followed by the pack (the Nexus adapter's format).
+    expect(claim.evidenceHash).to.equal(keccak256(Buffer.concat([cidV0Multihash(evidence), evidence])));
+    expect(incident?.evidenceHash).to.equal(keccak256(evidence));
 
     // Same data next tick: no new incident, no second claim.
     proxy.reset();

@@ -87,7 +87,12 @@ describe("live positions and the exploit watch (integration)", function () {
     const logger: RecordingLogger = recordingLogger();
     const container = await buildContainer(config, logger);
     opened.push(container);
-    return { ...sys, container, logger };
+    // One incident-watch tick: the claims cycle (which runs the exploit watch as its drain-signal source).
+    const tick = async () => {
+      const summary = await container.claimsCycle().run();
+      return { ...summary, watch: container.exploitWatch().takeLastTick() };
+    };
+    return { ...sys, container, logger, tick };
   }
 
   async function coveredAmount(s: Awaited<ReturnType<typeof deployKeeperSystem>>): Promise<bigint> {
@@ -125,10 +130,9 @@ describe("live positions and the exploit watch (integration)", function () {
   });
 
   it("a drain: the next incident-watch tick alerts (naming the protocol and the operator's position) and mines reportIncident", async () => {
-    const { s, p, container, logger, whale } = await keeper();
+    const { s, p, container, logger, whale, tick: claims } = await keeper();
     await container.coverageCycle().run();
-    const claims = container.claimsCycle();
-    const baseline = await claims.run();
+    const baseline = await claims();
     // First tick: the batch plus one look back at the window's start (no history yet).
     expect(baseline.watch?.rpcCalls).to.equal(2);
     expect(baseline.watch?.signals).to.have.length(0);
@@ -138,7 +142,7 @@ describe("live positions and the exploit watch (integration)", function () {
     await (await p.aavePool.mockExploitDrain(p.addresses.usdc, whale.address, (supplied * 7n) / 10n)).wait();
     const drainBlock = await ethers.provider.getBlockNumber();
 
-    const tick = await claims.run();
+    const tick = await claims();
     expect(tick.watch?.rpcCalls).to.equal(1);
     // The pool's USDC and the operator's aToken position both fell: two signals, one alert, one halt.
     expect(tick.watch?.signals).to.have.length(2);
@@ -162,40 +166,41 @@ describe("live positions and the exploit watch (integration)", function () {
     expect(loss.loss).to.be.closeTo((loss.before.value * 7n) / 10n, 2n);
 
     // Nothing twice: the next tick neither alerts nor reports again.
-    const again = await claims.run();
+    const again = await claims();
     expect(again.watch?.signals).to.have.length(0);
     expect(again.watch?.reports).to.have.length(0);
   });
 
   it("a keeper started after the drain block still sees the drain in its first tick (one look back over the window)", async () => {
-    const { s, p, container, whale } = await keeper();
+    const { s, p, whale, tick } = await keeper();
     // The pool has been live for a while (one block at a time: Hardhat's multi-block mine reserves
     // blocks lazily and state reads inside such a range can miss recent contracts).
     for (let i = 0; i < 55; i++) await mine(1);
     const supplied = await p.aToken.totalSupply();
     await (await p.aavePool.mockExploitDrain(p.addresses.usdc, whale.address, (supplied * 5n) / 10n)).wait();
-    const first = await container.claimsCycle().run();
+    const first = await tick();
     expect(first.watch?.signals.length).to.be.greaterThan(0);
     expect(first.watch?.reports.map((r) => r.status)).to.deep.equal(["confirmed"]);
     expect((await incidentOf(s.fundAddress, PROTOCOLS.aave)).active).to.equal(true);
   });
 
   it("a withdrawal wave of 40% is a suspected signal only: sales halted, no claim filed", async () => {
-    const { s, p, container, whale } = await keeper();
+    const { s, p, container, whale, tick: claims } = await keeper();
     await container.coverageCycle().run();
-    const claims = container.claimsCycle();
-    await claims.run();
+    await claims();
     // Orderly withdrawals by other suppliers (not an exploit): the operator's position is intact.
     await (await p.aavePool.connect(whale).withdraw(p.addresses.usdc, usdc6(420_000), whale.address)).wait();
-    const tick = await claims.run();
+    const tick = await claims();
     // Only the pool's balance fell (the operator's position did not): one signal.
     expect(tick.watch?.signals.map((x) => x.kind)).to.deep.equal(["onchain-drain"]);
     expect(tick.watch?.signals[0]?.drain?.holder).to.equal(p.addresses.aToken);
     expect(CORROBORATING_SIGNALS.has("onchain-drain")).to.equal(false);
     expect(tick.filed).to.have.length(0);
-    expect(tick.newIncidents).to.have.length(0);
+    // The incident state machine holds it as suspected (sales halted), never claimable on its own.
+    const incidents = container.state().incidents.list().filter((i) => i.protocol === "aave-v3");
+    expect(incidents.map((i) => i.state)).to.deep.equal(["suspected"]);
     // Later ticks still file nothing without corroboration.
-    const later = await claims.run();
+    const later = await claims();
     expect(later.filed).to.have.length(0);
     expect(container.state().claims.list()).to.have.length(0);
     expect((await incidentOf(s.fundAddress, PROTOCOLS.aave)).active).to.equal(true);

@@ -235,7 +235,7 @@ describe("keeper risk cycle (integration)", function () {
       expect(large).to.equal(small);
     });
 
-    it("never pushes malformed API data as low risk: the TVL component rises to its high-risk default", async () => {
+    it("outage policy: malformed API data never moves the chain; the last good TVL is kept and an alert is sent", async () => {
       const { container, logger, portfolio, server } = await llamaKeeper(3, "bad");
       const cycle = container.riskCycle();
       const first = await cycle.run();
@@ -251,13 +251,26 @@ describe("keeper risk cycle (integration)", function () {
       const second = await cycle.run();
       expect(second.failures).to.deep.equal([]);
       expect(second.degraded).to.equal(3);
+      // The assessments want TVL 80 (the missing-data default); the chain keeps the last good value.
+      expect(second.heldRises).to.equal(3);
+      expect(second.transactions).to.deep.equal([]);
       for (const protocol of portfolio.protocols) {
         const onChain = await onChainComponents(protocol.address);
-        expect(onChain.tvl, protocol.id).to.equal(80);
+        expect(onChain.tvl, protocol.id).to.be.below(40);
       }
       const warned = logger.entries.filter((e) => e.msg === "assessment used high-risk defaults for missing or invalid metrics");
       expect(warned).to.have.length(3);
       expect(JSON.stringify(warned[0]?.obj)).to.contain("tvlUsd");
+      const held = logger.entries.filter((e) => e.msg === "alert: " + `Protocol bad 0: risk rise held back (data degraded, confidence 40)`);
+      expect(held, JSON.stringify(logger.entries.filter((e) => e.msg?.startsWith("alert:")).map((e) => e.msg))).to.have.length(1);
+      // The next cycle of the same outage does not alert again.
+      await time.increase(3600);
+      chainTime = await time.latest();
+      const third = await cycle.run();
+      expect(third.heldRises).to.equal(3);
+      expect(logger.entries.filter((e) => e.msg?.includes("risk rise held back (data degraded")).length).to.equal(3);
+      // The assessment's move comes from defaults: no "risk rose" alert either.
+      expect(logger.entries.filter((e) => / risk rose /.test(e.msg ?? ""))).to.deep.equal([]);
     });
   });
 });

@@ -4,10 +4,25 @@ import {
   claimWindowFor,
   decideClaimFollowUps,
   planClaims,
+  positionKeyOf,
+  positionLoss,
   type ClaimableCoverage,
   type ClaimIncident,
+  type PositionLoss,
 } from "../../src/policy/claims";
-import { DEFAULT_INCIDENT_RULES, detectIncidents, findTvlDrops, type IncidentInput } from "../../src/policy/incidents";
+import {
+  collectSignals,
+  DEFAULT_INCIDENT_RULES,
+  feedSourceId,
+  findTvlDrops,
+  isClaimable,
+  manualSignal,
+  operatorTransition,
+  reconcileIncidents,
+  type IncidentView,
+  type SignalInput,
+} from "../../src/policy/incidents";
+import type { IncidentSignal } from "../../src/policy/incidentSignals";
 import type { Incident as FeedIncident } from "../../src/sources/hacksFeedSource";
 
 const NOW = 1_750_000_000;
@@ -15,56 +30,129 @@ const H = 3_600;
 const DAY = 86_400;
 const EULER = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 
-function input(over: Partial<IncidentInput> = {}): IncidentInput {
-  return { coveredProtocols: ["euler"], tvlHistories: new Map(), feedIncidents: new Map(), manual: [], known: [], ...over };
+function input(over: Partial<SignalInput> = {}): SignalInput {
+  return { coveredProtocols: ["euler"], tvlHistories: new Map(), feedIncidents: new Map(), ...over };
+}
+const feedEntry = (over: Partial<FeedIncident> = {}): FeedIncident => ({
+  protocol: "euler",
+  date: NOW - DAY,
+  name: "Euler Finance",
+  origin: "feed",
+  ref: "feed#1",
+  amountUsd: 197e6,
+  txHash: "0x" + "ab".repeat(32),
+  raw: { defillamaId: 1061, name: "Euler Finance", date: NOW - DAY },
+  ...over,
+});
+const drop = (at: number): IncidentSignal => ({ kind: "tvl-drop", protocolId: "euler", sourceId: `tvl-drop:euler:${at}`, occurredAt: at, observedAt: NOW, description: "TVL fell 40%", sourceRef: "tvl-history" });
+const feed = (at: number, sourceId = "feed:llama-1061:1"): IncidentSignal => ({ kind: "hacks-feed", protocolId: "euler", sourceId, occurredAt: at, observedAt: NOW, description: "hacks feed: Euler", sourceRef: "feed#1" });
+/** Applies changes to views the way the store does (for multi-tick tests). */
+function applyTo(views: IncidentView[], changes: ReturnType<typeof reconcileIncidents>["changes"], now: number): IncidentView[] {
+  const out = views.map((v) => ({ ...v, signals: [...v.signals] }));
+  for (const c of changes) {
+    if (c.kind === "open") out.push({ key: c.key, protocolId: c.protocolId, state: c.state, occurredAt: c.occurredAt, openedAt: now, stateBy: `signal:${c.signal.kind}`, signals: [c.signal] });
+    else {
+      const v = out.find((x) => x.key === c.key)!;
+      if (c.kind === "attach") {
+        v.signals.push(c.signal);
+        v.occurredAt = c.occurredAt;
+      } else {
+        v.state = c.to;
+        v.stateBy = c.by;
+      }
+    }
+  }
+  return out;
 }
 
 describe("policy/incidents", () => {
+  const rules = DEFAULT_INCIDENT_RULES;
   it("TVL drop: exactly 30% within 24 h fires; 29.9% does not; a 30% fall over 24 h + 1 s does not", () => {
     const rule = { minDropFraction: 0.3, windowSec: DAY };
     expect(findTvlDrops([{ date: NOW - DAY, tvlUsd: 1_000 }, { date: NOW, tvlUsd: 700 }], rule, NOW)).to.have.length(1);
     expect(findTvlDrops([{ date: NOW - DAY, tvlUsd: 1_000 }, { date: NOW, tvlUsd: 701 }], rule, NOW)).to.have.length(0);
     expect(findTvlDrops([{ date: NOW - DAY - 1, tvlUsd: 1_000 }, { date: NOW, tvlUsd: 700 }], rule, NOW)).to.have.length(0);
   });
-  it("one event per collapse: later breaches inside the window deepen the trough, not a new incident", () => {
+  it("one event per collapse: later breaches inside the window deepen the trough; one signal", () => {
     const history = [0, 1, 2, 3, 4].map((i) => ({ date: NOW - 10 * H + i * H, tvlUsd: [1_000, 990, 600, 300, 100][i]! }));
     const events = findTvlDrops(history, { minDropFraction: 0.3, windowSec: DAY }, NOW);
     expect(events).to.have.length(1);
-    expect(events[0]!.breach.tvlUsd).to.equal(600);
     expect(events[0]!.trough.tvlUsd).to.equal(100);
-    const r = detectIncidents(input({ tvlHistories: new Map([["euler", history]]) }), DEFAULT_INCIDENT_RULES, NOW);
-    expect(r.incidents.map((i) => i.dedupeKey)).to.deep.equal([`tvl-drop:euler:${NOW - 8 * H}`]);
+    const signals = collectSignals(input({ tvlHistories: new Map([["euler", history]]) }), rules, NOW);
+    expect(signals.map((x) => [x.kind, x.sourceId])).to.deep.equal([["tvl-drop", `tvl-drop:euler:${NOW - 8 * H}`]]);
   });
-  it("dedupes against known incidents (by key, and a TVL drop near a known one) and ignores disabled rules", () => {
-    const history = [{ date: NOW - 2 * H, tvlUsd: 1_000 }, { date: NOW - H, tvlUsd: 500 }];
-    const known = [{ dedupeKey: "tvl-drop:euler:other", kind: "tvl-drop" as const, protocolId: "euler", occurredAt: NOW - 3 * H }];
-    const r = detectIncidents(input({ tvlHistories: new Map([["euler", history]]), known }), DEFAULT_INCIDENT_RULES, NOW);
-    expect(r.incidents).to.have.length(0);
-    expect(r.duplicates).to.have.length(1);
-    const off = { ...DEFAULT_INCIDENT_RULES, tvlDrop: { ...DEFAULT_INCIDENT_RULES.tvlDrop, enabled: false } };
-    expect(detectIncidents(input({ tvlHistories: new Map([["euler", history]]) }), off, NOW).incidents).to.have.length(0);
+  it("a TVL drop alone opens a SUSPECTED incident; it is not claimable unless the protocol opted in", () => {
+    const r = reconcileIncidents([], [drop(NOW - H)], rules, NOW);
+    expect(r.changes).to.have.length(1);
+    expect(r.changes[0]).to.deep.include({ kind: "open", state: "suspected", key: `tvl-drop:euler:${NOW - H}` });
+    expect(isClaimable({ state: "suspected", protocolId: "euler" }, new Set())).to.equal(false);
+    expect(isClaimable({ state: "suspected", protocolId: "euler" }, new Set(["euler"]))).to.equal(true);
+    expect(isClaimable({ state: "confirmed", protocolId: "euler" }, new Set())).to.equal(true);
   });
-  it("hacks feed: a new feed entry for a covered protocol, once; curated and old entries are not new", () => {
-    const entry = (over: Partial<FeedIncident>): FeedIncident => ({ protocol: "euler", date: NOW - DAY, name: "Euler Finance", origin: "feed", ref: "feed#1", amountUsd: 197e6, txHash: "0x" + "ab".repeat(32), ...over });
-    const feed = new Map([["euler", [entry({}), entry({ origin: "config" }), entry({ date: NOW - 40 * DAY })]], ["uncovered", [entry({ protocol: "uncovered" })]]]);
-    const first = detectIncidents(input({ feedIncidents: feed }), DEFAULT_INCIDENT_RULES, NOW);
-    expect(first.incidents.map((i) => i.dedupeKey)).to.deep.equal([`hack:euler:${NOW - DAY}:euler finance`]);
-    expect(first.incidents[0]!.exploitTxHash).to.equal("0x" + "ab".repeat(32));
-    const again = detectIncidents(input({ feedIncidents: feed, known: first.incidents }), DEFAULT_INCIDENT_RULES, NOW);
-    expect(again.incidents).to.have.length(0);
+  it("drop + feed row of the same event merge into ONE incident, confirmed by the feed; earliest time kept", () => {
+    const first = reconcileIncidents([], [drop(NOW - H)], rules, NOW);
+    const views = applyTo([], first.changes, NOW);
+    const second = reconcileIncidents(views, [drop(NOW - H), feed(NOW - 2 * H)], rules, NOW + H);
+    expect(second.known).to.equal(1);
+    expect(second.changes.map((c) => c.kind)).to.deep.equal(["attach", "transition"]);
+    expect(second.changes[0]).to.deep.include({ key: `tvl-drop:euler:${NOW - H}`, occurredAt: NOW - 2 * H });
+    expect(second.changes[1]).to.deep.include({ from: "suspected", to: "confirmed", by: "signal:hacks-feed" });
   });
-  it("manual incidents carry the operator's data and dedupe by id", () => {
-    const manual = [{ id: "pm-1", protocolId: "euler", occurredAt: NOW - H, description: "post-mortem" }, { id: "pm-1", protocolId: "euler", occurredAt: NOW - H, description: "dup" }];
-    const r = detectIncidents(input({ manual }), DEFAULT_INCIDENT_RULES, NOW);
-    expect(r.incidents.map((i) => i.dedupeKey)).to.deep.equal(["manual:euler:pm-1"]);
-    expect(r.duplicates).to.deep.equal(["manual:euler:pm-1"]);
+  it("an edited feed row (renamed, corrected date within the window) keeps its sourceId or merges: no new incident", () => {
+    const original = feedEntry();
+    const renamed = feedEntry({ name: "Euler Finance (eToken donation)", raw: { defillamaId: 1061, name: "Euler Finance (eToken donation)" } });
+    expect(feedSourceId("euler", renamed)).to.equal(feedSourceId("euler", original));
+    expect(feedSourceId("euler", feedEntry({ raw: { id: 77 } }))).to.equal("feed:77");
+    const first = reconcileIncidents([], collectSignals(input({ feedIncidents: new Map([["euler", [original]]]) }), rules, NOW), rules, NOW);
+    expect(first.changes).to.have.length(1);
+    expect(first.changes[0]).to.deep.include({ kind: "open", state: "confirmed" });
+    const views = applyTo([], first.changes, NOW);
+    expect(reconcileIncidents(views, collectSignals(input({ feedIncidents: new Map([["euler", [renamed]]]) }), rules, NOW), rules, NOW).changes).to.deep.equal([]);
+    // Date corrected by two days: another sourceId, but the same event window: attached, not opened.
+    const moved = feedEntry({ date: NOW - 3 * DAY + 1 });
+    const after = reconcileIncidents(views, collectSignals(input({ feedIncidents: new Map([["euler", [moved]]]) }), rules, NOW), rules, NOW);
+    expect(after.changes.map((c) => c.kind)).to.deep.equal(["attach"]);
+  });
+  it("a signal outside the merge window, or of another protocol, opens its own incident", () => {
+    const views = applyTo([], reconcileIncidents([], [feed(NOW - 10 * DAY, "feed:a")], rules, NOW).changes, NOW);
+    const r = reconcileIncidents(views, [feed(NOW - H, "feed:b"), { ...drop(NOW - H), protocolId: "aave", sourceId: "tvl-drop:aave:1" }], rules, NOW);
+    expect(r.changes.map((c) => c.kind)).to.deep.equal(["open", "open"]);
+  });
+  it("no corroboration within the timeout → dismissed by timeout; a later feed row still confirms it; an operator dismissal is final", () => {
+    const views = applyTo([], reconcileIncidents([], [drop(NOW - H)], rules, NOW).changes, NOW);
+    expect(reconcileIncidents(views, [], rules, NOW + rules.corroborationTimeoutSec - 1).changes).to.deep.equal([]);
+    const timedOut = reconcileIncidents(views, [], rules, NOW + rules.corroborationTimeoutSec);
+    expect(timedOut.changes[0]).to.deep.include({ kind: "transition", to: "dismissed", by: "timeout" });
+    const dismissed = applyTo(views, timedOut.changes, NOW);
+    const late = reconcileIncidents(dismissed, [feed(NOW - H)], rules, NOW + 4 * DAY);
+    expect(late.changes.map((c) => (c.kind === "transition" ? c.to : c.kind))).to.deep.equal(["attach", "confirmed"]);
+    const byOperator = dismissed.map((v) => ({ ...v, stateBy: "operator" }));
+    expect(reconcileIncidents(byOperator, [feed(NOW - H)], rules, NOW + 4 * DAY).changes.map((c) => c.kind)).to.deep.equal(["attach"]);
+  });
+  it("manual reports and operator decisions", () => {
+    const views = applyTo([], reconcileIncidents([], [drop(NOW - H)], rules, NOW).changes, NOW);
+    const m = manualSignal({ id: "pm-1", protocolId: "euler", occurredAt: NOW - H, description: "post-mortem" }, NOW);
+    const r = reconcileIncidents(views, [m, m], rules, NOW);
+    expect(r.changes.map((c) => (c.kind === "transition" ? c.to : c.kind))).to.deep.equal(["attach", "confirmed"]);
+    expect(r.known).to.equal(1);
+    expect(operatorTransition({ key: "k", state: "suspected" }, "dismissed")).to.deep.include({ kind: "transition", to: "dismissed", by: "operator" });
+    expect(operatorTransition({ key: "k", state: "confirmed" }, "confirmed")).to.deep.include({ kind: "rejected" });
+  });
+  it("hallmarks describing an exploit corroborate; other hallmarks and curated feed entries do not signal", () => {
+    const hallmarks = new Map([["euler", [[NOW - H, "Euler exploited"], [NOW - 2 * H, "V2 launch"]] as const]]);
+    const signals = collectSignals(input({ hallmarks, feedIncidents: new Map([["euler", [feedEntry({ origin: "config" }), feedEntry({ date: NOW - 40 * DAY })]]]) }), rules, NOW);
+    expect(signals.map((x) => [x.kind, x.sourceId])).to.deep.equal([["hallmark", `hallmark:euler:${NOW - H}`]]);
+    expect(reconcileIncidents([], signals, rules, NOW).changes[0]).to.deep.include({ state: "confirmed" });
   });
 });
 
 function cov(over: Partial<ClaimableCoverage> = {}): ClaimableCoverage {
   return { id: 1n, protocol: EULER, asset: "0x1", beneficiary: "0x2", amount: 1_000n, claimed: 0n, start: NOW - 100 * DAY, end: NOW + 100 * DAY, providerId: 1, providerCoverId: 5n, openClaimId: 0n, status: "Active", ...over };
 }
-const INCIDENT: ClaimIncident = { dedupeKey: "tvl-drop:euler:1", protocol: EULER, occurredAt: NOW - DAY };
+const configured = (amount: bigint) => positionLoss({ protocolId: "euler", protocol: EULER, asset: "0x1", beneficiary: "0x2", targetAmount: amount }, undefined);
+const measured = (loss: bigint): PositionLoss => ({ loss, derivation: { method: "measured", valueBefore: "1000", valueAfter: String(1000n - loss), source: "test reader" } });
+const POS = positionKeyOf({ protocol: EULER, asset: "0x1", beneficiary: "0x2" });
+const INCIDENT: ClaimIncident = { dedupeKey: "tvl-drop:euler:1", protocol: EULER, occurredAt: NOW - DAY, lossByPosition: new Map([[POS, configured(1_000n)]]) };
 const PARAMS = { claimGracePeriodSec: 30 * DAY };
 
 describe("policy/claims", () => {
@@ -83,14 +171,37 @@ describe("policy/claims", () => {
     const scheduled = planClaims([INCIDENT], [cov()], [], windowAt(NOW, NOW + 10), PARAMS, NOW - 1)[0]!;
     expect(scheduled.kind === "schedule" && scheduled.at).to.equal(NOW);
   });
-  it("self-insured files at once; the amount is min(loss, remaining)", () => {
+  it("self-insured files at once; the amount is min(loss, remaining); the derivation is recorded", () => {
     const self = cov({ providerId: 0, claimed: 400n });
-    const plans = planClaims([{ ...INCIDENT, lossByCoverage: new Map([["1", 250n]]) }], [self], [], new Map(), PARAMS, NOW);
+    const plans = planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(250n)]]) }], [self], [], new Map(), PARAMS, NOW);
     expect(plans[0]).to.deep.include({ kind: "file-now", amount: 250n, idempotencyKey: "claim:tvl-drop:euler:1:1" });
-    const noLoss = planClaims([INCIDENT], [self], [], new Map(), PARAMS, NOW)[0]!;
-    expect(noLoss.kind === "file-now" && noLoss.amount).to.equal(600n);
-    const bigLoss = planClaims([{ ...INCIDENT, lossByCoverage: new Map([["1", 10_000n]]) }], [self], [], new Map(), PARAMS, NOW)[0]!;
+    const p0 = plans[0]!;
+    expect(p0.kind === "file-now" && p0.derivation).to.deep.include({ positionLoss: "250", remainingCoverage: "600", amount: "250" });
+    expect(p0.kind === "file-now" && p0.derivation.loss.method).to.equal("measured");
+    const bigLoss = planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(10_000n)]]) }], [self], [], new Map(), PARAMS, NOW)[0]!;
     expect(bigLoss.kind === "file-now" && bigLoss.amount).to.equal(600n);
+  });
+  it("claims the position's loss, never the coverage buffer: size 1 000 covered ×1.3 = 1 300 → 1 000", () => {
+    const buffered = cov({ providerId: 0, amount: 1_300n });
+    const plan = planClaims([INCIDENT], [buffered], [], new Map(), PARAMS, NOW)[0]!;
+    expect(plan.kind === "file-now" && plan.amount).to.equal(1_000n);
+    expect(plan.kind === "file-now" && plan.derivation.loss.method).to.equal("configured-size");
+  });
+  it("one position over two coverages: the loss is allocated oldest first, net of earlier claims; no position → blocked", () => {
+    const a = cov({ id: 1n, providerId: 0, amount: 700n });
+    const b = cov({ id: 2n, providerId: 0, amount: 600n });
+    const plans = planClaims([INCIDENT], [b, a], [], new Map(), PARAMS, NOW);
+    expect(plans.map((p) => [p.coverId, p.kind === "file-now" ? p.amount : p.kind])).to.deep.equal([[1n, 700n], [2n, 300n]]);
+    const later = planClaims([INCIDENT], [a, b], [{ incidentKey: INCIDENT.dedupeKey, coverId: 1n, amount: 700n }], new Map(), PARAMS, NOW);
+    expect(later.map((p) => [p.coverId, p.kind === "file-now" ? p.amount : p.kind])).to.deep.equal([[1n, "already-filed"], [2n, 300n]]);
+    const stranger = cov({ beneficiary: "0x9", providerId: 0 });
+    expect(planClaims([INCIDENT], [stranger], [], new Map(), PARAMS, NOW)[0]).to.deep.include({ kind: "blocked", reason: "no-position" });
+    expect(planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(0n)]]) }], [a], [], new Map(), PARAMS, NOW)[0]).to.deep.include({ kind: "blocked", reason: "loss-claimed" });
+  });
+  it("an ended coverage that covered the incident is still claimed inside its grace window, then too late", () => {
+    const ended = cov({ providerId: 0, start: NOW - 100 * DAY, end: NOW - DAY + 10, status: "Expired" });
+    expect(planClaims([INCIDENT], [ended], [], new Map(), PARAMS, NOW)[0]!.kind).to.equal("file-now");
+    expect(planClaims([INCIDENT], [ended], [], new Map(), PARAMS, NOW - DAY + 10 + 30 * DAY + 1)[0]!.kind).to.equal("too-late");
   });
   it("never files twice for one incident and coverage, even when the incident is listed twice", () => {
     const self = cov({ providerId: 0 });
@@ -124,6 +235,8 @@ describe("policy/claims", () => {
       expect(kindsOf(obs("Pending", { status: "Redeemed" }))).to.deep.equal(["alert"]);
       expect(kindsOf(obs("Denied"))).to.deep.equal(["alert", "done"]);
       expect(kindsOf(obs("Paid"))).to.deep.equal(["done"]);
+      expect(decideClaimFollowUps([{ claimId: 3n, coverId: 1n, providerId: 0, fundStatus: "Vetoed" }], NOW).map((f) => f.kind)).to.deep.equal(["alert", "done"]);
+      expect(decideClaimFollowUps([{ claimId: 3n, coverId: 1n, providerId: 0, fundStatus: "Withdrawn" }], NOW).map((f) => f.kind)).to.deep.equal(["done"]);
     });
     it("self-insured: pending waits for the assessor, accepted settles", () => {
       expect(kindsOf(obs("Pending", undefined, 0))).to.deep.equal(["wait"]);

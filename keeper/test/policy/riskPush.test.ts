@@ -3,6 +3,7 @@ import fc from "fast-check";
 
 import {
   COMPONENT_KEYS,
+  DEFAULT_MIN_CONFIDENCE_FOR_RISE,
   DEFAULT_RISK_PUSH_GAS,
   STALE_AFTER_SEC,
   allowedDecrease,
@@ -17,7 +18,9 @@ import {
   type RiskPushParams,
   type RiskSnapshot,
 } from "../../src/policy/riskPush";
+import { assessProtocol, failedAssessment } from "../../src/scoring";
 import type { ComponentRisks, RiskAssessment, RiskCategory } from "../../src/scoring/types";
+import { HEALTHY, metricsWith } from "../scoring/metrics";
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -464,6 +467,100 @@ describe("policy/riskPush", () => {
           },
         ),
         { numRuns: 300 },
+      );
+    });
+  });
+
+  describe("outage policy (a failed source or thin data never raises the chain)", () => {
+    const OUTAGE: RiskPushParams = { ...PARAMS, minConfidenceForRise: DEFAULT_MIN_CONFIDENCE_FOR_RISE };
+    const good = (at = NOW) => ({ ...assessProtocol(metricsWith({}), at), protocol: AAVE });
+
+    it("a source that failed entirely changes nothing on-chain and reports the held rise", () => {
+      const current = good(NOW - 2 * DAY).components;
+      const failed = { ...failedAssessment("aave", NOW, "source failed: HTTP 503"), protocol: AAVE };
+      expect(failed.confidence).to.equal(0);
+      const plan = planRiskPushes([state(AAVE, current, NOW - 2 * DAY)], [failed], NOW, OUTAGE);
+      expect(plan.pushes).to.deep.equal([]);
+      expect(plan.skipped).to.have.length(1);
+      expect(plan.skipped[0]?.reason).to.equal("low-confidence");
+      expect(plan.heldRises).to.have.length(1);
+      expect(plan.heldRises[0]?.confidence).to.equal(0);
+      expect(plan.heldRises[0]?.held.every((h) => h.why === "low-confidence" && h.kept < h.wanted)).to.equal(true);
+    });
+
+    it("without the confidence gate, the floor alone still stops defaults from raising the chain", () => {
+      const current = good(NOW - 2 * DAY).components;
+      const failed = { ...failedAssessment("aave", NOW, "source failed"), protocol: AAVE };
+      const plan = planRiskPushes([state(AAVE, current, NOW - 2 * DAY)], [failed], NOW, PARAMS);
+      expect(plan.pushes.every((p) => COMPONENT_KEYS.every((k) => p.values[k] <= current[k]))).to.equal(true);
+      expect(plan.heldRises[0]?.held.map((h) => h.why)).to.include("input-missing");
+    });
+
+    it("a lost exploit feed keeps the exploit component while a real TVL rise goes through", () => {
+      const before = good(NOW - 2 * DAY);
+      // TVL collapsed to $5M (data), and the exploit count is missing (feed down).
+      const now = { ...assessProtocol(metricsWith({ tvlUsd: 5_000_000, exploitCount: undefined }), NOW), protocol: AAVE };
+      expect(now.components.exploit).to.equal(100); // the missing default
+      expect(now.confidence).to.be.at.least(DEFAULT_MIN_CONFIDENCE_FOR_RISE);
+      const plan = planRiskPushes([state(AAVE, before.components, NOW - 2 * DAY)], [now], NOW, OUTAGE);
+      expect(plan.pushes).to.have.length(1);
+      const push = plan.pushes[0];
+      expect(push?.values.tvl).to.be.above(before.components.tvl);
+      expect(push?.values.tvl).to.equal(now.components.tvl);
+      expect(push?.values.exploit).to.equal(before.components.exploit);
+      expect(push?.held).to.deep.equal([{ component: "exploit", kept: before.components.exploit, wanted: 100, why: "input-missing" }]);
+    });
+
+    it("a rise is pushed as far as the present data proves (TVL size known, 30-day change missing)", () => {
+      const before = good(NOW - 2 * DAY);
+      const now = { ...assessProtocol(metricsWith({ tvlUsd: 5_000_000, tvlChange30d: undefined }), NOW), protocol: AAVE };
+      // size band 80 is data; volatility band 80 is the default: proven = 0.6·80 + 0.4·20 = 56, default gives 80.
+      expect(now.components.tvl).to.equal(80);
+      expect(now.floor?.tvl).to.equal(56);
+      const plan = planRiskPushes([state(AAVE, before.components, NOW - 2 * DAY)], [now], NOW, OUTAGE);
+      expect(plan.pushes[0]?.values.tvl).to.equal(56);
+      expect(plan.pushes[0]?.held).to.deep.equal([{ component: "tvl", kept: 56, wanted: 80, why: "input-missing" }]);
+    });
+
+    it("below the confidence threshold nothing rises, falls still go through, no stale refresh", () => {
+      const current = risks(50);
+      const thin: RiskAssessment = { ...assessment(AAVE, risks(40, 70, 40, 40, 40)), confidence: 35 };
+      const plan = planRiskPushes([state(AAVE, current, NOW - 2 * DAY)], [thin], NOW, OUTAGE);
+      expect(plan.pushes[0]?.values).to.deep.equal(risks(40, 50, 40, 40, 40));
+      expect(plan.pushes[0]?.reasons).to.deep.equal(["risk-fell"]);
+      // Same components, about to go stale: a confident assessment refreshes, a thin one does not.
+      const staleAt = NOW - STALE_AFTER_SEC + HOUR;
+      const same = (confidence: number): RiskAssessment => ({ ...assessment(AAVE, current), confidence });
+      expect(planRiskPushes([state(AAVE, current, staleAt)], [same(100)], NOW, OUTAGE).pushes[0]?.reasons).to.deep.equal(["stale-refresh"]);
+      expect(planRiskPushes([state(AAVE, current, staleAt)], [same(35)], NOW, OUTAGE).skipped[0]?.reason).to.equal("up-to-date");
+    });
+
+    it("a never-scored protocol is scored only from a confident assessment; the threshold is inclusive", () => {
+      const at = (confidence: number): RiskAssessment => ({ ...assessment(AAVE, risks(30)), confidence });
+      const never = state(AAVE, risks(0), 0);
+      expect(planRiskPushes([never], [at(59)], NOW, OUTAGE).skipped[0]?.reason).to.equal("low-confidence");
+      expect(planRiskPushes([never], [at(60)], NOW, OUTAGE).pushes[0]?.reasons).to.deep.equal(["never-scored"]);
+      expect(() => validateRiskPushParams({ ...PARAMS, minConfidenceForRise: 101 })).to.throw(/minConfidenceForRise must be 0-100/);
+    });
+
+    it("property: whatever metrics go missing, no pushed component exceeds max(on-chain, proven floor)", () => {
+      const fields = Object.keys(HEALTHY) as (keyof typeof HEALTHY)[];
+      const c = fc.integer({ min: 0, max: 100 });
+      const onChainArb = fc.record({ tvl: c, audit: c, time: c, exploit: c, team: c });
+      fc.assert(
+        fc.property(onChainArb, fc.subarray(fields), fc.integer({ min: 0, max: 100 }), (current, dropped, minConfidence) => {
+          const values: Record<string, unknown> = { tvlUsd: 3_000_000, exploitCount: 3, lastExploitAt: NOW - 5 * DAY };
+          for (const field of dropped) values[field] = undefined;
+          const a = { ...assessProtocol(metricsWith(values), NOW), protocol: AAVE };
+          const plan = planRiskPushes([state(AAVE, current, NOW - 2 * DAY)], [a], NOW, { ...PARAMS, minConfidenceForRise: minConfidence });
+          for (const push of plan.pushes) {
+            for (const k of COMPONENT_KEYS) {
+              const ceiling = a.confidence >= minConfidence ? Math.max(current[k], a.floor?.[k] ?? 0) : current[k];
+              expect(push.values[k], k).to.be.at.most(Math.max(ceiling, 0));
+            }
+          }
+        }),
+        { numRuns: 200 },
       );
     });
   });

@@ -15,6 +15,8 @@ describe("scoring/assessProtocol", () => {
       protocol: "test-protocol",
       assessedAt: NOW,
       components: { tvl: 14, audit: 10, time: 15, exploit: 20, team: 10 },
+      // nothing missing: the proven floor is the components themselves
+      floor: { tvl: 14, audit: 10, time: 15, exploit: 20, team: 10 },
       composite: 14,
       category: "LOW",
       confidence: 100,

@@ -14,7 +14,7 @@ import {
   tvlSizeBand,
   tvlVolatilityBand,
 } from "../../src/scoring";
-import { DAY, HEALTHY, type MetricValues, metricsWith, NOW } from "./metrics";
+import { DAY, emptyMetrics, HEALTHY, type MetricValues, metricsWith, NOW } from "./metrics";
 
 const garbage = fc.constantFrom<unknown>(undefined, Number.NaN, Number.POSITIVE_INFINITY, -1, -1e12, "12", null);
 const maybe = (valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> =>
@@ -149,5 +149,26 @@ describe("scoring/properties", () => {
         expect(compositeRisk(raised)).to.be.at.least(compositeRisk(base));
       }),
     );
+  });
+
+  it("the floor (missing metrics at their least risky value) never exceeds the components, and equals them with full data", () => {
+    fc.assert(
+      fc.property(metricValues, (values) => {
+        const result = assessProtocol(metricsWith(values), NOW);
+        const floor = result.floor;
+        if (floor === undefined) throw new Error("assessProtocol always sets floor");
+        for (const key of Object.keys(result.components) as (keyof ComponentRisks)[]) {
+          expect(isRiskInteger(floor[key])).to.equal(true);
+          expect(floor[key], key).to.be.at.most(result.components[key]);
+        }
+        if (result.missing.length === 0) expect(floor).to.deep.equal(result.components);
+      }),
+    );
+  });
+
+  it("the floor of a fully failed source is the best case of every component", () => {
+    const result = assessProtocol(emptyMetrics(), NOW);
+    expect(result.components).to.deep.equal({ tvl: 80, audit: 95, time: 90, exploit: 100, team: 91 });
+    expect(result.floor).to.deep.equal({ tvl: 14, audit: 10, time: 15, exploit: 20, team: 3 });
   });
 });

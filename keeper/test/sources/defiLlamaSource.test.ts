@@ -1,10 +1,12 @@
 import { expect } from "chai";
 import {
+  DEFAULT_AUDIT_SCORE_BY_CATEGORY,
   DEFILLAMA_AUDITS_SOURCE,
+  DEFILLAMA_HALLMARKS_SOURCE,
   DEFILLAMA_LISTED_AT_SOURCE,
   DEFILLAMA_STABLECOINS_SOURCE,
   DefiLlamaSource,
-  auditScoreFromCount,
+  auditScoreFromCategory,
   type DefiLlamaSourceConfig,
 } from "../../src/sources/defiLlamaSource";
 import { DAY_SECONDS } from "../../src/sources/metrics";
@@ -26,9 +28,25 @@ function historyPoints(): { date: number; totalLiquidityUSD: number }[] {
   return points;
 }
 
+/** A `/protocols` row as DefiLlama serves it (`audits` is a category string). */
 function listEntry(slug: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id: "1", name: slug, slug, tvl: 123_456_789, audits: "2", audit_links: ["https://a", "https://b"], listedAt: 1_600_000_000, chains: ["Ethereum"], ...extra };
+  return { id: "1599", name: slug, slug, tvl: 123_456_789, audits: "2", audit_links: ["https://a", "https://b"], listedAt: 1_600_000_000, chains: ["Ethereum"], parentProtocol: "parent#aave", ...extra };
 }
+
+/** Hallmarks as `/protocol/{slug}` returns them: `[[ts, text]]`, range hallmarks `[[start, end], text]`. */
+const HALLMARKS: unknown[] = [
+  [NOW - 300 * DAY, "V3 launch on Base"],
+  [NOW - 20 * DAY, "Oracle manipulation exploit on a market ($2M)"],
+  [[NOW - 100 * DAY, NOW - 90 * DAY], "Incentives program"],
+];
+
+/** The child detail DefiLlama serves for aave-v3. */
+function aaveDetail(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id: "1599", name: "Aave V3", tvl: historyPoints(), chainTvls: {}, audits: "2", parentProtocol: "parent#aave", hallmarks: HALLMARKS, ...extra };
+}
+
+/** DefiLlama's answer to an unknown slug: HTTP 400 with a plain-text body. */
+const NOT_FOUND = { status: 400, body: "Protocol not found", headers: { "content-type": "text/plain; charset=utf-8" } } as const;
 
 function prices(): { date: number; prices: Record<string, unknown> }[] {
   const rows = [];
@@ -61,7 +79,8 @@ describe("sources/defiLlamaSource", () => {
     deps = testDeps();
     server = await startLoopbackServer({
       "/api/protocols": { json: [listEntry("other"), listEntry("aave-v3")] },
-      "/api/protocol/aave-v3": { json: { id: "1", name: "Aave V3", tvl: historyPoints(), chainTvls: {}, audits: "2" } },
+      "/api/protocol/aave-v3": { json: aaveDetail() },
+      "/api/protocol/*": NOT_FOUND,
       "/stables/stablecoinprices": { json: prices() },
     });
   });
@@ -88,15 +107,22 @@ describe("sources/defiLlamaSource", () => {
     expect(m?.deployedAt.provenance?.source).to.equal(DEFILLAMA_LISTED_AT_SOURCE);
     expect(m?.tokenPriceStability.value).to.be.closeTo(0.97, 1e-12);
     expect(m?.tokenPriceStability.provenance?.source).to.equal(DEFILLAMA_STABLECOINS_SOURCE);
-    expect(m?.exploitCount.value).to.equal(undefined);
-    expect(m?.exploitCount.error).to.match(/not provided by DefiLlama/);
+    // one of the three hallmarks reports an exploit
+    expect(m?.exploitCount.value).to.equal(1);
+    expect(m?.exploitCount.provenance).to.deep.equal({
+      source: DEFILLAMA_HALLMARKS_SOURCE,
+      ref: `${server.baseUrl}/api/protocol/aave-v3#hallmarks`,
+      fetchedAt: NOW,
+    });
+    expect(m?.lastExploitAt.value).to.equal(NOW - 20 * DAY);
+    expect(m?.teamReputation.error).to.match(/not provided by DefiLlama/);
     expect(server.requestCount()).to.equal(3);
   });
 
   it("marks only the TVL history metrics missing when one history element has a wrong type", async () => {
     const bad = historyPoints();
     (bad[2] as Record<string, unknown>)["totalLiquidityUSD"] = "lots";
-    server.route("/api/protocol/aave-v3", { json: { tvl: bad, audits: "2" } });
+    server.route("/api/protocol/aave-v3", { json: aaveDetail({ tvl: bad }) });
     const [m] = await source().fetchMetrics([aave], NOW);
     for (const metric of [m?.tvlHistory, m?.tvlChange7d, m?.tvlChange30d]) {
       expect(metric?.value).to.equal(undefined);
@@ -109,7 +135,7 @@ describe("sources/defiLlamaSource", () => {
 
   it("marks only the audit score missing when the list entry's audits field is malformed", async () => {
     server.route("/api/protocols", { json: [listEntry("aave-v3", { audits: ["x"], audit_links: undefined })] });
-    server.route("/api/protocol/aave-v3", { json: { tvl: historyPoints() } });
+    server.route("/api/protocol/aave-v3", { json: aaveDetail({ audits: undefined }) });
     const [m] = await source().fetchMetrics([aave], NOW);
     expect(m?.auditScore.value).to.equal(undefined);
     expect(m?.auditScore.error).to.contain("[0].audits");
@@ -127,14 +153,68 @@ describe("sources/defiLlamaSource", () => {
     expect(m?.deployedAt.error).to.match(/no listedAt|protocol list/);
   });
 
-  it("reports a protocol missing from the list and a 404 detail without touching others", async () => {
+  it("reports an unknown slug (HTTP 400, text body) with the server's words, without touching others", async () => {
     const ghost: ProtocolRef = { id: "ghost", address: "0x02", defiLlamaSlug: "ghost", name: "Ghost" };
     const [a, g] = await source().fetchMetrics([aave, ghost], NOW);
     expect(a?.tvlUsd.value).to.equal(123_456_789);
     expect(g?.tvlUsd.value).to.equal(undefined);
     expect(g?.tvlUsd.error).to.contain('slug "ghost" not in');
-    expect(g?.tvlChange7d.error).to.match(/http error.*HTTP 404/);
-    expect(server.requestCount("/api/protocol/ghost")).to.equal(1);
+    expect(g?.tvlChange7d.error).to.contain('HTTP 400 "Protocol not found"');
+    expect(g?.tvlChange7d.error).to.contain('DefiLlama does not know the slug "ghost"');
+    expect(g?.exploitCount.value).to.equal(undefined); // no detail: exploit history unknown, not 0
+    expect(server.requestCount("/api/protocol/ghost")).to.equal(1); // a 400 is not retried
+  });
+
+  it("takes the last history point as current TVL only when it is recent (protocol dropped from /protocols)", async () => {
+    // DefiLlama lists only protocols updated in the last 24 h; this one stopped 3 days ago.
+    const stale = historyPoints().filter((p) => p.date <= NOW - 3 * DAY);
+    server.route("/api/protocols", { json: [listEntry("other")] });
+    server.route("/api/protocol/aave-v3", { json: aaveDetail({ tvl: stale }) });
+    const [m] = await source().fetchMetrics([aave], NOW);
+    expect(m?.tvlUsd.value).to.equal(undefined);
+    expect(m?.tvlUsd.error).to.contain("no DefiLlama update for 24 h");
+    expect(m?.tvlUsd.error).to.match(/newest TVL point is 72 h old \(limit 24 h\)/);
+    expect(m?.tvlChange7d.value).to.equal(undefined); // stale history: no change either
+    // a recent last point is accepted
+    server.route("/api/protocol/aave-v3", { json: aaveDetail() });
+    const [fresh] = await source().fetchMetrics([aave], NOW);
+    expect(fresh?.tvlUsd.value).to.equal(900);
+  });
+
+  it("treats a protocol with no data yet as missing TVL, never $0", async () => {
+    server.route("/api/protocols", { json: [listEntry("aave-v3", { tvl: null })] });
+    server.route("/api/protocol/aave-v3", { json: aaveDetail({ tvl: [] }) });
+    const [m] = await source().fetchMetrics([aave], NOW);
+    expect(m?.tvlUsd.value).to.equal(undefined);
+    expect(m?.tvlUsd.error).to.contain("[0].tvl is null");
+    expect(m?.tvlUsd.error).to.contain("no TVL data yet");
+  });
+
+  it("refuses a parent slug and names the children the operator must pick from", async () => {
+    const gmx: ProtocolRef = { id: "gmx", address: "0x04", defiLlamaSlug: "gmx", name: "GMX", stablecoin: "USDC" };
+    server.route("/api/protocols", {
+      json: [
+        listEntry("gmx-v1-perps", { id: "337", parentProtocol: "parent#gmx" }),
+        listEntry("gmx-v2-perps", { id: "3634", parentProtocol: "parent#gmx" }),
+        listEntry("aave-v3"),
+      ],
+    });
+    // A parent's detail: id "parent#...", isParentProtocol, no audits / listedAt, children's hallmarks.
+    server.route("/api/protocol/gmx", {
+      json: { id: "parent#gmx", name: "GMX", isParentProtocol: true, otherProtocols: ["GMX", "GMX V1 Perps", "GMX V2 Perps"], tvl: historyPoints(), hallmarks: HALLMARKS },
+    });
+    const llama = source();
+    const [g, a] = await llama.fetchMetrics([gmx, aave], NOW);
+    for (const field of ["tvlUsd", "auditScore", "deployedAt", "exploitCount", "tvlHistory"] as const) {
+      expect(g?.[field].value, field).to.equal(undefined);
+      expect(g?.[field].error).to.equal(
+        '"gmx" is a DefiLlama parent protocol (parent#gmx) with no audits or listing date of its own — set protocols[].defiLlamaSlug to the child that holds the position: gmx-v1-perps, gmx-v2-perps',
+      );
+    }
+    expect(g?.tokenPriceStability.value).to.be.closeTo(0.97, 1e-12); // not a DefiLlama protocol field
+    expect(a?.tvlUsd.value).to.equal(123_456_789);
+    await llama.fetchMetrics([gmx], NOW + 60);
+    expect(deps.logger.entries.filter((e) => e.msg === "DefiLlama slug is a parent protocol: pick a child")).to.have.length(1);
   });
 
   it("computes stability per coin and names a wrong-typed price field", async () => {
@@ -188,11 +268,58 @@ describe("sources/defiLlamaSource", () => {
     expect(server.requestCount("/api/protocol/*")).to.equal(0);
   });
 
-  it("maps audit counts with the documented heuristic, overridable", async () => {
-    expect([0, 1, 2, 3, 7].map((n) => auditScoreFromCount(n))).to.deep.equal([0, 70, 80, 90, 90]);
+  it("maps the audits legend: 0 none, 1 partial, 2 audited, 3 fork (never above audited), null unknown", async () => {
+    expect((["0", "1", "2", "3"] as const).map((c) => auditScoreFromCategory(c))).to.deep.equal([0, 60, 80, 60]);
+    expect(DEFAULT_AUDIT_SCORE_BY_CATEGORY.fork).to.be.at.most(DEFAULT_AUDIT_SCORE_BY_CATEGORY.audited);
+    const scores: Record<string, number | undefined> = {};
+    for (const audits of ["0", "1", "2", "3", null]) {
+      server.route("/api/protocols", { json: [listEntry("aave-v3", { audits })] });
+      server.route("/api/protocol/aave-v3", { json: aaveDetail({ audits }) });
+      const [m] = await source({ listTtlSeconds: 0, detailTtlSeconds: 0 }).fetchMetrics([aave], NOW);
+      scores[String(audits)] = m?.auditScore.value;
+      if (audits === null) expect(m?.auditScore.error).to.contain("[0].audits is null");
+    }
+    expect(scores).to.deep.equal({ "0": 0, "1": 60, "2": 80, "3": 60, null: undefined });
     server.route("/api/protocols", { json: [listEntry("aave-v3", { audits: "1" })] });
-    const [m] = await source({ auditScoreByCount: { one: 55 } }).fetchMetrics([aave], NOW);
+    const [m] = await source({ auditScoreByCategory: { partial: 55 } }).fetchMetrics([aave], NOW);
     expect(m?.auditScore.value).to.equal(55);
+    expect(() => source({ auditScoreByCategory: { fork: 90 } })).to.throw(/fork \(90\) must not exceed audited \(80\)/);
+  });
+
+  it("never infers audit quality from the number of audit_links", async () => {
+    const links = Array.from({ length: 9 }, (_, i) => `https://audits.example/${i}.pdf`);
+    server.route("/api/protocols", { json: [listEntry("aave-v3", { audits: undefined, audit_links: links })] });
+    server.route("/api/protocol/aave-v3", { json: aaveDetail({ audits: undefined, audit_links: links }) });
+    const [m] = await source().fetchMetrics([aave], NOW);
+    expect(m?.auditScore.value).to.equal(undefined);
+    expect(m?.auditScore.error).to.contain("no audits field");
+  });
+
+  it("reads exploit hallmarks (point and range forms) as signal-shaped reports; no hallmark = known zero", async () => {
+    const llama = source();
+    await llama.fetchMetrics([aave], NOW);
+    expect(llama.exploitReports("aave-v3")).to.deep.equal([
+      {
+        kind: "hallmark",
+        protocolId: "aave-v3",
+        sourceId: `defillama-hallmark:1599:${NOW - 20 * DAY}`,
+        occurredAt: NOW - 20 * DAY,
+        description: "DefiLlama hallmark: Oracle manipulation exploit on a market ($2M)",
+        sourceRef: `${server.baseUrl}/api/protocol/aave-v3#hallmarks`,
+      },
+    ]);
+    server.route("/api/protocol/aave-v3", { json: aaveDetail({ hallmarks: [[[NOW - 5 * DAY, NOW - 4 * DAY], "Hacked: bridge drained"]] }) });
+    const [ranged] = await source().fetchMetrics([aave], NOW);
+    expect(ranged?.exploitCount.value).to.equal(1);
+    expect(ranged?.lastExploitAt.value).to.equal(NOW - 5 * DAY);
+    server.route("/api/protocol/aave-v3", { json: aaveDetail({ hallmarks: undefined }) });
+    const [none] = await source().fetchMetrics([aave], NOW);
+    expect(none?.exploitCount.value).to.equal(0);
+    expect(none?.lastExploitAt).to.deep.equal({ value: undefined, provenance: none?.exploitCount.provenance });
+    server.route("/api/protocol/aave-v3", { json: aaveDetail({ hallmarks: [["yesterday", "exploit"]] }) });
+    const [bad] = await source().fetchMetrics([aave], NOW);
+    expect(bad?.exploitCount.value).to.equal(undefined);
+    expect(bad?.exploitCount.error).to.contain("hallmarks[0]");
   });
 
   it("leaves every DefiLlama field missing for a protocol without a slug, and asks nothing", async () => {

@@ -4,6 +4,7 @@ import pino from "pino";
 import { z } from "zod";
 import {
   JsonHttpClient,
+  describeHttpError,
   fullJitterDelayMs,
   parseRetryAfterMs,
   type HttpClientConfig,
@@ -152,6 +153,63 @@ describe("sources/http JsonHttpClient", () => {
     expect(server.requestCount("/cut")).to.equal(2);
     const retry = deps.logger.entries.find((e) => e.msg === "http request retrying");
     expect(retry?.obj["kind"]).to.equal("network");
+  });
+
+  it("separates the headers timeout from the body timeout", async () => {
+    const big = { tvl: Array.from({ length: 50 }, (_, i) => ({ date: i, totalLiquidityUSD: i })) };
+    // Prompt headers, a body that takes 300 ms: fine with a 100 ms headers timeout and a long body timeout.
+    server.route("/slow-body", { json: big, dripMs: 300 });
+    const ok = await client({ timeoutMs: 100, bodyTimeoutMs: 2_000, maxAttempts: 1 }).getJson("/slow-body", tvlSchema);
+    expect(ok.ok).to.equal(true);
+    // The same body with a 100 ms body timeout fails, and says which phase.
+    const late = await client({ timeoutMs: 2_000, bodyTimeoutMs: 100, maxAttempts: 1 }).getJson("/slow-body", tvlSchema);
+    expect(late.ok).to.equal(false);
+    if (late.ok) return;
+    expect(late.error.kind).to.equal("timeout");
+    expect(late.error.message).to.equal("body not complete within 100 ms after the headers");
+    // No headers at all: the headers timeout.
+    server.route("/silent", { hang: true });
+    const silent = await client({ timeoutMs: 100, bodyTimeoutMs: 5_000, maxAttempts: 1 }).getJson("/silent", tvlSchema);
+    expect(silent.ok).to.equal(false);
+    if (!silent.ok) expect(silent.error.message).to.equal("no response headers within 100 ms");
+  });
+
+  it("caps the body size: by content-length before reading, and while streaming", async () => {
+    const body = JSON.stringify({ tvl: Array.from({ length: 200 }, (_, i) => ({ date: i, totalLiquidityUSD: i })) });
+    server.route("/declared", { body, headers: { "content-length": String(Buffer.byteLength(body)) } });
+    const declared = await client({ maxBodyBytes: 1_000 }).getJson("/declared", tvlSchema);
+    expect(declared.ok).to.equal(false);
+    if (declared.ok) return;
+    expect(declared.error).to.include({ kind: "too-large", attempts: 1 });
+    expect(declared.error.message).to.contain("exceeds maxBodyBytes 1000");
+    server.route("/streamed", { body, dripMs: 10 });
+    const streamed = await client({ maxBodyBytes: 1_000 }).getJson("/streamed", tvlSchema);
+    expect(streamed.ok).to.equal(false);
+    if (!streamed.ok) expect(streamed.error.kind).to.equal("too-large");
+    expect(server.requestCount("/streamed")).to.equal(1); // not retried
+    const fits = await client({ maxBodyBytes: body.length }).getJson("/declared", tvlSchema);
+    expect(fits.ok).to.equal(true);
+  });
+
+  it("keeps the text body of a 400 (DefiLlama: unknown slug) and does not retry it", async () => {
+    server.route("/protocol/nope", { status: 400, body: "Protocol not found", headers: { "content-type": "text/plain" } });
+    const result = await client().getJson("/protocol/nope", tvlSchema);
+    expect(result.ok).to.equal(false);
+    if (result.ok) return;
+    expect(result.error).to.include({ kind: "http", status: 400, body: "Protocol not found", attempts: 1 });
+    expect(describeHttpError(result.error)).to.contain('HTTP 400 "Protocol not found"');
+  });
+
+  it("redacts configured secrets from every URL it logs or returns", async () => {
+    const key = "pro-key-0123456789";
+    server.route(`/${key}/api/hacks`, [{ status: 500, body: `internal error for ${key}` }, { status: 500 }, { json: { tvl: [] } }]);
+    const c = new JsonHttpClient({ baseUrl: `${server.baseUrl}/${key}`, maxAttempts: 3, secrets: [key] }, deps);
+    const result = await c.getJson("/api/hacks", tvlSchema);
+    expect(result.ok).to.equal(true);
+    if (result.ok) expect(result.meta.url).to.equal(`${server.baseUrl}/<redacted>/api/hacks`);
+    expect(c.displayUrlFor("/api/hacks")).to.equal(`${server.baseUrl}/<redacted>/api/hacks`);
+    expect(deps.logger.entries.length).to.be.greaterThan(0);
+    expect(JSON.stringify(deps.logger.entries)).not.to.contain(key);
   });
 
   it("reports a refused connection as a network error", async () => {

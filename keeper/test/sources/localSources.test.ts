@@ -156,7 +156,7 @@ describe("sources/compositeSource", () => {
   const defillama = stubSource("defillama", (p) => ({
     ...allMissing(p, "not provided by defillama"),
     tvlUsd: { value: 100, provenance: prov("defillama") },
-    auditScore: { value: 80, provenance: prov("defillama-audits-count") },
+    auditScore: { value: 80, provenance: prov("defillama-audits") },
     deployedAt: { value: 1_600_000_000, provenance: prov("defillama-listedAt") },
   }));
   const chain = stubSource("chain", (p) => ({

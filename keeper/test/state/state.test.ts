@@ -33,13 +33,13 @@ describe("keeper state (SQLite)", () => {
   it("applies the migrations once, in WAL mode, and re-opening changes nothing", async () => {
     const file = await tempDbPath();
     const first = open(file);
-    expect(first.schemaVersion).to.equal(MIGRATIONS.length);
+    expect(first.schemaVersion).to.equal(Math.max(...MIGRATIONS.map((m) => m.version)));
     expect(first.db.pragma("journal_mode", { simple: true })).to.equal("wal");
     first.kv.set("loop:risk:lastSuccess", 123);
     first.close();
 
     const second = open(file);
-    expect(second.schemaVersion).to.equal(MIGRATIONS.length);
+    expect(second.schemaVersion).to.equal(Math.max(...MIGRATIONS.map((m) => m.version)));
     expect(applyMigrations(second.db)).to.deep.equal([]);
     expect(second.db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get()).to.deep.equal({ n: MIGRATIONS.length });
     expect(second.kv.get("loop:risk:lastSuccess")).to.equal(123);
@@ -70,37 +70,69 @@ describe("keeper state (SQLite)", () => {
       expect(() => second.acquireDaemonLock({ logger })).not.to.throw();
     });
 
-    it("takes over a stale lock (old heartbeat, dead pid) and logs it; a live pid is never taken over", async () => {
+    it("takes over a stale lock by heartbeat age alone, whatever the pid (containers reuse pids), and logs it", async () => {
       const file = await tempDbPath();
       let now = 1_000_000;
       const logger = recordingLogger();
       const crashed = open(file, () => now);
-      crashed.acquireDaemonLock({ logger, pid: 4_000_001, hostname: "host-a" });
-      // The crashed daemon never releases; 10 minutes pass without a heartbeat.
+      crashed.acquireDaemonLock({ logger, pid: 1, hostname: "host-a" });
+      // 119 s without a heartbeat: still held.
+      now += 119_000;
+      const next = open(file, () => now);
+      expect(() => next.acquireDaemonLock({ logger, pid: 1, hostname: "host-a", staleAfterSec: 120 })).to.throw(DaemonLockError);
+      // 10 minutes: taken over although "pid 1 on host-a" is alive (it is the new container's own pid).
       now += 600_000;
-      const alive = open(file, () => now);
-      expect(() =>
-        alive.acquireDaemonLock({ logger, pid: 42, hostname: "host-a", staleAfterSec: 120, isPidAlive: () => true }),
-      ).to.throw(DaemonLockError);
-      const lock = alive.acquireDaemonLock({ logger, pid: 42, hostname: "host-a", staleAfterSec: 120, isPidAlive: () => false });
-      expect(lock.holder.pid).to.equal(42);
-      expect(logger.entries.some((e) => e.level === "warn" && /stale daemon lock/.test(e.msg ?? "") && e.obj["stalePid"] === 4_000_001)).to.equal(true);
-      // The old holder's heartbeat now fails: it lost the lock.
-      const row = alive.db.prepare("SELECT pid, heartbeat_at FROM daemon_lock").get();
-      expect(row).to.deep.equal({ pid: 42, heartbeat_at: now });
+      const lock = next.acquireDaemonLock({ logger, pid: 1, hostname: "host-a", staleAfterSec: 120 });
+      expect(lock.holder.pid).to.equal(1);
+      expect(logger.entries.some((e) => e.level === "warn" && /stale daemon lock/.test(e.msg ?? "") && e.obj["stalePid"] === 1)).to.equal(true);
+      const row = next.db.prepare("SELECT pid, heartbeat_at FROM daemon_lock").get();
+      expect(row).to.deep.equal({ pid: 1, heartbeat_at: now });
     });
 
-    it("a fresh heartbeat keeps the lock even when the pid looks dead", async () => {
+    it("the old holder loses the lock: its heartbeat throws and the heartbeat timer reports it once", async () => {
       const file = await tempDbPath();
       let now = 5_000_000;
       const logger = recordingLogger();
       const holder = open(file, () => now);
-      const lock = holder.acquireDaemonLock({ logger, pid: 4_000_002, hostname: "h" });
+      const lock = holder.acquireDaemonLock({ logger, pid: 7, hostname: "h" });
       now += 100_000;
       lock.heartbeat();
       now += 100_000;
       const other = open(file, () => now);
-      expect(() => other.acquireDaemonLock({ logger, hostname: "h", staleAfterSec: 120, isPidAlive: () => false })).to.throw(DaemonLockError);
+      // Fresh heartbeat (100 s): kept.
+      expect(() => other.acquireDaemonLock({ logger, hostname: "h", staleAfterSec: 120 })).to.throw(DaemonLockError);
+      now += 300_000;
+      other.acquireDaemonLock({ logger, hostname: "h", staleAfterSec: 120 });
+      expect(() => lock.heartbeat()).to.throw(DaemonLockError, /taken over/);
+      const lost: string[] = [];
+      const stop = lock.startHeartbeat(5, (err) => lost.push(err.message));
+      await new Promise((r) => setTimeout(r, 40));
+      stop();
+      expect(lost).to.have.length(1);
+    });
+  });
+
+  describe("durability and tries", () => {
+    it("opens file databases with synchronous=FULL and WAL; migrations 10+ are applied", async () => {
+      const state = open(await tempDbPath());
+      expect(state.db.pragma("synchronous", { simple: true })).to.equal(2); // FULL
+      expect(state.db.pragma("journal_mode", { simple: true })).to.equal("wal");
+      expect(state.schemaVersion).to.be.at.least(10);
+    });
+
+    it("a retried action starts a new try: no hash, block or attempts of the failed try", () => {
+      const { journal } = open(":memory:");
+      const entry = journal.plan({ kind: "file-claim", key: "claim:x:1", payload: {} });
+      journal.recordAttempt(entry.id, { hash: "0xold", nonce: 3, maxFeePerGas: 10n, maxPriorityFeePerGas: 1n, rawTx: "0x01" });
+      journal.markSent(entry.id, { hash: "0xold", nonce: 3, maxFeePerGas: 10n, maxPriorityFeePerGas: 1n, sentBlock: 9 });
+      journal.markFailed(entry.id, "reverted: FundClaimOpen", { hash: "0xold", blockNumber: 10, gasUsed: 50_000n });
+      const retry = journal.plan({ kind: "file-claim", key: "claim:x:1", payload: {} });
+      expect([retry.state, retry.try, retry.txHash, retry.blockNumber, retry.gasUsed, retry.nonce]).to.deep.equal(["planned", 2, undefined, undefined, undefined, undefined]);
+      expect(journal.attempts(entry.id)).to.deep.equal([]);
+      expect(journal.attempts(entry.id, { allTries: true }).map((a) => [a.hash, a.try])).to.deep.equal([["0xold", 1]]);
+      journal.recordAttempt(entry.id, { hash: "0xnew", nonce: 4, maxFeePerGas: 10n, maxPriorityFeePerGas: 1n, rawTx: "0x02" });
+      expect(journal.attempts(entry.id).map((a) => [a.hash, a.try])).to.deep.equal([["0xnew", 2]]);
+      expect(journal.inFlightAttempts().map((a) => a.hash)).to.deep.equal(["0xnew"]);
     });
   });
 
