@@ -3,17 +3,13 @@
  * (`daemonFor(...).runLoop`) do the work; the scenario only moves chain time, writes the exploit
  * into the fixture feed, plays the assessors and the beneficiary, and checks each stage's result.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { Contract, formatUnits } from "ethers";
 import { MockCapacityLimitedProvider__factory } from "../../../typechain-types/factories/contracts/mocks/MockCapacityLimitedProvider__factory";
 import { MockNexusMutualClaims__factory } from "../../../typechain-types/factories/contracts/mocks/MockNexusMutualClaims__factory";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS } from "../demo/portfolio";
-import { collapseTvl } from "../demo/exploit";
 import { parseConfig } from "../config";
 import { formatReportTable, formatUsd } from "../policy/report";
-import { fixtureSnapshotSchema } from "../sources/fixtureSource";
 import { buildContainer, type KeeperContainer } from "./container";
 import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } from "./daemon";
 import { decideIncident } from "./commands/incident";
@@ -26,8 +22,6 @@ import type { Logger } from "../lib/logger";
 const DAY = 86_400;
 /** Cover length the keeper buys in the demo, so renewals come round quickly (days). */
 const DEMO_COVER_DAYS = 60;
-/** Share of TVL lost in the exploit, as the fixture feed later reports it. */
-const EXPLOIT_COLLAPSE = 0.9;
 /** Share of the stand-in's stablecoin drained on-chain in the exploit. */
 const EXPLOIT_DRAIN = 0.6;
 /** Claim status `Paid` in IStablecoinInsuranceFund.ClaimStatus. */
@@ -280,7 +274,6 @@ interface ActiveCover {
 
 /** The beneficiary's active covers over the demo protocols. */
 async function activeCovers(fund: ReturnType<typeof StablecoinInsuranceFund__factory.connect>, beneficiary: string): Promise<ActiveCover[]> {
-  const { demoProtocolAddress } = await import("../config");
   const ids = (await Promise.all(DEMO_PORTFOLIO.map(async (p) => (await fund.getProtocolCoverages(demoProtocolAddress(p.id), 0, 500)).ids))).flat();
   const details = await Promise.all(ids.map((id) => fund.getCoverageDetails(id)));
   return details
