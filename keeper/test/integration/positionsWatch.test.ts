@@ -184,6 +184,24 @@ describe("live positions and the exploit watch (integration)", function () {
     expect((await incidentOf(s.fundAddress, PROTOCOLS.aave)).active).to.equal(true);
   });
 
+  it("loss measurer for the claims side: an incident the watch did not see is measured from the block before occurredAt", async () => {
+    const { s, p, container, whale } = await keeper();
+    const supplied = await p.aToken.totalSupply();
+    const tx = await p.aavePool.mockExploitDrain(p.addresses.usdc, whale.address, (supplied * 3n) / 10n);
+    const receipt = await tx.wait();
+    const drainBlock = await ethers.provider.getBlock(receipt?.blockNumber ?? 0);
+    const watch = container.exploitWatch();
+    const position = { protocolId: "aave-v3", asset: s.usdcAddress, beneficiary: s.beneficiary.address };
+    const measured = await watch.measureLoss(position, { protocolId: "aave-v3", occurredAt: drainBlock?.timestamp ?? 0 }, drainBlock?.timestamp ?? 0);
+    expect(measured?.derivation.method).to.equal("measured");
+    if (measured?.derivation.method !== "measured") throw new Error("not measured");
+    expect(measured.derivation.blockBefore).to.equal((drainBlock?.number ?? 0) - 1);
+    expect(measured.derivation.blockAfter).to.equal(drainBlock?.number);
+    expect(measured.loss).to.be.closeTo(usdc6(30_000), 2n);
+    // No reader for a position the config does not read: the claims side falls back to its size.
+    expect(await watch.measureLoss({ ...position, asset: s.dai.target as string }, { protocolId: "aave-v3", occurredAt: 1 }, 1)).to.equal(undefined);
+  });
+
   it("a withdrawal wave of 40% is a suspected signal only: sales halted, no claim filed", async () => {
     const { s, p, container, whale, tick: claims } = await keeper();
     await container.coverageCycle().run();
