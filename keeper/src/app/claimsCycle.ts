@@ -111,7 +111,8 @@ export function incidentRulesOf(config: Pick<KeeperConfig, "incidents">): Incide
 
 /** On-chain drain signals (the exploit watch over watched balances), read once per tick. */
 export interface DrainSignalSource {
-  signals(now: number): Promise<readonly IncidentSignal[]>;
+  /** `dryRun`: alert and halt nothing, only return what is seen. */
+  signals(now: number, options?: { readonly dryRun?: boolean }): Promise<readonly IncidentSignal[]>;
 }
 
 /** DefiLlama hallmarks per protocol id (the DefiLlama source exposes them where configured). */
@@ -244,7 +245,7 @@ export class ClaimsCycle {
     ];
     if (deps.drainSignals !== undefined) {
       try {
-        signals.push(...(await deps.drainSignals.signals(now)).filter((s) => coveredIds.includes(s.protocolId)));
+        signals.push(...(await deps.drainSignals.signals(now, { dryRun })).filter((s) => coveredIds.includes(s.protocolId)));
       } catch (err) {
         deps.logger.warn({ err: (err as Error).message }, "incident watch: exploit watch failed");
       }
