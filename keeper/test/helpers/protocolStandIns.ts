@@ -15,7 +15,8 @@ export const dai18 = (n: number | bigint): bigint => BigInt(n) * 10n ** 18n;
 
 /** Deploys the stand-ins; over the given mock USDC/DAI (e.g. the fund's) or fresh ones. */
 export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } = {}) {
-  const owner = (await ethers.getSigners())[0]!;
+  const [owner] = await ethers.getSigners();
+  if (owner === undefined) throw new Error("no signer");
   await installLocalMulticall3(ethers.provider);
   const usdc = tokens.usdc ?? (await ethers.deployContract("MockUSDC"));
   const dai = tokens.dai ?? (await ethers.deployContract("MockDAI"));
