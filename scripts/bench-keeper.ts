@@ -224,7 +224,9 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim:
   const protocol = config.protocols[0]?.address ?? "";
   await waitFor(async () => (await s.fund.getIncident(protocol)).active, "the halt");
   const suspectedToHaltMs = Number((process.hrtime.bigint() - haltStarted) / 1_000_000n);
-  await new Promise((r) => setTimeout(r, 50));
+  // Count the tick that mined it: wait until that tick has finished.
+  const haltSeenMs = Date.now();
+  await waitFor(async () => (daemon.metrics.lastSuccessMs("incident") ?? 0) >= haltSeenMs, "the halting tick to finish");
   const suspectedToHaltTicks = incidentTicks() - haltTicksBefore;
   if ((await s.fund.claimCount()) !== 0n) throw new Error("bench: a suspected incident was claimed");
 
@@ -234,7 +236,8 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim:
   hacks = [{ date: (await time.latest()) - 600, name: "Aave V3", classification: "Protocol Logic", technique: "Oracle manipulation", amount: 12_000_000, chain: ["Ethereum"], defillamaId: null }];
   await waitFor(async () => (await s.fund.claimCount()) > 0n, "the claim");
   const latencyMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
-  await new Promise((r) => setTimeout(r, 50));
+  const claimSeenMs = Date.now();
+  await waitFor(async () => (daemon.metrics.lastSuccessMs("incident") ?? 0) >= claimSeenMs, "the claiming tick to finish");
   const ticksAfter = incidentTicks();
   const lastTickSec = daemon.metrics.lastCycleSeconds("incident");
   await daemon.stop("bench done");

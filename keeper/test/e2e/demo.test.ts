@@ -106,7 +106,9 @@ describe("one command on the embedded default (e2e, child processes)", function 
     expect(drainBlock, text).to.not.equal(undefined);
     expect(text).to.match(new RegExp(`alert \\+ halt +next incident-watch tick \\(read at block ${drainBlock}\\): critical alert "on-chain drain: Aave V3".*reportIncident mined: Aave V3 sales halted on the fund; incident suspected, no claim yet`));
     expect(text).to.match(/confirmation +the fixture feed corroborates: Aave V3 TVL down 90%/);
-    expect(text).to.match(/incident detected +tvl-drop:aave-v3:\d+/);
+    // The drain and the TVL drop are one incident, suspected until the operator confirms it.
+    expect(text).to.match(/incident detected +onchain-drain:\S+@aave-v3: suspected, sales halted on-chain/);
+    expect(text).to.match(/incident confirmed +the operator confirms incident #1 \(keeper incident confirm 1\)/);
     expect(text).to.match(new RegExp(`measured loss +27,000 USDC \\(position 45,000 USDC at block \\d+ → 18,000 USDC at block ${drainBlock}\\)`));
     const claimed = /claim filed +fund claim #1 on cover #\d+ \(provider 1\) for ([\d,]+) USDC/.exec(text)?.[1];
     expect(claimed, text).to.not.equal(undefined);

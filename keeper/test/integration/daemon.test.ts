@@ -162,7 +162,7 @@ describe("keeper daemon processes (integration)", function () {
     children.push(daemon.child);
     await daemon.waitFor(/risk now=\d+/);
     await daemon.waitFor(/coverage now=\d+ positions=1 planned=1 confirmed=2 failed=0/);
-    await daemon.waitFor(/incident now=\d+ new=0/);
+    await daemon.waitFor(/incident now=\d+ (watch block=\S+ reads=\d+ drains=\d+ )?new=0 suspected=0 confirmed=0 halts=0 filed=0 scheduled=0 adopted=0 unfileable=0 /);
     const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(daemon.stderr())?.[1];
     expect(url, daemon.stderr()).to.be.a("string");
     const health = await fetch(`${url}/healthz`);
