@@ -610,11 +610,12 @@ contract StablecoinInsuranceFund is
 
     function _writeRisk(address protocol, uint8 tvl, uint8 audit, uint8 time, uint8 exploit, uint8 team) private {
         if (protocol == address(0)) revert FundZeroAddress();
-        if (tvl > RiskMath.MAX_RISK) revert FundInvalidRiskScore(tvl);
-        if (audit > RiskMath.MAX_RISK) revert FundInvalidRiskScore(audit);
-        if (time > RiskMath.MAX_RISK) revert FundInvalidRiskScore(time);
-        if (exploit > RiskMath.MAX_RISK) revert FundInvalidRiskScore(exploit);
-        if (team > RiskMath.MAX_RISK) revert FundInvalidRiskScore(team);
+        // The five components as they are stored: one byte each, tvl lowest (see ProtocolRecord).
+        uint256 packed = uint256(tvl) | (uint256(audit) << 8) | (uint256(time) << 16) | (uint256(exploit) << 24)
+            | (uint256(team) << 32);
+        // All five ≤ 100 at once: no byte has bit 7 set, and none does after adding 27 to each byte
+        // (a byte ≥ 128 is caught by the first term, so the addition never carries between bytes).
+        if ((packed | (packed + 0x1b1b1b1b1b)) & 0x8080808080 != 0) _revertInvalidRisk(tvl, audit, time, exploit, team);
         FundTypes.ProtocolRecord storage stored = _s.protocols[protocol];
         uint256 word;
         assembly ("memory-safe") {
@@ -623,11 +624,14 @@ contract StablecoinInsuranceFund is
         // Bits 40..79 of the slot hold `lastUpdated` (see ProtocolRecord's packing).
         uint256 lastUpdated = uint40(word >> 40);
         if (lastUpdated != 0) {
-            // The decrease allowance is read only when some component falls.
-            if (
-                tvl < uint8(word) || audit < uint8(word >> 8) || time < uint8(word >> 16)
-                    || exploit < uint8(word >> 24) || team < uint8(word >> 32)
-            ) {
+            // The decrease allowance is read only when some component falls. Per byte, (new + 128) - old
+            // keeps bit 7 exactly when new ≥ old (all bytes ≤ 100, so no borrow crosses a byte).
+            uint256 gauge;
+            unchecked {
+                // Cannot underflow: every byte of packed | 0x80.. is ≥ 128 > every stored byte (≤ 100).
+                gauge = (packed | 0x8080808080) - (word & 0xffffffffff);
+            }
+            if (gauge & 0x8080808080 != 0x8080808080) {
                 uint256 allowed = RiskMath.allowedDecrease(_s.params.maxRiskDecreasePerDay, block.timestamp - lastUpdated);
                 _checkDecrease(protocol, uint8(word), tvl, allowed);
                 _checkDecrease(protocol, uint8(word >> 8), audit, allowed);
@@ -636,10 +640,9 @@ contract StablecoinInsuranceFund is
                 _checkDecrease(protocol, uint8(word >> 32), team, allowed);
             }
         }
-        // One SSTORE: replace the low 80 bits (five components and lastUpdated), keep exposure and
-        // the coverage list head above them.
-        word = (word & ~uint256(type(uint80).max)) | uint256(tvl) | (uint256(audit) << 8) | (uint256(time) << 16)
-            | (uint256(exploit) << 24) | (uint256(team) << 32) | (uint256(uint40(block.timestamp)) << 40);
+        // One SSTORE: replace the low 80 bits (five components and lastUpdated), keep exposure, the
+        // live-list head and the halt bit above them.
+        word = (word & ~uint256(type(uint80).max)) | packed | (uint256(uint40(block.timestamp)) << 40);
         assembly ("memory-safe") {
             sstore(stored.slot, word)
         }
@@ -650,6 +653,15 @@ contract StablecoinInsuranceFund is
                     | uint40(team)
             )
         );
+    }
+
+    /// @dev Names the first component above 100 (only reached when one is).
+    function _revertInvalidRisk(uint8 tvl, uint8 audit, uint8 time, uint8 exploit, uint8 team) private pure {
+        if (tvl > RiskMath.MAX_RISK) revert FundInvalidRiskScore(tvl);
+        if (audit > RiskMath.MAX_RISK) revert FundInvalidRiskScore(audit);
+        if (time > RiskMath.MAX_RISK) revert FundInvalidRiskScore(time);
+        if (exploit > RiskMath.MAX_RISK) revert FundInvalidRiskScore(exploit);
+        revert FundInvalidRiskScore(team);
     }
 
     function _checkDecrease(address protocol, uint8 current, uint8 requested, uint256 allowed) private pure {

@@ -444,8 +444,8 @@ interface IStablecoinInsuranceFund {
         returns (uint256);
 
     /// @notice Live coverage ids of `protocol` (not yet expired: active, or ended but still inside
-    /// the claim window), newest first, at most `limit` from `cursor` (0 = the newest). Expired
-    /// coverages are unlinked, so a full read is O(live coverages).
+    /// the claim window), newest first, at most `limit` (capped at 1,000) from `cursor` (0 = the
+    /// newest). Expired coverages are unlinked, so a full read is O(live coverages).
     /// @return ids The page.
     /// @return nextCursor The id to pass as `cursor` for the next page; 0 when done.
     function getProtocolCoverages(address protocol, uint256 cursor, uint256 limit)

@@ -205,11 +205,12 @@ library ClaimLogic {
         if (incidentAt < cur.start || incidentAt > termEnd) {
             revert IFund.FundIncidentOutsideTerm(coverId, incidentAt, cur.start, termEnd);
         }
-        IFund.Incident memory incident = s.incidents[cur.protocol];
-        if (
-            incident.occurredAt != 0 && cur.start > incident.occurredAt
-                && (incident.active || incidentAt <= incident.reportedAt)
-        ) revert IFund.FundCoverageAfterIncident(coverId, cur.start, incident.occurredAt);
+        // One slot: occurredAt, reportedAt and active (the evidence hash is not needed here).
+        IFund.Incident storage incident = s.incidents[cur.protocol];
+        uint256 occurredAt = incident.occurredAt;
+        if (occurredAt != 0 && cur.start > occurredAt && (incident.active || incidentAt <= incident.reportedAt)) {
+            revert IFund.FundCoverageAfterIncident(coverId, cur.start, occurredAt);
+        }
     }
 
     /// @dev Counts an accepted payout against the asset's rolling one-day window; above the limit the

@@ -20,6 +20,7 @@ library CoverageLogic {
 
     uint256 internal constant MIN_DURATION = 30 days; // seconds
     uint256 internal constant MAX_DURATION = 365 days; // seconds
+    uint256 internal constant MAX_PAGE = 1_000; // ids per getProtocolCoverages page
 
     /// @dev Renewal pricing, kept in memory to spare stack slots.
     struct RenewalQuote {
@@ -135,6 +136,7 @@ library CoverageLogic {
         view
         returns (uint256[] memory ids, uint256 nextCursor)
     {
+        if (limit > MAX_PAGE) limit = MAX_PAGE;
         uint256 id = cursor == 0 ? s.protocols[protocol].latestCoverageId : cursor;
         if (id != 0 && s.coverages[id].protocol != protocol) revert IFund.FundUnknownCoverage(id);
         ids = new uint256[](limit);

@@ -6,6 +6,7 @@
  */
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -189,8 +190,10 @@ describe("keeper coverage and claims (integration)", function () {
     const [incident] = container.state().incidents.list();
     const evidence = await fs.readFile(incident?.evidencePath ?? "");
     expect(path.dirname(incident?.evidencePath ?? "")).to.equal(path.join(workDir, "evidence"));
-    expect(claim.evidenceHash).to.equal(keccak256(evidence));
-    expect(incident?.evidenceHash).to.equal(claim.evidenceHash);
+    // Hedged claims lead with the 34-byte sha2-256 multihash of the proof (Nexus ipfsMetadata), then the pack.
+    const proofPrefix = Buffer.concat([Buffer.from([0x12, 0x20]), createHash("sha256").update(evidence).digest()]);
+    expect(claim.evidenceHash).to.equal(keccak256(Buffer.concat([proofPrefix, evidence])));
+    expect(incident?.evidenceHash).to.equal(keccak256(evidence));
 
     // Same data next tick: no new incident, no second claim.
     proxy.reset();

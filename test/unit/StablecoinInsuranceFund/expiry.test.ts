@@ -1,5 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { ethers } from "hardhat";
 
 import { DAY, PROTOCOLS, buyCoverage, deployHedgedFund, units } from "../../helpers/fundFixture";
 
@@ -103,6 +104,8 @@ describe("StablecoinInsuranceFund expiry", () => {
       expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 3n, 2)).to.deep.equal([[3n, 2n], 1n]);
       expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 1n, 2)).to.deep.equal([[1n], 0n]);
       expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 0)).to.deep.equal([[], 5n]);
+      // a huge limit is capped (1,000 per page), not an out-of-memory revert
+      expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 0, ethers.MaxUint256)).to.deep.equal([[5n, 4n, 3n, 2n, 1n], 0n]);
       await time.increase(30n * DAY + GRACE + 60n);
       await f.fund.expireCoverage(3); // middle
       expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 10)).to.deep.equal([[5n, 4n, 2n, 1n], 0n]);
