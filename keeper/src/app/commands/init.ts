@@ -159,7 +159,9 @@ export function renderInitConfig(facts: ChainFacts): string {
   const root = obj([
     {
       key: "chain",
-      comment: `written by \`keeper init\` for chain ${facts.chainId}`,
+      comment: local
+        ? `written by \`keeper init\` for chain ${facts.chainId}`
+        : `written by \`keeper init\` for chain ${facts.chainId}; the RPC comes from env RPC_URL / RPC_URLS (provider URLs carry API keys: keep them out of this file)`,
       value: obj([
         local || facts.rpcUrl === undefined
           ? { key: "rpcUrl", value: val(facts.rpcUrl ?? "http://127.0.0.1:8545"), comment: "env RPC_URL / RPC_URLS win over this" }
