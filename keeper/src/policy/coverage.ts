@@ -328,8 +328,10 @@ export function validateCoveragePolicy(params: CoveragePolicyParams): void {
  *   position is over-insured the renewal drops the excess (or lets a wholly excess cover lapse);
  * - current / optimal > reduceAbove and nothing due → reduce (LOW): renew early with the excess
  *   removed once the fund's renewal window is open, else report it as waiting;
- * - ended-but-not-expired coverages of the protocols (anyone's) → expireCoverages batches
- *   (HIGH, first: expiring releases cap room the purchases may need).
+ * - coverages of the protocols (anyone's) whose claim window closed (end + claimGracePeriod; the
+ *   fund keeps an ended coverage in the cap and the reserve until then and refuses to expire it
+ *   earlier) → expireCoverages batches (HIGH, first: expiring releases cap room the purchases
+ *   may need).
  * New coverage is cut to the cap room left (cap − exposure + what the sweep releases), purchases
  * before increases.
  */
@@ -357,7 +359,7 @@ export function planCoverage(
   const releasedWad = new Map<string, bigint>();
   for (const state of chain.protocols) {
     for (const c of state.coverages) {
-      if (c.status !== "Active" || now <= c.end) continue;
+      if (c.status !== "Active" || now <= c.end + chain.params.claimGracePeriodSec) continue;
       expirable.push(c.id);
       const decimals = decimalsByAsset.get(c.asset.toLowerCase());
       // Unknown decimals: credit no room (the cap check on-chain stays authoritative).

@@ -274,10 +274,11 @@ describe("keeper incidents and claims (integration)", function () {
     const [cover] = await ourCoverages(s);
     if (cover === undefined) throw new Error("no cover");
     await time.increaseTo(Number(cover.end) + 3600);
-    // The coverage manager treats it as ended: its expire sweep runs and a new cover is bought. (The
-    // fund v2 keeps the coverage Active until end + claimGracePeriod, and lists it as claimable.)
+    // The coverage manager treats it as ended and buys a new cover. It does not send an expiry yet:
+    // fund v2 keeps the coverage Active (in the cap and the reserve) until end + claimGracePeriod and
+    // lists it as claimable until then.
     const sweep = await container.coverageCycle().run();
-    expect(sweep.actions.map((a) => a.kind)).to.include("expire");
+    expect(sweep.actions.map((a) => a.kind)).to.not.include("expire");
     expect(sweep.actions.map((a) => a.kind)).to.include("purchase");
     // The operator learns of an exploit 12 hours before the end.
     const occurredAt = Number(cover.end) - 12 * 3600;

@@ -121,11 +121,19 @@ describe("policy/coverage", () => {
       expect(premiumFor(1n, 1, 50, 200)).to.equal(1n); // rounded up
     });
 
-    it("re-buys (never renews) when the only coverage has ended, and sweeps it", () => {
-      const ended = cover({ end: NOW - 1 });
+    it("re-buys (never renews) when the only coverage has ended, and sweeps it once its claim window closed", () => {
+      const ended = cover({ end: NOW - 30 * DAY - 1 });
       const plan = planCoverage([position()], chain([ended]), NOW);
       expect(kinds(plan)).to.deep.equal(["expire", "purchase"]);
       expect(plan.actions.some((a) => a.kind === "renew")).to.equal(false);
+    });
+
+    it("does not sweep an ended coverage inside its claim window (end + claimGracePeriod): the fund would refuse", () => {
+      const ended = cover({ end: NOW - 1 });
+      const plan = planCoverage([position()], chain([ended]), NOW);
+      expect(kinds(plan)).to.deep.equal(["purchase"]);
+      const atGraceEnd = planCoverage([position()], chain([cover({ end: NOW - 30 * DAY })]), NOW);
+      expect(kinds(atGraceEnd)).to.deep.equal(["purchase"]);
     });
 
     it("counts a coverage ending exactly now as not live (re-buy) but not yet expirable", () => {
@@ -240,7 +248,7 @@ describe("policy/coverage", () => {
       expect(full.skipped[0]?.reason).to.equal("protocol-cap-reached");
     });
     it("counts the room the expire sweep releases", () => {
-      const ended = cover({ beneficiary: OTHER, amount: 500_000n * USD6, end: NOW - 10 });
+      const ended = cover({ beneficiary: OTHER, amount: 500_000n * USD6, end: NOW - 30 * DAY - 10 });
       const plan = planCoverage([position()], chain([ended]), NOW);
       expect(kinds(plan)).to.deep.equal(["expire", "purchase"]);
       expect((plan.actions[1] as PurchaseAction).amount).to.equal(100_000n * USD6);
@@ -262,7 +270,7 @@ describe("policy/coverage", () => {
         params: { ...PARAMS, renewalWindowSec: 60 * DAY },
       };
       const gmx = position({ protocolId: "gmx", protocol: "0x9999999999999999999999999999999999999999" });
-      const expiring = cover({ protocol: CURVE, beneficiary: OTHER, end: NOW - 5 });
+      const expiring = cover({ protocol: CURVE, beneficiary: OTHER, end: NOW - 30 * DAY - 5 });
       const withSweep = { ...state, protocols: [state.protocols[0]!, { ...state.protocols[1]!, coverages: [curveOver, expiring] }, state.protocols[2]!] };
       const plan = planCoverage([curve, position(), gmx], withSweep, NOW);
       expect(plan.actions.map((a) => `${a.kind}:${a.priority}`)).to.deep.equal([
@@ -273,7 +281,7 @@ describe("policy/coverage", () => {
       ]);
     });
     it("batches expirable ids (sorted, deduplicated) into expireCoverages calls", () => {
-      const ended = Array.from({ length: 5 }, (_, i) => cover({ id: BigInt(100 - i), end: NOW - 1 - i, beneficiary: OTHER }));
+      const ended = Array.from({ length: 5 }, (_, i) => cover({ id: BigInt(100 - i), end: NOW - 30 * DAY - 1 - i, beneficiary: OTHER }));
       const plan = planCoverage([], chain(ended), NOW, { ...DEFAULT_COVERAGE_POLICY, expireBatchSize: 2 });
       const batches = plan.actions.map((a) => (a.kind === "expire" ? a.coverIds.map(String) : []));
       expect(batches).to.deep.equal([["96", "97"], ["98", "99"], ["100"]]);
