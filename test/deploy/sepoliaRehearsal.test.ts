@@ -129,7 +129,7 @@ describe("deploy: the Sepolia path offline (LocalStack + sepolia parameters on a
     expect(newest!.tvlUsd).to.be.closeTo(previous!.tvlUsd * 0.2, 1);
     expect((await provider.getBlock("latest"))!.timestamp).to.be.greaterThanOrEqual(before + 24 * 3600);
 
-    expectRefusal(await runScript("simulate-exploit", { PROTOCOL: "curve", FIXTURE_DIR: FIXTURE_DIR }), "FIXTURE_DIR is the committed fixture");
+    expectRefusal(await runScript("simulate-exploit", { PROTOCOL: "curve", FIXTURE_DIR: FIXTURE_DIR }), "the fixture directory is the committed fixture");
     expectRefusal(await runScript("simulate-exploit", { PROTOCOL: "nope", FIXTURE_DIR: fixtureCopy }), "PROTOCOL=nope");
   });
 });

@@ -381,7 +381,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
         state.close();
       }
     });
-  registerIncidentDecisions(incident, { setup: () => setup(program), out });
+  registerIncidentDecisions(incident, { setup: () => setup(program), setupChain: () => setupChainCommand(program), out });
 
   registerOperatorCommands(program, out);
   return program;

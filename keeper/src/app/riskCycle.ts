@@ -208,7 +208,8 @@ export class RiskCycle {
     if (deps.assessments !== undefined) {
       const stored = new Map<string, RiskSnapshot>();
       for (const a of byAddress) {
-        const last = deps.assessments.latest(a.protocol);
+        // Stored assessments are keyed by protocol id (the dashboard's risk history reads them so).
+        const last = deps.assessments.latest(idOf.get(a.protocol.toLowerCase())?.id ?? a.protocol);
         if (last !== undefined) stored.set(a.protocol, { composite: last.composite, category: last.category });
       }
       before = stored;
@@ -242,7 +243,9 @@ export class RiskCycle {
       (a) => !heldSet.has(a.protocol.toLowerCase()),
     );
     // Held protocols keep their last good stored assessment too.
-    if (deps.assessments !== undefined && !dryRun) deps.assessments.record(byAddress.filter((a) => !heldSet.has(a.protocol.toLowerCase())));
+    if (deps.assessments !== undefined && !dryRun) {
+      deps.assessments.record(assessed.filter((a) => !heldSet.has(a.protocol.address.toLowerCase())).map((a) => a.assessment));
+    }
     for (const riskAlert of riskAlerts) {
       const alert = riskAlertToAlert(riskAlert, idOf.get(riskAlert.protocol.toLowerCase())?.name);
       if (dryRun) deps.logger.info({ alert }, "dry run: would send alert");

@@ -1,7 +1,7 @@
 /**
  * docs/operator-local.md, run as written: every command of its ```sh blocks, in order, each in a
  * child process (node → deploy → seed → init → doctor → set-agent → once → simulate-exploit →
- * claim filed → assess → settle → withdraw). The only translations are where things live:
+ * once (suspected: halt, no claim) → incident confirm → claim filed → assess → settle → withdraw). The only translations are where things live:
  * `npm run node` is a hardhat node on a free port (RPC_URL / LOCALHOST_RPC_URL point at it),
  * Ignition writes to a temp dir (SIF_IGNITION_DIR, which the keeper also reads), and the commands
  * run in a temp working directory (`npm run keeper -- x` = the keeper CLI entry, `npx hardhat run
@@ -151,6 +151,9 @@ describe("docs/operator-local.md walk-through (e2e)", function () {
     expect(doctors[0]!.output, transcript).to.match(new RegExp(`^FAIL agent: ${BENEFICIARY} has not approved ${KEEPER}`, "m"));
     expect(doctors[1]!.output).to.match(new RegExp(`^ok +agent: ${BENEFICIARY} approves ${KEEPER}`, "m"));
     expect(doctors[1]!.output).to.include("claims can be filed");
+    // The TVL drop alone is a suspected incident (sales halted, no claim) until the operator confirms it.
+    expect(out("incident list"), transcript).to.match(/^#1 radiant suspected .* halt reported/m);
+    expect(out("incident confirm 1"), transcript).to.match(/incident 1 \(.+\): confirmed\nincident tick: filed 1,/);
     expect(out("-- status"), transcript).to.match(/open claims: #\d+ coverage \d+ \w+/);
 
     // On-chain truth: claim 1 was filed by the keeper's account for the beneficiary's Radiant cover, and paid.

@@ -31,6 +31,7 @@
  *       left scheduled/unfileable/blocked beside it — "claims lost 0, duplicate claims 0,
  *       orphaned claim rows 0".
  */
+import { mergeIncidentExploits } from "../../src/policy/incidentExploits";
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import os from "node:os";
@@ -207,15 +208,28 @@ describe("keeper under faults (randomized schedules)", function () {
    * replaced by its high-risk default, as the scorer does). Cached per second.
    */
   const validTargets = new Map<string, { components: ComponentRisks; reachable: Record<keyof ComponentRisks, Set<number>> }>();
-  async function validComponents(at: number): Promise<{ components: ComponentRisks; reachable: Record<keyof ComponentRisks, Set<number>> }> {
+  /**
+   * `incidentAt`: the operator's confirmed incident of a claim schedule. Issue 14's rule counts it
+   * as an exploit at once (policy/incidentExploits), so valid data then yields a higher exploit
+   * component: the targets are computed with it merged (it is recorded before the schedule's
+   * first cycle).
+   */
+  async function validComponents(
+    at: number,
+    incidentAt?: number,
+  ): Promise<{ components: ComponentRisks; reachable: Record<keyof ComponentRisks, Set<number>> }> {
     oracleAsOf = asOfHistory.filter((t) => t <= at).reduce((a, b) => Math.max(a, b), asOfHistory[0] ?? 0);
-    const cacheKey = `${oracleAsOf}:${at}`;
+    const cacheKey = `${oracleAsOf}:${at}:${incidentAt ?? "-"}`;
     const cached = validTargets.get(cacheKey);
     if (cached !== undefined) return cached;
     const config = configFor(":memory:", cleanLlama.baseUrl);
     const source = buildRiskSource(config, { logger: SILENT_LOGGER });
-    const [metrics] = await source.fetchMetrics(config.protocols, at);
-    if (metrics === undefined) throw new Error("clean source returned no metrics");
+    const [clean] = await source.fetchMetrics(config.protocols, at);
+    if (clean === undefined) throw new Error("clean source returned no metrics");
+    const metrics =
+      incidentAt === undefined || incidentAt > at
+        ? clean
+        : mergeIncidentExploits(clean, [{ protocol: "aave-v3", state: "confirmed", occurredAt: incidentAt, detectedAt: incidentAt }], at);
     const assessment = assessProtocol(metrics, at);
     if (assessment.missing.length > 0) throw new Error(`clean data incomplete: ${JSON.stringify(assessment.missing)}`);
     const reachable = { tvl: new Set<number>(), audit: new Set<number>(), time: new Set<number>(), exploit: new Set<number>(), team: new Set<number>() };
@@ -466,7 +480,7 @@ describe("keeper under faults (randomized schedules)", function () {
         const fundInterface = s.fund.interface;
         if (tx.input.startsWith(fundInterface.getFunction("updateProtocolRisks").selector)) {
           const [updates] = fundInterface.decodeFunctionData("updateProtocolRisks", tx.input) as unknown as [bigint[][]];
-          const { components: valid, reachable } = await validComponents(Number(BigInt(block.timestamp)));
+          const { components: valid, reachable } = await validComponents(Number(BigInt(block.timestamp)), incidentAt);
           for (const u of updates) {
             counts.riskPushesChecked += 1;
             const pushed: ComponentRisks = { tvl: Number(u[1]), audit: Number(u[2]), time: Number(u[3]), exploit: Number(u[4]), team: Number(u[5]) };

@@ -80,6 +80,8 @@ export function incidentLines(state: StateDb): string[] {
 
 export interface IncidentCommandDeps {
   readonly setup: () => { config: KeeperConfig; logger: Logger };
+  /** Setup for commands that reach the chain: the fund and lens from the deployment files too. */
+  readonly setupChain?: () => Promise<{ config: KeeperConfig; logger: Logger }>;
   readonly out: (text: string) => void;
 }
 
@@ -106,7 +108,7 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
       .description(what)
       .argument("<id>", "incident id (or key) from `keeper incident list`")
       .action(async (ref: string) => {
-        const { config, logger } = deps.setup();
+        const { config, logger } = deps.setupChain !== undefined ? await deps.setupChain() : deps.setup();
         await decideAndAct(config, logger, ref, to, deps.out);
       });
   }
