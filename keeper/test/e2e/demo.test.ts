@@ -115,7 +115,10 @@ describe("one command on the embedded default (e2e, child processes)", function 
     expect(text).to.match(/assessed +Nexus assessors vote yes/);
     expect(text).to.match(new RegExp(`settled +claim #1 settled by the keeper: Paid, ${claimed} USDC credited`));
     expect(text).to.match(new RegExp(`withdrawn +beneficiary 0x[0-9a-fA-F]{40} withdrew ${claimed} USDC`));
-    expect(text).to.match(/Coverage report at .*\n[\s\S]*Uncovered: aave-v3/);
+    // The claim was the measured loss (27,000 of the 45,000 cover): the Aave position (18,000 USDC
+    // left) keeps its remaining 18,000 of cover, so nothing is uncovered.
+    expect(claimed).to.equal("27,000");
+    expect(text).to.match(/Coverage report at .*\n[\s\S]*aave-v3 +\| \d+ +\| LOW +\| \$18,000\.00 +\| \$18,000\.00 +\| \$18,000\.00 +\| 100\.0%[\s\S]*Uncovered: none/);
     expect(text).to.match(/demo: all stages passed in [\d.]+ s wall time/);
     expect(text).to.match(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
     expect(text).not.to.match(/FAILED/);

@@ -153,7 +153,8 @@ describe("docs/operator-local.md walk-through (e2e)", function () {
     expect(doctors[1]!.output).to.include("claims can be filed");
     // The TVL drop alone is a suspected incident (sales halted, no claim) until the operator confirms it.
     expect(out("incident list"), transcript).to.match(/^#1 radiant suspected .* halt reported/m);
-    expect(out("incident confirm 1"), transcript).to.match(/incident 1 \(.+\): confirmed\nincident tick: filed 1,/);
+    expect(out("incident confirm 1"), transcript).to.match(/^incident 1 \(.+\): confirmed$/m);
+    expect(out("incident confirm 1"), transcript).to.match(/^incident tick: filed 1,/m);
     expect(out("-- status"), transcript).to.match(/open claims: #\d+ coverage \d+ \w+/);
 
     // On-chain truth: claim 1 was filed by the keeper's account for the beneficiary's Radiant cover, and paid.
