@@ -143,21 +143,42 @@ export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadR
   };
   const claims = new Map<string, FundClaim>();
   for (const c of claimRows) {
-    claims.set(c.id.toString(), {
-      id: c.id,
-      coverageId: c.coverageId,
-      claimant: c.claimant,
-      amount: c.amount,
-      payout: c.payout,
-      deposit: c.deposit,
-      providerClaimId: c.providerClaimId,
-      submittedAt: Number(c.submittedAt),
-      status: CLAIM_STATUS[Number(c.status)] ?? "None",
-      evidenceHash: c.evidenceHash,
-      incidentAt: Number(c.incidentAt),
-      ...(c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
-      confirmationRequired: c.confirmationRequired,
-    });
+    claims.set(c.id.toString(), toFundClaim(c, c.id));
   }
   return { now: block.timestamp, blockNumber: block.number, coverage: { protocols, pools, params }, coverages, claims };
+}
+
+/** The fund's `Claim` view as the keeper uses it. */
+export function toFundClaim(
+  c: {
+    coverageId: bigint;
+    claimant: string;
+    amount: bigint;
+    payout: bigint;
+    deposit: bigint;
+    providerClaimId: bigint;
+    submittedAt: bigint;
+    status: bigint;
+    evidenceHash: string;
+    incidentAt: bigint;
+    payableAt: bigint;
+    confirmationRequired: boolean;
+  },
+  id: bigint,
+): FundClaim {
+  return {
+    id,
+    coverageId: c.coverageId,
+    claimant: c.claimant,
+    amount: c.amount,
+    payout: c.payout,
+    deposit: c.deposit,
+    providerClaimId: c.providerClaimId,
+    submittedAt: Number(c.submittedAt),
+    status: CLAIM_STATUS[Number(c.status)] ?? "None",
+    evidenceHash: c.evidenceHash,
+    incidentAt: Number(c.incidentAt),
+    ...(c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
+    confirmationRequired: c.confirmationRequired,
+  };
 }

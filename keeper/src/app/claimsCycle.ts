@@ -36,7 +36,6 @@ import type { SendResult, TxSender } from "../execution/txSender";
 import {
   claimIdempotencyKey,
   decideClaimFollowUps,
-  FUND_CLAIM_STATUSES,
   planClaims,
   positionKeyOf,
   positionLoss,
@@ -71,7 +70,7 @@ import type { StateDb } from "../state";
 import type { IncidentRecord } from "../state/incidents";
 import type { ClaimRecord } from "../state/claims";
 import type { Alerter, AlertSeverity } from "./alerts";
-import type { FundClaim } from "./chainState";
+import { toFundClaim, type FundClaim } from "./chainState";
 import type { CoverageCycle } from "./coverageCycle";
 import type { ExploitWatch, WatchTickSummary } from "./exploitWatch";
 import type { Logger } from "../lib/logger";
@@ -859,40 +858,6 @@ export class ClaimsCycle {
   }
 }
 
-/** The fund's `Claim` view as the keeper uses it. */
-function toFundClaim(
-  c: {
-    coverageId: bigint;
-    claimant: string;
-    amount: bigint;
-    payout: bigint;
-    deposit: bigint;
-    providerClaimId: bigint;
-    submittedAt: bigint;
-    status: bigint;
-    evidenceHash: string;
-    incidentAt: bigint;
-    payableAt: bigint;
-    confirmationRequired: boolean;
-  },
-  id: bigint,
-): FundClaim {
-  return {
-    id,
-    coverageId: c.coverageId,
-    claimant: c.claimant,
-    amount: c.amount,
-    payout: c.payout,
-    deposit: c.deposit,
-    providerClaimId: c.providerClaimId,
-    submittedAt: Number(c.submittedAt),
-    status: FUND_CLAIM_STATUSES[Number(c.status)] ?? "None",
-    evidenceHash: c.evidenceHash,
-    incidentAt: Number(c.incidentAt),
-    ...(c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
-    confirmationRequired: c.confirmationRequired,
-  };
-}
 
 /**
  * Exploit reports as incident signals: within the rule's age, not in the future, hallmarks only
