@@ -39,7 +39,10 @@ describe("keeper init: the config text", () => {
     expect(text).to.include("give it its real name and DefiLlama slug");
     const config = parseConfig(parseJsonc(text), { baseDir: "/etc/keeper" });
     expect(config.sources.defiLlama?.apiBaseUrl).to.equal("https://api.llama.fi");
-    expect(config.sources.hacks?.feedUrl).to.equal("https://api.llama.fi/hacks");
+    // The hacks feed is Pro-only: no URL in the file, on only with env DEFILLAMA_PRO_API_KEY.
+    expect(text).to.include("DEFILLAMA_PRO_API_KEY");
+    expect(config.sources.hacks?.proApiKey).to.equal(undefined);
+    expect(parseConfig(parseJsonc(text), { baseDir: "/etc/keeper", env: { DEFILLAMA_PRO_API_KEY: "k" } }).sources.hacks?.proApiKey).to.equal("k");
     expect(config.sources.fixture).to.equal(undefined);
     expect(config.chain).to.include({ chainId: 11155111, deployment: "/etc/keeper/deploy/deployments/chain-11155111/deployed_addresses.json" });
     expect(config.protocols.map((p) => [p.id, p.name, p.defiLlamaSlug])).to.deep.equal([

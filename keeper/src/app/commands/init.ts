@@ -134,7 +134,12 @@ export function renderInitConfig(facts: ChainFacts): string {
               { key: "stablecoinsBaseUrl", value: val("https://stablecoins.llama.fi") },
             ]),
           },
-          { key: "hacks", comment: "DefiLlama's hacks feed: exploits count in scoring and confirm incidents", value: obj([{ key: "feedUrl", value: val("https://api.llama.fi/hacks") }]) },
+          {
+            key: "hacks",
+            comment:
+              "DefiLlama's hacks feed is Pro-only: it is on when env DEFILLAMA_PRO_API_KEY is set (the key never goes in this file); without it, exploits come from DefiLlama hallmarks",
+            value: obj([{ key: "ttlSeconds", value: val(3600) }]),
+          },
         ]);
   const positionNodes = facts.positions.map((p) => {
     const selfInsured = p.providerIds.includes(0);
