@@ -12,6 +12,16 @@ import { operatorMetricsSchema } from "../sources/configSource";
 import { METRIC_FIELDS } from "../sources/metrics";
 import { DEFAULT_MIN_CONFIDENCE_FOR_RISE } from "../policy/riskPush";
 
+/** A config key that no longer exists: accepted by the parser only to fail with `message` (what to use instead). */
+function removedField(message: string) {
+  return z
+    .unknown()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+    });
+}
+
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** A 20-byte address, normalised to its checksummed form. */
@@ -141,17 +151,9 @@ export const defiLlamaSchema = z
       })
       .strict()
       .optional(),
-    auditScoreByCount: z
-      .unknown()
-      .optional()
-      .superRefine((value, ctx) => {
-        if (value === undefined) return;
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          message:
-            "removed — DefiLlama's `audits` is a category (\"0\" none, \"1\" partial, \"2\" audited, \"3\" fork), not a count; use auditScoreByCategory { none, partial, audited, fork }",
-        });
-      }),
+    auditScoreByCount: removedField(
+      "removed — DefiLlama's `audits` is a category (\"0\" none, \"1\" partial, \"2\" audited, \"3\" fork), not a count; use auditScoreByCategory { none, partial, audited, fork }",
+    ),
     /** Regular expression for hallmarks that report an exploit (case-insensitive). */
     exploitHallmarkPattern: z
       .string()
@@ -184,17 +186,9 @@ export const defiLlamaSchema = z
  */
 export const hacksSchema = z
   .object({
-    feedUrl: z
-      .unknown()
-      .optional()
-      .superRefine((value, ctx) => {
-        if (value === undefined) return;
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          message:
-            "removed — DefiLlama's hacks feed is Pro-only (https://pro-api.llama.fi/<key>/api/hacks): set env DEFILLAMA_PRO_API_KEY (and proApiBaseUrl only for a proxy); there is no free /hacks URL",
-        });
-      }),
+    feedUrl: removedField(
+      "removed — DefiLlama's hacks feed is Pro-only (https://pro-api.llama.fi/<key>/api/hacks): set env DEFILLAMA_PRO_API_KEY (and proApiBaseUrl only for a proxy); there is no free /hacks URL",
+    ),
     proApiBaseUrl: urlSchema.default(DEFILLAMA_PRO_API_BASE_URL),
     http: httpSchema.optional(),
     ttlSeconds: nonNegativeInt("seconds").optional(),

@@ -195,17 +195,7 @@ export class ActionJournal {
       options.allTries === true
         ? "SELECT * FROM tx_attempts WHERE action_id = ? ORDER BY created_at, rowid"
         : "SELECT a.* FROM tx_attempts a JOIN action_journal j ON j.id = a.action_id WHERE a.action_id = ? AND a.try = j.try ORDER BY a.created_at, a.rowid";
-    return (this.db.prepare(sql).all(actionId) as AttemptRow[]).map((r) => ({
-      hash: r.hash,
-      actionId: r.action_id,
-      nonce: r.nonce,
-      maxFeePerGas: BigInt(r.max_fee_per_gas),
-      maxPriorityFeePerGas: BigInt(r.max_priority_fee_per_gas),
-      rawTx: r.raw_tx,
-      replacedBy: r.replaced_by ?? undefined,
-      try: r.try,
-      createdAt: r.created_at,
-    }));
+    return (this.db.prepare(sql).all(actionId) as AttemptRow[]).map(toAttempt);
   }
 
   /** Every in-flight attempt of every action (sent/replaced, or planned with a signed attempt), lowest nonce first. */
@@ -217,15 +207,7 @@ export class ActionJournal {
       )
       .all() as (AttemptRow & { key: string; kind: string })[];
     return rows.map((r) => ({
-      hash: r.hash,
-      actionId: r.action_id,
-      nonce: r.nonce,
-      maxFeePerGas: BigInt(r.max_fee_per_gas),
-      maxPriorityFeePerGas: BigInt(r.max_priority_fee_per_gas),
-      rawTx: r.raw_tx,
-      replacedBy: r.replaced_by ?? undefined,
-      try: r.try,
-      createdAt: r.created_at,
+      ...toAttempt(r),
       key: r.key,
       kind: r.kind,
     }));
@@ -307,5 +289,19 @@ function toEntry(row: JournalRow): JournalEntry {
     try: row.try,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+function toAttempt(r: AttemptRow): TxAttempt {
+  return {
+      hash: r.hash,
+      actionId: r.action_id,
+      nonce: r.nonce,
+      maxFeePerGas: BigInt(r.max_fee_per_gas),
+      maxPriorityFeePerGas: BigInt(r.max_priority_fee_per_gas),
+      rawTx: r.raw_tx,
+      replacedBy: r.replaced_by ?? undefined,
+      try: r.try,
+      createdAt: r.created_at,
   };
 }
