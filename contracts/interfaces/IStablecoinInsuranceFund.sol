@@ -30,7 +30,10 @@ pragma solidity 0.8.28;
 ///   claim; a false report costs the fund sales until the admin clears it.
 /// - Coverage bought after a reported incident's start cannot claim for it; an incident reported
 ///   late (after a purchase in the exploit window) therefore protects the pool only from the
-///   report on.
+///   report on. `occurredAt` is not bounded below: a compromised oracle or guardian reporting an
+///   old `occurredAt` excludes every coverage bought since then from claims for losses before the
+///   report (and, while the incident is active, from any claim); clearing the halt does not lift
+///   that exclusion for pre-report losses.
 /// - Registered stablecoins are assumed to be worth $1 each for the cap; fee-on-transfer tokens are
 ///   rejected at the first transfer.
 interface IStablecoinInsuranceFund {
