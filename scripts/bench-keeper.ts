@@ -21,18 +21,18 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { deployFund, units } from "../test/helpers/fundFixture";
-import { daemonFor } from "../keeper/src/app/daemon";
+import { daemonFor } from "../keeper/src/cli/daemon";
 import { demoProtocolAddress } from "../keeper/src/config";
 import { collapseTvl, deployKeeperSystem, fixtureCopy, KEEPER_KEY as SYSTEM_KEEPER_KEY, keeperConfigFile, nexusQuoteRoutes } from "../keeper/test/helpers/keeperSystem";
-import { buildContainer } from "../keeper/src/app/container";
-import type { RiskCycleSummary } from "../keeper/src/app/riskCycle";
+import { buildContainer } from "../keeper/src/cli/container";
+import type { RiskCycleSummary } from "../keeper/src/cycles/riskCycle";
 import { parseConfig } from "../keeper/src/config";
 import { silentLogger } from "../keeper/src/sources";
 import { defiLlamaRoutes, generatePortfolio } from "../keeper/test/helpers/defiLlamaPortfolio";
 import { startLoopbackServer } from "../keeper/test/helpers/loopbackServer";
 import { startRpcProxy, type RpcProxy } from "../keeper/test/helpers/rpcProxy";
 import { dai18, deployStandIns, usdc6 } from "../keeper/test/helpers/protocolStandIns";
-import { FUND_INCIDENT_ABI } from "../keeper/src/app/exploitWatch";
+import { FUND_INCIDENT_ABI } from "../keeper/src/cycles/exploitWatch";
 import type { ConfigFile } from "../keeper/src/config/schema";
 
 const DAY = 86_400; // seconds

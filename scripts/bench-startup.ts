@@ -13,7 +13,7 @@ import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
 const TS_NODE = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
-const COMPILED_CLI = path.join(ROOT, "dist", "keeper", "src", "app", "cli.js");
+const COMPILED_CLI = path.join(ROOT, "dist", "keeper", "src", "cli", "cli.js");
 const LAUNCHER = path.join(ROOT, "keeper", "bin", "keeper.js");
 const CPU_PRELOAD = path.join(ROOT, "scripts", "lib", "cpu-at-exit.js");
 
@@ -56,7 +56,7 @@ function measure(args: readonly string[], runs: number): ModeResult {
 function main(): void {
   const runs = Number(process.env["BENCH_RUNS"] ?? "7");
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_RUNS=${process.env["BENCH_RUNS"]}: use a positive integer`);
-  const tsNode = measure([TS_NODE, "--transpile-only", path.join(ROOT, "keeper", "src", "app", "cli.ts"), "--help"], runs);
+  const tsNode = measure([TS_NODE, "--transpile-only", path.join(ROOT, "keeper", "src", "cli", "cli.ts"), "--help"], runs);
   const compiled = existsSync(COMPILED_CLI) ? measure([LAUNCHER, "--help"], runs) : undefined;
   const out = {
     bench: "keeper --help start-up",

@@ -8,7 +8,7 @@ import MockTokens from "./MockTokens";
  * (contracts/mocks/protocols): two Aave V3-style pools (Aave USDC, Radiant USDT) with their
  * aTokens, a Comet (cUSDCv3), three ERC-4626 vaults (Yearn DAI, GMX USDC, a Uniswap V3 USDC LP
  * vault) and a two-coin Curve pool (DAI/USDC). Positions and other suppliers' deposits are made
- * by the embedded run (keeper/src/app/embedded.ts), not here. The deployer owns the test helpers
+ * by the embedded run (keeper/src/cli/embedded.ts), not here. The deployer owns the test helpers
  * (`mockExploitDrain`, `mockAccrueIncome`).
  */
 export default buildModule("DemoProtocols", (m) => {

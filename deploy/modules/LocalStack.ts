@@ -12,7 +12,7 @@ import SecondProvider from "./SecondProvider";
  * the Nexus adapter (provider 1), the second provider (2), the stand-ins of the demo protocols
  * (DemoProtocols), and the deployer's initial pool capital per stablecoin (base units; 0 skips
  * the deposit). Multicall3 is not deployed here: Sepolia has the canonical one, and local chains
- * get its bytecode at the canonical address with `hardhat_setCode` (keeper/src/app/localMulticall.ts).
+ * get its bytecode at the canonical address with `hardhat_setCode` (keeper/src/cli/localMulticall.ts).
  */
 export default buildModule("LocalStack", (m) => {
   const { usdc, usdt, dai } = m.useModule(MockTokens);

@@ -7,7 +7,7 @@
 const { existsSync } = require("node:fs");
 const path = require("node:path");
 
-const cli = path.join(__dirname, "..", "..", "dist", "keeper", "src", "app", "cli.js");
+const cli = path.join(__dirname, "..", "..", "dist", "keeper", "src", "cli", "cli.js");
 if (!existsSync(cli)) {
   process.stderr.write(`keeper: ${path.relative(process.cwd(), cli)} is missing — run \`npm run build\` first (or \`npm run keeper:dev\` for ts-node)\n`);
   process.exit(2);

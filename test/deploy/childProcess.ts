@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 
-import { freePort } from "../../keeper/src/app/embedded";
+import { freePort } from "../../keeper/src/cli/embedded";
 
 export { freePort };
 

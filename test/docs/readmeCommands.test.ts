@@ -37,8 +37,8 @@ const WITNESSES: Record<string, Witness> = {
   "npm run keeper -- incident dismiss 1": { files: ["keeper/test/integration/incidentClaims.test.ts"], token: '"incident", "dismiss"' },
   // `npm run node` + `npm run deploy:local` = `hardhat node` + `hardhat run --network localhost
   // scripts/deploy.ts`: exactly what the embedded chain of the demo/start tests does.
-  "npm run node": { files: ["keeper/src/app/embedded.ts", "test/deploy/childProcess.ts"], token: '"node"' },
-  "npm run deploy:local": { files: ["keeper/src/app/embedded.ts"], token: '"run", "--network", "localhost", "scripts/deploy.ts"' },
+  "npm run node": { files: ["keeper/src/cli/embedded.ts", "test/deploy/childProcess.ts"], token: '"node"' },
+  "npm run deploy:local": { files: ["keeper/src/cli/embedded.ts"], token: '"run", "--network", "localhost", "scripts/deploy.ts"' },
   // Needs an archive RPC: offline, the same test bodies run against the mainnet replica.
   "MAINNET_RPC_URL=https://your-archive-node npm test": { files: ["test/fork/mainnet.test.ts"], token: "MAINNET_RPC_URL" },
 };

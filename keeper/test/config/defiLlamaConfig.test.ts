@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ConfigError, embeddedDefaultConfig, parseConfig, redactConfig } from "../../src/config";
-import { buildRiskSource } from "../../src/app/container";
+import { buildRiskSource } from "../../src/cli/container";
 import { silentLogger } from "../../src/sources/http";
 import { hasExploitReports } from "../../src/sources/types";
 import { startLoopbackServer } from "../helpers/loopbackServer";

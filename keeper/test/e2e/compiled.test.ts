@@ -11,7 +11,7 @@ import path from "node:path";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const LAUNCHER = path.join(REPO_ROOT, "keeper", "bin", "keeper.js");
-const COMPILED_CLI = path.join(REPO_ROOT, "dist", "keeper", "src", "app", "cli.js");
+const COMPILED_CLI = path.join(REPO_ROOT, "dist", "keeper", "src", "cli", "cli.js");
 
 function offlineEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, RPC_URL: "http://127.0.0.1:9", LOG_LEVEL: "error" };

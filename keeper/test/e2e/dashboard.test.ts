@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import puppeteer, { type Browser } from "puppeteer-core";
-import type { DashboardSnapshot } from "../../src/app/dashboard/snapshot";
+import type { DashboardSnapshot } from "../../src/server/dashboard/snapshot";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
@@ -81,7 +81,7 @@ describe("dashboard in headless Chromium (demo data)", function () {
   });
 
   it("loads the demo's data, draws every chart with the right series and points, logs no error, writes a screenshot", async () => {
-    demo = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "keeper", "src", "app", "demo.ts"), "--keep-open"], {
+    demo = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "keeper", "src", "cli", "demo.ts"), "--keep-open"], {
       cwd: REPO_ROOT,
       env: demoEnv(),
       stdio: ["ignore", "pipe", "pipe"],

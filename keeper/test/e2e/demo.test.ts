@@ -22,7 +22,7 @@ function embeddedEnv(): NodeJS.ProcessEnv {
 }
 
 function spawnEntry(entry: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [...TS_NODE, path.join(REPO_ROOT, "keeper", "src", "app", entry)], {
+  const child = spawn(process.execPath, [...TS_NODE, path.join(REPO_ROOT, "keeper", "src", "cli", entry)], {
     cwd: REPO_ROOT,
     env: embeddedEnv(),
     stdio: ["ignore", "pipe", "pipe"],

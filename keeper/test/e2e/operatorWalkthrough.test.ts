@@ -15,13 +15,13 @@ import os from "node:os";
 import path from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
 
-import { hardhatChildEnv, startHardhatNode, type EmbeddedNode } from "../../src/app/embedded";
+import { hardhatChildEnv, startHardhatNode, type EmbeddedNode } from "../../src/cli/embedded";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const DOC = path.join(REPO_ROOT, "docs", "operator-local.md");
 const HARDHAT_CLI = path.join(REPO_ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
-const KEEPER_CLI = path.join(REPO_ROOT, "keeper", "src", "app", "cli.ts");
+const KEEPER_CLI = path.join(REPO_ROOT, "keeper", "src", "cli", "cli.ts");
 const KEEPER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const BENEFICIARY = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
 

@@ -31,7 +31,7 @@ describe("npm start: Ctrl-C stops the keeper first, then the embedded chain (e2e
     for (const name of ["RPC_URL", "RPC_URLS", "KEEPER_CONFIG", "KEEPER_PRIVATE_KEY", "FUND_ADDRESS", "LENS_ADDRESS", "KEEPER_DB_PATH", "ALERT_WEBHOOK_URL", "MAINNET_RPC_URL", "SEPOLIA_RPC_URL"]) env[name] = "";
     for (const name of Object.keys(env)) if (name.startsWith("HARDHAT_")) delete env[name];
     // detached: the child leads its own group, as a shell job does; process.kill(-pid) is the terminal's Ctrl-C.
-    child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), path.join(REPO_ROOT, "keeper", "src", "app", "start.ts")], {
+    child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), path.join(REPO_ROOT, "keeper", "src", "cli", "start.ts")], {
       cwd: REPO_ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { connectFailoverProvider } from "../../src/execution/rpc";
-import { KeeperMetrics } from "../../src/app/health";
+import { KeeperMetrics } from "../../src/server/health";
 import { recordingLogger } from "../sources/testDeps";
 
 const NOW_SEC = 1_800_000_000;

@@ -19,7 +19,7 @@
 import { keccak256, Wallet } from "ethers";
 import { network } from "hardhat";
 
-import { buildContainer, type KeeperContainer } from "../../src/app/container";
+import { buildContainer, type KeeperContainer } from "../../src/cli/container";
 import type { KeeperConfig } from "../../src/config";
 import { connectFailoverProvider, type FailoverJsonRpcProvider } from "../../src/execution/rpc";
 import type { Logger } from "../../src/lib/logger";

@@ -39,12 +39,12 @@ import path from "node:path";
 import { network } from "hardhat";
 
 import { PROTOCOLS } from "../../../test/helpers/fundFixture";
-import { buildRiskSource } from "../../src/app/container";
-import { coveragePolicyOf } from "../../src/app/coverageCycle";
+import { buildRiskSource } from "../../src/cli/container";
+import { coveragePolicyOf } from "../../src/cycles/coverageCycle";
 import { parseConfig, type KeeperConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { planCoverage } from "../../src/policy/coverage";
-import { recordManualIncident } from "../../src/app/commands/incident";
+import { recordManualIncident } from "../../src/cli/commands/incident";
 import { assessProtocol } from "../../src/scoring";
 import type { MetricField } from "../../src/sources/metrics";
 import type { ProtocolMetrics } from "../../src/sources/types";

@@ -12,7 +12,7 @@ import { ethers } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
 import { deploySystem, NEXUS_AAVE_PRODUCT, NEXUS_COVER_ASSET, NEXUS_POOL_ID, NEXUS_PRICE_BPS } from "../../../test/helpers/systemFixture";
-import { mockNexusPremium } from "../../src/app/embedded";
+import { mockNexusPremium } from "../../src/cli/embedded";
 import { DEFAULT_FIXTURE_DIR } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import type { RouteScript } from "./loopbackServer";

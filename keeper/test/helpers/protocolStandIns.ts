@@ -6,7 +6,7 @@
 import { ethers } from "hardhat";
 import type { Signer } from "ethers";
 import type { MockDAI, MockUSDC } from "../../../typechain-types";
-import { installLocalMulticall3 } from "../../src/app/localMulticall";
+import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import type { PositionSpec } from "../../src/sources/positions";
 
 export const RAY = 10n ** 27n;

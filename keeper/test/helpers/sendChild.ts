@@ -5,7 +5,7 @@
  * `restart` reconciles the journal, then asks to send the same action again, and prints JSON.
  */
 import { Wallet, parseUnits } from "ethers";
-import { connectProvider } from "../../src/app/container";
+import { connectProvider } from "../../src/cli/container";
 import { TxSender } from "../../src/execution/txSender";
 import { silentLogger } from "../../src/sources";
 import { openStateDb } from "../../src/state";

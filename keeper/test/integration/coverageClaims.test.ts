@@ -16,8 +16,8 @@ import { nexusProofPath } from "../../src/sources/claimEvidence";
 import { ethers, network } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
-import { buildContainer, type KeeperContainer } from "../../src/app/container";
-import { buildProgram } from "../../src/app/cli";
+import { buildContainer, type KeeperContainer } from "../../src/cli/container";
+import { buildProgram } from "../../src/cli/cli";
 import { parseConfig } from "../../src/config";
 import { openStateDb } from "../../src/state";
 import type { ConfigFile } from "../../src/config/schema";

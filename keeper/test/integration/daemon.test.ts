@@ -158,7 +158,7 @@ describe("keeper daemon processes (integration)", function () {
     await fs.writeFile(configPath, JSON.stringify(file));
     const env = { KEEPER_PRIVATE_KEY: KEEPER_KEY, KEEPER_CONFIG: configPath };
 
-    const daemon = spawnTs("keeper/src/app/cli.ts", ["run"], env);
+    const daemon = spawnTs("keeper/src/cli/cli.ts", ["run"], env);
     children.push(daemon.child);
     await daemon.waitFor(/risk now=\d+/);
     await daemon.waitFor(/coverage now=\d+ positions=1 planned=1 confirmed=2 failed=0/);
@@ -180,7 +180,7 @@ describe("keeper daemon processes (integration)", function () {
     expect(snapshot.coverage.rows.map((r) => r.coverageUsd)).to.deep.equal([100000]);
     expect(snapshot.loops).to.have.length(3);
 
-    const second = spawnTs("keeper/src/app/cli.ts", ["run"], env);
+    const second = spawnTs("keeper/src/cli/cli.ts", ["run"], env);
     children.push(second.child);
     expect(await second.exited).to.equal(1);
     expect(second.stderr()).to.match(/another keeper daemon holds the state database \(pid \d+/);

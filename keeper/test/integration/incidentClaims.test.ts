@@ -20,10 +20,10 @@ import path from "node:path";
 import { network } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
-import { buildProgram } from "../../src/app/cli";
-import { buildContainer, type ContainerOverrides, type KeeperContainer } from "../../src/app/container";
-import { containerLoops } from "../../src/app/daemon";
-import { KeeperMetrics } from "../../src/app/health";
+import { buildProgram } from "../../src/cli/cli";
+import { buildContainer, type ContainerOverrides, type KeeperContainer } from "../../src/cli/container";
+import { containerLoops } from "../../src/cli/daemon";
+import { KeeperMetrics } from "../../src/server/health";
 import { parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import type { PositionLossMeasurer } from "../../src/policy/claims";

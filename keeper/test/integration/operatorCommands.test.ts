@@ -14,9 +14,9 @@ import { Interface } from "ethers";
 import { ethers, network } from "hardhat";
 
 import { buyCoverage, PROTOCOLS, units } from "../../../test/helpers/fundFixture";
-import { buildProgram } from "../../src/app/cli";
-import { safeBatchChecksum, type SafeBatchFile } from "../../src/app/commands/safeBatch";
-import { devAccount } from "../../src/app/embedded";
+import { buildProgram } from "../../src/cli/cli";
+import { safeBatchChecksum, type SafeBatchFile } from "../../src/cli/commands/safeBatch";
+import { devAccount } from "../../src/cli/embedded";
 import { parseConfig } from "../../src/config";
 import { parseJsonc } from "../../src/config/jsonc";
 import { openStateDb } from "../../src/state";
@@ -123,7 +123,7 @@ describe("keeper operator commands (integration)", function () {
     process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
     let code: number;
     try {
-      code = await (await import("../../src/app/cli")).main(["--config", configPath, "--log-level", "silent", "push-risk", "--dry-run"]);
+      code = await (await import("../../src/cli/cli")).main(["--config", configPath, "--log-level", "silent", "push-risk", "--dry-run"]);
     } finally {
       process.stderr.write = write;
     }

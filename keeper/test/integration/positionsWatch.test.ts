@@ -11,9 +11,9 @@ import path from "node:path";
 import { ethers, network } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
-import { buildContainer, type KeeperContainer } from "../../src/app/container";
-import { decideIncident } from "../../src/app/commands/incident";
-import { FUND_INCIDENT_ABI } from "../../src/app/exploitWatch";
+import { buildContainer, type KeeperContainer } from "../../src/cli/container";
+import { decideIncident } from "../../src/cli/commands/incident";
+import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
 import { parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { CORROBORATING_SIGNALS } from "../../src/policy/incidentSignals";
@@ -119,7 +119,7 @@ describe("live positions and the exploit watch (integration)", function () {
     const live = next.plan.positions[0]?.liveValue?.amount ?? 0n;
     expect(live).to.equal(await p.aToken.balanceOf(s.beneficiary.address));
     expect(await coveredAmount(s)).to.equal(live);
-    const report = (await import("../../src/app/daemon")).currentCoverageReport;
+    const report = (await import("../../src/cli/daemon")).currentCoverageReport;
     const row = (await report(container)).rows[0];
     expect(row?.positionValueWad).to.equal(live * 10n ** 12n);
     expect(row?.coverageToValueBps).to.equal(10_000);

@@ -11,7 +11,7 @@ import { Wallet } from "ethers";
 import { ethers, network } from "hardhat";
 
 import { deployFund } from "../../../test/helpers/fundFixture";
-import { buildContainer, type KeeperContainer } from "../../src/app/container";
+import { buildContainer, type KeeperContainer } from "../../src/cli/container";
 import { DEFAULT_FIXTURE_DIR, embeddedDefaultConfig, parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { RiskPusher } from "../../src/execution/riskPusher";

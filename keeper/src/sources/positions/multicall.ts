@@ -7,7 +7,7 @@
  *
  * Multicall3 lives at 0xcA11bde05977b3631167028862bE2a173976CA11 on mainnet, Sepolia and most
  * chains (mds1/multicall deployments); local chains get the same runtime bytecode there through
- * `hardhat_setCode` (see keeper/src/app/embedded.ts).
+ * `hardhat_setCode` (see keeper/src/cli/embedded.ts).
  */
 import { Interface, getAddress } from "ethers";
 

@@ -1,2 +1,0 @@
-/** Kept for existing imports: alert delivery lives in ./alerting. */
-export * from "./alerting";

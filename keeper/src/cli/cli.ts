@@ -1,0 +1,413 @@
+#!/usr/bin/env node
+/**
+ * keeper CLI.
+ *   keeper score <protocol...> | --all [--json] [--now <unix>]
+ *   keeper push-risk [--dry-run]
+ *   keeper run [--dry-run]            the daemon (risk / coverage / incident-watch loops)
+ *   keeper once [--dry-run]           one full cycle of each loop
+ *   keeper report [--json]            coverage report (table; JSON file in paths.reportDir)
+ *   keeper status [--json]            the daemon's view from the state database
+ *   keeper incident add --protocol <id> [--tx <hash>] [--loss <usd>] [--note <text>] [--at <unix>] [--dry-run]
+ *   keeper incident list | confirm <id> | dismiss <id>
+ * Global: --config <file> (or env KEEPER_CONFIG), --log-level, --log-pretty.
+ * Exit codes: 0 ok, 1 runtime error, 2 config error.
+ */
+import { Command, CommanderError } from "commander";
+import "dotenv/config";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, loadConfig, redactConfig, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
+import { formatReportTable, reportToJson } from "../policy/report";
+import { openStateDb } from "../state";
+import { currentCoverageReport, daemonFor } from "./daemon";
+import { LOOP_NAMES } from "../server/health";
+import type { ProtocolConfig } from "../config/schema";
+import { METRIC_FIELDS } from "../sources";
+import type { Sourced } from "../sources/types";
+import type { JsonRpcProvider } from "ethers";
+import { buildContainer, buildRiskSource, connectProvider } from "./container";
+import type { Logger } from "../lib/logger";
+import { toJson } from "../lib/json";
+import { setupChainCommand, setupCommand } from "./commands/context";
+import { registerOperatorCommands } from "./commands/register";
+import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
+import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
+import { OPEN_ROW_STATES } from "../cycles/claimsCycle";
+import { withSigningLock } from "./commands/signingLock";
+
+export const EXIT_OK = 0;
+export const EXIT_RUNTIME_ERROR = 1;
+export const EXIT_CONFIG_ERROR = 2;
+
+function setup(program: Command): { config: KeeperConfig; logger: Logger } {
+  const { config, logger } = setupCommand(program);
+  return { config, logger };
+}
+
+function selectProtocols(config: KeeperConfig, wanted: readonly string[], all: boolean): ProtocolConfig[] {
+  if (all) return [...config.protocols];
+  if (wanted.length === 0) throw new ConfigError(["keeper score: no protocol given — name protocol ids or pass --all"]);
+  const byKey = new Map<string, ProtocolConfig>();
+  for (const p of config.protocols) {
+    byKey.set(p.id.toLowerCase(), p);
+    byKey.set(p.address.toLowerCase(), p);
+  }
+  return wanted.map((key) => {
+    const found = byKey.get(key.toLowerCase());
+    if (found === undefined) {
+      throw new ConfigError([`keeper score: unknown protocol "${key}" — use one of ${config.protocols.map((p) => p.id).join(", ")}`]);
+    }
+    return found;
+  });
+}
+
+/** JSON-friendly view of one assessment with per-field provenance. */
+export function scoreReport(assessed: AssessedProtocol): Record<string, unknown> {
+  const { protocol, metrics, assessment } = assessed;
+  const fields: Record<string, unknown> = {};
+  for (const field of METRIC_FIELDS) {
+    const metric = metrics?.[field] as Sourced<unknown> | undefined;
+    const value = metric?.value;
+    fields[field] = {
+      value: field === "tvlHistory" && Array.isArray(value) ? `${value.length} points` : value,
+      source: metric?.provenance?.source,
+      ref: metric?.provenance?.ref,
+      error: metric?.error,
+    };
+  }
+  return {
+    protocol: protocol.id,
+    name: protocol.name,
+    address: protocol.address,
+    assessedAt: assessment.assessedAt,
+    components: assessment.components,
+    composite: assessment.composite,
+    category: assessment.category,
+    confidence: assessment.confidence,
+    missing: assessment.missing,
+    provenance: fields,
+  };
+}
+
+function formatValue(value: unknown): string {
+  if (value === undefined) return "-";
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(4);
+  return String(value);
+}
+
+/** The human table of `keeper score`. */
+export function scoreTable(assessed: readonly AssessedProtocol[]): string {
+  const lines: string[] = [];
+  const header = ["protocol", "tvl", "audit", "time", "exploit", "team", "composite", "category", "confidence"];
+  const rows = assessed.map(({ protocol, assessment: a }) => [
+    protocol.id,
+    ...[a.components.tvl, a.components.audit, a.components.time, a.components.exploit, a.components.team].map(String),
+    String(a.composite),
+    a.category,
+    `${a.confidence}%`,
+  ]);
+  lines.push(...table([header, ...rows]));
+  for (const item of assessed) {
+    lines.push("", `${item.protocol.id} (${item.protocol.name}, ${item.protocol.address}) — provenance`);
+    const provenanceRows = METRIC_FIELDS.map((field) => {
+      const metric = item.metrics?.[field] as Sourced<unknown> | undefined;
+      const value = metric?.value;
+      const shown = field === "tvlHistory" && Array.isArray(value) ? `${value.length} points` : formatValue(value);
+      const origin = metric?.provenance !== undefined ? `${metric.provenance.source}: ${metric.provenance.ref}` : "-";
+      return [`  ${field}`, shown, origin, metric?.error ?? (item.metrics === undefined ? "source failed" : "")];
+    });
+    lines.push(...table([["  field", "value", "source", "problem"], ...provenanceRows]));
+  }
+  return lines.join("\n");
+}
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+}
+
+export function buildProgram(out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Command {
+  const program = new Command("keeper")
+    .description("Stablecoin Insurance Fund keeper")
+    .option("--config <file>", "JSON config file (default: env KEEPER_CONFIG, else the embedded local default)")
+    .option("--log-level <level>", "trace|debug|info|warn|error|silent")
+    .option("--log-pretty", "human-readable logs (the default on a terminal)")
+    .option("--log-json", "JSON logs (the default when stderr is not a terminal)")
+    .option("--fixture-portfolio", "allow the illustrative fixture portfolio on a chain other than the local one")
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command("score")
+    .description("score protocols from the configured data sources (nothing is sent)")
+    .argument("[protocols...]", "protocol ids or addresses from the config")
+    .option("--all", "every configured protocol")
+    .option("--json", "print JSON instead of a table")
+    .option("--now <unix>", "score at this unix time instead of the chain's latest block")
+    .action(async (wanted: string[], options: { all?: boolean; json?: boolean; now?: string }) => {
+      const { config, logger } = setup(program);
+      const protocols = selectProtocols(config, wanted, options.all === true);
+      let now: number | undefined;
+      if (options.now !== undefined) {
+        if (!/^\d+$/.test(options.now)) throw new ConfigError(["--now: not a unix time — use whole seconds"]);
+        now = Number(options.now);
+      }
+      let provider: JsonRpcProvider | undefined;
+      try {
+        provider = await connectProvider(config.chain.rpcUrls, config.chain.chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
+        now ??= await chainNow(provider);
+      } catch (err) {
+        // Scoring needs no chain: without one, score at wall-clock time and say so.
+        logger.warn({ err: (err as Error).message }, "chain unreachable: scoring at wall-clock time, chain sources off");
+        provider?.destroy();
+        provider = undefined;
+        now ??= Math.floor(Date.now() / 1000);
+      }
+      try {
+        const source = buildRiskSource(config, { logger, ...(provider !== undefined ? { provider } : {}) });
+        const assessed = await assessProtocols(source, protocols, now, logger);
+        out(options.json === true ? JSON.stringify(assessed.map(scoreReport), null, 2) : scoreTable(assessed));
+      } finally {
+        provider?.destroy();
+      }
+    });
+
+  program
+    .command("push-risk")
+    .description("run one risk cycle: score, read the chain once, push changed scores, alert")
+    .option("--dry-run", "print the decisions and send nothing")
+    .action(async (options: { dryRun?: boolean }) => {
+      const { config, logger } = await setupChainCommand(program);
+      // Missing addresses or key are config errors (exit 2), found before touching the RPC.
+      requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
+      const container = await buildContainer(config, logger);
+      try {
+        await container.verify();
+        const push = async () => {
+          if (options.dryRun !== true) await container.txSender().reconcile();
+          const summary = await container.riskCycle({ dryRun: options.dryRun === true }).run({ dryRun: options.dryRun === true });
+          out(toJson(summary));
+          if (summary.failures.length > 0) process.exitCode = EXIT_RUNTIME_ERROR;
+        };
+        await (options.dryRun === true ? push() : withSigningLock(container.state(), config, logger, "push-risk", push));
+      } finally {
+        container.close();
+      }
+    });
+
+  program
+    .command("run")
+    .description("run the daemon: risk, coverage and incident-watch loops until SIGINT/SIGTERM")
+    .option("--dry-run", "plan everything, sign nothing")
+    .action(async (options: { dryRun?: boolean }) => {
+      const { config, logger } = await setupChainCommand(program);
+      const dryRun = options.dryRun === true;
+      requireDurableState(config, "run");
+      requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
+      const container = await buildContainer(config, logger);
+      let daemon: ReturnType<typeof daemonFor> | undefined;
+      try {
+        await container.verify();
+        daemon = daemonFor(container, { dryRun, out });
+        await daemon.start();
+      } catch (err) {
+        container.close();
+        throw err;
+      }
+      const running = daemon;
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          void running.stop(signal);
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+        // Stopped by a signal or because another process took the daemon lock.
+        void running.done.then(() => {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          container.close();
+          if (running.lockLost) process.exitCode = EXIT_RUNTIME_ERROR;
+          resolve();
+        });
+      });
+    });
+
+  program
+    .command("once")
+    .description("one full cycle of each loop (risk, coverage, incident watch), then exit")
+    .option("--dry-run", "plan everything, sign nothing")
+    .action(async (options: { dryRun?: boolean }) => {
+      const { config, logger } = await setupChainCommand(program);
+      const dryRun = options.dryRun === true;
+      requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
+      if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — nothing of this run is kept");
+      const container = await buildContainer(config, logger);
+      try {
+        await container.verify();
+        const daemon = daemonFor(container, { dryRun, out });
+        const cycles = async () => {
+          if (!dryRun) await container.txSender().reconcile();
+          let failed = false;
+          for (const loop of LOOP_NAMES) failed = (await daemon.runLoop(loop)) === undefined || failed;
+          if (failed) process.exitCode = EXIT_RUNTIME_ERROR;
+        };
+        await (dryRun ? cycles() : withSigningLock(container.state(), config, logger, "once", cycles));
+      } finally {
+        container.close();
+      }
+    });
+
+  program
+    .command("report")
+    .description("print the coverage report; write it as JSON to paths.reportDir and the reports table")
+    .option("--json", "print JSON instead of the table")
+    .action(async (options: { json?: boolean }) => {
+      const { config, logger } = await setupChainCommand(program);
+      requireChainFields(config, { fund: true, lens: true });
+      const container = await buildContainer(config, logger);
+      try {
+        const report = await currentCoverageReport(container);
+        const json = reportToJson(report);
+        mkdirSync(config.paths.reportDir, { recursive: true });
+        const file = path.join(config.paths.reportDir, `coverage-report-${report.timestamp}.json`);
+        writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+        container.state().reports.record(report.timestamp, json);
+        out(options.json === true ? JSON.stringify(json, null, 2) : `${formatReportTable(report)}\nJSON: ${file}`);
+      } finally {
+        container.close();
+      }
+    });
+
+  program
+    .command("status")
+    .description("the daemon's view: lock holder, last success per loop, journal counts, open claims, incidents")
+    .option("--json", "print JSON")
+    .action((options: { json?: boolean }) => {
+      const { config } = setup(program);
+      const state = openStateDb(config.state.dbPath);
+      try {
+        const lock = state.db.prepare("SELECT pid, hostname, started_at, heartbeat_at FROM daemon_lock WHERE id = 1").get() as
+          | { pid: number; hostname: string; started_at: number; heartbeat_at: number }
+          | undefined;
+        const kv = state.kv.all();
+        const loops = Object.fromEntries(LOOP_NAMES.map((l) => [l, { lastSuccess: kv[`loop:${l}:lastSuccess`] ?? null, lastFailure: kv[`loop:${l}:lastFailure`] ?? null }]));
+        const claims = state.claims.list();
+        const view = {
+          database: state.path,
+          daemon: lock === undefined ? null : { pid: lock.pid, host: lock.hostname, startedAt: new Date(lock.started_at).toISOString(), heartbeatAgeSec: Math.round((Date.now() - lock.heartbeat_at) / 1000) },
+          loops,
+          journal: state.journal.countsByState(),
+          openClaims: claims.filter((c) => OPEN_ROW_STATES.includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null, reason: (c.details as { reason?: string }).reason ?? null })),
+          incidents: state.incidents.list().map((i) => ({ id: i.id, key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
+        };
+        if (options.json === true) {
+          out(JSON.stringify(view, null, 2));
+          return;
+        }
+        out(
+          [
+            `database: ${view.database}`,
+            `daemon: ${view.daemon === null ? "not running" : `pid ${view.daemon.pid} on ${view.daemon.host}, heartbeat ${view.daemon.heartbeatAgeSec}s ago`}`,
+            ...LOOP_NAMES.map((l) => {
+              const last = kv[`loop:${l}:lastSuccess`] as { chainTime?: number; wallMs?: number } | undefined;
+              return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${new Date(last.wallMs).toISOString()} (chain time ${last.chainTime})`}`;
+            }),
+            `journal: ${JSON.stringify(view.journal)}`,
+            `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}${c.fundClaimId !== null ? ` (fund claim ${c.fundClaimId})` : ""}${c.reason !== null ? ` — ${c.reason}` : ""}`).join(", ")}`,
+            `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.key} ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
+          ].join("\n"),
+        );
+      } finally {
+        state.close();
+      }
+    });
+
+  const incident = program.command("incident").description("manual incidents");
+  incident
+    .command("add")
+    .description("record a manual incident; the next incident-watch tick plans its claims")
+    .requiredOption("--protocol <id>", "protocol id from the config")
+    .option("--tx <hash>", "exploit transaction hash")
+    .option("--loss <usd>", "estimated loss in USD")
+    .option("--note <text>", "description")
+    .option("--at <unix>", "when it happened (default: the chain's latest block time)")
+    .option("--dry-run", "print the incident, record nothing")
+    .action(async (options: { protocol: string; tx?: string; loss?: string; note?: string; at?: string; dryRun?: boolean }) => {
+      const { config, logger } = setup(program);
+      const issues: string[] = [];
+      if (!config.protocols.some((p) => p.id === options.protocol)) issues.push(`--protocol: unknown "${options.protocol}" — use one of ${config.protocols.map((p) => p.id).join(", ")}`);
+      if (options.tx !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(options.tx)) issues.push("--tx: not a transaction hash — use 0x + 64 hex digits");
+      if (options.loss !== undefined && !(Number(options.loss) >= 0)) issues.push("--loss: not a USD amount — use a non-negative number");
+      if (options.at !== undefined && !/^\d+$/.test(options.at)) issues.push("--at: not a unix time — use whole seconds");
+      if (issues.length > 0) throw new ConfigError(issues);
+      // Incident times are chain time, like every other keeper clock; the wall clock is only a
+      // fallback when the chain cannot be reached (logged).
+      let occurredAt: number;
+      if (options.at !== undefined) occurredAt = Number(options.at);
+      else {
+        let provider: JsonRpcProvider | undefined;
+        try {
+          provider = await connectProvider(config.chain.rpcUrls, config.chain.chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
+          occurredAt = await chainNow(provider);
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, "chain unreachable: incident time taken from the wall clock");
+          occurredAt = Math.floor(Date.now() / 1000);
+        } finally {
+          provider?.destroy();
+        }
+      }
+      const details = {
+        dedupeKey: `manual:${options.protocol}:${options.tx ?? occurredAt}`,
+        kind: "manual",
+        protocolId: options.protocol,
+        occurredAt,
+        detectedAt: occurredAt,
+        description: options.note ?? "manual incident",
+        sourceRef: "manual",
+        ...(options.tx !== undefined ? { exploitTxHash: options.tx } : {}),
+        ...(options.loss !== undefined ? { lossUsd: Number(options.loss) } : {}),
+      };
+      if (options.dryRun === true) {
+        out(JSON.stringify({ dryRun: true, incident: details }, null, 2));
+        return;
+      }
+      const state = openStateDb(config.state.dbPath);
+      try {
+        out(recordManualIncident(state, config, details, occurredAt));
+      } finally {
+        state.close();
+      }
+    });
+  registerIncidentDecisions(incident, { setup: () => setup(program), setupChain: () => setupChainCommand(program), out });
+
+  registerOperatorCommands(program, out);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help / --version exit 0; a usage error is a config error.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_CONFIG_ERROR;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_CONFIG_ERROR;
+    }
+    process.stderr.write(`keeper: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_RUNTIME_ERROR;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,412 @@
+/**
+ * `keeper run`: the single daemon of a state database. Takes the daemon lock (a second daemon
+ * refuses), reconciles the action journal with the chain, then runs three loops — risk,
+ * coverage, incident watch — each on its own interval with jitter, never overlapping itself.
+ * The first cycles run once in order (risk → coverage → incident) so coverage decisions use
+ * fresh scores; after that the loops are independent. Chain time is the one clock: every cycle reads the latest block's timestamp from the same
+ * provider, and the loops' last successes are stored in kv with it.
+ * `stop()` (SIGINT/SIGTERM): no new cycle starts, the in-flight cycle finishes its current action
+ * (bounded by `shutdownGraceMs`; anything still unmined stays `sent` in the journal for the next
+ * start's reconcile), timers stop, the health server and the database close.
+ */
+import type { KeeperConfig } from "../config";
+import type { SendResult, TickReconciliation } from "../execution/txSender";
+import type { RpcHealth, RpcStats } from "../execution/rpc";
+import { buildCoverageReport, type CoverageReport } from "../policy/report";
+import type { DaemonLock } from "../state/daemonLock";
+import type { StateDb } from "../state";
+import type { ClaimsCycleSummary } from "../cycles/claimsCycle";
+import type { CoverageCycleSummary } from "../cycles/coverageCycle";
+import { startHealthServer, type DashboardSource, type HealthServer } from "../server/health";
+import { KeeperMetrics, LOOP_NAMES, type LoopName } from "../server/metrics";
+import type { KeeperContainer } from "./container";
+import { DashboardCollector } from "../server/dashboard/collector";
+import type { DashboardSnapshot, LoopView } from "../server/dashboard/snapshot";
+import type { Logger } from "../lib/logger";
+import type { RiskCycleSummary } from "../cycles/riskCycle";
+
+export interface LoopResult {
+  /** One status line for stdout. */
+  readonly line: string;
+  /** Chain time of the cycle. */
+  readonly now: number;
+  readonly actions: readonly { kind: string; result: string; gasUsed?: bigint }[];
+  /** Why this loop is degraded although its cycle ran (e.g. claims that cannot be filed); /healthz turns 503. */
+  readonly degraded?: string;
+  /** Premium the cycle committed (coverage loop), USD wad; the dashboard's per-cycle budget. */
+  readonly premiumCommittedWad?: bigint;
+}
+
+export type LoopRunner = () => Promise<LoopResult>;
+
+export interface DaemonOptions {
+  readonly dryRun?: boolean;
+  /** Max wait for the in-flight cycle on shutdown (default 20 s). */
+  readonly shutdownGraceMs?: number;
+  readonly random?: () => number;
+  readonly out?: (line: string) => void;
+}
+
+export function intervalsMs(config: Pick<KeeperConfig, "intervals">): Record<LoopName, number> {
+  return {
+    risk: config.intervals.riskSec * 1000,
+    coverage: config.intervals.coverageSec * 1000,
+    incident: config.intervals.incidentWatchSec * 1000,
+  };
+}
+
+/** interval × (1 ± jitter), uniformly. */
+export function jittered(intervalMs: number, jitterFraction: number, random: () => number): number {
+  return Math.max(0, Math.round(intervalMs * (1 + jitterFraction * (2 * random() - 1))));
+}
+
+/** The three loops over a container's cycles; each returns its status line and actions. */
+export function containerLoops(container: KeeperContainer, dryRun: boolean): Record<LoopName, LoopRunner> {
+  return {
+    risk: async () => {
+      const s: RiskCycleSummary = await container.riskCycle({ dryRun }).run({ dryRun });
+      return {
+        now: s.now,
+        line: `risk now=${s.now} protocols=${s.protocols} planned=${s.planned} txs=${s.transactions.length} failures=${s.failures.length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}`,
+        actions: [
+          ...s.transactions.map((t) => ({ kind: "risk-push", result: "confirmed", gasUsed: BigInt(t.gasUsed) })),
+          ...s.failures.map(() => ({ kind: "risk-push", result: "failed" })),
+        ],
+      };
+    },
+    coverage: async () => {
+      const s: CoverageCycleSummary = await container.coverageCycle({ dryRun }).run({ dryRun });
+      const count = (status: string) => s.actions.filter((a) => a.status === status).length;
+      return {
+        now: s.now,
+        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${haltedLine(s)}${dryRun ? " dry-run" : ""}`,
+        actions: s.actions.map((a) => ({ kind: a.kind, result: a.status, ...(a.gasUsed !== undefined ? { gasUsed: BigInt(a.gasUsed) } : {}) })),
+        ...(dryRun ? {} : { premiumCommittedWad: BigInt(s.committedPremiumWad) }),
+      };
+    },
+    incident: async () => {
+      const s: ClaimsCycleSummary = await container.claimsCycle({ dryRun }).run({ dryRun });
+      const scheduled = s.plans.filter((p) => p.kind === "schedule").length;
+      const unfileable = s.unfileable.length;
+      return {
+        now: s.now,
+        line:
+          `incident now=${s.now}${s.watch !== undefined && s.watch.rpcCalls > 0 ? ` watch block=${s.watch.block ?? "-"} reads=${s.watch.rpcCalls} drains=${s.watch.signals.length}` : ""} new=${s.newIncidents.length} suspected=${s.incidents.suspected} confirmed=${s.incidents.confirmed} halts=${s.halts.length} ` +
+          `filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} adopted=${s.adopted.length} unfileable=${unfileable} ` +
+          `follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}` +
+          (unfileable > 0 ? ` (cannot file: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")})` : ""),
+        ...(unfileable > 0 ? { degraded: `${unfileable} claim(s) cannot be filed: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")}` } : {}),
+        actions: [
+          ...(s.watch?.reports ?? []).map((r) => ({ kind: "report-incident", result: r.status })),
+          ...s.filed.map((f) => ({ kind: "file-claim", result: f.status })),
+          ...s.halts.filter((h) => h.status !== undefined).map((h) => ({ kind: "report-incident", result: h.status as string })),
+          ...s.followUps.filter((f) => f.status !== undefined).map((f) => ({ kind: "settle-claim", result: f.status as SendResult["status"] })),
+        ],
+      };
+    },
+  };
+}
+
+/** " halted=aave-v3,..." when an incident stopped buying on some protocols. */
+function haltedLine(s: CoverageCycleSummary): string {
+  const ids = [...new Set(s.skipped.filter((k) => k.reason === "incident-halt").map((k) => k.protocolId))];
+  return ids.length > 0 ? ` halted=${ids.join(",")} (incident: nothing bought, increased or renewed)` : "";
+}
+
+export interface DaemonHooks {
+  /** Settles what a previous process left in flight (TxSender.reconcile). */
+  readonly reconcile?: () => Promise<readonly SendResult[]>;
+  /** Non-blocking pass over pending transactions, before every cycle (TxSender.reconcileTick). */
+  readonly reconcileTick?: () => Promise<TickReconciliation>;
+  /** Node freshness (FailoverJsonRpcProvider.health): a stale chain degrades /healthz. */
+  readonly rpcHealth?: () => RpcHealth;
+  readonly rpcStats?: () => RpcStats | undefined;
+  /**
+   * Reads the keeper's status (dashboard snapshot) after each successful cycle; it feeds the
+   * status gauges of /metrics and the dashboard. `loops` is the daemon's own loop health.
+   */
+  readonly status?: (loops: () => readonly LoopView[]) => Promise<DashboardSnapshot>;
+}
+
+/** Something that wants to see each daemon (an entry point serving its dashboard, e.g. the demo). */
+export interface DaemonObserver {
+  /** Called when a daemon is constructed. */
+  readonly created?: (daemon: KeeperDaemon) => void;
+}
+
+const observers = new Set<DaemonObserver>();
+
+/** Registers an observer of every daemon this process builds; returns the unregister function. */
+export function observeDaemons(observer: DaemonObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+/** The coverage report at chain time from one snapshot. */
+export async function currentCoverageReport(container: KeeperContainer): Promise<CoverageReport> {
+  const coverage = container.coverageCycle({ dryRun: true });
+  const positions = await coverage.positions();
+  const snapshot = await coverage.snapshot(positions);
+  return buildCoverageReport(positions, snapshot.coverage, snapshot.now);
+}
+
+/** Wires a daemon over a container: its loops, reconcile, RPC stats and report totals. */
+export function daemonFor(container: KeeperContainer, options: DaemonOptions = {}): KeeperDaemon {
+  const dryRun = options.dryRun === true;
+  const provider = container.provider as { stats?: () => RpcStats; health?: () => RpcHealth };
+  return new KeeperDaemon(
+    container.config,
+    container.state(),
+    containerLoops(container, dryRun),
+    container.logger,
+    {
+      ...(container.signer !== undefined
+        ? { reconcile: () => container.txSender().reconcile(), reconcileTick: () => container.txSender().reconcileTick() }
+        : {}),
+      ...(typeof provider.stats === "function" ? { rpcStats: () => provider.stats?.() } : {}),
+      ...(typeof provider.health === "function" ? { rpcHealth: () => provider.health?.() as RpcHealth } : {}),
+      ...(container.fund !== undefined && container.lens !== undefined
+        ? {
+            status: (() => {
+              let collector: DashboardCollector | undefined;
+              return (loops: () => readonly LoopView[]) => {
+                collector ??= new DashboardCollector({
+                  config: container.config,
+                  state: container.state(),
+                  provider: container.provider,
+                  fund: container.fund as NonNullable<KeeperContainer["fund"]>,
+                  lens: container.lens as NonNullable<KeeperContainer["lens"]>,
+                  coverage: container.coverageCycle({ dryRun: true }),
+                  keeperAddress: container.keeperAddress,
+                  loops,
+                });
+                return collector.collect();
+              };
+            })(),
+          }
+        : {}),
+    },
+    options,
+  );
+}
+
+export class KeeperDaemon {
+  readonly metrics: KeeperMetrics;
+  private lock: DaemonLock | undefined;
+  private stopHeartbeat: (() => void) | undefined;
+  private health: HealthServer | undefined;
+  private readonly timers = new Map<LoopName, NodeJS.Timeout>();
+  private readonly inFlight = new Map<LoopName, Promise<void>>();
+  private stopping = false;
+  /** Set when another process took the lock; the daemon has stopped (exit non-zero). */
+  lockLost = false;
+  private resolveDone: (reason: string) => void = () => undefined;
+  /** Resolves with the stop reason once the daemon has stopped (signal, lock lost). */
+  readonly done: Promise<string> = new Promise((resolve) => {
+    this.resolveDone = resolve;
+  });
+  private stopped: Promise<void> | undefined;
+  private readonly out: (line: string) => void;
+  private readonly random: () => number;
+  private readonly intervals: Record<LoopName, number>;
+
+  constructor(
+    private readonly config: KeeperConfig,
+    private readonly state: StateDb,
+    private readonly loops: Record<LoopName, LoopRunner>,
+    private readonly logger: Logger,
+    private readonly hooks: DaemonHooks = {},
+    private readonly options: DaemonOptions = {},
+  ) {
+    this.metrics = new KeeperMetrics(hooks.rpcStats !== undefined ? { rpcStats: hooks.rpcStats } : {});
+    this.out = options.out ?? ((line) => process.stdout.write(`${line}\n`));
+    this.random = options.random ?? Math.random;
+    this.intervals = intervalsMs(config);
+    for (const observer of observers) observer.created?.(this);
+  }
+
+  get healthUrl(): string | undefined {
+    return this.health?.url;
+  }
+
+  /** Each loop's interval (what /healthz measures against). */
+  get loopIntervalsMs(): Readonly<Record<LoopName, number>> {
+    return this.intervals;
+  }
+
+  /** The dashboard's data: the newest status snapshot. */
+  readonly dashboard: DashboardSource = { latest: () => this.latestStatus };
+  private latestStatus: DashboardSnapshot | undefined;
+  private statusRead: Promise<void> | undefined;
+
+  /** The loops as the dashboard shows them. */
+  loopViews(): LoopView[] {
+    const health = this.metrics.health(this.intervals);
+    return LOOP_NAMES.map((loop) => {
+      const h = health.loops[loop];
+      const stored = this.state.db.open ? this.state.kv.get<{ chainTime?: number }>(`loop:${loop}:lastSuccess`) : undefined;
+      return {
+        loop,
+        healthy: h.healthy,
+        lastSuccessMs: h.lastSuccessMs,
+        lastChainTime: stored?.chainTime ?? null,
+        cycles: h.cycles,
+        failures: h.failures,
+        lastError: h.lastError ?? null,
+        intervalSec: Math.round(this.intervals[loop] / 1000),
+      };
+    });
+  }
+
+  /** Reads the status now (one read at a time); a failed read is logged and keeps the previous snapshot. */
+  refreshStatus(): Promise<void> {
+    const read = this.hooks.status;
+    if (read === undefined) return Promise.resolve();
+    this.statusRead ??= (async () => {
+      try {
+        const snapshot = await read(() => this.loopViews());
+        this.latestStatus = snapshot;
+        this.metrics.updateStatus(snapshot);
+        if (snapshot.errors.length > 0) this.logger.warn({ errors: snapshot.errors }, "status read: some sections unavailable");
+      } catch (err) {
+        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "status read failed; the dashboard keeps the previous snapshot");
+      } finally {
+        this.statusRead = undefined;
+      }
+    })();
+    return this.statusRead;
+  }
+
+  /** Lock → reconcile → health server → loops (each runs once at once, then on its interval). */
+  async start(): Promise<void> {
+    this.lock = this.state.acquireDaemonLock({ logger: this.logger, staleAfterSec: this.config.state.lockStaleAfterSec });
+    this.stopHeartbeat = this.lock.startHeartbeat(Math.max(1000, Math.floor((this.config.state.lockStaleAfterSec * 1000) / 4)), (err) => {
+      // Another process holds the database now: signing on would race it. Stop.
+      this.lockLost = true;
+      this.logger.error({ err: err.message }, "daemon lock lost: stopping");
+      this.out(`${new Date().toISOString()} daemon lock lost — stopping: ${err.message}`);
+      void this.stop("daemon lock lost");
+    });
+    try {
+      if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
+        const results = await this.hooks.reconcile();
+        for (const r of results) this.metrics.recordAction("reconcile", r.status);
+      }
+      if (this.config.health.enabled) {
+        const health = this.config.health;
+        this.health = await startHealthServer({
+          metrics: this.metrics,
+          intervalsMs: this.intervals,
+          host: health.host,
+          port: health.port,
+          ...(health.bearerToken !== undefined ? { bearerToken: health.bearerToken } : {}),
+          ...(health.dashboard ? { dashboard: this.dashboard } : {}),
+          logger: this.logger,
+        });
+        this.logger.info({ url: this.health.url, host: health.host, auth: health.bearerToken !== undefined }, "health, metrics and dashboard listening");
+        if (health.dashboard) this.out(`dashboard: ${this.health.url}/${health.bearerToken !== undefined ? "?token=<HEALTH_BEARER_TOKEN>" : ""}`);
+      }
+    } catch (err) {
+      this.stopHeartbeat();
+      this.lock.release();
+      throw err;
+    }
+    this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started");
+    // First cycles run in order (fresh scores before coverage decisions), then each loop on its own timer.
+    void this.bootstrap();
+  }
+
+  private async bootstrap(): Promise<void> {
+    for (const loop of LOOP_NAMES) {
+      if (this.stopping) return;
+      const run = this.runLoop(loop).then(() => undefined);
+      this.inFlight.set(loop, run);
+      await run;
+      this.inFlight.delete(loop);
+      this.schedule(loop, jittered(this.intervals[loop], this.config.intervals.jitterFraction, this.random));
+    }
+  }
+
+  /** Graceful stop; idempotent. */
+  stop(reason = "stop requested"): Promise<void> {
+    this.stopped ??= this.shutdown(reason);
+    return this.stopped;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.stopping = true;
+    this.logger.info({ reason, inFlight: [...this.inFlight.keys()] }, "keeper daemon stopping");
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    const grace = this.options.shutdownGraceMs ?? 20_000;
+    const pending = Promise.allSettled([...this.inFlight.values()]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      pending.then(() => false),
+      new Promise<boolean>((resolve) => {
+        graceTimer = setTimeout(() => resolve(true), grace);
+      }),
+    ]);
+    if (graceTimer !== undefined) clearTimeout(graceTimer);
+    if (timedOut) this.logger.warn({ graceMs: grace }, "in-flight cycle did not finish in time: its action stays journaled for the next start's reconcile");
+    this.stopHeartbeat?.();
+    await this.statusRead;
+    await this.health?.close();
+    this.state.close(); // releases the daemon lock (only if still ours: the release is token-checked)
+    this.logger.info({}, "keeper daemon stopped");
+    this.resolveDone(reason);
+  }
+
+  /** Runs one loop's cycle now (tests, `keeper once`). */
+  async runLoop(loop: LoopName): Promise<LoopResult | undefined> {
+    const started = Date.now();
+    try {
+      if (this.hooks.reconcileTick !== undefined && this.options.dryRun !== true) {
+        try {
+          const tick = await this.hooks.reconcileTick();
+          for (const r of tick.settled) this.metrics.recordAction("reconcile", r.status);
+        } catch (err) {
+          this.logger.warn({ loop, err: (err as Error).message }, "pending-transaction reconcile failed; the cycle runs anyway");
+        }
+      }
+      const result = await this.loops[loop]();
+      this.metrics.setDegraded(loop, result.degraded);
+      if (this.hooks.rpcHealth !== undefined) {
+        const rpc = this.hooks.rpcHealth();
+        this.metrics.setDegraded("rpc", rpc.ok ? undefined : rpc.detail ?? "every RPC node is stale");
+      }
+      const ms = Date.now() - started;
+      this.metrics.recordCycle(loop, ms, true);
+      for (const a of result.actions) this.metrics.recordAction(a.kind, a.result, a.gasUsed);
+      if (!this.stopping || this.state.db.open) {
+        this.state.kv.set(`loop:${loop}:lastSuccess`, { chainTime: result.now, wallMs: Date.now(), durationMs: ms });
+        if (result.premiumCommittedWad !== undefined) this.state.kv.set("budget:lastCycle", { at: result.now, committedWad: result.premiumCommittedWad.toString() });
+      }
+      this.out(`${new Date().toISOString()} ${result.line} (${ms} ms)`);
+      if (this.state.db.open) await this.refreshStatus();
+      return result;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.metrics.recordCycle(loop, Date.now() - started, false, message);
+      this.logger.error({ loop, err: message }, "cycle failed; retrying at the next interval");
+      if (this.state.db.open) this.state.kv.set(`loop:${loop}:lastFailure`, { wallMs: Date.now(), error: message });
+      this.out(`${new Date().toISOString()} ${loop} FAILED: ${message}`);
+      return undefined;
+    }
+  }
+
+  private schedule(loop: LoopName, delayMs: number): void {
+    if (this.stopping) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(loop);
+      if (this.stopping) return;
+      const run = this.runLoop(loop).then(() => undefined);
+      this.inFlight.set(loop, run);
+      void run.finally(() => {
+        this.inFlight.delete(loop);
+        this.schedule(loop, jittered(this.intervals[loop], this.config.intervals.jitterFraction, this.random));
+      });
+    }, delayMs);
+    this.timers.set(loop, timer);
+  }
+}
