@@ -14,7 +14,7 @@ import { redactUrl } from "../lib/redact";
 import { chooseAddresses, defaultDeploymentsDir, DeploymentLookupError, readDeployment, type AddressOrigin, type Deployment } from "./deployments";
 import { parseJsonc } from "./jsonc";
 import { validateRiskPushParams } from "../policy/riskPush";
-import type { ProtocolRef } from "../sources/types";
+import type { ProtocolRef } from "../domain/types";
 import {
   ALERT_SEVERITY_NAMES,
   addressSchema,

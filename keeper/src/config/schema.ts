@@ -6,10 +6,10 @@
  */
 import { getAddress } from "ethers";
 import { z } from "zod";
-import { DEFILLAMA_DEFAULT_URLS, DEFAULT_AUDIT_SCORE_BY_CATEGORY, validateAuditScoreByCategory } from "../sources/defiLlamaSource";
-import { DEFILLAMA_PRO_API_BASE_URL } from "../sources/hacksFeedSource";
-import { operatorMetricsSchema } from "../sources/configSource";
-import { METRIC_FIELDS } from "../sources/metrics";
+import { DEFAULT_AUDIT_SCORE_BY_CATEGORY, validateAuditScoreByCategory } from "../scoring/auditTable";
+import { DEFILLAMA_DEFAULT_URLS, DEFILLAMA_PRO_API_BASE_URL } from "./defaults";
+import { operatorMetricsSchema } from "./operatorMetrics";
+import { METRIC_FIELDS } from "../domain/types";
 import { DEFAULT_MIN_CONFIDENCE_FOR_RISE } from "../policy/riskPush";
 
 /** A config key that no longer exists: accepted by the parser only to fail with `message` (what to use instead). */

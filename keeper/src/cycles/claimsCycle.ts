@@ -62,10 +62,12 @@ import {
 import type { IncidentSignal } from "../policy/incidentSignals";
 import { DAY_SEC } from "../policy/money";
 import type { OnChainCoverage } from "../policy/coverage";
-import type { HacksFeedSource, Incident as FeedIncident } from "../sources/hacksFeedSource";
+import type { FeedIncident } from "../domain/types";
+import type { HacksFeedSource } from "../sources/hacksFeedSource";
 import { claimEvidenceFor, nexusEvidenceHashes } from "../sources/claimEvidence";
 import { evidenceFileStem } from "../sources/evidenceStore";
-import { hasExploitReports, type ExploitReport, type ExploitReportSource, type RiskDataSource, type TvlPoint } from "../sources/types";
+import { type ExploitReport, type TvlPoint } from "../domain/types";
+import { hasExploitReports, type ExploitReportSource, type RiskDataSource } from "../sources/types";
 import type { StateDb } from "../state";
 import type { IncidentRecord } from "../state/incidents";
 import type { ClaimRecord } from "../state/claims";

@@ -20,7 +20,8 @@ import {
 } from "../policy/riskPush";
 import { assessProtocol, failedAssessment } from "../scoring";
 import type { ComponentRisks, RiskAssessment } from "../scoring/types";
-import type { ProtocolMetrics, RiskDataSource } from "../sources/types";
+import type { ProtocolMetrics } from "../domain/types";
+import type { RiskDataSource } from "../sources/types";
 import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
 import { riskAlertToAlert, type Alert, type Alerter } from "../alerting";
 import { mergeIncidentExploits, type IncidentForScoring } from "../policy/incidentExploits";

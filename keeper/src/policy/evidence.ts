@@ -3,7 +3,7 @@
  * keys, no whitespace, bigints as decimal strings, undefined dropped) is byte-stable, so its
  * keccak256 — computed on the I/O side (sources/evidenceStore.ts) — is stable too.
  */
-import type { TvlPoint } from "../sources/types";
+import type { TvlPoint } from "../domain/types";
 import type { ClaimDerivation } from "./claims";
 import type { DetectedIncident } from "./incidents";
 import type { IncidentSignal } from "./incidentSignals";

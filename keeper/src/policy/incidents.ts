@@ -16,8 +16,8 @@
  * operator dismissal is final for that event. A signal already attached (same kind + sourceId)
  * never opens an incident again, whatever its text or date says now (an edited feed record).
  */
-import type { Incident as FeedIncident } from "../sources/hacksFeedSource";
-import type { TvlPoint } from "../sources/types";
+import type { FeedIncident } from "../domain/types";
+import type { TvlPoint } from "../domain/types";
 import { CORROBORATING_SIGNALS, type IncidentSignal, type IncidentSignalKind, type IncidentState } from "./incidentSignals";
 import { DAY_SEC } from "./money";
 

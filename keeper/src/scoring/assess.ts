@@ -3,7 +3,7 @@
  * confidence and the list of metrics that were missing or invalid. Never throws: a bad value is
  * treated exactly like a missing one and takes its high-risk default.
  */
-import type { ProtocolMetrics, Sourced } from "../sources/types";
+import type { ProtocolMetrics, Sourced } from "../domain/types";
 import { compositeRisk, riskCategory } from "./composite";
 import {
   auditRisk,

@@ -13,7 +13,8 @@
  */
 import type { Logger } from "./http";
 import { errorMessage, missing, sourced } from "./metrics";
-import type { ProtocolMetrics, ProtocolRef, RiskDataSource, Sourced } from "./types";
+import type { ProtocolMetrics, ProtocolRef, Sourced } from "../domain/types";
+import type { RiskDataSource } from "./types";
 
 export const CHAIN_SOURCE = "chain";
 

@@ -5,8 +5,10 @@
  * reason. All sources run in parallel; one that throws or rejects only loses its own fields.
  */
 import type { Logger } from "./http";
-import { METRIC_FIELDS, allMissing, errorMessage, isSupplied, type MetricField } from "./metrics";
-import { hasExploitReports, type ExploitReport, type ExploitReportSource, type ProtocolMetrics, type ProtocolRef, type RiskDataSource, type Sourced } from "./types";
+import { METRIC_FIELDS, type MetricField } from "../domain/types";
+import { allMissing, errorMessage, isSupplied } from "./metrics";
+import { type ExploitReport, type ProtocolMetrics, type ProtocolRef, type Sourced } from "../domain/types";
+import { hasExploitReports, type ExploitReportSource, type RiskDataSource } from "./types";
 
 export interface CompositeSourceConfig {
   /** Source names, highest precedence first, e.g. ["config", "defillama", "chain", "fixture"]. */

@@ -11,36 +11,13 @@
  * source, which merges them. An explicit `exploitCount` / `lastExploitAt` override is honoured.
  */
 import { z } from "zod";
-import { curatedIncidentSchema, type CuratedIncident } from "./hacksFeedSource";
+import { operatorMetricsSchema, type CuratedIncident, type OperatorMetrics, type OperatorProtocolMetrics } from "../config/operatorMetrics";
 import { knownAbsent, missing, sourced } from "./metrics";
-import type { ProtocolMetrics, ProtocolRef, Provenance, RiskDataSource, Sourced } from "./types";
+import type { ProtocolMetrics, ProtocolRef, Provenance, Sourced } from "../domain/types";
+import type { RiskDataSource } from "./types";
 
 export const CONFIG_SOURCE = "config";
 
-const score = z.number().min(0).max(100);
-const unixSeconds = z.number().int().nonnegative();
-
-/** What the operator may set for one protocol (all optional). */
-export const operatorProtocolMetricsSchema = z
-  .object({
-    auditScore: score.optional(),
-    teamReputation: score.optional(),
-    /** Commits over the last 30 days. */
-    githubActivity: z.number().int().nonnegative().optional(),
-    deployedAt: unixSeconds.optional(),
-    exploitCount: z.number().int().nonnegative().optional(),
-    /** `null` = "there was none" (known absence). */
-    lastExploitAt: unixSeconds.nullable().optional(),
-    tokenPriceStability: z.number().min(0).max(1).optional(),
-    incidents: z.array(curatedIncidentSchema.omit({ protocol: true })).optional(),
-  })
-  .strict();
-
-/** Protocol id → operator metrics. */
-export const operatorMetricsSchema = z.record(operatorProtocolMetricsSchema);
-
-export type OperatorProtocolMetrics = z.infer<typeof operatorProtocolMetricsSchema>;
-export type OperatorMetrics = Readonly<Record<string, OperatorProtocolMetrics>>;
 
 /** Flattens the per-protocol curated incidents for `HacksFeedSource`'s `curatedIncidents`. */
 export function curatedIncidentsOf(config: OperatorMetrics): CuratedIncident[] {

@@ -57,16 +57,13 @@ import {
   type HttpResult,
   type Logger,
 } from "./http";
+import { DEFAULT_AUDIT_SCORE_BY_CATEGORY, validateAuditScoreByCategory, type AuditScoreByCategory } from "../scoring/auditTable";
 import { DAY_SECONDS, allMissing, firstIssue, knownAbsent, missing, sourced } from "./metrics";
 import { mapWithConcurrency } from "./pool";
 import { pegStability, recentHistory, tvlChange, type PricePoint } from "./seriesMath";
-import type { ExploitReport, ProtocolMetrics, ProtocolRef, Provenance, RiskDataSource, Sourced, TvlPoint } from "./types";
+import type { ExploitReport, ProtocolMetrics, ProtocolRef, Provenance, Sourced, TvlPoint } from "../domain/types";
+import type { RiskDataSource } from "./types";
 
-/** Public DefiLlama endpoints, for the config module's defaults (never used here directly). */
-export const DEFILLAMA_DEFAULT_URLS = {
-  apiBaseUrl: "https://api.llama.fi",
-  stablecoinsBaseUrl: "https://stablecoins.llama.fi",
-} as const;
 
 /** Stablecoin symbol → key of `/stablecoinprices` `prices` (a CoinGecko id). */
 export const DEFAULT_STABLECOIN_PRICE_IDS: Readonly<Record<string, string>> = {
@@ -82,24 +79,6 @@ export const DEFAULT_STABLECOIN_PRICE_IDS: Readonly<Record<string, string>> = {
   USDE: "ethena-usde",
 };
 
-/**
- * DefiLlama `audits` category → audit score 0-100 (see scoring's audit bands).
- * Defaults: audited 80 (risk 25; DefiLlama's "yes" says nothing of how many audits or by whom,
- * so 90+ is left to an operator's curated score), partly unaudited 60 (risk 60), fork of an
- * audited protocol 60 (risk 60: the fork's own changes are unaudited), none 0 (risk 95).
- */
-export interface AuditScoreByCategory {
-  /** "0": no audit. */
-  readonly none: number;
-  /** "1": part of this protocol may be unaudited. */
-  readonly partial: number;
-  /** "2": audited. */
-  readonly audited: number;
-  /** "3": a fork of an existing audited protocol; never above `audited`. */
-  readonly fork: number;
-}
-
-export const DEFAULT_AUDIT_SCORE_BY_CATEGORY: AuditScoreByCategory = { none: 0, partial: 60, audited: 80, fork: 60 };
 
 /** DefiLlama's `audits` legend. */
 export const DEFILLAMA_AUDIT_CATEGORIES = {
@@ -115,21 +94,6 @@ export type DefiLlamaAuditCategory = keyof typeof DEFILLAMA_AUDIT_CATEGORIES;
 export const DEFAULT_EXPLOIT_HALLMARK_PATTERN =
   "\\b(hack|hacked|hacks|exploit|exploited|exploiter|attack|attacked|attacker|drain|drained|stolen|theft|rug ?pull|rugged|compromised|breach|bad debt)\\b";
 
-/** Throws when a table breaks the legend's order (a fork must not score above an audited protocol). */
-export function validateAuditScoreByCategory(table: AuditScoreByCategory): void {
-  for (const [key, value] of Object.entries(table)) {
-    if (!(value >= 0 && value <= 100)) throw new Error(`auditScoreByCategory.${key} must be 0-100, got ${String(value)}`);
-  }
-  if (table.fork > table.audited) {
-    throw new Error(`auditScoreByCategory.fork (${table.fork}) must not exceed audited (${table.audited}): a fork is never better than an audited protocol`);
-  }
-  if (table.partial > table.audited) {
-    throw new Error(`auditScoreByCategory.partial (${table.partial}) must not exceed audited (${table.audited})`);
-  }
-  if (table.none > Math.min(table.partial, table.fork)) {
-    throw new Error(`auditScoreByCategory.none (${table.none}) must not exceed partial or fork`);
-  }
-}
 
 /** Maps a DefiLlama `audits` category to a score with the given (or default) table. */
 export function auditScoreFromCategory(

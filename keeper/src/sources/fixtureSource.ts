@@ -16,7 +16,8 @@ import path from "node:path";
 import { z } from "zod";
 import { DAY_SECONDS, allMissing, firstIssue, knownAbsent, missing, sourced } from "./metrics";
 import { recentHistory, tvlChange } from "./seriesMath";
-import type { ProtocolMetrics, ProtocolRef, Provenance, RiskDataSource, Sourced, TvlPoint } from "./types";
+import type { ProtocolMetrics, ProtocolRef, Provenance, Sourced, TvlPoint } from "../domain/types";
+import type { RiskDataSource } from "./types";
 
 export const FIXTURE_SOURCE = "fixture";
 

@@ -35,63 +35,17 @@ import {
   type Logger,
 } from "./http";
 import { DAY_SECONDS, firstIssue, knownAbsent, missing, sourced } from "./metrics";
-import type { ExploitReport, ProtocolMetrics, ProtocolRef, Provenance, RiskDataSource, Sourced } from "./types";
+import { DEFILLAMA_PRO_API_BASE_URL } from "../config/defaults";
+import type { CuratedIncident } from "../config/operatorMetrics";
+import type { ExploitReport, FeedIncident, ProtocolMetrics, ProtocolRef, Provenance, Sourced } from "../domain/types";
+import type { RiskDataSource } from "./types";
 
 export const HACKS_SOURCE = "defillama-hacks";
 
-/** DefiLlama's Pro API; the hacks feed lives at `{base}/{key}/api/hacks`. */
-export const DEFILLAMA_PRO_API_BASE_URL = "https://pro-api.llama.fi";
 export const HACKS_PRO_PATH = "/api/hacks";
 
-/** An incident the operator records by hand (e.g. from a post-mortem), keyed by protocol id. */
-export interface CuratedIncident {
-  /** `ProtocolRef.id`. */
-  readonly protocol: string;
-  /** Unix seconds. */
-  readonly date: number;
-  readonly name?: string;
-  readonly amountUsd?: number;
-  readonly classification?: string;
-  readonly technique?: string;
-  /** Link to a post-mortem or report. */
-  readonly link?: string;
-  /** Exploit transaction hash, when known (claims evidence). */
-  readonly txHash?: string;
-}
-
-export const curatedIncidentSchema = z.object({
-  protocol: z.string().min(1),
-  date: z.number().int().nonnegative(),
-  name: z.string().optional(),
-  amountUsd: z.number().nonnegative().optional(),
-  classification: z.string().optional(),
-  technique: z.string().optional(),
-  link: z.string().optional(),
-  txHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/).optional(),
-});
 
 /** One exploit attributed to a protocol. */
-export interface Incident {
-  readonly protocol: string;
-  readonly date: number;
-  readonly name: string;
-  readonly amountUsd?: number;
-  readonly classification?: string;
-  readonly technique?: string;
-  readonly link?: string;
-  readonly txHash?: string;
-  readonly origin: "feed" | "config";
-  /**
-   * Stable identity of a feed row (rows carry no id): `defillama-hacks:<defillamaId or
-   * normalised name>:<date>`; `config:<protocol>:<date>` for a curated one. Always set by this
-   * source (optional only so hand-built incidents in tests stay valid).
-   */
-  readonly sourceId?: string;
-  /** Feed URL (key redacted) and index, or "config". */
-  readonly ref: string;
-  /** The feed entry as received (feed origin only). */
-  readonly raw?: Readonly<Record<string, unknown>>;
-}
 
 export interface HacksFeedSourceConfig {
   /** DefiLlama Pro API key (secret, from env DEFILLAMA_PRO_API_KEY); omit for no feed. */
@@ -146,9 +100,9 @@ export interface UnmatchedRow {
 
 /** Result of matching the feed for one protocol. */
 export interface IncidentMatch {
-  readonly incidents: readonly Incident[];
+  readonly incidents: readonly FeedIncident[];
   /** Rows of a sibling under the same DefiLlama parent: context, not counted. */
-  readonly related: readonly Incident[];
+  readonly related: readonly FeedIncident[];
   /** Feed rows that resemble this protocol but matched it neither by id nor by name/alias. */
   readonly unmatched: readonly UnmatchedRow[];
   /** Set when the count is unreliable (feed down, or an entry of this protocol is malformed). */
@@ -202,7 +156,7 @@ export class HacksFeedSource implements RiskDataSource {
   }
 
   /** Matched incidents of a protocol from the latest fetch (empty before the first). */
-  incidentsFor(protocolId: string): readonly Incident[] {
+  incidentsFor(protocolId: string): readonly FeedIncident[] {
     return this.lastMatches.get(protocolId)?.incidents ?? [];
   }
 
@@ -231,8 +185,8 @@ export class HacksFeedSource implements RiskDataSource {
   async fetchIncidents(protocols: readonly ProtocolRef[], now: number): Promise<ReadonlyMap<string, IncidentMatch>> {
     const feed = await this.feed(now);
     const matchers = protocols.map((ref) => this.matcher(ref));
-    const feedIncidents = new Map<string, Incident[]>(protocols.map((p) => [p.id, []]));
-    const related = new Map<string, Incident[]>(protocols.map((p) => [p.id, []]));
+    const feedIncidents = new Map<string, FeedIncident[]>(protocols.map((p) => [p.id, []]));
+    const related = new Map<string, FeedIncident[]>(protocols.map((p) => [p.id, []]));
     const unmatched = new Map<string, UnmatchedRow[]>(protocols.map((p) => [p.id, []]));
     const entryErrors = new Map<string, string>();
 
@@ -251,7 +205,7 @@ export class HacksFeedSource implements RiskDataSource {
         }
         const entry = parsed.data;
         const entryId = entry.defillamaId === null || entry.defillamaId === undefined || entry.defillamaId === "" ? undefined : String(entry.defillamaId);
-        const incident = (protocol: string): Incident => ({
+        const incident = (protocol: string): FeedIncident => ({
           protocol,
           date: entry.date,
           name: entry.name,
@@ -291,7 +245,7 @@ export class HacksFeedSource implements RiskDataSource {
       const matcher = matchers.find((m) => m.id === ref.id);
       const curated = (this.config.curatedIncidents ?? [])
         .filter((c) => c.protocol === ref.id)
-        .map((c): Incident => ({ ...c, name: c.name ?? ref.name, origin: "config", sourceId: `config:${ref.id}:${c.date}`, ref: "config" }));
+        .map((c): FeedIncident => ({ ...c, name: c.name ?? ref.name, origin: "config", sourceId: `config:${ref.id}:${c.date}`, ref: "config" }));
       const fromFeed = feedIncidents.get(ref.id) ?? [];
       const extraCurated = curated.filter((c) => !fromFeed.some((f) => Math.abs(f.date - c.date) <= this.dedupeWindow));
       const incidents = [...fromFeed, ...extraCurated].sort((a, b) => a.date - b.date);

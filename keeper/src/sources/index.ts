@@ -8,4 +8,3 @@ export * from "./configSource";
 export * from "./chainDeploymentSource";
 export * from "./fixtureSource";
 export * from "./compositeSource";
-export { METRIC_FIELDS, type MetricField } from "./metrics";

@@ -3,24 +3,8 @@
  * readable zod field paths. Pure; no I/O.
  */
 import type { ZodError, ZodIssue } from "zod";
-import type { ProtocolMetrics, Provenance, Sourced } from "./types";
+import type { ProtocolMetrics, Provenance, Sourced } from "../domain/types";
 
-/** Every metric field of `ProtocolMetrics` (all but the `protocol` key). */
-export type MetricField = Exclude<keyof ProtocolMetrics, "protocol">;
-
-export const METRIC_FIELDS = [
-  "tvlUsd",
-  "tvlChange7d",
-  "tvlChange30d",
-  "tvlHistory",
-  "auditScore",
-  "deployedAt",
-  "exploitCount",
-  "lastExploitAt",
-  "teamReputation",
-  "githubActivity",
-  "tokenPriceStability",
-] as const satisfies readonly MetricField[];
 
 /** Seconds in one day. */
 export const DAY_SECONDS = 86_400;

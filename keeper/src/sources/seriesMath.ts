@@ -3,7 +3,7 @@
  * stability. Data in, numbers (or a reason) out; no I/O, no clock.
  */
 import { DAY_SECONDS } from "./metrics";
-import type { TvlPoint } from "./types";
+import type { TvlPoint } from "../domain/types";
 
 export type Computed = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly reason: string };
 

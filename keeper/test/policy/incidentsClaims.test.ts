@@ -23,7 +23,7 @@ import {
   type SignalInput,
 } from "../../src/policy/incidents";
 import type { IncidentSignal } from "../../src/policy/incidentSignals";
-import type { Incident as FeedIncident } from "../../src/sources/hacksFeedSource";
+import type { FeedIncident } from "../../src/domain/types";
 
 const NOW = 1_750_000_000;
 const H = 3_600;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { ProtocolMetrics } from "../../src/sources/types";
+import type { ProtocolMetrics } from "../../src/domain/types";
 import { assessProtocol, CONFIDENCE_WEIGHTS, failedAssessment } from "../../src/scoring";
 import { DAY, emptyMetrics, metricsWith, NOW, sourced } from "./metrics";
 

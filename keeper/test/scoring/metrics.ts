@@ -1,5 +1,5 @@
 /** Test builders for ProtocolMetrics (not a test file itself). */
-import type { ProtocolMetrics, Sourced } from "../../src/sources/types";
+import type { ProtocolMetrics, Sourced } from "../../src/domain/types";
 import { SECONDS_PER_DAY } from "../../src/scoring";
 
 /** A fixed chain time for every scoring test (2023-11-14). */

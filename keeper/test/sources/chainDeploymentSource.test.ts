@@ -8,7 +8,7 @@ import {
   type DeploymentRecord,
 } from "../../src/sources/chainDeploymentSource";
 import { silentLogger } from "../../src/sources/http";
-import type { ProtocolRef } from "../../src/sources/types";
+import type { ProtocolRef } from "../../src/domain/types";
 
 /**
  * Init code that deploys the 3-byte runtime `PUSH0 PUSH0 RETURN`:

@@ -1,6 +1,6 @@
 import { expect } from "chai";
+import { DEFAULT_AUDIT_SCORE_BY_CATEGORY } from "../../src/scoring/auditTable";
 import {
-  DEFAULT_AUDIT_SCORE_BY_CATEGORY,
   DEFILLAMA_AUDITS_SOURCE,
   DEFILLAMA_HALLMARKS_SOURCE,
   DEFILLAMA_LISTED_AT_SOURCE,
@@ -11,7 +11,7 @@ import {
 } from "../../src/sources/defiLlamaSource";
 import { DAY_SECONDS } from "../../src/sources/metrics";
 import { pegStability, tvlChange } from "../../src/sources/seriesMath";
-import type { ProtocolRef } from "../../src/sources/types";
+import type { ProtocolRef } from "../../src/domain/types";
 import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
 import { testDeps, type TestDeps } from "./testDeps";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { HacksFeedSource, type HacksFeedSourceConfig } from "../../src/sources/hacksFeedSource";
-import type { ProtocolRef } from "../../src/sources/types";
+import type { ProtocolRef } from "../../src/domain/types";
 import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
 import { testDeps, type TestDeps } from "./testDeps";
 

@@ -7,7 +7,8 @@ import { ConfigSource, curatedIncidentsOf } from "../../src/sources/configSource
 import { FixtureSource } from "../../src/sources/fixtureSource";
 import { silentLogger } from "../../src/sources/http";
 import { DAY_SECONDS, allMissing, missing } from "../../src/sources/metrics";
-import type { ProtocolMetrics, ProtocolRef, RiskDataSource } from "../../src/sources/types";
+import type { ProtocolMetrics, ProtocolRef } from "../../src/domain/types";
+import type { RiskDataSource } from "../../src/sources/types";
 import { recordingLogger } from "./testDeps";
 
 const NOW = 1_800_000_000;

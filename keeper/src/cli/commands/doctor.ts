@@ -7,7 +7,8 @@
  * configured sources and the state database.
  */
 import { scrubSecret } from "../../lib/redact";
-import { DEFILLAMA_PRO_API_BASE_URL, HACKS_PRO_PATH } from "../../sources/hacksFeedSource";
+import { DEFILLAMA_PRO_API_BASE_URL } from "../../config/defaults";
+import { HACKS_PRO_PATH } from "../../sources/hacksFeedSource";
 import { accessSync, constants as fsConstants, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
