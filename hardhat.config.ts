@@ -4,6 +4,7 @@ import {
   TASK_TEST_GET_TEST_FILES,
 } from "hardhat/builtin-tasks/task-names";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
@@ -200,6 +201,11 @@ const config: HardhatUserConfig = {
   },
   mocha: {
     timeout: 120_000,
+    // `npm test` runs mocha in parallel (`--parallel`): one worker per core, at least 2, since
+    // most of the suite's wall time is child processes and loopback servers waiting on each other.
+    jobs: Number(process.env.MOCHA_JOBS ?? Math.max(2, os.cpus().length)),
+    // `npm run test:times` adds each file's wall time at the end (where the time goes).
+    ...(process.env.TEST_FILE_TIMES !== undefined ? { reporter: path.join(__dirname, "scripts", "mocha", "fileTimesReporter.cjs") } : {}),
   },
 };
 

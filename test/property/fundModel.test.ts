@@ -33,11 +33,12 @@ import {
  * against one deployment, reverted to a snapshot between runs. Every step is predicted by the
  * reference model (fundModel.ts) and the invariants are checked on a one-call state probe.
  *
- * PROPERTY_RUNS (default 1000) and PROPERTY_SEED / PROPERTY_PATH (to replay a failure) are read
- * from the environment.
+ * `npm test` runs a seeded cut: 100 runs on seed 20261206 (the same every run). `npm run
+ * test:deep` runs 1,000 runs on a fresh seed. PROPERTY_RUNS, PROPERTY_SEED (a number, or
+ * `random`) and PROPERTY_PATH (to replay a failure) are read from the environment.
  */
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? "1000");
+const RUNS = Number(process.env.PROPERTY_RUNS ?? "100");
 const MAX_STEPS = 50;
 const GAS = "0x1c9c380"; // 30M: fixed so no step pays for gas estimation
 
@@ -1059,7 +1060,9 @@ describe("property: fund model (fast-check, snapshot/revert per run)", function 
 
   it(`keeps every invariant over ${RUNS} random runs of up to ${MAX_STEPS} steps`, async () => {
     const started = Date.now();
-    const seed = process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED);
+    // A fixed seed unless asked otherwise: `npm test` replays the same cut every run; test:deep explores.
+    const seedEnv = process.env.PROPERTY_SEED ?? "20261206";
+    const seed = seedEnv === "random" ? undefined : Number(seedEnv);
     const path = process.env.PROPERTY_PATH;
     const result = await fc.check(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: MAX_STEPS, size: "max" }), async (steps) => {

@@ -4,7 +4,8 @@
  * once (suspected: halt, no claim) → incident confirm → claim filed → assess → settle → withdraw). The only translations are where things live:
  * `npm run node` is a hardhat node on a free port (RPC_URL / LOCALHOST_RPC_URL point at it),
  * Ignition writes to a temp dir (SIF_IGNITION_DIR, which the keeper also reads), and the commands
- * run in a temp working directory (`npm run keeper -- x` = the keeper CLI entry, `npx hardhat run
+ * run in a temp working directory (`npm run build` = the build, made once for all the tests that
+ * run it, `npm run keeper -- x` = keeper/bin/keeper.js, the compiled CLI, `npx hardhat run
  * ... scripts/x.ts` = the Hardhat CLI in this repository, KEEPER_CONFIG made absolute). Asserts the claim was
  * filed by the keeper's account and paid to the beneficiary.
  */
@@ -16,12 +17,12 @@ import path from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
 
 import { hardhatChildEnv, startHardhatNode, type EmbeddedNode } from "../../src/cli/embedded";
+import { KEEPER_LAUNCHER, ensureCompiledKeeper } from "../helpers/compiledKeeper";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const DOC = path.join(REPO_ROOT, "docs", "operator-local.md");
 const HARDHAT_CLI = path.join(REPO_ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
-const KEEPER_CLI = path.join(REPO_ROOT, "keeper", "src", "cli", "cli.ts");
 const KEEPER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const BENEFICIARY = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
 
@@ -114,13 +115,17 @@ describe("docs/operator-local.md walk-through (e2e)", function () {
           provider = new JsonRpcProvider(node.url, 31337, { staticNetwork: true });
           ran.push({ command, code: 0, output: node.url });
           continue;
+        } else if (rest.join(" ") === "npm run build") {
+          await ensureCompiledKeeper();
+          ran.push({ command, code: 0, output: "" });
+          continue;
         } else if (rest.join(" ") === "npm run deploy:local") {
           argv = [HARDHAT_CLI, "run", "--network", "localhost", "scripts/deploy.ts"];
         } else if (rest[0] === "npx" && rest[1] === "hardhat" && rest[2] === "run") {
           const script = rest[rest.length - 1] as string;
           argv = [HARDHAT_CLI, ...rest.slice(2, -1), script];
         } else if (rest[0] === "npm" && rest[1] === "run" && rest[2] === "keeper" && rest[3] === "--") {
-          argv = ["-r", require.resolve("ts-node/register/transpile-only"), KEEPER_CLI, ...rest.slice(4)];
+          argv = [KEEPER_LAUNCHER, ...rest.slice(4)];
         } else {
           throw new Error(`the walk-through test does not know how to run: ${command}`);
         }
