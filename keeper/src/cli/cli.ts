@@ -18,14 +18,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, redactConfig, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
 import { formatReportTable, reportToJson } from "../policy/report";
-import { openStateDb } from "../state";
-import { currentCoverageReport, daemonFor } from "./daemon";
+import { openStateDb, type StateDb } from "../state";
+import { currentCoverageReport, daemonFor, type KeeperDaemon } from "./daemon";
 import { LOOP_NAMES } from "../server/health";
 import type { ProtocolConfig } from "../config/schema";
 import { METRIC_FIELDS } from "../domain/types";
 import type { Sourced } from "../domain/types";
 import type { JsonRpcProvider } from "ethers";
-import { buildContainer, buildRiskSource, connectProvider } from "./container";
+import { buildContainer, buildRiskSource, connectProvider, type KeeperContainer } from "./container";
 import type { Logger } from "../lib/logger";
 import { toJson } from "../lib/json";
 import { setupChainCommand, setupCommand } from "./commands/context";
@@ -127,7 +127,9 @@ function table(rows: readonly (readonly string[])[]): string[] {
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
 }
 
-export function buildProgram(out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Command {
+type Out = (text: string) => void;
+
+export function buildProgram(out: Out = (text) => process.stdout.write(`${text}\n`)): Command {
   const program = new Command("keeper")
     .description("Stablecoin Insurance Fund keeper")
     .option("--config <file>", "JSON config file (default: env KEEPER_CONFIG, else the embedded local default)")
@@ -137,7 +139,16 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .option("--fixture-portfolio", "allow the illustrative fixture portfolio on a chain other than the local one")
     .exitOverride()
     .showHelpAfterError();
+  registerRiskCommands(program, out);
+  registerDaemonCommands(program, out);
+  registerReportCommands(program, out);
+  registerIncidentCommands(program, out);
+  registerOperatorCommands(program, out);
+  return program;
+}
 
+/** `keeper score` and `keeper push-risk`. */
+function registerRiskCommands(program: Command, out: Out): void {
   program
     .command("score")
     .description("score protocols from the configured data sources (nothing is sent)")
@@ -195,7 +206,10 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
         container.close();
       }
     });
+}
 
+/** `keeper run` (the daemon) and `keeper once` (one cycle of each loop). */
+function registerDaemonCommands(program: Command, out: Out): void {
   program
     .command("run")
     .description("run the daemon: risk, coverage and incident-watch loops until SIGINT/SIGTERM")
@@ -206,7 +220,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
       requireDurableState(config, "run");
       requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
       const container = await buildContainer(config, logger);
-      let daemon: ReturnType<typeof daemonFor> | undefined;
+      let daemon: KeeperDaemon;
       try {
         await container.verify();
         daemon = daemonFor(container, { dryRun, out });
@@ -215,24 +229,7 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
         container.close();
         throw err;
       }
-      const running = daemon;
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals): void => {
-          process.off("SIGINT", onSignal);
-          process.off("SIGTERM", onSignal);
-          void running.stop(signal);
-        };
-        process.on("SIGINT", onSignal);
-        process.on("SIGTERM", onSignal);
-        // Stopped by a signal or because another process took the daemon lock.
-        void running.done.then(() => {
-          process.off("SIGINT", onSignal);
-          process.off("SIGTERM", onSignal);
-          container.close();
-          if (running.lockLost) process.exitCode = EXIT_RUNTIME_ERROR;
-          resolve();
-        });
-      });
+      await untilStopped(daemon, container);
     });
 
   program
@@ -259,7 +256,30 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
         container.close();
       }
     });
+}
 
+/** Resolves when the daemon has stopped: on SIGINT/SIGTERM, or because another process took the daemon lock. */
+function untilStopped(running: KeeperDaemon, container: KeeperContainer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      void running.stop(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    void running.done.then(() => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      container.close();
+      if (running.lockLost) process.exitCode = EXIT_RUNTIME_ERROR;
+      resolve();
+    });
+  });
+}
+
+/** `keeper report` (the coverage report) and `keeper status` (the daemon's view). */
+function registerReportCommands(program: Command, out: Out): void {
   program
     .command("report")
     .description("print the coverage report; write it as JSON to paths.reportDir and the reports table")
@@ -289,42 +309,60 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
       const { config } = setup(program);
       const state = openStateDb(config.state.dbPath);
       try {
-        const lock = state.db.prepare("SELECT pid, hostname, started_at, heartbeat_at FROM daemon_lock WHERE id = 1").get() as
-          | { pid: number; hostname: string; started_at: number; heartbeat_at: number }
-          | undefined;
         const kv = state.kv.all();
-        const loops = Object.fromEntries(LOOP_NAMES.map((l) => [l, { lastSuccess: kv[`loop:${l}:lastSuccess`] ?? null, lastFailure: kv[`loop:${l}:lastFailure`] ?? null }]));
-        const claims = state.claims.list();
-        const view = {
-          database: state.path,
-          daemon: lock === undefined ? null : { pid: lock.pid, host: lock.hostname, startedAt: new Date(lock.started_at).toISOString(), heartbeatAgeSec: Math.round((Date.now() - lock.heartbeat_at) / 1000) },
-          loops,
-          journal: state.journal.countsByState(),
-          openClaims: claims.filter((c) => OPEN_ROW_STATES.includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null, reason: (c.details as { reason?: string }).reason ?? null })),
-          incidents: state.incidents.list().map((i) => ({ id: i.id, key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
-        };
-        if (options.json === true) {
-          out(JSON.stringify(view, null, 2));
-          return;
-        }
-        out(
-          [
-            `database: ${view.database}`,
-            `daemon: ${view.daemon === null ? "not running" : `pid ${view.daemon.pid} on ${view.daemon.host}, heartbeat ${view.daemon.heartbeatAgeSec}s ago`}`,
-            ...LOOP_NAMES.map((l) => {
-              const last = kv[`loop:${l}:lastSuccess`] as { chainTime?: number; wallMs?: number } | undefined;
-              return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${new Date(last.wallMs).toISOString()} (chain time ${last.chainTime})`}`;
-            }),
-            `journal: ${JSON.stringify(view.journal)}`,
-            `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}${c.fundClaimId !== null ? ` (fund claim ${c.fundClaimId})` : ""}${c.reason !== null ? ` — ${c.reason}` : ""}`).join(", ")}`,
-            `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.key} ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
-          ].join("\n"),
-        );
+        const view = statusView(state, kv);
+        out(options.json === true ? JSON.stringify(view, null, 2) : statusText(view, kv));
       } finally {
         state.close();
       }
     });
+}
 
+type StatusView = ReturnType<typeof statusView>;
+
+/** `keeper status --json`: the daemon's view from the state database. */
+function statusView(state: StateDb, kv: Record<string, unknown>) {
+  const lock = state.db.prepare("SELECT pid, hostname, started_at, heartbeat_at FROM daemon_lock WHERE id = 1").get() as
+    | { pid: number; hostname: string; started_at: number; heartbeat_at: number }
+    | undefined;
+  const loops = Object.fromEntries(LOOP_NAMES.map((l) => [l, { lastSuccess: kv[`loop:${l}:lastSuccess`] ?? null, lastFailure: kv[`loop:${l}:lastFailure`] ?? null }]));
+  const claims = state.claims.list();
+  return {
+    database: state.path,
+    daemon: lock === undefined ? null : { pid: lock.pid, host: lock.hostname, startedAt: new Date(lock.started_at).toISOString(), heartbeatAgeSec: Math.round((Date.now() - lock.heartbeat_at) / 1000) },
+    loops,
+    journal: state.journal.countsByState(),
+    openClaims: claims.filter((c) => OPEN_ROW_STATES.includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null, reason: (c.details as { reason?: string }).reason ?? null })),
+    incidents: state.incidents.list().map((i) => ({ id: i.id, key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
+  };
+}
+
+/** The human lines of `keeper status`. */
+function statusText(view: StatusView, kv: Record<string, unknown>): string {
+  return [
+    `database: ${view.database}`,
+    `daemon: ${view.daemon === null ? "not running" : `pid ${view.daemon.pid} on ${view.daemon.host}, heartbeat ${view.daemon.heartbeatAgeSec}s ago`}`,
+    ...LOOP_NAMES.map((l) => {
+      const last = kv[`loop:${l}:lastSuccess`] as { chainTime?: number; wallMs?: number } | undefined;
+      return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${new Date(last.wallMs).toISOString()} (chain time ${last.chainTime})`}`;
+    }),
+    `journal: ${JSON.stringify(view.journal)}`,
+    `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}${c.fundClaimId !== null ? ` (fund claim ${c.fundClaimId})` : ""}${c.reason !== null ? ` — ${c.reason}` : ""}`).join(", ")}`,
+    `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.key} ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
+  ].join("\n");
+}
+
+interface IncidentAddFlags {
+  protocol: string;
+  tx?: string;
+  loss?: string;
+  note?: string;
+  at?: string;
+  dryRun?: boolean;
+}
+
+/** `keeper incident add | list | confirm | dismiss`. */
+function registerIncidentCommands(program: Command, out: Out): void {
   const incident = program.command("incident").description("manual incidents");
   incident
     .command("add")
@@ -335,30 +373,10 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
     .option("--note <text>", "description")
     .option("--at <unix>", "when it happened (default: the chain's latest block time)")
     .option("--dry-run", "print the incident, record nothing")
-    .action(async (options: { protocol: string; tx?: string; loss?: string; note?: string; at?: string; dryRun?: boolean }) => {
+    .action(async (options: IncidentAddFlags) => {
       const { config, logger } = setup(program);
-      const issues: string[] = [];
-      if (!config.protocols.some((p) => p.id === options.protocol)) issues.push(`--protocol: unknown "${options.protocol}" — use one of ${config.protocols.map((p) => p.id).join(", ")}`);
-      if (options.tx !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(options.tx)) issues.push("--tx: not a transaction hash — use 0x + 64 hex digits");
-      if (options.loss !== undefined && !(Number(options.loss) >= 0)) issues.push("--loss: not a USD amount — use a non-negative number");
-      if (options.at !== undefined && !/^\d+$/.test(options.at)) issues.push("--at: not a unix time — use whole seconds");
-      if (issues.length > 0) throw new ConfigError(issues);
-      // Incident times are chain time, like every other keeper clock; the wall clock is only a
-      // fallback when the chain cannot be reached (logged).
-      let occurredAt: number;
-      if (options.at !== undefined) occurredAt = Number(options.at);
-      else {
-        let provider: JsonRpcProvider | undefined;
-        try {
-          provider = await connectProvider(config.chain.rpcUrls, config.chain.chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
-          occurredAt = await chainNow(provider);
-        } catch (err) {
-          logger.warn({ err: (err as Error).message }, "chain unreachable: incident time taken from the wall clock");
-          occurredAt = Math.floor(Date.now() / 1000);
-        } finally {
-          provider?.destroy();
-        }
-      }
+      checkIncidentFlags(config, options);
+      const occurredAt = options.at !== undefined ? Number(options.at) : await incidentTime(config, logger);
       const details = {
         dedupeKey: `manual:${options.protocol}:${options.tx ?? occurredAt}`,
         kind: "manual",
@@ -382,9 +400,33 @@ export function buildProgram(out: (text: string) => void = (text) => process.std
       }
     });
   registerIncidentDecisions(incident, { setup: () => setup(program), setupChain: () => setupChainCommand(program), out });
+}
 
-  registerOperatorCommands(program, out);
-  return program;
+/** Every bad flag of `keeper incident add` in one ConfigError. */
+function checkIncidentFlags(config: KeeperConfig, options: IncidentAddFlags): void {
+  const issues: string[] = [];
+  if (!config.protocols.some((p) => p.id === options.protocol)) issues.push(`--protocol: unknown "${options.protocol}" — use one of ${config.protocols.map((p) => p.id).join(", ")}`);
+  if (options.tx !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(options.tx)) issues.push("--tx: not a transaction hash — use 0x + 64 hex digits");
+  if (options.loss !== undefined && !(Number(options.loss) >= 0)) issues.push("--loss: not a USD amount — use a non-negative number");
+  if (options.at !== undefined && !/^\d+$/.test(options.at)) issues.push("--at: not a unix time — use whole seconds");
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/**
+ * Incident times are chain time, like every other keeper clock; the wall clock is only a
+ * fallback when the chain cannot be reached (logged).
+ */
+async function incidentTime(config: KeeperConfig, logger: Logger): Promise<number> {
+  let provider: JsonRpcProvider | undefined;
+  try {
+    provider = await connectProvider(config.chain.rpcUrls, config.chain.chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
+    return await chainNow(provider);
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, "chain unreachable: incident time taken from the wall clock");
+    return Math.floor(Date.now() / 1000);
+  } finally {
+    provider?.destroy();
+  }
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

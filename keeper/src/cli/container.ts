@@ -10,7 +10,7 @@ import { StablecoinInsuranceFund__factory } from "../../../typechain-types/facto
 import type { FundLens } from "../../../typechain-types/contracts/FundLens";
 import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
 import { beneficiaryIssues, ConfigError, requireChainFields, type KeeperConfig } from "../config";
-import { loadSigner, verifyChain } from "../execution/keys";
+import { loadSigner, verifyChain, type KeySource } from "../execution/keys";
 import { RiskPusher } from "../execution/riskPusher";
 import { connectFailoverProvider } from "../execution/rpc";
 import { TxSender, type TxSenderOptions } from "../execution/txSender";
@@ -189,100 +189,21 @@ export async function buildContainer(
   logger: Logger,
   overrides: ContainerOverrides = {},
 ): Promise<KeeperContainer> {
-  const provider =
-    overrides.provider ??
-    (await connectProvider(config.chain.rpcUrls, config.chain.chainId, {
-      logger,
-      timeoutMs: config.chain.rpcTimeoutMs,
-      maxRounds: config.chain.rpcMaxRounds,
-      maxBlockAgeSec: config.chain.maxBlockAgeSec,
-    }));
-  let signer: Signer | undefined;
-  try {
-    signer =
-      overrides.signer ??
-      (await loadSigner(
-        {
-          ...(config.chain.privateKey !== undefined ? { privateKey: config.chain.privateKey } : {}),
-          ...(config.chain.keystore !== undefined
-            ? {
-                keystorePath: config.chain.keystore.path,
-                ...(config.chain.keystore.password !== undefined ? { keystorePassword: config.chain.keystore.password } : {}),
-                ...(config.chain.keystore.passwordFile !== undefined ? { keystorePasswordFile: config.chain.keystore.passwordFile } : {}),
-              }
-            : {}),
-        },
-        provider,
-        logger,
-      ));
-  } catch (err) {
-    if (overrides.provider === undefined) provider.destroy();
-    throw err;
-  }
-  const keeperAddress = signer !== undefined ? await signer.getAddress() : undefined;
-  if (keeperAddress !== undefined) {
-    const issues = beneficiaryIssues(config.positions, keeperAddress);
-    if (issues.length > 0) {
-      if (overrides.provider === undefined) provider.destroy();
-      throw new ConfigError(issues);
-    }
-  }
-  const runner = signer ?? provider;
+  const chain = await connectKeeperChain(config, logger, overrides);
+  const { provider, signer, keeperAddress } = chain;
   const fund =
-    config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, runner) : undefined;
+    config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, signer ?? provider) : undefined;
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
-  const fetchOverride = overrides.fetch !== undefined ? { fetch: overrides.fetch } : {};
-  // One hacks-feed instance: a risk-source member and, with a Pro key, the incident watch's feed.
-  const hacks = buildHacksFeed(config, { logger, ...fetchOverride });
-  const source = buildRiskSource(config, { logger, provider, ...fetchOverride, ...(hacks !== undefined ? { hacksFeed: hacks } : {}) });
-  const delivery = buildAlerter(config, logger);
-  // Deduplicated through the state database (opened on first alert), so cron runs dedup too.
-  const alerter: Alerter =
-    config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, () => openState().alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
-  const hacksFeed = config.sources.hacks?.proApiKey !== undefined ? hacks : undefined;
+  const { source, hacksFeed } = buildSources(config, logger, provider, overrides.fetch);
+  const state = lazyState(config, logger);
+  const alerter = buildKeeperAlerter(config, logger, () => state.open().alertLog);
+  const txSender = once(() => newTxSender(config, logger, chain, state.open, fund));
+  const positionReader = once(() => new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
+  const wiring: Wiring = { ...chain, config, logger, lens, source, hacksFeed, alerter, fetch: overrides.fetch, state: state.open, txSender, positionReader };
+  const exploitWatch = once(() => newExploitWatch(wiring));
   let cycle: RiskCycle | undefined;
   let coverage: CoverageCycle | undefined;
   let claims: ClaimsCycle | undefined;
-  let reader: ChainPositionReader | undefined;
-  let watch: ExploitWatch | undefined;
-  const positionReader = (): ChainPositionReader =>
-    (reader ??= new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
-  const exploitWatch = (): ExploitWatch => {
-    if (watch !== undefined) return watch;
-    requireChainFields(config, { fund: true });
-    watch = new ExploitWatch({
-      reader: positionReader(),
-      provider,
-      fundAddress: config.chain.fundAddress as string,
-      fundReader: provider,
-      config,
-      txSender: signer !== undefined ? txSender() : undefined,
-      alerter,
-      logger,
-      kv: openState().kv,
-    });
-    return watch;
-  };
-  let stateDb: StateDb | undefined;
-  let sender: TxSender | undefined;
-  const openState = (): StateDb => {
-    if (stateDb === undefined) {
-      stateDb = openStateDb(config.state.dbPath);
-      if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — the action journal does not survive a restart");
-    }
-    return stateDb;
-  };
-  const txSender = (): TxSender => {
-    if (sender !== undefined) return sender;
-    if (signer === undefined) {
-      throw new ConfigError(["env.KEEPER_PRIVATE_KEY: missing — set it or KEEPER_KEYSTORE_PATH to send transactions, or use --dry-run"]);
-    }
-    sender = new TxSender(
-      { signer, provider, journal: openState().journal, logger, abis: fund !== undefined ? [fund.interface] : [] },
-      txSenderOptions(config),
-    );
-    return sender;
-  };
 
   return {
     config,
@@ -295,86 +216,243 @@ export async function buildContainer(
     lens,
     riskCycle(options = {}) {
       requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
-      if (cycle !== undefined) return cycle;
-      const fundContract = fund as StablecoinInsuranceFund;
-      const { confirmations, ...params } = config.riskPush;
-      cycle = new RiskCycle({
-        clock: provider,
-        fund: fundContract,
-        lens: lens as FundLens,
-        source,
-        pusher: new RiskPusher(fundContract, logger, { confirmations, ...(signer !== undefined ? { txSender: txSender() } : {}) }),
-        alerter,
-        protocols: config.protocols,
-        params,
-        alertThresholdPoints: config.alerts.thresholdPoints,
-        logger,
-        ...(options.dryRun !== true ? { assessments: openState().assessments } : {}),
-        incidents: () => openState().incidents.list(),
-      });
-      return cycle;
+      return (cycle ??= newRiskCycle(wiring, fund as StablecoinInsuranceFund, options.dryRun === true));
     },
     keeperAddress,
     hacksFeed,
     coverageCycle(options = {}) {
       requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
-      if (coverage !== undefined) return coverage;
-      const readFund = StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider);
-      coverage = new CoverageCycle({
-        provider,
-        fund: readFund,
-        lens: lens as FundLens,
-        config,
-        quoter: new ConfiguredQuoter(config, { fund: readFund, provider, logger, ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}) }),
-        journal: openState().journal,
-        txSender: signer !== undefined ? txSender() : undefined,
-        keeperAddress,
-        alerter,
-        logger,
-        haltedProtocols: () => {
-          const ids = new Set(openState().incidents.list({ states: ["suspected", "confirmed"] }).map((i) => i.protocol));
-          return config.protocols.filter((p) => ids.has(p.id)).map((p) => p.address);
-        },
-        positionReader: positionReader(),
-      });
-      return coverage;
+      return (coverage ??= newCoverageCycle(wiring));
     },
     claimsCycle(options = {}) {
       if (claims !== undefined) return claims;
       const coverageCycle = (this as KeeperContainer).coverageCycle(options);
-      claims = new ClaimsCycle({
-        provider,
-        fund: StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider),
-        coverage: coverageCycle,
-        config,
-        state: openState(),
-        source,
-        hacksFeed,
-        txSender: signer !== undefined ? txSender() : undefined,
-        keeperAddress,
-        // The position readers measure each position's loss (value before − after the incident).
-        lossMeasurer: overrides.lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger }),
-        alerter,
-        logger,
-        watch: exploitWatch(),
-      });
+      claims = newClaimsCycle(wiring, coverageCycle, exploitWatch, overrides.lossMeasurer);
       return claims;
     },
     positionReader,
     exploitWatch,
-    state: openState,
+    state: state.open,
     txSender,
-    verify() {
-      return verifyChain({
-        provider,
-        ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
-        ...(config.chain.fundAddress !== undefined ? { fund: config.chain.fundAddress } : {}),
-        ...(config.chain.lensAddress !== undefined ? { lens: config.chain.lensAddress } : {}),
-      });
-    },
+    verify: () => verifyKeeperChain(config, provider),
     close() {
-      stateDb?.close();
+      state.close();
       if (overrides.provider === undefined) provider.destroy();
     },
   };
+}
+
+/** Start-up checks: chain id and code at the fund and lens addresses. */
+function verifyKeeperChain(config: KeeperConfig, provider: JsonRpcProvider): Promise<{ chainId: number }> {
+  return verifyChain({
+    provider,
+    ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
+    ...(config.chain.fundAddress !== undefined ? { fund: config.chain.fundAddress } : {}),
+    ...(config.chain.lensAddress !== undefined ? { lens: config.chain.lensAddress } : {}),
+  });
+}
+
+/** The keeper key's source in the config: a private key or an encrypted keystore (env KEEPER_*). */
+export function keySourceOf(chain: KeeperConfig["chain"]): KeySource {
+  return {
+    ...(chain.privateKey !== undefined ? { privateKey: chain.privateKey } : {}),
+    ...(chain.keystore !== undefined
+      ? {
+          keystorePath: chain.keystore.path,
+          ...(chain.keystore.password !== undefined ? { keystorePassword: chain.keystore.password } : {}),
+          ...(chain.keystore.passwordFile !== undefined ? { keystorePasswordFile: chain.keystore.passwordFile } : {}),
+        }
+      : {}),
+  };
+}
+
+interface ChainConnection {
+  readonly provider: JsonRpcProvider;
+  readonly signer: Signer | undefined;
+  readonly keeperAddress: string | undefined;
+}
+
+/**
+ * The RPC provider, then the keeper key and its address (checked against the positions'
+ * beneficiaries). On a failure a provider this call connected is destroyed again.
+ */
+async function connectKeeperChain(config: KeeperConfig, logger: Logger, overrides: ContainerOverrides): Promise<ChainConnection> {
+  const provider =
+    overrides.provider ??
+    (await connectProvider(config.chain.rpcUrls, config.chain.chainId, {
+      logger,
+      timeoutMs: config.chain.rpcTimeoutMs,
+      maxRounds: config.chain.rpcMaxRounds,
+      maxBlockAgeSec: config.chain.maxBlockAgeSec,
+    }));
+  let signer: Signer | undefined;
+  try {
+    signer = overrides.signer ?? (await loadSigner(keySourceOf(config.chain), provider, logger));
+  } catch (err) {
+    if (overrides.provider === undefined) provider.destroy();
+    throw err;
+  }
+  const keeperAddress = signer !== undefined ? await signer.getAddress() : undefined;
+  if (keeperAddress !== undefined) {
+    const issues = beneficiaryIssues(config.positions, keeperAddress);
+    if (issues.length > 0) {
+      if (overrides.provider === undefined) provider.destroy();
+      throw new ConfigError(issues);
+    }
+  }
+  return { provider, signer, keeperAddress };
+}
+
+/**
+ * The merged risk source and the incident watch's hacks feed (only with a Pro key): one
+ * hacks-feed instance serves both.
+ */
+function buildSources(
+  config: KeeperConfig,
+  logger: Logger,
+  provider: JsonRpcProvider,
+  fetchOverride: typeof fetch | undefined,
+): { source: RiskDataSource; hacksFeed: HacksFeedSource | undefined } {
+  const fetchDeps = fetchOverride !== undefined ? { fetch: fetchOverride } : {};
+  const hacks = buildHacksFeed(config, { logger, ...fetchDeps });
+  const source = buildRiskSource(config, { logger, provider, ...fetchDeps, ...(hacks !== undefined ? { hacksFeed: hacks } : {}) });
+  return { source, hacksFeed: config.sources.hacks?.proApiKey !== undefined ? hacks : undefined };
+}
+
+/** The configured sinks, deduplicated through the state database (opened on first alert), so cron runs dedup too. */
+function buildKeeperAlerter(config: KeeperConfig, logger: Logger, alertLog: () => StateDb["alertLog"]): Alerter {
+  const delivery = buildAlerter(config, logger);
+  return config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
+}
+
+/** The state database, opened and migrated on first use (`state.dbPath`). */
+function lazyState(config: KeeperConfig, logger: Logger): { open: () => StateDb; close: () => void } {
+  let stateDb: StateDb | undefined;
+  return {
+    open: () => {
+      if (stateDb === undefined) {
+        stateDb = openStateDb(config.state.dbPath);
+        if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — the action journal does not survive a restart");
+      }
+      return stateDb;
+    },
+    close: () => stateDb?.close(),
+  };
+}
+
+/** A factory that builds its value on the first call that succeeds, then returns it. */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+/** The one signing path; a ConfigError without a key. */
+function newTxSender(
+  config: KeeperConfig,
+  logger: Logger,
+  chain: ChainConnection,
+  state: () => StateDb,
+  fund: StablecoinInsuranceFund | undefined,
+): TxSender {
+  if (chain.signer === undefined) {
+    throw new ConfigError(["env.KEEPER_PRIVATE_KEY: missing — set it or KEEPER_KEYSTORE_PATH to send transactions, or use --dry-run"]);
+  }
+  return new TxSender(
+    { signer: chain.signer, provider: chain.provider, journal: state().journal, logger, abis: fund !== undefined ? [fund.interface] : [] },
+    txSenderOptions(config),
+  );
+}
+
+/** What the cycles are built from. */
+interface Wiring extends ChainConnection {
+  readonly config: KeeperConfig;
+  readonly logger: Logger;
+  readonly lens: FundLens | undefined;
+  readonly source: RiskDataSource;
+  readonly hacksFeed: HacksFeedSource | undefined;
+  readonly alerter: Alerter;
+  readonly fetch: typeof fetch | undefined;
+  state(): StateDb;
+  txSender(): TxSender;
+  positionReader(): ChainPositionReader;
+}
+
+/** The TxSender when the keeper has a key; undefined for a read-only (dry-run) keeper. */
+function keyedTxSender(w: Wiring): TxSender | undefined {
+  return w.signer !== undefined ? w.txSender() : undefined;
+}
+
+function newExploitWatch(w: Wiring): ExploitWatch {
+  requireChainFields(w.config, { fund: true });
+  return new ExploitWatch({
+    reader: w.positionReader(),
+    provider: w.provider,
+    fundAddress: w.config.chain.fundAddress as string,
+    fundReader: w.provider,
+    config: w.config,
+    txSender: keyedTxSender(w),
+    alerter: w.alerter,
+    logger: w.logger,
+    kv: w.state().kv,
+  });
+}
+
+function newRiskCycle(w: Wiring, fund: StablecoinInsuranceFund, dryRun: boolean): RiskCycle {
+  const { confirmations, ...params } = w.config.riskPush;
+  return new RiskCycle({
+    clock: w.provider,
+    fund,
+    lens: w.lens as FundLens,
+    source: w.source,
+    pusher: new RiskPusher(fund, w.logger, { confirmations, ...(w.signer !== undefined ? { txSender: w.txSender() } : {}) }),
+    alerter: w.alerter,
+    protocols: w.config.protocols,
+    params,
+    alertThresholdPoints: w.config.alerts.thresholdPoints,
+    logger: w.logger,
+    ...(!dryRun ? { assessments: w.state().assessments } : {}),
+    incidents: () => w.state().incidents.list(),
+  });
+}
+
+function newCoverageCycle(w: Wiring): CoverageCycle {
+  const { config, provider, logger } = w;
+  const readFund = StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider);
+  return new CoverageCycle({
+    provider,
+    fund: readFund,
+    lens: w.lens as FundLens,
+    config,
+    quoter: new ConfiguredQuoter(config, { fund: readFund, provider, logger, ...(w.fetch !== undefined ? { fetch: w.fetch } : {}) }),
+    journal: w.state().journal,
+    txSender: keyedTxSender(w),
+    keeperAddress: w.keeperAddress,
+    alerter: w.alerter,
+    logger,
+    haltedProtocols: () => {
+      const ids = new Set(w.state().incidents.list({ states: ["suspected", "confirmed"] }).map((i) => i.protocol));
+      return config.protocols.filter((p) => ids.has(p.id)).map((p) => p.address);
+    },
+    positionReader: w.positionReader(),
+  });
+}
+
+function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => ExploitWatch, lossMeasurer: PositionLossMeasurer | undefined): ClaimsCycle {
+  const { config, provider, logger } = w;
+  return new ClaimsCycle({
+    provider,
+    fund: StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider),
+    coverage,
+    config,
+    state: w.state(),
+    source: w.source,
+    hacksFeed: w.hacksFeed,
+    txSender: keyedTxSender(w),
+    keeperAddress: w.keeperAddress,
+    // The position readers measure each position's loss (value before − after the incident).
+    lossMeasurer: lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger }),
+    alerter: w.alerter,
+    logger,
+    watch: exploitWatch(),
+  });
 }

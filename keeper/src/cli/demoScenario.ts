@@ -10,19 +10,21 @@ import { MockCapacityLimitedProvider__factory } from "../../../typechain-types/f
 import { MockNexusMutualClaims__factory } from "../../../typechain-types/factories/contracts/mocks/MockNexusMutualClaims__factory";
 import { MockNexusMutualAssessments__factory } from "../../../typechain-types/factories/contracts/mocks/MockNexusMutualAssessments__factory";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
-import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS } from "../demo/portfolio";
+import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, type DemoPosition } from "../demo/portfolio";
 import { collapseTvl } from "../demo/exploit";
 import { decideIncident } from "./commands/incident";
-import { parseConfig } from "../config";
+import { parseConfig, type KeeperConfig } from "../config";
 import { formatReportTable, formatUsd } from "../policy/report";
 import { fixtureSnapshotSchema } from "../sources/fixtureSource";
 import { buildContainer, type KeeperContainer } from "./container";
 import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } from "./daemon";
 import { ACCOUNT_INDEX, devAccount, drainDemoProtocol, openDemoPosition, startEmbedded, type EmbeddedEnvironment } from "./embedded";
-import { FUND_INCIDENT_ABI } from "../cycles/exploitWatch";
+import { FUND_INCIDENT_ABI, type StoredDrainSignal } from "../cycles/exploitWatch";
 import { demoProtocolAddress } from "../config";
 import type { LoopName } from "../server/health";
 import type { Logger } from "../lib/logger";
+import type { ClaimRecord } from "../state";
+import type { IStablecoinInsuranceFund, StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
 
 const DAY = 86_400;
 /** Cover length the keeper buys in the demo, so renewals come round quickly (days). */
@@ -54,235 +56,372 @@ export interface DemoOptions {
 
 /** Runs the scenario; returns the exit code (0 = every stage passed). */
 export async function runDemo(options: DemoOptions): Promise<number> {
+  const run = new DemoRun(options.out);
+  run.listenForSignals();
+  try {
+    const stages = new DemoStages(run, await setUpWorld(run, options));
+    await stages.pushScores();
+    await stages.buyCoverage();
+    for (const round of [1, 2]) await stages.renew(round);
+    await stages.growPosition();
+    await stages.exploit();
+    const signals = await stages.alertAndHalt();
+    await stages.corroborate();
+    const claim = await stages.detectIncident();
+    await stages.measureLoss(signals);
+    const filed = await stages.fileClaim(claim);
+    await stages.assess(filed);
+    const credited = await stages.settle(filed);
+    await stages.withdraw(filed, credited);
+    await stages.report();
+    return 0;
+  } catch (err) {
+    return run.failed(err);
+  } finally {
+    await run.tearDown();
+  }
+}
+
+/** The scenario's narration and lifecycle: the current stage, a caught signal, what to shut down. */
+class DemoRun {
+  stage = "setup";
+  interrupted: NodeJS.Signals | undefined;
+  embedded: EmbeddedEnvironment | undefined;
+  container: KeeperContainer | undefined;
+  readonly startedAt = Date.now();
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    this.interrupted ??= signal;
+  };
+
+  constructor(readonly out: (line: string) => void) {}
+
+  listenForSignals(): void {
+    process.on("SIGINT", this.onSignal);
+    process.on("SIGTERM", this.onSignal);
+  }
+
+  /** Wall time since the start, e.g. `+12.3s`. */
+  wall(): string {
+    return `+${((Date.now() - this.startedAt) / 1000).toFixed(1)}s`;
+  }
+
+  async chainTime(): Promise<number> {
+    const block = await this.embedded?.provider.getBlock("latest");
+    return block?.timestamp ?? 0;
+  }
+
+  async say(name: string, message: string): Promise<void> {
+    this.out(`[demo ${this.wall().padStart(7)}] chain ${iso(await this.chainTime())}  ${name.padEnd(16)} ${message}`);
+  }
+
+  check(condition: boolean, message: string): void {
+    if (!condition) throw new DemoStageError(this.stage, message);
+  }
+
+  checkInterrupted(): void {
+    if (this.interrupted !== undefined) throw new DemoStageError(this.stage, `interrupted by ${this.interrupted}`);
+  }
+
+  async advance(seconds: number): Promise<void> {
+    await this.embedded?.provider.send("evm_increaseTime", [seconds]);
+    await this.embedded?.provider.send("evm_mine", []);
+  }
+
+  /** Reports the failed stage; the exit code (130 when interrupted). */
+  failed(err: unknown): number {
+    const failedStage = err instanceof DemoStageError ? err.stage : this.stage;
+    this.out(`demo FAILED at stage "${failedStage}": ${err instanceof Error ? err.message : String(err)}`);
+    return this.interrupted !== undefined ? 130 : 1;
+  }
+
+  async tearDown(): Promise<void> {
+    process.off("SIGINT", this.onSignal);
+    process.off("SIGTERM", this.onSignal);
+    this.container?.close();
+    await this.embedded?.stop();
+  }
+}
+
+function iso(t: number): string {
+  return new Date(t * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** What the stages play on: the embedded chain, the keeper on it, and the position to exploit. */
+interface DemoWorld {
+  readonly env: EmbeddedEnvironment;
+  readonly config: KeeperConfig;
+  readonly container: KeeperContainer;
+  readonly daemon: KeeperDaemon;
+  readonly fund: StablecoinInsuranceFund;
+  readonly exploitId: string;
+  readonly position: DemoPosition;
+}
+
+/** Stage "setup": the embedded chain (deploy and seed), then the keeper's container and daemon on it. */
+async function setUpWorld(run: DemoRun, options: DemoOptions): Promise<DemoWorld> {
   const { out, logger } = options;
-  const startedAt = Date.now();
   const exploitId = options.exploitProtocol ?? "aave-v3";
   const position = DEMO_PORTFOLIO.find((p) => p.id === exploitId);
-  let stage = "setup";
-  let embedded: EmbeddedEnvironment | undefined;
-  let container: KeeperContainer | undefined;
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupted ??= signal;
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  if (position === undefined) throw new DemoStageError(run.stage, `DEMO_PROTOCOL=${exploitId} is not one of ${DEMO_PORTFOLIO.map((p) => p.id).join(", ")}`);
+  out(`demo: the original investor's portfolio on an embedded local chain (exploited: ${position.name})`);
+  run.embedded = await startEmbedded({
+    logger,
+    progress: (line) => out(`[demo ${run.wall().padStart(7)}] setup            ${line}`),
+    config: { purchaseDurationDays: DEMO_COVER_DAYS, healthPort: false },
+  });
+  const env = run.embedded;
+  run.checkInterrupted();
+  const config = parseConfig(env.config, { env: { KEEPER_PRIVATE_KEY: env.keeperKey }, origin: "embedded demo", baseDir: env.workDir });
+  run.container = await buildContainer(config, logger);
+  const container = run.container;
+  await container.verify();
+  const daemon = daemonFor(container, { out: (line) => out(`    keeper | ${line.replace(/^\S+ /, "")}`) });
+  const fund = StablecoinInsuranceFund__factory.connect(env.stack.fund, env.provider);
+  return { env, config, container, daemon, fund, exploitId, position };
+}
 
-  const wall = () => `+${((Date.now() - startedAt) / 1000).toFixed(1)}s`;
-  const chainTime = async (): Promise<number> => {
-    const block = await embedded?.provider.getBlock("latest");
-    return block?.timestamp ?? 0;
-  };
-  const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
-  const say = async (name: string, message: string) => {
-    out(`[demo ${wall().padStart(7)}] chain ${iso(await chainTime())}  ${name.padEnd(16)} ${message}`);
-  };
-  const check = (condition: boolean, message: string): void => {
-    if (!condition) throw new DemoStageError(stage, message);
-  };
-  const checkInterrupted = (): void => {
-    if (interrupted !== undefined) throw new DemoStageError(stage, `interrupted by ${interrupted}`);
-  };
-  const advance = async (seconds: number) => {
-    await embedded?.provider.send("evm_increaseTime", [seconds]);
-    await embedded?.provider.send("evm_mine", []);
-  };
+/** The fund's claim the keeper filed, and the coverage it is on. */
+interface FiledClaim {
+  readonly claimId: bigint;
+  readonly filed: IStablecoinInsuranceFund.ClaimStructOutput;
+  readonly cover: IStablecoinInsuranceFund.CoverageStructOutput;
+}
 
-  try {
-    if (position === undefined) throw new DemoStageError(stage, `DEMO_PROTOCOL=${exploitId} is not one of ${DEMO_PORTFOLIO.map((p) => p.id).join(", ")}`);
-    out(`demo: the original investor's portfolio on an embedded local chain (exploited: ${position.name})`);
-    embedded = await startEmbedded({
-      logger,
-      progress: (line) => out(`[demo ${wall().padStart(7)}] setup            ${line}`),
-      config: { purchaseDurationDays: DEMO_COVER_DAYS, healthPort: false },
-    });
-    const env = embedded;
-    checkInterrupted();
-    const config = parseConfig(env.config, { env: { KEEPER_PRIVATE_KEY: env.keeperKey }, origin: "embedded demo", baseDir: env.workDir });
-    container = await buildContainer(config, logger);
-    await container.verify();
-    const daemon: KeeperDaemon = daemonFor(container, { out: (line) => out(`    keeper | ${line.replace(/^\S+ /, "")}`) });
-    const runLoop = async (loop: LoopName): Promise<LoopResult> => {
-      checkInterrupted();
-      const result = await daemon.runLoop(loop);
-      if (result === undefined) throw new DemoStageError(stage, `the keeper's ${loop} cycle failed (see the keeper line above)`);
-      return result;
-    };
-    const kinds = (r: LoopResult, kind: string) => r.actions.filter((a) => a.kind === kind && a.result === "confirmed").length;
-    const fund = StablecoinInsuranceFund__factory.connect(env.stack.fund, env.provider);
+/** The stages in order; each sets its name, lets the keeper's loops work, and checks the result. */
+class DemoStages {
+  constructor(
+    private readonly run: DemoRun,
+    private readonly w: DemoWorld,
+  ) {}
 
-    stage = "scores pushed";
-    const risk = await runLoop("risk");
-    check(kinds(risk, "risk-push") > 0, "no risk-score transaction confirmed");
-    const scored = await Promise.all(config.protocols.map(async (p) => `${p.id} ${await fund.calculateProtocolRisk(p.address)}`));
-    await say(stage, `${config.protocols.length} protocols scored on-chain by the keeper: ${scored.join(", ")}`);
+  private async runLoop(loop: LoopName): Promise<LoopResult> {
+    this.run.checkInterrupted();
+    const result = await this.w.daemon.runLoop(loop);
+    if (result === undefined) throw new DemoStageError(this.run.stage, `the keeper's ${loop} cycle failed (see the keeper line above)`);
+    return result;
+  }
 
-    stage = "coverage bought";
-    const bought = await runLoop("coverage");
-    const purchases = kinds(bought, "purchase");
-    check(purchases === DEMO_PORTFOLIO.length, `expected ${DEMO_PORTFOLIO.length} purchases, ${purchases} confirmed`);
-    let report = await currentCoverageReport(container);
-    const byProvider = await providerMix(fund, env.accounts.beneficiary);
-    await say(stage, `${purchases} covers for ${DEMO_COVER_DAYS} days, total ${formatUsd(report.totalCoverageWad)}, premium ${formatUsd(report.totalPremiumPaidWad)} (${byProvider})`);
+  private amount(v: bigint): string {
+    const { stablecoin } = this.w.position;
+    return `${Number(formatUnits(v, TOKEN_DECIMALS[stablecoin])).toLocaleString("en-US")} ${stablecoin}`;
+  }
 
-    for (const round of [1, 2]) {
-      stage = `renewal ${round}`;
-      const covers = await activeCovers(fund, env.accounts.beneficiary);
-      const firstEnd = Math.min(...covers.map((c) => Number(c.end)));
-      const target = firstEnd - 10 * DAY;
-      await advance(target - (await chainTime()));
-      const renewed = await runLoop("coverage");
-      const renewals = kinds(renewed, "renew");
-      check(renewals === covers.length, `expected ${covers.length} renewals, ${renewals} confirmed`);
-      const after = await activeCovers(fund, env.accounts.beneficiary);
-      const nextEnd = Math.min(...after.map((c) => Number(c.end)));
-      check(nextEnd > firstEnd, "renewed covers did not move their end");
-      await say(stage, `time +${Math.round((target - Number(covers[0]?.start ?? target)) / DAY)}d since purchase, 10 days before expiry: ${renewals} covers renewed by the keeper as the beneficiary's agent, next expiry ${iso(nextEnd)}`);
-    }
+  async pushScores(): Promise<void> {
+    const { run, w } = this;
+    run.stage = "scores pushed";
+    const risk = await this.runLoop("risk");
+    run.check(confirmed(risk, "risk-push") > 0, "no risk-score transaction confirmed");
+    const scored = await Promise.all(w.config.protocols.map(async (p) => `${p.id} ${await w.fund.calculateProtocolRisk(p.address)}`));
+    await run.say(run.stage, `${w.config.protocols.length} protocols scored on-chain by the keeper: ${scored.join(", ")}`);
+  }
 
-    const state = container.state();
-    const decimals = TOKEN_DECIMALS[position.stablecoin];
-    const amount = (v: bigint) => `${Number(formatUnits(v, decimals)).toLocaleString("en-US")} ${position.stablecoin}`;
+  async buyCoverage(): Promise<void> {
+    const { run, w } = this;
+    run.stage = "coverage bought";
+    const bought = await this.runLoop("coverage");
+    const purchases = confirmed(bought, "purchase");
+    run.check(purchases === DEMO_PORTFOLIO.length, `expected ${DEMO_PORTFOLIO.length} purchases, ${purchases} confirmed`);
+    const report = await currentCoverageReport(w.container);
+    const byProvider = await providerMix(w.fund, w.env.accounts.beneficiary);
+    await run.say(run.stage, `${purchases} covers for ${DEMO_COVER_DAYS} days, total ${formatUsd(report.totalCoverageWad)}, premium ${formatUsd(report.totalPremiumPaidWad)} (${byProvider})`);
+  }
 
-    stage = "position grew";
-    const grower = DEMO_PORTFOLIO.find((p) => p.id !== exploitId && p.stablecoin === "USDC") ?? DEMO_PORTFOLIO[0];
-    if (grower !== undefined) {
-      await openDemoPosition(env.stack, grower, env.signer(ACCOUNT_INDEX.beneficiary), grower.usd / 2, env.signer(ACCOUNT_INDEX.deployer));
-      const topped = await runLoop("coverage");
-      check(kinds(topped, "increase") === 1, `expected 1 increase after ${grower.name} grew 50%, got ${kinds(topped, "increase")}`);
-      await say(stage, `the investor adds 50% to ${grower.name} (read on-chain: $${(grower.usd * 1.5).toLocaleString("en-US")}); next coverage cycle tops the cover up to the live value`);
-    }
+  /** Ten days before the first cover ends, the next coverage cycle renews every cover. */
+  async renew(round: number): Promise<void> {
+    const { run, w } = this;
+    run.stage = `renewal ${round}`;
+    const covers = await activeCovers(w.fund, w.env.accounts.beneficiary);
+    const firstEnd = Math.min(...covers.map((c) => Number(c.end)));
+    const target = firstEnd - 10 * DAY;
+    await run.advance(target - (await run.chainTime()));
+    const renewed = await this.runLoop("coverage");
+    const renewals = confirmed(renewed, "renew");
+    run.check(renewals === covers.length, `expected ${covers.length} renewals, ${renewals} confirmed`);
+    const after = await activeCovers(w.fund, w.env.accounts.beneficiary);
+    const nextEnd = Math.min(...after.map((c) => Number(c.end)));
+    run.check(nextEnd > firstEnd, "renewed covers did not move their end");
+    await run.say(run.stage, `time +${Math.round((target - Number(covers[0]?.start ?? target)) / DAY)}d since purchase, 10 days before expiry: ${renewals} covers renewed by the keeper as the beneficiary's agent, next expiry ${iso(nextEnd)}`);
+  }
 
-    stage = "exploit";
+  /** The investor adds 50% to another USDC position; the next coverage cycle tops its cover up. */
+  async growPosition(): Promise<void> {
+    const { run, w } = this;
+    run.stage = "position grew";
+    const grower = DEMO_PORTFOLIO.find((p) => p.id !== w.exploitId && p.stablecoin === "USDC") ?? DEMO_PORTFOLIO[0];
+    if (grower === undefined) return;
+    await openDemoPosition(w.env.stack, grower, w.env.signer(ACCOUNT_INDEX.beneficiary), grower.usd / 2, w.env.signer(ACCOUNT_INDEX.deployer));
+    const topped = await this.runLoop("coverage");
+    run.check(confirmed(topped, "increase") === 1, `expected 1 increase after ${grower.name} grew 50%, got ${confirmed(topped, "increase")}`);
+    await run.say(run.stage, `the investor adds 50% to ${grower.name} (read on-chain: $${(grower.usd * 1.5).toLocaleString("en-US")}); next coverage cycle tops the cover up to the live value`);
+  }
+
+  async exploit(): Promise<void> {
+    const { run, w } = this;
+    run.stage = "exploit";
     // The incident watch ticks before the exploit too (as the daemon does every incidentWatchSec).
-    await runLoop("incident");
+    await this.runLoop("incident");
     const attacker = devAccount(ACCOUNT_INDEX.attacker).address;
-    const drained = await drainDemoProtocol(env.stack, position, env.signer(ACCOUNT_INDEX.deployer), attacker, EXPLOIT_DRAIN);
-    await say(stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${position.stablecoin} in the ${position.standIn.label} (${amount(drained.amount)}) drained to ${attacker}`);
+    const drained = await drainDemoProtocol(w.env.stack, w.position, w.env.signer(ACCOUNT_INDEX.deployer), attacker, EXPLOIT_DRAIN);
+    await run.say(run.stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${w.position.stablecoin} in the ${w.position.standIn.label} (${this.amount(drained.amount)}) drained to ${attacker}`);
+  }
 
-    stage = "alert + halt";
-    const watchTick = await runLoop("incident");
+  /** The next incident-watch tick sees the drain, alerts and halts sales; no claim on a suspected incident. */
+  async alertAndHalt(): Promise<StoredDrainSignal[]> {
+    const { run, w } = this;
+    run.stage = "alert + halt";
+    const watchTick = await this.runLoop("incident");
     const reported = watchTick.actions.filter((a) => a.kind === "report-incident" && a.result === "confirmed").length;
-    const signals = container.exploitWatch().storedSignals().filter((x) => x.signal.protocolId === exploitId);
-    check(signals.length > 0, `the next incident-watch tick saw no drain of ${exploitId}`);
-    check(reported === 1, `reportIncident not mined in the tick after the drain (${reported})`);
-    const incident = (await new Contract(env.stack.fund, FUND_INCIDENT_ABI, env.provider).getFunction("getIncident")(demoProtocolAddress(exploitId))) as { active: boolean; occurredAt: bigint };
-    check(incident.active, `sales of ${exploitId} not halted on the fund`);
-    check(state.claims.list().length === 0, "a claim was filed on a suspected incident");
+    const signals = w.container.exploitWatch().storedSignals().filter((x) => x.signal.protocolId === w.exploitId);
+    run.check(signals.length > 0, `the next incident-watch tick saw no drain of ${w.exploitId}`);
+    run.check(reported === 1, `reportIncident not mined in the tick after the drain (${reported})`);
+    const incident = (await new Contract(w.env.stack.fund, FUND_INCIDENT_ABI, w.env.provider).getFunction("getIncident")(demoProtocolAddress(w.exploitId))) as { active: boolean; occurredAt: bigint };
+    run.check(incident.active, `sales of ${w.exploitId} not halted on the fund`);
+    run.check(w.container.state().claims.list().length === 0, "a claim was filed on a suspected incident");
     const first = signals[0]?.signal;
-    await say(
-      stage,
-      `next incident-watch tick (read at block ${first?.drain?.after.block ?? "?"}): critical alert "on-chain drain: ${position.name}" (${signals.length} watched balances fell, largest -${((Math.max(...signals.map((x) => x.signal.drain?.dropFraction ?? 0))) * 100).toFixed(0)}%); reportIncident mined: ${position.name} sales halted on the fund; incident suspected, no claim yet`,
+    await run.say(
+      run.stage,
+      `next incident-watch tick (read at block ${first?.drain?.after.block ?? "?"}): critical alert "on-chain drain: ${w.position.name}" (${signals.length} watched balances fell, largest -${((Math.max(...signals.map((x) => x.signal.drain?.dropFraction ?? 0))) * 100).toFixed(0)}%); reportIncident mined: ${w.position.name} sales halted on the fund; incident suspected, no claim yet`,
     );
+    return signals;
+  }
 
-    stage = "confirmation";
-    const fixtureFile = path.join(env.fixtureDir, `${exploitId}.json`);
+  /** Stage "confirmation": the fixture feed reports the TVL collapse an hour later. */
+  async corroborate(): Promise<void> {
+    const { run, w } = this;
+    run.stage = "confirmation";
+    const fixtureFile = path.join(w.env.fixtureDir, `${w.exploitId}.json`);
     const snapshot = fixtureSnapshotSchema.parse(JSON.parse(readFileSync(fixtureFile, "utf8")));
     const collapsed = collapseTvl(snapshot, { fraction: EXPLOIT_COLLAPSE, afterSeconds: 3600 });
     writeFileSync(`${fixtureFile}.tmp`, `${JSON.stringify(collapsed, null, 2)}\n`);
     renameSync(`${fixtureFile}.tmp`, fixtureFile);
-    await advance(3600);
+    await run.advance(3600);
     const newest = collapsed.tvlHistory?.[collapsed.tvlHistory.length - 1];
-    await say(stage, `the fixture feed corroborates: ${position.name} TVL down ${EXPLOIT_COLLAPSE * 100}% to $${newest?.tvlUsd.toLocaleString("en-US")}; chain time +1h`);
+    await run.say(run.stage, `the fixture feed corroborates: ${w.position.name} TVL down ${EXPLOIT_COLLAPSE * 100}% to $${newest?.tvlUsd.toLocaleString("en-US")}; chain time +1h`);
+  }
 
-    stage = "incident detected";
+  /** Up to three incident-watch ticks: the incident is detected, the operator confirms it, the keeper files. */
+  async detectIncident(): Promise<ClaimRecord | undefined> {
+    const { run, w } = this;
+    run.stage = "incident detected";
+    const state = w.container.state();
     let claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
     for (let tick = 0; tick < 3 && claim === undefined; tick += 1) {
-      if (tick > 0) await advance(1);
-      await runLoop("incident");
-      const detected = state.incidents.list().find((i) => i.protocol === exploitId);
-      if (tick === 0) {
-        check(detected !== undefined, `no incident detected for ${exploitId}`);
-        await say(stage, `${detected?.dedupeKey}: ${detected?.state}${detected?.haltReportedAt !== undefined ? ", sales halted on-chain (reportIncident)" : ""} (evidence pack ${path.basename(detected?.evidencePath ?? "-")})`);
-        if (detected !== undefined && detected.state === "suspected") {
-          // A drain or a TVL drop alone is only suspected: the operator confirms it (`keeper incident confirm <id>`).
-          decideIncident(state, String(detected.id), "confirmed", await chainTime());
-          await say("incident confirmed", `the operator confirms incident #${detected.id} (keeper incident confirm ${detected.id}); the next tick files the claims`);
-        }
-      }
+      if (tick > 0) await run.advance(1);
+      await this.runLoop("incident");
+      if (tick === 0) await this.confirmDetected();
       claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
       const scheduled = state.claims.list().find((c) => c.state === "scheduled");
-      if (claim === undefined && scheduled !== undefined) await say("claim scheduled", `cover #${scheduled.coverageId}: earliest filing ${iso(scheduled.fileAfter ?? 0)}`);
+      if (claim === undefined && scheduled !== undefined) await run.say("claim scheduled", `cover #${scheduled.coverageId}: earliest filing ${iso(scheduled.fileAfter ?? 0)}`);
     }
+    return claim;
+  }
 
-    // The investor's loss, measured by the position readers at the recorded blocks.
-    const watch = container.exploitWatch();
-    const positionId = watch.positionReads().find((r) => r.protocolId === exploitId)?.id;
-    const drainSignal = signals.find((x) => x.signal.drain?.holder.toLowerCase() === env.accounts.beneficiary.toLowerCase())?.signal ?? first;
-    let measured: Awaited<ReturnType<typeof watch.measurePositionLoss>> | undefined;
-    if (positionId !== undefined && drainSignal?.drain !== undefined) {
-      measured = await watch.measurePositionLoss(positionId, drainSignal.drain.before.block, drainSignal.drain.after.block);
-      await say("measured loss", `${amount(measured.loss)} (position ${amount(measured.before.value)} at block ${measured.before.block} → ${amount(measured.after.value)} at block ${measured.after.block})`);
+  /** The incident the first tick detected; a suspected one the operator confirms (`keeper incident confirm <id>`). */
+  private async confirmDetected(): Promise<void> {
+    const { run, w } = this;
+    const state = w.container.state();
+    const detected = state.incidents.list().find((i) => i.protocol === w.exploitId);
+    run.check(detected !== undefined, `no incident detected for ${w.exploitId}`);
+    await run.say(run.stage, `${detected?.dedupeKey}: ${detected?.state}${detected?.haltReportedAt !== undefined ? ", sales halted on-chain (reportIncident)" : ""} (evidence pack ${path.basename(detected?.evidencePath ?? "-")})`);
+    if (detected !== undefined && detected.state === "suspected") {
+      // A drain or a TVL drop alone is only suspected: the operator confirms it (`keeper incident confirm <id>`).
+      decideIncident(state, String(detected.id), "confirmed", await run.chainTime());
+      await run.say("incident confirmed", `the operator confirms incident #${detected.id} (keeper incident confirm ${detected.id}); the next tick files the claims`);
     }
+  }
 
-    stage = "claim filed";
-    check(claim?.fundClaimId !== undefined, "the keeper filed no claim");
+  /** The investor's loss, measured by the position readers at the recorded blocks. */
+  async measureLoss(signals: readonly StoredDrainSignal[]): Promise<void> {
+    const { run, w } = this;
+    const watch = w.container.exploitWatch();
+    const positionId = watch.positionReads().find((r) => r.protocolId === w.exploitId)?.id;
+    const drainSignal = signals.find((x) => x.signal.drain?.holder.toLowerCase() === w.env.accounts.beneficiary.toLowerCase())?.signal ?? signals[0]?.signal;
+    if (positionId === undefined || drainSignal?.drain === undefined) return;
+    const measured = await watch.measurePositionLoss(positionId, drainSignal.drain.before.block, drainSignal.drain.after.block);
+    await run.say("measured loss", `${this.amount(measured.loss)} (position ${this.amount(measured.before.value)} at block ${measured.before.block} → ${this.amount(measured.after.value)} at block ${measured.after.block})`);
+  }
+
+  async fileClaim(claim: ClaimRecord | undefined): Promise<FiledClaim> {
+    const { run, w } = this;
+    run.stage = "claim filed";
+    run.check(claim?.fundClaimId !== undefined, "the keeper filed no claim");
     const claimId = BigInt(claim?.fundClaimId ?? "0");
-    const filed = await fund.getClaim(claimId);
-    const cover = await fund.getCoverageDetails(filed.coverageId);
-    check(filed.submittedAt > cover.start, "claim filed in the purchase block (not allowed)");
-    await say(stage, `fund claim #${claimId} on cover #${filed.coverageId} (provider ${cover.providerId}) for ${amount(filed.amount)}, submitted at ${iso(Number(filed.submittedAt))}, evidence hash ${filed.evidenceHash.slice(0, 18)}…`);
+    const filed = await w.fund.getClaim(claimId);
+    const cover = await w.fund.getCoverageDetails(filed.coverageId);
+    run.check(filed.submittedAt > cover.start, "claim filed in the purchase block (not allowed)");
+    await run.say(run.stage, `fund claim #${claimId} on cover #${filed.coverageId} (provider ${cover.providerId}) for ${this.amount(filed.amount)}, submitted at ${iso(Number(filed.submittedAt))}, evidence hash ${filed.evidenceHash.slice(0, 18)}…`);
+    return { claimId, filed, cover };
+  }
 
-    stage = "assessed";
-    const owner = env.signer(ACCOUNT_INDEX.deployer);
+  /** Whoever decides the claim accepts it: Nexus assessors, the second provider, or the fund's assessor. */
+  async assess({ claimId, filed, cover }: FiledClaim): Promise<void> {
+    const { run, w } = this;
+    run.stage = "assessed";
+    const owner = w.env.signer(ACCOUNT_INDEX.deployer);
     if (cover.providerId === BigInt(PROVIDER_ID.nexus)) {
-      const claims = MockNexusMutualClaims__factory.connect(env.stack.nexusClaims, owner);
+      const claims = MockNexusMutualClaims__factory.connect(w.env.stack.nexusClaims, owner);
       await (await claims.mockNexusCastVote(filed.providerClaimId, true)).wait();
       // votingEnd and the cooldown are read from Nexus each time (voting can be closed early or extended)
       const assessment = await MockNexusMutualAssessments__factory.connect(await claims.assessments(), owner).getAssessment(filed.providerClaimId);
-      const latest = await env.provider.getBlock("latest");
+      const latest = await w.env.provider.getBlock("latest");
       const wait = Number(assessment.votingEnd) + Number(assessment.cooldownPeriod) + 1 - (latest?.timestamp ?? 0);
-      await advance(wait);
-      await say(stage, `Nexus assessors vote yes on Nexus claim #${filed.providerClaimId}; chain time +${(wait / DAY).toFixed(1)}d through voting and cooldown`);
+      await run.advance(wait);
+      await run.say(run.stage, `Nexus assessors vote yes on Nexus claim #${filed.providerClaimId}; chain time +${(wait / DAY).toFixed(1)}d through voting and cooldown`);
     } else if (cover.providerId === BigInt(PROVIDER_ID.second)) {
-      const second = MockCapacityLimitedProvider__factory.connect(env.stack.secondProvider, owner);
+      const second = MockCapacityLimitedProvider__factory.connect(w.env.stack.secondProvider, owner);
       await (await second.mockDecideClaim(filed.providerClaimId, 0, filed.amount)).wait();
-      await say(stage, `second provider accepts claim #${filed.providerClaimId}`);
+      await run.say(run.stage, `second provider accepts claim #${filed.providerClaimId}`);
     } else {
-      const assessor = StablecoinInsuranceFund__factory.connect(env.stack.fund, env.signer(ACCOUNT_INDEX.assessor));
+      const assessor = StablecoinInsuranceFund__factory.connect(w.env.stack.fund, w.env.signer(ACCOUNT_INDEX.assessor));
       await (await assessor.assessClaim(claimId, true, filed.amount)).wait();
-      const challenge = Number((await fund.parameters()).challengePeriod) + 1;
-      await advance(challenge);
-      await say(stage, `the fund's claims assessor accepts the self-insured claim for ${amount(filed.amount)}; chain time +${(challenge / DAY).toFixed(1)}d through the challenge period`);
+      const challenge = Number((await w.fund.parameters()).challengePeriod) + 1;
+      await run.advance(challenge);
+      await run.say(run.stage, `the fund's claims assessor accepts the self-insured claim for ${this.amount(filed.amount)}; chain time +${(challenge / DAY).toFixed(1)}d through the challenge period`);
     }
-
-    stage = "settled";
-    const asset = cover.asset;
-    const creditedBefore = await fund.creditedPayout(env.accounts.beneficiary, asset);
-    const settle = await runLoop("incident");
-    check(kinds(settle, "settle-claim") === 1, "the keeper did not settle the claim");
-    const settled = await fund.getClaim(claimId);
-    check(settled.status === CLAIM_PAID, `claim status ${settled.status}, expected Paid (${CLAIM_PAID})`);
-    const credited = (await fund.creditedPayout(env.accounts.beneficiary, asset)) - creditedBefore;
-    check(credited > 0n, "nothing credited to the beneficiary");
-    await say(stage, `claim #${claimId} settled by the keeper: Paid, ${amount(credited)} credited to the beneficiary`);
-
-    stage = "withdrawn";
-    const token = new Contract(asset, ERC20_ABI, env.provider);
-    const balanceOf = token.getFunction("balanceOf");
-    const before = (await balanceOf(env.accounts.beneficiary)) as bigint;
-    const beneficiaryFund = StablecoinInsuranceFund__factory.connect(env.stack.fund, env.signer(ACCOUNT_INDEX.beneficiary));
-    await (await beneficiaryFund.withdrawPayout(asset, env.accounts.beneficiary)).wait();
-    const received = ((await balanceOf(env.accounts.beneficiary)) as bigint) - before;
-    check(received === credited, `beneficiary received ${received}, expected ${credited}`);
-    await say(stage, `beneficiary ${env.accounts.beneficiary} withdrew ${amount(received)}`);
-
-    stage = "report";
-    report = await currentCoverageReport(container);
-    await say(stage, `final coverage report (${report.protocolsCount} protocols):`);
-    out(formatReportTable(report));
-    out(`demo: all stages passed in ${((Date.now() - startedAt) / 1000).toFixed(1)} s wall time`);
-    return 0;
-  } catch (err) {
-    const failedStage = err instanceof DemoStageError ? err.stage : stage;
-    out(`demo FAILED at stage "${failedStage}": ${err instanceof Error ? err.message : String(err)}`);
-    return interrupted !== undefined ? 130 : 1;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    container?.close();
-    await embedded?.stop();
   }
+
+  /** The keeper settles the claim; returns what was credited to the beneficiary. */
+  async settle({ claimId, cover }: FiledClaim): Promise<bigint> {
+    const { run, w } = this;
+    run.stage = "settled";
+    const beneficiary = w.env.accounts.beneficiary;
+    const creditedBefore = await w.fund.creditedPayout(beneficiary, cover.asset);
+    const settle = await this.runLoop("incident");
+    run.check(confirmed(settle, "settle-claim") === 1, "the keeper did not settle the claim");
+    const settled = await w.fund.getClaim(claimId);
+    run.check(settled.status === CLAIM_PAID, `claim status ${settled.status}, expected Paid (${CLAIM_PAID})`);
+    const credited = (await w.fund.creditedPayout(beneficiary, cover.asset)) - creditedBefore;
+    run.check(credited > 0n, "nothing credited to the beneficiary");
+    await run.say(run.stage, `claim #${claimId} settled by the keeper: Paid, ${this.amount(credited)} credited to the beneficiary`);
+    return credited;
+  }
+
+  async withdraw({ cover }: FiledClaim, credited: bigint): Promise<void> {
+    const { run, w } = this;
+    run.stage = "withdrawn";
+    const beneficiary = w.env.accounts.beneficiary;
+    const balanceOf = new Contract(cover.asset, ERC20_ABI, w.env.provider).getFunction("balanceOf");
+    const before = (await balanceOf(beneficiary)) as bigint;
+    const beneficiaryFund = StablecoinInsuranceFund__factory.connect(w.env.stack.fund, w.env.signer(ACCOUNT_INDEX.beneficiary));
+    await (await beneficiaryFund.withdrawPayout(cover.asset, beneficiary)).wait();
+    const received = ((await balanceOf(beneficiary)) as bigint) - before;
+    run.check(received === credited, `beneficiary received ${received}, expected ${credited}`);
+    await run.say(run.stage, `beneficiary ${beneficiary} withdrew ${this.amount(received)}`);
+  }
+
+  async report(): Promise<void> {
+    const { run, w } = this;
+    run.stage = "report";
+    const report = await currentCoverageReport(w.container);
+    await run.say(run.stage, `final coverage report (${report.protocolsCount} protocols):`);
+    run.out(formatReportTable(report));
+    run.out(`demo: all stages passed in ${((Date.now() - run.startedAt) / 1000).toFixed(1)} s wall time`);
+  }
+}
+
+/** Actions of one kind the loop saw confirmed. */
+function confirmed(result: LoopResult, kind: string): number {
+  return result.actions.filter((a) => a.kind === kind && a.result === "confirmed").length;
 }
 
 interface ActiveCover {

@@ -513,41 +513,9 @@ export async function startEmbedded(options: StartEmbeddedOptions): Promise<Embe
     progress(`deployed LocalStack (Ignition): fund ${stack.fund}, lens ${stack.lens}`);
 
     provider = new JsonRpcProvider(node.url, LOCAL_CHAIN_ID, { staticNetwork: true, cacheTimeout: -1 });
-    const rpc = provider;
-    const signers = new Map<number, Signer>();
-    const signer = (index: number): Signer => {
-      let s = signers.get(index);
-      if (s === undefined) {
-        s = new NonceManager(devAccount(index).connect(rpc));
-        signers.set(index, s);
-      }
-      return s;
-    };
-    const accounts = {
-      deployer: devAccount(ACCOUNT_INDEX.deployer).address,
-      keeper: devAccount(ACCOUNT_INDEX.keeper).address,
-      assessor: devAccount(ACCOUNT_INDEX.assessor).address,
-      beneficiary: devAccount(ACCOUNT_INDEX.beneficiary).address,
-    };
-    // Premium float for the keeper (it pays premiums; the beneficiary owns the coverage).
-    const deployer = signer(ACCOUNT_INDEX.deployer);
-    for (const symbol of Object.keys(stack.tokens) as StablecoinSymbol[]) {
-      const token = new Contract(stack.tokens[symbol], MINTABLE_ABI, deployer);
-      await (await token.getFunction("mint")(accounts.keeper, BigInt(KEEPER_PREMIUM_FLOAT) * 10n ** BigInt(TOKEN_DECIMALS[symbol]))).wait();
-    }
-    const fund = StablecoinInsuranceFund__factory.connect(stack.fund, signer(ACCOUNT_INDEX.beneficiary));
-    await (await fund.setAgent(accounts.keeper, true)).wait();
-    // Multicall3 at its canonical address (the keeper's position reads), then the positions:
-    // other suppliers first, then the investor (the beneficiary), in every stand-in.
-    await installLocalMulticall3(rpc);
-    for (const position of DEMO_PORTFOLIO) {
-      await openDemoPosition(stack, position, signer(ACCOUNT_INDEX.crowd), position.usd * DEMO_CROWD_MULTIPLE, deployer);
-      await openDemoPosition(stack, position, signer(ACCOUNT_INDEX.beneficiary), position.usd, deployer);
-    }
-    progress(`protocol stand-ins: ${DEMO_PORTFOLIO.map((p) => `${p.name} → ${p.standIn.label}`).join("; ")}; Multicall3 at its canonical address`);
-    progress(
-      `accounts: keeper ${accounts.keeper} (RISK_ORACLE_ROLE only, ${KEEPER_PREMIUM_FLOAT.toLocaleString("en-US")} of each stablecoin for premiums), beneficiary ${accounts.beneficiary} (cold; keeper approved as agent)`,
-    );
+    const signer = devSigners(provider);
+    const accounts = devAccounts();
+    await seedDemoAccounts(provider, stack, signer, accounts, progress);
 
     const fixtureDir = path.join(workDir, "fixtures");
     cpSync(DEFAULT_FIXTURE_DIR, fixtureDir, { recursive: true });
@@ -579,6 +547,61 @@ export async function startEmbedded(options: StartEmbeddedOptions): Promise<Embe
     await stop();
     throw err;
   }
+}
+
+/** One nonce-managed signer per dev account, made on first use. */
+function devSigners(rpc: JsonRpcProvider): (index: number) => Signer {
+  const signers = new Map<number, Signer>();
+  return (index) => {
+    let s = signers.get(index);
+    if (s === undefined) {
+      s = new NonceManager(devAccount(index).connect(rpc));
+      signers.set(index, s);
+    }
+    return s;
+  };
+}
+
+function devAccounts(): EmbeddedEnvironment["accounts"] {
+  return {
+    deployer: devAccount(ACCOUNT_INDEX.deployer).address,
+    keeper: devAccount(ACCOUNT_INDEX.keeper).address,
+    assessor: devAccount(ACCOUNT_INDEX.assessor).address,
+    beneficiary: devAccount(ACCOUNT_INDEX.beneficiary).address,
+  };
+}
+
+/**
+ * The keeper's premium float, the beneficiary's agent approval, Multicall3, and the positions in
+ * every stand-in (other suppliers first, then the investor).
+ */
+async function seedDemoAccounts(
+  rpc: JsonRpcProvider,
+  stack: StackAddresses,
+  signer: (index: number) => Signer,
+  accounts: EmbeddedEnvironment["accounts"],
+  progress: (message: string) => void,
+): Promise<void> {
+  const keeper = accounts.keeper;
+  // Premium float for the keeper (it pays premiums; the beneficiary owns the coverage).
+  const deployer = signer(ACCOUNT_INDEX.deployer);
+  for (const symbol of Object.keys(stack.tokens) as StablecoinSymbol[]) {
+    const token = new Contract(stack.tokens[symbol], MINTABLE_ABI, deployer);
+    await (await token.getFunction("mint")(keeper, BigInt(KEEPER_PREMIUM_FLOAT) * 10n ** BigInt(TOKEN_DECIMALS[symbol]))).wait();
+  }
+  const fund = StablecoinInsuranceFund__factory.connect(stack.fund, signer(ACCOUNT_INDEX.beneficiary));
+  await (await fund.setAgent(keeper, true)).wait();
+  // Multicall3 at its canonical address (the keeper's position reads), then the positions:
+  // other suppliers first, then the investor (the beneficiary), in every stand-in.
+  await installLocalMulticall3(rpc);
+  for (const position of DEMO_PORTFOLIO) {
+    await openDemoPosition(stack, position, signer(ACCOUNT_INDEX.crowd), position.usd * DEMO_CROWD_MULTIPLE, deployer);
+    await openDemoPosition(stack, position, signer(ACCOUNT_INDEX.beneficiary), position.usd, deployer);
+  }
+  progress(`protocol stand-ins: ${DEMO_PORTFOLIO.map((p) => `${p.name} → ${p.standIn.label}`).join("; ")}; Multicall3 at its canonical address`);
+  progress(
+    `accounts: keeper ${accounts.keeper} (RISK_ORACLE_ROLE only, ${KEEPER_PREMIUM_FLOAT.toLocaleString("en-US")} of each stablecoin for premiums), beneficiary ${accounts.beneficiary} (cold; keeper approved as agent)`,
+  );
 }
 
 /**

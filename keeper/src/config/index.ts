@@ -158,11 +158,14 @@ export function loadConfig(options: LoadConfigOptions = {}): KeeperConfig {
   return parseConfig(raw, { env, origin, baseDir });
 }
 
+interface ParseContext {
+  env?: Readonly<Record<string, string | undefined>>;
+  origin?: string;
+  baseDir?: string;
+}
+
 /** Validates a config object plus env overrides. Exposed for tests and embedding. */
-export function parseConfig(
-  raw: unknown,
-  context: { env?: Readonly<Record<string, string | undefined>>; origin?: string; baseDir?: string } = {},
-): KeeperConfig {
+export function parseConfig(raw: unknown, context: ParseContext = {}): KeeperConfig {
   const env = context.env ?? {};
   const issues: string[] = [];
 
@@ -171,7 +174,17 @@ export function parseConfig(
     throw new ConfigError(parsed.error.issues.map((issue) => `${formatPath("config", issue.path)}: ${issue.message}`));
   }
   const file = parsed.data;
+  const overrides = readEnvOverrides(env, issues);
+  checkConfigFile(file, overrides, issues);
+  const routes = resolveAlertSinks(file.alerts, overrides.webhookUrl, env, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return resolveConfig(file, overrides, routes, context);
+}
 
+type EnvOverrides = ReturnType<typeof readEnvOverrides>;
+
+/** Every env override, validated; each bad one adds an issue and counts as unset. */
+function readEnvOverrides(env: Readonly<Record<string, string | undefined>>, issues: string[]) {
   const fromEnv = <T>(name: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T | undefined => {
     const value = nonEmpty(env[name]);
     if (value === undefined) return undefined;
@@ -182,7 +195,7 @@ export function parseConfig(
   };
 
   const rpcUrl = fromEnv("RPC_URL", z.string().url("not a URL — use an absolute http(s):// URL"));
-  const rpcUrlsEnv = fromEnv(
+  const rpcUrls = fromEnv(
     "RPC_URLS",
     z
       .string()
@@ -214,7 +227,14 @@ export function parseConfig(
     "LOG_LEVEL",
     z.enum(LOG_LEVELS, { errorMap: () => ({ message: `not a log level — use one of ${LOG_LEVELS.join(", ")}` }) }),
   );
+  return {
+    rpcUrl, rpcUrls, keystorePath, keystorePassword, keystorePasswordFile, dbPath, proApiKey, privateKey,
+    fundAddress, lensAddress, webhookUrl, chainId, healthHost, healthToken, logLevel,
+  };
+}
 
+/** Checks across fields of the file and the env overrides; each problem adds an issue. */
+function checkConfigFile(file: ParsedConfigFile, env: EnvOverrides, issues: string[]): void {
   try {
     validateRiskPushParams({ ...file.riskPush, maxDecreasePerDay: 1 });
   } catch (err) {
@@ -225,30 +245,30 @@ export function parseConfig(
   for (const key of Object.keys(operator)) {
     if (!ids.has(key)) issues.push(`config.sources.operator.${key}: not a protocol id — use one of ${[...ids].join(", ")}`);
   }
-  if (privateKey !== undefined && keystorePath !== undefined) {
+  if (env.privateKey !== undefined && env.keystorePath !== undefined) {
     issues.push("env.KEEPER_KEYSTORE_PATH: both it and KEEPER_PRIVATE_KEY are set — keep one");
   }
-  if (keystorePath !== undefined && keystorePassword === undefined && keystorePasswordFile === undefined) {
+  if (env.keystorePath !== undefined && env.keystorePassword === undefined && env.keystorePasswordFile === undefined) {
     issues.push("env.KEEPER_KEYSTORE_PASSWORD: missing — set it or KEEPER_KEYSTORE_PASSWORD_FILE for KEEPER_KEYSTORE_PATH");
   }
-  if (privateKey !== undefined) issues.push(...beneficiaryIssues(file.positions, new Wallet(privateKey).address));
-  const host = healthHost ?? file.health.host;
-  if (file.health.enabled && !isLoopbackHost(host) && healthToken === undefined) {
+  if (env.privateKey !== undefined) issues.push(...beneficiaryIssues(file.positions, new Wallet(env.privateKey).address));
+  const host = env.healthHost ?? file.health.host;
+  if (file.health.enabled && !isLoopbackHost(host) && env.healthToken === undefined) {
     issues.push(
       `config.health.host: ${host} is not loopback — set env HEALTH_BEARER_TOKEN (at least ${MIN_HEALTH_TOKEN_LENGTH} characters) so the dashboard, /metrics and /api require it, or bind 127.0.0.1`,
     );
   }
-  const routes = resolveAlertSinks(file.alerts, webhookUrl, env, issues);
-  if (issues.length > 0) throw new ConfigError(issues);
+}
 
+/** The validated file with the env overrides applied and every path made absolute. */
+function resolveConfig(file: ParsedConfigFile, env: EnvOverrides, routes: ResolvedAlertSink[], context: ParseContext): KeeperConfig {
   const cwd = process.cwd();
-  const rpcUrls = rpcUrlsEnv ?? (rpcUrl !== undefined ? [rpcUrl] : file.chain.rpcUrls ?? [file.chain.rpcUrl]);
   const baseDir = context.baseDir ?? process.cwd();
   const fixture = file.sources.fixture;
   // The hacks feed exists only with a Pro key; `sources.hacks` alone tunes matching.
   const hacks: HacksConfig | undefined =
-    proApiKey !== undefined
-      ? { ...(file.sources.hacks ?? hacksSchema.parse({})), proApiKey }
+    env.proApiKey !== undefined
+      ? { ...(file.sources.hacks ?? hacksSchema.parse({})), proApiKey: env.proApiKey }
       : file.sources.hacks;
   return {
     ...file,
@@ -265,30 +285,36 @@ export function parseConfig(
     },
     state: {
       ...file.state,
-      dbPath: resolveDbPath(dbPath !== undefined ? path.resolve(cwd, dbPath) : file.state.dbPath, baseDir),
+      dbPath: resolveDbPath(env.dbPath !== undefined ? path.resolve(cwd, env.dbPath) : file.state.dbPath, baseDir),
     },
-    chain: {
-      ...file.chain,
-      rpcUrl: rpcUrls[0] ?? file.chain.rpcUrl,
-      rpcUrls,
-      ...(keystorePath !== undefined
-        ? {
-            keystore: {
-              path: path.resolve(cwd, keystorePath),
-              ...(keystorePassword !== undefined ? { password: keystorePassword } : {}),
-              ...(keystorePasswordFile !== undefined ? { passwordFile: path.resolve(cwd, keystorePasswordFile) } : {}),
-            },
-          }
-        : {}),
-      ...(file.chain.deployment !== undefined ? { deployment: path.resolve(baseDir, file.chain.deployment) } : {}),
-      ...(chainId !== undefined ? { chainId } : {}),
-      ...(fundAddress !== undefined ? { fundAddress } : {}),
-      ...(lensAddress !== undefined ? { lensAddress } : {}),
-      ...(privateKey !== undefined ? { privateKey } : {}),
-    },
-    alerts: { ...file.alerts, ...(webhookUrl !== undefined ? { webhookUrl } : {}), routes },
-    health: { ...file.health, host, ...(healthToken !== undefined ? { bearerToken: healthToken } : {}) },
-    log: { level: logLevel ?? file.log.level },
+    chain: resolveChain(file, env, cwd, baseDir),
+    alerts: { ...file.alerts, ...(env.webhookUrl !== undefined ? { webhookUrl: env.webhookUrl } : {}), routes },
+    health: { ...file.health, host: env.healthHost ?? file.health.host, ...(env.healthToken !== undefined ? { bearerToken: env.healthToken } : {}) },
+    log: { level: env.logLevel ?? file.log.level },
+  };
+}
+
+/** `chain` after env: RPC failover list, keystore, deployment path, addresses and key. */
+function resolveChain(file: ParsedConfigFile, env: EnvOverrides, cwd: string, baseDir: string): KeeperConfig["chain"] {
+  const rpcUrls = env.rpcUrls ?? (env.rpcUrl !== undefined ? [env.rpcUrl] : file.chain.rpcUrls ?? [file.chain.rpcUrl]);
+  return {
+    ...file.chain,
+    rpcUrl: rpcUrls[0] ?? file.chain.rpcUrl,
+    rpcUrls,
+    ...(env.keystorePath !== undefined
+      ? {
+          keystore: {
+            path: path.resolve(cwd, env.keystorePath),
+            ...(env.keystorePassword !== undefined ? { password: env.keystorePassword } : {}),
+            ...(env.keystorePasswordFile !== undefined ? { passwordFile: path.resolve(cwd, env.keystorePasswordFile) } : {}),
+          },
+        }
+      : {}),
+    ...(file.chain.deployment !== undefined ? { deployment: path.resolve(baseDir, file.chain.deployment) } : {}),
+    ...(env.chainId !== undefined ? { chainId: env.chainId } : {}),
+    ...(env.fundAddress !== undefined ? { fundAddress: env.fundAddress } : {}),
+    ...(env.lensAddress !== undefined ? { lensAddress: env.lensAddress } : {}),
+    ...(env.privateKey !== undefined ? { privateKey: env.privateKey } : {}),
   };
 }
 

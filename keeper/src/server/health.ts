@@ -74,6 +74,36 @@ export interface HealthServer {
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const host = options.host ?? "127.0.0.1";
   const logger = options.logger ?? silentLogger;
+  const handle = requestHandler(options);
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, "health server: request failed");
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end("internal error\n");
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    port: bound,
+    url: `http://${shownHost}:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
+/** The routes: /favicon.ico, /healthz, the token login, then (authorized) /metrics and the dashboard. */
+function requestHandler(options: HealthServerOptions): Handler {
   const tokenDigest = options.bearerToken !== undefined ? digest(options.bearerToken) : undefined;
   const authorized = (req: http.IncomingMessage): boolean => {
     if (tokenDigest === undefined) return true;
@@ -83,15 +113,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     return [bearer, cookie].some((candidate) => candidate !== undefined && timingSafeEqual(digest(candidate), tokenDigest));
   };
 
-  const server = http.createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
-      logger.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, "health server: request failed");
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
-      res.end("internal error\n");
-    });
-  });
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://keeper.invalid");
     if (req.method !== "GET") {
       res.writeHead(405, { allow: "GET" }).end();
@@ -128,44 +150,30 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       res.end(text);
       return;
     }
-    if (options.dashboard !== undefined) {
-      if (url.pathname === "/api/snapshot") {
-        const snapshot = options.dashboard.latest();
-        if (snapshot === undefined) {
-          res.writeHead(503, { "content-type": "application/json", "retry-after": "5", ...SECURITY_HEADERS }).end(JSON.stringify({ status: "warming up: no status read yet" }));
-          return;
-        }
-        const health = options.metrics.health(options.intervalsMs);
-        res.writeHead(200, { "content-type": "application/json", ...SECURITY_HEADERS });
-        res.end(JSON.stringify({ ...snapshot, health: { ok: health.ok, loops: health.loops, degraded: health.degraded } }));
-        return;
-      }
-      const asset = ASSETS[url.pathname];
-      if (asset !== undefined) {
-        const body = await readFile(asset.file());
-        res.writeHead(200, { "content-type": asset.type, ...SECURITY_HEADERS });
-        res.end(body);
-        return;
-      }
-    }
+    if (options.dashboard !== undefined && (await serveDashboard(url.pathname, options.dashboard, options, res))) return;
     res.writeHead(404, { "content-type": "text/plain", ...SECURITY_HEADERS }).end(`not found: use ${options.dashboard !== undefined ? "/, /api/snapshot, " : ""}/healthz or /metrics\n`);
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(":") ? `[${host}]` : host;
-  return {
-    port: bound,
-    url: `http://${shownHost}:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
+}
+
+/** `/api/snapshot` and the page's static files; false when `pathname` is neither. */
+async function serveDashboard(pathname: string, dashboard: DashboardSource, options: HealthServerOptions, res: http.ServerResponse): Promise<boolean> {
+  if (pathname === "/api/snapshot") {
+    const snapshot = dashboard.latest();
+    if (snapshot === undefined) {
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "5", ...SECURITY_HEADERS }).end(JSON.stringify({ status: "warming up: no status read yet" }));
+      return true;
+    }
+    const health = options.metrics.health(options.intervalsMs);
+    res.writeHead(200, { "content-type": "application/json", ...SECURITY_HEADERS });
+    res.end(JSON.stringify({ ...snapshot, health: { ok: health.ok, loops: health.loops, degraded: health.degraded } }));
+    return true;
+  }
+  const asset = ASSETS[pathname];
+  if (asset === undefined) return false;
+  const body = await readFile(asset.file());
+  res.writeHead(200, { "content-type": asset.type, ...SECURITY_HEADERS });
+  res.end(body);
+  return true;
 }
 
 function digest(text: string): Buffer {

@@ -15,6 +15,7 @@ import path from "node:path";
 import { Contract, getAddress, parseEther, type JsonRpcProvider, type Signer } from "ethers";
 import type { Command } from "commander";
 import { StablecoinInsuranceFund__factory } from "../../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
+import type { StablecoinInsuranceFund } from "../../../../typechain-types/contracts/StablecoinInsuranceFund";
 import {
   ConfigError,
   fixturePortfolioAllowedByEnv,
@@ -30,7 +31,7 @@ import type { Logger } from "../../lib/logger";
 import { formatEth, formatTokenAmount } from "../../lib/units";
 import { isPidAlive } from "../../state/daemonLock";
 import { openStateDb } from "../../state";
-import { connectProvider } from "../container";
+import { connectProvider, keySourceOf } from "../container";
 import { chainIdOf, setupCommand } from "./context";
 import { tokenInfo } from "./operator";
 
@@ -84,45 +85,56 @@ async function reachable(url: string, fetchImpl: typeof fetch): Promise<string |
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   const { config, logger } = deps;
   const checks: DoctorCheck[] = [];
-  const fetchImpl = deps.fetch ?? fetch;
+  const chainId = await checkChainId(deps, checks);
+  if (chainId === undefined) return checks;
+  const addresses = checkDeployment(config, chainId, checks);
+  if (addresses === undefined) return checks;
+  const provider = await connectProvider(config.chain.rpcUrls, chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
+  try {
+    await checkChain(provider, addresses.resolved, addresses.deployment, chainId, deps, checks);
+  } finally {
+    provider.destroy();
+  }
+  await checkSources(config, deps.fetch ?? fetch, checks);
+  checkStateDb(config, deps.nowMs ?? Date.now, checks);
+  return checks;
+}
 
-  // 1. chain
+/** The RPC's chain id (undefined when unreachable or not the configured chain), and the portfolio check. */
+async function checkChainId(deps: DoctorDeps, checks: DoctorCheck[]): Promise<number | undefined> {
+  const { config } = deps;
   let chainId: number;
   try {
-    chainId = await chainIdOf({ ...config, chain: { ...config.chain, chainId: undefined } } as KeeperConfig, logger);
+    chainId = await chainIdOf({ ...config, chain: { ...config.chain, chainId: undefined } } as KeeperConfig, deps.logger);
   } catch (err) {
     checks.push(fail("chain", `RPC unreachable (${(err as Error).message.split("\n")[0]})`, "set RPC_URL / RPC_URLS (or chain.rpcUrl) to a live endpoint"));
-    return checks;
+    return undefined;
   }
   if (config.chain.chainId !== undefined && config.chain.chainId !== chainId) {
     checks.push(fail("chain", `the RPC is on chain ${chainId}, the config says ${config.chain.chainId}`, "point RPC_URL at the configured chain, or fix chain.chainId / CHAIN_ID"));
-    return checks;
+    return undefined;
   }
   checks.push(ok("chain", `chain ${chainId}`));
   const fixture = fixturePortfolioProblem(config, chainId, deps.allowFixture);
   if (fixture !== null) checks.push(fail("portfolio", fixture.split(" — ")[0] ?? fixture, fixture.split(" — ")[1] ?? "write a config with `keeper init`"));
+  return chainId;
+}
 
-  // 2. addresses and code
-  let resolved: KeeperConfig;
-  let deployment: Deployment | undefined;
+/** The fund and lens addresses of ONE deployment (undefined when they cannot be resolved). */
+function checkDeployment(config: KeeperConfig, chainId: number, checks: DoctorCheck[]): { resolved: KeeperConfig; deployment: Deployment | undefined } | undefined {
   try {
     const r = resolveChainAddresses({ ...config, chain: { ...config.chain, chainId } }, chainId);
-    resolved = r.config;
-    deployment = r.origin.kind === "deployment" ? r.origin.deployment : undefined;
     checks.push(ok("deployment", r.describe));
+    return { resolved: r.config, deployment: r.origin.kind === "deployment" ? r.origin.deployment : undefined };
   } catch (err) {
     const issues = err instanceof ConfigError ? err.issues.join("; ") : (err as Error).message;
     checks.push(fail("deployment", issues, "deploy first, or set chain.deployment / FUND_ADDRESS + LENS_ADDRESS of ONE deployment"));
-    return checks;
+    return undefined;
   }
-  const provider = await connectProvider(config.chain.rpcUrls, chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
-  try {
-    await checkChain(provider, resolved, deployment, chainId, deps, checks);
-  } finally {
-    provider.destroy();
-  }
+}
 
-  // data sources
+/** The configured data sources: the fixture folder exists, the DefiLlama APIs answer. */
+async function checkSources(config: KeeperConfig, fetchImpl: typeof fetch, checks: DoctorCheck[]): Promise<void> {
   const s = config.sources;
   if (s.fixture !== undefined) {
     checks.push(existsSync(s.fixture.path) ? ok("source fixture", s.fixture.path) : fail("source fixture", `${s.fixture.path} not found`, "run `keeper init` again or fix sources.fixture.path", false));
@@ -143,88 +155,103 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
         : fail("source hacks", `${shown}: ${scrubSecret(problem, url)}`, "check network access and DEFILLAMA_PRO_API_KEY", false),
     );
   }
+}
 
-  // state DB and lock
+/** The state database is writable and no live daemon holds its lock. */
+function checkStateDb(config: KeeperConfig, nowMs: () => number, checks: DoctorCheck[]): void {
   const dbPath = config.state.dbPath;
   if (dbPath === ":memory:") {
     checks.push(fail("state db", "state.dbPath is :memory: — nothing survives a restart and `keeper run` refuses it", "set state.dbPath or KEEPER_DB_PATH to a file", false));
-  } else {
-    try {
-      const state = openStateDb(dbPath);
-      try {
-        state.db.exec("BEGIN IMMEDIATE; ROLLBACK;");
-        const lock = state.db.prepare("SELECT pid, hostname, heartbeat_at FROM daemon_lock WHERE id = 1").get() as { pid: number; hostname: string; heartbeat_at: number } | undefined;
-        checks.push(ok("state db", `${dbPath} writable`));
-        const now = (deps.nowMs ?? Date.now)();
-        const live = lock !== undefined && now - lock.heartbeat_at < config.state.lockStaleAfterSec * 1000 && (lock.hostname !== os.hostname() || isPidAlive(lock.pid));
-        checks.push(
-          live
-            ? fail("lock", `a daemon holds the lock (pid ${lock.pid} on ${lock.hostname})`, "that daemon files the claims; stop it before `keeper once` or operator sends with the keeper key", false)
-            : ok("lock", "free"),
-        );
-      } finally {
-        state.close();
-      }
-    } catch (err) {
-      checks.push(fail("state db", `${dbPath}: ${(err as Error).message}`, `make ${path.dirname(path.resolve(dbPath))} writable or set KEEPER_DB_PATH`));
-    }
+    return;
   }
-  return checks;
+  try {
+    const state = openStateDb(dbPath);
+    try {
+      state.db.exec("BEGIN IMMEDIATE; ROLLBACK;");
+      const lock = state.db.prepare("SELECT pid, hostname, heartbeat_at FROM daemon_lock WHERE id = 1").get() as { pid: number; hostname: string; heartbeat_at: number } | undefined;
+      checks.push(ok("state db", `${dbPath} writable`));
+      const now = nowMs();
+      const live = lock !== undefined && now - lock.heartbeat_at < config.state.lockStaleAfterSec * 1000 && (lock.hostname !== os.hostname() || isPidAlive(lock.pid));
+      checks.push(
+        live
+          ? fail("lock", `a daemon holds the lock (pid ${lock.pid} on ${lock.hostname})`, "that daemon files the claims; stop it before `keeper once` or operator sends with the keeper key", false)
+          : ok("lock", "free"),
+      );
+    } finally {
+      state.close();
+    }
+  } catch (err) {
+    checks.push(fail("state db", `${dbPath}: ${(err as Error).message}`, `make ${path.dirname(path.resolve(dbPath))} writable or set KEEPER_DB_PATH`));
+  }
 }
 
 async function checkChain(provider: JsonRpcProvider, config: KeeperConfig, deployment: Deployment | undefined, chainId: number, deps: DoctorDeps, checks: DoctorCheck[]): Promise<void> {
   const fundAddress = config.chain.fundAddress as string;
-  const lensAddress = config.chain.lensAddress as string;
-  const targets: [string, string][] = [["fund", fundAddress], ["lens", lensAddress]];
   const fund = StablecoinInsuranceFund__factory.connect(fundAddress, provider);
-  const codeOf = async (address: string) => (await provider.getCode(address)) !== "0x";
-  const fundHasCode = await codeOf(fundAddress);
-  const providers: { id: number; adapter: string }[] = [];
-  if (fundHasCode) {
-    const count = Number(await fund.providerCount());
-    for (let id = 1; id <= count; id += 1) providers.push({ id, adapter: getAddress((await fund.providerAdapter(id))[0]) });
-  }
+  const fundHasCode = (await provider.getCode(fundAddress)) !== "0x";
+  const providers = fundHasCode ? await providerAdapters(fund) : [];
+  await checkCode(provider, config, providers, checks);
+  if (!fundHasCode) return;
+  const keeper = await checkKeeperKey(provider, config, deps.logger, checks);
+  if (keeper === undefined) return;
+  await checkRole(fund, keeper, checks);
+  await checkAgents(fund, config, keeper, checks);
+  await checkPremiumTokens(provider, config, keeper, checks);
+  await checkEth(provider, config, keeper, providers, checks);
+  await checkNexusMembership(provider, config, deployment, chainId, providers, checks);
+}
+
+interface ProviderAdapter {
+  readonly id: number;
+  readonly adapter: string;
+}
+
+async function providerAdapters(fund: StablecoinInsuranceFund): Promise<ProviderAdapter[]> {
+  const providers: ProviderAdapter[] = [];
+  const count = Number(await fund.providerCount());
+  for (let id = 1; id <= count; id += 1) providers.push({ id, adapter: getAddress((await fund.providerAdapter(id))[0]) });
+  return providers;
+}
+
+/** Code at the fund, the lens, every provider adapter and every position's token. */
+async function checkCode(provider: JsonRpcProvider, config: KeeperConfig, providers: readonly ProviderAdapter[], checks: DoctorCheck[]): Promise<void> {
+  const targets: [string, string][] = [["fund", config.chain.fundAddress as string], ["lens", config.chain.lensAddress as string]];
   for (const p of providers) targets.push([`provider ${p.id} adapter`, p.adapter]);
   for (const position of config.positions) if (!targets.some(([, a]) => a === position.asset)) targets.push([`token ${position.assetSymbol ?? position.asset}`, position.asset]);
   const missing: string[] = [];
-  for (const [name, address] of targets) if (!(await codeOf(address))) missing.push(`${name} ${address}`);
+  for (const [name, address] of targets) if ((await provider.getCode(address)) === "0x") missing.push(`${name} ${address}`);
   checks.push(missing.length === 0 ? ok("code", `${targets.length} addresses have code`) : fail("code", `no code at ${missing.join(", ")}`, "wrong RPC or deployment: redeploy or fix chain.deployment / the positions' assets"));
-  if (!fundHasCode) return;
+}
 
-  // keeper key
+/** The keeper's address, or undefined (a failed check) when no key loads. */
+async function checkKeeperKey(provider: JsonRpcProvider, config: KeeperConfig, logger: Logger, checks: DoctorCheck[]): Promise<string | undefined> {
   let signer: Signer | undefined;
   try {
-    const chain = config.chain;
-    signer = await loadSigner(
-      {
-        ...(chain.privateKey !== undefined ? { privateKey: chain.privateKey } : {}),
-        ...(chain.keystore !== undefined
-          ? { keystorePath: chain.keystore.path, ...(chain.keystore.password !== undefined ? { keystorePassword: chain.keystore.password } : {}), ...(chain.keystore.passwordFile !== undefined ? { keystorePasswordFile: chain.keystore.passwordFile } : {}) }
-          : {}),
-      },
-      provider,
-      deps.logger,
-    );
+    signer = await loadSigner(keySourceOf(config.chain), provider, logger);
   } catch (err) {
     checks.push(fail("keeper key", (err as Error).message, "fix KEEPER_PRIVATE_KEY or the KEEPER_KEYSTORE_* variables"));
-    return;
+    return undefined;
   }
   if (signer === undefined) {
     checks.push(fail("keeper key", "no KEEPER_PRIVATE_KEY or KEEPER_KEYSTORE_PATH", "set one in .env (the keeper signs claims, settlements and risk pushes)"));
-    return;
+    return undefined;
   }
   const keeper = await signer.getAddress();
   checks.push(ok("keeper key", keeper));
+  return keeper;
+}
 
-  // roles
+async function checkRole(fund: StablecoinInsuranceFund, keeper: string, checks: DoctorCheck[]): Promise<void> {
   const oracle = await fund.RISK_ORACLE_ROLE();
   checks.push(
     (await fund.hasRole(oracle, keeper))
       ? ok("role", `${keeper} holds RISK_ORACLE_ROLE`)
       : fail("role", `${keeper} lacks RISK_ORACLE_ROLE (risk pushes will revert)`, `the admin grants it: ROLE=RISK_ORACLE_ROLE ACCOUNT=${keeper} npx hardhat run --network <net> scripts/grant-role.ts`, false),
   );
+}
 
-  // agent approval per beneficiary
+/** Agent approval per beneficiary. */
+async function checkAgents(fund: StablecoinInsuranceFund, config: KeeperConfig, keeper: string, checks: DoctorCheck[]): Promise<void> {
   const beneficiaries = [...new Set(config.positions.map((p) => p.beneficiary))];
   if (beneficiaries.length === 0) checks.push(fail("positions", "no positions: the keeper files no claims and buys no cover", "write them with `keeper init --beneficiary <address>`", false));
   for (const b of beneficiaries) {
@@ -234,8 +261,11 @@ async function checkChain(provider: JsonRpcProvider, config: KeeperConfig, deplo
         : fail("agent", `${b} has not approved ${keeper} as its agent: claims revert FundNotBeneficiaryOrAgent`, `the beneficiary runs \`npm run keeper -- set-agent ${keeper}\` with BENEFICIARY_PRIVATE_KEY (or --safe-json for a Safe)`),
     );
   }
+}
 
-  // premium tokens: balance and allowance per asset
+/** Premium tokens: balance and allowance per asset. */
+async function checkPremiumTokens(provider: JsonRpcProvider, config: KeeperConfig, keeper: string, checks: DoctorCheck[]): Promise<void> {
+  const fundAddress = config.chain.fundAddress as string;
   const assets = [...new Set(config.positions.map((p) => p.asset))];
   for (const asset of assets) {
     const token = await tokenInfo(provider, asset);
@@ -244,8 +274,10 @@ async function checkChain(provider: JsonRpcProvider, config: KeeperConfig, deplo
     const shown = `${formatTokenAmount(balance, token.decimals, token.symbol)} held, ${formatTokenAmount(allowance, token.decimals, token.symbol)} approved to the fund`;
     checks.push(balance > 0n ? ok(`premium ${token.symbol}`, shown) : fail(`premium ${token.symbol}`, `${shown}: no premium to buy or renew cover`, `send ${token.symbol} to ${keeper} (the keeper approves the fund itself)`, false));
   }
+}
 
-  // ETH for gas and claim deposits (hedged positions need the provider's deposit)
+/** ETH for gas and claim deposits (hedged positions need the provider's deposit). */
+async function checkEth(provider: JsonRpcProvider, config: KeeperConfig, keeper: string, providers: readonly ProviderAdapter[], checks: DoctorCheck[]): Promise<void> {
   const balance = await provider.getBalance(keeper);
   let deposits = 0n;
   for (const position of config.positions) {
@@ -267,20 +299,28 @@ async function checkChain(provider: JsonRpcProvider, config: KeeperConfig, deplo
       ? ok("eth", `${formatEth(balance)} (gas reserve ${formatEth(GAS_RESERVE_WEI)} + claim deposit ${formatEth(deposits)})`)
       : fail("eth", `${formatEth(balance)} < ${formatEth(needed)} (gas reserve + claim deposit ${formatEth(deposits)})`, `send at least ${formatEth(needed - balance)} to ${keeper}`),
   );
+}
 
-  // Nexus membership of the adapter
+/** Nexus membership of the adapter (blocks claims only when a position is hedged with Nexus). */
+async function checkNexusMembership(
+  provider: JsonRpcProvider,
+  config: KeeperConfig,
+  deployment: Deployment | undefined,
+  chainId: number,
+  providers: readonly ProviderAdapter[],
+  checks: DoctorCheck[],
+): Promise<void> {
   const nexusAdapter = deployment?.adapters.nexusAdapter;
-  if (nexusAdapter !== undefined) {
-    const registry = deployment?.contracts["MockNexus#MockNexusMutualRegistry"] ?? (chainId === 1 ? MAINNET_NEXUS.Registry : undefined);
-    if (registry === undefined) {
-      checks.push(fail("nexus member", `registry of chain ${chainId} unknown`, "check Registry.isMember(adapter) on the Nexus registry by hand", false));
-    } else {
-      const reg = new Contract(registry, ["function isMember(address) view returns (bool)"], provider);
-      const member = (await reg.getFunction("isMember")(nexusAdapter)) as boolean;
-      const hedged = config.positions.some((p) => p.providers.includes(providers.find((x) => x.adapter === nexusAdapter)?.id ?? -1));
-      checks.push(member ? ok("nexus member", `adapter ${nexusAdapter} is a Nexus member`) : fail("nexus member", `adapter ${nexusAdapter} is not a Nexus member: hedged purchases and claims revert`, "Registry.join(adapter, KYC signature) — see docs/deploy.md", hedged));
-    }
+  if (nexusAdapter === undefined) return;
+  const registry = deployment?.contracts["MockNexus#MockNexusMutualRegistry"] ?? (chainId === 1 ? MAINNET_NEXUS.Registry : undefined);
+  if (registry === undefined) {
+    checks.push(fail("nexus member", `registry of chain ${chainId} unknown`, "check Registry.isMember(adapter) on the Nexus registry by hand", false));
+    return;
   }
+  const reg = new Contract(registry, ["function isMember(address) view returns (bool)"], provider);
+  const member = (await reg.getFunction("isMember")(nexusAdapter)) as boolean;
+  const hedged = config.positions.some((p) => p.providers.includes(providers.find((x) => x.adapter === nexusAdapter)?.id ?? -1));
+  checks.push(member ? ok("nexus member", `adapter ${nexusAdapter} is a Nexus member`) : fail("nexus member", `adapter ${nexusAdapter} is not a Nexus member: hedged purchases and claims revert`, "Registry.join(adapter, KYC signature) — see docs/deploy.md", hedged));
 }
 
 export async function runDoctorCommand(program: Command, flags: { json?: boolean }, out: (text: string) => void): Promise<number> {

@@ -98,11 +98,60 @@ const KNOWN = new Map(
 
 /** Pure: the config text for the facts. */
 export function renderInitConfig(facts: ChainFacts): string {
-  const protocolIds = new Map<string, string>();
-  const protocolNodes = facts.protocols.map((p) => {
+  const { nodes: protocolNodes, ids: protocolIds } = protocolsSection(facts);
+  const positionNodes = positionsSection(facts, protocolIds);
+  const root = obj([
+    chainSection(facts),
+    { key: "protocols", value: arr(protocolNodes), comment: "protocols the fund has sold cover for" },
+    { key: "sources", value: sourcesSection(facts) },
+    {
+      key: "positions",
+      value: arr(positionNodes),
+      comment:
+        facts.beneficiary === undefined
+          ? "no --beneficiary given: add the positions to keep covered"
+          : positionNodes.length === 0
+            ? `no active coverage of ${facts.beneficiary}: add the positions to keep covered`
+            : `the active coverages of ${facts.beneficiary}, one position per protocol and asset`,
+    },
+    providersSection(facts),
+    ...LOCAL_FILES_SECTIONS,
+  ]);
+  return `// Keeper config (JSON with // comments). Check it with \`keeper doctor\`.\n${renderJsonc(root)}\n`;
+}
+
+type JsoncEntry = { key: string; value: Jsonc; comment?: string };
+type JsoncItem = { value: Jsonc; comment?: string };
+
+/** `chain`: the RPC only on a local chain (elsewhere it carries API keys: env), chain id, deployment file. */
+function chainSection(facts: ChainFacts): JsoncEntry {
+  const local = facts.chainId === LOCAL_CHAIN_ID;
+  return {
+    key: "chain",
+    comment: local
+      ? `written by \`keeper init\` for chain ${facts.chainId}`
+      : `written by \`keeper init\` for chain ${facts.chainId}; the RPC comes from env RPC_URL / RPC_URLS (provider URLs carry API keys: keep them out of this file)`,
+    value: obj([
+      local || facts.rpcUrl === undefined
+        ? { key: "rpcUrl", value: val(facts.rpcUrl ?? "http://127.0.0.1:8545"), comment: "env RPC_URL / RPC_URLS win over this" }
+        : undefined,
+      { key: "chainId", value: val(facts.chainId), comment: "checked on every RPC URL at start" },
+      {
+        key: "deployment",
+        value: val(facts.deploymentRef),
+        comment: `fund ${facts.deployment.fundAddress} and lens ${facts.deployment.lensAddress} are read from this file at start (never mixed with FUND_ADDRESS / LENS_ADDRESS)`,
+      },
+    ]),
+  };
+}
+
+/** `protocols[]`, and the id given to each protocol address (the demo's keys, else a stub id). */
+function protocolsSection(facts: ChainFacts): { nodes: JsoncItem[]; ids: Map<string, string> } {
+  const ids = new Map<string, string>();
+  const nodes = facts.protocols.map((p) => {
     const known = KNOWN.get(p.address);
     const id = known?.id ?? `protocol-${p.address.slice(2, 8).toLowerCase()}`;
-    protocolIds.set(p.address, id);
+    ids.set(p.address, id);
     return {
       comment: known !== undefined
         ? `${known.name}: the demo protocol key of the test stacks (${p.coverages} coverage(s) on chain)`
@@ -115,33 +164,41 @@ export function renderInitConfig(facts: ChainFacts): string {
       ]),
     };
   });
-  const local = facts.chainId === LOCAL_CHAIN_ID;
-  const sources =
-    facts.fixtureDir !== undefined
-      ? obj([
-          {
-            key: "fixture",
-            comment: "local chain: a copy of the fixture portfolio made by `keeper init`; scripts/simulate-exploit.ts writes the TVL collapse here",
-            value: obj([{ key: "path", value: val(facts.fixtureDir) }]),
-          },
-        ])
-      : obj([
-          {
-            key: "defiLlama",
-            comment: "live DefiLlama data (https://api.llama.fi and https://stablecoins.llama.fi)",
-            value: obj([
-              { key: "apiBaseUrl", value: val("https://api.llama.fi") },
-              { key: "stablecoinsBaseUrl", value: val("https://stablecoins.llama.fi") },
-            ]),
-          },
-          {
-            key: "hacks",
-            comment:
-              "DefiLlama's hacks feed is Pro-only: it is on when env DEFILLAMA_PRO_API_KEY is set (the key never goes in this file); without it, exploits come from DefiLlama hallmarks",
-            value: obj([{ key: "ttlSeconds", value: val(3600) }]),
-          },
-        ]);
-  const positionNodes = facts.positions.map((p) => {
+  return { nodes, ids };
+}
+
+/** `sources`: the fixture copy on a local chain, else live DefiLlama (hacks feed with a Pro key). */
+function sourcesSection(facts: ChainFacts): Jsonc {
+  if (facts.fixtureDir !== undefined) {
+    return obj([
+      {
+        key: "fixture",
+        comment: "local chain: a copy of the fixture portfolio made by `keeper init`; scripts/simulate-exploit.ts writes the TVL collapse here",
+        value: obj([{ key: "path", value: val(facts.fixtureDir) }]),
+      },
+    ]);
+  }
+  return obj([
+    {
+      key: "defiLlama",
+      comment: "live DefiLlama data (https://api.llama.fi and https://stablecoins.llama.fi)",
+      value: obj([
+        { key: "apiBaseUrl", value: val("https://api.llama.fi") },
+        { key: "stablecoinsBaseUrl", value: val("https://stablecoins.llama.fi") },
+      ]),
+    },
+    {
+      key: "hacks",
+      comment:
+        "DefiLlama's hacks feed is Pro-only: it is on when env DEFILLAMA_PRO_API_KEY is set (the key never goes in this file); without it, exploits come from DefiLlama hallmarks",
+      value: obj([{ key: "ttlSeconds", value: val(3600) }]),
+    },
+  ]);
+}
+
+/** `positions[]`: one per active coverage group of the beneficiary. */
+function positionsSection(facts: ChainFacts, protocolIds: ReadonlyMap<string, string>): JsoncItem[] {
+  return facts.positions.map((p) => {
     const selfInsured = p.providerIds.includes(0);
     const providers = [...new Set(p.providerIds.filter((id) => id !== 0))];
     return {
@@ -158,71 +215,46 @@ export function renderInitConfig(facts: ChainFacts): string {
       ]),
     };
   });
+}
+
+/** `providers`: the Nexus adapter (when deployed) and the providers priced on chain. */
+function providersSection(facts: ChainFacts): JsoncEntry {
   const nexus = facts.providers.find((p) => p.adapter === facts.deployment.adapters.nexusAdapter);
   const onChainQuote = facts.providers.filter((p) => p.adapter === facts.deployment.adapters.secondProvider).map((p) => p.id);
-
-  const root = obj([
-    {
-      key: "chain",
-      comment: local
-        ? `written by \`keeper init\` for chain ${facts.chainId}`
-        : `written by \`keeper init\` for chain ${facts.chainId}; the RPC comes from env RPC_URL / RPC_URLS (provider URLs carry API keys: keep them out of this file)`,
-      value: obj([
-        local || facts.rpcUrl === undefined
-          ? { key: "rpcUrl", value: val(facts.rpcUrl ?? "http://127.0.0.1:8545"), comment: "env RPC_URL / RPC_URLS win over this" }
-          : undefined,
-        { key: "chainId", value: val(facts.chainId), comment: "checked on every RPC URL at start" },
-        {
-          key: "deployment",
-          value: val(facts.deploymentRef),
-          comment: `fund ${facts.deployment.fundAddress} and lens ${facts.deployment.lensAddress} are read from this file at start (never mixed with FUND_ADDRESS / LENS_ADDRESS)`,
-        },
-      ]),
-    },
-    { key: "protocols", value: arr(protocolNodes), comment: "protocols the fund has sold cover for" },
-    { key: "sources", value: sources },
-    {
-      key: "positions",
-      value: arr(positionNodes),
-      comment:
-        facts.beneficiary === undefined
-          ? "no --beneficiary given: add the positions to keep covered"
-          : positionNodes.length === 0
-            ? `no active coverage of ${facts.beneficiary}: add the positions to keep covered`
-            : `the active coverages of ${facts.beneficiary}, one position per protocol and asset`,
-    },
-    {
-      key: "providers",
-      comment: "how the keeper prices upstream cover",
-      value: obj([
-        nexus !== undefined
-          ? {
-              key: "nexus",
-              comment: `provider ${nexus.id} = NexusMutualAdapter ${nexus.adapter}; set quoteBaseUrl (e.g. https://api.nexusmutual.io/) to buy new Nexus cover`,
-              value: obj([
-                { key: "providerId", value: val(nexus.id) },
-                { key: "productIds", value: obj([]), comment: "Nexus product id per protocols[].id" },
-              ]),
-            }
-          : undefined,
-        { key: "onChainQuote", value: arr(onChainQuote.map((id) => ({ value: val(id) }))), comment: "providers priced by their own quote() view" },
-      ]),
-    },
-    {
-      key: "state",
-      value: obj([{ key: "dbPath", value: val("keeper-data/keeper.sqlite"), comment: "the action journal, incidents and claims (relative to this file)" }]),
-    },
-    {
-      key: "paths",
-      value: obj([
-        { key: "evidenceDir", value: val("keeper-data/evidence"), comment: "claim evidence packs" },
-        { key: "reportDir", value: val("keeper-data/reports"), comment: "coverage reports" },
-      ]),
-    },
-    { key: "health", value: obj([{ key: "port", value: val(9464), comment: "/healthz and /metrics on 127.0.0.1" }]) },
-  ]);
-  return `// Keeper config (JSON with // comments). Check it with \`keeper doctor\`.\n${renderJsonc(root)}\n`;
+  return {
+    key: "providers",
+    comment: "how the keeper prices upstream cover",
+    value: obj([
+      nexus !== undefined
+        ? {
+            key: "nexus",
+            comment: `provider ${nexus.id} = NexusMutualAdapter ${nexus.adapter}; set quoteBaseUrl (e.g. https://api.nexusmutual.io/) to buy new Nexus cover`,
+            value: obj([
+              { key: "providerId", value: val(nexus.id) },
+              { key: "productIds", value: obj([]), comment: "Nexus product id per protocols[].id" },
+            ]),
+          }
+        : undefined,
+      { key: "onChainQuote", value: arr(onChainQuote.map((id) => ({ value: val(id) }))), comment: "providers priced by their own quote() view" },
+    ]),
+  };
 }
+
+/** `state`, `paths` and `health`: the keeper's own files and port, the same on every chain. */
+const LOCAL_FILES_SECTIONS: readonly JsoncEntry[] = [
+  {
+    key: "state",
+    value: obj([{ key: "dbPath", value: val("keeper-data/keeper.sqlite"), comment: "the action journal, incidents and claims (relative to this file)" }]),
+  },
+  {
+    key: "paths",
+    value: obj([
+      { key: "evidenceDir", value: val("keeper-data/evidence"), comment: "claim evidence packs" },
+      { key: "reportDir", value: val("keeper-data/reports"), comment: "coverage reports" },
+    ]),
+  },
+  { key: "health", value: obj([{ key: "port", value: val(9464), comment: "/healthz and /metrics on 127.0.0.1" }]) },
+];
 
 /** Reads what init needs from the chain. */
 export async function gatherChainFacts(

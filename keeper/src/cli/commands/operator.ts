@@ -23,7 +23,7 @@ import { toJson } from "../../lib/json";
 import type { Logger } from "../../lib/logger";
 import { formatTokenAmount } from "../../lib/units";
 import { openStateDb, type StateDb } from "../../state";
-import { connectProvider, txSenderOptions } from "../container";
+import { connectProvider, keySourceOf, txSenderOptions } from "../container";
 import { buildSafeBatch, type BatchCall } from "./safeBatch";
 
 /** The fund's ABI (TypeChain), as a plain ethers Interface. */
@@ -92,21 +92,7 @@ function addressOption(value: string | undefined, flag: string): string | undefi
 /** The signer for `keyEnv`: the keeper's configured key/keystore for KEEPER_PRIVATE_KEY, else that env variable. */
 async function signerFor(ctx: OperatorContext, keyEnv: string): Promise<Wallet | undefined> {
   if (keyEnv === "KEEPER_PRIVATE_KEY") {
-    const chain = ctx.config.chain;
-    return loadSigner(
-      {
-        ...(chain.privateKey !== undefined ? { privateKey: chain.privateKey } : {}),
-        ...(chain.keystore !== undefined
-          ? {
-              keystorePath: chain.keystore.path,
-              ...(chain.keystore.password !== undefined ? { keystorePassword: chain.keystore.password } : {}),
-              ...(chain.keystore.passwordFile !== undefined ? { keystorePasswordFile: chain.keystore.passwordFile } : {}),
-            }
-          : {}),
-      },
-      ctx.provider,
-      ctx.logger,
-    );
+    return loadSigner(keySourceOf(ctx.config.chain), ctx.provider, ctx.logger);
   }
   const raw = (ctx.env[keyEnv] ?? "").trim();
   if (raw === "") return undefined;

@@ -53,9 +53,11 @@ function executionOptions(flags: SendFlags): ExecutionOptions {
   };
 }
 
-export function registerOperatorCommands(program: Command, out: (text: string) => void): void {
-  /** Opens the chain, builds the call, executes it, closes the chain. */
-  const run = async (flags: SendFlags, build: (ctx: OperatorContext, options: ExecutionOptions) => Promise<OperatorCall> | OperatorCall): Promise<void> => {
+/** Opens the chain, builds the call, executes it, closes the chain. */
+type OperatorRun = (flags: SendFlags, build: (ctx: OperatorContext, options: ExecutionOptions) => Promise<OperatorCall> | OperatorCall) => Promise<void>;
+
+function operatorRun(program: Command, out: (text: string) => void): OperatorRun {
+  return async (flags, build) => {
     const setup = await setupChainCommand(program);
     const ctx = await operatorContext(setup, out);
     try {
@@ -65,7 +67,17 @@ export function registerOperatorCommands(program: Command, out: (text: string) =
       ctx.provider.destroy();
     }
   };
+}
 
+export function registerOperatorCommands(program: Command, out: (text: string) => void): void {
+  registerSetupCommands(program, out);
+  const run = operatorRun(program, out);
+  registerClaimCommands(program, run);
+  registerAdminCommands(program, run);
+}
+
+/** `keeper init` and `keeper doctor`. */
+function registerSetupCommands(program: Command, out: (text: string) => void): void {
   program
     .command("init")
     .description("write a commented keeper config for the connected chain (protocols and positions from the deployment and the fund's coverages)")
@@ -84,7 +96,10 @@ export function registerOperatorCommands(program: Command, out: (text: string) =
     .action(async (flags: { json?: boolean }) => {
       process.exitCode = await runDoctorCommand(program, flags, out);
     });
+}
 
+/** The beneficiary's and the assessor's commands: set-agent, assess, settle, withdraw. */
+function registerClaimCommands(program: Command, run: OperatorRun): void {
   withSendFlags(
     program.command("set-agent").description("the beneficiary approves the keeper as its agent (run with the beneficiary's key)").argument("[agent]", "agent address (default: the keeper's KEEPER_PRIVATE_KEY address)").option("--revoke", "remove the approval instead"),
     "BENEFICIARY_PRIVATE_KEY",
@@ -136,7 +151,10 @@ export function registerOperatorCommands(program: Command, out: (text: string) =
       }),
     );
   });
+}
 
+/** The guardian's and the admin's commands: pause, unpause, clear-incident. */
+function registerAdminCommands(program: Command, run: OperatorRun): void {
   withSendFlags(program.command("pause").description("pause new business (GUARDIAN_ROLE or admin)"), "ADMIN_PRIVATE_KEY", true).action(async (flags: SendFlags) => {
     await run(flags, (ctx) => pauseCall(ctx, true));
   });
