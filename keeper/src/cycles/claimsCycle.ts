@@ -26,13 +26,12 @@
  * 5. Monitor (`decideClaimFollowUps`): settle accepted / draw / denied-upstream claims; alert on
  *    denials, vetoes, closed windows and close deadlines.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
-import { Contract, keccak256, toUtf8Bytes, type Provider } from "ethers";
-import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
-import type { KeeperConfig } from "../config";
+import path from "node:path";
+import { Contract, keccak256, toUtf8Bytes } from "ethers";
 import type { ProtocolConfig } from "../config/schema";
-import type { SendResult, TxSender } from "../execution/txSender";
+import type { SendResult } from "../execution/txSender";
 import {
   claimIdempotencyKey,
   decideClaimFollowUps,
@@ -47,38 +46,40 @@ import {
   type ClaimWindow,
   type FiledClaim,
   type PositionLoss,
-  type PositionLossMeasurer,
   type ProviderClaimStatus,
 } from "../policy/claims";
 import { buildEvidencePack, canonicalJson } from "../policy/evidence";
-import {
-  collectSignals,
-  EXPLOIT_HALLMARK,
-  haltsSales,
-  isClaimable,
-  reconcileIncidents,
-  type IncidentChange,
-  type IncidentRules,
-} from "../policy/incidents";
+import { collectSignals, haltsSales, isClaimable, reconcileIncidents, type IncidentChange } from "../policy/incidents";
 import type { IncidentSignal } from "../policy/incidentSignals";
 import { DAY_SEC } from "../policy/money";
 import type { CoveragePosition, OnChainCoverage } from "../policy/coverage";
-import type { FeedIncident } from "../domain/types";
-import type { HacksFeedSource } from "../sources/hacksFeedSource";
-import { claimEvidenceFor, nexusEvidenceHashes } from "../sources/claimEvidence";
+import type { ExploitReport, FeedIncident, TvlPoint } from "../domain/types";
+import { claimEvidenceFor } from "../sources/claimEvidence";
 import { evidenceFileStem } from "../sources/evidenceStore";
-import { type ExploitReport, type TvlPoint } from "../domain/types";
-import { hasExploitReports, type ExploitReportSource, type RiskDataSource } from "../sources/types";
-import type { StateDb } from "../state";
+import { hasExploitReports, type ExploitReportSource } from "../sources/types";
 import type { IncidentRecord } from "../state/incidents";
 import type { ClaimRecord } from "../state/claims";
-import type { Alerter, AlertSeverity } from "../alerting";
-import { toFundClaim, type ChainSnapshot, type FundClaim } from "./chainState";
-import type { CoverageCycle } from "./coverageCycle";
-import type { ExploitWatch, WatchTickSummary } from "./exploitWatch";
-import type { Logger } from "../lib/logger";
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
+import type { AlertSeverity } from "../alerting";
+import { toFundClaim, type FundClaim } from "./chainState";
+import { evidenceHashesOf, sha256 } from "./claims/evidence";
+import { fileFailureReason, incidentAtFor } from "./claims/filing";
+import { derivationsByIncident, fundClaimIdsOf, FILED_STATES, parseAmount, planReport } from "./claims/rows";
+import { describeChange, incidentRulesOf, reportSignals } from "./claims/signals";
+import type {
+  ClaimRowDetails,
+  ClaimsCycleDeps,
+  ClaimsCycleSummary,
+  ClaimsTick,
+  FileNowPlan,
+  IncidentCoverages,
+  TickPlanning,
+  TickSignals,
+} from "./claims/types";
+
+export { fileFailureReason, incidentAtFor } from "./claims/filing";
+export { FILED_STATES, OPEN_ROW_STATES } from "./claims/rows";
+export { incidentRulesOf, reportSignals } from "./claims/signals";
+export type { ClaimsCycleDeps, ClaimsCycleSummary } from "./claims/types";
 
 const PROVIDER_ABI = [
   "function claimDeposit(uint256 providerCoverId, uint256 amount) view returns (uint256)",
@@ -86,138 +87,10 @@ const PROVIDER_ABI = [
   "function claimStatus(uint256 providerClaimId) view returns (uint8 status, uint256 payout, uint256 redeemableUntil)",
 ];
 const PROVIDER_STATUS: readonly ProviderClaimStatus[] = ["None", "Pending", "Accepted", "Denied", "Draw", "Redeemed", "Expired"];
-/** Claim rows in these states count as filed (never filed again for the same incident and coverage). */
-export const FILED_STATES = ["filed", "settled", "paid", "denied", "draw", "expired", "withdrawn", "vetoed", "done"];
-/** Claim rows still waiting on the keeper (shown by `keeper status`). */
-export const OPEN_ROW_STATES = ["scheduled", "filed", "unfileable", "blocked"];
 /** Incidents older than this are not claimed for any more (seconds). */
 const INCIDENT_HORIZON_SEC = 400 * DAY_SEC;
 /** Page size of `getProtocolCoverages`. */
 const COVERAGE_PAGE = 100n;
-
-export function incidentRulesOf(config: Pick<KeeperConfig, "incidents">): IncidentRules {
-  const r = config.incidents;
-  return {
-    tvlDrop: {
-      enabled: r.tvlDropEnabled,
-      minDropFraction: r.tvlDropPercent / 100,
-      windowSec: Math.round(r.tvlDropWindowHours * 3600),
-      maxAgeSec: Math.round(r.tvlDropMaxAgeDays * DAY_SEC),
-    },
-    hacksFeed: { enabled: r.hacksFeedEnabled, maxAgeSec: Math.round(r.hacksMaxAgeDays * DAY_SEC) },
-    hallmarks: { enabled: r.hallmarksEnabled, maxAgeSec: Math.round(r.hacksMaxAgeDays * DAY_SEC), pattern: EXPLOIT_HALLMARK },
-    manual: { enabled: r.manualEnabled },
-    mergeWindowSec: Math.round(r.mergeWindowHours * 3600),
-    corroborationTimeoutSec: Math.round(r.corroborationTimeoutHours * 3600),
-  };
-}
-
-export interface ClaimsCycleDeps {
-  readonly provider: Provider;
-  readonly fund: StablecoinInsuranceFund;
-  readonly coverage: CoverageCycle;
-  readonly config: Pick<KeeperConfig, "protocols" | "positions" | "incidents" | "paths" | "providers">;
-  readonly state: StateDb;
-  readonly source: RiskDataSource;
-  readonly hacksFeed: HacksFeedSource | undefined;
-  readonly txSender: TxSender | undefined;
-  /** The keeper's address (claimant of its claims; reporter of halts). */
-  readonly keeperAddress?: string | undefined;
-  /** Position readers: value before − after the incident. Without one the configured size is claimed. */
-  readonly lossMeasurer?: PositionLossMeasurer;
-  readonly alerter: Alerter;
-  readonly logger: Logger;
-  /** On-chain exploit watch, run first in every tick (positions + watched balances in one multicall). */
-  readonly watch?: ExploitWatch;
-}
-
-export interface ClaimsCycleSummary {
-  readonly now: number;
-  readonly dryRun: boolean;
-  readonly newIncidents: readonly string[];
-  /** Incidents by state after this tick (within the claim horizon). */
-  readonly incidents: { readonly suspected: number; readonly confirmed: number; readonly dismissed: number };
-  readonly transitions: readonly { incidentKey: string; from: string; to: string; by: string }[];
-  readonly halts: readonly { incidentKey: string; protocol: string; status?: SendResult["status"] | "already-halted"; error?: string }[];
-  readonly adopted: readonly { claimId: string; coverId: string; incidentKey: string; claimant: string }[];
-  readonly plans: readonly { kind: ClaimPlan["kind"]; incidentKey: string; coverId: string; at?: number; amount?: string; detail?: string }[];
-  readonly filed: readonly { incidentKey: string; coverId: string; status: SendResult["status"]; claimId?: string; hash?: string; amount?: string; error?: string }[];
-  /** Claims that could not be filed this tick, with the reason an operator can act on. */
-  readonly unfileable: readonly { incidentKey: string; coverId: string; reason: string }[];
-  readonly followUps: readonly { claimId: string; kind: string; status?: SendResult["status"]; detail?: string }[];
-  readonly alerts: number;
-  readonly gasUsed: string;
-  /** The exploit watch's part of the tick (drain signals are `suspected` only: never claimed on their own). */
-  readonly watch?: WatchTickSummary;
-}
-
-interface ClaimRowDetails {
-  amount?: string;
-  reason?: string;
-  derivation?: ClaimDerivation;
-  adopted?: boolean;
-  claimant?: string;
-  hash?: string;
-}
-
-/** A coverage seen live on a covered protocol (kv `claims:seenCoverages`). */
-interface SeenCoverage {
-  id: string;
-  protocol: string;
-  end: number;
-}
-
-/** What one tick knows and has done so far, shared by its steps. */
-interface ClaimsTick {
-  readonly dryRun: boolean;
-  /** Chain time of the tick's first snapshot. */
-  readonly now: number;
-  /** The keeper's address (claimant of its claims), when known. */
-  readonly keeper: string | undefined;
-  readonly watch: WatchTickSummary | undefined;
-  readonly positions: readonly CoveragePosition[];
-  /** The first snapshot: the positions' coverages plus those of every claim row. */
-  readonly first: ChainSnapshot;
-  /** Claim rows as they were at the start of the tick. */
-  readonly rows: readonly ClaimRecord[];
-  readonly seen: readonly SeenCoverage[];
-  readonly protocolById: ReadonlyMap<string, ProtocolConfig>;
-  /** Protocol ids of the configured positions. */
-  readonly coveredIds: readonly string[];
-  readonly coveredRefs: readonly ProtocolConfig[];
-  readonly autoClaim: ReadonlySet<string>;
-  readonly rules: IncidentRules;
-  alerts: number;
-  gasUsed: bigint;
-  /** The summary's lists, filled by the steps. */
-  readonly report: { readonly [K in TickReportList]: ClaimsCycleSummary[K][number][] };
-}
-
-type TickReportList = "newIncidents" | "transitions" | "halts" | "adopted" | "plans" | "filed" | "unfileable" | "followUps";
-
-/** This tick's incident signals and the source data the evidence pack quotes. */
-interface TickSignals {
-  readonly signals: readonly IncidentSignal[];
-  readonly tvlHistories: ReadonlyMap<string, readonly TvlPoint[]>;
-  readonly sourceHashes: ReadonlyMap<string, string>;
-}
-
-/** The coverages on the incidents' protocols (ended ones included) and the fund's claims on them. */
-interface IncidentCoverages {
-  readonly snapshot: ChainSnapshot;
-  readonly coverages: readonly OnChainCoverage[];
-  /** By decimal id; steps add the claims they read. */
-  readonly fundClaims: Map<string, FundClaim>;
-}
-
-/** The claims planned for the claimable incidents, with what the plans were made from. */
-interface TickPlanning {
-  readonly plans: readonly ClaimPlan[];
-  /** Why a position's loss could not be measured, by `incidentKey|positionKey`. */
-  readonly unmeasured: ReadonlyMap<string, string>;
-}
-
-type FileNowPlan = Extract<ClaimPlan, { kind: "file-now" }>;
 
 export class ClaimsCycle {
   private readonly adapters = new Map<number, string>();
@@ -1067,94 +940,6 @@ export class ClaimsCycle {
     }
     return new Contract(address, PROVIDER_ABI, this.deps.provider);
   }
-}
-
-
-/**
- * Exploit reports as incident signals: within the rule's age, not in the future, hallmarks only
- * when their text describes an exploit; one signal per (kind, sourceId).
- */
-export function reportSignals(reports: readonly ExploitReport[], rules: IncidentRules, now: number): IncidentSignal[] {
-  const seen = new Set<string>();
-  const out: IncidentSignal[] = [];
-  for (const r of reports) {
-    const rule = r.kind === "hallmark" ? rules.hallmarks : rules.hacksFeed;
-    if (!rule.enabled || r.occurredAt > now || r.occurredAt < now - rule.maxAgeSec) continue;
-    if (r.kind === "hallmark" && !rules.hallmarks.pattern.test(r.description)) continue;
-    const key = `${r.kind}\u0000${r.sourceId}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ ...r, observedAt: now });
-  }
-  return out;
-}
-
-/** The claim's time of loss: the incident's `occurredAt`, clamped into the coverage's term and not after now (the fund rejects either). */
-export function incidentAtFor(coverage: Pick<OnChainCoverage, "start" | "end">, occurredAt: number, now: number): number {
-  return Math.max(coverage.start, Math.min(occurredAt, coverage.end, now));
-}
-
-/** The evidence hashes a claim built from this incident's pack carries: the pack's (self-insured) and multihash(proof) ‖ pack per Nexus proof written (hedged). */
-async function evidenceHashesOf(incident: IncidentRecord): Promise<string[]> {
-  if (incident.evidenceHash === undefined) return [];
-  const hashes = [incident.evidenceHash.toLowerCase()];
-  if (incident.evidencePath !== undefined) {
-    try {
-      const pack = await readFile(incident.evidencePath);
-      hashes.push(...(await nexusEvidenceHashes(incident.evidencePath, pack)));
-    } catch {
-      // pack gone: only the stored hash can match
-    }
-  }
-  return hashes;
-}
-
-/** Turns a decoded revert into what the operator must fix. */
-export function fileFailureReason(error: string): string {
-  if (/FundNotBeneficiaryOrAgent/.test(error)) return `the keeper is not the beneficiary's agent (${error}) — run fund.setAgent(keeper, true) from the beneficiary`;
-  if (/insufficient funds/i.test(error)) return `the keeper has too little ETH for the claim deposit and gas (${error}) — send ETH to it`;
-  if (/FundClaimDeposit|deposit/i.test(error)) return `claim deposit rejected (${error})`;
-  return error;
-}
-
-/** The fund claim ids the claim rows know. */
-function fundClaimIdsOf(rows: readonly ClaimRecord[]): bigint[] {
-  return rows.filter((r) => r.fundClaimId !== undefined).map((r) => BigInt(r.fundClaimId as string));
-}
-
-/** Each incident's amount derivations over its file-now and scheduled plans (for the evidence pack). */
-function derivationsByIncident(plans: readonly ClaimPlan[]): Map<string, (ClaimDerivation & { coverId: bigint })[]> {
-  const byIncident = new Map<string, (ClaimDerivation & { coverId: bigint })[]>();
-  for (const plan of plans) {
-    if (plan.kind === "file-now" || plan.kind === "schedule") {
-      byIncident.set(plan.incidentKey, [...(byIncident.get(plan.incidentKey) ?? []), { ...plan.derivation, coverId: plan.coverId }]);
-    }
-  }
-  return byIncident;
-}
-
-/** A plan as the summary shows it. */
-function planReport(plan: ClaimPlan): ClaimsCycleSummary["plans"][number] {
-  return {
-    kind: plan.kind,
-    incidentKey: plan.incidentKey,
-    coverId: plan.coverId.toString(),
-    ...(plan.kind === "schedule" ? { at: plan.at } : {}),
-    ...(plan.kind === "schedule" || plan.kind === "file-now" ? { amount: plan.amount.toString() } : {}),
-    ...(plan.kind === "blocked" ? { detail: plan.detail } : plan.kind === "too-late" ? { detail: plan.alert } : {}),
-  };
-}
-
-function parseAmount(value: string | undefined): bigint | undefined {
-  return value !== undefined && /^\d+$/.test(value) ? BigInt(value) : undefined;
-}
-
-function sha256(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex");
-}
-
-function describeChange(c: IncidentChange): string {
-  return c.kind === "transition" ? `${c.key}: ${c.from} -> ${c.to} (${c.by})` : `${c.kind} ${c.key} <- ${c.signal.kind}:${c.signal.sourceId}`;
 }
 
 function sameAddr(a: string, b: string): boolean {
