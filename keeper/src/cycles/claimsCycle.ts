@@ -25,6 +25,10 @@
  *    /healthz — and retried next tick.
  * 5. Monitor (`decideClaimFollowUps`): settle accepted / draw / denied-upstream claims; alert on
  *    denials, vetoes, closed windows and close deadlines.
+ *
+ * `run` is that pipeline, one named step each: startTick → gatherSignals → updateIncidents (1) →
+ * syncHalts (2) → readIncidentCoverages → adoptFromChain (3) → planIncidentClaims → actOnPlans (4)
+ * → followUpClaims (5) → summarize. The steps share one `ClaimsTick` (claims/types.ts).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
@@ -859,7 +863,12 @@ export class ClaimsCycle {
       state: `${incident.state} by ${incident.stateBy}`,
       claims: derivations,
     });
-    const json = canonicalJson(pack);
+    return this.storeEvidencePack(incident, canonicalJson(pack), now);
+  }
+
+  /** Writes the pack to the evidence directory and records its path and keccak256 on the incident; returns its bytes. */
+  private async storeEvidencePack(incident: IncidentRecord, json: string, now: number): Promise<Buffer> {
+    const { deps } = this;
     await mkdir(deps.config.paths.evidenceDir, { recursive: true });
     const file = path.join(deps.config.paths.evidenceDir, `${evidenceFileStem(incident.dedupeKey)}.json`);
     await writeFile(file, json, "utf8");
