@@ -25,14 +25,17 @@
  *    /healthz — and retried next tick.
  * 5. Monitor (`decideClaimFollowUps`): settle accepted / draw / denied-upstream claims; alert on
  *    denials, vetoes, closed windows and close deadlines.
+ *
+ * `run` is that pipeline, one named step each: startTick → gatherSignals → updateIncidents (1) →
+ * syncHalts (2) → readIncidentCoverages → adoptFromChain (3) → planIncidentClaims → actOnPlans (4)
+ * → followUpClaims (5) → summarize. The steps share one `ClaimsTick` (claims/types.ts).
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
-import { Contract, keccak256, toUtf8Bytes, type Provider } from "ethers";
-import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
-import type { KeeperConfig } from "../config";
+import path from "node:path";
+import { Contract, keccak256, toUtf8Bytes } from "ethers";
 import type { ProtocolConfig } from "../config/schema";
-import type { SendResult, TxSender } from "../execution/txSender";
+import type { SendResult } from "../execution/txSender";
 import {
   claimIdempotencyKey,
   decideClaimFollowUps,
@@ -40,44 +43,47 @@ import {
   positionKeyOf,
   positionLoss,
   type ClaimDerivation,
+  type ClaimFollowUp,
   type ClaimIncident,
   type ClaimObservation,
   type ClaimPlan,
   type ClaimWindow,
   type FiledClaim,
   type PositionLoss,
-  type PositionLossMeasurer,
   type ProviderClaimStatus,
 } from "../policy/claims";
 import { buildEvidencePack, canonicalJson } from "../policy/evidence";
-import {
-  collectSignals,
-  EXPLOIT_HALLMARK,
-  haltsSales,
-  isClaimable,
-  reconcileIncidents,
-  type IncidentChange,
-  type IncidentRules,
-} from "../policy/incidents";
+import { collectSignals, haltsSales, isClaimable, reconcileIncidents, type IncidentChange } from "../policy/incidents";
 import type { IncidentSignal } from "../policy/incidentSignals";
 import { DAY_SEC } from "../policy/money";
-import type { OnChainCoverage } from "../policy/coverage";
-import type { FeedIncident } from "../domain/types";
-import type { HacksFeedSource } from "../sources/hacksFeedSource";
-import { claimEvidenceFor, nexusEvidenceHashes } from "../sources/claimEvidence";
+import type { CoveragePosition, OnChainCoverage } from "../policy/coverage";
+import type { ExploitReport, FeedIncident, TvlPoint } from "../domain/types";
+import { claimEvidenceFor } from "../sources/claimEvidence";
 import { evidenceFileStem } from "../sources/evidenceStore";
-import { type ExploitReport, type TvlPoint } from "../domain/types";
-import { hasExploitReports, type ExploitReportSource, type RiskDataSource } from "../sources/types";
-import type { StateDb } from "../state";
+import { hasExploitReports, type ExploitReportSource } from "../sources/types";
 import type { IncidentRecord } from "../state/incidents";
 import type { ClaimRecord } from "../state/claims";
-import type { Alerter, AlertSeverity } from "../alerting";
+import type { AlertSeverity } from "../alerting";
 import { toFundClaim, type FundClaim } from "./chainState";
-import type { CoverageCycle } from "./coverageCycle";
-import type { ExploitWatch, WatchTickSummary } from "./exploitWatch";
-import type { Logger } from "../lib/logger";
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { evidenceHashesOf, sha256 } from "./claims/evidence";
+import { fileFailureReason, incidentAtFor } from "./claims/filing";
+import { derivationsByIncident, fundClaimIdsOf, FILED_STATES, parseAmount, planReport } from "./claims/rows";
+import { describeChange, incidentRulesOf, reportSignals } from "./claims/signals";
+import type {
+  ClaimRowDetails,
+  ClaimsCycleDeps,
+  ClaimsCycleSummary,
+  ClaimsTick,
+  FileNowPlan,
+  IncidentCoverages,
+  TickPlanning,
+  TickSignals,
+} from "./claims/types";
+
+export { fileFailureReason, incidentAtFor } from "./claims/filing";
+export { FILED_STATES, OPEN_ROW_STATES } from "./claims/rows";
+export { incidentRulesOf, reportSignals } from "./claims/signals";
+export type { ClaimsCycleDeps, ClaimsCycleSummary } from "./claims/types";
 
 const PROVIDER_ABI = [
   "function claimDeposit(uint256 providerCoverId, uint256 amount) view returns (uint256)",
@@ -85,79 +91,10 @@ const PROVIDER_ABI = [
   "function claimStatus(uint256 providerClaimId) view returns (uint8 status, uint256 payout, uint256 redeemableUntil)",
 ];
 const PROVIDER_STATUS: readonly ProviderClaimStatus[] = ["None", "Pending", "Accepted", "Denied", "Draw", "Redeemed", "Expired"];
-/** Claim rows in these states count as filed (never filed again for the same incident and coverage). */
-export const FILED_STATES = ["filed", "settled", "paid", "denied", "draw", "expired", "withdrawn", "vetoed", "done"];
-/** Claim rows still waiting on the keeper (shown by `keeper status`). */
-export const OPEN_ROW_STATES = ["scheduled", "filed", "unfileable", "blocked"];
 /** Incidents older than this are not claimed for any more (seconds). */
 const INCIDENT_HORIZON_SEC = 400 * DAY_SEC;
 /** Page size of `getProtocolCoverages`. */
 const COVERAGE_PAGE = 100n;
-
-export function incidentRulesOf(config: Pick<KeeperConfig, "incidents">): IncidentRules {
-  const r = config.incidents;
-  return {
-    tvlDrop: {
-      enabled: r.tvlDropEnabled,
-      minDropFraction: r.tvlDropPercent / 100,
-      windowSec: Math.round(r.tvlDropWindowHours * 3600),
-      maxAgeSec: Math.round(r.tvlDropMaxAgeDays * DAY_SEC),
-    },
-    hacksFeed: { enabled: r.hacksFeedEnabled, maxAgeSec: Math.round(r.hacksMaxAgeDays * DAY_SEC) },
-    hallmarks: { enabled: r.hallmarksEnabled, maxAgeSec: Math.round(r.hacksMaxAgeDays * DAY_SEC), pattern: EXPLOIT_HALLMARK },
-    manual: { enabled: r.manualEnabled },
-    mergeWindowSec: Math.round(r.mergeWindowHours * 3600),
-    corroborationTimeoutSec: Math.round(r.corroborationTimeoutHours * 3600),
-  };
-}
-
-export interface ClaimsCycleDeps {
-  readonly provider: Provider;
-  readonly fund: StablecoinInsuranceFund;
-  readonly coverage: CoverageCycle;
-  readonly config: Pick<KeeperConfig, "protocols" | "positions" | "incidents" | "paths" | "providers">;
-  readonly state: StateDb;
-  readonly source: RiskDataSource;
-  readonly hacksFeed: HacksFeedSource | undefined;
-  readonly txSender: TxSender | undefined;
-  /** The keeper's address (claimant of its claims; reporter of halts). */
-  readonly keeperAddress?: string | undefined;
-  /** Position readers: value before − after the incident. Without one the configured size is claimed. */
-  readonly lossMeasurer?: PositionLossMeasurer;
-  readonly alerter: Alerter;
-  readonly logger: Logger;
-  /** On-chain exploit watch, run first in every tick (positions + watched balances in one multicall). */
-  readonly watch?: ExploitWatch;
-}
-
-export interface ClaimsCycleSummary {
-  readonly now: number;
-  readonly dryRun: boolean;
-  readonly newIncidents: readonly string[];
-  /** Incidents by state after this tick (within the claim horizon). */
-  readonly incidents: { readonly suspected: number; readonly confirmed: number; readonly dismissed: number };
-  readonly transitions: readonly { incidentKey: string; from: string; to: string; by: string }[];
-  readonly halts: readonly { incidentKey: string; protocol: string; status?: SendResult["status"] | "already-halted"; error?: string }[];
-  readonly adopted: readonly { claimId: string; coverId: string; incidentKey: string; claimant: string }[];
-  readonly plans: readonly { kind: ClaimPlan["kind"]; incidentKey: string; coverId: string; at?: number; amount?: string; detail?: string }[];
-  readonly filed: readonly { incidentKey: string; coverId: string; status: SendResult["status"]; claimId?: string; hash?: string; amount?: string; error?: string }[];
-  /** Claims that could not be filed this tick, with the reason an operator can act on. */
-  readonly unfileable: readonly { incidentKey: string; coverId: string; reason: string }[];
-  readonly followUps: readonly { claimId: string; kind: string; status?: SendResult["status"]; detail?: string }[];
-  readonly alerts: number;
-  readonly gasUsed: string;
-  /** The exploit watch's part of the tick (drain signals are `suspected` only: never claimed on their own). */
-  readonly watch?: WatchTickSummary;
-}
-
-interface ClaimRowDetails {
-  amount?: string;
-  reason?: string;
-  derivation?: ClaimDerivation;
-  adopted?: boolean;
-  claimant?: string;
-  hash?: string;
-}
 
 export class ClaimsCycle {
   private readonly adapters = new Map<number, string>();
@@ -166,168 +103,233 @@ export class ClaimsCycle {
   constructor(private readonly deps: ClaimsCycleDeps) {}
 
   async run(options: { dryRun?: boolean } = {}): Promise<ClaimsCycleSummary> {
+    const t = await this.startTick(options);
+    const signals = await this.gatherSignals(t);
+    await this.updateIncidents(t, signals.signals);
+    const incidents = this.incidentsInHorizon(t);
+    await this.syncHalts(t, incidents);
+    const chain = await this.readIncidentCoverages(t, incidents);
+    if (!t.dryRun) await this.adoptFromChain(t, incidents, chain);
+    const planning = await this.planIncidentClaims(t, incidents, chain);
+    await this.actOnPlans(t, incidents, chain, signals, planning);
+    await this.followUpClaims(t, chain);
+    return this.summarize(t);
+  }
+
+  // ─── Step 0: the tick's starting point ─────────────────────────────────────────────────────
+
+  /** Runs the exploit watch, reads the positions and the first snapshot (which fixes `now`). */
+  private async startTick(options: { dryRun?: boolean }): Promise<ClaimsTick> {
     const { deps } = this;
     const dryRun = options.dryRun === true || deps.txSender === undefined;
-    const { incidents: incidentRepo, claims: claimRepo } = deps.state;
-    let alerts = 0;
-    let gasUsed = 0n;
-    const alert = async (severity: AlertSeverity, title: string, message: string, at: number, protocol?: string, key?: string) => {
-      alerts += 1;
-      if (dryRun) deps.logger.info({ title, message }, "dry run: would alert");
-      else await deps.alerter.send({ severity, title, message, at, ...(protocol !== undefined ? { protocol } : {}), ...(key !== undefined ? { dedupKey: key } : {}) });
-    };
     const keeper = deps.keeperAddress ?? (deps.txSender !== undefined ? await deps.txSender.from() : undefined);
-
     const watch = deps.watch !== undefined ? await deps.watch.tick({ dryRun }) : undefined;
-    if (watch !== undefined) alerts += watch.alerts;
     const positions = await deps.coverage.positions(watch?.readings.block !== undefined ? watch.readings : undefined);
     const protocolById = new Map(deps.config.protocols.map((p) => [p.id, p]));
     const coveredIds = [...new Set(deps.config.positions.map((p) => p.protocol))];
-    const coveredRefs = coveredIds.map((id) => protocolById.get(id)).filter((p): p is ProtocolConfig => p !== undefined);
-    const autoClaim = new Set(deps.config.incidents.autoClaimOnSuspected);
+    const rows = deps.state.claims.list();
+    const first = await deps.coverage.snapshot(positions, { coverIds: rows.map((r) => BigInt(r.coverageId)), claimIds: fundClaimIdsOf(rows) });
+    return {
+      dryRun,
+      now: first.now,
+      keeper,
+      watch,
+      positions,
+      first,
+      rows,
+      // Coverages seen live on a covered protocol: once their claim window has closed the fund no
+      // longer lists them, but an incident inside their term must still raise the too-late alert.
+      seen: this.rememberCoverages(first, first.now),
+      protocolById,
+      coveredIds,
+      coveredRefs: coveredIds.map((id) => protocolById.get(id)).filter((p): p is ProtocolConfig => p !== undefined),
+      autoClaim: new Set(deps.config.incidents.autoClaimOnSuspected),
+      rules: incidentRulesOf(deps.config),
+      alerts: watch?.alerts ?? 0,
+      gasUsed: 0n,
+      report: { newIncidents: [], transitions: [], halts: [], adopted: [], plans: [], filed: [], unfileable: [], followUps: [] },
+    };
+  }
 
-    const rows = claimRepo.list();
-    const first = await deps.coverage.snapshot(positions, {
-      coverIds: rows.map((r) => BigInt(r.coverageId)),
-      claimIds: rows.filter((r) => r.fundClaimId !== undefined).map((r) => BigInt(r.fundClaimId as string)),
-    });
-    const now = first.now;
-    // Coverages seen live on a covered protocol: once their claim window has closed the fund no
-    // longer lists them, but an incident inside their term must still raise the too-late alert.
-    const seen = this.rememberCoverages(first, now);
+  /** Counts the alert; sends it (a dry run only logs it). */
+  private async alert(t: ClaimsTick, severity: AlertSeverity, title: string, message: string, protocol?: string, key?: string): Promise<void> {
+    t.alerts += 1;
+    if (t.dryRun) this.deps.logger.info({ title, message }, "dry run: would alert");
+    else await this.deps.alerter.send({ severity, title, message, at: t.now, ...(protocol !== undefined ? { protocol } : {}), ...(key !== undefined ? { dedupKey: key } : {}) });
+  }
 
-    // 1. Signals → incidents.
-    const tvlHistories = new Map<string, readonly TvlPoint[]>();
-    const sourceHashes = new Map<string, string>();
-    if (coveredRefs.length > 0) {
-      try {
-        for (const m of await deps.source.fetchMetrics(coveredRefs, now)) {
-          const history = m.tvlHistory?.value;
-          if (Array.isArray(history)) tvlHistories.set(m.protocol, history as TvlPoint[]);
-        }
-      } catch (err) {
-        deps.logger.warn({ err: (err as Error).message }, "incident watch: risk source failed; TVL rule skipped this tick");
-      }
-    }
-    const feedIncidents = new Map<string, readonly FeedIncident[]>();
-    if (deps.hacksFeed !== undefined && coveredRefs.length > 0) {
-      try {
-        for (const [id, match] of await deps.hacksFeed.fetchIncidents(coveredRefs, now)) feedIncidents.set(id, match.incidents);
-      } catch (err) {
-        deps.logger.warn({ err: (err as Error).message }, "incident watch: hacks feed failed");
-      }
-    }
-    const rules = incidentRulesOf(deps.config);
+  private protocolOf(t: ClaimsTick, incident: IncidentRecord): ProtocolConfig {
+    return t.protocolById.get(incident.protocol) as ProtocolConfig;
+  }
+
+  // ─── Step 1: signals → incidents ───────────────────────────────────────────────────────────
+
+  /** TVL drops, hacks-feed rows, exploit reports and the watch's on-chain drains, as incident signals. */
+  private async gatherSignals(t: ClaimsTick): Promise<TickSignals> {
+    const { deps } = this;
+    const tvlHistories = await this.fetchTvlHistories(t);
+    const feedIncidents = await this.fetchFeedIncidents(t);
     // Sources that keep exploit reports with stable ids (DefiLlama hallmarks via the composite
     // source; the Pro hacks feed) are the signal of record; the raw feed rows are mapped only when
     // the feed does not offer reports.
     const reports: ExploitReport[] = [];
     const feedReports = deps.hacksFeed !== undefined && hasExploitReports(deps.hacksFeed);
-    for (const id of coveredIds) {
+    for (const id of t.coveredIds) {
       if (hasExploitReports(deps.source)) reports.push(...deps.source.exploitReports(id));
       if (feedReports) reports.push(...(deps.hacksFeed as unknown as ExploitReportSource).exploitReports(id));
     }
     const signals: IncidentSignal[] = [
-      ...collectSignals({ coveredProtocols: coveredIds, tvlHistories, feedIncidents: feedReports ? new Map() : feedIncidents }, rules, now),
-      ...reportSignals(reports, rules, now),
+      ...collectSignals({ coveredProtocols: [...t.coveredIds], tvlHistories, feedIncidents: feedReports ? new Map() : feedIncidents }, t.rules, t.now),
+      ...reportSignals(reports, t.rules, t.now),
     ];
     // On-chain drains seen by the exploit watch (every one it remembers: a signal already attached
     // is known and changes nothing, one missed by a crash after the watch stored it is picked up).
     if (deps.watch !== undefined) {
-      signals.push(...deps.watch.storedSignals().map((d) => d.signal).filter((x) => coveredIds.includes(x.protocolId)));
+      signals.push(...deps.watch.storedSignals().map((d) => d.signal).filter((x) => t.coveredIds.includes(x.protocolId)));
     }
+    const sourceHashes = new Map<string, string>();
     for (const [id, history] of tvlHistories) sourceHashes.set(id, createHash("sha256").update(JSON.stringify(history)).digest("hex"));
+    return { signals, tvlHistories, sourceHashes };
+  }
 
-    const reconciliation = reconcileIncidents(incidentRepo.views(), signals, rules, now);
-    const newIncidents: string[] = [];
-    const transitions: ClaimsCycleSummary["transitions"][number][] = [];
-    if (dryRun) {
-      for (const c of reconciliation.changes) if (c.kind === "open") newIncidents.push(c.key);
+  /** The covered protocols' TVL histories from the risk source (none when it fails). */
+  private async fetchTvlHistories(t: ClaimsTick): Promise<Map<string, readonly TvlPoint[]>> {
+    const tvlHistories = new Map<string, readonly TvlPoint[]>();
+    if (t.coveredRefs.length === 0) return tvlHistories;
+    try {
+      for (const m of await this.deps.source.fetchMetrics(t.coveredRefs, t.now)) {
+        const history = m.tvlHistory?.value;
+        if (Array.isArray(history)) tvlHistories.set(m.protocol, history as TvlPoint[]);
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, "incident watch: risk source failed; TVL rule skipped this tick");
+    }
+    return tvlHistories;
+  }
+
+  /** The hacks feed's rows per covered protocol (none when there is no feed or it fails). */
+  private async fetchFeedIncidents(t: ClaimsTick): Promise<Map<string, readonly FeedIncident[]>> {
+    const { deps } = this;
+    const feedIncidents = new Map<string, readonly FeedIncident[]>();
+    if (deps.hacksFeed === undefined || t.coveredRefs.length === 0) return feedIncidents;
+    try {
+      for (const [id, match] of await deps.hacksFeed.fetchIncidents(t.coveredRefs, t.now)) feedIncidents.set(id, match.incidents);
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, "incident watch: hacks feed failed");
+    }
+    return feedIncidents;
+  }
+
+  /** Merges the signals into incidents (`reconcileIncidents`) and records the changes, with their alerts. */
+  private async updateIncidents(t: ClaimsTick, signals: readonly IncidentSignal[]): Promise<void> {
+    const { deps } = this;
+    const reconciliation = reconcileIncidents(deps.state.incidents.views(), signals, t.rules, t.now);
+    if (t.dryRun) {
+      for (const c of reconciliation.changes) if (c.kind === "open") t.report.newIncidents.push(c.key);
       if (reconciliation.changes.length > 0) deps.logger.info({ changes: reconciliation.changes.map(describeChange) }, "dry run: would record incident changes");
-    } else if (reconciliation.changes.length > 0) {
-      const touched = incidentRepo.apply(reconciliation.changes, now);
-      for (const change of reconciliation.changes) {
-        const incident = touched.get(change.key);
-        if (incident === undefined) continue;
-        if (change.kind === "open") {
-          newIncidents.push(change.key);
-          deps.logger.warn({ incident: change.key, state: change.state, description: change.signal.description }, "incident opened");
-          await alert(
-            "critical",
-            `${change.state} incident: ${incident.protocol}`,
-            change.state === "suspected"
-              ? `${change.signal.description}. Suspected (${change.signal.kind}, not corroborated): sales of ${incident.protocol} are being halted on-chain; no claim is filed unless it is confirmed — ` +
-                  `\`keeper incident confirm ${incident.id}\` or \`keeper incident dismiss ${incident.id}\`.`
-              : `${change.signal.description}. Confirmed by ${change.signal.kind}: sales are halted and claims are filed for the affected coverages.`,
-            now,
-            incident.protocol,
-            `incident:${change.key}:${change.state}`,
-          );
-        } else if (change.kind === "transition") {
-          transitions.push({ incidentKey: change.key, from: change.from, to: change.to, by: change.by });
-          deps.logger.warn({ incident: change.key, from: change.from, to: change.to, by: change.by }, "incident state changed");
-          if (change.to === "confirmed") {
-            await alert("critical", `incident confirmed: ${incident.protocol}`, `${change.reason} (incident ${incident.id}, ${change.key}): claims are filed for the affected coverages.`, now, incident.protocol, `incident:${change.key}:confirmed`);
-          }
-        }
+      return;
+    }
+    if (reconciliation.changes.length === 0) return;
+    const touched = deps.state.incidents.apply(reconciliation.changes, t.now);
+    for (const change of reconciliation.changes) {
+      const incident = touched.get(change.key);
+      if (incident !== undefined) await this.reportIncidentChange(t, change, incident);
+    }
+  }
+
+  /** Logs and alerts one recorded incident change (an opening, or a transition). */
+  private async reportIncidentChange(t: ClaimsTick, change: IncidentChange, incident: IncidentRecord): Promise<void> {
+    const { deps } = this;
+    if (change.kind === "open") {
+      t.report.newIncidents.push(change.key);
+      deps.logger.warn({ incident: change.key, state: change.state, description: change.signal.description }, "incident opened");
+      await this.alert(
+        t,
+        "critical",
+        `${change.state} incident: ${incident.protocol}`,
+        change.state === "suspected"
+          ? `${change.signal.description}. Suspected (${change.signal.kind}, not corroborated): sales of ${incident.protocol} are being halted on-chain; no claim is filed unless it is confirmed — ` +
+              `\`keeper incident confirm ${incident.id}\` or \`keeper incident dismiss ${incident.id}\`.`
+          : `${change.signal.description}. Confirmed by ${change.signal.kind}: sales are halted and claims are filed for the affected coverages.`,
+        incident.protocol,
+        `incident:${change.key}:${change.state}`,
+      );
+    } else if (change.kind === "transition") {
+      t.report.transitions.push({ incidentKey: change.key, from: change.from, to: change.to, by: change.by });
+      deps.logger.warn({ incident: change.key, from: change.from, to: change.to, by: change.by }, "incident state changed");
+      if (change.to === "confirmed") {
+        await this.alert(t, "critical", `incident confirmed: ${incident.protocol}`, `${change.reason} (incident ${incident.id}, ${change.key}): claims are filed for the affected coverages.`, incident.protocol, `incident:${change.key}:confirmed`);
       }
     }
+  }
 
-    const horizon = now - INCIDENT_HORIZON_SEC;
-    const incidents = incidentRepo.list().filter((i) => i.occurredAt >= horizon && protocolById.has(i.protocol));
-    const protocolOf = (i: IncidentRecord): ProtocolConfig => protocolById.get(i.protocol) as ProtocolConfig;
+  /** Incidents of configured protocols that occurred within the claim horizon. */
+  private incidentsInHorizon(t: ClaimsTick): IncidentRecord[] {
+    const horizon = t.now - INCIDENT_HORIZON_SEC;
+    return this.deps.state.incidents.list().filter((i) => i.occurredAt >= horizon && t.protocolById.has(i.protocol));
+  }
 
-    // 2. Halts on-chain; alert on dismissals.
-    const halts: ClaimsCycleSummary["halts"][number][] = [];
+  // ─── Step 2: halts on-chain; alerts on dismissals ──────────────────────────────────────────
+
+  private async syncHalts(t: ClaimsTick, incidents: readonly IncidentRecord[]): Promise<void> {
     for (const incident of incidents) {
-      const protocol = protocolOf(incident);
-      if (haltsSales(incident) && incident.haltReportedAt === undefined) {
-        const report = await this.reportHalt(incident, protocol, now, dryRun);
-        halts.push({ incidentKey: incident.dedupeKey, protocol: incident.protocol, ...report });
-        if (report.status === "confirmed" || report.status === "already-halted") {
-          if (!dryRun) incidentRepo.setHaltReported(incident.id, now);
-          if (report.status === "confirmed") {
-            gasUsed += report.gasUsed ?? 0n;
-            await alert("critical", `sales halted: ${incident.protocol}`, `fund.reportIncident(${protocol.address}, ${incident.occurredAt}) mined: no purchase, increase or renewal of ${incident.protocol} cover until the admin clears it.`, now, incident.protocol, `halt:${incident.dedupeKey}`);
-          }
-        } else if (report.status === "failed") {
-          await alert("critical", `halt not reported: ${incident.protocol}`, `fund.reportIncident failed: ${report.error ?? "unknown error"} — check the keeper's RISK_ORACLE_ROLE; retried next tick.`, now, incident.protocol, `halt-failed:${incident.dedupeKey}`);
-        }
-      }
-      if (incident.state === "dismissed" && incident.dismissAlertedAt === undefined && !dryRun) {
-        let active = false;
-        try {
-          active = (await deps.fund.getIncident(protocol.address)).active;
-        } catch (err) {
-          deps.logger.warn({ err: (err as Error).message }, "getIncident unreadable");
-        }
-        await alert(
-          "warning",
-          `incident dismissed: ${incident.protocol}`,
-          `Incident ${incident.id} (${incident.dedupeKey}) was dismissed (${incident.stateBy}: ${incident.stateReason ?? "no reason"}); no claim is filed. ` +
-            (active ? `Sales of ${incident.protocol} are still halted on-chain: the admin may clear the halt (fund.clearIncident(${protocol.address})).` : "No halt is active on-chain."),
-          now,
-          incident.protocol,
-          `incident:${incident.dedupeKey}:dismissed`,
-        );
-        incidentRepo.setDismissAlerted(incident.id, now);
-      }
+      if (haltsSales(incident) && incident.haltReportedAt === undefined) await this.haltSales(t, incident);
+      if (incident.state === "dismissed" && incident.dismissAlertedAt === undefined && !t.dryRun) await this.alertDismissed(t, incident);
     }
+  }
 
-    // 3. Coverages that can still be claimed for the incidents' protocols (ended ones included), and their open claims.
-    const incidentProtocols = [...new Set(incidents.filter((i) => i.state !== "dismissed").map((i) => protocolOf(i).address.toLowerCase()))];
+  /** Reports the incident on-chain (sales halted), records it and alerts. */
+  private async haltSales(t: ClaimsTick, incident: IncidentRecord): Promise<void> {
+    const protocol = this.protocolOf(t, incident);
+    const report = await this.reportHalt(incident, protocol, t.now, t.dryRun);
+    t.report.halts.push({ incidentKey: incident.dedupeKey, protocol: incident.protocol, ...report });
+    if (report.status === "confirmed" || report.status === "already-halted") {
+      if (!t.dryRun) this.deps.state.incidents.setHaltReported(incident.id, t.now);
+      if (report.status === "confirmed") {
+        t.gasUsed += report.gasUsed ?? 0n;
+        await this.alert(t, "critical", `sales halted: ${incident.protocol}`, `fund.reportIncident(${protocol.address}, ${incident.occurredAt}) mined: no purchase, increase or renewal of ${incident.protocol} cover until the admin clears it.`, incident.protocol, `halt:${incident.dedupeKey}`);
+      }
+    } else if (report.status === "failed") {
+      await this.alert(t, "critical", `halt not reported: ${incident.protocol}`, `fund.reportIncident failed: ${report.error ?? "unknown error"} — check the keeper's RISK_ORACLE_ROLE; retried next tick.`, incident.protocol, `halt-failed:${incident.dedupeKey}`);
+    }
+  }
+
+  /** Once per dismissed incident: says whether the admin still has a halt to clear. */
+  private async alertDismissed(t: ClaimsTick, incident: IncidentRecord): Promise<void> {
+    const { deps } = this;
+    const protocol = this.protocolOf(t, incident);
+    let active = false;
+    try {
+      active = (await deps.fund.getIncident(protocol.address)).active;
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, "getIncident unreadable");
+    }
+    await this.alert(
+      t,
+      "warning",
+      `incident dismissed: ${incident.protocol}`,
+      `Incident ${incident.id} (${incident.dedupeKey}) was dismissed (${incident.stateBy}: ${incident.stateReason ?? "no reason"}); no claim is filed. ` +
+        (active ? `Sales of ${incident.protocol} are still halted on-chain: the admin may clear the halt (fund.clearIncident(${protocol.address})).` : "No halt is active on-chain."),
+      incident.protocol,
+      `incident:${incident.dedupeKey}:dismissed`,
+    );
+    deps.state.incidents.setDismissAlerted(incident.id, t.now);
+  }
+
+  // ─── Step 3: the incidents' coverages and their open claims ────────────────────────────────
+
+  /** Coverages that can still be claimed for the incidents' protocols (ended ones included), and their open claims. */
+  private async readIncidentCoverages(t: ClaimsTick, incidents: readonly IncidentRecord[]): Promise<IncidentCoverages> {
+    const { deps } = this;
+    const incidentProtocols = [...new Set(incidents.filter((i) => i.state !== "dismissed").map((i) => this.protocolOf(t, i).address.toLowerCase()))];
     const claimableIds: bigint[] = [];
     for (const address of incidentProtocols) claimableIds.push(...(await this.claimableCoverageIds(address)));
-    const knownIds = new Set(first.coverages.keys());
-    const seenOnIncidentProtocols = seen.filter((c) => incidentProtocols.includes(c.protocol)).map((c) => BigInt(c.id));
+    const knownIds = new Set(t.first.coverages.keys());
+    const seenOnIncidentProtocols = t.seen.filter((c) => incidentProtocols.includes(c.protocol)).map((c) => BigInt(c.id));
     const wanted = [...claimableIds, ...seenOnIncidentProtocols];
-    const snapshot =
-      wanted.some((id) => !knownIds.has(id.toString()))
-        ? await deps.coverage.snapshot(positions, {
-            coverIds: [...rows.map((r) => BigInt(r.coverageId)), ...wanted],
-            claimIds: rows.filter((r) => r.fundClaimId !== undefined).map((r) => BigInt(r.fundClaimId as string)),
-          })
-        : first;
+    const snapshot = wanted.some((id) => !knownIds.has(id.toString()))
+      ? await deps.coverage.snapshot(t.positions, { coverIds: [...t.rows.map((r) => BigInt(r.coverageId)), ...wanted], claimIds: fundClaimIdsOf(t.rows) })
+      : t.first;
     const coverages = [...snapshot.coverages.values()].filter((c) => incidentProtocols.includes(c.protocol.toLowerCase()));
     const fundClaims = new Map(snapshot.claims);
     for (const c of coverages) {
@@ -338,98 +340,139 @@ export class ClaimsCycle {
         deps.logger.warn({ claimId: c.openClaimId.toString(), err: (err as Error).message }, "open claim unreadable");
       }
     }
+    return { snapshot, coverages, fundClaims };
+  }
 
-    // 4. Adopt open claims from the chain; no row left scheduled on a coverage with an open claim.
-    const adopted: ClaimsCycleSummary["adopted"][number][] = [];
-    if (!dryRun) {
-      const tracked = new Set(claimRepo.list().filter((r) => r.fundClaimId !== undefined).map((r) => r.fundClaimId as string));
-      for (const c of coverages) {
-        if (c.openClaimId === 0n) continue;
-        const claim = fundClaims.get(c.openClaimId.toString());
-        if (claim === undefined || tracked.has(claim.id.toString())) continue;
-        const candidates = incidents.filter((i) => sameAddr(protocolOf(i).address, c.protocol) && i.state !== "dismissed" && c.start <= i.occurredAt && i.occurredAt <= c.end);
-        let byHash: IncidentRecord | undefined;
-        for (const i of candidates) if (byHash === undefined && (await evidenceHashesOf(i)).includes(claim.evidenceHash.toLowerCase())) byHash = i;
-        const byTime = claim.incidentAt !== undefined ? candidates.find((i) => i.occurredAt === claim.incidentAt) : undefined;
-        const ours = keeper !== undefined && sameAddr(claim.claimant, keeper);
-        const incident = byHash ?? byTime ?? (ours ? candidates.sort((a, b) => Math.abs(a.occurredAt - claim.submittedAt) - Math.abs(b.occurredAt - claim.submittedAt))[0] : undefined);
-        if (incident !== undefined && (ours || byHash !== undefined || byTime !== undefined)) {
-          const { claim: row } = claimRepo.schedule({ incidentId: incident.id, coverageId: c.id.toString(), state: "filed", details: { amount: claim.amount.toString(), adopted: true, claimant: claim.claimant } });
-          claimRepo.update(row.id, { state: "filed", fundClaimId: claim.id.toString(), details: { ...(row.details as ClaimRowDetails), adopted: true, claimant: claim.claimant } });
-          tracked.add(claim.id.toString());
-          adopted.push({ claimId: claim.id.toString(), coverId: c.id.toString(), incidentKey: incident.dedupeKey, claimant: claim.claimant });
-          deps.logger.warn({ claimId: claim.id.toString(), coverId: c.id.toString(), incident: incident.dedupeKey, claimant: claim.claimant }, "open claim adopted from the chain");
-          continue;
-        }
-        // Someone else's claim for another event: our rows on this coverage wait, saying why.
-        for (const row of claimRepo.list({ coverageId: c.id.toString(), states: ["scheduled", "unfileable"] })) {
-          claimRepo.update(row.id, { state: "blocked", details: { ...(row.details as ClaimRowDetails), reason: `claim ${claim.id} by ${claim.claimant} is open on coverage ${c.id}` } });
-        }
+  // ─── Step 4: adopt from the chain (not in a dry run) ───────────────────────────────────────
+
+  /** Open claims adopted from the chain; no row left scheduled on a coverage with an open claim. */
+  private async adoptFromChain(t: ClaimsTick, incidents: readonly IncidentRecord[], chain: IncidentCoverages): Promise<void> {
+    await this.adoptOpenClaims(t, incidents, chain);
+    await this.recoverFiledClaimIds(chain.fundClaims);
+    this.cancelUnclaimableRows(t);
+  }
+
+  /** Follows an open claim on an incident's coverage as ours (claimant, evidence or time match); otherwise blocks our rows on it. */
+  private async adoptOpenClaims(t: ClaimsTick, incidents: readonly IncidentRecord[], chain: IncidentCoverages): Promise<void> {
+    const { deps } = this;
+    const claimRepo = deps.state.claims;
+    const tracked = new Set(claimRepo.list().filter((r) => r.fundClaimId !== undefined).map((r) => r.fundClaimId as string));
+    for (const c of chain.coverages) {
+      if (c.openClaimId === 0n) continue;
+      const claim = chain.fundClaims.get(c.openClaimId.toString());
+      if (claim === undefined || tracked.has(claim.id.toString())) continue;
+      const incident = await this.incidentOfClaim(t, incidents, c, claim);
+      if (incident !== undefined) {
+        const { claim: row } = claimRepo.schedule({ incidentId: incident.id, coverageId: c.id.toString(), state: "filed", details: { amount: claim.amount.toString(), adopted: true, claimant: claim.claimant } });
+        claimRepo.update(row.id, { state: "filed", fundClaimId: claim.id.toString(), details: { ...(row.details as ClaimRowDetails), adopted: true, claimant: claim.claimant } });
+        tracked.add(claim.id.toString());
+        t.report.adopted.push({ claimId: claim.id.toString(), coverId: c.id.toString(), incidentKey: incident.dedupeKey, claimant: claim.claimant });
+        deps.logger.warn({ claimId: claim.id.toString(), coverId: c.id.toString(), incident: incident.dedupeKey, claimant: claim.claimant }, "open claim adopted from the chain");
+        continue;
       }
-      // Rows whose filing went through but whose claim id was never stored (crash after broadcast).
-      for (const row of claimRepo.list({ states: ["scheduled", "unfileable", "blocked"] })) {
-        const incident = incidentRepo.get(row.incidentId);
-        if (incident === undefined) continue;
-        const entry = deps.state.journal.byKey(claimIdempotencyKey(incident.dedupeKey, BigInt(row.coverageId)));
-        if (entry?.state !== "confirmed" || entry.txHash === undefined) continue;
-        const id = await this.claimIdFrom(entry.txHash);
-        if (id !== undefined) {
-          claimRepo.update(row.id, { state: "filed", fundClaimId: id.toString() });
-          if (!fundClaims.has(id.toString())) {
-            try {
-              fundClaims.set(id.toString(), toFundClaim(await deps.fund.getClaim(id), id));
-            } catch {
-              // read again next tick
-            }
-          }
-        }
+      // Someone else's claim for another event: our rows on this coverage wait, saying why.
+      for (const row of claimRepo.list({ coverageId: c.id.toString(), states: ["scheduled", "unfileable"] })) {
+        claimRepo.update(row.id, { state: "blocked", details: { ...(row.details as ClaimRowDetails), reason: `claim ${claim.id} by ${claim.claimant} is open on coverage ${c.id}` } });
       }
-      // Rows of incidents that are no longer claimable (dismissed) are cancelled, not left scheduled.
-      for (const row of claimRepo.list({ states: ["scheduled", "unfileable", "blocked"] })) {
-        const incident = incidentRepo.get(row.incidentId);
-        if (incident !== undefined && !isClaimable({ state: incident.state, protocolId: incident.protocol }, autoClaim)) {
-          claimRepo.update(row.id, { state: "cancelled", details: { ...(row.details as ClaimRowDetails), reason: `incident ${incident.state}` } });
+    }
+  }
+
+  /** The incident an open claim was filed for: by evidence hash, by time of loss, or (the keeper's own claim) the nearest in time. */
+  private async incidentOfClaim(t: ClaimsTick, incidents: readonly IncidentRecord[], c: OnChainCoverage, claim: FundClaim): Promise<IncidentRecord | undefined> {
+    const candidates = incidents.filter((i) => sameAddr(this.protocolOf(t, i).address, c.protocol) && i.state !== "dismissed" && c.start <= i.occurredAt && i.occurredAt <= c.end);
+    let byHash: IncidentRecord | undefined;
+    for (const i of candidates) if (byHash === undefined && (await evidenceHashesOf(i)).includes(claim.evidenceHash.toLowerCase())) byHash = i;
+    const byTime = claim.incidentAt !== undefined ? candidates.find((i) => i.occurredAt === claim.incidentAt) : undefined;
+    const ours = t.keeper !== undefined && sameAddr(claim.claimant, t.keeper);
+    return byHash ?? byTime ?? (ours ? candidates.sort((a, b) => Math.abs(a.occurredAt - claim.submittedAt) - Math.abs(b.occurredAt - claim.submittedAt))[0] : undefined);
+  }
+
+  /** Rows whose filing went through but whose claim id was never stored (crash after broadcast). */
+  private async recoverFiledClaimIds(fundClaims: Map<string, FundClaim>): Promise<void> {
+    const { deps } = this;
+    for (const row of deps.state.claims.list({ states: ["scheduled", "unfileable", "blocked"] })) {
+      const incident = deps.state.incidents.get(row.incidentId);
+      if (incident === undefined) continue;
+      const entry = deps.state.journal.byKey(claimIdempotencyKey(incident.dedupeKey, BigInt(row.coverageId)));
+      if (entry?.state !== "confirmed" || entry.txHash === undefined) continue;
+      const id = await this.claimIdFrom(entry.txHash);
+      if (id === undefined) continue;
+      deps.state.claims.update(row.id, { state: "filed", fundClaimId: id.toString() });
+      if (!fundClaims.has(id.toString())) {
+        try {
+          fundClaims.set(id.toString(), toFundClaim(await deps.fund.getClaim(id), id));
+        } catch {
+          // read again next tick
         }
       }
     }
+  }
 
-    // 5. Plan and file claims for claimable incidents.
-    const claimable = incidents.filter((i) => isClaimable({ state: i.state, protocolId: i.protocol }, autoClaim));
+  /** Rows of incidents that are no longer claimable (dismissed) are cancelled, not left scheduled. */
+  private cancelUnclaimableRows(t: ClaimsTick): void {
+    const { deps } = this;
+    for (const row of deps.state.claims.list({ states: ["scheduled", "unfileable", "blocked"] })) {
+      const incident = deps.state.incidents.get(row.incidentId);
+      if (incident !== undefined && !isClaimable({ state: incident.state, protocolId: incident.protocol }, t.autoClaim)) {
+        deps.state.claims.update(row.id, { state: "cancelled", details: { ...(row.details as ClaimRowDetails), reason: `incident ${incident.state}` } });
+      }
+    }
+  }
+
+  // ─── Step 5: measure losses and plan claims ────────────────────────────────────────────────
+
+  /** Measures the claimable incidents' losses and plans a claim per affected coverage (`planClaims`). */
+  private async planIncidentClaims(t: ClaimsTick, incidents: readonly IncidentRecord[], chain: IncidentCoverages): Promise<TickPlanning> {
+    const claimable = incidents.filter((i) => isClaimable({ state: i.state, protocolId: i.protocol }, t.autoClaim));
     const claimIncidents: ClaimIncident[] = [];
     const unmeasured = new Map<string, string>();
     for (const incident of claimable) {
-      const protocol = protocolOf(incident);
-      const lossByPosition = new Map<string, PositionLoss>();
-      for (const p of positions.filter((x) => x.protocolId === incident.protocol)) {
-        const claimPosition = { protocolId: p.protocolId, protocol: p.protocol, asset: p.asset, beneficiary: p.beneficiary, targetAmount: p.targetAmount };
-        let measured: PositionLoss | undefined;
-        if (deps.lossMeasurer !== undefined) {
-          try {
-            measured = await deps.lossMeasurer.measureLoss(claimPosition, { protocolId: incident.protocol, occurredAt: incident.occurredAt }, now);
-          } catch (err) {
-            // A position with a reader whose read failed: no claim this tick (never a made-up amount).
-            const reason = `the position's loss could not be measured (${(err as Error).message}) — check the RPC serves state at past blocks (archive); retried next tick`;
-            unmeasured.set(`${incident.dedupeKey}|${positionKeyOf(claimPosition)}`, reason);
-            deps.logger.warn({ incident: incident.dedupeKey, err: (err as Error).message }, "position loss unmeasurable: claim held");
-            continue;
-          }
-        }
-        lossByPosition.set(positionKeyOf(claimPosition), positionLoss(claimPosition, measured));
-      }
-      claimIncidents.push({ dedupeKey: incident.dedupeKey, protocol: protocol.address, occurredAt: incident.occurredAt, lossByPosition });
+      const lossByPosition = await this.measureLosses(t, incident, unmeasured);
+      claimIncidents.push({ dedupeKey: incident.dedupeKey, protocol: this.protocolOf(t, incident).address, occurredAt: incident.occurredAt, lossByPosition });
     }
-    const incidentByKey = new Map(incidents.map((i) => [i.dedupeKey, i]));
+    const filedClaims = this.filedClaims(chain.fundClaims);
+    const relevant = chain.coverages.filter((c) => claimIncidents.some((i) => sameAddr(i.protocol, c.protocol)));
+    const windows = await this.claimWindows(relevant);
+    const plans = planClaims(claimIncidents, relevant, filedClaims, windows, { claimGracePeriodSec: chain.snapshot.coverage.params.claimGracePeriodSec }, t.now);
+    return { plans, unmeasured };
+  }
+
+  /** Each position's loss in the incident; a position whose reader failed gets no loss (its reason goes to `unmeasured`). */
+  private async measureLosses(t: ClaimsTick, incident: IncidentRecord, unmeasured: Map<string, string>): Promise<Map<string, PositionLoss>> {
+    const { deps } = this;
+    const lossByPosition = new Map<string, PositionLoss>();
+    for (const p of t.positions.filter((x) => x.protocolId === incident.protocol)) {
+      const claimPosition = { protocolId: p.protocolId, protocol: p.protocol, asset: p.asset, beneficiary: p.beneficiary, targetAmount: p.targetAmount };
+      let measured: PositionLoss | undefined;
+      if (deps.lossMeasurer !== undefined) {
+        try {
+          measured = await deps.lossMeasurer.measureLoss(claimPosition, { protocolId: incident.protocol, occurredAt: incident.occurredAt }, t.now);
+        } catch (err) {
+          // A position with a reader whose read failed: no claim this tick (never a made-up amount).
+          const reason = `the position's loss could not be measured (${(err as Error).message}) — check the RPC serves state at past blocks (archive); retried next tick`;
+          unmeasured.set(`${incident.dedupeKey}|${positionKeyOf(claimPosition)}`, reason);
+          deps.logger.warn({ incident: incident.dedupeKey, err: (err as Error).message }, "position loss unmeasurable: claim held");
+          continue;
+        }
+      }
+      lossByPosition.set(positionKeyOf(claimPosition), positionLoss(claimPosition, measured));
+    }
+    return lossByPosition;
+  }
+
+  /** Claims already filed (rows in a filed state), and filings the journal has confirmed or sent before their row says so. */
+  private filedClaims(fundClaims: ReadonlyMap<string, FundClaim>): FiledClaim[] {
+    const { deps } = this;
     const filedClaims: FiledClaim[] = [];
     const filedKeys = new Set<string>();
-    for (const row of claimRepo.list()) {
+    for (const row of deps.state.claims.list()) {
       if (!FILED_STATES.includes(row.state)) continue;
-      const incident = incidentRepo.get(row.incidentId);
+      const incident = deps.state.incidents.get(row.incidentId);
       if (incident === undefined) continue;
       const amount = fundClaims.get(row.fundClaimId ?? "")?.amount ?? parseAmount((row.details as ClaimRowDetails).amount);
       filedClaims.push({ incidentKey: incident.dedupeKey, coverId: BigInt(row.coverageId), ...(amount !== undefined ? { amount } : {}) });
       filedKeys.add(claimIdempotencyKey(incident.dedupeKey, BigInt(row.coverageId)));
     }
-    // The journal too: a filing confirmed or in flight counts even before its row says so.
     for (const entry of deps.state.journal.list({ kind: "file-claim" })) {
       if (entry.state === "failed" || filedKeys.has(entry.key)) continue;
       const detail = (entry.payload as { detail?: { incident?: string; coverId?: string; amount?: string } } | null)?.detail;
@@ -437,211 +480,254 @@ export class ClaimsCycle {
       if (entry.state === "planned" && deps.state.journal.attempts(entry.id).length === 0) continue;
       filedClaims.push({ incidentKey: detail.incident, coverId: BigInt(detail.coverId), ...(detail.amount !== undefined ? { amount: BigInt(detail.amount) } : {}) });
     }
-    const relevant = coverages.filter((c) => claimIncidents.some((i) => sameAddr(i.protocol, c.protocol)));
+    return filedClaims;
+  }
+
+  /** The upstream claim window of each hedged coverage (unreadable ones are left out). */
+  private async claimWindows(coverages: readonly OnChainCoverage[]): Promise<Map<string, ClaimWindow>> {
     const windows = new Map<string, ClaimWindow>();
-    for (const c of relevant) {
+    for (const c of coverages) {
       if (c.providerId === 0) continue;
       try {
         const adapter = await this.providerContract(c.providerId);
         const [earliest, latest] = (await adapter.getFunction("claimWindow").staticCall(c.providerCoverId)) as [bigint, bigint];
         windows.set(c.id.toString(), { earliest: Number(earliest), latest: Number(latest) });
       } catch (err) {
-        deps.logger.warn({ coverId: c.id.toString(), err: (err as Error).message }, "provider claim window unreadable");
+        this.deps.logger.warn({ coverId: c.id.toString(), err: (err as Error).message }, "provider claim window unreadable");
       }
     }
-    const plans = planClaims(claimIncidents, relevant, filedClaims, windows, { claimGracePeriodSec: snapshot.coverage.params.claimGracePeriodSec }, now);
+    return windows;
+  }
 
-    const planReports: ClaimsCycleSummary["plans"][number][] = [];
-    const filed: ClaimsCycleSummary["filed"][number][] = [];
-    const unfileable: ClaimsCycleSummary["unfileable"][number][] = [];
-    const derivationsByIncident = new Map<string, (ClaimDerivation & { coverId: bigint })[]>();
-    for (const plan of plans) {
-      if (plan.kind === "file-now" || plan.kind === "schedule") {
-        derivationsByIncident.set(plan.incidentKey, [...(derivationsByIncident.get(plan.incidentKey) ?? []), { ...plan.derivation, coverId: plan.coverId }]);
-      }
-    }
-    for (const plan of plans) {
+  // ─── Step 6: act on the plans (record, schedule, file) ─────────────────────────────────────
+
+  private async actOnPlans(t: ClaimsTick, incidents: readonly IncidentRecord[], chain: IncidentCoverages, signals: TickSignals, planning: TickPlanning): Promise<void> {
+    const incidentByKey = new Map(incidents.map((i) => [i.dedupeKey, i]));
+    const derivations = derivationsByIncident(planning.plans);
+    for (const plan of planning.plans) {
       const incident = incidentByKey.get(plan.incidentKey);
       if (incident === undefined) continue;
-      const coverId = plan.coverId.toString();
-      planReports.push({
-        kind: plan.kind,
-        incidentKey: plan.incidentKey,
-        coverId,
-        ...(plan.kind === "schedule" ? { at: plan.at } : {}),
-        ...(plan.kind === "schedule" || plan.kind === "file-now" ? { amount: plan.amount.toString() } : {}),
-        ...(plan.kind === "blocked" ? { detail: plan.detail } : plan.kind === "too-late" ? { detail: plan.alert } : {}),
-      });
+      t.report.plans.push(planReport(plan));
       if (plan.kind === "already-filed") continue;
-      if (dryRun) {
-        deps.logger.info({ plan: plan.kind, incident: plan.incidentKey, coverId }, "dry run: claim plan");
+      if (t.dryRun) {
+        this.deps.logger.info({ plan: plan.kind, incident: plan.incidentKey, coverId: plan.coverId.toString() }, "dry run: claim plan");
         continue;
       }
-      const unmeasuredReason = plan.kind === "blocked" && plan.reason === "no-position" ? unmeasured.get(`${plan.incidentKey}|${positionKeyOf(snapshot.coverages.get(coverId) ?? { protocol: "", asset: "", beneficiary: "" })}`) : undefined;
-      if (unmeasuredReason !== undefined) {
-        const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "unfileable", details: { reason: unmeasuredReason } });
-        claimRepo.update(claim.id, { state: "unfileable", details: { ...(claim.details as ClaimRowDetails), reason: unmeasuredReason } });
-        unfileable.push({ incidentKey: plan.incidentKey, coverId, reason: unmeasuredReason });
-        await alert("critical", `claim cannot be filed: coverage ${coverId}`, `${unmeasuredReason} (incident ${incident.dedupeKey}).`, now, incident.protocol, `unfileable:${plan.incidentKey}:${coverId}`);
-        continue;
-      }
-      if (plan.kind === "blocked") {
-        const row = claimRepo.byIncidentAndCoverage(incident.id, coverId);
-        if (row !== undefined && (row.state === "scheduled" || row.state === "unfileable")) {
-          claimRepo.update(row.id, { state: plan.reason === "claim-open" ? "blocked" : "cancelled", details: { ...(row.details as ClaimRowDetails), reason: plan.detail } });
-        }
-        continue;
-      }
-      if (plan.kind === "schedule") {
-        const { claim, created } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", fileAfter: plan.at, details: { amount: plan.amount.toString(), derivation: plan.derivation } });
-        if (!created && claim.state !== "scheduled") claimRepo.update(claim.id, { state: "scheduled", details: { amount: plan.amount.toString(), derivation: plan.derivation } });
-        if (created) deps.logger.info({ incident: plan.incidentKey, coverId, at: plan.at }, "claim scheduled at the first allowed moment");
-        continue;
-      }
-      if (plan.kind === "too-late") {
-        const { claim, created } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "too-late", details: { earliest: plan.window.earliest, latest: plan.window.latest } });
-        if (created || claim.state !== "too-late") {
-          claimRepo.update(claim.id, { state: "too-late", details: { earliest: plan.window.earliest, latest: plan.window.latest, reason: plan.alert } });
-          await alert("critical", "claim window closed", plan.alert, now, incident.protocol, `too-late:${plan.incidentKey}:${coverId}`);
-        }
-        continue;
-      }
-      // file-now
-      const coverage = snapshot.coverages.get(coverId) as OnChainCoverage;
-      const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", details: { amount: plan.amount.toString(), derivation: plan.derivation } });
-      const evidence = await this.evidenceFor(incident, derivationsByIncident.get(plan.incidentKey) ?? [], coverages, positions, tvlHistories.get(incident.protocol) ?? [], sourceHashes, now);
-      const blocker = await this.fileabilityIssue(coverage, plan.amount, incident.occurredAt, keeper);
-      if (blocker !== undefined) {
-        claimRepo.update(claim.id, { state: "unfileable", details: { amount: plan.amount.toString(), derivation: plan.derivation, reason: blocker } });
-        unfileable.push({ incidentKey: plan.incidentKey, coverId, reason: blocker });
-        await alert("critical", `claim cannot be filed: coverage ${coverId}`, `${blocker} (incident ${incident.dedupeKey}); retried every tick until fixed.`, now, incident.protocol, `unfileable:${plan.incidentKey}:${coverId}`);
-        continue;
-      }
-      const result = await this.fileClaim(plan, coverage, incident, evidence, now);
-      const claimId = result.status === "confirmed" || result.status === "skipped" ? await this.claimIdFrom(result.hash) : undefined;
-      if (result.status === "confirmed" || (result.status === "skipped" && claimId !== undefined)) {
-        claimRepo.update(claim.id, { state: "filed", ...(claimId !== undefined ? { fundClaimId: claimId.toString() } : {}), details: { amount: plan.amount.toString(), derivation: plan.derivation, hash: result.hash } });
-        if (result.status === "confirmed") gasUsed += result.gasUsed;
-        await alert("info", `claim filed: coverage ${coverId}`, `claim ${claimId ?? "?"} for ${plan.amount} (min of the position's loss and the remaining cover) on incident ${incident.dedupeKey}`, now, incident.protocol, `filed:${plan.incidentKey}:${coverId}`);
-      } else if (result.status === "failed") {
-        const reason = fileFailureReason(result.error);
-        claimRepo.update(claim.id, { state: "unfileable", details: { amount: plan.amount.toString(), derivation: plan.derivation, reason } });
-        unfileable.push({ incidentKey: plan.incidentKey, coverId, reason });
-        await alert("critical", `claim filing failed: coverage ${coverId}`, `${reason} (incident ${incident.dedupeKey}); retried next tick.`, now, incident.protocol, `unfileable:${plan.incidentKey}:${coverId}`);
-      }
-      filed.push({
-        incidentKey: plan.incidentKey,
-        coverId,
-        status: result.status,
-        amount: plan.amount.toString(),
-        ...(claimId !== undefined ? { claimId: claimId.toString() } : {}),
-        ...("hash" in result && result.hash !== undefined ? { hash: result.hash } : {}),
-        ...(result.status === "failed" ? { error: result.error } : {}),
-      });
+      const coverId = plan.coverId.toString();
+      const unmeasuredReason = plan.kind === "blocked" && plan.reason === "no-position" ? planning.unmeasured.get(`${plan.incidentKey}|${positionKeyOf(chain.snapshot.coverages.get(coverId) ?? { protocol: "", asset: "", beneficiary: "" })}`) : undefined;
+      if (unmeasuredReason !== undefined) await this.holdUnmeasured(t, incident, coverId, unmeasuredReason);
+      else if (plan.kind === "blocked") this.recordBlocked(incident, plan);
+      else if (plan.kind === "schedule") this.recordScheduled(incident, plan);
+      else if (plan.kind === "too-late") await this.recordTooLate(t, incident, plan);
+      else await this.fileNow(t, incident, plan, chain, signals, derivations.get(plan.incidentKey) ?? []);
     }
+  }
 
-    // 6. Claim monitor.
-    const followUpReports: ClaimsCycleSummary["followUps"][number][] = [];
-    const monitored = claimRepo.list().filter((r) => r.state === "filed" && r.fundClaimId !== undefined);
+  /** A claim held because the position's loss could not be measured: an unfileable row and a critical alert. */
+  private async holdUnmeasured(t: ClaimsTick, incident: IncidentRecord, coverId: string, reason: string): Promise<void> {
+    const claimRepo = this.deps.state.claims;
+    const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "unfileable", details: { reason } });
+    claimRepo.update(claim.id, { state: "unfileable", details: { ...(claim.details as ClaimRowDetails), reason } });
+    t.report.unfileable.push({ incidentKey: incident.dedupeKey, coverId, reason });
+    await this.alert(t, "critical", `claim cannot be filed: coverage ${coverId}`, `${reason} (incident ${incident.dedupeKey}).`, incident.protocol, `unfileable:${incident.dedupeKey}:${coverId}`);
+  }
+
+  /** A waiting row of a blocked plan becomes blocked (a claim is open) or cancelled. */
+  private recordBlocked(incident: IncidentRecord, plan: Extract<ClaimPlan, { kind: "blocked" }>): void {
+    const claimRepo = this.deps.state.claims;
+    const row = claimRepo.byIncidentAndCoverage(incident.id, plan.coverId.toString());
+    if (row !== undefined && (row.state === "scheduled" || row.state === "unfileable")) {
+      claimRepo.update(row.id, { state: plan.reason === "claim-open" ? "blocked" : "cancelled", details: { ...(row.details as ClaimRowDetails), reason: plan.detail } });
+    }
+  }
+
+  /** A claim to file at the first allowed moment of the upstream window. */
+  private recordScheduled(incident: IncidentRecord, plan: Extract<ClaimPlan, { kind: "schedule" }>): void {
+    const { deps } = this;
+    const coverId = plan.coverId.toString();
+    const { claim, created } = deps.state.claims.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", fileAfter: plan.at, details: { amount: plan.amount.toString(), derivation: plan.derivation } });
+    if (!created && claim.state !== "scheduled") deps.state.claims.update(claim.id, { state: "scheduled", details: { amount: plan.amount.toString(), derivation: plan.derivation } });
+    if (created) deps.logger.info({ incident: plan.incidentKey, coverId, at: plan.at }, "claim scheduled at the first allowed moment");
+  }
+
+  /** A claim whose window has closed: recorded once, with a critical alert. */
+  private async recordTooLate(t: ClaimsTick, incident: IncidentRecord, plan: Extract<ClaimPlan, { kind: "too-late" }>): Promise<void> {
+    const claimRepo = this.deps.state.claims;
+    const coverId = plan.coverId.toString();
+    const { claim, created } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "too-late", details: { earliest: plan.window.earliest, latest: plan.window.latest } });
+    if (created || claim.state !== "too-late") {
+      claimRepo.update(claim.id, { state: "too-late", details: { earliest: plan.window.earliest, latest: plan.window.latest, reason: plan.alert } });
+      await this.alert(t, "critical", "claim window closed", plan.alert, incident.protocol, `too-late:${plan.incidentKey}:${coverId}`);
+    }
+  }
+
+  /** Files the claim now (evidence pack first), unless the keeper cannot: then an unfileable row and an alert. */
+  private async fileNow(t: ClaimsTick, incident: IncidentRecord, plan: FileNowPlan, chain: IncidentCoverages, signals: TickSignals, derivations: readonly (ClaimDerivation & { coverId: bigint })[]): Promise<void> {
+    const claimRepo = this.deps.state.claims;
+    const coverId = plan.coverId.toString();
+    const coverage = chain.snapshot.coverages.get(coverId) as OnChainCoverage;
+    const { claim } = claimRepo.schedule({ incidentId: incident.id, coverageId: coverId, state: "scheduled", details: { amount: plan.amount.toString(), derivation: plan.derivation } });
+    const evidence = await this.evidenceFor(incident, derivations, chain.coverages, t.positions, signals.tvlHistories.get(incident.protocol) ?? [], signals.sourceHashes, t.now);
+    const blocker = await this.fileabilityIssue(coverage, plan.amount, incident.occurredAt, t.keeper);
+    if (blocker !== undefined) {
+      claimRepo.update(claim.id, { state: "unfileable", details: { amount: plan.amount.toString(), derivation: plan.derivation, reason: blocker } });
+      t.report.unfileable.push({ incidentKey: plan.incidentKey, coverId, reason: blocker });
+      await this.alert(t, "critical", `claim cannot be filed: coverage ${coverId}`, `${blocker} (incident ${incident.dedupeKey}); retried every tick until fixed.`, incident.protocol, `unfileable:${plan.incidentKey}:${coverId}`);
+      return;
+    }
+    const result = await this.fileClaim(plan, coverage, incident, evidence, t.now);
+    await this.recordFiling(t, incident, plan, claim.id, result);
+  }
+
+  /** Records a filing's outcome on its row (filed, or unfileable with the reason), alerts, and reports it. */
+  private async recordFiling(t: ClaimsTick, incident: IncidentRecord, plan: FileNowPlan, rowId: number, result: SendResult): Promise<void> {
+    const claimRepo = this.deps.state.claims;
+    const coverId = plan.coverId.toString();
+    const claimId = result.status === "confirmed" || result.status === "skipped" ? await this.claimIdFrom(result.hash) : undefined;
+    if (result.status === "confirmed" || (result.status === "skipped" && claimId !== undefined)) {
+      claimRepo.update(rowId, { state: "filed", ...(claimId !== undefined ? { fundClaimId: claimId.toString() } : {}), details: { amount: plan.amount.toString(), derivation: plan.derivation, hash: result.hash } });
+      if (result.status === "confirmed") t.gasUsed += result.gasUsed;
+      await this.alert(t, "info", `claim filed: coverage ${coverId}`, `claim ${claimId ?? "?"} for ${plan.amount} (min of the position's loss and the remaining cover) on incident ${incident.dedupeKey}`, incident.protocol, `filed:${plan.incidentKey}:${coverId}`);
+    } else if (result.status === "failed") {
+      const reason = fileFailureReason(result.error);
+      claimRepo.update(rowId, { state: "unfileable", details: { amount: plan.amount.toString(), derivation: plan.derivation, reason } });
+      t.report.unfileable.push({ incidentKey: plan.incidentKey, coverId, reason });
+      await this.alert(t, "critical", `claim filing failed: coverage ${coverId}`, `${reason} (incident ${incident.dedupeKey}); retried next tick.`, incident.protocol, `unfileable:${plan.incidentKey}:${coverId}`);
+    }
+    t.report.filed.push({
+      incidentKey: plan.incidentKey,
+      coverId,
+      status: result.status,
+      amount: plan.amount.toString(),
+      ...(claimId !== undefined ? { claimId: claimId.toString() } : {}),
+      ...("hash" in result && result.hash !== undefined ? { hash: result.hash } : {}),
+      ...(result.status === "failed" ? { error: result.error } : {}),
+    });
+  }
+
+  // ─── Step 7: follow up filed claims (settle, alert, close) ─────────────────────────────────
+
+  /** The claim monitor: observes every filed claim and acts on `decideClaimFollowUps`. */
+  private async followUpClaims(t: ClaimsTick, chain: IncidentCoverages): Promise<void> {
+    const { deps } = this;
+    const monitored = deps.state.claims.list().filter((r) => r.state === "filed" && r.fundClaimId !== undefined);
+    await this.readMonitoredClaims(monitored, chain.fundClaims);
+    const observations = await this.observeClaims(t, monitored, chain);
+    const followUps = decideClaimFollowUps(observations, t.now, { redeemAlertLeadSec: Math.round(deps.config.incidents.redeemAlertLeadHours * 3600) });
+    const rowByClaim = new Map(monitored.map((r) => [r.fundClaimId as string, r]));
+    for (const f of followUps) await this.actOnFollowUp(t, f, rowByClaim.get(f.claimId.toString()));
+  }
+
+  /** Reads the monitored claims the snapshot did not hold. */
+  private async readMonitoredClaims(monitored: readonly ClaimRecord[], fundClaims: Map<string, FundClaim>): Promise<void> {
     for (const row of monitored) {
       if (fundClaims.has(row.fundClaimId as string)) continue;
       try {
-        fundClaims.set(row.fundClaimId as string, toFundClaim(await deps.fund.getClaim(BigInt(row.fundClaimId as string)), BigInt(row.fundClaimId as string)));
+        fundClaims.set(row.fundClaimId as string, toFundClaim(await this.deps.fund.getClaim(BigInt(row.fundClaimId as string)), BigInt(row.fundClaimId as string)));
       } catch (err) {
-        deps.logger.warn({ claimId: row.fundClaimId, err: (err as Error).message }, "claim unreadable");
+        this.deps.logger.warn({ claimId: row.fundClaimId, err: (err as Error).message }, "claim unreadable");
       }
     }
+  }
+
+  /** What the policy sees of each monitored claim; claims waiting on the challenge period or the admin are reported, not observed. */
+  private async observeClaims(t: ClaimsTick, monitored: readonly ClaimRecord[], chain: IncidentCoverages): Promise<ClaimObservation[]> {
     const observations: ClaimObservation[] = [];
     const waitingChallenge = new Map<string, number>();
     for (const row of monitored) {
-      const fundClaim = fundClaims.get(row.fundClaimId as string);
-      const coverage = snapshot.coverages.get(row.coverageId) ?? coverages.find((c) => c.id.toString() === row.coverageId);
+      const fundClaim = chain.fundClaims.get(row.fundClaimId as string);
+      const coverage = chain.snapshot.coverages.get(row.coverageId) ?? chain.coverages.find((c) => c.id.toString() === row.coverageId);
       if (fundClaim === undefined) continue;
       const providerId = coverage?.providerId ?? 0;
-      let upstream: ClaimObservation["provider"];
-      if (providerId !== 0 && fundClaim.status === "Pending") {
-        try {
-          const adapter = await this.providerContract(providerId);
-          const [status, payout, until] = (await adapter.getFunction("claimStatus").staticCall(fundClaim.providerClaimId)) as [bigint, bigint, bigint];
-          upstream = { status: PROVIDER_STATUS[Number(status)] ?? "None", payout, redeemableUntil: Number(until) };
-        } catch (err) {
-          deps.logger.warn({ claimId: row.fundClaimId, err: (err as Error).message }, "upstream claim status unreadable");
-        }
-      }
-      if (fundClaim.status === "Accepted" && fundClaim.payableAt !== undefined && fundClaim.payableAt > now) {
+      const upstream = providerId !== 0 && fundClaim.status === "Pending" ? await this.upstreamClaimStatus(providerId, fundClaim, row) : undefined;
+      if (fundClaim.status === "Accepted" && fundClaim.payableAt !== undefined && fundClaim.payableAt > t.now) {
         waitingChallenge.set(fundClaim.id.toString(), fundClaim.payableAt);
         continue;
       }
       if (fundClaim.status === "Accepted" && fundClaim.confirmationRequired === true) {
-        followUpReports.push({ claimId: fundClaim.id.toString(), kind: "wait", detail: "accepted above the daily payout limit: awaiting the admin's confirmPayout" });
-        await alert("warning", `claim ${fundClaim.id} awaits confirmation`, `claim ${fundClaim.id} was accepted above the fund's daily payout limit: the admin must call confirmPayout(${fundClaim.id}) before it can be settled.`, now, undefined, `confirm:${fundClaim.id}`);
+        t.report.followUps.push({ claimId: fundClaim.id.toString(), kind: "wait", detail: "accepted above the daily payout limit: awaiting the admin's confirmPayout" });
+        await this.alert(t, "warning", `claim ${fundClaim.id} awaits confirmation`, `claim ${fundClaim.id} was accepted above the fund's daily payout limit: the admin must call confirmPayout(${fundClaim.id}) before it can be settled.`, undefined, `confirm:${fundClaim.id}`);
         continue;
       }
-      observations.push({
-        claimId: fundClaim.id,
-        coverId: fundClaim.coverageId,
-        providerId,
-        fundStatus: fundClaim.status,
-        ...(upstream !== undefined ? { provider: upstream } : {}),
-      });
+      observations.push({ claimId: fundClaim.id, coverId: fundClaim.coverageId, providerId, fundStatus: fundClaim.status, ...(upstream !== undefined ? { provider: upstream } : {}) });
     }
-    for (const [claimId, payableAt] of waitingChallenge) followUpReports.push({ claimId, kind: "wait", detail: `accepted; payable after the challenge period (${payableAt})` });
-    const followUps = decideClaimFollowUps(observations, now, { redeemAlertLeadSec: Math.round(deps.config.incidents.redeemAlertLeadHours * 3600) });
-    const rowByClaim = new Map(monitored.map((r) => [r.fundClaimId as string, r]));
-    for (const f of followUps) {
-      const row = rowByClaim.get(f.claimId.toString());
-      if (f.kind === "wait") {
-        followUpReports.push({ claimId: f.claimId.toString(), kind: "wait", detail: f.reason });
-        continue;
-      }
-      if (f.kind === "alert") {
-        followUpReports.push({ claimId: f.claimId.toString(), kind: "alert", detail: f.message });
-        await alert(f.severity === "error" ? "critical" : "warning", `claim ${f.claimId}`, f.message, now, undefined, `claim:${f.claimId}:${f.message}`);
-        continue;
-      }
-      if (f.kind === "done") {
-        followUpReports.push({ claimId: f.claimId.toString(), kind: "done", detail: f.outcome });
-        if (row !== undefined && !dryRun) claimRepo.update(row.id, { state: f.outcome.toLowerCase() });
-        continue;
-      }
-      if (f.alert !== undefined) await alert("warning", `claim ${f.claimId}`, f.alert, now, undefined, `claim:${f.claimId}:deadline`);
-      const result = await this.send(
-        { kind: "settle-claim", key: f.idempotencyKey, to: await deps.fund.getAddress(), data: deps.fund.interface.encodeFunctionData("settleClaim", [f.claimId]), payload: { claimId: f.claimId, reason: f.reason, at: now } },
-        dryRun,
-      );
-      if (result.status === "confirmed") gasUsed += result.gasUsed;
-      followUpReports.push({ claimId: f.claimId.toString(), kind: "settle", status: result.status, detail: result.status === "failed" ? result.error : f.reason });
-      if ((result.status === "confirmed" || result.status === "skipped") && row !== undefined && !dryRun) {
-        const after = toFundClaim(await deps.fund.getClaim(f.claimId), f.claimId);
-        if (after.status !== "Pending" && after.status !== "Accepted") claimRepo.update(row.id, { state: after.status.toLowerCase() });
-        await alert(after.status === "Paid" ? "info" : "warning", `claim ${f.claimId} settled`, `claim ${f.claimId}: ${after.status} (payout ${after.payout})`, now, undefined, `settled:${f.claimId}`);
-      } else if (result.status === "failed") {
-        await alert("critical", `claim ${f.claimId} settlement failed`, result.error, now, undefined, `settle-failed:${f.claimId}`);
-      }
-    }
+    for (const [claimId, payableAt] of waitingChallenge) t.report.followUps.push({ claimId, kind: "wait", detail: `accepted; payable after the challenge period (${payableAt})` });
+    return observations;
+  }
 
-    const live = incidentRepo.list().filter((i) => i.occurredAt >= horizon);
+  /** The upstream provider's view of a pending hedged claim (undefined when unreadable). */
+  private async upstreamClaimStatus(providerId: number, fundClaim: FundClaim, row: ClaimRecord): Promise<ClaimObservation["provider"]> {
+    try {
+      const adapter = await this.providerContract(providerId);
+      const [status, payout, until] = (await adapter.getFunction("claimStatus").staticCall(fundClaim.providerClaimId)) as [bigint, bigint, bigint];
+      return { status: PROVIDER_STATUS[Number(status)] ?? "None", payout, redeemableUntil: Number(until) };
+    } catch (err) {
+      this.deps.logger.warn({ claimId: row.fundClaimId, err: (err as Error).message }, "upstream claim status unreadable");
+      return undefined;
+    }
+  }
+
+  private async actOnFollowUp(t: ClaimsTick, f: ClaimFollowUp, row: ClaimRecord | undefined): Promise<void> {
+    if (f.kind === "wait") {
+      t.report.followUps.push({ claimId: f.claimId.toString(), kind: "wait", detail: f.reason });
+    } else if (f.kind === "alert") {
+      t.report.followUps.push({ claimId: f.claimId.toString(), kind: "alert", detail: f.message });
+      await this.alert(t, f.severity === "error" ? "critical" : "warning", `claim ${f.claimId}`, f.message, undefined, `claim:${f.claimId}:${f.message}`);
+    } else if (f.kind === "done") {
+      t.report.followUps.push({ claimId: f.claimId.toString(), kind: "done", detail: f.outcome });
+      if (row !== undefined && !t.dryRun) this.deps.state.claims.update(row.id, { state: f.outcome.toLowerCase() });
+    } else {
+      await this.settle(t, f, row);
+    }
+  }
+
+  /** `fund.settleClaim`, then the row follows the claim's new status, with an alert. */
+  private async settle(t: ClaimsTick, f: Extract<ClaimFollowUp, { kind: "settle" }>, row: ClaimRecord | undefined): Promise<void> {
+    const { deps } = this;
+    if (f.alert !== undefined) await this.alert(t, "warning", `claim ${f.claimId}`, f.alert, undefined, `claim:${f.claimId}:deadline`);
+    const result = await this.send(
+      { kind: "settle-claim", key: f.idempotencyKey, to: await deps.fund.getAddress(), data: deps.fund.interface.encodeFunctionData("settleClaim", [f.claimId]), payload: { claimId: f.claimId, reason: f.reason, at: t.now } },
+      t.dryRun,
+    );
+    if (result.status === "confirmed") t.gasUsed += result.gasUsed;
+    t.report.followUps.push({ claimId: f.claimId.toString(), kind: "settle", status: result.status, detail: result.status === "failed" ? result.error : f.reason });
+    if ((result.status === "confirmed" || result.status === "skipped") && row !== undefined && !t.dryRun) {
+      const after = toFundClaim(await deps.fund.getClaim(f.claimId), f.claimId);
+      if (after.status !== "Pending" && after.status !== "Accepted") deps.state.claims.update(row.id, { state: after.status.toLowerCase() });
+      await this.alert(t, after.status === "Paid" ? "info" : "warning", `claim ${f.claimId} settled`, `claim ${f.claimId}: ${after.status} (payout ${after.payout})`, undefined, `settled:${f.claimId}`);
+    } else if (result.status === "failed") {
+      await this.alert(t, "critical", `claim ${f.claimId} settlement failed`, result.error, undefined, `settle-failed:${f.claimId}`);
+    }
+  }
+
+  // ─── Step 8: the summary ───────────────────────────────────────────────────────────────────
+
+  private summarize(t: ClaimsTick): ClaimsCycleSummary {
+    const horizon = t.now - INCIDENT_HORIZON_SEC;
+    const live = this.deps.state.incidents.list().filter((i) => i.occurredAt >= horizon);
     return {
-      now,
-      dryRun,
-      newIncidents,
+      now: t.now,
+      dryRun: t.dryRun,
+      newIncidents: t.report.newIncidents,
       incidents: {
         suspected: live.filter((i) => i.state === "suspected").length,
         confirmed: live.filter((i) => i.state === "confirmed").length,
         dismissed: live.filter((i) => i.state === "dismissed").length,
       },
-      transitions,
-      halts,
-      adopted,
-      plans: planReports,
-      filed,
-      unfileable,
-      followUps: followUpReports,
-      alerts,
-      gasUsed: gasUsed.toString(),
-      ...(watch !== undefined ? { watch } : {}),
+      transitions: t.report.transitions,
+      halts: t.report.halts,
+      adopted: t.report.adopted,
+      plans: t.report.plans,
+      filed: t.report.filed,
+      unfileable: t.report.unfileable,
+      followUps: t.report.followUps,
+      alerts: t.alerts,
+      gasUsed: t.gasUsed.toString(),
+      ...(t.watch !== undefined ? { watch: t.watch } : {}),
     };
   }
+
+  // ─── Helpers ───────────────────────────────────────────────────────────────────────────────
 
   /** Adds this tick's live coverages to the remembered ones (kv), dropping those ended over the horizon ago. */
   private rememberCoverages(snapshot: { coverages: ReadonlyMap<string, OnChainCoverage> }, now: number): { id: string; protocol: string; end: number }[] {
@@ -724,7 +810,7 @@ export class ClaimsCycle {
     incident: IncidentRecord,
     derivations: readonly (ClaimDerivation & { coverId: bigint })[],
     coverages: readonly OnChainCoverage[],
-    positions: Awaited<ReturnType<CoverageCycle["positions"]>>,
+    positions: readonly CoveragePosition[],
     tvl: readonly TvlPoint[],
     sourceHashes: ReadonlyMap<string, string>,
     now: number,
@@ -777,7 +863,12 @@ export class ClaimsCycle {
       state: `${incident.state} by ${incident.stateBy}`,
       claims: derivations,
     });
-    const json = canonicalJson(pack);
+    return this.storeEvidencePack(incident, canonicalJson(pack), now);
+  }
+
+  /** Writes the pack to the evidence directory and records its path and keccak256 on the incident; returns its bytes. */
+  private async storeEvidencePack(incident: IncidentRecord, json: string, now: number): Promise<Buffer> {
+    const { deps } = this;
     await mkdir(deps.config.paths.evidenceDir, { recursive: true });
     const file = path.join(deps.config.paths.evidenceDir, `${evidenceFileStem(incident.dedupeKey)}.json`);
     await writeFile(file, json, "utf8");
@@ -858,66 +949,6 @@ export class ClaimsCycle {
     }
     return new Contract(address, PROVIDER_ABI, this.deps.provider);
   }
-}
-
-
-/**
- * Exploit reports as incident signals: within the rule's age, not in the future, hallmarks only
- * when their text describes an exploit; one signal per (kind, sourceId).
- */
-export function reportSignals(reports: readonly ExploitReport[], rules: IncidentRules, now: number): IncidentSignal[] {
-  const seen = new Set<string>();
-  const out: IncidentSignal[] = [];
-  for (const r of reports) {
-    const rule = r.kind === "hallmark" ? rules.hallmarks : rules.hacksFeed;
-    if (!rule.enabled || r.occurredAt > now || r.occurredAt < now - rule.maxAgeSec) continue;
-    if (r.kind === "hallmark" && !rules.hallmarks.pattern.test(r.description)) continue;
-    const key = `${r.kind}\u0000${r.sourceId}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ ...r, observedAt: now });
-  }
-  return out;
-}
-
-/** The claim's time of loss: the incident's `occurredAt`, clamped into the coverage's term and not after now (the fund rejects either). */
-export function incidentAtFor(coverage: Pick<OnChainCoverage, "start" | "end">, occurredAt: number, now: number): number {
-  return Math.max(coverage.start, Math.min(occurredAt, coverage.end, now));
-}
-
-/** The evidence hashes a claim built from this incident's pack carries: the pack's (self-insured) and multihash(proof) ‖ pack per Nexus proof written (hedged). */
-async function evidenceHashesOf(incident: IncidentRecord): Promise<string[]> {
-  if (incident.evidenceHash === undefined) return [];
-  const hashes = [incident.evidenceHash.toLowerCase()];
-  if (incident.evidencePath !== undefined) {
-    try {
-      const pack = await readFile(incident.evidencePath);
-      hashes.push(...(await nexusEvidenceHashes(incident.evidencePath, pack)));
-    } catch {
-      // pack gone: only the stored hash can match
-    }
-  }
-  return hashes;
-}
-
-/** Turns a decoded revert into what the operator must fix. */
-export function fileFailureReason(error: string): string {
-  if (/FundNotBeneficiaryOrAgent/.test(error)) return `the keeper is not the beneficiary's agent (${error}) — run fund.setAgent(keeper, true) from the beneficiary`;
-  if (/insufficient funds/i.test(error)) return `the keeper has too little ETH for the claim deposit and gas (${error}) — send ETH to it`;
-  if (/FundClaimDeposit|deposit/i.test(error)) return `claim deposit rejected (${error})`;
-  return error;
-}
-
-function parseAmount(value: string | undefined): bigint | undefined {
-  return value !== undefined && /^\d+$/.test(value) ? BigInt(value) : undefined;
-}
-
-function sha256(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex");
-}
-
-function describeChange(c: IncidentChange): string {
-  return c.kind === "transition" ? `${c.key}: ${c.from} -> ${c.to} (${c.by})` : `${c.kind} ${c.key} <- ${c.signal.kind}:${c.signal.sourceId}`;
 }
 
 function sameAddr(a: string, b: string): boolean {

@@ -125,6 +125,15 @@ interface Priced {
   readonly coverData: string;
 }
 
+type PricedOrExpire = Priced | { action: Extract<CoverageAction, { kind: "expire" }> };
+
+/** The planned actions, priced or held with the reason. */
+interface PricedActions {
+  readonly priced: PricedOrExpire[];
+  readonly unfundable: { key: string; protocolId: string; reasons: readonly string[] }[];
+  readonly notAgent: { key: string; beneficiary: string }[];
+}
+
 export class CoverageCycle {
   private readonly decimals = new Map<string, number>();
   private fundAddress: string | undefined;
@@ -184,57 +193,85 @@ export class CoverageCycle {
   }
 
   async run(options: { dryRun?: boolean } = {}): Promise<CoverageCycleSummary> {
-    const { deps } = this;
-    const dryRun = options.dryRun === true || deps.txSender === undefined;
+    const dryRun = options.dryRun === true || this.deps.txSender === undefined;
     const positions = await this.positions();
     const snapshot = await this.snapshot(positions);
     const now = snapshot.now;
+    const plan = this.planActions(positions, snapshot);
+    const { priced, unfundable, notAgent } = await this.priceActions(plan.actions, positions, snapshot);
+    await this.reportNotAgent(notAgent, now, dryRun);
+    const { budget, deferred } = this.budgetActions(priced, now);
+    const { reports, gasUsed } = await this.sendApproved(budget.approved.map((b) => b.item), snapshot.blockNumber, now, dryRun);
+    return {
+      now,
+      dryRun,
+      positions: positions.length,
+      planned: plan.actions.length,
+      actions: reports,
+      deferred,
+      unfundable,
+      notAgent,
+      skipped: plan.skipped,
+      committedPremiumWad: budget.committedWad.toString(),
+      gasUsed: gasUsed.toString(),
+      plan,
+    };
+  }
+
+  /** `planCoverage` over the snapshot, with no purchase, increase or renewal on a halted protocol. */
+  private planActions(positions: readonly CoveragePosition[], snapshot: ChainSnapshot): CoveragePlan {
+    const { deps } = this;
     const halted = new Set((deps.haltedProtocols?.() ?? []).map((a) => a.toLowerCase()));
-    const plan = planCoverage(positions, snapshot.coverage, now, coveragePolicyOf(deps.config), halted);
+    const plan = planCoverage(positions, snapshot.coverage, snapshot.now, coveragePolicyOf(deps.config), halted);
     for (const skip of plan.skipped.filter((k) => k.reason === "incident-halt")) {
       deps.logger.warn({ protocolId: skip.protocolId }, "incident on this protocol: no purchase, increase or renewal this cycle");
     }
+    return plan;
+  }
+
+  /** Prices every planned action: a provider and its cover data, or why it cannot be sent (unfundable, keeper not an agent). */
+  private async priceActions(actions: readonly CoverageAction[], positions: readonly CoveragePosition[], snapshot: ChainSnapshot): Promise<PricedActions> {
+    const out: PricedActions = { priced: [], unfundable: [], notAgent: [] };
+    const agentOf = await this.agentsOf(positions);
     const positionOf = (protocol: string, beneficiary: string): CoveragePosition | undefined =>
       positions.find((p) => sameAddress(p.protocol, protocol) && sameAddress(p.beneficiary, beneficiary));
-
-    // Renewals need the keeper to be the beneficiary's agent.
-    const notAgent: { key: string; beneficiary: string }[] = [];
-    const agentOf = new Map<string, boolean>();
-    if (deps.keeperAddress !== undefined) {
-      for (const beneficiary of new Set(positions.map((p) => p.beneficiary))) {
-        agentOf.set(beneficiary.toLowerCase(), await deps.fund.isAgent(beneficiary, deps.keeperAddress));
-      }
-    }
-    const unfundable: { key: string; protocolId: string; reasons: readonly string[] }[] = [];
-    const priced: (Priced | { action: Extract<CoverageAction, { kind: "expire" }> })[] = [];
-    for (const action of plan.actions) {
+    for (const action of actions) {
       if (action.kind === "expire") {
-        priced.push({ action });
-        continue;
-      }
-      if (action.kind === "renew" || action.kind === "reduce") {
-        const coverage = snapshot.coverages.get(action.coverId.toString());
-        const beneficiary = coverage?.beneficiary ?? "";
-        if (deps.keeperAddress !== undefined && agentOf.get(beneficiary.toLowerCase()) !== true) {
-          notAgent.push({ key: action.idempotencyKey, beneficiary });
+        out.priced.push({ action });
+      } else if (action.kind === "renew" || action.kind === "reduce") {
+        // Renewals need the keeper to be the beneficiary's agent.
+        const beneficiary = snapshot.coverages.get(action.coverId.toString())?.beneficiary ?? "";
+        if (this.deps.keeperAddress !== undefined && agentOf.get(beneficiary.toLowerCase()) !== true) {
+          out.notAgent.push({ key: action.idempotencyKey, beneficiary });
           continue;
         }
-        const coverData = await this.renewalCoverData(action, positionOf(action.protocol, beneficiary), now);
-        if (typeof coverData !== "string") {
-          unfundable.push({ key: action.idempotencyKey, protocolId: action.protocolId, reasons: [coverData.error] });
-          continue;
-        }
-        priced.push({ action, providerId: action.providerId, coverData });
-        continue;
+        const coverData = await this.renewalCoverData(action, positionOf(action.protocol, beneficiary), snapshot.now);
+        if (typeof coverData !== "string") out.unfundable.push({ key: action.idempotencyKey, protocolId: action.protocolId, reasons: [coverData.error] });
+        else out.priced.push({ action, providerId: action.providerId, coverData });
+      } else {
+        const purchase = action as PurchaseAction;
+        const choice = await this.choose(purchase, snapshot, positionOf(purchase.protocol, purchase.beneficiary));
+        if (choice.kind === "unfundable") out.unfundable.push({ key: action.idempotencyKey, protocolId: action.protocolId, reasons: choice.reasons });
+        else out.priced.push({ action, providerId: choice.providerId, coverData: choice.kind === "provider" ? (choice.coverData ?? "0x") : "0x" });
       }
-      const purchase = action as PurchaseAction;
-      const choice = await this.choose(purchase, snapshot, positionOf(purchase.protocol, purchase.beneficiary));
-      if (choice.kind === "unfundable") {
-        unfundable.push({ key: action.idempotencyKey, protocolId: action.protocolId, reasons: choice.reasons });
-        continue;
-      }
-      priced.push({ action, providerId: choice.providerId, coverData: choice.kind === "provider" ? (choice.coverData ?? "0x") : "0x" });
     }
+    return out;
+  }
+
+  /** Whether the keeper is an agent of each beneficiary (lower-cased address); empty without a keeper address. */
+  private async agentsOf(positions: readonly CoveragePosition[]): Promise<Map<string, boolean>> {
+    const agentOf = new Map<string, boolean>();
+    const keeper = this.deps.keeperAddress;
+    if (keeper === undefined) return agentOf;
+    for (const beneficiary of new Set(positions.map((p) => p.beneficiary))) {
+      agentOf.set(beneficiary.toLowerCase(), await this.deps.fund.isAgent(beneficiary, keeper));
+    }
+    return agentOf;
+  }
+
+  /** Logs each renewal held because the keeper is not the beneficiary's agent; one alert (not in a dry run). */
+  private async reportNotAgent(notAgent: PricedActions["notAgent"], now: number, dryRun: boolean): Promise<void> {
+    const { deps } = this;
     for (const n of notAgent) {
       deps.logger.error({ key: n.key, beneficiary: n.beneficiary, keeper: deps.keeperAddress }, "keeper is not an agent of the beneficiary: renewal not sent");
     }
@@ -246,40 +283,44 @@ export class CoverageCycle {
         at: now,
       });
     }
+  }
 
+  /** The premium budget over the priced actions: what may be sent this cycle, and what is deferred (logged). */
+  private budgetActions(priced: readonly PricedOrExpire[], now: number) {
     const budgetable = priced.map((p) => ({
       priority: p.action.priority,
       idempotencyKey: p.action.idempotencyKey,
       ...("maxPremiumWad" in p.action ? { maxPremiumWad: p.action.maxPremiumWad } : {}),
       item: p,
     }));
-    const budget = applyBudget(budgetable, budgetLimitsOf(deps.config), spendHistory(deps.journal), now);
-    const deferred = budget.deferred.map((d) => ({
+    const budget = applyBudget(budgetable, budgetLimitsOf(this.deps.config), spendHistory(this.deps.journal), now);
+    const deferred: CoverageCycleSummary["deferred"][number][] = budget.deferred.map((d) => ({
       key: d.action.idempotencyKey,
       kind: d.action.item.action.kind,
       ...("protocolId" in d.action.item.action ? { protocolId: d.action.item.action.protocolId } : {}),
       reason: d.reason,
       detail: d.detail,
     }));
-    for (const d of deferred) deps.logger.warn(d, "coverage action deferred by the premium budget");
+    for (const d of deferred) this.deps.logger.warn(d, "coverage action deferred by the premium budget");
+    return { budget, deferred };
+  }
 
+  /** Premium approvals first, then each approved action in budget order. */
+  private async sendApproved(approved: readonly PricedOrExpire[], blockNumber: number, now: number, dryRun: boolean): Promise<{ reports: CoverageActionReport[]; gasUsed: bigint }> {
     const reports: CoverageActionReport[] = [];
     let gasUsed = 0n;
     const record = (report: CoverageActionReport, result?: SendResult): void => {
       if (result?.status === "confirmed") gasUsed += result.gasUsed;
       reports.push(report);
     };
-
     const approving = new Set<string>();
-    if (budget.approved.length > 0) {
-      for (const asset of await this.ensureAllowances(budget.approved.map((b) => b.item), now, snapshot.blockNumber, dryRun, record)) {
-        approving.add(asset.toLowerCase());
-      }
+    if (approved.length > 0) {
+      for (const asset of await this.ensureAllowances(approved, now, blockNumber, dryRun, record)) approving.add(asset.toLowerCase());
     }
-    for (const { item } of budget.approved) {
+    for (const item of approved) {
       if (dryRun && item.action.kind !== "expire" && approving.has(item.action.asset.toLowerCase())) {
         // Its simulation would fail on the allowance the (unsent) approval grants.
-        deps.logger.info({ key: item.action.idempotencyKey, kind: item.action.kind }, "dry run: would send after the approval (not simulated)");
+        this.deps.logger.info({ key: item.action.idempotencyKey, kind: item.action.kind }, "dry run: would send after the approval (not simulated)");
         record({ key: item.action.idempotencyKey, kind: item.action.kind, protocolId: item.action.protocolId, ...("providerId" in item ? { providerId: item.providerId } : {}), status: "not-sent", error: "dry run: needs the premium approval first" });
         continue;
       }
@@ -298,21 +339,7 @@ export class CoverageCycle {
         result,
       );
     }
-
-    return {
-      now,
-      dryRun,
-      positions: positions.length,
-      planned: plan.actions.length,
-      actions: reports,
-      deferred,
-      unfundable,
-      notAgent,
-      skipped: plan.skipped,
-      committedPremiumWad: budget.committedWad.toString(),
-      gasUsed: gasUsed.toString(),
-      plan,
-    };
+    return { reports, gasUsed };
   }
 
   private async choose(action: PurchaseAction, snapshot: ChainSnapshot, position: CoveragePosition | undefined) {

@@ -13,8 +13,10 @@ import {
   detectRiskAlerts,
   planRiskPushes,
   type OnChainRiskState,
+  type PlannedPush,
   type PushReason,
   type RiskPushParams,
+  type RiskPushPlan,
   type RiskSnapshot,
   type SkipReason,
 } from "../policy/riskPush";
@@ -149,6 +151,7 @@ export class RiskCycle {
   /** Held components last alerted per protocol, so an outage alerts once, not every cycle. */
   private heldAlerted = new Map<string, string>();
   private fundAddress: string | undefined;
+  private byAddress: Map<string, ProtocolConfig> | undefined;
 
   constructor(private readonly deps: RiskCycleDeps) {}
 
@@ -156,19 +159,54 @@ export class RiskCycle {
     const { deps } = this;
     const dryRun = options.dryRun === true;
     const now = await chainNow(deps.clock);
-    const incidents = deps.incidents?.() ?? [];
-    const source: RiskDataSource =
-      incidents.length === 0
-        ? deps.source
-        : { name: deps.source.name, fetchMetrics: async (p, at) => (await deps.source.fetchMetrics(p, at)).map((m) => mergeIncidentExploits(m, incidents, at)) };
-    const assessed = await assessProtocols(source, deps.protocols, now, deps.logger);
+    const assessed = await assessProtocols(this.sourceWithIncidents(), deps.protocols, now, deps.logger);
+    const { onChain, maxDecreasePerDay } = await this.readOnChainRisk();
+    // The policy keys protocols by their fund address.
+    const byAddress = assessed.map((a) => ({ ...a.assessment, protocol: a.protocol.address }));
+    const params: RiskPushParams = { ...deps.params, maxDecreasePerDay };
+    const plan = planRiskPushes(onChain, byAddress, now, params);
+    const chunks = chunkPushes(plan.pushes, params);
+    const skipped = countSkips(plan);
+    deps.logger.info({ now, planned: plan.pushes.length, chunks: chunks.length, skipped, dryRun }, "risk push plan");
+    const result = await deps.pusher.push(chunks, { dryRun, cycleKey: String(now) });
+    const before = this.previousAssessments(byAddress);
+    await this.alertHeldRises(plan, assessed, now, dryRun);
+    const alerts = await this.alertRiskMoves(before, byAddress, assessed, plan, dryRun);
+    return {
+      now,
+      dryRun,
+      protocols: deps.protocols.length,
+      sourceFailures: assessed.filter((a) => a.metrics === undefined).length,
+      degraded: assessed.filter((a) => a.assessment.missing.length > 0).length,
+      planned: plan.pushes.length,
+      skipped,
+      chunks: chunks.length,
+      pushes: plan.pushes.map((p) => this.pushSummary(p)),
+      transactions: result.transactions,
+      failures: result.failures,
+      itemsPushed: result.itemsPushed,
+      gasUsed: result.gasUsed.toString(),
+      alerts,
+      maxDecreasePerDay,
+      heldRises: plan.heldRises.length,
+    };
+  }
 
+  /** The risk source, with the stored incidents merged in as exploits when there are any. */
+  private sourceWithIncidents(): RiskDataSource {
+    const { deps } = this;
+    const incidents = deps.incidents?.() ?? [];
+    return incidents.length === 0
+      ? deps.source
+      : { name: deps.source.name, fetchMetrics: async (p, at) => (await deps.source.fetchMetrics(p, at)).map((m) => mergeIncidentExploits(m, incidents, at)) };
+  }
+
+  /** The fund's current risk components per protocol, and its decrease limit. */
+  private async readOnChainRisk(): Promise<{ onChain: OnChainRiskState[]; maxDecreasePerDay: number }> {
+    const { deps } = this;
     const fundAddress = (this.fundAddress ??= await deps.fund.getAddress());
     const addresses = deps.protocols.map((p) => p.address);
-    const [states, maxDecreasePerDay] = await Promise.all([
-      deps.lens.getProtocolStates(fundAddress, addresses, 0),
-      this.decreaseLimit(),
-    ]);
+    const [states, maxDecreasePerDay] = await Promise.all([deps.lens.getProtocolStates(fundAddress, addresses, 0), this.decreaseLimit()]);
     const onChain: OnChainRiskState[] = states.map((s) => ({
       protocol: s.protocol,
       components: {
@@ -181,43 +219,41 @@ export class RiskCycle {
       lastUpdated: Number(s.risk.lastUpdated),
       score: Number(s.riskScore),
     }));
+    return { onChain, maxDecreasePerDay };
+  }
 
-    // The policy keys protocols by their fund address.
-    const byAddress = assessed.map((a) => ({ ...a.assessment, protocol: a.protocol.address }));
-    const params: RiskPushParams = { ...deps.params, maxDecreasePerDay };
-    const plan = planRiskPushes(onChain, byAddress, now, params);
-    const chunks = chunkPushes(plan.pushes, params);
-    const skipped: Partial<Record<SkipReason, number>> = {};
-    for (const skip of plan.skipped) skipped[skip.reason] = (skipped[skip.reason] ?? 0) + 1;
-    const idOf = new Map(deps.protocols.map((p) => [p.address.toLowerCase(), p]));
-    const pushes = plan.pushes.map((p) => ({
-      protocol: idOf.get(p.protocol.toLowerCase())?.id ?? p.protocol,
-      address: p.protocol,
-      values: p.values,
-      target: p.target,
-      current: p.current,
-      reasons: p.reasons,
-      stepped: p.stepped,
-    }));
-    deps.logger.info({ now, planned: plan.pushes.length, chunks: chunks.length, skipped, dryRun }, "risk push plan");
+  /** The configured protocol at a fund address. */
+  private protocolAt(address: string): ProtocolConfig | undefined {
+    this.byAddress ??= new Map(this.deps.protocols.map((p) => [p.address.toLowerCase(), p]));
+    return this.byAddress.get(address.toLowerCase());
+  }
 
-    const result = await deps.pusher.push(chunks, { dryRun, cycleKey: String(now) });
+  private pushSummary(p: PlannedPush): PlannedPushSummary {
+    return { protocol: this.protocolAt(p.protocol)?.id ?? p.protocol, address: p.protocol, values: p.values, target: p.target, current: p.current, reasons: p.reasons, stepped: p.stepped };
+  }
 
-    // The previous assessment: from the state database when it has one (so a cron `keeper once`
-    // compares with the last run), else from this process's memory.
-    let before: ReadonlyMap<string, RiskSnapshot> = this.previous;
-    if (deps.assessments !== undefined) {
-      const stored = new Map<string, RiskSnapshot>();
-      for (const a of byAddress) {
-        // Stored assessments are keyed by protocol id (the dashboard's risk history reads them so).
-        const last = deps.assessments.latest(idOf.get(a.protocol.toLowerCase())?.id ?? a.protocol);
-        if (last !== undefined) stored.set(a.protocol, { composite: last.composite, category: last.category });
-      }
-      before = stored;
+  /**
+   * The previous assessment: from the state database when it has one (so a cron `keeper once`
+   * compares with the last run), else from this process's memory.
+   */
+  private previousAssessments(byAddress: readonly RiskAssessment[]): ReadonlyMap<string, RiskSnapshot> {
+    const { deps } = this;
+    if (deps.assessments === undefined) return this.previous;
+    const stored = new Map<string, RiskSnapshot>();
+    for (const a of byAddress) {
+      // Stored assessments are keyed by protocol id (the dashboard's risk history reads them so).
+      const last = deps.assessments.latest(this.protocolAt(a.protocol)?.id ?? a.protocol);
+      if (last !== undefined) stored.set(a.protocol, { composite: last.composite, category: last.category });
     }
+    return stored;
+  }
+
+  /** One alert per held rise (an outage alerts once, not every cycle). */
+  private async alertHeldRises(plan: RiskPushPlan, assessed: readonly AssessedProtocol[], now: number, dryRun: boolean): Promise<void> {
+    const { deps } = this;
     const heldNow = new Map<string, string>();
     for (const entry of plan.heldRises) {
-      const protocol = idOf.get(entry.protocol.toLowerCase());
+      const protocol = this.protocolAt(entry.protocol);
       const signature = entry.held.map((h) => `${h.component}:${h.wanted}`).join(",") || "unscored";
       heldNow.set(entry.protocol, signature);
       if (this.heldAlerted.get(entry.protocol) === signature) continue;
@@ -237,22 +273,25 @@ export class RiskCycle {
       else await deps.alerter.send(alert);
     }
     if (!dryRun) this.heldAlerted = heldNow;
+  }
 
-    // A move made of high-risk defaults is reported by the held-rise alert, not as a risk move.
+  /**
+   * Alerts on composite moves since the previous assessment, stores this cycle's assessments and
+   * remembers them. Held protocols keep their last good assessment (a move made of high-risk
+   * defaults is reported by the held-rise alert, and the recovery is not a move either).
+   */
+  private async alertRiskMoves(before: ReadonlyMap<string, RiskSnapshot>, byAddress: readonly RiskAssessment[], assessed: readonly AssessedProtocol[], plan: RiskPushPlan, dryRun: boolean): Promise<number> {
+    const { deps } = this;
     const heldSet = new Set(plan.heldRises.map((h) => h.protocol.toLowerCase()));
-    const riskAlerts = detectRiskAlerts(before, byAddress, deps.alertThresholdPoints ?? 10).filter(
-      (a) => !heldSet.has(a.protocol.toLowerCase()),
-    );
-    // Held protocols keep their last good stored assessment too.
+    const riskAlerts = detectRiskAlerts(before, byAddress, deps.alertThresholdPoints ?? 10).filter((a) => !heldSet.has(a.protocol.toLowerCase()));
     if (deps.assessments !== undefined && !dryRun) {
       deps.assessments.record(assessed.filter((a) => !heldSet.has(a.protocol.address.toLowerCase())).map((a) => a.assessment));
     }
     for (const riskAlert of riskAlerts) {
-      const alert = riskAlertToAlert(riskAlert, idOf.get(riskAlert.protocol.toLowerCase())?.name);
+      const alert = riskAlertToAlert(riskAlert, this.protocolAt(riskAlert.protocol)?.name);
       if (dryRun) deps.logger.info({ alert }, "dry run: would send alert");
       else await deps.alerter.send(alert);
     }
-    // Held protocols keep their last good snapshot, so recovery is not reported as a move either.
     const previous = this.previous;
     this.previous = new Map(
       byAddress.map((a) => {
@@ -260,25 +299,7 @@ export class RiskCycle {
         return [a.protocol, kept ?? { composite: a.composite, category: a.category }];
       }),
     );
-
-    return {
-      now,
-      dryRun,
-      protocols: deps.protocols.length,
-      sourceFailures: assessed.filter((a) => a.metrics === undefined).length,
-      degraded: assessed.filter((a) => a.assessment.missing.length > 0).length,
-      planned: plan.pushes.length,
-      skipped,
-      chunks: chunks.length,
-      pushes,
-      transactions: result.transactions,
-      failures: result.failures,
-      itemsPushed: result.itemsPushed,
-      gasUsed: result.gasUsed.toString(),
-      alerts: riskAlerts.length,
-      maxDecreasePerDay,
-      heldRises: plan.heldRises.length,
-    };
+    return riskAlerts.length;
   }
 
   /** The fund's `maxRiskDecreasePerDay`, read once per process. */
@@ -289,4 +310,11 @@ export class RiskCycle {
     }
     return this.maxDecreasePerDay;
   }
+}
+
+/** Skipped protocols counted by reason. */
+function countSkips(plan: RiskPushPlan): Partial<Record<SkipReason, number>> {
+  const skipped: Partial<Record<SkipReason, number>> = {};
+  for (const skip of plan.skipped) skipped[skip.reason] = (skipped[skip.reason] ?? 0) + 1;
+  return skipped;
 }

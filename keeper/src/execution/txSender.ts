@@ -184,8 +184,26 @@ export class TxSender {
   }
 
   private async sendNow(action: TxAction, options: { dryRun?: boolean; confirmations?: number }): Promise<SendResult> {
-    const { journal, logger, provider } = this.deps;
     const dryRun = options.dryRun === true;
+    const handled = await this.alreadyHandled(action, options.confirmations);
+    if (handled !== undefined) return handled;
+    const prepared = await this.prepare(action, dryRun);
+    if ("status" in prepared) return prepared;
+    const { plan, fees } = prepared;
+    if (dryRun) {
+      this.deps.logger.info({ key: action.key, kind: action.kind, to: action.to, gasLimit: plan.gasLimit.toString(), maxFeeGwei: gwei(plan.maxFeePerGas) }, "dry run: would send");
+      return { status: "dry-run", key: action.key, plan };
+    }
+    return this.signAndSend(action, plan, fees.blockNumber, options.confirmations);
+  }
+
+  /**
+   * The outcome of an action that must not be signed again: already sent or confirmed under its
+   * key, signed by a process that died before marking it sent (settled), or another action of the
+   * same decision (scope) still in flight. Undefined: go ahead.
+   */
+  private async alreadyHandled(action: TxAction, confirmations: number | undefined): Promise<SendResult | undefined> {
+    const { journal, logger } = this.deps;
     const existing = journal.byKey(action.key);
     if (existing !== undefined && (existing.state === "confirmed" || IN_FLIGHT_STATES.includes(existing.state))) {
       logger.info({ key: action.key, state: existing.state, hash: existing.txHash }, "action already sent under this key: skipped");
@@ -193,7 +211,7 @@ export class TxSender {
     }
     if (existing !== undefined && existing.state === "planned" && journal.attempts(existing.id).length > 0) {
       // Signed by a process that died before marking it sent: settle, never sign again.
-      return this.settle(existing, journal.attempts(existing.id), options.confirmations);
+      return this.settle(existing, journal.attempts(existing.id), confirmations);
     }
     if (action.scope !== undefined) {
       const sibling = journal.inFlightAttempts().find((a) => a.key !== action.key && scopeOf(journal.get(a.actionId).payload) === action.scope);
@@ -203,37 +221,43 @@ export class TxSender {
         return { status: "skipped", key: action.key, state: entry.state, hash: sibling.hash };
       }
     }
+    return undefined;
+  }
 
+  /** Simulates the action, sizes its gas and prices its fees; a failure is journaled (not in a dry run). */
+  private async prepare(action: TxAction, dryRun: boolean): Promise<{ plan: TxPlan; fees: Awaited<ReturnType<TxSender["currentFees"]>> } | SendResult> {
+    const { provider } = this.deps;
     const from = await this.from();
     const value = action.value ?? 0n;
-    const failEarly = (stage: SendStage, error: string): SendResult => {
-      logger.error({ key: action.key, kind: action.kind, stage, error }, `action failed before sending (${stage})`);
-      if (!dryRun) {
-        const entry = journal.plan({ kind: action.kind, key: action.key, payload: this.payloadOf(action) });
-        journal.markFailed(entry.id, `${stage}: ${error}`);
-      }
-      return { status: "failed", key: action.key, stage, error };
-    };
-
     let gasLimit: bigint;
     try {
       await provider.call({ from, to: action.to, data: action.data, value });
       gasLimit = action.gasLimit ?? ((await provider.estimateGas({ from, to: action.to, data: action.data, value })) * this.gasMargin) / 100n;
     } catch (err) {
-      return failEarly("simulate", describeContractError(err, this.deps.abis ?? []));
+      return this.failEarly(action, "simulate", describeContractError(err, this.deps.abis ?? []), dryRun);
     }
     let fees: Awaited<ReturnType<TxSender["currentFees"]>>;
     try {
       fees = await this.currentFees();
     } catch (err) {
-      return failEarly("fees", (err as Error).message);
+      return this.failEarly(action, "fees", (err as Error).message, dryRun);
     }
-    const plan: TxPlan = { from, to: action.to, data: action.data, value, gasLimit, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
-    if (dryRun) {
-      logger.info({ key: action.key, kind: action.kind, to: action.to, gasLimit: gasLimit.toString(), maxFeeGwei: gwei(plan.maxFeePerGas) }, "dry run: would send");
-      return { status: "dry-run", key: action.key, plan };
-    }
+    return { plan: { from, to: action.to, data: action.data, value, gasLimit, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }, fees };
+  }
 
+  private failEarly(action: TxAction, stage: SendStage, error: string, dryRun: boolean): SendResult {
+    const { journal, logger } = this.deps;
+    logger.error({ key: action.key, kind: action.kind, stage, error }, `action failed before sending (${stage})`);
+    if (!dryRun) {
+      const entry = journal.plan({ kind: action.kind, key: action.key, payload: this.payloadOf(action) });
+      journal.markFailed(entry.id, `${stage}: ${error}`);
+    }
+    return { status: "failed", key: action.key, stage, error };
+  }
+
+  /** Journals, signs with the next nonce, broadcasts, then waits for the outcome. */
+  private async signAndSend(action: TxAction, plan: TxPlan, sentBlock: number, confirmations: number | undefined): Promise<SendResult> {
+    const { journal, logger } = this.deps;
     const entry = journal.plan({ kind: action.kind, key: action.key, payload: this.payloadOf(action) });
     const nonce = await this.allocateNonce();
     let signed: { hash: string; rawTx: string };
@@ -245,6 +269,20 @@ export class TxSender {
     }
     const facts = { hash: signed.hash, nonce, maxFeePerGas: plan.maxFeePerGas, maxPriorityFeePerGas: plan.maxPriorityFeePerGas };
     journal.recordAttempt(entry.id, { ...facts, rawTx: signed.rawTx });
+    const failed = await this.broadcast(action, entry.id, signed, nonce);
+    if (failed !== undefined) return failed;
+    this.nextNonce = nonce + 1;
+    const sent = journal.markSent(entry.id, { ...facts, sentBlock });
+    logger.info(
+      { key: action.key, kind: action.kind, hash: signed.hash, nonce, maxFeeGwei: gwei(plan.maxFeePerGas), tipGwei: gwei(plan.maxPriorityFeePerGas) },
+      "transaction sent",
+    );
+    return this.waitForOutcome(sent, confirmations);
+  }
+
+  /** Broadcasts the signed bytes; the failed result only when the node surely does not have them. */
+  private async broadcast(action: TxAction, entryId: number, signed: { hash: string; rawTx: string }, nonce: number): Promise<SendResult | undefined> {
+    const { journal, logger, provider } = this.deps;
     try {
       await provider.broadcastTransaction(signed.rawTx);
     } catch (err) {
@@ -255,7 +293,7 @@ export class TxSender {
       const nodeHasIt = /already known/i.test(error) ? true : await this.nodeHas(signed.hash);
       if (nodeHasIt === false) {
         this.nextNonce = undefined; // the node may disagree about our nonce: re-read it
-        journal.markFailed(entry.id, `send: ${error}`);
+        journal.markFailed(entryId, `send: ${error}`);
         logger.error({ key: action.key, nonce, error }, "broadcast failed");
         return { status: "failed", key: action.key, stage: "send", error, hash: signed.hash };
       }
@@ -266,13 +304,7 @@ export class TxSender {
         );
       }
     }
-    this.nextNonce = nonce + 1;
-    const sent = journal.markSent(entry.id, { ...facts, sentBlock: fees.blockNumber });
-    logger.info(
-      { key: action.key, kind: action.kind, hash: signed.hash, nonce, maxFeeGwei: gwei(plan.maxFeePerGas), tipGwei: gwei(plan.maxPriorityFeePerGas) },
-      "transaction sent",
-    );
-    return this.waitForOutcome(sent, options.confirmations);
+    return undefined;
   }
 
   /** Settles an action with signed attempts (reconcile and crash-recovery path). */

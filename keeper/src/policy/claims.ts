@@ -186,84 +186,87 @@ export function planClaims(
   const plans: ClaimPlan[] = [];
   const sorted = [...coverages].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const incident of incidents) {
-    // Loss already asked per position by this incident's earlier claims.
-    const asked = new Map<string, bigint>();
-    for (const f of existing) {
-      if (f.incidentKey !== incident.dedupeKey || f.amount === undefined) continue;
-      const c = coverById.get(f.coverId.toString());
-      if (c === undefined) continue;
-      const k = positionKeyOf(c);
-      asked.set(k, (asked.get(k) ?? 0n) + f.amount);
-    }
+    const state: ClaimPlanning = { filed, asked: askedByPosition(incident, existing, coverById), providerWindows, params, now };
     for (const c of sorted) {
       if (c.protocol.toLowerCase() !== incident.protocol.toLowerCase()) continue;
       if (c.status === "None") continue;
       if (incident.occurredAt < c.start || incident.occurredAt > c.end) continue;
-      const base = { incidentKey: incident.dedupeKey, coverId: c.id };
-      const key = claimIdempotencyKey(incident.dedupeKey, c.id);
-      if (filed.has(key)) {
-        plans.push({ kind: "already-filed", ...base });
-        continue;
-      }
-      const window = claimWindowFor(c, providerWindows.get(c.id.toString()), params);
-      if (window === undefined) {
-        plans.push({ kind: "blocked", ...base, reason: "no-provider-window", detail: `provider ${c.providerId} window unknown` });
-        continue;
-      }
-      if (now > window.latest) {
-        plans.push({
-          kind: "too-late",
-          ...base,
-          window,
-          alert: `claim window of coverage ${c.id} closed at ${window.latest} (now ${now}) for incident ${incident.dedupeKey}`,
-        });
-        continue;
-      }
-      const remaining = c.amount > c.claimed ? c.amount - c.claimed : 0n;
-      if (remaining === 0n) {
-        plans.push({ kind: "blocked", ...base, reason: "nothing-remaining", detail: `coverage ${c.id} fully claimed` });
-        continue;
-      }
-      const posKey = positionKeyOf(c);
-      const loss = incident.lossByPosition?.get(posKey);
-      if (loss === undefined) {
-        plans.push({ kind: "blocked", ...base, reason: "no-position", detail: `coverage ${c.id} matches no configured position: its loss is unknown` });
-        continue;
-      }
-      const askedSoFar = asked.get(posKey) ?? 0n;
-      const lossLeft = loss.loss > askedSoFar ? loss.loss - askedSoFar : 0n;
-      const amount = lossLeft < remaining ? lossLeft : remaining;
-      if (amount === 0n) {
-        plans.push({
-          kind: "blocked",
-          ...base,
-          reason: "loss-claimed",
-          detail: loss.loss === 0n ? "measured loss is 0" : `the position's loss ${loss.loss} is already claimed on its other coverages`,
-        });
-        continue;
-      }
-      if (c.openClaimId !== 0n) {
-        plans.push({ kind: "blocked", ...base, reason: "claim-open", detail: `claim ${c.openClaimId} is open on coverage ${c.id}` });
-        continue;
-      }
-      const derivation: ClaimDerivation = {
-        rule: "min(loss left for the position, remaining coverage)",
-        positionLoss: loss.loss.toString(),
-        askedElsewhere: askedSoFar.toString(),
-        remainingCoverage: remaining.toString(),
-        amount: amount.toString(),
-        loss: loss.derivation,
-      };
-      asked.set(posKey, askedSoFar + amount);
-      if (now < window.earliest) {
-        plans.push({ kind: "schedule", ...base, at: window.earliest, amount, window, derivation });
-        continue;
-      }
-      plans.push({ kind: "file-now", ...base, idempotencyKey: key, amount, window, derivation });
-      filed.add(key);
+      plans.push(planCoverageClaim(state, incident, c));
     }
   }
   return plans;
+}
+
+/** What `planClaims` carries from one coverage to the next (`filed` and `asked` grow as claims are planned). */
+interface ClaimPlanning {
+  readonly filed: Set<string>;
+  /** Loss already asked per position by this incident's claims. */
+  readonly asked: Map<string, bigint>;
+  readonly providerWindows: ReadonlyMap<string, ClaimWindow>;
+  readonly params: ClaimTimingParams;
+  readonly now: number;
+}
+
+/** Loss already asked per position by this incident's earlier claims. */
+function askedByPosition(incident: ClaimIncident, existing: readonly FiledClaim[], coverById: ReadonlyMap<string, ClaimableCoverage>): Map<string, bigint> {
+  const asked = new Map<string, bigint>();
+  for (const f of existing) {
+    if (f.incidentKey !== incident.dedupeKey || f.amount === undefined) continue;
+    const c = coverById.get(f.coverId.toString());
+    if (c === undefined) continue;
+    const k = positionKeyOf(c);
+    asked.set(k, (asked.get(k) ?? 0n) + f.amount);
+  }
+  return asked;
+}
+
+/** The plan for one coverage that covered the incident. */
+function planCoverageClaim(s: ClaimPlanning, incident: ClaimIncident, c: ClaimableCoverage): ClaimPlan {
+  const { now } = s;
+  const base = { incidentKey: incident.dedupeKey, coverId: c.id };
+  const key = claimIdempotencyKey(incident.dedupeKey, c.id);
+  if (s.filed.has(key)) return { kind: "already-filed", ...base };
+  const window = claimWindowFor(c, s.providerWindows.get(c.id.toString()), s.params);
+  if (window === undefined) return { kind: "blocked", ...base, reason: "no-provider-window", detail: `provider ${c.providerId} window unknown` };
+  if (now > window.latest) {
+    return { kind: "too-late", ...base, window, alert: `claim window of coverage ${c.id} closed at ${window.latest} (now ${now}) for incident ${incident.dedupeKey}` };
+  }
+  const sized = sizeClaim(incident, c, s.asked);
+  if ("reason" in sized) return { kind: "blocked", ...base, ...sized };
+  if (c.openClaimId !== 0n) return { kind: "blocked", ...base, reason: "claim-open", detail: `claim ${c.openClaimId} is open on coverage ${c.id}` };
+  const { amount, derivation } = sized;
+  s.asked.set(sized.posKey, sized.askedSoFar + amount);
+  if (now < window.earliest) return { kind: "schedule", ...base, at: window.earliest, amount, window, derivation };
+  s.filed.add(key);
+  return { kind: "file-now", ...base, idempotencyKey: key, amount, window, derivation };
+}
+
+/** The claim's amount: min(loss left for the coverage's position, remaining coverage) — or why there is none. */
+function sizeClaim(
+  incident: ClaimIncident,
+  c: ClaimableCoverage,
+  asked: ReadonlyMap<string, bigint>,
+): { amount: bigint; derivation: ClaimDerivation; posKey: string; askedSoFar: bigint } | { reason: "nothing-remaining" | "no-position" | "loss-claimed"; detail: string } {
+  const remaining = c.amount > c.claimed ? c.amount - c.claimed : 0n;
+  if (remaining === 0n) return { reason: "nothing-remaining", detail: `coverage ${c.id} fully claimed` };
+  const posKey = positionKeyOf(c);
+  const loss = incident.lossByPosition?.get(posKey);
+  if (loss === undefined) return { reason: "no-position", detail: `coverage ${c.id} matches no configured position: its loss is unknown` };
+  const askedSoFar = asked.get(posKey) ?? 0n;
+  const lossLeft = loss.loss > askedSoFar ? loss.loss - askedSoFar : 0n;
+  const amount = lossLeft < remaining ? lossLeft : remaining;
+  if (amount === 0n) {
+    return { reason: "loss-claimed", detail: loss.loss === 0n ? "measured loss is 0" : `the position's loss ${loss.loss} is already claimed on its other coverages` };
+  }
+  const derivation: ClaimDerivation = {
+    rule: "min(loss left for the position, remaining coverage)",
+    positionLoss: loss.loss.toString(),
+    askedElsewhere: askedSoFar.toString(),
+    remainingCoverage: remaining.toString(),
+    amount: amount.toString(),
+    loss: loss.derivation,
+  };
+  return { amount, derivation, posKey, askedSoFar };
 }
 
 // ---------------------------------------------------------------------------------------------

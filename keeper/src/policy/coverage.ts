@@ -345,16 +345,66 @@ export function planCoverage(
 ): CoveragePlan {
   validateCoveragePolicy(policy);
   if (!Number.isSafeInteger(now) || now < 0) throw new Error(`coverage: now must be unix seconds, got ${now}`);
-
-  const skipped: CoverageSkip[] = [];
-  const assessments: PositionAssessment[] = [];
   const stateByProtocol = new Map<string, ProtocolChainState>();
   for (const state of chain.protocols) stateByProtocol.set(state.protocol.toLowerCase(), state);
   const decimalsByAsset = new Map<string, number>();
   for (const pool of chain.pools) decimalsByAsset.set(pool.asset.toLowerCase(), pool.decimals);
   for (const position of positions) decimalsByAsset.set(position.asset.toLowerCase(), position.assetDecimals);
 
-  // 1. Expire sweep over every tracked protocol.
+  const sweep = sweepExpired(chain, decimalsByAsset, now, policy);
+  const skipped: CoverageSkip[] = [];
+  const accepted = acceptPositions(positions, stateByProtocol, skipped);
+  const p: PositionPlanning = {
+    chain,
+    now,
+    policy,
+    halted,
+    day: Math.floor(now / DAY_SEC),
+    // Optimal amounts, capped per protocol across positions (USD wad, pro rata).
+    optimalByPosition: capOptimal(accepted, stateByProtocol, chain.params.maxCoveragePerProtocolWad),
+    skipped,
+    assessments: [],
+    renewals: [],
+    purchases: [],
+    increases: [],
+    reductions: [],
+  };
+  for (const position of accepted) {
+    const state = stateByProtocol.get(position.protocol.toLowerCase());
+    if (state !== undefined) planPosition(p, position, state);
+  }
+  const fitted = fitToCap(p, roomForNewCoverage(chain, sweep.releasedWad));
+  const actions: CoverageAction[] = sortByPriority([...sweep.expireActions, ...p.renewals, ...fitted, ...p.reductions]);
+  return { actions, skipped: p.skipped, positions: p.assessments };
+}
+
+/** The inputs of the per-position planning and what it has decided so far. */
+interface PositionPlanning {
+  readonly chain: CoverageChainState;
+  readonly now: number;
+  readonly policy: CoveragePolicyParams;
+  readonly halted: ReadonlySet<string>;
+  /** Day number of `now` (part of the purchase idempotency keys). */
+  readonly day: number;
+  readonly optimalByPosition: ReadonlyMap<string, bigint>;
+  readonly skipped: CoverageSkip[];
+  readonly assessments: PositionAssessment[];
+  readonly renewals: RenewAction[];
+  readonly purchases: PurchaseAction[];
+  readonly increases: { position: CoveragePosition; amount: bigint; ratioBps: number; riskScore: number }[];
+  readonly reductions: RenewAction[];
+}
+
+/**
+ * Expire sweep over every tracked protocol: coverages whose claim window closed, in batches, and
+ * the cap room (USD wad) their expiry releases per protocol.
+ */
+function sweepExpired(
+  chain: CoverageChainState,
+  decimalsByAsset: ReadonlyMap<string, number>,
+  now: number,
+  policy: CoveragePolicyParams,
+): { expireActions: ExpireAction[]; releasedWad: Map<string, bigint> } {
   const expirable: bigint[] = [];
   const releasedWad = new Map<string, bigint>();
   for (const state of chain.protocols) {
@@ -375,8 +425,11 @@ export function planCoverage(
     const ids = uniqueExpirable.slice(i, i + policy.expireBatchSize);
     expireActions.push({ kind: "expire", priority: "HIGH", idempotencyKey: `expire:${ids.join(",")}`, coverIds: ids });
   }
+  return { expireActions, releasedWad };
+}
 
-  // 2. Distinct positions with a known protocol state.
+/** Distinct positions with a known protocol state (the others are skipped, with the reason). */
+function acceptPositions(positions: readonly CoveragePosition[], stateByProtocol: ReadonlyMap<string, ProtocolChainState>, skipped: CoverageSkip[]): CoveragePosition[] {
   const accepted: CoveragePosition[] = [];
   const seen = new Set<string>();
   for (const position of positions) {
@@ -392,11 +445,11 @@ export function planCoverage(
     }
     accepted.push(position);
   }
+  return accepted;
+}
 
-  // 3. Optimal amounts, capped per protocol across positions (USD wad, pro rata).
-  const optimalByPosition = capOptimal(accepted, stateByProtocol, chain.params.maxCoveragePerProtocolWad);
-
-  // 4. Room for new coverage per protocol.
+/** Room for new coverage per protocol (USD wad): cap − exposure + what the sweep releases. */
+function roomForNewCoverage(chain: CoverageChainState, releasedWad: ReadonlyMap<string, bigint>): Map<string, bigint> {
   const roomWad = new Map<string, bigint>();
   for (const state of chain.protocols) {
     const key = state.protocol.toLowerCase();
@@ -404,130 +457,142 @@ export function planCoverage(
     const cap = chain.params.maxCoveragePerProtocolWad;
     roomWad.set(key, exposure >= cap ? 0n : cap - exposure);
   }
+  return roomWad;
+}
 
-  const renewals: RenewAction[] = [];
-  const purchases: PurchaseAction[] = [];
-  const increases: { position: CoveragePosition; amount: bigint; ratioBps: number; riskScore: number }[] = [];
-  const reductions: RenewAction[] = [];
-  const day = Math.floor(now / DAY_SEC);
+/** One position: its assessment, then purchase, renewals, an early reduction or an increase. */
+function planPosition(p: PositionPlanning, position: CoveragePosition, state: ProtocolChainState): void {
+  const { now } = p;
+  const live = state.coverages.filter(
+    (c) =>
+      c.status === "Active" &&
+      now < c.end &&
+      sameAddress(c.asset, position.asset) &&
+      sameAddress(c.beneficiary, position.beneficiary),
+  );
+  const current = live.reduce((sum, c) => sum + remainingOf(c), 0n);
+  const unknown = position.targetSource === "unknown";
+  // Value never read and no override: keep what is covered (renew as is), buy or cut nothing.
+  const optimal = unknown ? current : (p.optimalByPosition.get(positionKey(position)) ?? 0n);
+  const ratio = coverageRatioBps(current, optimal);
+  p.assessments.push({
+    protocolId: position.protocolId,
+    protocol: position.protocol,
+    asset: position.asset,
+    beneficiary: position.beneficiary,
+    riskScore: state.riskScore,
+    targetAmount: position.targetAmount,
+    optimalAmount: optimal,
+    currentAmount: current,
+    ratioBps: ratio,
+    multiplierBps: coverageMultiplierBps(state.riskScore),
+    targetSource: position.targetSource ?? "fixed",
+    ...(position.liveValue !== undefined ? { liveValue: position.liveValue } : {}),
+  });
+  if (!mayChangeCover(p, position, unknown, live.length, optimal)) return;
+  if (live.length === 0) {
+    p.purchases.push(purchaseAction(position, "purchase", optimal, 0, state.riskScore, p.chain.params, p.policy, `purchase:${posTag(position)}:${p.day}`));
+    return;
+  }
+  const overInsured = current * BPS > optimal * BigInt(p.policy.reduceAboveBps);
+  // Soonest-ending first, so the excess is dropped from the cover renewed first.
+  const byEnd = [...live].sort((a, b) => a.end - b.end || (a.id < b.id ? -1 : 1));
+  const { excess, renewedSomething } = planRenewals(p, position, state, byEnd, overInsured ? current - optimal : 0n);
+  if (overInsured && excess > 0n && !renewedSomething) planReduction(p, position, state, byEnd, excess);
+  if (ratio !== undefined && current * BPS < optimal * BigInt(p.policy.increaseBelowBps)) {
+    p.increases.push({ position, amount: optimal - current, ratioBps: ratio, riskScore: state.riskScore });
+  }
+}
 
-  for (const position of accepted) {
-    const state = stateByProtocol.get(position.protocol.toLowerCase());
-    if (state === undefined) continue;
-    const live = state.coverages.filter(
-      (c) =>
-        c.status === "Active" &&
-        now < c.end &&
-        sameAddress(c.asset, position.asset) &&
-        sameAddress(c.beneficiary, position.beneficiary),
-    );
-    const current = live.reduce((sum, c) => sum + remainingOf(c), 0n);
-    const unknown = position.targetSource === "unknown";
-    // Value never read and no override: keep what is covered (renew as is), buy or cut nothing.
-    const optimal = unknown ? current : (optimalByPosition.get(positionKey(position)) ?? 0n);
-    const ratio = coverageRatioBps(current, optimal);
-    assessments.push({
-      protocolId: position.protocolId,
-      protocol: position.protocol,
-      asset: position.asset,
-      beneficiary: position.beneficiary,
-      riskScore: state.riskScore,
-      targetAmount: position.targetAmount,
-      optimalAmount: optimal,
-      currentAmount: current,
-      ratioBps: ratio,
-      multiplierBps: coverageMultiplierBps(state.riskScore),
-      targetSource: position.targetSource ?? "fixed",
-      ...(position.liveValue !== undefined ? { liveValue: position.liveValue } : {}),
+/** Whether the position's cover may be bought, grown or renewed this cycle; skips it, with the reason, when not. */
+function mayChangeCover(p: PositionPlanning, position: CoveragePosition, unknown: boolean, liveCount: number, optimal: bigint): boolean {
+  if (p.halted.has(position.protocol.toLowerCase())) {
+    // Cover bought, grown or renewed now cannot pay for the incident under way: premium wasted.
+    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "incident-halt", detail: "suspected or confirmed incident: no purchase, increase or renewal" });
+    return false;
+  }
+  if (unknown) {
+    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "value-unknown", detail: "position never read and no targetAmount: no purchase, increase or reduction" });
+    if (liveCount === 0) return false;
+  }
+  if (optimal === 0n) {
+    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "zero-target" });
+    return false;
+  }
+  return true;
+}
+
+/** Renews the live covers due within `renewWithinSec`, dropping the excess; returns the excess left. */
+function planRenewals(
+  p: PositionPlanning,
+  position: CoveragePosition,
+  state: ProtocolChainState,
+  byEnd: readonly OnChainCoverage[],
+  initialExcess: bigint,
+): { excess: bigint; renewedSomething: boolean } {
+  const { now, chain, policy } = p;
+  let excess = initialExcess;
+  let renewedSomething = false;
+  for (const c of byEnd) {
+    const timeLeft = c.end - now;
+    if (timeLeft > policy.renewWithinSec) continue;
+    const base = { protocolId: position.protocolId, protocol: position.protocol, coverId: c.id };
+    if (c.openClaimId !== 0n) {
+      p.skipped.push({ ...base, reason: "claim-open", detail: `claim ${c.openClaimId} is open` });
+      continue;
+    }
+    const opensAt = c.end - chain.params.renewalWindowSec;
+    if (now < opensAt) {
+      p.skipped.push({ ...base, reason: "renewal-window-not-open", detail: `renewable from ${opensAt}` });
+      continue;
+    }
+    const remaining = remainingOf(c);
+    if (excess >= remaining) {
+      excess -= remaining;
+      p.skipped.push({ ...base, reason: "over-insured-not-renewed", detail: `lets ${remaining} lapse (excess)` });
+      continue;
+    }
+    const newAmount = c.claimed + remaining - excess;
+    excess = 0n;
+    const renewal = renewAction(c, position, "renew", newAmount, state.riskScore, chain.params, policy, now);
+    if (typeof renewal === "string") {
+      p.skipped.push({ ...base, reason: "renewal-term-invalid", detail: renewal });
+      continue;
+    }
+    p.renewals.push(renewal);
+    renewedSomething = true;
+  }
+  return { excess, renewedSomething };
+}
+
+/** Reduce early: renew the soonest-ending cover with the excess removed, when the fund allows. */
+function planReduction(p: PositionPlanning, position: CoveragePosition, state: ProtocolChainState, byEnd: readonly OnChainCoverage[], excess: bigint): void {
+  const { now, chain, policy } = p;
+  const candidate = byEnd.find((c) => c.openClaimId === 0n && remainingOf(c) > excess);
+  const base = { protocolId: position.protocolId, protocol: position.protocol };
+  if (candidate === undefined) {
+    p.skipped.push({ ...base, reason: "reduce-awaits-renewal-window", detail: `no cover can absorb the excess ${excess}` });
+  } else if (now < candidate.end - chain.params.renewalWindowSec) {
+    p.skipped.push({
+      ...base,
+      coverId: candidate.id,
+      reason: "reduce-awaits-renewal-window",
+      detail: `reduce by ${excess} from ${candidate.end - chain.params.renewalWindowSec}`,
     });
-
-    if (halted.has(position.protocol.toLowerCase())) {
-      // Cover bought, grown or renewed now cannot pay for the incident under way: premium wasted.
-      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "incident-halt", detail: "suspected or confirmed incident: no purchase, increase or renewal" });
-      continue;
-    }
-    if (unknown) {
-      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "value-unknown", detail: "position never read and no targetAmount: no purchase, increase or reduction" });
-      if (live.length === 0) continue;
-    }
-    if (optimal === 0n) {
-      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "zero-target" });
-      continue;
-    }
-
-    if (live.length === 0) {
-      purchases.push(
-        purchaseAction(position, "purchase", optimal, 0, state.riskScore, chain.params, policy, `purchase:${posTag(position)}:${day}`),
-      );
-      continue;
-    }
-
-    const overInsured = current * BPS > optimal * BigInt(policy.reduceAboveBps);
-    let excess = overInsured ? current - optimal : 0n;
-    // Soonest-ending first, so the excess is dropped from the cover renewed first.
-    const byEnd = [...live].sort((a, b) => a.end - b.end || (a.id < b.id ? -1 : 1));
-    let renewedSomething = false;
-
-    for (const c of byEnd) {
-      const timeLeft = c.end - now;
-      if (timeLeft > policy.renewWithinSec) continue;
-      const base = { protocolId: position.protocolId, protocol: position.protocol, coverId: c.id };
-      if (c.openClaimId !== 0n) {
-        skipped.push({ ...base, reason: "claim-open", detail: `claim ${c.openClaimId} is open` });
-        continue;
-      }
-      const opensAt = c.end - chain.params.renewalWindowSec;
-      if (now < opensAt) {
-        skipped.push({ ...base, reason: "renewal-window-not-open", detail: `renewable from ${opensAt}` });
-        continue;
-      }
-      const remaining = remainingOf(c);
-      if (excess >= remaining) {
-        excess -= remaining;
-        skipped.push({ ...base, reason: "over-insured-not-renewed", detail: `lets ${remaining} lapse (excess)` });
-        continue;
-      }
-      const newAmount = c.claimed + remaining - excess;
-      excess = 0n;
-      const renewal = renewAction(c, position, "renew", newAmount, state.riskScore, chain.params, policy, now);
-      if (typeof renewal === "string") {
-        skipped.push({ ...base, reason: "renewal-term-invalid", detail: renewal });
-        continue;
-      }
-      renewals.push(renewal);
-      renewedSomething = true;
-    }
-
-    if (overInsured && excess > 0n && !renewedSomething) {
-      // Reduce early: renew the soonest-ending cover with the excess removed, when the fund allows.
-      const candidate = byEnd.find((c) => c.openClaimId === 0n && remainingOf(c) > excess);
-      const base = { protocolId: position.protocolId, protocol: position.protocol };
-      if (candidate === undefined) {
-        skipped.push({ ...base, reason: "reduce-awaits-renewal-window", detail: `no cover can absorb the excess ${excess}` });
-      } else if (now < candidate.end - chain.params.renewalWindowSec) {
-        skipped.push({
-          ...base,
-          coverId: candidate.id,
-          reason: "reduce-awaits-renewal-window",
-          detail: `reduce by ${excess} from ${candidate.end - chain.params.renewalWindowSec}`,
-        });
-      } else {
-        const newAmount = candidate.claimed + remainingOf(candidate) - excess;
-        const action = renewAction(candidate, position, "reduce", newAmount, state.riskScore, chain.params, policy, now);
-        if (typeof action === "string") {
-          skipped.push({ ...base, coverId: candidate.id, reason: "renewal-term-invalid", detail: action });
-        } else {
-          reductions.push(action);
-        }
-      }
-    }
-
-    if (ratio !== undefined && current * BPS < optimal * BigInt(policy.increaseBelowBps)) {
-      increases.push({ position, amount: optimal - current, ratioBps: ratio, riskScore: state.riskScore });
+  } else {
+    const newAmount = candidate.claimed + remainingOf(candidate) - excess;
+    const action = renewAction(candidate, position, "reduce", newAmount, state.riskScore, chain.params, policy, now);
+    if (typeof action === "string") {
+      p.skipped.push({ ...base, coverId: candidate.id, reason: "renewal-term-invalid", detail: action });
+    } else {
+      p.reductions.push(action);
     }
   }
+}
 
-  // 5. Fit new coverage into the cap room: purchases first, then increases.
+/** Fits new coverage into the cap room: purchases first, then increases (cut to the room, or skipped). */
+function fitToCap(p: PositionPlanning, roomWad: Map<string, bigint>): PurchaseAction[] {
+  const { chain, policy } = p;
   const fitted: PurchaseAction[] = [];
   const fit = (action: PurchaseAction): void => {
     const key = action.protocol.toLowerCase();
@@ -540,7 +605,7 @@ export function planCoverage(
     }
     const amount = fromWad(room, action.assetDecimals);
     if (amount === 0n) {
-      skipped.push({
+      p.skipped.push({
         protocolId: action.protocolId,
         protocol: action.protocol,
         reason: "protocol-cap-reached",
@@ -551,24 +616,11 @@ export function planCoverage(
     roomWad.set(key, room - toWad(amount, action.assetDecimals));
     fitted.push({ ...resize(action, amount, chain.params, policy), cappedFrom: action.amount });
   };
-  for (const p of purchases) fit(p);
-  for (const inc of increases) {
-    fit(
-      purchaseAction(
-        inc.position,
-        "increase",
-        inc.amount,
-        inc.ratioBps,
-        inc.riskScore,
-        chain.params,
-        policy,
-        `increase:${posTag(inc.position)}:${day}`,
-      ),
-    );
+  for (const purchase of p.purchases) fit(purchase);
+  for (const inc of p.increases) {
+    fit(purchaseAction(inc.position, "increase", inc.amount, inc.ratioBps, inc.riskScore, chain.params, policy, `increase:${posTag(inc.position)}:${p.day}`));
   }
-
-  const actions: CoverageAction[] = sortByPriority([...expireActions, ...renewals, ...fitted, ...reductions]);
-  return { actions, skipped, positions: assessments };
+  return fitted;
 }
 
 /** Array.prototype.sort is stable: generation order is kept within a priority. */

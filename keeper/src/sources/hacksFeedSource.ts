@@ -89,6 +89,45 @@ interface ProtocolMatcher {
 }
 
 /** A feed row that no protocol of the portfolio claimed, but whose name resembles one. */
+/** The feed as read this tick (cached rows count as read). */
+type FeedRead = { ok: true; rows: readonly unknown[]; url: string; at: number } | { ok: false; error: string; url: string };
+
+/** The feed's rows sorted per protocol id. */
+interface SortedRows {
+  readonly feedIncidents: Map<string, FeedIncident[]>;
+  readonly related: Map<string, FeedIncident[]>;
+  readonly unmatched: Map<string, UnmatchedRow[]>;
+  /** The first schema error of a row that loosely names the protocol. */
+  readonly entryErrors: Map<string, string>;
+}
+
+/** A parsed feed row as the protocol's incident. */
+function feedIncidentOf(entry: z.infer<typeof entrySchema>, entryId: string | undefined, ref: string, protocol: string): FeedIncident {
+  return {
+    protocol,
+    date: entry.date,
+    name: entry.name,
+    amountUsd: entry.amount ?? undefined,
+    classification: entry.classification ?? undefined,
+    technique: entry.technique ?? undefined,
+    link: entry.source !== null && entry.source !== undefined && entry.source !== "" ? entry.source : undefined,
+    origin: "feed",
+    sourceId: `defillama-hacks:${entryId ?? normalizeName(entry.name)}:${entry.date}`,
+    ref,
+    raw: entry,
+  };
+}
+
+/** A name miss does not prove there was no exploit: the server renames linked rows. */
+function nameMissError(ref: ProtocolRef, lookalikes: readonly UnmatchedRow[]): string {
+  const seen = lookalikes.map((r) => `"${r.name}" (${new Date(r.date * 1000).toISOString().slice(0, 10)})`).join(", ");
+  return (
+    `no hacks-feed row matched "${ref.name}" by name and no defiLlamaId is configured, so "0 exploits" is not established` +
+    (seen !== "" ? `; unmatched rows that resemble it: ${seen}` : "") +
+    " — set protocols[].defiLlamaId (or sources.hacks.nameAliases)"
+  );
+}
+
 export interface UnmatchedRow {
   readonly name: string;
   readonly date: number;
@@ -185,103 +224,88 @@ export class HacksFeedSource implements RiskDataSource {
   async fetchIncidents(protocols: readonly ProtocolRef[], now: number): Promise<ReadonlyMap<string, IncidentMatch>> {
     const feed = await this.feed(now);
     const matchers = protocols.map((ref) => this.matcher(ref));
-    const feedIncidents = new Map<string, FeedIncident[]>(protocols.map((p) => [p.id, []]));
-    const related = new Map<string, FeedIncident[]>(protocols.map((p) => [p.id, []]));
-    const unmatched = new Map<string, UnmatchedRow[]>(protocols.map((p) => [p.id, []]));
-    const entryErrors = new Map<string, string>();
-
-    if (feed.ok) {
-      feed.rows.forEach((row, index) => {
-        const path = `[${index}]`;
-        const parsed = entrySchema.safeParse(row);
-        if (!parsed.success) {
-          const owner = matchers.find((m) => matchesLoosely(m, row));
-          const issue = firstIssue(parsed.error, path);
-          if (owner !== undefined && !entryErrors.has(owner.id)) {
-            entryErrors.set(owner.id, `schema error at ${issue.field}: ${issue.message} (${feed.url})`);
-          }
-          this.logger.debug({ url: feed.url, field: issue.field, owner: owner?.id }, "hacks feed entry skipped");
-          return;
-        }
-        const entry = parsed.data;
-        const entryId = entry.defillamaId === null || entry.defillamaId === undefined || entry.defillamaId === "" ? undefined : String(entry.defillamaId);
-        const incident = (protocol: string): FeedIncident => ({
-          protocol,
-          date: entry.date,
-          name: entry.name,
-          amountUsd: entry.amount ?? undefined,
-          classification: entry.classification ?? undefined,
-          technique: entry.technique ?? undefined,
-          link: entry.source !== null && entry.source !== undefined && entry.source !== "" ? entry.source : undefined,
-          origin: "feed",
-          sourceId: `defillama-hacks:${entryId ?? normalizeName(entry.name)}:${entry.date}`,
-          ref: `${feed.url}#${path}`,
-          raw: entry,
-        });
-        let claimed = false;
-        for (const matcher of matchers) {
-          const how = matchRow(matcher, entry.name, entryId, entry.parentProtocolId ?? undefined);
-          if (how === "match") {
-            feedIncidents.get(matcher.id)?.push(incident(matcher.id));
-            claimed = true;
-          } else if (how === "sibling") related.get(matcher.id)?.push(incident(matcher.id));
-        }
-        if (claimed) return;
-        for (const matcher of matchers) {
-          if (!resembles(matcher, entry.name)) continue;
-          unmatched.get(matcher.id)?.push({
-            name: entry.name,
-            date: entry.date,
-            ...(entryId !== undefined ? { defillamaId: entryId } : {}),
-            resembles: [matcher.id],
-            ref: `${feed.url}#${path}`,
-          });
-        }
-      });
-    }
-
+    const sorted: SortedRows = {
+      feedIncidents: new Map(protocols.map((p) => [p.id, []])),
+      related: new Map(protocols.map((p) => [p.id, []])),
+      unmatched: new Map(protocols.map((p) => [p.id, []])),
+      entryErrors: new Map(),
+    };
+    if (feed.ok) feed.rows.forEach((row, index) => this.sortRow(row, `[${index}]`, feed.url, matchers, sorted));
     const result = new Map<string, IncidentMatch>();
-    for (const ref of protocols) {
-      const matcher = matchers.find((m) => m.id === ref.id);
-      const curated = (this.config.curatedIncidents ?? [])
-        .filter((c) => c.protocol === ref.id)
-        .map((c): FeedIncident => ({ ...c, name: c.name ?? ref.name, origin: "config", sourceId: `config:${ref.id}:${c.date}`, ref: "config" }));
-      const fromFeed = feedIncidents.get(ref.id) ?? [];
-      const extraCurated = curated.filter((c) => !fromFeed.some((f) => Math.abs(f.date - c.date) <= this.dedupeWindow));
-      const incidents = [...fromFeed, ...extraCurated].sort((a, b) => a.date - b.date);
-      const provenance: Provenance = {
-        source: this.client !== undefined ? HACKS_SOURCE : "config",
-        ref: [this.client !== undefined ? feed.url : undefined, curated.length > 0 ? "config:curatedIncidents" : undefined]
-          .filter((r) => r !== undefined)
-          .join(" + ") || "config:curatedIncidents",
-        fetchedAt: feed.ok ? feed.at : now,
-      };
-      const lookalikes = unmatched.get(ref.id) ?? [];
-      let error = !feed.ok ? feed.error : entryErrors.get(ref.id);
-      if (error === undefined && this.client !== undefined && matcher?.defiLlamaId === undefined && fromFeed.length === 0) {
-        // A name miss does not prove there was no exploit: the server renames linked rows.
-        const seen = lookalikes.map((r) => `"${r.name}" (${new Date(r.date * 1000).toISOString().slice(0, 10)})`).join(", ");
-        error =
-          `no hacks-feed row matched "${ref.name}" by name and no defiLlamaId is configured, so "0 exploits" is not established` +
-          (seen !== "" ? `; unmatched rows that resemble it: ${seen}` : "") +
-          " — set protocols[].defiLlamaId (or sources.hacks.nameAliases)";
-      }
-      for (const row of lookalikes) {
-        const key = `${ref.id}|${row.ref}|${row.date}`;
-        if (this.reportedUnmatched.has(key)) continue;
-        this.reportedUnmatched.add(key);
-        this.logger.warn({ protocol: ref.id, row: row.name, date: row.date, defillamaId: row.defillamaId, ref: row.ref }, "hacks feed row resembles a protocol but did not match it: check defiLlamaId / nameAliases");
-      }
-      const base = { incidents, related: related.get(ref.id) ?? [], unmatched: lookalikes, provenance };
-      result.set(ref.id, error !== undefined ? { ...base, error } : base);
-    }
+    for (const ref of protocols) result.set(ref.id, this.matchOf(ref, matchers.find((m) => m.id === ref.id), feed, sorted, now));
     this.lastMatches = result;
     return result;
   }
 
-  private async feed(
-    now: number,
-  ): Promise<{ ok: true; rows: readonly unknown[]; url: string; at: number } | { ok: false; error: string; url: string }> {
+  /** One feed row: to the protocols it matches (or is a sibling of), else to those it resembles; a schema error to the protocol it loosely names. */
+  private sortRow(row: unknown, path: string, url: string, matchers: readonly ProtocolMatcher[], sorted: SortedRows): void {
+    const parsed = entrySchema.safeParse(row);
+    if (!parsed.success) {
+      const owner = matchers.find((m) => matchesLoosely(m, row));
+      const issue = firstIssue(parsed.error, path);
+      if (owner !== undefined && !sorted.entryErrors.has(owner.id)) {
+        sorted.entryErrors.set(owner.id, `schema error at ${issue.field}: ${issue.message} (${url})`);
+      }
+      this.logger.debug({ url, field: issue.field, owner: owner?.id }, "hacks feed entry skipped");
+      return;
+    }
+    const entry = parsed.data;
+    const entryId = entry.defillamaId === null || entry.defillamaId === undefined || entry.defillamaId === "" ? undefined : String(entry.defillamaId);
+    let claimed = false;
+    for (const matcher of matchers) {
+      const how = matchRow(matcher, entry.name, entryId, entry.parentProtocolId ?? undefined);
+      if (how === "match") {
+        sorted.feedIncidents.get(matcher.id)?.push(feedIncidentOf(entry, entryId, `${url}#${path}`, matcher.id));
+        claimed = true;
+      } else if (how === "sibling") sorted.related.get(matcher.id)?.push(feedIncidentOf(entry, entryId, `${url}#${path}`, matcher.id));
+    }
+    if (claimed) return;
+    for (const matcher of matchers) {
+      if (!resembles(matcher, entry.name)) continue;
+      sorted.unmatched.get(matcher.id)?.push({
+        name: entry.name,
+        date: entry.date,
+        ...(entryId !== undefined ? { defillamaId: entryId } : {}),
+        resembles: [matcher.id],
+        ref: `${url}#${path}`,
+      });
+    }
+  }
+
+  /** One protocol's match: feed rows plus curated incidents not already in the feed, provenance, and the error that makes "0 exploits" unproven. */
+  private matchOf(ref: ProtocolRef, matcher: ProtocolMatcher | undefined, feed: FeedRead, sorted: SortedRows, now: number): IncidentMatch {
+    const curated = (this.config.curatedIncidents ?? [])
+      .filter((c) => c.protocol === ref.id)
+      .map((c): FeedIncident => ({ ...c, name: c.name ?? ref.name, origin: "config", sourceId: `config:${ref.id}:${c.date}`, ref: "config" }));
+    const fromFeed = sorted.feedIncidents.get(ref.id) ?? [];
+    const extraCurated = curated.filter((c) => !fromFeed.some((f) => Math.abs(f.date - c.date) <= this.dedupeWindow));
+    const incidents = [...fromFeed, ...extraCurated].sort((a, b) => a.date - b.date);
+    const provenance: Provenance = {
+      source: this.client !== undefined ? HACKS_SOURCE : "config",
+      ref: [this.client !== undefined ? feed.url : undefined, curated.length > 0 ? "config:curatedIncidents" : undefined]
+        .filter((r) => r !== undefined)
+        .join(" + ") || "config:curatedIncidents",
+      fetchedAt: feed.ok ? feed.at : now,
+    };
+    const lookalikes = sorted.unmatched.get(ref.id) ?? [];
+    let error = !feed.ok ? feed.error : sorted.entryErrors.get(ref.id);
+    if (error === undefined && this.client !== undefined && matcher?.defiLlamaId === undefined && fromFeed.length === 0) error = nameMissError(ref, lookalikes);
+    this.warnLookalikes(ref, lookalikes);
+    const base = { incidents, related: sorted.related.get(ref.id) ?? [], unmatched: lookalikes, provenance };
+    return error !== undefined ? { ...base, error } : base;
+  }
+
+  /** Warns once per row that resembles the protocol but did not match it. */
+  private warnLookalikes(ref: ProtocolRef, lookalikes: readonly UnmatchedRow[]): void {
+    for (const row of lookalikes) {
+      const key = `${ref.id}|${row.ref}|${row.date}`;
+      if (this.reportedUnmatched.has(key)) continue;
+      this.reportedUnmatched.add(key);
+      this.logger.warn({ protocol: ref.id, row: row.name, date: row.date, defillamaId: row.defillamaId, ref: row.ref }, "hacks feed row resembles a protocol but did not match it: check defiLlamaId / nameAliases");
+    }
+  }
+
+  private async feed(now: number): Promise<FeedRead> {
     if (this.client === undefined) return { ok: true, rows: [], url: "config", at: now };
     const url = this.client.displayUrlFor(HACKS_PRO_PATH);
     if (this.feedCache !== undefined && now >= this.feedCache.at && now - this.feedCache.at < this.ttl) {
