@@ -26,10 +26,20 @@ describe("failover provider batching (execution)", () => {
     const p = await provider();
     try {
       expect(p._getOption("batchStallTime")).to.equal(0);
-      const started = performance.now();
-      for (let i = 0; i < 20; i++) expect(await p.getBlockNumber()).to.equal(7);
-      // With ethers' default stall this takes ≥ 200 ms; without it, a few ms.
-      expect(performance.now() - started).to.be.below(150);
+      // No call waits on a timer to be batched (ethers' default stall schedules a 10 ms timer per
+      // call). Checked on the timers requested, not on a wall-clock bound a loaded machine breaks.
+      const realSetTimeout = globalThis.setTimeout;
+      const delays: number[] = [];
+      globalThis.setTimeout = ((handler: () => void, delay?: number, ...args: unknown[]) => {
+        delays.push(delay ?? 0);
+        return realSetTimeout(handler, delay, ...args);
+      }) as typeof setTimeout;
+      try {
+        for (let i = 0; i < 20; i++) expect(await p.getBlockNumber()).to.equal(7);
+      } finally {
+        globalThis.setTimeout = realSetTimeout;
+      }
+      expect(delays.filter((d) => d >= 10 && d < 1000), `timers requested: ${delays.join(", ")}`).to.deep.equal([]);
     } finally {
       p.destroy();
     }
