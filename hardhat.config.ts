@@ -195,6 +195,9 @@ const config: HardhatUserConfig = {
   typechain: {
     outDir: "typechain-types",
     target: "ethers-v6",
+    // Coverage compiles instrumented contracts: keep their bytecode out of typechain-types, so a
+    // coverage run beside `npm test` (as .ci/run does) never changes what the tests deploy.
+    dontOverrideCompile: process.env.SIF_COVERAGE === "1",
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",
