@@ -15,8 +15,7 @@ import type { Signer } from "ethers";
 import { realAaveFixture, RAY, USD8, type RealAaveMarket } from "../../../test/helpers/realAave";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import { measureLendingLoss } from "../../src/policy/lendingLoss";
-import { ChainPositionReader } from "../../src/sources/positions";
-import { readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../../src/sources/positions/aaveLendingState";
+import { ChainPositionReader, readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../../src/sources/positions";
 
 interface World {
   m: RealAaveMarket;
@@ -142,6 +141,43 @@ describe("real Aave v3: what a pooled-lending loss looks like (integration)", fu
     expect(account.healthFactor).to.be.gt(10n ** 18n);
   });
 
+  describe("the Aave reserve reader (sources/positions/aaveLendingState)", () => {
+    it("reads the reserve, the holder and the borrowers at a block in one eth_call, matching the contracts", async () => {
+      const w = await loadFixture(populatedMarket);
+      const { m, holder, borrower } = w;
+      let calls = 0;
+      const counting = { call: (tx: { to: string; data: string; blockTag?: number | string }) => ((calls += 1), ethers.provider.call(tx)) };
+      const reserve = await resolveAaveReserve(ethers.provider, await m.reserves.USDC.aToken.getAddress());
+      expect(reserve.asset).to.equal(m.reserves.USDC.asset);
+      expect(reserve.pool).to.equal(await m.pool.getAddress());
+      expect(reserve.variableDebtToken).to.equal(await m.reserves.USDC.variableDebtToken.getAddress());
+      const block = await ethers.provider.getBlockNumber();
+      const holderAddress = await holder.getAddress();
+      const borrowerAddress = await borrower.getAddress();
+      const state = await readAaveLendingState(counting, reserve, holderAddress, [borrowerAddress], block);
+      expect(calls).to.equal(1);
+      expect(state.block).to.equal(block);
+      expect(state.cash).to.equal(m.units("USDC", 850_000));
+      expect(state.totalSupplied).to.equal(await m.reserves.USDC.aToken.getFunction("totalSupply")());
+      expect(state.totalDebt).to.be.closeTo(m.units("USDC", 150_000), 10n);
+      expect(state.holderBalance).to.equal(await m.reserves.USDC.aToken.getFunction("balanceOf")(holderAddress));
+      expect(state.holderScaled).to.equal(await m.reserves.USDC.aToken.getFunction("scaledBalanceOf")(holderAddress));
+      const [b] = state.borrowers;
+      expect(b?.collateralBase).to.equal(300_000n * USD8);
+      expect(b?.debtBase).to.be.closeTo(150_000n * USD8, 10n);
+      expect(b?.reserveDebt).to.be.closeTo(m.units("USDC", 150_000), 10n);
+    });
+
+    it("refuses a token that is not an aToken rather than reading something else", async () => {
+      const w = await loadFixture(populatedMarket);
+      const error = await resolveAaveReserve(ethers.provider, w.m.reserves.USDC.asset).then(
+        () => undefined,
+        (err: unknown) => err as Error,
+      );
+      expect(error?.message).to.match(/POOL\(\) failed or returned no address/);
+    });
+  });
+
   describe("pooled-lending loss (policy/lendingLoss) on the real pool", () => {
     it("the drain: the holder's claim is its share of the bad debt, within 1%", async () => {
       const w = await loadFixture(populatedMarket);
@@ -164,6 +200,10 @@ describe("real Aave v3: what a pooled-lending loss looks like (integration)", fu
 
       // The same drain read with the liquidator's 5% bonus: less of the debt is recoverable.
       const withBonus = measureLendingLoss(s0, s1, { liquidationBonusBps: 10_500 });
+      // What the balance-drop measure of the claims path (ChainPositionReader.measurePositionLoss) finds: nothing.
+      const reader = new ChainPositionReader({ caller: ethers.provider });
+      const position = { id: "aave-v3:holder", spec: { kind: "aave-v3" as const, aToken: await m.reserves.USDC.aToken.getAddress(), holder: await holder.getAddress() } };
+      expect((await reader.measurePositionLoss(position, before, after)).loss).to.equal(0n);
       const recoverable = (30_000n * 10n ** 6n * 10_000n) / 10_500n;
       expect(withBonus.poolLoss).to.be.closeTo(m.units("USDC", 850_000) - recoverable, m.units("USDC", 10));
     });
