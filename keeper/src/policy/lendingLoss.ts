@@ -9,12 +9,13 @@
  * no collateral backs. So the pool's loss is measured on its balance sheet and shared pro rata:
  *
  *   unbacked(borrower) = reserveDebt × max(0, debtBase − collateralBase × 10 000 / bonusBps) / debtBase
- *   net               = cash + totalDebt − Σ unbacked − totalSupplied − treasuryAccrued
+ *   net               = cash + bridgeUnbacked + totalDebt − Σ unbacked − totalSupplied − treasuryAccrued
  *   poolLoss          = max(0, net_before − net_after)
  *   exposure (scaled) = min(holderScaled_before, holderScaled_after)
  *   loss              = min(poolLoss × exposure / scaledSupply_after,  exposure × totalSupplied_after / scaledSupply_after)
  *
- * - `net` is what the reserve owns (cash plus debt that collateral backs) minus what it owes
+ * - `net` is what the reserve owns (cash, debt that collateral backs, and what a bridge owes for
+ *   aTokens it minted ahead of their underlying) minus what it owes
  *   (the suppliers' aTokens and the treasury's accrued share). Supplies, withdrawals, solvent
  *   borrows and repayments, liquidations and interest move both sides alike and leave it
  *   unchanged; cash that leaves against unbacked debt (an oracle manipulation, a borrow against
@@ -57,6 +58,8 @@ export interface LendingPoolState {
   readonly cash: bigint;
   /** `variableDebtToken.totalSupply() + stableDebtToken.totalSupply()`. */
   readonly totalDebt: bigint;
+  /** `getReserveData.unbacked`: aTokens a bridge (Aave Portal) minted ahead of their underlying; 0 on most reserves. */
+  readonly bridgeUnbacked: bigint;
   /** `getReserveData.accruedToTreasury × liquidityIndex / 1e27`: interest owed to the treasury, not yet minted. */
   readonly treasuryAccrued: bigint;
   /** `aToken.scaledBalanceOf(holder)`. */
@@ -95,7 +98,7 @@ export interface LendingLoss {
 }
 
 export const LENDING_LOSS_FORMULA =
-  "net = cash + totalDebt - unbacked - totalSupplied - treasuryAccrued; poolLoss = max(0, net_before - net_after); " +
+  "net = cash + bridgeUnbacked + totalDebt - unbacked - totalSupplied - treasuryAccrued; poolLoss = max(0, net_before - net_after); " +
   "exposure = min(holderScaled_before, holderScaled_after); loss = min(poolLoss * exposure / scaledSupply_after, exposure * totalSupplied_after / scaledSupply_after)";
 
 /** The part of the reserve's debt that no collateral backs, over the given borrowers (asset units). */
@@ -116,21 +119,21 @@ export function unbackedDebt(borrowers: readonly LendingBorrower[], params: Lend
 
 /** The reserve's net position at one block (signed, asset units). */
 export function reserveNet(state: LendingPoolState, params: LendingLossParams = {}): bigint {
-  return state.cash + state.totalDebt - unbackedDebt(state.borrowers, params) - state.totalSupplied - state.treasuryAccrued;
+  return state.cash + state.bridgeUnbacked + state.totalDebt - unbackedDebt(state.borrowers, params) - state.totalSupplied - state.treasuryAccrued;
 }
 
 /** The holder's loss between `before` and `after` (see the module comment for the formula). */
 export function measureLendingLoss(before: LendingPoolState, after: LendingPoolState, params: LendingLossParams = {}): LendingLoss {
   if (!(before.block < after.block)) throw new Error(`measureLendingLoss: before block ${before.block} must be below after block ${after.block}`);
   for (const s of [before, after]) {
-    for (const [name, v] of Object.entries({ totalSupplied: s.totalSupplied, scaledTotalSupply: s.scaledTotalSupply, cash: s.cash, totalDebt: s.totalDebt, treasuryAccrued: s.treasuryAccrued, holderScaled: s.holderScaled, holderBalance: s.holderBalance })) {
+    for (const [name, v] of Object.entries({ totalSupplied: s.totalSupplied, scaledTotalSupply: s.scaledTotalSupply, cash: s.cash, totalDebt: s.totalDebt, bridgeUnbacked: s.bridgeUnbacked, treasuryAccrued: s.treasuryAccrued, holderScaled: s.holderScaled, holderBalance: s.holderBalance })) {
       if (v < 0n) throw new Error(`measureLendingLoss: ${name} at block ${s.block} is negative`);
     }
   }
   const unbackedBefore = unbackedDebt(before.borrowers, params);
   const unbackedAfter = unbackedDebt(after.borrowers, params);
-  const netBefore = before.cash + before.totalDebt - unbackedBefore - before.totalSupplied - before.treasuryAccrued;
-  const netAfter = after.cash + after.totalDebt - unbackedAfter - after.totalSupplied - after.treasuryAccrued;
+  const netBefore = before.cash + before.bridgeUnbacked + before.totalDebt - unbackedBefore - before.totalSupplied - before.treasuryAccrued;
+  const netAfter = after.cash + after.bridgeUnbacked + after.totalDebt - unbackedAfter - after.totalSupplied - after.treasuryAccrued;
   const poolLoss = netBefore > netAfter ? netBefore - netAfter : 0n;
   const exposureScaled = before.holderScaled < after.holderScaled ? before.holderScaled : after.holderScaled;
   const exposureValue = after.scaledTotalSupply === 0n ? 0n : (exposureScaled * after.totalSupplied) / after.scaledTotalSupply;

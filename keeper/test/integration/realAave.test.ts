@@ -12,7 +12,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { Signer } from "ethers";
 
-import { realAaveFixture, RAY, USD8, type RealAaveMarket } from "../../../test/helpers/realAave";
+import { AAVE_SYMBOLS, RESERVE_PARAMS, realAaveFixture, RAY, USD8, type RealAaveMarket } from "../../../test/helpers/realAave";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import { measureLendingLoss } from "../../src/policy/lendingLoss";
 import { ChainPositionReader, readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../../src/sources/positions";
@@ -62,6 +62,28 @@ async function statesAround(m: RealAaveMarket, holder: string, before: number, a
 
 describe("real Aave v3: what a pooled-lending loss looks like (integration)", function () {
   this.timeout(120_000);
+
+  it("the market lists every reserve active and borrowable with the helper's risk parameters (read back from the pool's bitmap)", async () => {
+    const { m } = await loadFixture(populatedMarket);
+    for (const symbol of AAVE_SYMBOLS) {
+      const data = await m.pool.getFunction("getReserveData")(m.reserves[symbol].asset);
+      const bits = data.configuration.data as bigint;
+      const field = (from: number, width: number): number => Number((bits >> BigInt(from)) & ((1n << BigInt(width)) - 1n));
+      const p = RESERVE_PARAMS[symbol];
+      expect({ ltv: field(0, 16), threshold: field(16, 16), bonus: field(32, 16), decimals: field(48, 8), active: field(56, 1), frozen: field(57, 1), borrowing: field(58, 1), stable: field(59, 1), reserveFactor: field(64, 16) }, symbol).to.deep.equal({
+        ltv: p.ltvBps,
+        threshold: p.liquidationThresholdBps,
+        bonus: p.liquidationBonusBps,
+        decimals: p.decimals,
+        active: 1,
+        frozen: 0,
+        borrowing: 1,
+        stable: 0,
+        reserveFactor: p.reserveFactorBps,
+      });
+      expect(await m.oracle.getFunction("getAssetPrice")(m.reserves[symbol].asset), symbol).to.equal(p.priceUsd8);
+    }
+  });
 
   it("supplied USDC becomes aTokens that accrue interest; the aave-v3 reader reports aToken.balanceOf", async () => {
     const w = await loadFixture(populatedMarket);

@@ -12,6 +12,7 @@ const BEFORE: LendingPoolState = {
   scaledTotalSupply: 1_000_000n * U,
   cash: 850_000n * U,
   totalDebt: 150_000n * U,
+  bridgeUnbacked: 0n,
   treasuryAccrued: 0n,
   holderScaled: 100_000n * U,
   holderBalance: 100_000n * U,
@@ -116,6 +117,12 @@ describe("pooled-lending loss (policy/lendingLoss)", () => {
     expect(r.exposureValue).to.equal(100_000n * U);
     const gone = measureLendingLoss(rich, { ...after, holderScaled: 0n, holderBalance: 0n });
     expect(gone.loss).to.equal(0n);
+  });
+
+  it("aTokens a bridge minted ahead of their underlying are owed by the bridge, not lost", () => {
+    // The Portal mints 50k aTokens with no cash behind them yet: supply +50k, bridgeUnbacked +50k.
+    const after: LendingPoolState = { ...BEFORE, block: 110, totalSupplied: 1_050_000n * U, scaledTotalSupply: 1_050_000n * U, bridgeUnbacked: 50_000n * U };
+    expect(measureLendingLoss(BEFORE, after).poolLoss).to.equal(0n);
   });
 
   it("refuses blocks out of order and negative figures", () => {

@@ -7,7 +7,7 @@
  * | `aToken.totalSupply()`, `aToken.scaledTotalSupply()`         | totalSupplied, scaled supply |
  * | `underlying.balanceOf(aToken)`                              | cash                        |
  * | `variableDebt.totalSupply()` + `stableDebt.totalSupply()`    | totalDebt                   |
- * | `pool.getReserveData(asset)` (`accruedToTreasury`, `liquidityIndex`) | treasuryAccrued      |
+ * | `pool.getReserveData(asset)` (`accruedToTreasury`, `liquidityIndex`, `unbacked`) | treasuryAccrued, bridgeUnbacked |
  * | `aToken.scaledBalanceOf(holder)`, `aToken.balanceOf(holder)` | the holder                  |
  * | per borrower: `pool.getUserAccountData(b)`, both debt balances | its collateral and debt    |
  *
@@ -138,6 +138,7 @@ export async function readAaveLendingState(
     cash: uint(2, "underlying.balanceOf(aToken)"),
     totalDebt: uint(3, "variableDebt.totalSupply") + stableTotal,
     treasuryAccrued: (data.accruedToTreasury * data.liquidityIndex) / RAY,
+    bridgeUnbacked: data.unbacked,
     holderScaled: uint(6, "aToken.scaledBalanceOf(holder)"),
     holderBalance: uint(7, "aToken.balanceOf(holder)"),
     borrowers: state,
@@ -150,6 +151,7 @@ interface ReserveDataFields {
   readonly variableDebtTokenAddress: string;
   readonly accruedToTreasury: bigint;
   readonly liquidityIndex: bigint;
+  readonly unbacked: bigint;
 }
 
 function decodeReserveData(result: CallResult | undefined, pool: string, asset: string): ReserveDataFields {
@@ -163,6 +165,7 @@ function decodeReserveData(result: CallResult | undefined, pool: string, asset: 
     variableDebtTokenAddress: get("variableDebtTokenAddress") as string,
     accruedToTreasury: get("accruedToTreasury") as bigint,
     liquidityIndex: get("liquidityIndex") as bigint,
+    unbacked: get("unbacked") as bigint,
   };
 }
 
