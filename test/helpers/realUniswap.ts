@@ -10,6 +10,7 @@
 import { ethers } from "hardhat";
 import { Contract, ZeroAddress, type Signer } from "ethers";
 import type { MockDAI, MockUSDC } from "../../typechain-types";
+import { Q96, isqrt } from "../../keeper/src/policy/uniswapV3Position";
 import { attachArtifact, deployArtifact, loadArtifact } from "./npmArtifacts";
 
 export const UNISWAP_ARTIFACTS = {
@@ -21,21 +22,7 @@ export const UNISWAP_ARTIFACTS = {
   weth9: loadArtifact("@aave/core-v3/artifacts/contracts/dependencies/weth/WETH9.sol/WETH9.json"),
 } as const;
 
-export const Q96 = 2n ** 96n;
 const DEADLINE = 2n ** 48n; // far future, unix seconds
-
-/** Integer square root (floor). */
-export function isqrt(n: bigint): bigint {
-  if (n < 0n) throw new Error("isqrt of a negative number");
-  if (n < 2n) return n;
-  let x = n;
-  let y = (x + 1n) / 2n;
-  while (y < x) {
-    x = y;
-    y = (x + n / x) / 2n;
-  }
-  return x;
-}
 
 /** sqrtPriceX96 for a price of `amount1` token1 units per `amount0` token0 units (raw units). */
 export function sqrtPriceX96(amount0: bigint, amount1: bigint): bigint {
