@@ -131,7 +131,7 @@ function token(market: { usdc: MockUSDC; usdt: MockUSDT; dai: MockDAI; weth: Con
   }
 }
 
-/** Deploys the market (about 40 transactions). Prefer `loadFixture(realAaveFixture)`. */
+/** Deploys the market (47 transactions, ~2-3 s). Prefer `loadFixture(realAaveFixture)`. */
 export async function deployRealAave(options: { admin?: Signer; treasury?: string } = {}): Promise<RealAaveMarket> {
   const signers = await ethers.getSigners();
   const admin: Signer = options.admin ?? signers[0]!;
