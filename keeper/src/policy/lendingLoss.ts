@@ -148,3 +148,66 @@ export function measureLendingLoss(before: LendingPoolState, after: LendingPoolS
 function ceilDiv(a: bigint, b: bigint): bigint {
   return a === 0n ? 0n : (a - 1n) / b + 1n;
 }
+
+/** The reads of one block as decimal strings (JSON-safe), for the evidence pack. */
+export interface LendingStateRecord {
+  readonly block: number;
+  readonly totalSupplied: string;
+  readonly scaledTotalSupply: string;
+  readonly cash: string;
+  readonly totalDebt: string;
+  readonly bridgeUnbacked: string;
+  readonly treasuryAccrued: string;
+  readonly holderScaled: string;
+  readonly holderBalance: string;
+  readonly borrowers: readonly { readonly account: string; readonly collateralBase: string; readonly debtBase: string; readonly reserveDebt: string }[];
+}
+
+/** What an assessor needs to recompute a pooled-lending loss: both blocks' reads, the parameters, every intermediate figure and the formula. */
+export interface LendingLossRecord {
+  readonly method: "pooled-lending";
+  readonly formula: string;
+  readonly liquidationBonusBps: number;
+  readonly before: LendingStateRecord;
+  readonly after: LendingStateRecord;
+  readonly unbackedBefore: string;
+  readonly unbackedAfter: string;
+  readonly netBefore: string;
+  readonly netAfter: string;
+  readonly poolLoss: string;
+  readonly exposureScaled: string;
+  readonly exposureValue: string;
+  readonly loss: string;
+}
+
+/** The evidence record of `measureLendingLoss(before, after, params)` (recomputes it, so record and amount cannot disagree). */
+export function lendingLossRecord(before: LendingPoolState, after: LendingPoolState, params: LendingLossParams = {}): LendingLossRecord {
+  const r = measureLendingLoss(before, after, params);
+  const state = (s: LendingPoolState): LendingStateRecord => ({
+    block: s.block,
+    totalSupplied: s.totalSupplied.toString(),
+    scaledTotalSupply: s.scaledTotalSupply.toString(),
+    cash: s.cash.toString(),
+    totalDebt: s.totalDebt.toString(),
+    bridgeUnbacked: s.bridgeUnbacked.toString(),
+    treasuryAccrued: s.treasuryAccrued.toString(),
+    holderScaled: s.holderScaled.toString(),
+    holderBalance: s.holderBalance.toString(),
+    borrowers: s.borrowers.map((b) => ({ account: b.account, collateralBase: b.collateralBase.toString(), debtBase: b.debtBase.toString(), reserveDebt: b.reserveDebt.toString() })),
+  });
+  return {
+    method: "pooled-lending",
+    formula: r.formula,
+    liquidationBonusBps: params.liquidationBonusBps ?? 10_000,
+    before: state(before),
+    after: state(after),
+    unbackedBefore: r.unbackedBefore.toString(),
+    unbackedAfter: r.unbackedAfter.toString(),
+    netBefore: r.netBefore.toString(),
+    netAfter: r.netAfter.toString(),
+    poolLoss: r.poolLoss.toString(),
+    exposureScaled: r.exposureScaled.toString(),
+    exposureValue: r.exposureValue.toString(),
+    loss: r.loss.toString(),
+  };
+}

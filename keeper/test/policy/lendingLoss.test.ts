@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { measureLendingLoss, reserveNet, unbackedDebt, type LendingBorrower, type LendingPoolState } from "../../src/policy/lendingLoss";
+import { lendingLossRecord, measureLendingLoss, reserveNet, unbackedDebt, type LendingBorrower, type LendingPoolState } from "../../src/policy/lendingLoss";
 
 const U = 10n ** 6n; // USDC units
 const USD8 = 10n ** 8n; // Aave base currency units
@@ -123,6 +123,19 @@ describe("pooled-lending loss (policy/lendingLoss)", () => {
     // The Portal mints 50k aTokens with no cash behind them yet: supply +50k, bridgeUnbacked +50k.
     const after: LendingPoolState = { ...BEFORE, block: 110, totalSupplied: 1_050_000n * U, scaledTotalSupply: 1_050_000n * U, bridgeUnbacked: 50_000n * U };
     expect(measureLendingLoss(BEFORE, after).poolLoss).to.equal(0n);
+  });
+
+  it("the evidence record carries both blocks' reads and every figure as strings, and survives JSON", () => {
+    const before: LendingPoolState = { ...BEFORE, borrowers: [attacker(0n, 0n, 0n)] };
+    const after: LendingPoolState = { ...BEFORE, block: 110, cash: 0n, totalDebt: 1_000_000n * U, borrowers: [attacker(30_000n, 850_000n, 850_000n * U)] };
+    const record = lendingLossRecord(before, after, { liquidationBonusBps: 10_500 });
+    expect(JSON.parse(JSON.stringify(record))).to.deep.equal(record);
+    expect(record.method).to.equal("pooled-lending");
+    expect(record.before.block).to.equal(100);
+    expect(record.after.borrowers[0]?.debtBase).to.equal((850_000n * USD8).toString());
+    expect(record.loss).to.equal(measureLendingLoss(before, after, { liquidationBonusBps: 10_500 }).loss.toString());
+    expect(record.liquidationBonusBps).to.equal(10_500);
+    expect(record.formula).to.match(/^net = cash \+ bridgeUnbacked/);
   });
 
   it("refuses blocks out of order and negative figures", () => {
