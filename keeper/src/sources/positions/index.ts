@@ -2,3 +2,4 @@ export * from "./multicall";
 export * from "./readers";
 export * from "./positionReader";
 export * from "./fromConfig";
+export * from "./aaveLendingState";

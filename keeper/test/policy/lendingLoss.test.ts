@@ -1,0 +1,145 @@
+import { expect } from "chai";
+
+import { lendingLossRecord, measureLendingLoss, reserveNet, unbackedDebt, type LendingBorrower, type LendingPoolState } from "../../src/policy/lendingLoss";
+
+const U = 10n ** 6n; // USDC units
+const USD8 = 10n ** 8n; // Aave base currency units
+
+/** A reserve of 1M USDC supplied (index 1.0), 850k cash, 150k debt; the holder has 100k. */
+const BEFORE: LendingPoolState = {
+  block: 100,
+  totalSupplied: 1_000_000n * U,
+  scaledTotalSupply: 1_000_000n * U,
+  cash: 850_000n * U,
+  totalDebt: 150_000n * U,
+  bridgeUnbacked: 0n,
+  treasuryAccrued: 0n,
+  holderScaled: 100_000n * U,
+  holderBalance: 100_000n * U,
+  borrowers: [],
+};
+
+const attacker = (collateralUsd: bigint, debtUsd: bigint, reserveDebt: bigint): LendingBorrower => ({
+  account: "0x00000000000000000000000000000000000000a1",
+  collateralBase: collateralUsd * USD8,
+  debtBase: debtUsd * USD8,
+  reserveDebt,
+});
+
+describe("pooled-lending loss (policy/lendingLoss)", () => {
+  it("a drain against worthless collateral: the holder bears its share of the unbacked debt", () => {
+    // 850k borrowed against $30k of collateral at restored prices: 820k unbacked.
+    const after: LendingPoolState = { ...BEFORE, block: 110, cash: 0n, totalDebt: 1_000_000n * U, borrowers: [attacker(30_000n, 850_000n, 850_000n * U)] };
+    const before: LendingPoolState = { ...BEFORE, borrowers: [attacker(0n, 0n, 0n)] };
+    const r = measureLendingLoss(before, after);
+    expect(r.unbackedAfter).to.equal(820_000n * U);
+    expect(r.poolLoss).to.equal(820_000n * U);
+    expect(r.loss).to.equal(82_000n * U); // 10% of the supply
+    expect(r.exposureScaled).to.equal(100_000n * U);
+  });
+
+  it("the liquidator's bonus makes less of the collateral count: recoverable = collateral / bonus", () => {
+    const b = attacker(105_000n, 200_000n, 200_000n * U);
+    expect(unbackedDebt([b])).to.equal(95_000n * U);
+    expect(unbackedDebt([b], { liquidationBonusBps: 10_500 })).to.equal(100_000n * U);
+    expect(() => unbackedDebt([b], { liquidationBonusBps: 9_000 })).to.throw(/at least 10000/);
+  });
+
+  it("a borrower indebted in several reserves: its shortfall is shared in proportion to the debt in this one", () => {
+    // $400k of debt, a quarter of it in this reserve, $100k collateral: $300k short, 75k of it here.
+    expect(unbackedDebt([attacker(100_000n, 400_000n, 100_000n * U)])).to.equal(75_000n * U);
+    // A backed borrower counts nothing.
+    expect(unbackedDebt([attacker(500_000n, 400_000n, 100_000n * U)])).to.equal(0n);
+  });
+
+  it("bad debt that predates the window is not this incident's loss", () => {
+    const old = attacker(0n, 50_000n, 50_000n * U);
+    const before: LendingPoolState = { ...BEFORE, borrowers: [old] };
+    const after: LendingPoolState = { ...BEFORE, block: 110, borrowers: [old] };
+    expect(measureLendingLoss(before, after).poolLoss).to.equal(0n);
+  });
+
+  it("cash stolen outright (no debt at all) is a loss too", () => {
+    const after: LendingPoolState = { ...BEFORE, block: 110, cash: 350_000n * U };
+    const r = measureLendingLoss(BEFORE, after);
+    expect(r.poolLoss).to.equal(500_000n * U);
+    expect(r.loss).to.equal(50_000n * U);
+  });
+
+  it("a withdrawal wave, solvent borrows, repayments and interest leave the net unchanged: no loss", () => {
+    // 600k withdrawn (cash and supply down alike), then 100k borrowed by a backed borrower, then a
+    // year of 5% interest on the 250k debt: supply +10% × 90%, treasury +10%.
+    const after: LendingPoolState = {
+      ...BEFORE,
+      block: 200,
+      cash: 150_000n * U,
+      totalDebt: 262_500n * U,
+      totalSupplied: 411_250n * U,
+      scaledTotalSupply: 400_000n * U,
+      treasuryAccrued: 1_250n * U,
+      holderBalance: 102_812_500_000n,
+      borrowers: [attacker(400_000n, 105_000n, 105_000n * U)],
+    };
+    expect(reserveNet(after)).to.equal(reserveNet(BEFORE));
+    const r = measureLendingLoss(BEFORE, after);
+    expect(r.poolLoss).to.equal(0n);
+    expect(r.loss).to.equal(0n);
+  });
+
+  it("the holder's own withdrawal is never loss: exposure is the smaller scaled balance, over the supply still in", () => {
+    const drained: LendingPoolState = { ...BEFORE, block: 110, cash: 0n, totalDebt: 1_000_000n * U, borrowers: [attacker(30_000n, 850_000n, 850_000n * U)] };
+    // Someone supplies 80k, the holder withdraws 70k of its 100k.
+    const after: LendingPoolState = {
+      ...drained,
+      block: 120,
+      cash: 10_000n * U,
+      totalSupplied: 1_010_000n * U,
+      scaledTotalSupply: 1_010_000n * U,
+      holderScaled: 30_000n * U,
+      holderBalance: 30_000n * U,
+    };
+    const r = measureLendingLoss({ ...BEFORE, borrowers: [attacker(0n, 0n, 0n)] }, after);
+    expect(r.poolLoss).to.equal(820_000n * U);
+    expect(r.exposureScaled).to.equal(30_000n * U);
+    expect(r.loss).to.equal((820_000n * U * 30_000n) / 1_010_000n);
+    // Adding after the incident buys no cover: exposure stays at the balance before.
+    const topUp = measureLendingLoss({ ...BEFORE, borrowers: [attacker(0n, 0n, 0n)] }, { ...drained, totalSupplied: 1_100_000n * U, scaledTotalSupply: 1_100_000n * U, holderScaled: 200_000n * U, holderBalance: 200_000n * U });
+    expect(topUp.exposureScaled).to.equal(100_000n * U);
+  });
+
+  it("the loss never exceeds the exposure's value; a holder that left entirely has none", () => {
+    // A reserve with a 100k surplus (a donation) that loses everything, with only the holder's 100k left supplied.
+    const rich: LendingPoolState = { ...BEFORE, cash: 950_000n * U };
+    const after: LendingPoolState = { ...BEFORE, block: 110, cash: 0n, totalSupplied: 100_000n * U, scaledTotalSupply: 100_000n * U, totalDebt: 0n };
+    const r = measureLendingLoss(rich, after);
+    expect(r.poolLoss).to.equal(200_000n * U);
+    expect(r.loss).to.equal(100_000n * U);
+    expect(r.exposureValue).to.equal(100_000n * U);
+    const gone = measureLendingLoss(rich, { ...after, holderScaled: 0n, holderBalance: 0n });
+    expect(gone.loss).to.equal(0n);
+  });
+
+  it("aTokens a bridge minted ahead of their underlying are owed by the bridge, not lost", () => {
+    // The Portal mints 50k aTokens with no cash behind them yet: supply +50k, bridgeUnbacked +50k.
+    const after: LendingPoolState = { ...BEFORE, block: 110, totalSupplied: 1_050_000n * U, scaledTotalSupply: 1_050_000n * U, bridgeUnbacked: 50_000n * U };
+    expect(measureLendingLoss(BEFORE, after).poolLoss).to.equal(0n);
+  });
+
+  it("the evidence record carries both blocks' reads and every figure as strings, and survives JSON", () => {
+    const before: LendingPoolState = { ...BEFORE, borrowers: [attacker(0n, 0n, 0n)] };
+    const after: LendingPoolState = { ...BEFORE, block: 110, cash: 0n, totalDebt: 1_000_000n * U, borrowers: [attacker(30_000n, 850_000n, 850_000n * U)] };
+    const record = lendingLossRecord(before, after, { liquidationBonusBps: 10_500 });
+    expect(JSON.parse(JSON.stringify(record))).to.deep.equal(record);
+    expect(record.method).to.equal("pooled-lending");
+    expect(record.before.block).to.equal(100);
+    expect(record.after.borrowers[0]?.debtBase).to.equal((850_000n * USD8).toString());
+    expect(record.loss).to.equal(measureLendingLoss(before, after, { liquidationBonusBps: 10_500 }).loss.toString());
+    expect(record.liquidationBonusBps).to.equal(10_500);
+    expect(record.formula).to.match(/^net = cash \+ bridgeUnbacked/);
+  });
+
+  it("refuses blocks out of order and negative figures", () => {
+    expect(() => measureLendingLoss(BEFORE, BEFORE)).to.throw(/must be below/);
+    expect(() => measureLendingLoss(BEFORE, { ...BEFORE, block: 101, cash: -1n })).to.throw(/cash at block 101 is negative/);
+  });
+});
