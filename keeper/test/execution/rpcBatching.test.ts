@@ -32,7 +32,7 @@ describe("failover provider batching (execution)", () => {
       const delays: number[] = [];
       globalThis.setTimeout = ((handler: () => void, delay?: number, ...args: unknown[]) => {
         delays.push(delay ?? 0);
-        return realSetTimeout(handler, delay, ...args);
+        return realSetTimeout(() => handler(...(args as [])), delay);
       }) as typeof setTimeout;
       try {
         for (let i = 0; i < 20; i++) expect(await p.getBlockNumber()).to.equal(7);
