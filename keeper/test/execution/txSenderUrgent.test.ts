@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
 import { ethers, network } from "hardhat";
+import { explainSendFailure } from "../../src/execution/revertDecoder";
 import { TxSender, type TxSenderOptions } from "../../src/execution/txSender";
 import { FencedOutError, DaemonLockError, openStateDb, type StateDb } from "../../src/state";
 import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
@@ -75,7 +76,7 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     return { value: await value, blocks };
   }
 
-  it("an urgent halt replaces a routine transaction stuck at a low fee at its nonce and is mined in the next block", async () => {
+  it("an urgent halt replaces a routine transaction stuck at a low fee at its nonce and is mined within 2 blocks; the displaced action fails naming it", async () => {
     const { state, txSender } = await setup({ receiptTimeoutMs: 10_000 });
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
     // The routine send waits for its receipt (10 s) in the background.
@@ -202,5 +203,19 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     state.bindSigner({ chainId: 1, address: "0x00000000000000000000000000000000000000a1" });
     expect(() => state.acquireDaemonLock({ logger: recordingLogger() })).to.throw(DaemonLockError, /key 0x0+a1 on chain 1/);
     expect([first.fence?.token, second.fence?.token, third.fence?.token]).to.deep.equal([1, 1, 1]);
+  });
+
+  it("a failed send's alert text names its real cause: the missing role only when the chain said so, else the fee ceiling, gas money, the lock", async () => {
+    const { txSender } = await setup({ maxFeePerGasCeiling: 5n * GWEI, urgent: { maxFeePerGasCeiling: 5n * GWEI, maxPriorityFeePerGas: GWEI } });
+    await setBaseFee(50n * GWEI);
+    await mine();
+    const halt = await txSender.send(transfer("halt:spike", "report-incident"));
+    if (halt.status !== "failed") throw new Error("expected the halt to fail on fees");
+    expect(explainSendFailure(halt.error)).to.match(/fee ceiling.*tx\.urgent\.maxFeePerGasCeilingGwei/);
+    expect(explainSendFailure(halt.error)).to.not.match(/ROLE/);
+    const role = ethers.id("RISK_ORACLE_ROLE");
+    expect(explainSendFailure(`AccessControlUnauthorizedAccount(account=0x${"ab".repeat(20)}, neededRole=${role})`)).to.equal(`0x${"ab".repeat(20)} lacks RISK_ORACLE_ROLE: the admin grants it (scripts/grant-role.ts)`);
+    expect(explainSendFailure("insufficient funds for gas * price + value")).to.match(/too little ETH/);
+    expect(explainSendFailure("signing lock for key 0xab on chain 1 lost: fencing token 1 is void (now 2) — this process must not sign")).to.match(/lost the signing lock/);
   });
 });
