@@ -10,12 +10,12 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { JsonRpcProvider, Network, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { ethers, network } from "hardhat";
 import { explainSendFailure } from "../../src/execution/revertDecoder";
 import { TxSender, type TxSenderOptions } from "../../src/execution/txSender";
-import { FencedOutError, DaemonLockError, openStateDb, type StateDb } from "../../src/state";
-import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
+import { FencedOutError, DaemonLockError, openStateDb } from "../../src/state";
+import { useTxSenderHarness } from "../helpers/txSenderHarness";
 import { recordingLogger } from "../sources/testDeps";
 
 const GWEI = 10n ** 9n;
@@ -24,37 +24,15 @@ const RECIPIENT = "0x000000000000000000000000000000000000bEEF";
 
 describe("TxSender urgent lane and signing fence (execution)", function () {
   this.timeout(60_000);
-  let proxy: RpcProxy;
-  let provider: JsonRpcProvider;
-  const states: StateDb[] = [];
+  const h = useTxSenderHarness(OPTIONS, "100");
   const dirs: string[] = [];
-
-  before(async () => {
-    proxy = await startRpcProxy(network.provider);
-    const net = Network.from(31337);
-    provider = new JsonRpcProvider(proxy.url, net, { staticNetwork: net, cacheTimeout: -1 });
-  });
-  after(async () => {
-    provider.destroy();
-    await proxy.close();
-  });
   afterEach(async () => {
-    await network.provider.request({ method: "evm_setAutomine", params: [true] });
     await network.provider.request({ method: "hardhat_setNextBlockBaseFeePerGas", params: ["0x3b9aca00"] });
     await mine();
-    for (const s of states.splice(0)) s.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
-
-  async function setup(options: Partial<TxSenderOptions> = {}) {
-    const wallet = Wallet.createRandom().connect(provider) as unknown as Wallet;
-    await setBalance(wallet.address, ethers.parseEther("100"));
-    const state = openStateDb(":memory:");
-    states.push(state);
-    const logger = recordingLogger();
-    const txSender = new TxSender({ signer: wallet, provider, journal: state.journal, logger }, { ...OPTIONS, ...options });
-    return { wallet, state, logger, txSender };
-  }
+  const setup = (options: Partial<TxSenderOptions> = {}) => h.setup(options);
+  const states = h.states;
   const transfer = (key: string, kind = "transfer") => ({ kind, key, to: RECIPIENT, data: "0x", value: 1000n });
   const mine = (blocks = 1) => network.provider.request({ method: "hardhat_mine", params: [`0x${blocks.toString(16)}`] });
   const setBaseFee = (wei: bigint) => network.provider.request({ method: "hardhat_setNextBlockBaseFeePerGas", params: [`0x${wei.toString(16)}`] });
@@ -87,7 +65,7 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     // Gas spikes: the base fee jumps above the routine transaction's maxFeePerGas.
     await setBaseFee((stuck.maxFeePerGas ?? 0n) * 3n);
     await mine();
-    const start = await provider.getBlockNumber();
+    const start = await h.provider.getBlockNumber();
     const halt = txSender.send(transfer("halt:aave", "report-incident"));
     const { value: result } = await mineUntil(halt);
     expect(result.status).to.equal("confirmed");
@@ -136,8 +114,8 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
   it("a retry whose signed bytes equal the failed try's is recorded as the same attempt and confirmed, not stuck in sent", async () => {
     const { state, txSender, wallet } = await setup();
     // Try 1: signed, then failed (the node refused it). Its exact bytes are what the retry signs.
-    const nonce = await provider.getTransactionCount(wallet.address);
-    const block = await provider.getBlock("latest");
+    const nonce = await h.provider.getTransactionCount(wallet.address);
+    const block = await h.provider.getBlock("latest");
     const maxFeePerGas = (block!.baseFeePerGas ?? 0n) * 2n + OPTIONS.maxPriorityFeePerGas;
     const entry = state.journal.plan({ kind: "transfer", key: "same-bytes", payload: {} });
     const raw = await wallet.signTransaction({ type: 2, chainId: 31337n, nonce, to: RECIPIENT, data: "0x", value: 1000n, gasLimit: 25_200n, maxFeePerGas, maxPriorityFeePerGas: OPTIONS.maxPriorityFeePerGas });
@@ -149,7 +127,7 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     state.journal.recordAttempt(retry.id, { hash, nonce, maxFeePerGas, maxPriorityFeePerGas: OPTIONS.maxPriorityFeePerGas, rawTx: raw });
     expect(state.journal.attempts(retry.id).map((a) => a.hash)).to.deep.equal([hash]);
     state.journal.markSent(retry.id, { hash, nonce, maxFeePerGas, maxPriorityFeePerGas: OPTIONS.maxPriorityFeePerGas, sentBlock: block!.number });
-    await provider.broadcastTransaction(raw);
+    await h.provider.broadcastTransaction(raw);
     const results = await txSender.reconcile();
     expect(results.map((r) => `${r.key}:${r.status}`)).to.deep.equal(["same-bytes:confirmed"]);
   });
@@ -160,7 +138,7 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     const file = path.join(dir, "state.sqlite");
     let clock = 1_000_000;
     const nowMs = () => clock;
-    const wallet = Wallet.createRandom().connect(provider) as unknown as Wallet;
+    const wallet = Wallet.createRandom().connect(h.provider) as unknown as Wallet;
     await setBalance(wallet.address, ethers.parseEther("10"));
     const identity = { chainId: 31337, address: wallet.address };
     const a = openStateDb(file, { nowMs });
@@ -174,8 +152,8 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     const lockB = b.acquireDaemonLock({ logger: recordingLogger(), staleAfterSec: 60 });
     expect(lockB.fence!.token).to.equal(lockA.fence!.token + 1);
     // A wakes up and tries to send before its heartbeat noticed anything.
-    proxy.reset();
-    const senderA = new TxSender({ signer: wallet, provider, journal: a.journal, logger: recordingLogger() }, OPTIONS);
+    h.proxy.reset();
+    const senderA = new TxSender({ signer: wallet, provider: h.provider, journal: a.journal, logger: recordingLogger() }, OPTIONS);
     let refused: unknown;
     try {
       await senderA.send(transfer("late-write"));
@@ -183,11 +161,11 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
       refused = err;
     }
     expect(refused).to.be.instanceOf(FencedOutError);
-    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+    expect(h.proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
     expect(a.journal.byKey("late-write")).to.equal(undefined);
     expect(() => lockA.heartbeat()).to.throw(DaemonLockError);
     // B signs.
-    const senderB = new TxSender({ signer: wallet, provider, journal: b.journal, logger: recordingLogger() }, OPTIONS);
+    const senderB = new TxSender({ signer: wallet, provider: h.provider, journal: b.journal, logger: recordingLogger() }, OPTIONS);
     expect((await senderB.send(transfer("b-write"))).status).to.equal("confirmed");
   });
 
