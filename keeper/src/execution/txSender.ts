@@ -601,7 +601,12 @@ export class TxSender {
     const { journal, logger, provider } = this.deps;
     const policy = this.policyOfEntry(entry);
     const ceiling = policy.maxFeePerGasCeiling;
-    const rival = journal.inFlightAttempts().find((a) => a.nonce === latest.nonce && a.actionId !== entry.id);
+    // A routine transaction whose nonce an urgent action took stays put; the urgent one may bump itself.
+    const isUrgent = (a: { kind: string; actionId: number }) => this.urgencyOf({ kind: a.kind, ...urgencyField(journal.get(a.actionId).payload) }) === "urgent";
+    const rival =
+      this.urgencyOf({ kind: entry.kind, ...urgencyField(entry.payload) }) === "routine"
+        ? journal.inFlightAttempts().find((a) => a.nonce === latest.nonce && a.actionId !== entry.id && isUrgent(a))
+        : undefined;
     if (rival !== undefined) {
       // An urgent action took this nonce: outbidding it would undo the urgent send.
       logger.warn({ key: entry.key, nonce: latest.nonce, takenBy: rival.key }, "stuck transaction not replaced: an urgent action holds its nonce");

@@ -77,6 +77,30 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     expect(state.journal.byKey("routine")?.error).to.match(/taken by report-incident action halt:aave/);
   });
 
+  it("an urgent transaction that displaced a routine one still bumps its own fees when the base fee keeps rising; the routine one never outbids it", async () => {
+    const { state, txSender } = await setup({ receiptTimeoutMs: 10_000 });
+    await network.provider.request({ method: "evm_setAutomine", params: [false] });
+    const routine = txSender.send(transfer("routine-2"));
+    for (let i = 0; i < 100 && state.journal.byKey("routine-2")?.state !== "sent"; i += 1) await new Promise((r) => setTimeout(r, 10));
+    const stuck = state.journal.byKey("routine-2")!;
+    await setBaseFee((stuck.maxFeePerGas ?? 0n) * 3n);
+    await mine();
+    const halt = txSender.send(transfer("halt:rising", "report-incident"));
+    for (let i = 0; i < 200 && state.journal.byKey("halt:rising")?.state !== "sent"; i += 1) await new Promise((r) => setTimeout(r, 10));
+    const first = state.journal.byKey("halt:rising")!;
+    expect(first.nonce).to.equal(stuck.nonce);
+    // The spike goes on: the next block's base fee is above the halt's maxFeePerGas too.
+    await setBaseFee((first.maxFeePerGas ?? 0n) * 2n);
+    await mine();
+    const { value: result } = await mineUntil(halt, 100);
+    expect(result.status).to.equal("confirmed");
+    const settled = state.journal.byKey("halt:rising")!;
+    expect(settled.replacedHashes.length).to.be.greaterThan(0); // bumped itself
+    expect(settled.maxFeePerGas! > first.maxFeePerGas!).to.equal(true);
+    expect((await routine).status).to.equal("failed");
+    expect(state.journal.attempts(stuck.id).length).to.equal(1); // the routine action never outbid the halt
+  });
+
   it("a halt is not queued behind a routine send waiting for its receipt", async () => {
     const { txSender, state } = await setup({ receiptTimeoutMs: 30_000 });
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
