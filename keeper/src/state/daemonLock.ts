@@ -236,3 +236,18 @@ function acquireSigningLock(db: Database, options: DaemonLockOptions, signer: Si
     },
   };
 }
+
+/**
+ * The most recent lock holder of this database (a signing lock of any key and chain, or the
+ * daemon lock), for `status` and `doctor`; undefined when nobody holds one.
+ */
+export function currentLockHolder(db: Database): { pid: number; hostname: string; started_at: number; heartbeat_at: number } | undefined {
+  return db
+    .prepare(
+      `SELECT pid, hostname, started_at, heartbeat_at FROM (
+         SELECT pid, hostname, started_at, heartbeat_at FROM signing_lock WHERE heartbeat_at > 0
+         UNION ALL SELECT pid, hostname, started_at, heartbeat_at FROM daemon_lock WHERE id = 1
+       ) ORDER BY heartbeat_at DESC LIMIT 1`,
+    )
+    .get() as { pid: number; hostname: string; started_at: number; heartbeat_at: number } | undefined;
+}

@@ -14,7 +14,7 @@ import { Wallet } from "ethers";
 import { ethers, network } from "hardhat";
 import { explainSendFailure } from "../../src/execution/revertDecoder";
 import { TxSender, type TxSenderOptions } from "../../src/execution/txSender";
-import { FencedOutError, DaemonLockError, openStateDb } from "../../src/state";
+import { currentLockHolder, FencedOutError, DaemonLockError, openStateDb } from "../../src/state";
 import { useTxSenderHarness } from "../helpers/txSenderHarness";
 import { recordingLogger } from "../sources/testDeps";
 
@@ -205,6 +205,10 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     state.bindSigner({ chainId: 1, address: "0x00000000000000000000000000000000000000a1" });
     expect(() => state.acquireDaemonLock({ logger: recordingLogger() })).to.throw(DaemonLockError, /key 0x0+a1 on chain 1/);
     expect([first.fence?.token, second.fence?.token, third.fence?.token]).to.deep.equal([1, 1, 1]);
+    // status and doctor see the holder of a per-key lock; released locks are not holders.
+    expect(currentLockHolder(state.db)?.pid).to.equal(process.pid);
+    for (const lock of [first, second, third]) lock.release();
+    expect(currentLockHolder(state.db)).to.equal(undefined);
   });
 
   it("a failed send's alert text names its real cause: the missing role only when the chain said so, else the fee ceiling, gas money, the lock", async () => {
