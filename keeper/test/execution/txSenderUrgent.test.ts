@@ -54,13 +54,19 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
     return { value: await value, blocks };
   }
 
+  /** Starts a send with automining off and returns it (still waiting for its receipt) once it is broadcast, with its journal entry. */
+  async function sentInBackground(t: Awaited<ReturnType<typeof setup>>, key: string, kind = "transfer") {
+    const pending = t.txSender.send(transfer(key, kind));
+    for (let i = 0; i < 200 && t.state.journal.byKey(key)?.state !== "sent"; i += 1) await new Promise((r) => setTimeout(r, 10));
+    return { pending, entry: t.state.journal.byKey(key)! };
+  }
+
   it("an urgent halt replaces a routine transaction stuck at a low fee at its nonce and is mined within 2 blocks; the displaced action fails naming it", async () => {
-    const { state, txSender } = await setup({ receiptTimeoutMs: 10_000 });
+    const t = await setup({ receiptTimeoutMs: 10_000 });
+    const { state, txSender } = t;
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
     // The routine send waits for its receipt (10 s) in the background.
-    const routine = txSender.send(transfer("routine"));
-    for (let i = 0; i < 100 && state.journal.byKey("routine")?.state !== "sent"; i += 1) await new Promise((r) => setTimeout(r, 10));
-    const stuck = state.journal.byKey("routine")!;
+    const { pending: routine, entry: stuck } = await sentInBackground(t, "routine");
     expect(stuck.state).to.be.oneOf(["sent", "replaced"]);
     // Gas spikes: the base fee jumps above the routine transaction's maxFeePerGas.
     await setBaseFee((stuck.maxFeePerGas ?? 0n) * 3n);
@@ -78,16 +84,13 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
   });
 
   it("an urgent transaction that displaced a routine one still bumps its own fees when the base fee keeps rising; the routine one never outbids it", async () => {
-    const { state, txSender } = await setup({ receiptTimeoutMs: 10_000 });
+    const t = await setup({ receiptTimeoutMs: 10_000 });
+    const { state } = t;
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
-    const routine = txSender.send(transfer("routine-2"));
-    for (let i = 0; i < 100 && state.journal.byKey("routine-2")?.state !== "sent"; i += 1) await new Promise((r) => setTimeout(r, 10));
-    const stuck = state.journal.byKey("routine-2")!;
+    const { pending: routine, entry: stuck } = await sentInBackground(t, "routine-2");
     await setBaseFee((stuck.maxFeePerGas ?? 0n) * 3n);
     await mine();
-    const halt = txSender.send(transfer("halt:rising", "report-incident"));
-    for (let i = 0; i < 200 && state.journal.byKey("halt:rising")?.state !== "sent"; i += 1) await new Promise((r) => setTimeout(r, 10));
-    const first = state.journal.byKey("halt:rising")!;
+    const { pending: halt, entry: first } = await sentInBackground(t, "halt:rising", "report-incident");
     expect(first.nonce).to.equal(stuck.nonce);
     // The spike goes on: the next block's base fee is above the halt's maxFeePerGas too.
     await setBaseFee((first.maxFeePerGas ?? 0n) * 2n);
@@ -102,11 +105,11 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
   });
 
   it("a halt is not queued behind a routine send waiting for its receipt", async () => {
-    const { txSender, state } = await setup({ receiptTimeoutMs: 30_000 });
+    const t = await setup({ receiptTimeoutMs: 30_000 });
+    const { txSender, state } = t;
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
-    const routine = txSender.send(transfer("routine-wait"));
-    // Wait until the routine one is broadcast and waiting for its receipt.
-    for (let i = 0; i < 100 && state.journal.byKey("routine-wait")?.state !== "sent"; i += 1) await new Promise((r) => setTimeout(r, 10));
+    // The routine one is broadcast and waits for its receipt.
+    const { pending: routine } = await sentInBackground(t, "routine-wait");
     const haltSent = txSender.send(transfer("halt:comp", "report-incident"));
     let broadcast = false;
     for (let i = 0; i < 200 && !broadcast; i += 1) {
