@@ -11,10 +11,12 @@
  * `claims.incidentToClaimTicks`).
  * Watch: eth_calls and wall time of one exploit-watch read of 200 positions + 200 watched
  * balances, and the incident-watch ticks from an on-chain drain to the alert and to the halt.
- *   Run: npm run bench:keeper
+ * Signing: a halt (`reportIncident`) sent while a routine transaction of the same key is stuck at a
+ * low fee (a gas spike) → blocks until the halt is mined (`signing.urgentBehindStuckRoutineBlocks`).
+ *   Run: npm run bench:keeper   (BENCH_ONLY=watch or BENCH_ONLY=signing for one part)
  */
 import { mine, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
-import { Wallet } from "ethers";
+import { JsonRpcProvider, Network, Wallet } from "ethers";
 import { ethers, network } from "hardhat";
 
 import { promises as fs } from "node:fs";
@@ -34,6 +36,8 @@ import { startRpcProxy, type RpcProxy } from "../keeper/test/helpers/rpcProxy";
 import { dai18, deployStandIns, usdc6 } from "../keeper/test/helpers/protocolStandIns";
 import { FUND_INCIDENT_ABI } from "../keeper/src/cycles/exploitWatch";
 import type { ConfigFile } from "../keeper/src/config/schema";
+import { DEFAULT_TX_OPTIONS, TxSender } from "../keeper/src/execution/txSender";
+import { openStateDb } from "../keeper/src/state";
 
 const DAY = 86_400; // seconds
 const KEEPER_KEY = ethers.id("keeper bench key");
@@ -352,6 +356,55 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
   };
 }
 
+/**
+ * Urgent before routine: automining off (the bench produces a block every 100 ms), a routine
+ * transaction is sent, then the base fee jumps to 3× its maxFeePerGas (it is stuck), then the
+ * keeper sends a halt through the same TxSender. Blocks from the halt's send to its receipt.
+ */
+async function benchSigning(proxy: RpcProxy): Promise<Record<string, number>> {
+  const s = await deployKeeperSystem();
+  const net = Network.from(31337);
+  const provider = new JsonRpcProvider(proxy.url, net, { staticNetwork: net, cacheTimeout: -1 });
+  const wallet = new Wallet(SYSTEM_KEEPER_KEY, provider);
+  const state = openStateDb(":memory:");
+  const sender = new TxSender(
+    { signer: wallet, provider, journal: state.journal, logger: silentLogger, abis: [s.fund.interface] },
+    { ...DEFAULT_TX_OPTIONS, pollIntervalMs: 10, receiptTimeoutMs: 60_000 },
+  );
+  await network.provider.request({ method: "evm_setAutomine", params: [false] });
+  try {
+    const routine = sender.send({ kind: "risk-push", key: "bench:routine", to: wallet.address, data: "0x", value: 0n });
+    for (let i = 0; i < 500 && state.journal.byKey("bench:routine")?.state !== "sent"; i += 1) await new Promise((r) => setTimeout(r, 5));
+    const stuck = state.journal.byKey("bench:routine");
+    if (stuck?.maxFeePerGas === undefined) throw new Error("bench: the routine transaction was not sent");
+    await network.provider.request({ method: "hardhat_setNextBlockBaseFeePerGas", params: [`0x${(stuck.maxFeePerGas * 3n).toString(16)}`] });
+    await mine(1);
+    const startBlock = await provider.getBlockNumber();
+    const occurredAt = (await time.latest()) - 60;
+    const halt = sender.send({
+      kind: "report-incident",
+      key: "bench:halt",
+      to: await s.fund.getAddress(),
+      data: s.fund.interface.encodeFunctionData("reportIncident", [Wallet.createRandom().address, occurredAt, ethers.id("bench evidence")]),
+    });
+    let settled = false;
+    void halt.finally(() => (settled = true));
+    for (let i = 0; i < 200 && !settled; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!settled) await mine(1);
+    }
+    const result = await halt;
+    if (result.status !== "confirmed") throw new Error(`bench: the halt was not mined (${result.status})`);
+    await mine(1);
+    await routine;
+    return { urgentBehindStuckRoutineBlocks: result.blockNumber - startBlock };
+  } finally {
+    await network.provider.request({ method: "evm_setAutomine", params: [true] });
+    state.close();
+    provider.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const proxy = await startRpcProxy(network.provider);
   try {
@@ -360,14 +413,19 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ bench: "keeper exploit watch", network: "hardhat in-process over HTTP", watch: await benchWatch(proxy) }, null, 2)}\n`);
       return;
     }
+    if (process.env["BENCH_ONLY"] === "signing") {
+      process.stdout.write(`${JSON.stringify({ bench: "keeper signing", network: "hardhat in-process over HTTP", signing: await benchSigning(proxy) }, null, 2)}\n`);
+      return;
+    }
     const results = [];
     for (const size of [50, 200]) results.push(await benchPortfolio(size, proxy));
     const coverage = [];
     for (const size of [50, 200]) coverage.push(await benchCoverage(size, proxy));
     const { incidentToClaim, claims } = await benchIncidentToClaim(proxy);
     const watch = await benchWatch(proxy);
+    const signing = await benchSigning(proxy);
     process.stdout.write(
-      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch }, null, 2)}\n`,
+      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch, signing }, null, 2)}\n`,
     );
   } finally {
     await proxy.close();

@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, redactConfig, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
 import { formatReportTable, reportToJson } from "../policy/report";
-import { openStateDb, type StateDb } from "../state";
+import { currentLockHolder, openStateDb, type StateDb } from "../state";
 import { currentCoverageReport, daemonFor, type KeeperDaemon } from "./daemon";
 import { LOOP_NAMES } from "../server/health";
 import type { ProtocolConfig } from "../config/schema";
@@ -322,9 +322,7 @@ type StatusView = ReturnType<typeof statusView>;
 
 /** `keeper status --json`: the daemon's view from the state database. */
 function statusView(state: StateDb, kv: Record<string, unknown>) {
-  const lock = state.db.prepare("SELECT pid, hostname, started_at, heartbeat_at FROM daemon_lock WHERE id = 1").get() as
-    | { pid: number; hostname: string; started_at: number; heartbeat_at: number }
-    | undefined;
+  const lock = currentLockHolder(state.db);
   const loops = Object.fromEntries(LOOP_NAMES.map((l) => [l, { lastSuccess: kv[`loop:${l}:lastSuccess`] ?? null, lastFailure: kv[`loop:${l}:lastFailure`] ?? null }]));
   const claims = state.claims.list();
   return {

@@ -14,7 +14,7 @@ import { loadSigner, verifyChain, type KeySource } from "../execution/keys";
 import { RiskPusher } from "../execution/riskPusher";
 import { connectFailoverProvider } from "../execution/rpc";
 import { TxSender, type TxSenderOptions } from "../execution/txSender";
-import { openStateDb, type StateDb } from "../state";
+import { openStateDb, type SignerIdentity, type StateDb } from "../state";
 import {
   ChainDeploymentSource,
   CompositeSource,
@@ -114,12 +114,13 @@ export function buildAlerter(config: KeeperConfig, logger: Logger): Alerter {
 export async function connectProvider(
   rpcUrls: string | readonly string[],
   chainId?: number,
-  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number; maxBlockAgeSec?: number } = {},
+  options: { logger?: Logger; timeoutMs?: number; maxRounds?: number; maxBlockAgeSec?: number; maxLagBlocks?: number } = {},
 ): Promise<JsonRpcProvider> {
   return connectFailoverProvider({
     urls: typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls,
     ...(chainId !== undefined ? { chainId } : {}),
     ...(options.maxBlockAgeSec !== undefined ? { maxBlockAgeSec: options.maxBlockAgeSec } : {}),
+    ...(options.maxLagBlocks !== undefined ? { maxLagBlocks: options.maxLagBlocks } : {}),
     logger: options.logger ?? silentLogger,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}),
@@ -137,6 +138,13 @@ export function txSenderOptions(config: KeeperConfig): TxSenderOptions {
     receiptTimeoutMs: tx.receiptTimeoutMs,
     pollIntervalMs: tx.pollIntervalMs,
     confirmations: config.riskPush.confirmations,
+    urgent: {
+      maxFeePerGasCeiling: parseUnits(String(tx.urgent.maxFeePerGasCeilingGwei), "gwei"),
+      maxPriorityFeePerGas: parseUnits(String(tx.urgent.maxPriorityFeeGwei), "gwei"),
+      replaceAfterBlocks: tx.urgent.replaceAfterBlocks,
+    },
+    urgentKinds: tx.urgentKinds,
+    maxFeePerGasCeilingByKind: Object.fromEntries(Object.entries(tx.maxFeePerGasCeilingGweiByKind).map(([kind, g]) => [kind, parseUnits(String(g), "gwei")])),
   };
 }
 
@@ -195,7 +203,9 @@ export async function buildContainer(
     config.chain.fundAddress !== undefined ? StablecoinInsuranceFund__factory.connect(config.chain.fundAddress, signer ?? provider) : undefined;
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
   const { source, hacksFeed } = buildSources(config, logger, provider, overrides.fetch);
-  const state = lazyState(config, logger);
+  // The signing lock is per key and chain: the state database learns whose signing it guards.
+  const signerIdentity = keeperAddress !== undefined ? { chainId: Number((await provider.getNetwork()).chainId), address: keeperAddress } : undefined;
+  const state = lazyState(config, logger, signerIdentity);
   const alerter = buildKeeperAlerter(config, logger, () => state.open().alertLog);
   const txSender = once(() => newTxSender(config, logger, chain, state.open, fund));
   const positionReader = once(() => new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
@@ -284,6 +294,7 @@ async function connectKeeperChain(config: KeeperConfig, logger: Logger, override
       timeoutMs: config.chain.rpcTimeoutMs,
       maxRounds: config.chain.rpcMaxRounds,
       maxBlockAgeSec: config.chain.maxBlockAgeSec,
+      maxLagBlocks: config.chain.maxLagBlocks,
     }));
   let signer: Signer | undefined;
   try {
@@ -326,12 +337,13 @@ function buildKeeperAlerter(config: KeeperConfig, logger: Logger, alertLog: () =
 }
 
 /** The state database, opened and migrated on first use (`state.dbPath`). */
-function lazyState(config: KeeperConfig, logger: Logger): { open: () => StateDb; close: () => void } {
+function lazyState(config: KeeperConfig, logger: Logger, signer: SignerIdentity | undefined): { open: () => StateDb; close: () => void } {
   let stateDb: StateDb | undefined;
   return {
     open: () => {
       if (stateDb === undefined) {
         stateDb = openStateDb(config.state.dbPath);
+        if (signer !== undefined) stateDb.bindSigner(signer);
         if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — the action journal does not survive a restart");
       }
       return stateDb;

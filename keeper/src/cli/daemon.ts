@@ -300,11 +300,12 @@ export class KeeperDaemon {
           host: health.host,
           port: health.port,
           ...(health.bearerToken !== undefined ? { bearerToken: health.bearerToken } : {}),
+          ...(health.allowedHosts !== undefined ? { allowedHosts: health.allowedHosts } : {}),
           ...(health.dashboard ? { dashboard: this.dashboard } : {}),
           logger: this.logger,
         });
         this.logger.info({ url: this.health.url, host: health.host, auth: health.bearerToken !== undefined }, "health, metrics and dashboard listening");
-        if (health.dashboard) this.out(`dashboard: ${this.health.url}/${health.bearerToken !== undefined ? "?token=<HEALTH_BEARER_TOKEN>" : ""}`);
+        if (health.dashboard) this.out(`dashboard: ${this.health.url}/${health.bearerToken !== undefined ? " (the browser asks for a password: HEALTH_BEARER_TOKEN, any user name)" : ""}`);
       }
     } catch (err) {
       this.stopHeartbeat();

@@ -351,6 +351,8 @@ export const chainSchema = z
      * and /healthz turns unhealthy. 0 = off (a local automining chain has no block cadence).
      */
     maxBlockAgeSec: nonNegativeInt("seconds").default(300),
+    /** With two or more RPC URLs: a node this many blocks behind the highest is not used (compared every tick). 0 = off. */
+    maxLagBlocks: nonNegativeInt("blocks").default(5),
     fundAddress: addressSchema.optional(),
     lensAddress: addressSchema.optional(),
     /** Multicall3 used for position and watched-balance reads (canonical address on mainnet, Sepolia and the local stacks). */
@@ -379,11 +381,30 @@ export const txSchema = z
     receiptTimeoutMs: positiveInt("milliseconds").default(180_000),
     /** Receipt polling period. */
     pollIntervalMs: positiveInt("milliseconds").default(2000),
+    /**
+     * The urgent lane (halts, claims): its own ceiling — during an exploit gas spikes and the halt
+     * is the transaction that must land — a higher tip, and a faster replacement.
+     */
+    urgent: z
+      .object({
+        maxFeePerGasCeilingGwei: positiveNumber("gwei").default(1500),
+        maxPriorityFeeGwei: positiveNumber("gwei").default(3),
+        replaceAfterBlocks: positiveInt("blocks").default(1),
+      })
+      .strict()
+      .default({}),
+    /** Action kinds sent in the urgent lane. */
+    urgentKinds: z.array(z.string().min(1)).default(["report-incident", "file-claim", "settle-claim"]),
+    /** A ceiling for one action kind (gwei), overriding its lane's, e.g. { "risk-push": 100 }. */
+    maxFeePerGasCeilingGweiByKind: z.record(positiveNumber("gwei")).default({}),
   })
   .strict()
   .superRefine((tx, ctx) => {
     if (tx.maxPriorityFeeGwei > tx.maxFeePerGasCeilingGwei) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["maxPriorityFeeGwei"], message: "above maxFeePerGasCeilingGwei — lower the tip or raise the ceiling" });
+    }
+    if (tx.urgent.maxPriorityFeeGwei > tx.urgent.maxFeePerGasCeilingGwei) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["urgent", "maxPriorityFeeGwei"], message: "above urgent.maxFeePerGasCeilingGwei — lower the tip or raise the ceiling" });
     }
   });
 
@@ -586,6 +607,11 @@ export const healthSchema = z
     port: z.number().int().min(0).max(65_535).default(9464),
     /** Serve the read-only dashboard at `/` and its JSON under `/api/`. */
     dashboard: z.boolean().default(true),
+    /**
+     * Host names accepted in requests' Host header besides the bind address (DNS-rebinding
+     * guard), e.g. the name a TLS reverse proxy forwards: ["keeper.example.org"].
+     */
+    allowedHosts: z.array(z.string().min(1, "empty — give a host name such as keeper.example.org")).optional(),
   })
   .strict();
 

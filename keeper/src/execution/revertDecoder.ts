@@ -3,7 +3,7 @@
  * (`FundRiskDecreaseTooFast(protocol=0x…, current=80, …)`), `Error(string)` / `Panic(uint256)`
  * reasons, else the provider's short message.
  */
-import { Interface } from "ethers";
+import { Interface, id } from "ethers";
 
 const STANDARD_ERRORS = new Interface(["error Error(string message)", "error Panic(uint256 code)"]);
 
@@ -56,4 +56,32 @@ function formatArg(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
   if (Array.isArray(value)) return `[${value.map(formatArg).join(", ")}]`;
   return String(value);
+}
+
+const ROLE_NAMES: ReadonlyMap<string, string> = new Map([
+  [`0x${"00".repeat(32)}`, "DEFAULT_ADMIN_ROLE"],
+  ...["RISK_ORACLE_ROLE", "CLAIMS_ASSESSOR_ROLE", "GUARDIAN_ROLE"].map((name) => [id(name), name] as [string, string]),
+]);
+
+/**
+ * The real cause of a failed send, for an alert: what went wrong and what fixes it, from the
+ * TxSender's error text (a decoded revert, a fee ceiling, gas money, the signing lock, the RPC).
+ * A missing role is named only when the chain said so.
+ */
+export function explainSendFailure(error: string | undefined): string {
+  const text = error ?? "";
+  const role = /AccessControlUnauthorizedAccount\(account=(0x[0-9a-fA-F]{40}), neededRole=(0x[0-9a-fA-F]{64})\)/.exec(text);
+  if (role !== null) {
+    const name = ROLE_NAMES.get((role[2] ?? "").toLowerCase()) ?? role[2];
+    return `${role[1]} lacks ${name}: the admin grants it (scripts/grant-role.ts)`;
+  }
+  if (/above .*maxFeePerGasCeiling|FeeCeiling/i.test(text)) {
+    return "gas price above the fee ceiling: not sent — raise the ceiling for this kind (tx.urgent.maxFeePerGasCeilingGwei / tx.maxFeePerGasCeilingGweiByKind) or wait for fees to fall";
+  }
+  if (/insufficient funds/i.test(text)) return "the keeper key has too little ETH for gas: fund it";
+  if (/signing lock .*lost|fencing token/i.test(text)) return "this process lost the signing lock: another keeper process signs now";
+  if (/nonce \d+ was used by a transaction/i.test(text)) return "its nonce was taken by another transaction: sent again at the next tick";
+  if (/every RPC URL failed|no RPC URL reachable|RPC nodes disagree/i.test(text)) return "the RPC nodes could not be trusted to answer: check RPC_URL / RPC_URLS";
+  if (/not mined in time|pending/i.test(text)) return "not mined yet: still in flight, reconciled every tick";
+  return text === "" ? "unknown error" : `the chain or node said: ${text}`;
 }

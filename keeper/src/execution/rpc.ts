@@ -15,6 +15,18 @@
  * node returns is checked against the wall clock; an older one marks that URL stale and the same
  * request goes to the next URL. When every URL is stale the freshest answer is returned (a
  * stalled chain is still the chain) and `health()` reports it, which turns /healthz unhealthy.
+ *
+ * A node that answers but cannot answer this (a pruned or lagging node: "missing trie node",
+ * "header not found", "historical state not available", …) is a fault for that request too: the
+ * next URL gets it, so a non-archive primary does not make an archive backup useless. Other
+ * JSON-RPC errors (a revert, "nonce too low") stay answers. When every node says it cannot
+ * answer, the last such answer is returned as it is.
+ *
+ * With two or more URLs, heights are compared at most every `heightCheckMs` (on the next request,
+ * so every keeper tick): a node more than `maxLagBlocks` behind the highest is not used while
+ * another is. `crossCheck(read)` runs a claim-critical read on two healthy nodes at the same
+ * block and reports whether they agree, so the claims code can refuse to act on one node's word.
+ *
  * `cacheTimeout: -1` disables ethers' 250 ms result cache (stale latest
  * block / nonce between quick calls). `batchStallTime: 0` stops ethers holding every request
  * 10 ms to collect a batch: the keeper's reads are mostly sequential, so the stall added 10 ms to
@@ -43,6 +55,28 @@ export interface FailoverOptions {
   /** Latest block older than this (seconds, wall clock) = stale node; 0 or undefined = off. */
   readonly maxBlockAgeSec?: number;
   readonly nowMs?: () => number;
+  /** A node this many blocks behind the highest is not used (default 5; 0 = off). Needs ≥ 2 URLs. */
+  readonly maxLagBlocks?: number;
+  /** How often heights are compared (default 10 000 ms). */
+  readonly heightCheckMs?: number;
+}
+
+/** JSON-RPC error messages that mean "this node cannot answer", not "the answer is an error". */
+export const NODE_CANNOT_ANSWER =
+  /missing trie node|header not found|historical state|state (is )?not available|pruned|state histor(y|ies)|unknown block|block not found|required state unavailable|not an archive/i;
+
+/** Two nodes' answers to one claim-critical read. */
+export type CrossCheck<T> =
+  | { readonly status: "agree"; readonly value: T; readonly blockNumber: number; readonly urls: readonly string[] }
+  | { readonly status: "disagree"; readonly values: readonly T[]; readonly blockNumber: number; readonly urls: readonly string[] }
+  /** Only one usable node: nothing to compare against (the caller decides whether that is enough). */
+  | { readonly status: "single"; readonly value: T; readonly blockNumber: number; readonly urls: readonly string[] };
+
+export class RpcDisagreementError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RpcDisagreementError";
+  }
 }
 
 /** The providers' view of node freshness (for /healthz). */
@@ -51,6 +85,8 @@ export interface RpcHealth {
   /** Age of the freshest latest block seen in the last request that read one, seconds. */
   readonly latestBlockAgeSec: number | undefined;
   readonly staleUrls: readonly string[];
+  /** URLs more than `maxLagBlocks` behind the highest node at the last height check. */
+  readonly laggingUrls?: readonly string[];
   readonly detail?: string;
 }
 
@@ -91,7 +127,12 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
   private readonly urls: readonly string[];
   private readonly settings: Required<Omit<FailoverOptions, "chainId" | "urls">>;
   private readonly staleUrls = new Set<number>();
+  private readonly laggingUrls = new Set<number>();
   private latestBlockAgeSec: number | undefined;
+  private heightsCheckedAt = Number.NEGATIVE_INFINITY;
+  private heightCheck: Promise<void> | undefined;
+  private readonly pinnedProviders = new Map<number, JsonRpcProvider>();
+  private readonly network: Network;
 
   constructor(options: FailoverOptions & { network: Network }) {
     const first = options.urls[0];
@@ -110,7 +151,110 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
       random: options.random ?? Math.random,
       maxBlockAgeSec: options.maxBlockAgeSec ?? 0,
       nowMs: options.nowMs ?? Date.now,
+      maxLagBlocks: options.maxLagBlocks ?? 5,
+      heightCheckMs: options.heightCheckMs ?? 10_000,
     };
+    this.network = options.network;
+  }
+
+  /**
+   * Compares every URL's `eth_blockNumber`; a node more than `maxLagBlocks` behind the highest is
+   * marked lagging (not used while another is). Runs on its own every `heightCheckMs`; callable.
+   */
+  async checkHeights(): Promise<{ heights: readonly (number | undefined)[]; lagging: readonly string[] }> {
+    const { logger, maxLagBlocks, timeoutMs, fetch: fetchImpl } = this.settings;
+    this.heightsCheckedAt = this.settings.nowMs();
+    const heights = await Promise.all(
+      this.urls.map(async (url) => {
+        try {
+          const [reply] = await postJsonRpc(url, { id: 1, jsonrpc: "2.0", method: "eth_blockNumber", params: [] }, timeoutMs, fetchImpl);
+          return reply !== undefined && "result" in reply ? Number(BigInt(reply.result as string)) : undefined;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    const highest = Math.max(...heights.map((h) => h ?? -1));
+    heights.forEach((h, i) => {
+      const url = redactUrl(this.urls[i] ?? "");
+      const lags = maxLagBlocks > 0 && h !== undefined && highest - h > maxLagBlocks;
+      if (lags && !this.laggingUrls.has(i)) logger.warn({ url, height: h, highest, maxLagBlocks }, "RPC node lags behind the others: not used while they answer");
+      if (!lags && this.laggingUrls.has(i)) logger.info({ url, height: h, highest }, "RPC node caught up");
+      if (lags) this.laggingUrls.add(i);
+      else this.laggingUrls.delete(i);
+    });
+    return { heights, lagging: [...this.laggingUrls].map((i) => redactUrl(this.urls[i] ?? "")) };
+  }
+
+  /**
+   * Runs `read` on two usable nodes (not lagging, not stale; the preferred first) at the same
+   * block — the lower of their heads — and compares the answers (`equal`, default: JSON with
+   * bigints as strings). One usable node: `single`. A node that fails the read is skipped for the
+   * next usable one.
+   */
+  async crossCheck<T>(read: (provider: JsonRpcProvider, blockTag: number) => Promise<T>, equal: (a: T, b: T) => boolean = sameJson): Promise<CrossCheck<T>> {
+    if (this.urls.length >= 2) await this.maybeCheckHeights(true);
+    const order = this.urls.map((_, step) => (this.preferred + step) % this.urls.length).filter((i) => !this.laggingUrls.has(i) && !this.staleUrls.has(i));
+    const usable = order.length > 0 ? order : [this.preferred];
+    const heads: { index: number; head: number }[] = [];
+    for (const index of usable) {
+      if (heads.length === 2) break;
+      try {
+        heads.push({ index, head: await this.pinned(index).getBlockNumber() });
+      } catch (err) {
+        this.settings.logger.warn({ url: redactUrl(this.urls[index] ?? ""), error: (err as Error).message }, "cross-check: node did not answer; trying the next");
+      }
+    }
+    if (heads.length === 0) throw new RpcUnavailableError("cross-check: no usable RPC node answered");
+    const blockNumber = Math.min(...heads.map((h) => h.head));
+    const values: T[] = [];
+    const urls: string[] = [];
+    for (const { index } of heads) {
+      values.push(await read(this.pinned(index), blockNumber));
+      urls.push(redactUrl(this.urls[index] ?? ""));
+    }
+    const [first, second] = values as [T, T | undefined];
+    if (values.length === 1 || second === undefined) return { status: "single", value: first, blockNumber, urls };
+    if (equal(first, second)) return { status: "agree", value: first, blockNumber, urls };
+    this.settings.logger.error({ urls, blockNumber, values: values.map((v) => jsonOf(v)) }, "RPC nodes disagree on a claim-critical read");
+    return { status: "disagree", values, blockNumber, urls };
+  }
+
+  /** `crossCheck`, throwing `RpcDisagreementError` when two nodes disagree (one node: its answer). */
+  async readAgreed<T>(what: string, read: (provider: JsonRpcProvider, blockTag: number) => Promise<T>, equal?: (a: T, b: T) => boolean): Promise<T> {
+    const checked = await this.crossCheck(read, equal);
+    if (checked.status === "disagree") {
+      throw new RpcDisagreementError(
+        `RPC nodes disagree on ${what} at block ${checked.blockNumber} (${checked.urls.map((u, i) => `${u}: ${jsonOf(checked.values[i])}`).join("; ")}) — not acting on it`,
+      );
+    }
+    return checked.value;
+  }
+
+  /** A provider bound to one URL (no failover), for cross-checks. */
+  private pinned(index: number): JsonRpcProvider {
+    let provider = this.pinnedProviders.get(index);
+    if (provider === undefined) {
+      provider = new PinnedJsonRpcProvider(this.urls[index] as string, this.network, this.settings.timeoutMs, this.settings.fetch);
+      this.pinnedProviders.set(index, provider);
+    }
+    return provider;
+  }
+
+  override destroy(): void {
+    for (const p of this.pinnedProviders.values()) p.destroy();
+    super.destroy();
+  }
+
+  private async maybeCheckHeights(force = false): Promise<void> {
+    if (this.urls.length < 2 || this.settings.maxLagBlocks <= 0) return;
+    if (!force && this.settings.nowMs() - this.heightsCheckedAt < this.settings.heightCheckMs) return;
+    this.heightCheck ??= this.checkHeights()
+      .then(() => undefined)
+      .finally(() => {
+        this.heightCheck = undefined;
+      });
+    await this.heightCheck;
   }
 
   /** Unhealthy when every URL's latest block was stale at the last check. */
@@ -121,6 +265,7 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
       ok: !allStale,
       latestBlockAgeSec: this.latestBlockAgeSec,
       staleUrls: stale,
+      ...(this.laggingUrls.size > 0 ? { laggingUrls: [...this.laggingUrls].map((i) => redactUrl(this.urls[i] ?? "")) } : {}),
       ...(allStale ? { detail: `every RPC node is stale: latest block ${this.latestBlockAgeSec ?? "?"} s old (limit ${this.settings.maxBlockAgeSec} s)` } : {}),
     };
   }
@@ -146,15 +291,31 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
     // Freshest stale answer so far: returned when every URL is stale.
     let staleFallback: { replies: Reply[]; ageSec: number; index: number } | undefined;
     const readsLatest = latestBlockRequests(payload);
+    // In the background: a slow node must not slow this request; the next one uses the result.
+    void this.maybeCheckHeights().catch(() => undefined);
+    // Lagging nodes last: used only when every other node failed.
+    const order = this.urls.map((_, step) => (this.preferred + step) % this.urls.length);
+    const ordered = [...order.filter((i) => !this.laggingUrls.has(i)), ...order.filter((i) => this.laggingUrls.has(i))];
+    // The last "cannot answer" reply: returned when no node can answer.
+    let cannotAnswer: Reply[] | undefined;
     for (let round = 0; round < maxRounds; round += 1) {
-      for (let step = 0; step < this.urls.length; step += 1) {
-        const index = (this.preferred + step) % this.urls.length;
+      for (const index of ordered) {
         const url = this.urls[index] as string;
         const stats = this.perUrl[index] as { calls: number; errors: number };
         try {
           const replies = await postJsonRpc(url, payload, this.settings.timeoutMs, this.settings.fetch);
           stats.calls += count;
           this.calls += count;
+          const unable = replies.find((r) => "error" in r && NODE_CANNOT_ANSWER.test(String((r as JsonRpcError).error?.message ?? "")));
+          if (unable !== undefined) {
+            const reason = String((unable as JsonRpcError).error.message);
+            stats.errors += 1;
+            this.errors += 1;
+            failures.push(`${redactUrl(url)}: ${reason}`);
+            logger.warn({ url: redactUrl(url), round, error: reason }, "RPC node cannot answer this request (pruned or behind): trying the next URL");
+            cannotAnswer = replies;
+            continue;
+          }
           if (readsLatest.size > 0 && this.settings.maxBlockAgeSec > 0) {
             const ageSec = latestBlockAge(replies, readsLatest, this.settings.nowMs());
             if (ageSec !== undefined && ageSec > this.settings.maxBlockAgeSec) {
@@ -183,6 +344,10 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
           logger.warn({ url: redactUrl(url), round, error: reason }, "RPC request failed");
         }
       }
+      if (cannotAnswer !== undefined) {
+        // Every node answered, none could answer this: their own error is the answer.
+        return cannotAnswer as JsonRpcResult[];
+      }
       if (staleFallback !== undefined) {
         // Every reachable URL answered stale this round: the chain itself is not advancing.
         this.latestBlockAgeSec = staleFallback.ageSec;
@@ -199,6 +364,30 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
     const base = Math.min(maxDelayMs, baseDelayMs * 2 ** round);
     return Math.round(base * (0.5 + random()));
   }
+}
+
+/** One URL, no failover: the cross-check's view of one node. */
+class PinnedJsonRpcProvider extends JsonRpcProvider {
+  constructor(
+    private readonly url: string,
+    network: Network,
+    private readonly timeoutMs: number,
+    private readonly fetchImpl: typeof fetch,
+  ) {
+    super(url, network, { staticNetwork: network, cacheTimeout: -1, batchStallTime: 0 });
+  }
+
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    return (await postJsonRpc(this.url, payload, this.timeoutMs, this.fetchImpl)) as JsonRpcResult[];
+  }
+}
+
+function jsonOf(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? "undefined";
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return jsonOf(a) === jsonOf(b);
 }
 
 /** Ids of the payload's `eth_getBlockByNumber("latest", …)` calls. */

@@ -10,7 +10,18 @@
  * re-sent; stuck → replaced (+12.5 %), lowest pending nonce first; a nonce gap below the
  * lowest in-flight nonce → closed with a journaled 0-value self-transfer (a failed action's old
  * transaction is never resurrected for it), since nothing above a gap can be mined.
- * `send()` calls are serialised: one nonce owner per process.
+ *
+ * Urgent before routine: the sender's lock covers nonce allocation, signing and broadcasting —
+ * never the simulation before nor the receipt wait after — so a halt or a claim never queues
+ * behind a routine send waiting for its receipt. An urgent action (`report-incident`,
+ * `file-claim`, `settle-claim` by default) is priced under its own fee policy (a higher ceiling)
+ * and, when a routine transaction of this key is stuck below the next nonce (priced under the
+ * current base fee), takes that nonce and replaces it (≥ +12.5 %): nothing above a stuck nonce
+ * can be mined, so "the next nonce" alone would still wait. The displaced routine action is
+ * settled by the chain like any other (its nonce used by a transaction it never signed → failed,
+ * retried by its cycle); if the routine transaction wins the race after all, the urgent action
+ * is re-signed at a fresh nonce (its old transaction can never be mined). One key, one nonce
+ * authority: no second key to fund and grant roles to (docs/keeper.md, "Urgent before routine").
  */
 import { Transaction, formatUnits, keccak256, type Interface, type Provider, type Signer, type TransactionReceipt } from "ethers";
 import type { Logger } from "../lib/logger";
@@ -37,7 +48,27 @@ export interface TxAction {
   readonly scope?: string;
   /** What and why, stored in the journal. */
   readonly payload?: unknown;
+  /** Lane; default from the kind (`TxSenderOptions.urgentKinds`). */
+  readonly urgency?: Urgency;
 }
+
+/** `urgent`: halts and claims — own fee policy, never behind a routine send, may displace a stuck routine nonce. */
+export type Urgency = "urgent" | "routine";
+
+/** Fees of one lane (or one kind). */
+export interface FeePolicy {
+  /** Never sign with a maxFeePerGas above this (wei). */
+  readonly maxFeePerGasCeiling: bigint;
+  /** Tip offered on a first send (wei). */
+  readonly maxPriorityFeePerGas: bigint;
+  /** Replace a transaction not mined this many blocks after it was sent. */
+  readonly replaceAfterBlocks: number;
+  /** The ceiling's name in messages (default "maxFeePerGasCeiling"). */
+  readonly ceilingName?: string;
+}
+
+/** Kinds sent in the urgent lane unless the action says otherwise. */
+export const DEFAULT_URGENT_KINDS: readonly string[] = ["report-incident", "file-claim", "settle-claim"];
 
 export interface TxPlan {
   readonly from: string;
@@ -75,6 +106,12 @@ export interface TxSenderOptions {
   readonly confirmations?: number;
   /** Added to the gas estimate, percent (default 20). */
   readonly gasLimitMarginPercent?: number;
+  /** The urgent lane's fees (default: 1500 gwei ceiling, 3 gwei tip, replace after 1 block). */
+  readonly urgent?: Partial<FeePolicy>;
+  /** Kinds sent in the urgent lane (default `DEFAULT_URGENT_KINDS`). */
+  readonly urgentKinds?: readonly string[];
+  /** A ceiling for one kind, overriding its lane's (wei). */
+  readonly maxFeePerGasCeilingByKind?: Readonly<Record<string, bigint>>;
 }
 
 export interface TxSenderDeps {
@@ -125,6 +162,9 @@ export class TxSender {
   private readonly gasMargin: bigint;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly nowMs: () => number;
+  private readonly routine: FeePolicy;
+  private readonly urgent: FeePolicy;
+  private readonly urgentKinds: ReadonlySet<string>;
 
   constructor(
     private readonly deps: TxSenderDeps,
@@ -140,15 +180,60 @@ export class TxSender {
     this.gasMargin = BigInt(100 + (options.gasLimitMarginPercent ?? 20));
     this.sleep = deps.sleep ?? sleep;
     this.nowMs = deps.nowMs ?? Date.now;
+    this.routine = { maxFeePerGasCeiling: options.maxFeePerGasCeiling, maxPriorityFeePerGas: options.maxPriorityFeePerGas, replaceAfterBlocks: this.replaceAfterBlocks };
+    const urgentCeiling = options.urgent?.maxFeePerGasCeiling ?? maxBig(URGENT_CEILING_DEFAULT, options.maxFeePerGasCeiling);
+    this.urgent = {
+      maxFeePerGasCeiling: urgentCeiling,
+      maxPriorityFeePerGas: options.urgent?.maxPriorityFeePerGas ?? minBig(urgentCeiling, maxBig(URGENT_TIP_DEFAULT, options.maxPriorityFeePerGas)),
+      replaceAfterBlocks: options.urgent?.replaceAfterBlocks ?? 1,
+      ceilingName: "the urgent maxFeePerGasCeiling (tx.urgent.maxFeePerGasCeilingGwei)",
+    };
+    if (this.urgent.maxPriorityFeePerGas > this.urgent.maxFeePerGasCeiling) {
+      throw new Error(`tx: urgent maxPriorityFeePerGas ${gwei(this.urgent.maxPriorityFeePerGas)} gwei is above the urgent ceiling ${gwei(this.urgent.maxFeePerGasCeiling)} gwei`);
+    }
+    this.urgentKinds = new Set(options.urgentKinds ?? DEFAULT_URGENT_KINDS);
+  }
+
+  /** The lane of an action (or of a journaled kind). */
+  urgencyOf(action: { kind: string; urgency?: Urgency }): Urgency {
+    return action.urgency ?? (this.urgentKinds.has(action.kind) ? "urgent" : "routine");
+  }
+
+  /** The fee policy an action of `kind` is sent under (its lane's, with a per-kind ceiling). */
+  feePolicy(kind: string, urgency: Urgency = this.urgencyOf({ kind })): FeePolicy {
+    const lane = urgency === "urgent" ? this.urgent : this.routine;
+    const ceiling = this.options.maxFeePerGasCeilingByKind?.[kind];
+    if (ceiling === undefined) return lane;
+    return { ...lane, maxFeePerGasCeiling: ceiling, maxPriorityFeePerGas: minBig(lane.maxPriorityFeePerGas, ceiling), ceilingName: `the ${kind} maxFeePerGasCeiling (tx.maxFeePerGasCeilingGweiByKind)` };
   }
 
   async from(): Promise<string> {
     return (this.address ??= await this.deps.signer.getAddress());
   }
 
-  /** Sends one action (serialised with every other send of this sender). */
-  send(action: TxAction, options: { dryRun?: boolean; confirmations?: number } = {}): Promise<SendResult> {
-    return this.exclusive(() => this.sendNow(action, options));
+  /**
+   * Sends one action. Only nonce allocation, signing and broadcasting hold the sender's lock;
+   * simulation and the receipt wait run beside other sends (see the class comment).
+   */
+  async send(action: TxAction, options: { dryRun?: boolean; confirmations?: number } = {}): Promise<SendResult> {
+    const dryRun = options.dryRun === true;
+    const handled = await this.alreadyHandled(action, options.confirmations);
+    if (handled !== undefined) return handled;
+    const prepared = await this.prepare(action, dryRun);
+    if ("status" in prepared) return prepared;
+    const { plan } = prepared;
+    if (dryRun) {
+      this.deps.logger.info({ key: action.key, kind: action.kind, to: action.to, gasLimit: plan.gasLimit.toString(), maxFeeGwei: gwei(plan.maxFeePerGas) }, "dry run: would send");
+      return { status: "dry-run", key: action.key, plan };
+    }
+    const sent = await this.exclusive(async () => {
+      // Re-checked under the lock: a concurrent send of the same key or scope may have won.
+      const raced = this.inFlightOrDone(action);
+      if (raced !== undefined) return raced;
+      return this.signAndBroadcast(action, prepared.plan, prepared.fees);
+    });
+    if ("status" in sent) return sent;
+    return this.waitForOutcome(sent, options.confirmations);
   }
 
   /**
@@ -156,25 +241,23 @@ export class TxSender {
    * mined → confirmed/failed; nonce used by a transaction we never signed → failed; still known
    * to the node → wait (replacing if stuck); forgotten → rebroadcast the same signed bytes.
    */
-  reconcile(): Promise<SendResult[]> {
-    return this.exclusive(async () => {
-      const { journal, logger } = this.deps;
-      const rows = [...journal.list({ state: "sent" }), ...journal.list({ state: "replaced" }), ...journal.list({ state: "planned" })];
-      const results: SendResult[] = [];
-      for (const entry of rows.sort((a, b) => a.id - b.id)) {
-        const attempts = journal.attempts(entry.id);
-        if (attempts.length === 0) {
-          journal.markFailed(entry.id, "interrupted before signing: nothing was sent");
-          logger.warn({ key: entry.key, kind: entry.kind }, "reconcile: action interrupted before signing, marked failed (may be retried)");
-          results.push({ status: "failed", key: entry.key, stage: "send", error: "interrupted before signing" });
-          continue;
-        }
-        results.push(await this.settle(entry, attempts));
+  async reconcile(): Promise<SendResult[]> {
+    const { journal, logger } = this.deps;
+    const rows = [...journal.list({ state: "sent" }), ...journal.list({ state: "replaced" }), ...journal.list({ state: "planned" })];
+    const results: SendResult[] = [];
+    for (const entry of rows.sort((a, b) => a.id - b.id)) {
+      const attempts = journal.attempts(entry.id);
+      if (attempts.length === 0) {
+        journal.markFailed(entry.id, "interrupted before signing: nothing was sent");
+        logger.warn({ key: entry.key, kind: entry.kind }, "reconcile: action interrupted before signing, marked failed (may be retried)");
+        results.push({ status: "failed", key: entry.key, stage: "send", error: "interrupted before signing" });
+        continue;
       }
-      this.nextNonce = undefined; // re-read from the chain
-      if (rows.length > 0) logger.info({ actions: rows.length, outcomes: results.map((r) => `${r.key}:${r.status}`) }, "journal reconciled with the chain");
-      return results;
-    });
+      results.push(await this.settle(entry, attempts));
+    }
+    this.nextNonce = undefined; // re-read from the chain
+    if (rows.length > 0) logger.info({ actions: rows.length, outcomes: results.map((r) => `${r.key}:${r.status}`) }, "journal reconciled with the chain");
+    return results;
   }
 
   private async exclusive<T>(job: () => Promise<T>): Promise<T> {
@@ -183,26 +266,23 @@ export class TxSender {
     return run;
   }
 
-  private async sendNow(action: TxAction, options: { dryRun?: boolean; confirmations?: number }): Promise<SendResult> {
-    const dryRun = options.dryRun === true;
-    const handled = await this.alreadyHandled(action, options.confirmations);
-    if (handled !== undefined) return handled;
-    const prepared = await this.prepare(action, dryRun);
-    if ("status" in prepared) return prepared;
-    const { plan, fees } = prepared;
-    if (dryRun) {
-      this.deps.logger.info({ key: action.key, kind: action.kind, to: action.to, gasLimit: plan.gasLimit.toString(), maxFeeGwei: gwei(plan.maxFeePerGas) }, "dry run: would send");
-      return { status: "dry-run", key: action.key, plan };
-    }
-    return this.signAndSend(action, plan, fees.blockNumber, options.confirmations);
-  }
-
   /**
    * The outcome of an action that must not be signed again: already sent or confirmed under its
    * key, signed by a process that died before marking it sent (settled), or another action of the
    * same decision (scope) still in flight. Undefined: go ahead.
    */
   private async alreadyHandled(action: TxAction, confirmations: number | undefined): Promise<SendResult | undefined> {
+    const { journal } = this.deps;
+    const existing = journal.byKey(action.key);
+    if (existing !== undefined && existing.state === "planned" && journal.attempts(existing.id).length > 0) {
+      // Signed by a process that died before marking it sent: settle, never sign again.
+      return this.settle(existing, journal.attempts(existing.id), confirmations);
+    }
+    return this.inFlightOrDone(action);
+  }
+
+  /** The synchronous part of `alreadyHandled` (journal only), re-run under the lock. */
+  private inFlightOrDone(action: TxAction): SendResult | undefined {
     const { journal, logger } = this.deps;
     const existing = journal.byKey(action.key);
     if (existing !== undefined && (existing.state === "confirmed" || IN_FLIGHT_STATES.includes(existing.state))) {
@@ -210,8 +290,8 @@ export class TxSender {
       return { status: "skipped", key: action.key, state: existing.state, ...(existing.txHash !== undefined ? { hash: existing.txHash } : {}) };
     }
     if (existing !== undefined && existing.state === "planned" && journal.attempts(existing.id).length > 0) {
-      // Signed by a process that died before marking it sent: settle, never sign again.
-      return this.settle(existing, journal.attempts(existing.id), confirmations);
+      logger.info({ key: action.key }, "action signed by a concurrent send: skipped");
+      return { status: "skipped", key: action.key, state: existing.state };
     }
     if (action.scope !== undefined) {
       const sibling = journal.inFlightAttempts().find((a) => a.key !== action.key && scopeOf(journal.get(a.actionId).payload) === action.scope);
@@ -225,7 +305,7 @@ export class TxSender {
   }
 
   /** Simulates the action, sizes its gas and prices its fees; a failure is journaled (not in a dry run). */
-  private async prepare(action: TxAction, dryRun: boolean): Promise<{ plan: TxPlan; fees: Awaited<ReturnType<TxSender["currentFees"]>> } | SendResult> {
+  private async prepare(action: TxAction, dryRun: boolean): Promise<{ plan: TxPlan; fees: Fees } | SendResult> {
     const { provider } = this.deps;
     const from = await this.from();
     const value = action.value ?? 0n;
@@ -236,9 +316,9 @@ export class TxSender {
     } catch (err) {
       return this.failEarly(action, "simulate", describeContractError(err, this.deps.abis ?? []), dryRun);
     }
-    let fees: Awaited<ReturnType<TxSender["currentFees"]>>;
+    let fees: Fees;
     try {
-      fees = await this.currentFees();
+      fees = await this.currentFees(this.feePolicy(action.kind, this.urgencyOf(action)));
     } catch (err) {
       return this.failEarly(action, "fees", (err as Error).message, dryRun);
     }
@@ -249,35 +329,91 @@ export class TxSender {
     const { journal, logger } = this.deps;
     logger.error({ key: action.key, kind: action.kind, stage, error }, `action failed before sending (${stage})`);
     if (!dryRun) {
+      const raced = this.inFlightOrDone(action);
+      if (raced !== undefined) return raced;
       const entry = journal.plan({ kind: action.kind, key: action.key, payload: this.payloadOf(action) });
       journal.markFailed(entry.id, `${stage}: ${error}`);
     }
     return { status: "failed", key: action.key, stage, error };
   }
 
-  /** Journals, signs with the next nonce, broadcasts, then waits for the outcome. */
-  private async signAndSend(action: TxAction, plan: TxPlan, sentBlock: number, confirmations: number | undefined): Promise<SendResult> {
+  /**
+   * Under the lock: journals, picks the nonce (an urgent action may take a stuck routine one),
+   * signs, records the signed bytes (fenced), broadcasts. Returns the sent entry to wait on.
+   */
+  private async signAndBroadcast(action: TxAction, plan: TxPlan, fees: Fees): Promise<JournalEntry | SendResult> {
     const { journal, logger } = this.deps;
     const entry = journal.plan({ kind: action.kind, key: action.key, payload: this.payloadOf(action) });
-    const nonce = await this.allocateNonce();
+    const urgency = this.urgencyOf(action);
+    let nonce = await this.allocateNonce();
+    let priced = plan;
+    let displaced: TxAttempt & { key: string } | undefined;
+    if (urgency === "urgent") {
+      const taken = await this.stuckRoutineBelow(nonce, fees, this.feePolicy(action.kind, urgency), plan);
+      if (taken !== undefined) {
+        ({ displaced, plan: priced } = taken);
+        nonce = taken.displaced.nonce;
+      }
+    }
     let signed: { hash: string; rawTx: string };
     try {
-      signed = await this.sign({ ...plan, nonce });
+      signed = await this.sign({ ...priced, nonce });
     } catch (err) {
       journal.markFailed(entry.id, `sign: ${(err as Error).message}`);
       return { status: "failed", key: action.key, stage: "send", error: (err as Error).message };
     }
-    const facts = { hash: signed.hash, nonce, maxFeePerGas: plan.maxFeePerGas, maxPriorityFeePerGas: plan.maxPriorityFeePerGas };
+    const facts = { hash: signed.hash, nonce, maxFeePerGas: priced.maxFeePerGas, maxPriorityFeePerGas: priced.maxPriorityFeePerGas };
     journal.recordAttempt(entry.id, { ...facts, rawTx: signed.rawTx });
     const failed = await this.broadcast(action, entry.id, signed, nonce);
     if (failed !== undefined) return failed;
-    this.nextNonce = nonce + 1;
-    const sent = journal.markSent(entry.id, { ...facts, sentBlock });
+    if (displaced === undefined) this.nextNonce = nonce + 1;
+    const sent = journal.markSent(entry.id, { ...facts, sentBlock: fees.blockNumber });
     logger.info(
-      { key: action.key, kind: action.kind, hash: signed.hash, nonce, maxFeeGwei: gwei(plan.maxFeePerGas), tipGwei: gwei(plan.maxPriorityFeePerGas) },
-      "transaction sent",
+      {
+        key: action.key,
+        kind: action.kind,
+        urgency,
+        hash: signed.hash,
+        nonce,
+        maxFeeGwei: gwei(priced.maxFeePerGas),
+        tipGwei: gwei(priced.maxPriorityFeePerGas),
+        ...(displaced !== undefined ? { displacedKey: displaced.key, displacedHash: displaced.hash } : {}),
+      },
+      displaced !== undefined ? "urgent transaction sent in place of a stuck routine one (same nonce, higher fees)" : "transaction sent",
     );
-    return this.waitForOutcome(sent, confirmations);
+    return sent;
+  }
+
+  /**
+   * The lowest pending routine transaction of this key below `nextNonce` that the market has
+   * left behind (maxFeePerGas under base fee + tip), with the urgent plan re-priced to replace it
+   * (≥ +12.5 % on both fees, within the urgent ceiling). Undefined: take the next nonce.
+   */
+  private async stuckRoutineBelow(nextNonce: number, fees: Fees, policy: FeePolicy, plan: TxPlan): Promise<{ displaced: TxAttempt & { key: string }; plan: TxPlan } | undefined> {
+    const { journal, provider } = this.deps;
+    const latestByAction = new Map<number, TxAttempt & { key: string; kind: string }>();
+    for (const a of journal.inFlightAttempts()) latestByAction.set(a.actionId, a); // newest attempt of each action wins
+    const candidates = [...latestByAction.values()].filter((a) => a.nonce < nextNonce).sort((a, b) => a.nonce - b.nonce);
+    if (candidates.length === 0) return undefined;
+    const mined = await provider.getTransactionCount(await this.from(), "latest");
+    const lowest = candidates.find((a) => a.nonce >= mined);
+    if (lowest === undefined) return undefined;
+    if (this.urgencyOf({ kind: lowest.kind, ...urgencyField(journal.get(lowest.actionId).payload) }) === "urgent") return undefined;
+    if (lowest.maxFeePerGas >= fees.baseFee + this.routine.maxPriorityFeePerGas) return undefined; // priced to be mined: not stuck
+    // The node holds one transaction per nonce: the urgent one must outbid every attempt at it.
+    const rivals = [...latestByAction.values()].filter((a) => a.nonce === lowest.nonce);
+    const needMax = rivals.reduce((m, a) => maxBig(m, bumpFee(a.maxFeePerGas)), 0n);
+    const needTip = rivals.reduce((m, a) => maxBig(m, bumpFee(a.maxPriorityFeePerGas)), 0n);
+    const maxFeePerGas = maxBig(plan.maxFeePerGas, needMax);
+    const tip = maxBig(plan.maxPriorityFeePerGas, needTip);
+    if (maxFeePerGas > policy.maxFeePerGasCeiling || tip > maxFeePerGas) {
+      this.deps.logger.warn(
+        { stuckKey: lowest.key, nonce: lowest.nonce, neededMaxFeeGwei: gwei(maxFeePerGas), ceilingGwei: gwei(policy.maxFeePerGasCeiling) },
+        "urgent action cannot outbid the stuck routine transaction within its ceiling: takes the next nonce",
+      );
+      return undefined;
+    }
+    return { displaced: lowest, plan: { ...plan, maxFeePerGas, maxPriorityFeePerGas: tip } };
   }
 
   /** Broadcasts the signed bytes; the failed result only when the node surely does not have them. */
@@ -349,6 +485,9 @@ export class TxSender {
     let current = entry;
     let ceilingWarned = false;
     for (;;) {
+      current = journal.get(current.id);
+      const done = settledResult(current);
+      if (done !== undefined) return done; // settled meanwhile by reconcileTick
       const attempts = journal.attempts(current.id);
       const mined = await this.findMined(attempts);
       if (mined !== undefined) return this.finish(current, mined.receipt, confirmations);
@@ -362,36 +501,122 @@ export class TxSender {
       }
       const head = await provider.getBlockNumber();
       const sentBlock = current.sentBlock ?? head;
-      if (head - sentBlock >= this.replaceAfterBlocks) {
+      const policy = this.policyOfEntry(current);
+      if (head - sentBlock >= policy.replaceAfterBlocks) {
         const usedNonces = await provider.getTransactionCount(await this.from(), "latest");
         if (usedNonces > latest.nonce) {
           const late = await this.findMined(attempts);
           if (late !== undefined) return this.finish(current, late.receipt, confirmations);
-          const error = `nonce ${latest.nonce} was used by a transaction this journal never signed`;
-          journal.markFailed(current.id, error);
-          logger.error({ key: current.key, nonce: latest.nonce }, error);
-          return { status: "failed", key: current.key, stage: "receipt", error };
+          const outcome = await this.exclusive(() => this.nonceTakenLocked(current.id, latest));
+          if (outcome !== undefined) return outcome;
+          continue; // re-sent at a fresh nonce: wait for that one
         }
-        const replaced = await this.replace(current, latest, head, !ceilingWarned);
+        const replaced = await this.exclusive(() => this.replaceLocked(current.id, latest.hash, head, !ceilingWarned));
         if (replaced === undefined) {
           ceilingWarned = true;
           journal.touchSentBlock(current.id, head); // wait another window before trying again
-          current = journal.get(current.id);
-        } else current = replaced;
+        }
       }
       await this.sleep(this.pollIntervalMs);
     }
   }
 
-  /** Same nonce, both fees ≥ +12.5 % (and at least the current market), capped by the ceiling. */
+  /** The fee policy of a journaled action (its kind, and its urgency when the action named one). */
+  private policyOfEntry(entry: JournalEntry): FeePolicy {
+    return this.feePolicy(entry.kind, this.urgencyOf({ kind: entry.kind, ...urgencyField(entry.payload) }));
+  }
+
+  /**
+   * Under the lock: `latest`'s nonce was used by a transaction this action did not sign. An urgent
+   * action is re-signed at a fresh nonce (its old transaction can never be mined); a routine one
+   * fails (its cycle retries it), naming the action that took its nonce when this journal knows it.
+   * Undefined: re-sent, keep waiting.
+   */
+  private async nonceTakenLocked(actionId: number, latest: TxAttempt): Promise<SendResult | undefined> {
+    const { journal, logger } = this.deps;
+    const entry = journal.get(actionId);
+    const done = settledResult(entry);
+    if (done !== undefined) return done;
+    const attempts = journal.attempts(actionId);
+    const newest = attempts[attempts.length - 1];
+    if (newest !== undefined && newest.hash !== latest.hash) return undefined; // already re-sent or replaced meanwhile
+    const late = await this.findMined(attempts);
+    if (late !== undefined) return this.finish(entry, late.receipt, 1);
+    if (this.urgencyOf({ kind: entry.kind, ...urgencyField(entry.payload) }) === "urgent") {
+      const resent = await this.resendAtFreshNonce(entry, latest);
+      if (resent) return undefined;
+    }
+    const taker = journal.confirmedAtNonce(latest.nonce, actionId);
+    const error =
+      `nonce ${latest.nonce} was used by a transaction this action never signed` +
+      (taker !== undefined ? ` (taken by ${taker.kind} action ${taker.key}, ${taker.hash})` : "");
+    journal.markFailed(entry.id, error);
+    logger.error({ key: entry.key, nonce: latest.nonce, ...(taker !== undefined ? { takenBy: taker.key } : {}) }, error);
+    return { status: "failed", key: entry.key, stage: "receipt", error };
+  }
+
+  /** Under the lock: signs `entry`'s transaction again at the next free nonce (its own policy). */
+  private async resendAtFreshNonce(entry: JournalEntry, latest: TxAttempt): Promise<boolean> {
+    const { journal, logger, provider } = this.deps;
+    const policy = this.policyOfEntry(entry);
+    this.nextNonce = undefined;
+    const nonce = await this.allocateNonce();
+    let fees: Fees;
+    try {
+      fees = await this.currentFees(policy);
+    } catch (err) {
+      logger.error({ key: entry.key, error: (err as Error).message }, "urgent action lost its nonce and cannot be re-priced");
+      return false;
+    }
+    const maxFeePerGas = maxBig(fees.maxFeePerGas, minBig(latest.maxFeePerGas, policy.maxFeePerGasCeiling));
+    const maxPriorityFeePerGas = minBig(maxFeePerGas, maxBig(fees.maxPriorityFeePerGas, latest.maxPriorityFeePerGas));
+    const tx = Transaction.from(latest.rawTx);
+    const signed = await this.sign({ from: await this.from(), to: tx.to ?? "", data: tx.data, value: tx.value, gasLimit: tx.gasLimit, maxFeePerGas, maxPriorityFeePerGas, nonce });
+    const facts = { hash: signed.hash, nonce, maxFeePerGas, maxPriorityFeePerGas };
+    journal.recordAttempt(entry.id, { ...facts, rawTx: signed.rawTx });
+    try {
+      await provider.broadcastTransaction(signed.rawTx);
+    } catch (err) {
+      logger.warn({ key: entry.key, nonce, error: describeContractError(err) }, "urgent re-send refused by the node; reconcileTick re-sends its bytes");
+    }
+    this.nextNonce = nonce + 1;
+    journal.markReplaced(entry.id, latest.hash, { ...facts, sentBlock: fees.blockNumber });
+    logger.warn({ key: entry.key, lostNonce: latest.nonce, nonce, hash: signed.hash }, "urgent action's nonce was used by another transaction: re-signed at a fresh nonce");
+    return true;
+  }
+
+  /** Under the lock: replaces `entry`'s stuck transaction unless it changed meanwhile. */
+  private async replaceLocked(actionId: number, latestHash: string, head: number, warn: boolean): Promise<JournalEntry | undefined> {
+    const { journal } = this.deps;
+    const entry = journal.get(actionId);
+    if (settledResult(entry) !== undefined) return entry;
+    const attempts = journal.attempts(actionId);
+    const latest = attempts[attempts.length - 1];
+    if (latest === undefined || latest.hash !== latestHash) return entry; // replaced by reconcileTick meanwhile
+    return this.replace(entry, latest, head, warn);
+  }
+
+  /** Same nonce, both fees ≥ +12.5 % (and at least the current market), capped by the kind's ceiling. */
   private async replace(entry: JournalEntry, latest: TxAttempt, head: number, warn: boolean): Promise<JournalEntry | undefined> {
     const { journal, logger, provider } = this.deps;
-    const ceiling = this.options.maxFeePerGasCeiling;
+    const policy = this.policyOfEntry(entry);
+    const ceiling = policy.maxFeePerGasCeiling;
+    // A routine transaction whose nonce an urgent action took stays put; the urgent one may bump itself.
+    const isUrgent = (a: { kind: string; actionId: number }) => this.urgencyOf({ kind: a.kind, ...urgencyField(journal.get(a.actionId).payload) }) === "urgent";
+    const rival =
+      this.urgencyOf({ kind: entry.kind, ...urgencyField(entry.payload) }) === "routine"
+        ? journal.inFlightAttempts().find((a) => a.nonce === latest.nonce && a.actionId !== entry.id && isUrgent(a))
+        : undefined;
+    if (rival !== undefined) {
+      // An urgent action took this nonce: outbidding it would undo the urgent send.
+      logger.warn({ key: entry.key, nonce: latest.nonce, takenBy: rival.key }, "stuck transaction not replaced: an urgent action holds its nonce");
+      return undefined;
+    }
     const minMaxFee = bumpFee(latest.maxFeePerGas);
     const minTip = bumpFee(latest.maxPriorityFeePerGas);
     let market: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } = { maxFeePerGas: 0n, maxPriorityFeePerGas: 0n };
     try {
-      market = await this.currentFees();
+      market = await this.currentFees(policy);
     } catch {
       // base fee above the ceiling: the bump alone (capped below) still applies
     }
@@ -403,7 +628,7 @@ export class TxSender {
       if (warn) {
         logger.error(
           { key: entry.key, hash: latest.hash, nonce: latest.nonce, neededMaxFeeGwei: gwei(minMaxFee), ceilingGwei: gwei(ceiling) },
-          "stuck transaction cannot be replaced: +12.5% fees would exceed maxFeePerGasCeiling; still waiting",
+          `stuck transaction cannot be replaced: +12.5% fees would exceed ${policy.ceilingName ?? "maxFeePerGasCeiling"}; still waiting`,
         );
       }
       return undefined;
@@ -466,6 +691,9 @@ export class TxSender {
     while (confirmations > 1 && (await provider.getBlockNumber()) < receipt.blockNumber + confirmations - 1) {
       await this.sleep(this.pollIntervalMs);
     }
+    // A send waiting for its receipt and reconcileTick may both find the receipt: settle once.
+    const settledMeanwhile = settledResult(journal.get(entry.id));
+    if (settledMeanwhile !== undefined) return settledMeanwhile;
     const mined = { hash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
     const nonce = entry.nonce ?? Transaction.from(journal.attempts(entry.id).find((a) => a.hash === receipt.hash)?.rawTx ?? "0x").nonce;
     if (receipt.status === 1) {
@@ -538,10 +766,9 @@ export class TxSender {
             settled.push(await this.finish(entry, late.receipt, 1));
             continue;
           }
-          const error = `nonce ${latest.nonce} was used by a transaction this action never signed`;
-          journal.markFailed(entry.id, error);
-          logger.error({ key: entry.key, nonce: latest.nonce }, error);
-          settled.push({ status: "failed", key: entry.key, stage: "receipt", error });
+          const outcome = await this.nonceTakenLocked(entry.id, latest);
+          if (outcome !== undefined) settled.push(outcome);
+          else rebroadcast.push(entry.key);
           continue;
         }
         pendingNonces.add(latest.nonce);
@@ -557,7 +784,7 @@ export class TxSender {
           journal.touchSentBlock(entry.id, head);
           continue;
         }
-        if (head - (current.sentBlock ?? head) >= this.replaceAfterBlocks) {
+        if (head - (current.sentBlock ?? head) >= this.policyOfEntry(current).replaceAfterBlocks) {
           const next = await this.replace(current, latest, head, true);
           if (next !== undefined) {
             replaced.push(entry.key);
@@ -590,9 +817,9 @@ export class TxSender {
     const key = `nonce-gap:${from.toLowerCase()}:${nonce}`;
     const existing = journal.byKey(key);
     if (existing !== undefined && existing.state !== "failed") return false; // already filling it
-    let fees: Awaited<ReturnType<TxSender["currentFees"]>>;
+    let fees: Fees;
     try {
-      fees = await this.currentFees();
+      fees = await this.currentFees(this.routine);
     } catch (err) {
       logger.error({ nonce, error: (err as Error).message }, "nonce gap: cannot price a filler");
       return false;
@@ -612,20 +839,20 @@ export class TxSender {
     return true;
   }
 
-  private async currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; blockNumber: number }> {
+  private async currentFees(policy: FeePolicy): Promise<Fees> {
     const block = await this.deps.provider.getBlock("latest");
     if (block === null) throw new Error("the RPC returned no latest block");
     const baseFee = block.baseFeePerGas;
     if (baseFee === null) throw new Error("the chain has no EIP-1559 base fee");
-    const tip = this.options.maxPriorityFeePerGas;
-    const ceiling = this.options.maxFeePerGasCeiling;
+    const tip = policy.maxPriorityFeePerGas;
+    const ceiling = policy.maxFeePerGasCeiling;
     if (baseFee + tip > ceiling) {
       throw new FeeCeilingError(
-        `base fee ${gwei(baseFee)} gwei + tip ${gwei(tip)} gwei is above maxFeePerGasCeiling ${gwei(ceiling)} gwei — not sending`,
+        `base fee ${gwei(baseFee)} gwei + tip ${gwei(tip)} gwei is above ${policy.ceilingName ?? "maxFeePerGasCeiling"} ${gwei(ceiling)} gwei — not sending`,
       );
     }
     const wanted = baseFee * 2n + tip;
-    return { maxFeePerGas: wanted > ceiling ? ceiling : wanted, maxPriorityFeePerGas: tip, blockNumber: block.number };
+    return { maxFeePerGas: wanted > ceiling ? ceiling : wanted, maxPriorityFeePerGas: tip, baseFee, blockNumber: block.number };
   }
 
   private async sign(tx: TxPlan & { nonce: number }): Promise<{ hash: string; rawTx: string }> {
@@ -645,8 +872,51 @@ export class TxSender {
   }
 
   private payloadOf(action: TxAction): unknown {
-    return { to: action.to, value: action.value ?? 0n, data: action.data, detail: action.payload ?? null, ...(action.scope !== undefined ? { scope: action.scope } : {}) };
+    return {
+      to: action.to,
+      value: action.value ?? 0n,
+      data: action.data,
+      detail: action.payload ?? null,
+      ...(action.scope !== undefined ? { scope: action.scope } : {}),
+      ...(action.urgency !== undefined ? { urgency: action.urgency } : {}),
+    };
   }
+}
+
+interface Fees {
+  readonly maxFeePerGas: bigint;
+  readonly maxPriorityFeePerGas: bigint;
+  readonly baseFee: bigint;
+  readonly blockNumber: number;
+}
+
+/** The urgent lane's defaults when the config names none: 1500 gwei ceiling, 3 gwei tip. */
+const URGENT_CEILING_DEFAULT = 1500n * 10n ** 9n;
+const URGENT_TIP_DEFAULT = 3n * 10n ** 9n;
+
+const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+/** The result of an action already settled in the journal (confirmed or failed), else undefined. */
+function settledResult(entry: JournalEntry): SendResult | undefined {
+  if (entry.state === "confirmed") {
+    return {
+      status: "confirmed",
+      key: entry.key,
+      hash: entry.txHash ?? "",
+      nonce: entry.nonce ?? -1,
+      blockNumber: entry.blockNumber ?? 0,
+      gasUsed: entry.gasUsed ?? 0n,
+      effectiveGasPrice: 0n,
+    };
+  }
+  if (entry.state === "failed") return { status: "failed", key: entry.key, stage: "receipt", error: entry.error ?? "failed", ...(entry.txHash !== undefined ? { hash: entry.txHash } : {}) };
+  return undefined;
+}
+
+function urgencyField(payload: unknown): { urgency?: Urgency } {
+  const urgency = (payload as { urgency?: unknown } | null)?.urgency;
+  return urgency === "urgent" || urgency === "routine" ? { urgency } : {};
 }
 
 function scopeOf(payload: unknown): string | undefined {

@@ -5,13 +5,20 @@
  * success — else 503) and `/metrics` (Prometheus text format, prom-client).
  *
  * Binds 127.0.0.1 by default. With a bearer token (required by the config for any non-loopback
- * address) every route but a detail-free `/healthz` needs `Authorization: Bearer <token>` or the
- * cookie a browser gets by opening `/?token=<token>` once.
+ * address) every route but a detail-free `/healthz` needs the token in the Authorization header:
+ * `Authorization: Bearer <token>` (scripts, Prometheus) or HTTP Basic with the token as the
+ * password (a browser prompts once). Never in the URL: a query string lands in logs, history
+ * and Referer headers.
+ *
+ * DNS rebinding: a web page on an attacker's name that re-resolves to 127.0.0.1 reaches this
+ * server from the victim's browser with `Host: attacker.example`. Every request's Host must be
+ * the bind address, a loopback name when bound to loopback, any IP literal when bound to every
+ * interface (a rebinding needs a DNS name), or one of `allowedHosts`; anything else is 421.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import path from "node:path";
 import type { Logger } from "../lib/logger";
 import { silentLogger } from "../lib/logger";
@@ -23,7 +30,6 @@ export { KeeperMetrics, LOOP_NAMES, type LoopName } from "./metrics";
 
 /** Directory of the dashboard page (index.html, dashboard.js, dashboard.css). */
 export const DASHBOARD_DIR = path.join(REPO_ROOT, "keeper", "dashboard");
-const COOKIE = "sif_keeper_token";
 
 /** Static files the page loads, all from this server. */
 const ASSETS: Readonly<Record<string, { file: () => string; type: string }>> = {
@@ -57,8 +63,10 @@ export interface HealthServerOptions {
   readonly host?: string;
   /** 0 = ephemeral. */
   readonly port: number;
-  /** When set, every route but a detail-free /healthz requires it. */
+  /** When set, every route but a detail-free /healthz requires it (Authorization header only). */
   readonly bearerToken?: string;
+  /** Host names (without port) accepted in the Host header besides the bind address, e.g. a reverse proxy's name. */
+  readonly allowedHosts?: readonly string[];
   /** Serves the dashboard and /api/snapshot when given. */
   readonly dashboard?: DashboardSource;
   readonly logger?: Logger;
@@ -102,19 +110,22 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
-/** The routes: /favicon.ico, /healthz, the token login, then (authorized) /metrics and the dashboard. */
+/** The routes: the Host check, /favicon.ico, /healthz, then (authorized) /metrics and the dashboard. */
 function requestHandler(options: HealthServerOptions): Handler {
   const tokenDigest = options.bearerToken !== undefined ? digest(options.bearerToken) : undefined;
+  const hostAllowed = hostCheck(options.host ?? "127.0.0.1", options.allowedHosts ?? []);
   const authorized = (req: http.IncomingMessage): boolean => {
     if (tokenDigest === undefined) return true;
-    const header = req.headers.authorization ?? "";
-    const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1];
-    const cookie = cookieValue(req.headers.cookie, COOKIE);
-    return [bearer, cookie].some((candidate) => candidate !== undefined && timingSafeEqual(digest(candidate), tokenDigest));
+    const offered = tokenFromAuthorization(req.headers.authorization);
+    return offered !== undefined && timingSafeEqual(digest(offered), tokenDigest);
   };
 
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://keeper.invalid");
+    if (!hostAllowed(req.headers.host)) {
+      res.writeHead(421, { "content-type": "text/plain", ...SECURITY_HEADERS }).end("misdirected request: this Host is not served here — add it to health.allowedHosts\n");
+      return;
+    }
     if (req.method !== "GET") {
       res.writeHead(405, { allow: "GET" }).end();
       return;
@@ -130,18 +141,10 @@ function requestHandler(options: HealthServerOptions): Handler {
       res.end(JSON.stringify(ok ? { status: health.ok ? "ok" : "unhealthy", loops: health.loops, degraded: health.degraded } : { status: health.ok ? "ok" : "unhealthy" }));
       return;
     }
-    // A browser opens /?token=... once: the cookie carries the token from then on.
-    const offered = url.searchParams.get("token");
-    if (url.pathname === "/" && offered !== null && tokenDigest !== undefined) {
-      if (timingSafeEqual(digest(offered), tokenDigest)) {
-        res.writeHead(303, { location: "/", "set-cookie": `${COOKIE}=${encodeURIComponent(offered)}; HttpOnly; SameSite=Strict; Path=/`, ...SECURITY_HEADERS }).end();
-      } else {
-        res.writeHead(401, { "content-type": "text/plain", ...SECURITY_HEADERS }).end("unauthorized\n");
-      }
-      return;
-    }
     if (!ok) {
-      res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="sif-keeper"', ...SECURITY_HEADERS }).end("unauthorized: send Authorization: Bearer <token>\n");
+      res
+        .writeHead(401, { "content-type": "text/plain", "www-authenticate": ['Bearer realm="sif-keeper"', 'Basic realm="sif-keeper", charset="UTF-8"'], ...SECURITY_HEADERS })
+        .end("unauthorized: send Authorization: Bearer <token> (a browser: any user name, the token as the password)\n");
       return;
     }
     if (url.pathname === "/metrics") {
@@ -180,16 +183,43 @@ function digest(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? "").split(";")) {
-    const [key, ...rest] = part.trim().split("=");
-    if (key === name) {
-      try {
-        return decodeURIComponent(rest.join("="));
-      } catch {
-        return undefined;
-      }
-    }
+/** The token offered in `Authorization`: `Bearer <token>` or Basic with the token as the password. */
+function tokenFromAuthorization(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+  if (bearer !== undefined) return bearer.trim();
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim())?.[1];
+  if (basic === undefined) return undefined;
+  const decoded = Buffer.from(basic, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
+}
+
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
+
+/** The Host header rule (see the file comment). */
+export function hostCheck(bindHost: string, allowedHosts: readonly string[]): (header: string | undefined) => boolean {
+  const bind = bindHost.toLowerCase();
+  const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  const loopback = bind === "localhost" || bind === "::1" || bind.startsWith("127.");
+  const wildcard = bind === "0.0.0.0" || bind === "::";
+  return (header) => {
+    if (header === undefined || header === "") return false;
+    const name = hostName(header.toLowerCase());
+    if (name === undefined) return false;
+    if (name === bind || allowed.has(name)) return true;
+    if (loopback && (LOOPBACK_NAMES.has(name) || name.startsWith("127.")) && (isIP(name) !== 0 || name === "localhost")) return true;
+    return wildcard && isIP(name) !== 0;
+  };
+}
+
+/** `host[:port]` or `[v6][:port]` → host; undefined when malformed. */
+function hostName(header: string): string | undefined {
+  if (header.startsWith("[")) {
+    const end = header.indexOf("]");
+    return end < 0 ? undefined : header.slice(1, end);
   }
-  return undefined;
+  const parts = header.split(":");
+  if (parts.length > 2) return undefined;
+  return parts[0] === "" ? undefined : parts[0];
 }

@@ -6,8 +6,11 @@
  * A retry (failed → planned) starts a new `try`: the entry's hash, block and gas are cleared
  * and `attempts()` returns only the current try's transactions, so a retried action never
  * inherits the receipt of an earlier try.
+ * With a `fence` (the signing lock's token), `plan` and `recordAttempt` check it inside their own
+ * transaction: a process whose lock was taken over can record nothing more to sign or broadcast.
  */
 import type { Database } from "better-sqlite3";
+import type { SigningFence } from "./daemonLock";
 
 export const ACTION_STATES = ["planned", "sent", "replaced", "confirmed", "failed"] as const;
 export type ActionState = (typeof ACTION_STATES)[number];
@@ -111,6 +114,9 @@ export function toJson(value: unknown): string {
 }
 
 export class ActionJournal {
+  /** The signing lock's fencing token, set when this process takes the lock. */
+  fence: SigningFence | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly nowMs: () => number = Date.now,
@@ -149,6 +155,7 @@ export class ActionJournal {
   plan(action: { kind: string; key: string; payload: unknown }): JournalEntry {
     const now = this.nowMs();
     const run = this.db.transaction((): JournalEntry => {
+      this.fence?.assertHeld(this.db);
       const existing = this.byKey(action.key);
       if (existing === undefined) {
         const info = this.db
@@ -179,14 +186,31 @@ export class ActionJournal {
     return run.immediate();
   }
 
-  /** Stores a signed transaction before it is broadcast (crash between broadcast and `markSent` is recoverable). */
+  /**
+   * Stores a signed transaction before it is broadcast (crash between broadcast and `markSent` is
+   * recoverable). Bytes identical to an earlier attempt of the same action (same nonce and fees
+   * re-signed by a retry) are the same attempt: it joins the current try instead of being lost.
+   * Fenced: throws `FencedOutError` (nothing stored) when this process no longer holds the lock.
+   */
   recordAttempt(actionId: number, facts: SignedTxFacts & { rawTx: string }): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO tx_attempts (hash, action_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw_tx, try, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, (SELECT try FROM action_journal WHERE id = ?), ?)`,
-      )
-      .run(facts.hash, actionId, facts.nonce, facts.maxFeePerGas.toString(), facts.maxPriorityFeePerGas.toString(), facts.rawTx, actionId, this.nowMs());
+    const run = this.db.transaction(() => {
+      this.fence?.assertHeld(this.db);
+      const earlier = this.db.prepare("SELECT action_id FROM tx_attempts WHERE hash = ?").get(facts.hash) as { action_id: number } | undefined;
+      if (earlier !== undefined) {
+        if (earlier.action_id !== actionId) throw new Error(`action journal: transaction ${facts.hash} already belongs to action ${earlier.action_id}`);
+        this.db
+          .prepare("UPDATE tx_attempts SET try = (SELECT try FROM action_journal WHERE id = ?), replaced_by = NULL WHERE hash = ?")
+          .run(actionId, facts.hash);
+        return;
+      }
+      this.db
+        .prepare(
+          `INSERT INTO tx_attempts (hash, action_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw_tx, try, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, (SELECT try FROM action_journal WHERE id = ?), ?)`,
+        )
+        .run(facts.hash, actionId, facts.nonce, facts.maxFeePerGas.toString(), facts.maxPriorityFeePerGas.toString(), facts.rawTx, actionId, this.nowMs());
+    });
+    run.immediate();
   }
 
   /** The signed transactions of the action's current try (`allTries` for its whole history). */
@@ -211,6 +235,17 @@ export class ActionJournal {
       key: r.key,
       kind: r.kind,
     }));
+  }
+
+  /** The confirmed action (other than `exceptActionId`) whose mined transaction used `nonce`, if this journal signed it. */
+  confirmedAtNonce(nonce: number, exceptActionId: number): { key: string; kind: string; hash: string } | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT j.idempotency_key AS key, j.kind AS kind, a.hash AS hash FROM tx_attempts a JOIN action_journal j ON j.id = a.action_id
+         WHERE a.nonce = ? AND a.action_id <> ? AND j.state = 'confirmed' AND j.tx_hash = a.hash ORDER BY a.rowid DESC LIMIT 1`,
+      )
+      .get(nonce, exceptActionId) as { key: string; kind: string; hash: string } | undefined;
+    return row;
   }
 
   markSent(id: number, facts: SignedTxFacts & { sentBlock: number }): JournalEntry {

@@ -11,7 +11,7 @@ import { ActionJournal } from "./actionJournal";
 import { AlertLogRepository } from "./alertLog";
 import { AssessmentRepository } from "./assessments";
 import { ClaimRepository } from "./claims";
-import { acquireDaemonLock, type DaemonLock, type DaemonLockOptions } from "./daemonLock";
+import { acquireDaemonLock, type DaemonLock, type DaemonLockOptions, type SignerIdentity } from "./daemonLock";
 import { IncidentRepository } from "./incidents";
 import { KvRepository } from "./kv";
 import { applyMigrations, schemaVersion } from "./migrations";
@@ -38,8 +38,14 @@ export interface StateDb {
   readonly reports: ReportRepository;
   readonly kv: KvRepository;
   readonly alertLog: AlertLogRepository;
-  /** Takes the single-daemon lock (throws DaemonLockError when another daemon holds it). */
+  /**
+   * Takes the signing lock (throws DaemonLockError when another process holds it): per key and
+   * chain once `bindSigner` named them (the journal then checks its fencing token before it records
+   * anything to sign), else the database's single daemon lock.
+   */
   acquireDaemonLock(options: DaemonLockOptions): DaemonLock;
+  /** The key and chain this process signs for: the signing lock is theirs. */
+  bindSigner(signer: SignerIdentity): void;
   close(): void;
 }
 
@@ -68,11 +74,13 @@ export function openStateDb(file: string, options: OpenStateOptions = {}): State
   const nowMs = options.nowMs ?? Date.now;
   applyMigrations(db, undefined, nowMs());
   let lock: DaemonLock | undefined;
+  let signer: SignerIdentity | undefined;
+  const journal = new ActionJournal(db, nowMs);
   return {
     path: file,
     db,
     schemaVersion: schemaVersion(db),
-    journal: new ActionJournal(db, nowMs),
+    journal,
     assessments: new AssessmentRepository(db, nowMs),
     incidents: new IncidentRepository(db, nowMs),
     claims: new ClaimRepository(db, nowMs),
@@ -80,8 +88,12 @@ export function openStateDb(file: string, options: OpenStateOptions = {}): State
     kv: new KvRepository(db, nowMs),
     alertLog: new AlertLogRepository(db),
     acquireDaemonLock(lockOptions) {
-      lock = acquireDaemonLock(db, { nowMs, ...lockOptions });
+      lock = acquireDaemonLock(db, { nowMs, ...(signer !== undefined ? { signer } : {}), ...lockOptions });
+      if (lock.fence !== undefined) journal.fence = lock.fence;
       return lock;
+    },
+    bindSigner(identity) {
+      signer = identity;
     },
     close() {
       if (!db.open) return;

@@ -151,6 +151,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 20,
+    name: "signing lock per key and chain, with a fencing token",
+    sql: `
+      CREATE TABLE signing_lock (
+        chain_id INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        fence INTEGER NOT NULL,
+        holder TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        hostname TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL,
+        PRIMARY KEY (chain_id, address)
+      );
+    `,
+  },
 ];
 
 /** Applies the pending migrations in one transaction; returns the versions applied (none when up to date). */

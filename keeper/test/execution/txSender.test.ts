@@ -8,13 +8,13 @@ import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { JsonRpcProvider, Network, Wallet, parseUnits, type TransactionReceipt } from "ethers";
+import { Wallet, parseUnits, type TransactionReceipt } from "ethers";
 import { ethers, network } from "hardhat";
 import { deployFund } from "../../../test/helpers/fundFixture";
 import { describeRevertData } from "../../src/execution/revertDecoder";
 import { TxSender, bumpFee, type SendResult, type TxSenderOptions } from "../../src/execution/txSender";
 import { openStateDb, type StateDb } from "../../src/state";
-import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
+import { useTxSenderHarness } from "../helpers/txSenderHarness";
 import { recordingLogger } from "../sources/testDeps";
 
 const GWEI = 10n ** 9n;
@@ -36,33 +36,18 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 describe("TxSender (execution)", function () {
-  let proxy: RpcProxy;
-  let provider: JsonRpcProvider;
-  const states: StateDb[] = [];
-
-  before(async () => {
-    proxy = await startRpcProxy(network.provider);
-    const net = Network.from(31337);
-    provider = new JsonRpcProvider(proxy.url, net, { staticNetwork: net, cacheTimeout: -1 });
-  });
-  after(async () => {
-    provider.destroy();
-    await proxy.close();
-  });
-  afterEach(async () => {
-    await network.provider.request({ method: "evm_setAutomine", params: [true] });
-    for (const s of states.splice(0)) s.close();
-  });
+  const h = useTxSenderHarness(OPTIONS);
+  const states = h.states;
 
   async function fundedWallet(): Promise<Wallet> {
-    const wallet = Wallet.createRandom().connect(provider) as unknown as Wallet;
+    const wallet = Wallet.createRandom().connect(h.provider) as unknown as Wallet;
     await setBalance(wallet.address, ethers.parseEther("10"));
     return wallet;
   }
 
   function sender(wallet: Wallet, state: StateDb, options: Partial<TxSenderOptions> = {}, abis = [] as ConstructorParameters<typeof TxSender>[0]["abis"]) {
     const logger = recordingLogger();
-    const txSender = new TxSender({ signer: wallet, provider, journal: state.journal, logger, ...(abis !== undefined ? { abis } : {}) }, { ...OPTIONS, ...options });
+    const txSender = new TxSender({ signer: wallet, provider: h.provider, journal: state.journal, logger, ...(abis !== undefined ? { abis } : {}) }, { ...OPTIONS, ...options });
     return { txSender, logger };
   }
 
@@ -73,13 +58,13 @@ describe("TxSender (execution)", function () {
   }
 
   const transfer = (key: string) => ({ kind: "transfer", key, to: RECIPIENT, data: "0x", value: 1000n });
-  const sendRaw = () => proxy.counts()["eth_sendRawTransaction"] ?? 0;
+  const sendRaw = () => h.proxy.counts()["eth_sendRawTransaction"] ?? 0;
 
   it("sends, confirms, journals, and never sends the same key twice", async () => {
     const wallet = await fundedWallet();
     const state = memoryState();
     const { txSender } = sender(wallet, state);
-    proxy.reset();
+    h.proxy.reset();
     const result = await txSender.send(transfer("t:1"));
     expect(result.status).to.equal("confirmed");
     if (result.status !== "confirmed") return;
@@ -98,7 +83,7 @@ describe("TxSender (execution)", function () {
     const wallet = await fundedWallet();
     const state = memoryState();
     const { txSender } = sender(wallet, state);
-    proxy.reset();
+    h.proxy.reset();
     const result = await txSender.send(transfer("dry"), { dryRun: true });
     expect(result.status).to.equal("dry-run");
     if (result.status !== "dry-run") return;
@@ -114,7 +99,7 @@ describe("TxSender (execution)", function () {
     const { txSender, logger } = sender(wallet, state, { maxFeePerGasCeiling: 3n * GWEI, maxPriorityFeePerGas: GWEI });
     await network.provider.request({ method: "hardhat_setNextBlockBaseFeePerGas", params: [`0x${(10n * GWEI).toString(16)}`] });
     await network.provider.request({ method: "evm_mine", params: [] });
-    proxy.reset();
+    h.proxy.reset();
     const result = await txSender.send(transfer("fees"));
     expect(result.status === "failed" && result.stage).to.equal("fees");
     expect(result.status === "failed" && result.error).to.match(/^base fee 10\.0 gwei \+ tip 1\.0 gwei is above maxFeePerGasCeiling 3\.0 gwei — not sending$/);
@@ -129,7 +114,7 @@ describe("TxSender (execution)", function () {
     const state = memoryState();
     const { txSender } = sender(wallet, state, {}, [f.fund.interface]);
     const data = f.fund.interface.encodeFunctionData("updateProtocolRisks", [[]]);
-    proxy.reset();
+    h.proxy.reset();
     const result = await txSender.send({ kind: "risk-push", key: "unauthorised", to: await f.fund.getAddress(), data });
     expect(result.status === "failed" && result.stage).to.equal("simulate");
     expect(result.status === "failed" && result.error).to.match(/^AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=0x[0-9a-f]{64}\)$/);
@@ -146,7 +131,7 @@ describe("TxSender (execution)", function () {
     const state = memoryState();
     const { txSender } = sender(wallet, state);
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
-    proxy.reset();
+    h.proxy.reset();
     const pending = txSender.send(transfer("stuck"));
     await until("sent", () => state.journal.byKey("stuck")?.state === "sent");
     const original = state.journal.byKey("stuck");
@@ -165,20 +150,20 @@ describe("TxSender (execution)", function () {
     expect(result.hash).to.equal(entry.txHash);
     expect(result.hash).not.to.equal(original.txHash);
     expect(result.nonce).to.equal(original.nonce);
-    const mined = await provider.getTransaction(result.hash);
+    const mined = await h.provider.getTransaction(result.hash);
     expect(mined?.nonce).to.equal(original.nonce);
     expect((mined?.maxFeePerGas ?? 0n) >= bumpFee(original.maxFeePerGas ?? 0n)).to.equal(true);
     expect((mined?.maxPriorityFeePerGas ?? 0n) >= bumpFee(original.maxPriorityFeePerGas ?? 0n)).to.equal(true);
-    expect(await provider.getTransactionReceipt(original.txHash ?? "")).to.equal(null);
+    expect(await h.provider.getTransactionReceipt(original.txHash ?? "")).to.equal(null);
     expect(sendRaw()).to.equal(2);
-    expect(await provider.getTransactionCount(wallet.address)).to.equal(1);
+    expect(await h.provider.getTransactionCount(wallet.address)).to.equal(1);
   });
 
   it("after a crash between send and receipt, a new sender reconciles without sending again", async () => {
     const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "keeper-tx-")), "keeper.sqlite");
     const wallet = await fundedWallet();
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
-    proxy.reset();
+    h.proxy.reset();
 
     // Process 1: sends, then "dies" before the receipt (it gives up waiting and its state is dropped).
     const before = openStateDb(file);
@@ -191,7 +176,7 @@ describe("TxSender (execution)", function () {
     const after = openStateDb(file);
     states.push(after);
     expect(after.journal.byKey("crash")?.state).to.equal("sent");
-    const restarted = new Wallet(wallet.privateKey, provider);
+    const restarted = new Wallet(wallet.privateKey, h.provider);
     const second = sender(restarted, after);
     const reconciling = second.txSender.reconcile();
     await new Promise((r) => setTimeout(r, 100));
@@ -204,7 +189,7 @@ describe("TxSender (execution)", function () {
     const retry = await second.txSender.send(transfer("crash"));
     expect(retry.status).to.equal("skipped");
     expect(sendRaw()).to.equal(1);
-    expect(await provider.getTransactionCount(wallet.address)).to.equal(1);
+    expect(await h.provider.getTransactionCount(wallet.address)).to.equal(1);
     // The nonce owner continues after the reconciled transaction.
     const next = await second.txSender.send(transfer("after-crash"));
     expect(next.status === "confirmed" && next.nonce).to.equal(1);
@@ -218,7 +203,7 @@ describe("TxSender (execution)", function () {
     const pending = await first.txSender.send(transfer("forgotten"));
     if (pending.status !== "pending") throw new Error(`expected pending, got ${pending.status}`);
     await network.provider.request({ method: "hardhat_dropTransaction", params: [pending.hash] });
-    proxy.reset();
+    h.proxy.reset();
     const second = sender(wallet, state);
     const reconciling = second.txSender.reconcile();
     await until("rebroadcast", () => sendRaw() === 1);
@@ -226,7 +211,7 @@ describe("TxSender (execution)", function () {
     const [outcome] = await reconciling;
     expect(outcome, JSON.stringify(outcome, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).to.deep.include({ status: "confirmed", hash: pending.hash });
     expect(second.logger.entries.some((e) => /rebroadcasting the same signed bytes/.test(e.msg ?? ""))).to.equal(true);
-    const receipt: TransactionReceipt | null = await provider.getTransactionReceipt(pending.hash);
+    const receipt: TransactionReceipt | null = await h.provider.getTransactionReceipt(pending.hash);
     expect(receipt?.status).to.equal(1);
   });
 
@@ -234,14 +219,14 @@ describe("TxSender (execution)", function () {
     const wallet = await fundedWallet();
     const state = memoryState();
     // Simulate the crash window: planned + signed attempt recorded, broadcast happened, markSent did not.
-    const nonce = await provider.getTransactionCount(wallet.address, "pending");
+    const nonce = await h.provider.getTransactionCount(wallet.address, "pending");
     const raw = await wallet.signTransaction({
       type: 2, chainId: 31337n, nonce, to: RECIPIENT, value: 5n, gasLimit: 21_000n, maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: GWEI,
     });
     const entry = state.journal.plan({ kind: "transfer", key: "half", payload: {} });
     state.journal.recordAttempt(entry.id, { hash: ethers.keccak256(raw), nonce, maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: GWEI, rawTx: raw });
-    await provider.broadcastTransaction(raw);
-    proxy.reset();
+    await h.provider.broadcastTransaction(raw);
+    h.proxy.reset();
     const { txSender } = sender(wallet, state);
     const result = await txSender.send({ ...transfer("half"), value: 5n });
     expect(result.status === "confirmed" && result.hash).to.equal(ethers.keccak256(raw));

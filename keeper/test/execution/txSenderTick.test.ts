@@ -5,14 +5,10 @@
  * gap below them is closed. A retried action never inherits its failed try's receipt, and a
  * scoped decision (a purchase keyed by UTC day) is not sent twice across midnight.
  */
-import { setBalance } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { JsonRpcProvider, Network, Wallet } from "ethers";
-import { ethers, network } from "hardhat";
-import { TxSender, type TxSenderOptions } from "../../src/execution/txSender";
-import { openStateDb, type StateDb } from "../../src/state";
-import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
-import { recordingLogger } from "../sources/testDeps";
+import { network } from "hardhat";
+import type { TxSenderOptions } from "../../src/execution/txSender";
+import { useTxSenderHarness } from "../helpers/txSenderHarness";
 
 const GWEI = 10n ** 9n;
 const OPTIONS: TxSenderOptions = { maxFeePerGasCeiling: 500n * GWEI, maxPriorityFeePerGas: 2n * GWEI, replaceAfterBlocks: 2, receiptTimeoutMs: 100, pollIntervalMs: 20 };
@@ -20,33 +16,10 @@ const RECIPIENT = "0x000000000000000000000000000000000000bEEF";
 
 describe("TxSender per-tick reconciliation (execution)", function () {
   this.timeout(30_000);
-  let proxy: RpcProxy;
-  let provider: JsonRpcProvider;
-  const states: StateDb[] = [];
+  const h = useTxSenderHarness(OPTIONS);
+  const states = h.states;
 
-  before(async () => {
-    proxy = await startRpcProxy(network.provider);
-    const net = Network.from(31337);
-    provider = new JsonRpcProvider(proxy.url, net, { staticNetwork: net, cacheTimeout: -1 });
-  });
-  after(async () => {
-    provider.destroy();
-    await proxy.close();
-  });
-  afterEach(async () => {
-    await network.provider.request({ method: "evm_setAutomine", params: [true] });
-    for (const s of states.splice(0)) s.close();
-  });
-
-  async function setup() {
-    const wallet = Wallet.createRandom().connect(provider) as unknown as Wallet;
-    await setBalance(wallet.address, ethers.parseEther("10"));
-    const state = openStateDb(":memory:");
-    states.push(state);
-    const logger = recordingLogger();
-    const txSender = new TxSender({ signer: wallet, provider, journal: state.journal, logger }, OPTIONS);
-    return { wallet, state, logger, txSender };
-  }
+  const setup = () => h.setup();
   const transfer = (key: string, scope?: string) => ({ kind: "transfer", key, to: RECIPIENT, data: "0x", value: 1000n, ...(scope !== undefined ? { scope } : {}) });
   const mine = (blocks = 1) => network.provider.request({ method: "hardhat_mine", params: [`0x${blocks.toString(16)}`] });
 
@@ -57,10 +30,10 @@ describe("TxSender per-tick reconciliation (execution)", function () {
     const b = await txSender.send(transfer("b"));
     if (a.status !== "pending" || b.status !== "pending") throw new Error("expected pending sends");
     await network.provider.request({ method: "hardhat_dropTransaction", params: [b.hash] });
-    proxy.reset();
+    h.proxy.reset();
     const first = await txSender.reconcileTick();
     expect(first.rebroadcast).to.deep.equal(["b"]);
-    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(1);
+    expect(h.proxy.counts()["eth_sendRawTransaction"]).to.equal(1);
     expect(first.settled).to.deep.equal([]);
     await mine();
     const second = await txSender.reconcileTick();
@@ -79,7 +52,7 @@ describe("TxSender per-tick reconciliation (execution)", function () {
     const base = (original.maxFeePerGas ?? 0n) * 3n;
     await network.provider.request({ method: "hardhat_setNextBlockBaseFeePerGas", params: [`0x${base.toString(16)}`] });
     await mine(2);
-    expect(await provider.getTransactionReceipt(low.hash)).to.equal(null);
+    expect(await h.provider.getTransactionReceipt(low.hash)).to.equal(null);
     const tick = await txSender.reconcileTick();
     expect(tick.replaced).to.deep.equal(["low", "high"]);
     const replaced = state.journal.byKey("low")!;
@@ -89,7 +62,7 @@ describe("TxSender per-tick reconciliation (execution)", function () {
     await mine();
     const done = await txSender.reconcileTick();
     expect(done.settled.map((r) => `${r.key}:${r.status}`)).to.deep.equal(["low:confirmed", "high:confirmed"]);
-    expect(await provider.getTransactionReceipt(low.hash)).to.equal(null);
+    expect(await h.provider.getTransactionReceipt(low.hash)).to.equal(null);
   });
 
   it("closes a nonce gap below the pending transactions with a journaled 0-value self-transfer", async () => {
@@ -109,7 +82,7 @@ describe("TxSender per-tick reconciliation (execution)", function () {
     await txSender.reconcileTick();
     expect(state.journal.byKey("n1")?.state).to.equal("confirmed");
     expect(state.journal.get(filler[0]!.id).state).to.equal("confirmed");
-    expect(await provider.getTransactionCount(wallet.address)).to.equal(2);
+    expect(await h.provider.getTransactionCount(wallet.address)).to.equal(2);
   });
 
   it("a purchase still in flight at UTC midnight is not bought again under the next day's key", async () => {
@@ -117,10 +90,10 @@ describe("TxSender per-tick reconciliation (execution)", function () {
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
     const today = await txSender.send(transfer("purchase:aave:usdc:ben:20000", "purchase:aave:usdc:ben"));
     expect(today.status).to.equal("pending");
-    proxy.reset();
+    h.proxy.reset();
     const tomorrow = await txSender.send(transfer("purchase:aave:usdc:ben:20001", "purchase:aave:usdc:ben"));
     expect(tomorrow.status).to.equal("skipped");
-    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+    expect(h.proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
     await mine();
     await txSender.reconcileTick();
     await network.provider.request({ method: "evm_setAutomine", params: [true] });

@@ -183,7 +183,7 @@ describe("keeper daemon processes (integration)", function () {
     const second = spawnTs("keeper/src/cli/cli.ts", ["run"], env);
     children.push(second.child);
     expect(await second.exited).to.equal(1);
-    expect(second.stderr()).to.match(/another keeper daemon holds the state database \(pid \d+/);
+    expect(second.stderr()).to.match(/another keeper process signs with key 0x[0-9a-f]{40} on chain \d+ \(pid \d+/);
 
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited, daemon.stderr()).to.equal(0);

@@ -1,11 +1,12 @@
 /**
- * The health server: loopback by default, bearer token (header or the cookie a browser gets from
- * /?token=) on every route but a detail-free /healthz, the dashboard's static files and Chart.js
+ * The health server: loopback by default, Host header checked (DNS rebinding), token only in the
+ * Authorization header (Bearer, or Basic with the token as the password) on every route but a detail-free /healthz, the dashboard's static files and Chart.js
  * served locally with a strict CSP, /api/snapshot, and the status gauges set from a snapshot. The
  * config refuses a non-loopback bind address without a token.
  */
 import { expect } from "chai";
-import { startHealthServer, type HealthServer } from "../../src/server/health";
+import http from "node:http";
+import { hostCheck, startHealthServer, type HealthServer } from "../../src/server/health";
 import { KeeperMetrics } from "../../src/server/metrics";
 import type { DashboardSnapshot } from "../../src/server/dashboard/snapshot";
 import { ConfigError, DEFAULT_FIXTURE_DIR, isLoopbackHost, parseConfig, redactConfig } from "../../src/config";
@@ -81,29 +82,54 @@ describe("health server", () => {
     expect(res.headers.get("retry-after")).to.equal("5");
   });
 
-  it("with a token: 401 without it, 200 with the bearer header or the cookie from /?token=; /healthz stays open without detail", async () => {
+  it("with a token: 401 without it, 200 with the bearer header or Basic with the token as password; never from the query string; /healthz stays open without detail", async () => {
     const metrics = new KeeperMetrics({ defaultMetrics: false });
     server = await startHealthServer({ metrics, intervalsMs: INTERVALS, port: 0, bearerToken: TOKEN, dashboard: { latest: () => sampleSnapshot() } });
     for (const route of ["/", "/metrics", "/api/snapshot", "/assets/dashboard.js"]) {
       const res = await fetch(`${server.url}${route}`);
       expect(res.status, route).to.equal(401);
-      expect(res.headers.get("www-authenticate")).to.equal('Bearer realm="sif-keeper"');
+      expect(res.headers.get("www-authenticate")).to.equal('Bearer realm="sif-keeper", Basic realm="sif-keeper", charset="UTF-8"');
     }
     expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status).to.equal(401);
     expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).to.equal(200);
+    const basic = (password: string) => `Basic ${Buffer.from(`operator:${password}`).toString("base64")}`;
+    expect((await fetch(`${server.url}/api/snapshot`, { headers: { authorization: basic(TOKEN) } })).status).to.equal(200);
+    expect((await fetch(`${server.url}/api/snapshot`, { headers: { authorization: basic("wrong") } })).status).to.equal(401);
     const open = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
     expect(open).to.deep.equal({ status: "ok" });
     const detailed = (await (await fetch(`${server.url}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Record<string, unknown>;
     expect(detailed).to.have.property("loops");
-
-    expect((await fetch(`${server.url}/?token=wrong`, { redirect: "manual" })).status).to.equal(401);
+    // The token in a URL lands in logs, history and Referer headers: refused, no cookie handed out.
     const login = await fetch(`${server.url}/?token=${TOKEN}`, { redirect: "manual" });
-    expect(login.status).to.equal(303);
-    expect(login.headers.get("location")).to.equal("/");
-    const cookie = login.headers.get("set-cookie") ?? "";
-    expect(cookie).to.match(/^sif_keeper_token=[^;]+; HttpOnly; SameSite=Strict; Path=\/$/);
-    const withCookie = await fetch(`${server.url}/api/snapshot`, { headers: { cookie: cookie.split(";")[0] ?? "" } });
-    expect(withCookie.status).to.equal(200);
+    expect(login.status).to.equal(401);
+    expect(login.headers.get("set-cookie")).to.equal(null);
+    expect((await fetch(`${server.url}/api/snapshot?token=${TOKEN}`)).status).to.equal(401);
+  });
+
+  it("refuses a DNS-rebinding Host (a web page's name resolved to 127.0.0.1) with 421, and serves loopback names and configured names", async () => {
+    const metrics = new KeeperMetrics({ defaultMetrics: false });
+    server = await startHealthServer({ metrics, intervalsMs: INTERVALS, port: 0, allowedHosts: ["keeper.example.org"], dashboard: { latest: () => sampleSnapshot() } });
+    const get = (host: string | undefined, route = "/api/snapshot") =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port: server!.port, path: route, method: "GET", setHost: false, headers: host !== undefined ? { host } : {} }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await get("attacker.example")).to.equal(421);
+    expect(await get(`attacker.example:${server.port}`)).to.equal(421);
+    expect(await get(`attacker.example:${server.port}`, "/healthz")).to.equal(421);
+    expect(await get(undefined)).to.be.oneOf([400, 421]); // node refuses an HTTP/1.1 request without Host itself
+    expect(await get(`127.0.0.1:${server.port}`)).to.equal(200);
+    expect(await get(`localhost:${server.port}`)).to.equal(200);
+    expect(await get(`[::1]:${server.port}`)).to.equal(200);
+    expect(await get("keeper.example.org")).to.equal(200);
+    expect(hostCheck("0.0.0.0", [])("10.0.0.5:9464")).to.equal(true);
+    expect(hostCheck("0.0.0.0", [])("evil.example:9464")).to.equal(false);
+    expect(hostCheck("10.0.0.5", [])("10.0.0.5")).to.equal(true);
+    expect(hostCheck("10.0.0.5", [])("127.0.0.1")).to.equal(false);
   });
 
   it("exposes default process metrics and sets the status gauges from a snapshot (incidents by state, ratio, balance, nonce gap, reserve)", async () => {

@@ -30,7 +30,7 @@ import { toJson } from "../../lib/json";
 import type { Logger } from "../../lib/logger";
 import { formatEth, formatTokenAmount } from "../../lib/units";
 import { isPidAlive } from "../../state/daemonLock";
-import { openStateDb } from "../../state";
+import { currentLockHolder, openStateDb } from "../../state";
 import { connectProvider, keySourceOf } from "../container";
 import { chainIdOf, setupCommand } from "./context";
 import { tokenInfo } from "./operator";
@@ -168,7 +168,7 @@ function checkStateDb(config: KeeperConfig, nowMs: () => number, checks: DoctorC
     const state = openStateDb(dbPath);
     try {
       state.db.exec("BEGIN IMMEDIATE; ROLLBACK;");
-      const lock = state.db.prepare("SELECT pid, hostname, heartbeat_at FROM daemon_lock WHERE id = 1").get() as { pid: number; hostname: string; heartbeat_at: number } | undefined;
+      const lock = currentLockHolder(state.db);
       checks.push(ok("state db", `${dbPath} writable`));
       const now = nowMs();
       const live = lock !== undefined && now - lock.heartbeat_at < config.state.lockStaleAfterSec * 1000 && (lock.hostname !== os.hostname() || isPidAlive(lock.pid));

@@ -25,6 +25,7 @@ import { formatTokenAmount } from "../../lib/units";
 import { openStateDb, type StateDb } from "../../state";
 import { connectProvider, keySourceOf, txSenderOptions } from "../container";
 import { buildSafeBatch, type BatchCall } from "./safeBatch";
+import { withSigningLock } from "./signingLock";
 
 /** The fund's ABI (TypeChain), as a plain ethers Interface. */
 export function fundInterface(): Interface {
@@ -148,11 +149,12 @@ export async function executeCall(ctx: OperatorContext, call: OperatorCall, opti
   let state: StateDb | undefined;
   try {
     state = openStateDb(ownKey ? ctx.config.state.dbPath : ":memory:");
+    const journal = state.journal;
     const sender = new TxSender(
-      { signer, provider: ctx.provider, journal: state.journal, logger: ctx.logger, abis: [fundInterface()] },
+      { signer, provider: ctx.provider, journal, logger: ctx.logger, abis: [fundInterface()] },
       txSenderOptions(ctx.config),
     );
-    const sent = await sender.send({
+    const send = () => sender.send({
       kind: `operator-${call.command}`,
       key: `operator:${call.command}:${call.to}:${data}:${ctx.nowMs()}`,
       to: call.to,
@@ -160,6 +162,13 @@ export async function executeCall(ctx: OperatorContext, call: OperatorCall, opti
       ...(call.value !== undefined ? { value: call.value } : {}),
       payload: { summary: call.summary },
     });
+    // The keeper's own key: one signer per key and chain — take the signing lock (a running
+    // daemon holds it: stop it, or let it act), and sign under its fencing token.
+    let sent: Awaited<ReturnType<typeof send>>;
+    if (ownKey) {
+      state.bindSigner({ chainId: ctx.chainId, address: signer.address });
+      sent = await withSigningLock(state, ctx.config, ctx.logger, call.command, send);
+    } else sent = await send();
     if (sent.status !== "confirmed") {
       const why = sent.status === "failed" ? `${sent.stage}: ${sent.error}` : sent.status;
       throw new Error(`${call.command} not confirmed (${why})`);

@@ -1,7 +1,10 @@
 /**
- * Every command that signs holds the state database's daemon lock while it runs, so a cron
- * `keeper once`, a `push-risk` or an `incident confirm` never signs next to a running daemon
- * (two nonce owners, two claims). The lock is the daemon's: same row, same staleness rule.
+ * Every command that signs with the keeper key holds the signing lock while it runs, so a cron
+ * `keeper once`, a `push-risk`, an `incident confirm` or an operator `settle` never signs next to
+ * a running daemon (two nonce owners, two claims). The lock is the daemon's: per key and chain
+ * (the state database was bound to the signer), same staleness rule, and its fencing token is
+ * checked by the journal before anything is recorded to sign — a command that lost the lock
+ * cannot sign again even before its heartbeat notices.
  */
 import type { KeeperConfig } from "../../config";
 import type { Logger } from "../../lib/logger";
