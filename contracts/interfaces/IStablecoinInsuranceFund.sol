@@ -11,29 +11,38 @@ pragma solidity 0.8.28;
 /// USDC/USDT, 18 for DAI); the per-protocol cap and exposure are in USD with 18 decimals ("wad"),
 /// every registered stablecoin being valued at $1. Times are unix seconds.
 /// @dev Warning: trust assumptions.
+/// - The admin (the governance multisig, two-step transfer with a delay; also the Nexus adapter's
+///   admin) is trusted: it sets bounded parameters, registers providers and stablecoins, grants
+///   roles, withdraws capital above the reserve requirement, confirms large payouts, ends disputes
+///   (`reinstateClaim` / `denyClaim`), voids or clears incident reports, and may veto any payout in
+///   its challenge period. An absent admin delays disputed and unconfirmed payouts (they stay
+///   reserved in `pending`, never return to the pool without it); a malicious admin can deny them.
 /// - The risk oracle is trusted to push honest scores; a compromised oracle can raise scores at once
 ///   (making coverage dearer) but can lower each component by at most `maxRiskDecreasePerDay` points
 ///   per day, so it cannot make risky cover cheap overnight. It can move no funds.
 /// - Registered cover providers are trusted to hold the upstream cover they report and to report
 ///   claim outcomes truthfully (see ICoverProvider). The fund credits only what it receives.
 /// - The claims assessor decides self-insured claims; each accepted payout is bounded by the claim
-///   amount and the pool, and becomes payable only after `challengePeriod`, during which the guardian
-///   or the admin can veto it. A colluding assessor and guardian (or a silent guardian and admin for
-///   the whole challenge period) can still pay an unjustified claim.
-/// - Accepted payouts above `dailyPayoutLimitBps` of the pool per rolling day wait for the admin's
-///   `confirmPayout`; an absent admin delays them (the guardian can still veto them) but cannot make
-///   them vanish: they stay reserved out of the pool.
-/// - The guardian can pause new business only. It can neither block a claim, its settlement nor a
-///   withdrawal, but it can veto self-insured payouts during their challenge period.
-/// - The risk oracle and the guardian can halt sales of one protocol at once (`reportIncident`); only
-///   the admin lifts a halt. A halt blocks purchases, increases and renewals of that protocol, never a
-///   claim; a false report costs the fund sales until the admin clears it.
-/// - Coverage bought after a reported incident's start cannot claim for it; an incident reported
-///   late (after a purchase in the exploit window) therefore protects the pool only from the
-///   report on. `occurredAt` is not bounded below: a compromised oracle or guardian reporting an
-///   old `occurredAt` excludes every coverage bought since then from claims for losses before the
-///   report (and, while the incident is active, from any claim); clearing the halt does not lift
-///   that exclusion for pre-report losses.
+///   amount, the pool and the coverage's insurable amount, and becomes payable only after
+///   `challengePeriod`, during which the guardian or the admin can dispute it. A denial opens a
+///   `refileWindow`, so the assessor alone cannot end a valid claim for good. A colluding assessor
+///   and guardian (or a silent guardian and admin for the whole challenge period) can still pay an
+///   unjustified claim.
+/// - Accepted payouts above `dailyPayoutLimitBps` of the pool in any 24 h (a sliding window) wait
+///   for the admin's `confirmPayout`.
+/// - The guardian can pause new business only; pause never blocks a claim, a settlement or a
+///   withdrawal. Its veto only disputes a payout in its challenge period (the admin decides), and it
+///   cannot veto a claim the admin reinstated.
+/// - The risk oracle and the guardian can halt sales of one protocol at once (`reportIncident`),
+///   with `occurredAt` at most `maxIncidentLookback` in the past. Only the admin clears (the record
+///   stays and keeps excluding cover bought into its window) or voids (a false alarm: it excludes
+///   nothing) a report. A halt never blocks a claim. Within the look-back a compromised reporter can
+///   exclude self-insured cover bought or increased in that window until the admin voids the report;
+///   hedged cover is never excluded by the fund (the upstream assessment decides).
+/// - The pool is only required to cover the largest single-protocol self-insured exposure (and the
+///   ratio requirement) at each sale, renewal and capital withdrawal; payouts on other protocols in
+///   between can leave one protocol's later claims unpaid first come first served
+///   (`ReserveShortfall` is emitted).
 /// - Registered stablecoins are assumed to be worth $1 each for the cap; fee-on-transfer tokens are
 ///   rejected at the first transfer.
 interface IStablecoinInsuranceFund {
