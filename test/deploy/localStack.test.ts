@@ -61,11 +61,15 @@ describe("deploy: LocalStack on the in-process network (localhost parameters)", 
     await ignition.deploy(Handover, {
       parameters: { Handover: { fund: await fund.getAddress(), adapter: await adapter.getAddress(), governance: governance.address } },
     });
+    let latest = 0n;
     for (const c of [fund, adapter]) {
       const [pending, schedule] = await c.pendingDefaultAdmin();
       expect(pending).to.equal(governance.address);
-      await time.increaseTo(schedule + 1n);
+      if (schedule > latest) latest = schedule;
     }
+    // not before the delay
+    await expect(fund.connect(governance).acceptDefaultAdminTransfer()).to.be.revertedWithCustomError(fund, "AccessControlEnforcedDefaultAdminDelay");
+    await time.increaseTo(latest + 1n);
     await fund.connect(governance).acceptDefaultAdminTransfer();
     await adapter.connect(governance).acceptDefaultAdminTransfer();
     expect(await fund.defaultAdmin()).to.equal(governance.address);
