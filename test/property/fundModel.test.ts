@@ -124,7 +124,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("report" as const), actor: fc.constantFrom(A.oracle, A.guardian, A.stranger), protocol: fc.nat({ max: 2 }), agoSeconds: fc.oneof(fc.integer({ min: 0, max: 10 * Number(DAY) }), fc.constant(-1)) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("clear" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian), protocol: fc.nat({ max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdrawClaim" as const), actor: fc.nat({ max: 3 }), claim: pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("veto" as const), actor: fc.constantFrom(A.guardian, A.admin, A.stranger), claim: pick }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("veto" as const), actor: fc.constantFrom(A.guardian, A.guardian, A.admin, A.stranger), claim: pick }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("confirm" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian), claim: pick }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("reinstate" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian, A.assessor, A.oracle, A.stranger), claim: pick }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("deny" as const), actor: fc.constantFrom(A.admin, A.guardian, A.assessor, A.oracle, A.agent), claim: pick }) },
@@ -823,7 +823,8 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
     }
     case "veto": {
       from = step.actor;
-      const cl = pickPreferred(m.claims, m.claims.filter((x) => x.status === "Accepted"), step.claim);
+      // mostly an accepted claim still in its challenge period (the only ones a veto can dispute)
+      const cl = pickPreferred(m.claims, m.claims.filter((x) => x.status === "Accepted" && x.payableAt > m.now + 1n), step.claim);
       const c = cl ? m.coverages[cl.coverId - 1] : undefined;
       const id = cl?.id ?? m.claims.length + 1;
       data = fund.encodeFunctionData("vetoPayout", [id]);
