@@ -16,13 +16,15 @@ import {ClaimLogic} from "./libraries/ClaimLogic.sol";
 import {CoverageLogic} from "./libraries/CoverageLogic.sol";
 import {FundShared} from "./libraries/FundShared.sol";
 import {FundTypes} from "./libraries/FundTypes.sol";
+import {IncidentLogic} from "./libraries/IncidentLogic.sol";
 import {RiskMath} from "./libraries/RiskMath.sol";
 
 /// @title StablecoinInsuranceFund
 /// @notice See {IStablecoinInsuranceFund}.
 /// @dev Structure (Aave v3 style): this contract keeps the storage (`FundTypes.FundState`), the entry
 /// points, the role and reentrancy checks, and the hot paths (risk writes, purchases, withdrawals).
-/// Renewal/expiry (`CoverageLogic`) and the claim lifecycle (`ClaimLogic`) are external libraries
+/// Renewal/expiry (`CoverageLogic`), the claim lifecycle (`ClaimLogic`) and incident reports
+/// (`IncidentLogic`) are external libraries
 /// linked at deployment and run on this contract's storage by DELEGATECALL.
 /// @dev Warning: the linked library addresses are fixed at deployment; deploy them from this
 /// repository's sources (the deploy modules do) - a malicious library would own the storage.
@@ -89,6 +91,11 @@ contract StablecoinInsuranceFund is
         });
         _s.params = defaults;
         emit ParametersUpdated(defaults);
+        _s.graceHistory.push(FundTypes.GraceSetting({since: 0, grace: defaults.claimGracePeriod}));
+        _s.safeguards = FundTypes.Safeguards({maxIncidentLookback: 7 days, refileWindow: 30 days});
+        emit SafeguardsUpdated(7 days, 30 days);
+        // A non-zero counters slot: the first sale updates it instead of writing a zero slot.
+        _s.counters.initialized = true;
         for (uint256 i; i < initialStablecoins.length; ++i) {
             _addStablecoin(initialStablecoins[i]);
         }
@@ -139,24 +146,12 @@ contract StablecoinInsuranceFund is
 
     /// @inheritdoc IStablecoinInsuranceFund
     function setParameters(Parameters calldata p) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (p.baseRateBps == 0 || p.baseRateBps > MAX_BASE_RATE_BPS) revert FundInvalidParameter("baseRateBps");
-        if (p.reserveRatioBps < MIN_RESERVE_RATIO_BPS || p.reserveRatioBps > RiskMath.BPS) {
-            revert FundInvalidParameter("reserveRatioBps");
-        }
-        if (p.maxRiskDecreasePerDay == 0 || p.maxRiskDecreasePerDay > RiskMath.MAX_RISK) {
-            revert FundInvalidParameter("maxRiskDecreasePerDay");
-        }
-        if (p.renewalWindow == 0 || p.renewalWindow > MAX_RENEWAL_WINDOW) revert FundInvalidParameter("renewalWindow");
-        if (p.claimGracePeriod > MAX_CLAIM_GRACE_PERIOD) revert FundInvalidParameter("claimGracePeriod");
-        if (p.maxCoveragePerProtocol == 0) revert FundInvalidParameter("maxCoveragePerProtocol");
-        if (p.challengePeriod < MIN_CHALLENGE_PERIOD || p.challengePeriod > MAX_CHALLENGE_PERIOD) {
-            revert FundInvalidParameter("challengePeriod");
-        }
-        if (p.dailyPayoutLimitBps == 0 || p.dailyPayoutLimitBps > RiskMath.BPS) {
-            revert FundInvalidParameter("dailyPayoutLimitBps");
-        }
-        _s.params = p;
-        emit ParametersUpdated(p);
+        CoverageLogic.setParameters(_s, p);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function setSafeguards(uint256 maxIncidentLookback, uint256 refileWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        CoverageLogic.setSafeguards(_s, maxIncidentLookback, refileWindow);
     }
 
     /// @inheritdoc IStablecoinInsuranceFund
@@ -175,17 +170,7 @@ contract StablecoinInsuranceFund is
         onlyRole(DEFAULT_ADMIN_ROLE)
         nonReentrant
     {
-        if (to == address(0)) revert FundZeroAddress();
-        if (amount == 0) revert FundZeroAmount();
-        FundTypes.AssetBook storage book = _s.books[asset];
-        uint256 pool = book.pool;
-        if (amount > pool) revert FundInsufficientPool(asset, pool, amount);
-        uint256 remaining = pool - amount;
-        uint256 required = FundShared.required(book, book.selfInsured, _s.params.reserveRatioBps);
-        if (remaining < required) revert FundReserveRatioBreached(asset, remaining, required);
-        book.pool = uint128(remaining);
-        emit CapitalWithdrawn(asset, to, amount);
-        IERC20(asset).safeTransfer(to, amount);
+        CoverageLogic.withdrawCapital(_s, asset, amount, to);
     }
 
     /// @inheritdoc IStablecoinInsuranceFund
@@ -193,34 +178,37 @@ contract StablecoinInsuranceFund is
         ClaimLogic.confirm(_s, claimId);
     }
 
+    /// @inheritdoc IStablecoinInsuranceFund
+    function reinstateClaim(uint256 claimId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        ClaimLogic.reinstate(_s, claimId);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function denyClaim(uint256 claimId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        ClaimLogic.deny(_s, claimId);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function refreshLargestExposure(address asset, address[] calldata protocols) external {
+        CoverageLogic.refreshLargest(_s, asset, protocols);
+    }
+
     // ================================================================== incidents
 
     /// @inheritdoc IStablecoinInsuranceFund
     function reportIncident(address protocol, uint256 occurredAt, bytes32 evidenceHash) external {
         if (!hasRole(RISK_ORACLE_ROLE, msg.sender)) _checkRole(GUARDIAN_ROLE);
-        if (protocol == address(0)) revert FundZeroAddress();
-        if (occurredAt == 0 || occurredAt > block.timestamp) revert FundInvalidIncidentTime(occurredAt, block.timestamp);
-        Incident storage incident = _s.incidents[protocol];
-        if (incident.active) {
-            // Keep the earliest start and the first report time.
-            if (occurredAt > incident.occurredAt) occurredAt = incident.occurredAt;
-        } else {
-            incident.reportedAt = uint40(block.timestamp);
-            incident.active = true;
-            _s.protocols[protocol].halted = true;
-        }
-        incident.occurredAt = uint40(occurredAt);
-        incident.evidenceHash = evidenceHash;
-        emit IncidentReported(protocol, occurredAt, evidenceHash, msg.sender);
+        IncidentLogic.report(_s, protocol, occurredAt, evidenceHash);
     }
 
     /// @inheritdoc IStablecoinInsuranceFund
     function clearIncident(address protocol) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        Incident storage incident = _s.incidents[protocol];
-        if (!incident.active) revert FundNoActiveIncident(protocol);
-        incident.active = false;
-        _s.protocols[protocol].halted = false;
-        emit IncidentCleared(protocol, msg.sender);
+        IncidentLogic.clear(_s, protocol);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function voidIncident(address protocol, uint256 index) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        IncidentLogic.voidReport(_s, protocol, index);
     }
 
     // ================================================================== risk oracle
@@ -256,8 +244,9 @@ contract StablecoinInsuranceFund is
 
     /// @inheritdoc IStablecoinInsuranceFund
     function vetoPayout(uint256 claimId) external {
-        if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) _checkRole(GUARDIAN_ROLE);
-        ClaimLogic.veto(_s, claimId);
+        bool byAdmin = hasRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        if (!byAdmin) _checkRole(GUARDIAN_ROLE);
+        ClaimLogic.veto(_s, claimId, byAdmin);
     }
 
     // ================================================================== users
@@ -310,7 +299,9 @@ contract StablecoinInsuranceFund is
                 abi.encodeCall(ICoverProvider.buyCover, (protocol, asset, amount, duration, q.premium, coverData))
             );
         }
-        FundShared.book(_s, asset, providerId, int256(amount), q.premium - q.upstreamPremium, q.reserveRatioBps);
+        FundShared.book(
+            _s, asset, protocol, q.assetId, providerId, int256(amount), q.premium - q.upstreamPremium, q.reserveRatioBps
+        );
         coverId = _storeCoverage(protocol, asset, amount, duration, beneficiary, providerId, q);
     }
 
@@ -426,7 +417,7 @@ contract StablecoinInsuranceFund is
     {
         FundTypes.AssetBook storage book = _s.books[asset];
         pool = book.pool;
-        required = FundShared.required(book, book.selfInsured, _s.params.reserveRatioBps);
+        required = FundShared.requirement(book, _s.params.reserveRatioBps);
         shortfall = required > pool ? required - pool : 0;
     }
 
@@ -445,49 +436,49 @@ contract StablecoinInsuranceFund is
 
     /// @inheritdoc IStablecoinInsuranceFund
     function getIncident(address protocol) external view returns (Incident memory) {
-        return _s.incidents[protocol];
+        return IncidentLogic.summary(_s, protocol);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function getIncidentHistory(address protocol) external view returns (IncidentRecord[] memory) {
+        return IncidentLogic.history(_s, protocol);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function getClaimIncidents(uint256 claimId) external view returns (uint256[] memory) {
+        return IncidentLogic.claimIncidents(_s, claimId);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function insurableAmount(uint256 coverId, uint256 incidentAt) external view returns (uint256 amount) {
+        return IncidentLogic.insurableAmount(_s, coverId, incidentAt);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function safeguards() external view returns (uint256, uint256) {
+        FundTypes.Safeguards memory g = _s.safeguards;
+        return (g.maxIncidentLookback, g.refileWindow);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function claimDeadline(uint256 coverId) external view returns (uint256) {
+        FundTypes.CoverageRecord storage c = FundShared.existingCoverage(_s, coverId);
+        return FundShared.claimDeadline(_s, coverId, c.start, c.end);
+    }
+
+    /// @inheritdoc IStablecoinInsuranceFund
+    function selfInsuredExposure(address protocol, address asset) external view returns (uint256, uint256) {
+        return (_s.selfInsuredOf[protocol][_s.assetConfigs[asset].id], _s.books[asset].largestProtocol);
     }
 
     /// @inheritdoc IStablecoinInsuranceFund
     function getCoverageDetails(uint256 coverId) external view returns (Coverage memory) {
-        FundTypes.CoverageRecord storage c = FundShared.existingCoverage(_s, coverId);
-        return Coverage({
-            id: coverId,
-            protocol: c.protocol,
-            asset: _s.assets[c.assetId],
-            beneficiary: c.beneficiary,
-            amount: c.amount,
-            premium: c.premium,
-            claimed: c.claimed,
-            start: c.start,
-            end: c.end,
-            riskScore: c.riskScore,
-            providerId: c.providerId,
-            status: c.status,
-            providerCoverId: c.providerCoverId,
-            openClaimId: c.openClaimId,
-            prevCoverageId: c.prevCoverageId
-        });
+        return CoverageLogic.details(_s, coverId);
     }
 
     /// @inheritdoc IStablecoinInsuranceFund
     function getClaim(uint256 claimId) external view returns (Claim memory) {
-        FundTypes.ClaimRecord storage claim = FundShared.existingClaim(_s, claimId);
-        return Claim({
-            id: claimId,
-            coverageId: claim.coverageId,
-            claimant: claim.claimant,
-            amount: claim.amount,
-            payout: claim.payout,
-            deposit: claim.deposit,
-            providerClaimId: claim.providerClaimId,
-            submittedAt: claim.submittedAt,
-            status: claim.status,
-            evidenceHash: claim.evidenceHash,
-            incidentAt: claim.incidentAt,
-            payableAt: claim.payableAt,
-            confirmationRequired: claim.confirmationRequired
-        });
+        return ClaimLogic.details(_s, claimId);
     }
 
     /// @inheritdoc IStablecoinInsuranceFund
@@ -603,6 +594,8 @@ contract StablecoinInsuranceFund is
             cfg.id = uint8(_s.assets.length);
             cfg.decimals = decimals;
             _s.assets.push(asset);
+            // A non-zero book slot: the first sale in this asset updates it instead of writing a zero slot.
+            _s.books[asset].initialized = true;
         }
         cfg.supported = true;
         emit StablecoinAdded(asset, cfg.id, cfg.decimals);
@@ -680,7 +673,7 @@ contract StablecoinInsuranceFund is
         if (!cfg.supported) revert FundUnsupportedAsset(asset);
         Parameters memory params = _s.params;
         FundTypes.ProtocolRecord memory p = _s.protocols[protocol];
-        FundShared.checkNotHalted(_s, protocol, p.halted);
+        FundShared.checkNotHalted(_s, protocol, p.activeIncidents);
         q.exposure = FundShared.checkCap(
             protocol, p.exposure, RiskMath.toWad(amount, cfg.decimals), params.maxCoveragePerProtocol
         );
@@ -720,6 +713,8 @@ contract StablecoinInsuranceFund is
         FundTypes.ProtocolRecord storage p = _s.protocols[protocol];
         p.exposure = uint96(q.exposure);
         p.latestCoverageId = uint48(coverId);
+        // Doubly linked live list: the previous head points forward to the new one.
+        if (q.prevCoverageId != 0) _s.coverages[q.prevCoverageId].nextCoverageId = uint48(coverId);
 
         emit CoveragePurchased(
             coverId,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -35,7 +36,10 @@ import {INexusRegistry} from "../interfaces/nexus/INexusRegistry.sol";
 /// @dev Warning: an edit mints a NEW Nexus cover id; `renewCover` returns it and the fund must use it from
 /// then on. Claims on the replaced cover stay possible upstream (its period is cut to the edit time) but
 /// this adapter reports windows for whichever id the fund passes.
-contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
+/// @dev Admin: the fund's admin (the governance multisig after the deploy handover), with the same
+/// two-step, delayed transfer (`AccessControlDefaultAdminRules`). It maps products and cover assets and
+/// can never unmap or remap one while a cover bought through it may still be claimed upstream.
+contract NexusMutualAdapter is ICoverProvider, AccessControlDefaultAdminRules, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -85,6 +89,8 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     error NexusAdapterWrongJoinFee(uint256 sent, uint256 required);
     /// @notice The Registry accepted `join` but this adapter is still not a member.
     error NexusAdapterNotMember();
+    /// @notice A cover bought through this mapping may still be claimed upstream until `inForceUntil`.
+    error NexusAdapterMappingInUse(uint256 inForceUntil);
 
     /// @notice Emitted when `protocol` is mapped to Nexus product `productId`.
     event NexusProductMapped(address indexed protocol, uint256 productId);
@@ -127,6 +133,9 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     mapping(uint256 coverAsset => address asset) private _assetOfCoverAsset;
     mapping(uint256 claimId => address asset) private _claimAsset;
     mapping(uint256 claimId => bool forwarded) private _depositForwarded;
+    /// @dev The last second a cover bought for the protocol / in the asset can be claimed upstream.
+    mapping(address protocol => uint256 until) private _productInForceUntil;
+    mapping(address asset => uint256 until) private _assetInForceUntil;
 
     modifier onlyFund() {
         if (msg.sender != fund) revert CoverProviderOnlyFund(msg.sender);
@@ -136,16 +145,20 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     /// @param fund_ The only caller allowed to change state.
     /// @param nexusCover_ The Nexus Mutual Cover contract.
     /// @param nexusClaims_ The Nexus Mutual Claims contract.
-    /// @param admin Receives `DEFAULT_ADMIN_ROLE` (product and asset mappings).
-    constructor(address fund_, address nexusCover_, address nexusClaims_, address admin) {
-        if (fund_ == address(0) || nexusCover_ == address(0) || nexusClaims_ == address(0) || admin == address(0)) {
+    /// @param initialAdminDelay Delay of the two-step admin transfer, seconds (the fund's).
+    /// @param admin Receives `DEFAULT_ADMIN_ROLE` (product and asset mappings); hand it over to the fund's
+    /// admin with `beginDefaultAdminTransfer` (docs/deploy.md).
+    constructor(address fund_, address nexusCover_, address nexusClaims_, uint48 initialAdminDelay, address admin)
+        AccessControlDefaultAdminRules(initialAdminDelay, admin)
+    {
+        // A zero `admin` is refused by AccessControlDefaultAdminRules.
+        if (fund_ == address(0) || nexusCover_ == address(0) || nexusClaims_ == address(0)) {
             revert NexusAdapterZeroAddress();
         }
         fund = fund_;
         nexusCover = INexusCover(nexusCover_);
         nexusClaims = INexusClaims(nexusClaims_);
         nexusCoverNFT = INexusCoverNFT(INexusCover(nexusCover_).coverNFT());
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @notice Accepts the ETH deposit refunds of the Nexus pool only.
@@ -156,14 +169,18 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     // ---- admin ----
 
     /// @notice Maps `protocol` to Nexus product `productId`.
+    /// Remapping a mapped protocol to another product waits until its covers can no longer be claimed.
     function setProduct(address protocol, uint24 productId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        ProductMapping memory previous = _products[protocol];
+        if (previous.isMapped && previous.productId != productId) _checkUnused(_productInForceUntil[protocol]);
         _products[protocol] = ProductMapping({productId: productId, isMapped: true});
         emit NexusProductMapped(protocol, productId);
     }
 
-    /// @notice Removes `protocol`'s product mapping (existing covers are unaffected).
+    /// @notice Removes `protocol`'s product mapping, once no cover bought for it can be claimed upstream.
     function removeProduct(address protocol) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (!_products[protocol].isMapped) revert NexusAdapterProtocolNotMapped(protocol);
+        _checkUnused(_productInForceUntil[protocol]);
         delete _products[protocol];
         emit NexusProductUnmapped(protocol);
     }
@@ -188,16 +205,21 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
         address holder = _assetOfCoverAsset[coverAsset];
         if (holder != address(0) && holder != asset) revert NexusAdapterCoverAssetTaken(coverAsset, holder);
         AssetMapping memory previous = _assets[asset];
-        if (previous.isMapped) delete _assetOfCoverAsset[previous.coverAsset];
+        if (previous.isMapped) {
+            if (previous.coverAsset != coverAsset) _checkUnused(_assetInForceUntil[asset]);
+            delete _assetOfCoverAsset[previous.coverAsset];
+        }
         _assets[asset] = AssetMapping({coverAsset: coverAsset, isMapped: true});
         _assetOfCoverAsset[coverAsset] = asset;
         emit NexusCoverAssetMapped(asset, coverAsset);
     }
 
-    /// @notice Removes `asset`'s cover asset mapping.
+    /// @notice Removes `asset`'s cover asset mapping, once no cover in it can be claimed upstream (a hedged
+    /// claim needs the mapping to route the payout).
     function removeCoverAsset(address asset) external onlyRole(DEFAULT_ADMIN_ROLE) {
         AssetMapping memory previous = _assets[asset];
         if (!previous.isMapped) revert NexusAdapterAssetNotSupported(asset);
+        _checkUnused(_assetInForceUntil[asset]);
         delete _assets[asset];
         delete _assetOfCoverAsset[previous.coverAsset];
         emit NexusCoverAssetUnmapped(asset, previous.coverAsset);
@@ -215,6 +237,7 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
         bytes calldata coverData
     ) external onlyFund nonReentrant returns (uint256 providerCoverId, uint256 premiumPaid) {
         (providerCoverId, premiumPaid) = _buy(0, protocol, asset, amount, period, maxPremium, coverData);
+        _recordInForce(providerCoverId, protocol, asset);
         emit NexusCoverBought(providerCoverId, providerCoverId, protocol, amount, premiumPaid);
     }
 
@@ -233,6 +256,7 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
     ) external onlyFund nonReentrant returns (uint256 newProviderCoverId, uint256 premiumPaid) {
         uint256 editedCoverId = editedCoverIdOf(providerCoverId);
         (newProviderCoverId, premiumPaid) = _buy(editedCoverId, protocol, asset, amount, period, maxPremium, coverData);
+        _recordInForce(newProviderCoverId, protocol, asset);
         emit NexusCoverBought(
             newProviderCoverId, editedCoverId == 0 ? newProviderCoverId : editedCoverId, protocol, amount, premiumPaid
         );
@@ -395,11 +419,30 @@ contract NexusMutualAdapter is ICoverProvider, AccessControl, ReentrancyGuard {
         if (details.claim.payoutRedeemed) return (ClaimStatus.Redeemed, payout, 0);
         redeemableUntil = uint256(details.assessment.votingEnd) + details.assessment.cooldownPeriod
             + details.claim.payoutRedemptionPeriod - 1;
-        status = details.redeemable ? ClaimStatus.Accepted : ClaimStatus.Expired;
+        // From the time, not from Nexus's `redeemable` flag (FINALIZED already means the cooldown is over).
+        status = block.timestamp <= redeemableUntil ? ClaimStatus.Accepted : ClaimStatus.Expired;
         if (status == ClaimStatus.Expired) payout = 0;
     }
 
+    /// @notice The last second a cover bought for `protocol` or in `asset` can be claimed upstream; the
+    /// mappings cannot be removed or changed before then.
+    function inForceUntil(address protocol, address asset) external view returns (uint256 product, uint256 coverAsset) {
+        return (_productInForceUntil[protocol], _assetInForceUntil[asset]);
+    }
+
     // ---- internals ----
+
+    /// @notice Remembers until when cover `coverId` can be claimed upstream (start + period + grace).
+    function _recordInForce(uint256 coverId, address protocol, address asset) private {
+        INexusCover.CoverData memory data = nexusCover.getCoverData(coverId);
+        uint256 until = uint256(data.start) + data.period + data.gracePeriod;
+        if (until > _productInForceUntil[protocol]) _productInForceUntil[protocol] = until;
+        if (until > _assetInForceUntil[asset]) _assetInForceUntil[asset] = until;
+    }
+
+    function _checkUnused(uint256 until) private view {
+        if (block.timestamp <= until) revert NexusAdapterMappingInUse(until);
+    }
 
     /// @notice Pulls `maxPremium` from the fund, buys or edits upstream, refunds the unused part.
     function _buy(

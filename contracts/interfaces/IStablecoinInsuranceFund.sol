@@ -11,29 +11,38 @@ pragma solidity 0.8.28;
 /// USDC/USDT, 18 for DAI); the per-protocol cap and exposure are in USD with 18 decimals ("wad"),
 /// every registered stablecoin being valued at $1. Times are unix seconds.
 /// @dev Warning: trust assumptions.
+/// - The admin (the governance multisig, two-step transfer with a delay; also the Nexus adapter's
+///   admin) is trusted: it sets bounded parameters, registers providers and stablecoins, grants
+///   roles, withdraws capital above the reserve requirement, confirms large payouts, ends disputes
+///   (`reinstateClaim` / `denyClaim`), voids or clears incident reports, and may veto any payout in
+///   its challenge period. An absent admin delays disputed and unconfirmed payouts (they stay
+///   reserved in `pending`, never return to the pool without it); a malicious admin can deny them.
 /// - The risk oracle is trusted to push honest scores; a compromised oracle can raise scores at once
 ///   (making coverage dearer) but can lower each component by at most `maxRiskDecreasePerDay` points
 ///   per day, so it cannot make risky cover cheap overnight. It can move no funds.
 /// - Registered cover providers are trusted to hold the upstream cover they report and to report
 ///   claim outcomes truthfully (see ICoverProvider). The fund credits only what it receives.
 /// - The claims assessor decides self-insured claims; each accepted payout is bounded by the claim
-///   amount and the pool, and becomes payable only after `challengePeriod`, during which the guardian
-///   or the admin can veto it. A colluding assessor and guardian (or a silent guardian and admin for
-///   the whole challenge period) can still pay an unjustified claim.
-/// - Accepted payouts above `dailyPayoutLimitBps` of the pool per rolling day wait for the admin's
-///   `confirmPayout`; an absent admin delays them (the guardian can still veto them) but cannot make
-///   them vanish: they stay reserved out of the pool.
-/// - The guardian can pause new business only. It can neither block a claim, its settlement nor a
-///   withdrawal, but it can veto self-insured payouts during their challenge period.
-/// - The risk oracle and the guardian can halt sales of one protocol at once (`reportIncident`); only
-///   the admin lifts a halt. A halt blocks purchases, increases and renewals of that protocol, never a
-///   claim; a false report costs the fund sales until the admin clears it.
-/// - Coverage bought after a reported incident's start cannot claim for it; an incident reported
-///   late (after a purchase in the exploit window) therefore protects the pool only from the
-///   report on. `occurredAt` is not bounded below: a compromised oracle or guardian reporting an
-///   old `occurredAt` excludes every coverage bought since then from claims for losses before the
-///   report (and, while the incident is active, from any claim); clearing the halt does not lift
-///   that exclusion for pre-report losses.
+///   amount, the pool and the coverage's insurable amount, and becomes payable only after
+///   `challengePeriod`, during which the guardian or the admin can dispute it. A denial opens a
+///   `refileWindow`, so the assessor alone cannot end a valid claim for good. A colluding assessor
+///   and guardian (or a silent guardian and admin for the whole challenge period) can still pay an
+///   unjustified claim.
+/// - Accepted payouts above `dailyPayoutLimitBps` of the pool in any 24 h (a sliding window) wait
+///   for the admin's `confirmPayout`.
+/// - The guardian can pause new business only; pause never blocks a claim, a settlement or a
+///   withdrawal. Its veto only disputes a payout in its challenge period (the admin decides), and it
+///   cannot veto a claim the admin reinstated.
+/// - The risk oracle and the guardian can halt sales of one protocol at once (`reportIncident`),
+///   with `occurredAt` at most `maxIncidentLookback` in the past. Only the admin clears (the record
+///   stays and keeps excluding cover bought into its window) or voids (a false alarm: it excludes
+///   nothing) a report. A halt never blocks a claim. Within the look-back a compromised reporter can
+///   exclude self-insured cover bought or increased in that window until the admin voids the report;
+///   hedged cover is never excluded by the fund (the upstream assessment decides).
+/// - The pool is only required to cover the largest single-protocol self-insured exposure (and the
+///   ratio requirement) at each sale, renewal and capital withdrawal; payouts on other protocols in
+///   between can leave one protocol's later claims unpaid first come first served
+///   (`ReserveShortfall` is emitted).
 /// - Registered stablecoins are assumed to be worth $1 each for the cap; fee-on-transfer tokens are
 ///   rejected at the first transfer.
 interface IStablecoinInsuranceFund {
@@ -88,12 +97,24 @@ interface IStablecoinInsuranceFund {
         Paid, // payout credited to the beneficiary
         Draw, // upstream could not decide; deposit returned
         Expired, // upstream payout not redeemed in its window
-        Withdrawn, // withdrawn by the claimant before assessment (self-insured)
-        Vetoed // accepted payout vetoed in the challenge period (self-insured)
+        Withdrawn, // withdrawn by the beneficiary or an agent before assessment (self-insured)
+        Vetoed, // v2 only: no longer reached (a veto now makes a claim Disputed)
+        Disputed // accepted payout vetoed in its challenge period; the admin reinstates or denies it
     }
 
-    /// @notice A protocol incident (suspected or confirmed exploit) as reported on-chain.
-    /// @dev Packing: slot 0 occurredAt 40 | reportedAt 40 | active 8; slot 1 evidenceHash.
+    /// @notice One incident report in a protocol's history (never overwritten).
+    /// @dev Packing: slot 0 occurredAt 40 | reportedAt 40 | clearedAt 40 | voidedAt 40; slot 1 evidenceHash.
+    /// Its window is [occurredAt, clearedAt) (open while clearedAt is 0); a voided report has no effect.
+    struct IncidentRecord {
+        uint40 occurredAt; // when the loss event began (unix seconds)
+        uint40 reportedAt; // when it was reported
+        uint40 clearedAt; // when the admin ended the halt (0 = still halting)
+        uint40 voidedAt; // when the admin voided it as a false alarm (0 = valid)
+        bytes32 evidenceHash; // digest of the reporter's evidence
+    }
+
+    /// @notice A summary of a protocol's incident history as `getIncident` returns it: the earliest
+    /// halting report while sales are halted, else the latest valid (un-voided) report.
     struct Incident {
         uint40 occurredAt; // when the loss event began (unix seconds)
         uint40 reportedAt; // when it was first reported
@@ -215,6 +236,19 @@ interface IStablecoinInsuranceFund {
         address indexed protocol, uint256 occurredAt, bytes32 evidenceHash, address indexed reporter
     );
     event IncidentCleared(address indexed protocol, address indexed by);
+    /// @notice The admin voided report `index` of `protocol` (a false alarm): it excludes nothing any more.
+    event IncidentVoided(address indexed protocol, uint256 indexed index, address indexed by);
+    /// @notice The admin reinstated a disputed claim; it is payable from `payableAt`.
+    event ClaimReinstated(uint256 indexed claimId, address indexed by, uint256 payableAt);
+    /// @notice The admin denied a disputed claim; the payout returned to the pool. Re-filing is open
+    /// until `refileUntil`.
+    event ClaimDenied(uint256 indexed claimId, address indexed by, uint256 refileUntil);
+    /// @notice Settlement paid less than the accepted payout because a later incident report excludes
+    /// part of it; `returned` went back to the pool.
+    event PayoutReduced(uint256 indexed claimId, uint256 payout, uint256 returned);
+    event SafeguardsUpdated(uint256 maxIncidentLookback, uint256 refileWindow);
+    /// @notice The largest single-protocol self-insured exposure of `asset` was recomputed.
+    event LargestExposureRefreshed(address indexed asset, uint256 largest);
     event CapitalDeposited(address indexed asset, address indexed from, uint256 amount);
     event CapitalWithdrawn(address indexed asset, address indexed to, uint256 amount);
 
@@ -262,7 +296,19 @@ interface IStablecoinInsuranceFund {
     error FundInvalidIncidentTime(uint256 occurredAt, uint256 latest);
     error FundNoActiveIncident(address protocol);
     error FundIncidentOutsideTerm(uint256 coverId, uint256 incidentAt, uint256 start, uint256 end);
-    error FundCoverageAfterIncident(uint256 coverId, uint256 start, uint256 occurredAt);
+    /// @notice Only `insurable` of the coverage was bought before the incident (`occurredAt`) whose
+    /// window contains the time of loss.
+    error FundCoverageAfterIncident(uint256 coverId, uint256 requested, uint256 insurable, uint256 occurredAt);
+    error FundIncidentTooOld(uint256 occurredAt, uint256 earliest);
+    error FundUnknownIncident(address protocol, uint256 index);
+    error FundIncidentAlreadyVoided(address protocol, uint256 index);
+    error FundTooManyIncidents(address protocol);
+    error FundClaimNotDisputed(uint256 claimId, uint8 status);
+    error FundClaimReinstated(uint256 claimId);
+    error FundProtocolExposureAboveReserve(address asset, uint256 exposure, uint256 pool);
+    error FundUnclaimedIncident(uint256 coverId, address protocol, uint256 index);
+    error FundStaleCursor(uint256 cursor);
+    error FundIncompleteProtocolList(address asset, uint256 given, uint256 expected);
     error FundChallengePeriod(uint256 claimId, uint256 payableAt);
     error FundChallengePeriodOver(uint256 claimId, uint256 payableAt);
     error FundClaimNotAccepted(uint256 claimId, uint8 status);
@@ -303,26 +349,54 @@ interface IStablecoinInsuranceFund {
     /// afterwards.
     function withdrawCapital(address asset, uint256 amount, address to) external;
 
-    /// @notice Confirms an accepted self-insured payout that exceeded the rolling daily limit (admin).
+    /// @notice Confirms an accepted self-insured payout that exceeded the sliding 24 h limit (admin).
     /// It still waits for the end of its challenge period.
     function confirmPayout(uint256 claimId) external;
 
+    /// @notice Reinstates a disputed claim (admin): it is accepted again for the same payout, counts as
+    /// confirmed, and becomes payable after a new challenge period, during which only the admin can
+    /// veto it (the guardian cannot veto a reinstated claim).
+    function reinstateClaim(uint256 claimId) external;
+
+    /// @notice Denies a disputed claim (admin): the payout returns to the pool, and the claim may be
+    /// re-filed for `refileWindow`, whatever the coverage's claim window.
+    function denyClaim(uint256 claimId) external;
+
+    /// @notice Sets the v3 safeguards (admin): `maxIncidentLookback` (1 hour..30 days), how far before
+    /// its report an incident may have begun; `refileWindow` (1..90 days), how long a denied
+    /// self-insured claim may be re-filed.
+    function setSafeguards(uint256 maxIncidentLookback, uint256 refileWindow) external;
+
+    /// @notice Recomputes the largest single-protocol self-insured exposure of `asset` (a high-water
+    /// mark that only sales raise) from `protocols`: every protocol with self-insured exposure in
+    /// `asset`, strictly ascending. Anyone may call; it can only lower the mark to the true maximum.
+    function refreshLargestExposure(address asset, address[] calldata protocols) external;
+
     // ------------------------------------------------------------------ incidents
 
-    /// @notice Reports an incident on `protocol` (risk oracle or guardian): halts its purchases,
-    /// amount increases and renewals at once. Re-reporting an active incident keeps the earliest
-    /// `occurredAt`. Coverage bought after `occurredAt` cannot claim for this incident.
-    /// @param occurredAt When the loss event began; must not be in the future.
+    /// @notice Reports an incident on `protocol` (risk oracle or guardian): appends a record to the
+    /// protocol's history (never overwriting one) and halts its purchases, amount increases and
+    /// renewals at once. Self-insured cover bought or increased at or after `occurredAt` cannot claim a
+    /// loss inside the report's window [occurredAt, clearedAt).
+    /// @param occurredAt When the loss event began; at most `maxIncidentLookback` before now, not in
+    /// the future.
     /// @param evidenceHash A digest of the reporter's evidence (stored, emitted).
     function reportIncident(address protocol, uint256 occurredAt, bytes32 evidenceHash) external;
 
-    /// @notice Lifts the halt of `protocol` (admin). The incident record stays (inactive).
+    /// @notice Ends the halt of `protocol` (admin): every halting report gets `clearedAt = now`, which
+    /// closes its window. The records stay and keep excluding cover bought into them for losses
+    /// before the clear.
     function clearIncident(address protocol) external;
+
+    /// @notice Voids report `index` of `protocol` (admin), a false alarm: it excludes nothing any more
+    /// and, if it was the last halting report, the halt ends. The record stays, marked voided.
+    function voidIncident(address protocol, uint256 index) external;
 
     // ------------------------------------------------------------------ guardian
 
-    /// @notice Vetoes an accepted self-insured payout during its challenge period, or at any time while
-    /// it still awaits the admin's confirmation (guardian or admin). The payout returns to the pool.
+    /// @notice Disputes an accepted self-insured payout during its challenge period (guardian or admin):
+    /// the claim becomes `Disputed`, its payout stays reserved, and only the admin ends it
+    /// (`reinstateClaim` or `denyClaim`). The guardian cannot veto a reinstated claim.
     function vetoPayout(uint256 claimId) external;
 
     // ------------------------------------------------------------------ risk oracle
@@ -344,9 +418,11 @@ interface IStablecoinInsuranceFund {
     // ------------------------------------------------------------------ claims assessor
 
     /// @notice Decides a pending self-insured claim. `payout` (asset units) must not exceed the
-    /// claim amount or the pool; an accepted payout leaves the pool at once (so capital withdrawals
-    /// cannot take it), becomes payable after `challengePeriod`, and needs `confirmPayout` when the
-    /// accepted total of the rolling day exceeds `dailyPayoutLimitBps` of the pool.
+    /// claim amount, the pool, or what the coverage may claim for its time of loss under the
+    /// protocol's incident history (`insurableAmount`); an accepted payout leaves the pool at once (so
+    /// capital withdrawals cannot take it), becomes payable after `challengePeriod`, and needs
+    /// `confirmPayout` when the payouts accepted in the last 24 h exceed `dailyPayoutLimitBps` of the
+    /// pool. A denied claim may be re-filed for `refileWindow`.
     function assessClaim(uint256 claimId, bool accepted, uint256 payout) external;
 
     // ------------------------------------------------------------------ users
@@ -415,8 +491,9 @@ interface IStablecoinInsuranceFund {
         bytes calldata evidence
     ) external payable returns (uint256 claimId);
 
-    /// @notice Withdraws a pending (unassessed) self-insured claim, by its claimant, the beneficiary
-    /// or an agent, freeing the coverage for a renewal or a new claim.
+    /// @notice Withdraws a pending (unassessed) self-insured claim, by the beneficiary or an agent the
+    /// beneficiary approves now, freeing the coverage for a renewal or a new claim; never once the
+    /// coverage's claim window (and any re-filing window) has closed.
     function withdrawClaim(uint256 claimId) external;
 
     /// @notice Applies a claim's outcome: credits an accepted payout to the beneficiary (self-insured:
@@ -448,7 +525,8 @@ interface IStablecoinInsuranceFund {
 
     /// @notice Live coverage ids of `protocol` (not yet expired: active, or ended but still inside
     /// the claim window), newest first, at most `limit` (capped at 1,000) from `cursor` (0 = the
-    /// newest). Expired coverages are unlinked, so a full read is O(live coverages).
+    /// newest). Expired coverages are unlinked in O(1), so a full read is O(live coverages). A cursor
+    /// that is no longer live (expired since) reverts `FundStaleCursor`: restart from 0.
     /// @return ids The page.
     /// @return nextCursor The id to pass as `cursor` for the next page; 0 when done.
     function getProtocolCoverages(address protocol, uint256 cursor, uint256 limit)
@@ -460,14 +538,38 @@ interface IStablecoinInsuranceFund {
     /// may have replaced it). 0 for self-insured coverage.
     function upstreamCoverAt(uint256 coverId, uint256 timestamp) external view returns (uint256 providerCoverId);
 
-    /// @notice The reserve of `asset`: `required` = ceil(selfInsured × reserveRatio) + open self-insured
-    /// claims, where self-insured coverage counts until it is expired (never before end + grace).
+    /// @notice The reserve of `asset`: `required` = max(ceil(selfInsured × reserveRatio) + open
+    /// self-insured claims, the largest single-protocol self-insured exposure), where self-insured
+    /// coverage counts until it is expired (never before end + grace).
     /// @return pool The pool. @return required The requirement. @return shortfall required - pool, or 0.
     function reserveStatus(address asset) external view returns (uint256 pool, uint256 required, uint256 shortfall);
 
     function getAssetBook(address asset) external view returns (AssetBook memory);
 
     function getIncident(address protocol) external view returns (Incident memory);
+
+    /// @notice Every incident report of `protocol`, oldest first (index = position).
+    function getIncidentHistory(address protocol) external view returns (IncidentRecord[] memory);
+
+    /// @notice Indexes of the valid incident reports a claim falls under: those whose window contains
+    /// its time of loss, or the purchase or an increase of its coverage.
+    function getClaimIncidents(uint256 claimId) external view returns (uint256[] memory indexes);
+
+    /// @notice What a coverage may claim for a loss at `incidentAt`: for self-insured coverage, the
+    /// amount in force at `incidentAt` that was bought before the `occurredAt` of every valid report
+    /// whose window contains `incidentAt`, minus past payouts; for hedged coverage, amount minus past
+    /// payouts (the upstream assessment decides).
+    function insurableAmount(uint256 coverId, uint256 incidentAt) external view returns (uint256);
+
+    /// @notice The v3 safeguards (see `setSafeguards`).
+    function safeguards() external view returns (uint256 maxIncidentLookback, uint256 refileWindow);
+
+    /// @notice The last second a claim may be filed on `coverId`: end + its claimGracePeriod (fixed at
+    /// purchase) for self-insured coverage, or later while a denied claim may be re-filed.
+    function claimDeadline(uint256 coverId) external view returns (uint256);
+
+    /// @notice Self-insured exposure of `protocol` in `asset` (asset units), and the asset's largest one.
+    function selfInsuredExposure(address protocol, address asset) external view returns (uint256 exposure, uint256 largest);
 
     function getCoverageDetails(uint256 coverId) external view returns (Coverage memory);
 

@@ -8,12 +8,13 @@ import {ICoverProvider} from "../interfaces/ICoverProvider.sol";
 import {IStablecoinInsuranceFund as IFund} from "../interfaces/IStablecoinInsuranceFund.sol";
 import {FundShared} from "./FundShared.sol";
 import {FundTypes} from "./FundTypes.sol";
+import {IncidentLogic} from "./IncidentLogic.sol";
 import {RiskMath} from "./RiskMath.sol";
 
 /// @title ClaimLogic
 /// @notice The claim lifecycle of the StablecoinInsuranceFund: submission (routed to the upstream
-/// cover in force at the time of loss), withdrawal, assessment with a challenge period and a rolling
-/// daily limit, veto, confirmation and settlement. An external library running in the fund's context
+/// cover in force at the time of loss), withdrawal, assessment with a challenge period and a sliding
+/// 24 h limit, veto (a dispute the admin ends), reinstatement, denial, confirmation and settlement. An external library running in the fund's context
 /// (DELEGATECALL); the fund applies `nonReentrant` and role checks before calling in.
 library ClaimLogic {
     using SafeCast for uint256;
@@ -40,12 +41,16 @@ library ClaimLogic {
         // Never in the purchase block: block timestamps strictly increase, so "later than start" is
         // "a later block".
         if (block.timestamp <= cur.start) revert IFund.FundClaimTooEarly(coverId, uint256(cur.start) + 1);
-        _checkIncidentAt(s, coverId, cur, incidentAt);
+        uint256 termEnd = cur.end < block.timestamp ? cur.end : block.timestamp;
+        if (incidentAt < cur.start || incidentAt > termEnd) {
+            revert IFund.FundIncidentOutsideTerm(coverId, incidentAt, cur.start, termEnd);
+        }
 
         uint256 providerClaimId;
         if (cur.providerId == 0) {
-            uint256 latest = uint256(cur.end) + s.params.claimGracePeriod;
+            uint256 latest = FundShared.claimDeadline(s, coverId, cur.start, cur.end);
             if (block.timestamp > latest) revert IFund.FundClaimWindowClosed(coverId, latest);
+            _checkInsurable(s, coverId, cur, incidentAt, amount);
             if (value != 0) revert IFund.FundWrongDeposit(0, value);
             FundTypes.AssetBook storage b = s.books[s.assets[cur.assetId]];
             b.openClaims += uint128(amount);
@@ -65,12 +70,14 @@ library ClaimLogic {
             submittedAt: uint40(block.timestamp),
             incidentAt: uint40(incidentAt),
             confirmationRequired: false,
+            reinstated: false,
             providerClaimId: providerClaimId.toUint96(),
             deposit: value.toUint96(),
             payableAt: 0,
             evidenceHash: keccak256(evidence)
         });
         c.openClaimId = uint48(claimId);
+        c.lastClaimIncidentAt = uint32(incidentAt);
         emit IFund.ClaimSubmitted(claimId, coverId, msg.sender, amount, reason, evidence, providerClaimId);
     }
 
@@ -78,9 +85,14 @@ library ClaimLogic {
     function withdraw(FundTypes.FundState storage s, uint256 claimId) external {
         FundTypes.ClaimRecord storage claim = FundShared.existingClaim(s, claimId);
         if (claim.status != IFund.ClaimStatus.Pending) revert IFund.FundClaimNotPending(claimId);
-        FundTypes.CoverageRecord storage c = s.coverages[claim.coverageId];
+        uint256 coverId = claim.coverageId;
+        FundTypes.CoverageRecord storage c = s.coverages[coverId];
         if (c.providerId != 0) revert IFund.FundNotSelfInsured(claimId);
-        if (msg.sender != claim.claimant) FundShared.checkBeneficiaryOrAgent(s, c.beneficiary);
+        // Only the beneficiary or an agent it approves NOW (a revoked agent that filed the claim cannot),
+        // and only while a claim could still be filed again.
+        FundShared.checkBeneficiaryOrAgent(s, c.beneficiary);
+        uint256 latest = FundShared.claimDeadline(s, coverId, c.start, c.end);
+        if (block.timestamp > latest) revert IFund.FundClaimWindowClosed(coverId, latest);
         claim.status = IFund.ClaimStatus.Withdrawn;
         c.openClaimId = 0;
         s.books[s.assets[c.assetId]].openClaims -= claim.amount;
@@ -100,6 +112,9 @@ library ClaimLogic {
         if (accepted) {
             if (payout == 0) revert IFund.FundZeroAmount();
             if (payout > amount) revert IFund.FundPayoutExceedsClaim(payout, amount);
+            // Re-checked against the incident history as it stands now (a report may have come after
+            // the claim was filed).
+            _checkInsurable(s, claim.coverageId, c, claim.incidentAt, payout);
             uint256 pool = b.pool;
             if (payout > pool) revert IFund.FundInsufficientPool(asset, pool, payout);
             // Reserve the payout now: it leaves the pool (so capital withdrawals cannot take it) and
@@ -113,35 +128,56 @@ library ClaimLogic {
             claim.payout = uint96(payout);
             claim.payableAt = uint40(payableAt);
             _applyDailyLimit(s, claimId, claim, asset, pool, payout, params.dailyPayoutLimitBps);
-            uint256 req = FundShared.required(b, b.selfInsured, params.reserveRatioBps);
+            uint256 req = FundShared.requirement(b, params.reserveRatioBps);
             if (pool - payout < req) emit IFund.ReserveShortfall(asset, pool - payout, req);
         } else {
             b.openClaims -= uint128(amount);
             claim.status = IFund.ClaimStatus.Denied;
             c.openClaimId = 0;
+            _openRefile(s, claim.coverageId);
             payout = 0;
         }
         emit IFund.ClaimAssessed(claimId, accepted, payout, payableAt);
     }
 
-    /// @notice See {IStablecoinInsuranceFund-vetoPayout}.
-    function veto(FundTypes.FundState storage s, uint256 claimId) external {
+    /// @notice See {IStablecoinInsuranceFund-vetoPayout}. `byAdmin`: the caller holds the admin role.
+    function veto(FundTypes.FundState storage s, uint256 claimId, bool byAdmin) external {
         FundTypes.ClaimRecord storage claim = FundShared.existingClaim(s, claimId);
         IFund.ClaimStatus status = claim.status;
         if (status != IFund.ClaimStatus.Accepted) revert IFund.FundClaimNotAccepted(claimId, uint8(status));
         uint256 payableAt = claim.payableAt;
-        if (!claim.confirmationRequired && block.timestamp >= payableAt) {
-            revert IFund.FundChallengePeriodOver(claimId, payableAt);
-        }
-        FundTypes.CoverageRecord storage c = s.coverages[claim.coverageId];
+        // Only inside the challenge period, whether or not the payout also awaits confirmation.
+        if (block.timestamp >= payableAt) revert IFund.FundChallengePeriodOver(claimId, payableAt);
+        if (claim.reinstated && !byAdmin) revert IFund.FundClaimReinstated(claimId);
+        // The payout stays reserved in `pending`: only the admin ends a dispute.
+        claim.status = IFund.ClaimStatus.Disputed;
+        emit IFund.PayoutVetoed(claimId, msg.sender, claim.payout);
+    }
+
+    /// @notice See {IStablecoinInsuranceFund-reinstateClaim}.
+    function reinstate(FundTypes.FundState storage s, uint256 claimId) external {
+        FundTypes.ClaimRecord storage claim = _disputed(s, claimId);
+        uint256 payableAt = block.timestamp + s.params.challengePeriod;
+        claim.status = IFund.ClaimStatus.Accepted;
+        claim.payableAt = uint40(payableAt);
+        claim.confirmationRequired = false;
+        claim.reinstated = true;
+        emit IFund.ClaimReinstated(claimId, msg.sender, payableAt);
+    }
+
+    /// @notice See {IStablecoinInsuranceFund-denyClaim}.
+    function deny(FundTypes.FundState storage s, uint256 claimId) external {
+        FundTypes.ClaimRecord storage claim = _disputed(s, claimId);
+        uint256 coverId = claim.coverageId;
+        FundTypes.CoverageRecord storage c = s.coverages[coverId];
         uint256 payout = claim.payout;
-        claim.status = IFund.ClaimStatus.Vetoed;
+        claim.status = IFund.ClaimStatus.Denied;
         claim.confirmationRequired = false;
         c.openClaimId = 0;
         FundTypes.AssetBook storage b = s.books[s.assets[c.assetId]];
         b.pending -= uint128(payout);
         b.pool += uint128(payout);
-        emit IFund.PayoutVetoed(claimId, msg.sender, payout);
+        emit IFund.ClaimDenied(claimId, msg.sender, _openRefile(s, coverId));
     }
 
     /// @notice See {IStablecoinInsuranceFund-confirmPayout}.
@@ -171,7 +207,16 @@ library ClaimLogic {
             if (claim.confirmationRequired) revert IFund.FundPayoutNotConfirmed(claimId);
             payout = claim.payout;
             b.pending -= uint128(payout);
-            outcome = IFund.ClaimStatus.Paid;
+            // Re-checked at settlement: a report made after the acceptance still binds the claimant.
+            (uint256 insurable,) = IncidentLogic.insurable(s, claim.coverageId, c, claim.incidentAt);
+            if (payout > insurable) {
+                uint256 returned = payout - insurable;
+                payout = insurable;
+                claim.payout = uint96(payout);
+                b.pool += uint128(returned);
+                emit IFund.PayoutReduced(claimId, payout, returned);
+            }
+            outcome = payout == 0 ? IFund.ClaimStatus.Denied : IFund.ClaimStatus.Paid;
         } else {
             if (claim.status != IFund.ClaimStatus.Pending) {
                 revert IFund.FundClaimNotSettleable(claimId, uint8(claim.status));
@@ -190,31 +235,63 @@ library ClaimLogic {
         emit IFund.ClaimSettled(claimId, outcome, payout);
     }
 
+    /// @notice See {IStablecoinInsuranceFund-getClaim}.
+    function details(FundTypes.FundState storage s, uint256 claimId) external view returns (IFund.Claim memory) {
+        FundTypes.ClaimRecord storage claim = FundShared.existingClaim(s, claimId);
+        return IFund.Claim({
+            id: claimId,
+            coverageId: claim.coverageId,
+            claimant: claim.claimant,
+            amount: claim.amount,
+            payout: claim.payout,
+            deposit: claim.deposit,
+            providerClaimId: claim.providerClaimId,
+            submittedAt: claim.submittedAt,
+            status: claim.status,
+            evidenceHash: claim.evidenceHash,
+            incidentAt: claim.incidentAt,
+            payableAt: claim.payableAt,
+            confirmationRequired: claim.confirmationRequired
+        });
+    }
+
     // ================================================================== internals
 
-    /// @dev The time of loss must lie in the coverage's term and not in the future, and coverage bought
-    /// after a reported incident began cannot claim for that incident (while it is active, or for a
-    /// loss up to its report once cleared).
-    function _checkIncidentAt(
+    /// @dev Reverts when coverage `coverId` may claim less than `amount` for a loss at `incidentAt` (see
+    /// IncidentLogic): cover bought or added into a reported incident's window cannot claim it.
+    function _checkInsurable(
         FundTypes.FundState storage s,
         uint256 coverId,
-        FundTypes.CoverageRecord memory cur,
-        uint256 incidentAt
+        FundTypes.CoverageRecord memory c,
+        uint256 incidentAt,
+        uint256 amount
     ) private view {
-        uint256 termEnd = cur.end < block.timestamp ? cur.end : block.timestamp;
-        if (incidentAt < cur.start || incidentAt > termEnd) {
-            revert IFund.FundIncidentOutsideTerm(coverId, incidentAt, cur.start, termEnd);
-        }
-        // One slot: occurredAt, reportedAt and active (the evidence hash is not needed here).
-        IFund.Incident storage incident = s.incidents[cur.protocol];
-        uint256 occurredAt = incident.occurredAt;
-        if (occurredAt != 0 && cur.start > occurredAt && (incident.active || incidentAt <= incident.reportedAt)) {
-            revert IFund.FundCoverageAfterIncident(coverId, cur.start, occurredAt);
+        (uint256 insurable, uint256 occurredAt) = IncidentLogic.insurable(s, coverId, c, incidentAt);
+        if (amount > insurable) {
+            if (occurredAt != 0) revert IFund.FundCoverageAfterIncident(coverId, amount, insurable, occurredAt);
+            revert IFund.FundClaimExceedsRemaining(amount, insurable);
         }
     }
 
-    /// @dev Counts an accepted payout against the asset's rolling one-day window; above the limit the
-    /// payout needs the admin's confirmation (and is not counted).
+    /// @dev A denied self-insured claim may be re-filed until now + refileWindow; returns that time.
+    function _openRefile(FundTypes.FundState storage s, uint256 coverId) private returns (uint256 until) {
+        until = block.timestamp + s.safeguards.refileWindow;
+        s.refileUntil[coverId] = until;
+    }
+
+    function _disputed(FundTypes.FundState storage s, uint256 claimId)
+        private
+        view
+        returns (FundTypes.ClaimRecord storage claim)
+    {
+        claim = FundShared.existingClaim(s, claimId);
+        IFund.ClaimStatus status = claim.status;
+        if (status != IFund.ClaimStatus.Disputed) revert IFund.FundClaimNotDisputed(claimId, uint8(status));
+    }
+
+    /// @dev Counts an accepted payout against the asset's sliding 24 h window (acceptances older than 24 h
+    /// drop out as new ones arrive); above the limit the payout needs the admin's confirmation (and is not
+    /// counted).
     function _applyDailyLimit(
         FundTypes.FundState storage s,
         uint256 claimId,
@@ -225,9 +302,13 @@ library ClaimLogic {
         uint256 limitBps
     ) private {
         FundTypes.PayoutWindow memory w = s.payoutWindows[asset];
-        if (block.timestamp >= uint256(w.windowStart) + PAYOUT_WINDOW) {
-            w.windowStart = uint40(block.timestamp);
-            w.accepted = 0;
+        FundTypes.Acceptance[] storage queue = s.acceptances[asset];
+        uint256 n = queue.length;
+        while (w.head < n) {
+            FundTypes.Acceptance memory oldest = queue[w.head];
+            if (uint256(oldest.at) + PAYOUT_WINDOW > block.timestamp) break;
+            w.accepted -= oldest.amount;
+            ++w.head;
         }
         uint256 limit = (poolBefore * limitBps) / RiskMath.BPS;
         uint256 acceptedInWindow = uint256(w.accepted) + payout;
@@ -236,6 +317,7 @@ library ClaimLogic {
             emit IFund.PayoutConfirmationRequired(claimId, payout, acceptedInWindow, limit);
         } else {
             w.accepted = uint128(acceptedInWindow);
+            queue.push(FundTypes.Acceptance({at: uint40(block.timestamp), amount: uint128(payout)}));
         }
         s.payoutWindows[asset] = w;
     }

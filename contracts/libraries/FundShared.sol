@@ -48,7 +48,7 @@ library FundShared {
         if (paid > maxPremium) revert IFund.FundUpstreamOverpaid(paid, maxPremium);
     }
 
-    /// @dev The reserve requirement of a book: ceil(selfInsured × ratio) + open self-insured claims.
+    /// @dev The ratio part of the reserve requirement: ceil(selfInsured × ratio) + open self-insured claims.
     function required(FundTypes.AssetBook storage b, uint256 selfInsured, uint256 ratioBps)
         internal
         view
@@ -57,11 +57,24 @@ library FundShared {
         return RiskMath.requiredReserve(selfInsured, ratioBps) + b.openClaims;
     }
 
-    /// @dev Applies a coverage amount change and a pool inflow to the asset's book; new or extended
-    /// self-insured coverage must leave the pool at or above the reserve requirement.
+    /// @dev The full reserve requirement of a book: the ratio part, or the largest single-protocol
+    /// self-insured exposure when that is higher.
+    function requirement(FundTypes.AssetBook storage b, uint256 ratioBps) internal view returns (uint256 req) {
+        req = required(b, b.selfInsured, ratioBps);
+        uint256 largest = b.largestProtocol;
+        if (largest > req) req = largest;
+    }
+
+    /// @dev A sale (purchase or renewal) of coverage `amountDelta` on `protocol` in `asset`: applies the
+    /// amount change and the pool inflow to the asset's book and, for self-insured coverage, to the
+    /// protocol's self-insured exposure. Self-insured sales (every renewal extends the term, so every
+    /// self-insured renewal too) must leave the pool at or above the ratio requirement and at or above
+    /// the protocol's whole self-insured exposure in `asset`, so one exploit never outruns the pool.
     function book(
         FundTypes.FundState storage s,
         address asset,
+        address protocol,
+        uint256 assetId,
         uint8 providerId,
         int256 amountDelta,
         uint256 poolInflow,
@@ -69,19 +82,53 @@ library FundShared {
     ) internal {
         FundTypes.AssetBook storage b = s.books[asset];
         uint256 pool = b.pool + poolInflow;
-        uint256 active = uint256(int256(uint256(b.active)) + amountDelta);
-        uint256 selfInsured = b.selfInsured;
+        b.active = uint256(int256(uint256(b.active)) + amountDelta).toUint128();
         if (providerId == 0) {
-            selfInsured = uint256(int256(selfInsured) + amountDelta);
-            // A reduction only helps the reserve.
-            if (amountDelta >= 0) {
-                uint256 req = required(b, selfInsured, ratioBps);
-                if (pool < req) revert IFund.FundReserveRatioBreached(asset, pool, req);
-            }
+            uint256 selfInsured = uint256(int256(uint256(b.selfInsured)) + amountDelta);
+            uint256 req = required(b, selfInsured, ratioBps);
+            if (pool < req) revert IFund.FundReserveRatioBreached(asset, pool, req);
+            uint256 exposure = moveSelfInsured(s, b, protocol, assetId, amountDelta);
+            if (pool < exposure) revert IFund.FundProtocolExposureAboveReserve(asset, exposure, pool);
+            b.selfInsured = uint128(selfInsured);
         }
         b.pool = pool.toUint128();
-        b.selfInsured = uint128(selfInsured);
-        b.active = active.toUint128();
+    }
+
+    /// @dev Applies `delta` to the self-insured exposure of (`protocol`, `assetId`), keeps the asset's count of
+    /// exposed protocols and raises its high-water mark; returns the new exposure.
+    function moveSelfInsured(
+        FundTypes.FundState storage s,
+        FundTypes.AssetBook storage b,
+        address protocol,
+        uint256 assetId,
+        int256 delta
+    ) internal returns (uint256 exposure) {
+        uint256 before = s.selfInsuredOf[protocol][assetId];
+        exposure = uint256(int256(before) + delta);
+        s.selfInsuredOf[protocol][assetId] = exposure;
+        if (before == 0 && exposure != 0) ++b.protocols;
+        else if (before != 0 && exposure == 0) --b.protocols;
+        if (exposure > b.largestProtocol) b.largestProtocol = exposure.toUint96();
+    }
+
+    /// @dev The grace period coverage bought at `start` keeps: the last setting in force at `start`.
+    function graceOf(FundTypes.FundState storage s, uint256 start) internal view returns (uint256) {
+        FundTypes.GraceSetting[] storage settings = s.graceHistory;
+        uint256 i = settings.length;
+        while (--i != 0 && settings[i].since > start) {}
+        return settings[i].grace;
+    }
+
+    /// @dev The last second a claim may be filed on self-insured coverage `coverId`: end + its grace period,
+    /// or later while a denied claim may be re-filed.
+    function claimDeadline(FundTypes.FundState storage s, uint256 coverId, uint256 start, uint256 end)
+        internal
+        view
+        returns (uint256 deadline)
+    {
+        deadline = end + graceOf(s, start);
+        uint256 refile = s.refileUntil[coverId];
+        if (refile > deadline) deadline = refile;
     }
 
     /// @dev Returns the protocol's exposure after adding `addWad`, reverting above the cap.
@@ -110,9 +157,12 @@ library FundShared {
         return ICoverProvider(provider.adapter);
     }
 
-    /// @dev Reverts while `protocol` is halted by an active incident.
-    function checkNotHalted(FundTypes.FundState storage s, address protocol, bool halted) internal view {
-        if (halted) revert IFund.FundProtocolHalted(protocol, s.incidents[protocol].occurredAt);
+    /// @dev Reverts while `protocol` is halted by an incident report (names the latest report's occurredAt).
+    function checkNotHalted(FundTypes.FundState storage s, address protocol, uint256 activeIncidents) internal view {
+        if (activeIncidents != 0) {
+            IFund.IncidentRecord[] storage history = s.incidents[protocol];
+            revert IFund.FundProtocolHalted(protocol, history[history.length - 1].occurredAt);
+        }
     }
 
     function checkBeneficiaryOrAgent(FundTypes.FundState storage s, address beneficiary) internal view {

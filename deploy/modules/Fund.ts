@@ -26,8 +26,9 @@ export function buildFundModule(tokens: TokensModule) {
     // The fund's logic libraries (external, linked at deployment: see docs/fund.md "Structure").
     const claimLogic = m.library("ClaimLogic");
     const coverageLogic = m.library("CoverageLogic");
+    const incidentLogic = m.library("IncidentLogic");
     const fund = m.contract("StablecoinInsuranceFund", [adminDelay, admin, [usdc, usdt, dai]], {
-      libraries: { ClaimLogic: claimLogic, CoverageLogic: coverageLogic },
+      libraries: { ClaimLogic: claimLogic, CoverageLogic: coverageLogic, IncidentLogic: incidentLogic },
     });
     const lens = m.contract("FundLens");
 
@@ -48,6 +49,10 @@ export function buildFundModule(tokens: TokensModule) {
       id: "grant_CLAIMS_ASSESSOR_ROLE",
     });
     m.call(fund, "grantRole", [ROLE.GUARDIAN_ROLE, m.getParameter<string>("guardian")], { id: "grant_GUARDIAN_ROLE" });
+    m.call(fund, "setSafeguards", [
+      m.getParameter("maxIncidentLookback", 7 * 24 * 60 * 60),
+      m.getParameter("refileWindow", 30 * 24 * 60 * 60),
+    ]);
 
     return { fund, lens };
   });

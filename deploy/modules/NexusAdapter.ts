@@ -29,8 +29,10 @@ export function buildNexusAdapterModule(options: NexusAdapterOptions) {
     const { fund } = m.useModule(options.fund);
     const { cover, claims } = m.useModule(options.nexus);
     const admin = m.getAccount(0);
+    // Same admin and the same transfer delay as the fund: the handover (docs/deploy.md) moves both.
+    const adminDelay = m.getParameter("adminDelay", 2 * 24 * 60 * 60); // seconds
 
-    const adapter = m.contract("NexusMutualAdapter", [fund, cover, claims, admin]);
+    const adapter = m.contract("NexusMutualAdapter", [fund, cover, claims, adminDelay, admin]);
     const mappings: Future[] = [
       // USDC only: Nexus covers ETH 0, USDC 6, cbBTC 7; DAI and USDT positions stay self-insured.
       m.call(adapter, "setCoverAsset", [usdc, NEXUS_COVER_ASSET.USDC], { id: "coverAsset_USDC" }),

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { ethers, ignition } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import path from "node:path";
 
 import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, PROVIDER_ID, demoProtocol } from "../../keeper/src/demo/portfolio";
 import { ROLE } from "../../deploy/modules/Fund";
+import Handover from "../../deploy/modules/Handover";
 import LocalStack from "../../deploy/modules/LocalStack";
 import localhostParameters from "../../deploy/parameters/localhost.json";
 import type {
@@ -48,6 +49,31 @@ describe("deploy: LocalStack on the in-process network (localhost parameters)", 
     }
     expect(await fund.hasRole(ROLE.RISK_ORACLE_ROLE, assessor)).to.equal(false);
     expect(await fund.hasRole(ROLE.RISK_ORACLE_ROLE, deployer!.address)).to.equal(false);
+  });
+
+  it("hands the fund AND the Nexus adapter over to the multisig, both two-step with the same delay (Handover module)", async function () {
+    const { fund, adapter } = await loadFixture(deployLocalStack);
+    const signers = await ethers.getSigners();
+    const [deployer] = signers;
+    const governance = signers[9]!;
+    expect(await adapter.defaultAdmin()).to.equal(deployer!.address);
+    expect(await adapter.defaultAdminDelay()).to.equal(await fund.defaultAdminDelay());
+    await ignition.deploy(Handover, {
+      parameters: { Handover: { fund: await fund.getAddress(), adapter: await adapter.getAddress(), governance: governance.address } },
+    });
+    let latest = 0n;
+    for (const c of [fund, adapter]) {
+      const [pending, schedule] = await c.pendingDefaultAdmin();
+      expect(pending).to.equal(governance.address);
+      if (schedule > latest) latest = schedule;
+    }
+    // not before the delay
+    await expect(fund.connect(governance).acceptDefaultAdminTransfer()).to.be.revertedWithCustomError(fund, "AccessControlEnforcedDefaultAdminDelay");
+    await time.increaseTo(latest + 1n);
+    await fund.connect(governance).acceptDefaultAdminTransfer();
+    await adapter.connect(governance).acceptDefaultAdminTransfer();
+    expect(await fund.defaultAdmin()).to.equal(governance.address);
+    expect(await adapter.defaultAdmin()).to.equal(governance.address);
   });
 
   it("registers the Nexus adapter as provider 1 (a mock member, demo products mapped) and the second provider as 2", async function () {

@@ -35,7 +35,7 @@ export function defineMainnetSuite(makeEnv: (admin: string) => Promise<MainnetEn
     fundAddress = await fund.getAddress();
     await fund.connect(signers.admin).grantRole(await fund.RISK_ORACLE_ROLE(), signers.oracle.address);
     await fund.connect(signers.admin).grantRole(await fund.CLAIMS_ASSESSOR_ROLE(), signers.assessor.address);
-    adapter = await ethers.deployContract("NexusMutualAdapter", [fundAddress, MAINNET.nexus.cover, MAINNET.nexus.claims, signers.admin.address]);
+    adapter = await ethers.deployContract("NexusMutualAdapter", [fundAddress, MAINNET.nexus.cover, MAINNET.nexus.claims, 2n * 24n * 3600n, signers.admin.address]);
     await fund.connect(signers.admin).registerProvider(await adapter.getAddress());
     await adapter.connect(signers.admin).setCoverAsset(MAINNET.USDC, NEXUS_COVER_ASSET.USDC);
     // Tokens by impersonating holders, approved with raw calls (USDT's approve returns nothing).

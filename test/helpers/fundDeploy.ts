@@ -4,7 +4,7 @@ import { ethers } from "hardhat";
 import type { StablecoinInsuranceFund } from "../../typechain-types";
 
 /** The external logic libraries the fund is linked against (see docs/fund.md, "Structure"). */
-export const FUND_LIBRARIES = ["ClaimLogic", "CoverageLogic"] as const;
+export const FUND_LIBRARIES = ["ClaimLogic", "CoverageLogic", "IncidentLogic"] as const;
 
 /** Deploys the fund's logic libraries; returns their addresses keyed by library name. */
 export async function deployFundLibraries(signer?: Signer): Promise<Record<(typeof FUND_LIBRARIES)[number], string>> {

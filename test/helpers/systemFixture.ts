@@ -8,7 +8,7 @@ import type {
   MockNexusMutualRegistry,
   NexusMutualAdapter,
 } from "../../typechain-types";
-import { deployFundedFund, type FundFixture, PROTOCOLS, units } from "./fundFixture";
+import { ADMIN_DELAY, deployFundedFund, type FundFixture, PROTOCOLS, units } from "./fundFixture";
 
 /** Nexus cover asset ids: ETH 0, USDC 6, cbBTC 7 (DAI and USDT are not Nexus cover assets). */
 export const NEXUS_COVER_ASSET = { USDC: 6 } as const;
@@ -74,6 +74,7 @@ export async function deploySystem(): Promise<SystemFixture> {
     fundAddress,
     await nexusCover.getAddress(),
     await nexusClaims.getAddress(),
+    ADMIN_DELAY,
     admin.address,
   ]);
   await nexusRegistry.connect(admin).mockNexusSetMember(await adapter.getAddress(), true);

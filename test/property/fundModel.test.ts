@@ -8,9 +8,15 @@ import { claimProof } from "../helpers/claimProof";
 import { PROTOCOLS, units } from "../helpers/fundFixture";
 import { deploySystem, nexusQuote, type SystemFixture } from "../helpers/systemFixture";
 import {
+  activeIncidents,
   checkCap,
+  claimDeadline,
   CLAIM_STATUS_CODE,
   cloneModel,
+  fullRequirement,
+  haltOccurredAt,
+  insurable,
+  unclaimedIncident,
   DAY,
   type FundError,
   MAX_DURATION,
@@ -51,7 +57,7 @@ const NEXUS_DEPOSIT = ethers.parseEther("0.05");
 const SECOND_DEPOSIT = ethers.parseEther("0.01");
 const SECOND_PRICE_BPS = 50n;
 const NEXUS_PRICE_BPS = 100n;
-const POOL_START = 100_000n; // whole tokens per asset after setup
+const POOL_START = 500_000n; // whole tokens per asset after setup (covers one protocol's largest sale)
 const EVIDENCE = claimProof({ reason: "exploit" });
 const NEXUS_PRODUCTS = new Set([0, 1]); // aave and compound are mapped in the adapter; curve is not
 const NEXUS_ASSETS = new Set([0]); // USDC; DAI is not a Nexus cover asset (abandoned in the v3 pool migration)
@@ -88,7 +94,14 @@ type Step =
   | { kind: "clear"; actor: number; protocol: number }
   | { kind: "withdrawClaim"; actor: number; claim: number }
   | { kind: "veto"; actor: number; claim: number }
-  | { kind: "confirm"; actor: number; claim: number };
+  | { kind: "confirm"; actor: number; claim: number }
+  // v3: the admin's answers to a dispute and to a false report, the exposure refresh, and the
+  // beneficiary's agent approvals; each is also tried by the non-admin roles (adversary steps).
+  | { kind: "reinstate"; actor: number; claim: number }
+  | { kind: "deny"; actor: number; claim: number }
+  | { kind: "void"; actor: number; protocol: number; index: number }
+  | { kind: "refresh"; actor: number; asset: number; drop: boolean }
+  | { kind: "setAgent"; approved: boolean };
 
 const actor = fc.nat({ max: ACTORS.length - 1 });
 const pick = fc.nat({ max: 1_000 });
@@ -112,8 +125,13 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("report" as const), actor: fc.constantFrom(A.oracle, A.guardian, A.stranger), protocol: fc.nat({ max: 2 }), agoSeconds: fc.oneof(fc.integer({ min: 0, max: 10 * Number(DAY) }), fc.constant(-1)) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("clear" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian), protocol: fc.nat({ max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdrawClaim" as const), actor: fc.nat({ max: 3 }), claim: pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("veto" as const), actor: fc.constantFrom(A.guardian, A.admin, A.stranger), claim: pick }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("veto" as const), actor: fc.constantFrom(A.guardian, A.guardian, A.admin, A.stranger), claim: pick }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("confirm" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian), claim: pick }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reinstate" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian, A.assessor, A.oracle, A.stranger), claim: pick }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("deny" as const), actor: fc.constantFrom(A.admin, A.guardian, A.assessor, A.oracle, A.agent), claim: pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("void" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian, A.oracle), protocol: fc.nat({ max: 2 }), index: fc.nat({ max: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("refresh" as const), actor, asset: fc.nat({ max: 1 }), drop: fc.nat({ max: 4 }).map((n) => n === 0) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("setAgent" as const), approved: fc.boolean() }) },
 );
 
 // ------------------------------------------------------------------ chain access
@@ -242,6 +260,7 @@ const stats = {
   unauthorised: 0,
   reserveBreaches: 0,
   reserveBreachesCaused: 0,
+  claimsEndedUnpaid: 0,
   byKind: {} as Record<string, { ok: number; reverted: number }>,
 };
 let firstReserveBreach: string | undefined;
@@ -273,7 +292,8 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
   // Early in a run there is nothing to claim, settle or renew: skip most such steps instead of
   // spending a transaction on an unknown id (1 in 4 still goes through to test that revert).
   const needsCoverage = step.kind === "renew" || step.kind === "claim" || step.kind === "expire";
-  const needsClaim = step.kind === "assess" || step.kind === "settle" || step.kind === "withdrawClaim" || step.kind === "veto" || step.kind === "confirm";
+  const needsClaim =
+    step.kind === "assess" || step.kind === "settle" || step.kind === "withdrawClaim" || step.kind === "veto" || step.kind === "confirm" || step.kind === "reinstate" || step.kind === "deny";
   if ((needsCoverage && m.coverages.length === 0) || (needsClaim && m.claims.length === 0)) {
     if ((("cover" in step ? step.cover : "claim" in step ? step.claim : 0) % 4) !== 0) return;
   }
@@ -296,10 +316,10 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       ]);
       const exposure = checkCap(m, step.protocol, toWad(amount, m.decimals[step.asset]!));
       const book = m.books[step.asset]!;
-      const incident = m.incidents[step.protocol]!;
+      const protocolSelfInsured = m.selfInsuredOf[step.protocol]![step.asset]!;
       if (m.paused) expectation = fail("EnforcedPause");
       else if (duration < MIN_DURATION || duration > MAX_DURATION) expectation = fail("FundInvalidDuration", [duration]);
-      else if (incident.active) expectation = fail("FundProtocolHalted", [PROTOCOL_KEYS[step.protocol]!, incident.occurredAt]);
+      else if (activeIncidents(m, step.protocol) > 0) expectation = fail("FundProtocolHalted", [PROTOCOL_KEYS[step.protocol]!, haltOccurredAt(m, step.protocol)]);
       else if (typeof exposure !== "bigint") expectation = { kind: "fund", error: exposure };
       else if (price > maxPremium) expectation = fail("FundPremiumAboveMax", [price, maxPremium]);
       else if (step.provider === 1 && (!NEXUS_PRODUCTS.has(step.protocol) || !NEXUS_ASSETS.has(step.asset))) {
@@ -307,6 +327,9 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       } else if (!payerCanPay(m, from, step.asset, price)) expectation = { kind: "revert" }; // ERC20 allowance/balance
       else if (step.provider === 0 && book.pool + price < requiredReserve(book.selfInsured + amount, m.reserveRatioBps, book.openClaims)) {
         expectation = fail("FundReserveRatioBreached");
+      } else if (step.provider === 0 && book.pool + price < protocolSelfInsured + amount) {
+        // The pool must cover the protocol's whole self-insured exposure in the asset.
+        expectation = fail("FundProtocolExposureAboveReserve", [chain.assets[step.asset]!, protocolSelfInsured + amount, book.pool + price]);
       }
       onSuccess = (after) => {
         const upstream =
@@ -318,12 +341,16 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
         book.pool += price - upstream;
         book.balance += price - upstream;
         book.active += amount;
-        if (step.provider === 0) book.selfInsured += amount;
+        if (step.provider === 0) {
+          book.selfInsured += amount;
+          moveSelfInsured(m, step.protocol, step.asset, amount);
+        }
         m.exposure[step.protocol] = exposure as bigint;
         if (step.provider === 2) m.secondProviderCovers += 1;
         m.coverages.push({
           id: m.coverages.length + 1, protocol: step.protocol, asset: step.asset, beneficiary: step.beneficiary, amount, start: t, end: t + duration,
           providerId: step.provider, active: true, claimed: 0n, maxAmount: amount, openClaim: 0, upstreamStart: t,
+          segmentStart: t, amountHistory: [], refileUntil: 0n, lastClaimIncidentAt: 0n,
         });
       };
       break;
@@ -361,26 +388,30 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       const coverData = c?.providerId === 1 ? nexusQuote(newAmount) : "0x";
       data = fund.encodeFunctionData("renewCoverage", [id, extra, newAmount, price, coverData]);
       const newTerm = c ? c.end + extra - at : 0n;
-      const incident = c ? m.incidents[c.protocol]! : undefined;
       if (!c) expectation = fail("FundUnknownCoverage", [BigInt(id)]);
       else if (!isBeneficiaryOrAgent(m, from, c.beneficiary)) {
         expectation = fail("FundNotBeneficiaryOrAgent");
         unauthorised = true;
       } else if (!c.active) expectation = fail("FundCoverageNotActive");
       else if (c.openClaim !== 0) expectation = fail("FundClaimOpen");
-      else if (incident!.active) expectation = fail("FundProtocolHalted", [PROTOCOL_KEYS[c.protocol]!, incident!.occurredAt]);
+      else if (activeIncidents(m, c.protocol) > 0) expectation = fail("FundProtocolHalted", [PROTOCOL_KEYS[c.protocol]!, haltOccurredAt(m, c.protocol)]);
       else if (at < c.end - m.renewalWindow || at >= c.end) expectation = fail("FundOutsideRenewalWindow");
       else if (extra < MIN_DURATION || extra > MAX_DURATION) expectation = fail("FundInvalidDuration", [extra]);
       else if (newTerm > MAX_DURATION) expectation = fail("FundInvalidDuration", [newTerm]);
       else if (newAmount <= c.claimed) expectation = fail("FundZeroAmount");
       else if (m.paused && newAmount > c.amount) expectation = fail("EnforcedPause"); // pause blocks increases only
-      else if (capError) expectation = { kind: "fund", error: capError };
+      else if (c.providerId !== 0 && unclaimedIncident(m, c) >= 0) {
+        expectation = fail("FundUnclaimedIncident", [BigInt(id), PROTOCOL_KEYS[c.protocol]!, BigInt(unclaimedIncident(m, c))]);
+      } else if (capError) expectation = { kind: "fund", error: capError };
       else if (!payerCanPay(m, from, c.asset, price)) expectation = { kind: "revert" };
-      else if (c.providerId === 0 && newAmount >= c.amount) {
-        // A reduction only helps the reserve and is not checked; keeping or raising the amount is.
+      else if (c.providerId === 0) {
+        // Every renewal extends the term: checked whatever its amount (ratio, then the protocol's exposure).
         const book = m.books[c.asset]!;
+        const protocolAfter = m.selfInsuredOf[c.protocol]![c.asset]! + newAmount - c.amount;
         if (book.pool + price < requiredReserve(book.selfInsured + newAmount - c.amount, m.reserveRatioBps, book.openClaims)) {
           expectation = fail("FundReserveRatioBreached");
+        } else if (book.pool + price < protocolAfter) {
+          expectation = fail("FundProtocolExposureAboveReserve", [chain.assets[c.asset]!, protocolAfter, book.pool + price]);
         }
       }
       ctx.trace.push(`  (renew at ${at})`);
@@ -395,12 +426,17 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
         book.pool = poolAfter;
         book.balance += price - upstream;
         book.active += newAmount - c.amount;
-        if (c.providerId === 0) book.selfInsured += newAmount - c.amount;
+        if (c.providerId === 0) {
+          book.selfInsured += newAmount - c.amount;
+          moveSelfInsured(m, c.protocol, c.asset, newAmount - c.amount);
+        }
         m.exposure[c.protocol] = exposureAfter;
+        if (newAmount !== c.amount) c.amountHistory.push({ amount: c.amount, until: at });
         c.amount = newAmount;
         if (newAmount > c.maxAmount) c.maxAmount = newAmount;
         c.end += extra;
         c.upstreamStart = at;
+        if (c.providerId === 1) c.segmentStart = at; // a Nexus edit mints a new upstream id
       };
       await finish(ctx, step, from, to, data, at, value, expectation, onSuccess, unauthorised);
       return;
@@ -434,7 +470,7 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       const id = c?.id ?? m.coverages.length + 1;
       data = fund.encodeFunctionData("expireCoverage", [id]);
       if (!c) expectation = fail("FundUnknownCoverage", [BigInt(id)]);
-      else if (!c.active || t <= c.end + m.claimGracePeriod) expectation = fail("FundCoverageNotExpirable", [BigInt(id)]);
+      else if (!c.active || t <= claimDeadline(m, c)) expectation = fail("FundCoverageNotExpirable", [BigInt(id)]);
       onSuccess = () => expireInModel(m, c!);
       break;
     }
@@ -446,13 +482,13 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
         // Duplicates in the batch must expire once: the model flips each id once.
         for (const id of ids) {
           const c = m.coverages[id - 1];
-          if (c && c.active && t > c.end + m.claimGracePeriod) expireInModel(m, c);
+          if (c && c.active && t > claimDeadline(m, c)) expireInModel(m, c);
         }
       };
       break;
     }
     case "claim": {
-      const c = pickPreferred(m.coverages, m.coverages.filter((x) => x.openClaim === 0 && x.end + UPSTREAM_GRACE > m.now + 1n && x.amount > x.claimed), step.cover);
+      const c = pickPreferred(m.coverages, m.coverages.filter((x) => x.openClaim === 0 && (x.end + UPSTREAM_GRACE > m.now + 1n || x.refileUntil > m.now + 1n) && x.amount > x.claimed), step.cover);
       from = resolveActor(c, step.actor);
       const id = c?.id ?? m.coverages.length + 1;
       const remaining = c ? c.amount - c.claimed : 0n;
@@ -463,7 +499,7 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       const incidentAt = c && t > c.end ? c.end : t;
       data = fund.encodeFunctionData("submitClaim", [id, amount, incidentAt, "exploit", EVIDENCE]);
       // Pause never blocks a claim.
-      const incident = c ? m.incidents[c.protocol]! : undefined;
+      const cap = c ? insurable(m, c, incidentAt) : { amount: 0n, occurredAt: 0n };
       if (!c) expectation = fail("FundUnknownCoverage", [BigInt(id)]);
       else if (!isBeneficiaryOrAgent(m, from, c.beneficiary)) {
         expectation = fail("FundNotBeneficiaryOrAgent");
@@ -472,10 +508,11 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       else if (amount === 0n) expectation = fail("FundZeroAmount");
       else if (amount > remaining) expectation = fail("FundClaimExceedsRemaining", [amount, remaining]);
       else if (t <= c.start) expectation = fail("FundClaimTooEarly");
-      else if (incident!.occurredAt !== 0n && c.start > incident!.occurredAt && (incident!.active || incidentAt <= incident!.reportedAt)) {
-        expectation = fail("FundCoverageAfterIncident", [BigInt(id), c.start, incident!.occurredAt]);
-      } else if (c.providerId === 0) {
-        if (t > c.end + m.claimGracePeriod) expectation = fail("FundClaimWindowClosed");
+      else if (c.providerId === 0) {
+        // Self-insured: the window (end + grace, or a re-filing window), then the incident exclusion.
+        if (t > claimDeadline(m, c)) expectation = fail("FundClaimWindowClosed", [BigInt(id), claimDeadline(m, c)]);
+        else if (amount > cap.amount && cap.occurredAt !== 0n) expectation = fail("FundCoverageAfterIncident", [BigInt(id), amount, cap.amount, cap.occurredAt]);
+        else if (amount > cap.amount) expectation = fail("FundClaimExceedsRemaining", [amount, cap.amount]);
         else if (value !== 0n) expectation = fail("FundWrongDeposit", [0n, value]);
       } else {
         const earliest = c.providerId === 1 ? c.upstreamStart + 1n : c.upstreamStart;
@@ -488,11 +525,12 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
         const claim: ModelClaim = {
           id: m.claims.length + 1, coverId: id, claimant: from, amount, payout: 0n, deposit: value, status: "Pending",
           providerClaimId: c!.providerId === 1 ? BigInt(m.nexusProviderClaims++) : c!.providerId === 2 ? BigInt(++m.secondProviderClaims) : 0n,
-          submittedAt: t, incidentAt, payableAt: 0n, confirmationRequired: false, acceptVotes: 0, denyVotes: 0,
+          submittedAt: t, incidentAt, payableAt: 0n, confirmationRequired: false, reinstated: false, acceptVotes: 0, denyVotes: 0,
         };
         m.claims.push(claim);
         if (c!.providerId === 0) m.books[c!.asset]!.openClaims += amount;
         c!.openClaim = claim.id;
+        c!.lastClaimIncidentAt = incidentAt;
       };
       break;
     }
@@ -512,7 +550,13 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       else if (c!.providerId !== 0) expectation = fail("FundNotSelfInsured", [BigInt(id)]);
       else if (step.accept && payout === 0n) expectation = fail("FundZeroAmount");
       else if (step.accept && payout > cl.amount) expectation = fail("FundPayoutExceedsClaim", [payout, cl.amount]);
-      else if (step.accept && payout > m.books[c!.asset]!.pool) expectation = fail("FundInsufficientPool");
+      else if (step.accept && payout > insurable(m, c!, cl.incidentAt).amount) {
+        // Re-checked against the incident history as it stands at assessment.
+        const cap = insurable(m, c!, cl.incidentAt);
+        expectation = cap.occurredAt !== 0n
+          ? fail("FundCoverageAfterIncident", [BigInt(cl.coverId), payout, cap.amount, cap.occurredAt])
+          : fail("FundClaimExceedsRemaining", [payout, cap.amount]);
+      } else if (step.accept && payout > m.books[c!.asset]!.pool) expectation = fail("FundInsufficientPool");
       onSuccess = () => {
         const book = m.books[c!.asset]!;
         book.openClaims -= cl!.amount;
@@ -524,17 +568,17 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
           cl!.status = "Accepted";
           cl!.payout = payout;
           cl!.payableAt = t + m.challengePeriod;
-          // Rolling one-day window: above dailyPayoutLimitBps of the pool the admin must confirm.
-          if (t >= book.windowStart + DAY) {
-            book.windowStart = t;
-            book.windowAccepted = 0n;
-          }
+          // Sliding 24 h window: acceptances older than a day drop out; above dailyPayoutLimitBps of the
+          // pool the admin must confirm (and the payout is not counted).
+          book.acceptances = book.acceptances.filter((x) => x.at + DAY > t);
+          const inWindow = book.acceptances.reduce((acc, x) => acc + x.amount, 0n);
           const limit = (poolBefore * m.dailyPayoutLimitBps) / 10_000n;
-          if (book.windowAccepted + payout > limit) cl!.confirmationRequired = true;
-          else book.windowAccepted += payout;
+          if (inWindow + payout > limit) cl!.confirmationRequired = true;
+          else book.acceptances.push({ at: t, amount: payout });
         } else {
           cl!.status = "Denied";
           c!.openClaim = 0;
+          c!.refileUntil = t + m.refileWindow;
         }
       };
       break;
@@ -588,10 +632,18 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
         else if (t < cl.payableAt) expectation = fail("FundChallengePeriod", [BigInt(id), cl.payableAt]);
         else if (cl.confirmationRequired) expectation = fail("FundPayoutNotConfirmed", [BigInt(id)]);
         onSuccess = () => {
-          // Moved from the pool to `pending` by assessClaim; now credited to the beneficiary.
+          // Moved from the pool to `pending` by assessClaim; now credited to the beneficiary, less what a
+          // report made since excludes (that part returns to the pool).
+          const cap = insurable(m, c, cl.incidentAt).amount;
+          const payout = cl.payout > cap ? cap : cl.payout;
           book.pending -= cl.payout;
-          book.credited += cl.payout;
-          creditPayout(m, c, cl, cl.payout);
+          book.pool += cl.payout - payout;
+          book.credited += payout;
+          if (payout === 0n) {
+            cl.status = "Denied";
+            cl.payout = 0n;
+            c.openClaim = 0;
+          } else creditPayout(m, c, cl, payout);
         };
         break;
       }
@@ -647,6 +699,7 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       } else if (amount === 0n) expectation = fail("FundZeroAmount");
       else if (amount > book.pool) expectation = fail("FundInsufficientPool");
       else if (book.pool - amount < requiredReserve(book.selfInsured, m.reserveRatioBps, book.openClaims)) expectation = fail("FundReserveRatioBreached");
+      else if (book.pool - amount < book.largest) expectation = fail("FundProtocolExposureAboveReserve", [chain.assets[step.asset]!, book.largest, book.pool - amount]);
       onSuccess = () => {
         book.pool -= amount;
         book.balance -= amount;
@@ -685,33 +738,66 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       from = step.actor;
       const occurredAt = t - BigInt(step.agoSeconds); // -1: one second in the future
       data = fund.encodeFunctionData("reportIncident", [PROTOCOL_KEYS[step.protocol]!, occurredAt, ethers.id(`incident ${occurredAt}`)]);
-      const incident = m.incidents[step.protocol]!;
       if (from !== A.oracle && from !== A.guardian) {
         expectation = fail("AccessControlUnauthorizedAccount");
         unauthorised = true;
       } else if (occurredAt > t) expectation = fail("FundInvalidIncidentTime", [occurredAt, t]);
+      else if (occurredAt < t - m.lookback) expectation = fail("FundIncidentTooOld", [occurredAt, t - m.lookback]);
+      else if (activeIncidents(m, step.protocol) === 16) expectation = fail("FundTooManyIncidents");
       onSuccess = () => {
-        if (incident.active) {
-          if (occurredAt < incident.occurredAt) incident.occurredAt = occurredAt;
-        } else {
-          incident.occurredAt = occurredAt;
-          incident.reportedAt = t;
-          incident.active = true;
-        }
+        m.incidents[step.protocol]!.push({ occurredAt, reportedAt: t, clearedAt: 0n, voidedAt: 0n });
       };
       break;
     }
     case "clear": {
       from = step.actor;
       data = fund.encodeFunctionData("clearIncident", [PROTOCOL_KEYS[step.protocol]!]);
-      const incident = m.incidents[step.protocol]!;
       const role = roleError(m, from, "admin");
       if (role) {
         expectation = role;
         unauthorised = true;
-      } else if (!incident.active) expectation = fail("FundNoActiveIncident", [PROTOCOL_KEYS[step.protocol]!]);
+      } else if (activeIncidents(m, step.protocol) === 0) expectation = fail("FundNoActiveIncident", [PROTOCOL_KEYS[step.protocol]!]);
       onSuccess = () => {
-        incident.active = false;
+        for (const r of m.incidents[step.protocol]!) if (r.clearedAt === 0n && r.voidedAt === 0n) r.clearedAt = t;
+      };
+      break;
+    }
+    case "void": {
+      from = step.actor;
+      const history = m.incidents[step.protocol]!;
+      const index = history.length === 0 ? step.index : step.index % (history.length + 1); // sometimes one past the end
+      data = fund.encodeFunctionData("voidIncident", [PROTOCOL_KEYS[step.protocol]!, index]);
+      const role = roleError(m, from, "admin");
+      if (role) {
+        expectation = role;
+        unauthorised = true;
+      } else if (index >= history.length) expectation = fail("FundUnknownIncident", [PROTOCOL_KEYS[step.protocol]!, BigInt(index)]);
+      else if (history[index]!.voidedAt !== 0n) expectation = fail("FundIncidentAlreadyVoided", [PROTOCOL_KEYS[step.protocol]!, BigInt(index)]);
+      onSuccess = () => {
+        history[index]!.voidedAt = t;
+      };
+      break;
+    }
+    case "refresh": {
+      // Anyone may prove the largest exposure: the exact list of exposed protocols (sometimes one dropped).
+      from = step.actor;
+      const exposed = PROTOCOL_KEYS.map((key, p) => ({ key, amount: m.selfInsuredOf[p]![step.asset]! }))
+        .filter((x) => x.amount > 0n)
+        .sort((x, y) => (BigInt(x.key) < BigInt(y.key) ? -1 : 1));
+      const list = step.drop && exposed.length > 0 ? exposed.slice(1) : exposed;
+      data = fund.encodeFunctionData("refreshLargestExposure", [chain.assets[step.asset]!, list.map((x) => x.key)]);
+      if (list.length !== exposed.length) expectation = fail("FundIncompleteProtocolList", [chain.assets[step.asset]!, BigInt(list.length), BigInt(exposed.length)]);
+      onSuccess = () => {
+        m.books[step.asset]!.largest = exposed.reduce((acc, x) => (x.amount > acc ? x.amount : acc), 0n);
+      };
+      break;
+    }
+    case "setAgent": {
+      // The beneficiary approves or revokes its agent (a revoked agent must lose every power at once).
+      from = A.beneficiary;
+      data = fund.encodeFunctionData("setAgent", [chain.actors[A.agent]!, step.approved]);
+      onSuccess = () => {
+        m.agents[A.beneficiary]![A.agent] = step.approved;
       };
       break;
     }
@@ -724,10 +810,11 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
       if (!cl || !c) expectation = fail("FundUnknownClaim", [BigInt(id)]);
       else if (cl.status !== "Pending") expectation = fail("FundClaimNotPending", [BigInt(id)]);
       else if (c.providerId !== 0) expectation = fail("FundNotSelfInsured", [BigInt(id)]);
-      else if (from !== cl.claimant && !isBeneficiaryOrAgent(m, from, c.beneficiary)) {
+      else if (!isBeneficiaryOrAgent(m, from, c.beneficiary)) {
+        // Only the beneficiary or an agent it approves now: a revoked agent that filed the claim cannot.
         expectation = fail("FundNotBeneficiaryOrAgent");
         unauthorised = true;
-      }
+      } else if (t > claimDeadline(m, c)) expectation = fail("FundClaimWindowClosed", [BigInt(cl.coverId), claimDeadline(m, c)]);
       onSuccess = () => {
         cl!.status = "Withdrawn";
         c!.openClaim = 0;
@@ -737,7 +824,8 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
     }
     case "veto": {
       from = step.actor;
-      const cl = pickPreferred(m.claims, m.claims.filter((x) => x.status === "Accepted"), step.claim);
+      // mostly an accepted claim still in its challenge period (the only ones a veto can dispute)
+      const cl = pickPreferred(m.claims, m.claims.filter((x) => x.status === "Accepted" && x.payableAt > m.now + 1n), step.claim);
       const c = cl ? m.coverages[cl.coverId - 1] : undefined;
       const id = cl?.id ?? m.claims.length + 1;
       data = fund.encodeFunctionData("vetoPayout", [id]);
@@ -746,14 +834,42 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
         unauthorised = true;
       } else if (!cl || !c) expectation = fail("FundUnknownClaim", [BigInt(id)]);
       else if (cl.status !== "Accepted") expectation = fail("FundClaimNotAccepted", [BigInt(id), CLAIM_STATUS_CODE[cl.status]]);
-      else if (!cl.confirmationRequired && t >= cl.payableAt) expectation = fail("FundChallengePeriodOver", [BigInt(id), cl.payableAt]);
+      else if (t >= cl.payableAt) expectation = fail("FundChallengePeriodOver", [BigInt(id), cl.payableAt]);
+      else if (cl.reinstated && from !== A.admin) expectation = fail("FundClaimReinstated", [BigInt(id)]);
       onSuccess = () => {
-        const book = m.books[c!.asset]!;
-        cl!.status = "Vetoed";
-        cl!.confirmationRequired = false;
-        c!.openClaim = 0;
-        book.pending -= cl!.payout;
-        book.pool += cl!.payout;
+        // A dispute, not an end: the payout stays reserved until the admin reinstates or denies it.
+        cl!.status = "Disputed";
+      };
+      break;
+    }
+    case "reinstate":
+    case "deny": {
+      from = step.actor;
+      const cl = pickPreferred(m.claims, m.claims.filter((x) => x.status === "Disputed"), step.claim);
+      const c = cl ? m.coverages[cl.coverId - 1] : undefined;
+      const id = cl?.id ?? m.claims.length + 1;
+      data = step.kind === "reinstate" ? fund.encodeFunctionData("reinstateClaim", [id]) : fund.encodeFunctionData("denyClaim", [id]);
+      const role = roleError(m, from, "admin");
+      if (role) {
+        expectation = role;
+        unauthorised = true;
+      } else if (!cl || !c) expectation = fail("FundUnknownClaim", [BigInt(id)]);
+      else if (cl.status !== "Disputed") expectation = fail("FundClaimNotDisputed", [BigInt(id), CLAIM_STATUS_CODE[cl.status]]);
+      onSuccess = () => {
+        if (step.kind === "reinstate") {
+          cl!.status = "Accepted";
+          cl!.payableAt = t + m.challengePeriod;
+          cl!.confirmationRequired = false;
+          cl!.reinstated = true;
+        } else {
+          const book = m.books[c!.asset]!;
+          cl!.status = "Denied";
+          cl!.confirmationRequired = false;
+          c!.openClaim = 0;
+          c!.refileUntil = t + m.refileWindow;
+          book.pending -= cl!.payout;
+          book.pool += cl!.payout;
+        }
       };
       break;
     }
@@ -795,8 +911,19 @@ function expireInModel(m: Model, c: ModelCoverage): void {
   c.active = false;
   const book = m.books[c.asset]!;
   book.active -= c.amount;
-  if (c.providerId === 0) book.selfInsured -= c.amount;
+  if (c.providerId === 0) {
+    book.selfInsured -= c.amount;
+    moveSelfInsured(m, c.protocol, c.asset, -c.amount);
+  }
   m.exposure[c.protocol]! -= toWad(c.amount, m.decimals[c.asset]!);
+}
+
+/** FundShared.moveSelfInsured: the protocol's self-insured exposure in the asset and the asset's high-water mark. */
+function moveSelfInsured(m: Model, protocol: number, asset: number, delta: bigint): void {
+  const after = m.selfInsuredOf[protocol]![asset]! + delta;
+  m.selfInsuredOf[protocol]![asset] = after;
+  const book = m.books[asset]!;
+  if (after > book.largest) book.largest = after;
 }
 
 function creditPayout(m: Model, c: ModelCoverage, cl: ModelClaim, payout: bigint): void {
@@ -836,7 +963,9 @@ async function finish(
     tally.ok += 1;
     stats.ok += 1;
     expect(expectation.kind, `${label}: the model expected ${JSON.stringify(expectation)}`).to.equal("ok");
+    const statusesBefore = m.claims.map((c) => c.status);
     onSuccess(after);
+    checkNoSingleKeyEndsAClaim(m, step, from, at, statusesBefore, label);
   } else {
     tally.reverted += 1;
     const key = `${step.kind}:${outcome.name}`;
@@ -868,6 +997,40 @@ async function finish(
   return outcome;
 }
 
+const UNPAID_TERMINAL = new Set(["Denied", "Withdrawn", "Vetoed", "Draw", "Expired"]);
+
+/**
+ * The invariant of issue 17: no sequence of non-admin calls drives a valid self-insured claim to a
+ * terminal unpaid state. Every step that ends a claim unpaid must be one of: the admin's (trusted);
+ * the upstream's decision on a hedged claim; a withdrawal by the beneficiary or an agent it approves
+ * now; an assessor's denial that opens the re-filing window (so it is not final); or a settlement
+ * that a report excludes in full (the claim is no longer valid). A veto never ends a claim.
+ */
+function checkNoSingleKeyEndsAClaim(m: Model, step: Step, from: number, at: bigint, before: readonly string[], label: string): void {
+  m.claims.forEach((cl, i) => {
+    const was = before[i];
+    if (was === undefined || was === cl.status || !UNPAID_TERMINAL.has(cl.status)) return;
+    stats.claimsEndedUnpaid += 1;
+    const c = m.coverages[cl.coverId - 1]!;
+    same(cl.status === "Vetoed", false, `${label}: claim ${cl.id} ended Vetoed (a veto must only dispute)`);
+    if (from === A.admin) return;
+    if (c.providerId !== 0 && step.kind === "settle") return; // upstream decided
+    if (step.kind === "withdrawClaim") {
+      same(from === c.beneficiary || (m.agents[c.beneficiary]?.[from] ?? false), true, `${label}: claim ${cl.id} withdrawn by a non-beneficiary`);
+      return;
+    }
+    if (step.kind === "assess") {
+      same(c.refileUntil >= at + m.refileWindow, true, `${label}: claim ${cl.id} denied with no re-filing window`);
+      return;
+    }
+    if (step.kind === "settle" && cl.status === "Denied") {
+      same(insurable(m, c, cl.incidentAt).amount, 0n, `${label}: claim ${cl.id} settled unpaid while still insurable`);
+      return;
+    }
+    throw new Error(`${label}: a non-admin call (${ACTORS[from]}) ended claim ${cl.id} as ${cl.status}`);
+  });
+}
+
 function checkInvariants(ctx: StepContext, s: Snapshot, label: string): void {
   const { m } = ctx;
   s.assets.forEach((a, j) => {
@@ -876,7 +1039,7 @@ function checkInvariants(ctx: StepContext, s: Snapshot, label: string): void {
     same(a.pending, book.pending, `${label}: model pending payouts (asset ${j})`);
     same(a.openClaims, book.openClaims, `${label}: model open self-insured claims (asset ${j})`);
     // The requirement counts self-insured coverage until it is expired (never before end + grace) plus open claims.
-    same(a.required, requiredReserve(book.selfInsured, m.reserveRatioBps, book.openClaims), `${label}: reserve requirement (asset ${j})`);
+    same(a.required, fullRequirement(book, m.reserveRatioBps), `${label}: reserve requirement (asset ${j})`);
     same(a.active, a.summedActive, `${label}: tracked active = sum of active coverage (asset ${j})`);
     same(a.selfInsured, a.summedSelfInsured, `${label}: tracked self-insured = sum (asset ${j})`);
     same(a.active, book.active, `${label}: model active (asset ${j})`);
@@ -953,16 +1116,23 @@ async function drainOpenClaims(ctx: StepContext): Promise<void> {
   const { chain, m } = ctx;
   const { s } = chain;
   if (!m.paused) await s.fund.connect(s.guardian).pause();
-  const terminal = new Set([3n, 4n, 5n, 6n, 7n, 8n]); // Denied, Paid, Draw, Expired, Withdrawn, Vetoed
+  const terminal = new Set([3n, 4n, 5n, 6n, 7n]); // Denied, Paid, Draw, Expired, Withdrawn (never Vetoed)
   for (const mc of m.claims) {
-    if (mc.status !== "Pending" && mc.status !== "Accepted") continue;
+    if (mc.status !== "Pending" && mc.status !== "Accepted" && mc.status !== "Disputed") continue;
     const c = m.coverages[mc.coverId - 1]!;
     let claim = await s.fund.getClaim(mc.id);
     if (c.providerId === 0) {
       if (claim.status === 1n) {
         const pool = await s.fund.poolBalance(chain.assets[c.asset]!);
-        const payout = pool < claim.amount ? pool : claim.amount;
+        const cap = await s.fund.insurableAmount(mc.coverId, claim.incidentAt);
+        let payout = pool < claim.amount ? pool : claim.amount;
+        if (cap < payout) payout = cap;
         await s.fund.connect(s.assessor).assessClaim(mc.id, payout > 0n, payout);
+        claim = await s.fund.getClaim(mc.id);
+      }
+      if (claim.status === 9n) {
+        // A dispute ends only by the admin: here it reinstates (the payout is still reserved).
+        await s.fund.connect(s.admin).reinstateClaim(mc.id);
         claim = await s.fund.getClaim(mc.id);
       }
       if (claim.status === 2n) {
@@ -1021,6 +1191,7 @@ describe("property: fund model (fast-check, snapshot/revert per run)", function 
 
     const state = await readState(chain);
     const params = await s.fund.parameters();
+    const safeguards = await s.fund.safeguards();
     const latest = await ethers.provider.getBlock("latest");
     const risks = await Promise.all(PROTOCOL_KEYS.map((p) => s.fund.getProtocolRisk(p)));
     base = {
@@ -1041,9 +1212,12 @@ describe("property: fund model (fast-check, snapshot/revert per run)", function 
       })),
       exposure: state.protocols.map((p) => p.exposure),
       books: state.assets.map((a) => ({
-        pool: a.pool, credited: a.credited, pending: a.pending, openClaims: a.openClaims, windowStart: 0n, windowAccepted: 0n, active: a.active, selfInsured: a.selfInsured, balance: a.balance,
+        pool: a.pool, credited: a.credited, pending: a.pending, openClaims: a.openClaims, acceptances: [], largest: 0n, active: a.active, selfInsured: a.selfInsured, balance: a.balance,
       })),
-      incidents: PROTOCOL_KEYS.map(() => ({ occurredAt: 0n, reportedAt: 0n, active: false })),
+      incidents: PROTOCOL_KEYS.map(() => []),
+      selfInsuredOf: PROTOCOL_KEYS.map(() => assets.map(() => 0n)),
+      lookback: safeguards[0],
+      refileWindow: safeguards[1],
       balances: ACTORS.map((_, i) => assets.map((_, j) => state.accountBalances[i * assets.length + j]!)),
       credits: ACTORS.map(() => assets.map(() => 0n)),
       deposits: ACTORS.map(() => 0n),
@@ -1083,7 +1257,8 @@ describe("property: fund model (fast-check, snapshot/revert per run)", function 
     console.log(
       `      property runs: ${stats.runs} runs, ${stats.steps} steps in ${seconds.toFixed(1)} s (seed ${result.seed}); ` +
         `${stats.ok} ok, ${stats.predictedReverts} predicted reverts, ${stats.upstreamRefusals} upstream refusals, ` +
-        `${stats.unauthorised} unauthorised calls rejected, ${stats.reserveBreaches} steps with pool < reserve (${stats.reserveBreachesCaused} caused, all by submitClaim/assessClaim)`,
+        `${stats.unauthorised} unauthorised calls rejected, ${stats.reserveBreaches} steps with pool < reserve (${stats.reserveBreachesCaused} caused, all by submitClaim/assessClaim), ` +
+        `${stats.claimsEndedUnpaid} claims ended unpaid, none by a non-admin key alone`,
     );
     console.log(`      time in sends ${(timing.send / 1000).toFixed(1)} s, in state reads ${(timing.read / 1000).toFixed(1)} s`);
     console.log(`      per kind: ${Object.entries(stats.byKind).map(([k, v]) => `${k} ${v.ok}/${v.ok + v.reverted}`).join(", ")}`);

@@ -44,9 +44,15 @@ export function riskScore(risk: RiskRecord, now: bigint): bigint {
   return score > 100n ? 100n : score;
 }
 
-/** The reserve requirement: ceil(selfInsured × ratio) + the amounts of open (unassessed) self-insured claims. */
+/** The ratio requirement: ceil(selfInsured × ratio) + the amounts of open (unassessed) self-insured claims. */
 export function requiredReserve(selfInsured: bigint, ratioBps: bigint, openClaims = 0n): bigint {
   return ceilDiv(selfInsured * ratioBps, BPS) + openClaims;
+}
+
+/** The full requirement: the ratio requirement, or the largest single-protocol self-insured exposure. */
+export function fullRequirement(b: AssetBook, ratioBps: bigint): bigint {
+  const ratio = requiredReserve(b.selfInsured, ratioBps, b.openClaims);
+  return b.largest > ratio ? b.largest : ratio;
 }
 
 export interface ModelCoverage {
@@ -63,9 +69,13 @@ export interface ModelCoverage {
   maxAmount: bigint; // the largest amount the coverage ever had
   openClaim: number;
   upstreamStart: bigint; // start of the current upstream cover (purchase or last renewal)
+  segmentStart: bigint; // the fund's upstream segment start: purchase, or the last renewal that changed the upstream id
+  amountHistory: { amount: bigint; until: bigint }[]; // superseded amounts, oldest first
+  refileUntil: bigint; // a denied claim may be re-filed until then (0 = never denied)
+  lastClaimIncidentAt: bigint;
 }
 
-export type ModelClaimStatus = "Pending" | "Accepted" | "Denied" | "Paid" | "Draw" | "Expired" | "Withdrawn" | "Vetoed";
+export type ModelClaimStatus = "Pending" | "Accepted" | "Denied" | "Paid" | "Draw" | "Expired" | "Withdrawn" | "Vetoed" | "Disputed";
 export const CLAIM_STATUS_CODE: Record<ModelClaimStatus, number> = {
   Pending: 1,
   Accepted: 2,
@@ -75,6 +85,7 @@ export const CLAIM_STATUS_CODE: Record<ModelClaimStatus, number> = {
   Expired: 6,
   Withdrawn: 7,
   Vetoed: 8,
+  Disputed: 9,
 };
 
 export interface ModelClaim {
@@ -90,16 +101,18 @@ export interface ModelClaim {
   incidentAt: bigint;
   payableAt: bigint; // end of the challenge period (self-insured, accepted)
   confirmationRequired: boolean;
+  reinstated: boolean;
   acceptVotes: number; // Nexus
   denyVotes: number; // Nexus
   upstreamDecision?: { kind: "Accept" | "Deny" | "Draw"; payout: bigint; at: bigint }; // provider 2
 }
 
-/** A protocol's incident record (occurredAt 0 = never reported). */
+/** One incident report of a protocol's history (never overwritten). */
 export interface ModelIncident {
   occurredAt: bigint;
   reportedAt: bigint;
-  active: boolean;
+  clearedAt: bigint; // 0 = still halting
+  voidedAt: bigint; // 0 = valid
 }
 
 export interface AssetBook {
@@ -107,8 +120,8 @@ export interface AssetBook {
   credited: bigint;
   pending: bigint; // accepted self-insured payouts in their challenge period
   openClaims: bigint; // pending self-insured claim amounts
-  windowStart: bigint; // rolling-day payout window
-  windowAccepted: bigint;
+  acceptances: { at: bigint; amount: bigint }[]; // counted acceptances still in the sliding 24 h window
+  largest: bigint; // high-water mark of one protocol's self-insured exposure
   active: bigint;
   selfInsured: bigint;
   balance: bigint; // the fund's token balance
@@ -133,7 +146,10 @@ export interface Model {
   credits: bigint[][]; // [actor][asset]
   deposits: bigint[]; // [actor] returned claim deposits (wei)
   agents: boolean[][]; // [beneficiary][agent]
-  incidents: ModelIncident[]; // per protocol
+  incidents: ModelIncident[][]; // per protocol, oldest first
+  selfInsuredOf: bigint[][]; // [protocol][asset]
+  lookback: bigint;
+  refileWindow: bigint;
   coverages: ModelCoverage[]; // index = id - 1
   claims: ModelClaim[]; // index = id - 1
   nexusProviderClaims: number; // upstream claim ids handed out so far
@@ -146,13 +162,14 @@ export function cloneModel(m: Model): Model {
     ...m,
     risks: m.risks.map((r) => ({ ...r })),
     exposure: [...m.exposure],
-    books: m.books.map((b) => ({ ...b })),
+    books: m.books.map((b) => ({ ...b, acceptances: b.acceptances.map((x) => ({ ...x })) })),
+    selfInsuredOf: m.selfInsuredOf.map((row) => [...row]),
     balances: m.balances.map((row) => [...row]),
     credits: m.credits.map((row) => [...row]),
     deposits: [...m.deposits],
     agents: m.agents.map((row) => [...row]),
-    incidents: m.incidents.map((i) => ({ ...i })),
-    coverages: m.coverages.map((c) => ({ ...c })),
+    incidents: m.incidents.map((h) => h.map((i) => ({ ...i }))),
+    coverages: m.coverages.map((c) => ({ ...c, amountHistory: c.amountHistory.map((x) => ({ ...x })) })),
     claims: m.claims.map((c) => ({ ...c, upstreamDecision: c.upstreamDecision && { ...c.upstreamDecision } })),
   };
 }
@@ -191,4 +208,63 @@ export function secondProviderOutcome(c: ModelClaim, now: bigint): "Pending" | "
   if (d === undefined) return "Pending";
   if (d.kind === "Accept") return now > d.at + NEXUS_REDEMPTION ? "Expired" : "Accepted";
   return d.kind === "Deny" ? "Denied" : "Draw";
+}
+
+/** Reports that halt the protocol (neither cleared nor voided). */
+export function activeIncidents(m: Model, protocol: number): number {
+  return m.incidents[protocol]!.filter((r) => r.clearedAt === 0n && r.voidedAt === 0n).length;
+}
+
+/** The occurredAt FundProtocolHalted names: the latest report's. */
+export function haltOccurredAt(m: Model, protocol: number): bigint {
+  const h = m.incidents[protocol]!;
+  return h[h.length - 1]?.occurredAt ?? 0n;
+}
+
+function contains(r: ModelIncident, t: bigint): boolean {
+  return r.occurredAt <= t && (r.clearedAt === 0n || t < r.clearedAt);
+}
+
+/** The smallest amount the coverage held over [lo, hi] (0 before its start). */
+function minAmount(c: ModelCoverage, lo: bigint, hi: bigint): bigint {
+  if (lo < c.start) return 0n;
+  let least: bigint | undefined;
+  let segmentStart = c.start;
+  for (const h of c.amountHistory) {
+    if (segmentStart <= hi && h.until > lo && (least === undefined || h.amount < least)) least = h.amount;
+    segmentStart = h.until;
+  }
+  if (segmentStart <= hi && (least === undefined || c.amount < least)) least = c.amount;
+  return least ?? 0n;
+}
+
+/** IncidentLogic.insurable: what the coverage may claim for a loss at `t`, and the restricting report. */
+export function insurable(m: Model, c: ModelCoverage, t: bigint): { amount: bigint; occurredAt: bigint } {
+  let held = c.amount;
+  let occurredAt = 0n;
+  if (c.providerId === 0) {
+    for (const r of m.incidents[c.protocol]!) {
+      if (r.voidedAt === 0n && contains(r, t) && (occurredAt === 0n || r.occurredAt < occurredAt)) occurredAt = r.occurredAt;
+    }
+    held = occurredAt === 0n ? minAmount(c, t, t) : minAmount(c, occurredAt - 1n, t);
+    if (held > c.amount) held = c.amount;
+  }
+  return { amount: held > c.claimed ? held - c.claimed : 0n, occurredAt };
+}
+
+/** The last second a self-insured claim may be filed (end + grace, or the re-filing window). */
+export function claimDeadline(m: Model, c: ModelCoverage): bigint {
+  const d = c.end + m.claimGracePeriod;
+  return c.refileUntil > d ? c.refileUntil : d;
+}
+
+/** IncidentLogic.checkNoUnclaimedIncident: the index of a report that blocks a hedged renewal, or -1. */
+export function unclaimedIncident(m: Model, c: ModelCoverage): number {
+  const h = m.incidents[c.protocol]!;
+  for (let i = h.length - 1; i >= 0; i--) {
+    const r = h[i]!;
+    if (r.voidedAt !== 0n || (r.clearedAt !== 0n && r.clearedAt <= c.segmentStart)) continue;
+    if (c.lastClaimIncidentAt < r.occurredAt) return i;
+  }
+  return -1;
 }

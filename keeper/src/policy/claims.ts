@@ -273,11 +273,11 @@ function sizeClaim(
 // Claim monitor
 // ---------------------------------------------------------------------------------------------
 
-/** The fund's ClaimStatus, in enum order (v2 appends Withdrawn and Vetoed). */
-export const FUND_CLAIM_STATUSES = ["None", "Pending", "Accepted", "Denied", "Paid", "Draw", "Expired", "Withdrawn", "Vetoed"] as const;
+/** The fund's ClaimStatus, in enum order (v2 appends Withdrawn and Vetoed, v3 Disputed). */
+export const FUND_CLAIM_STATUSES = ["None", "Pending", "Accepted", "Denied", "Paid", "Draw", "Expired", "Withdrawn", "Vetoed", "Disputed"] as const;
 export type FundClaimStatus = (typeof FUND_CLAIM_STATUSES)[number];
-/** Fund claim states in which the claim still occupies its coverage. */
-export const OPEN_FUND_CLAIM_STATUSES: readonly FundClaimStatus[] = ["Pending", "Accepted"];
+/** Fund claim states in which the claim still occupies its coverage (v3: a disputed claim too). */
+export const OPEN_FUND_CLAIM_STATUSES: readonly FundClaimStatus[] = ["Pending", "Accepted", "Disputed"];
 export type ProviderClaimStatus = "None" | "Pending" | "Accepted" | "Denied" | "Draw" | "Redeemed" | "Expired";
 
 export interface ClaimObservation {
@@ -345,6 +345,9 @@ export function decideClaimFollowUps(
         return [{ kind: "alert", claimId: o.claimId, severity: "error", message: `claim ${o.claimId} is unknown to the fund` }];
       case "Accepted":
         return [{ kind: "settle", claimId: o.claimId, idempotencyKey: settleKey, reason: "accepted by the assessor" }];
+      case "Disputed":
+        // Fund v3: a guardian veto only disputes the payout (still reserved); the admin reinstates or denies it.
+        return [{ kind: "wait", claimId: o.claimId, reason: "disputed: waiting for the admin to reinstate or deny it" }];
       case "Pending":
         break;
     }

@@ -21,7 +21,7 @@ import {
   premiumInNXM,
 } from "../MockNexusMutual/nexusFixture";
 import { signJoin } from "../MockNexusMutual/registry.test";
-import { deployAdapter } from "./adapterFixture";
+import { ADAPTER_ADMIN_DELAY, deployAdapter } from "./adapterFixture";
 import { claimProof, claimProofDigest } from "../../helpers/claimProof";
 
 const AMOUNT = 100_000n * USDC_UNIT;
@@ -86,13 +86,17 @@ describe("NexusMutualAdapter", () => {
         await fx.claims.getAddress(),
         fx.admin.address,
       ];
-      for (let i = 0; i < ok.length; i++) {
+      for (let i = 0; i < ok.length - 1; i++) {
         const [fund, cover, claims, admin] = ok.map((address, j) => (j === i ? ethers.ZeroAddress : address)) as typeof ok;
-        await expect(factory.deploy(fund, cover, claims, admin)).to.be.revertedWithCustomError(
+        await expect(factory.deploy(fund, cover, claims, ADAPTER_ADMIN_DELAY, admin)).to.be.revertedWithCustomError(
           fx.adapter,
           "NexusAdapterZeroAddress",
         );
       }
+      // a zero admin is refused by AccessControlDefaultAdminRules
+      await expect(factory.deploy(ok[0], ok[1], ok[2], ADAPTER_ADMIN_DELAY, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(fx.adapter, "AccessControlInvalidDefaultAdmin")
+        .withArgs(ethers.ZeroAddress);
     });
 
     it("maps protocols to products and tokens to cover assets, with events", async () => {
@@ -224,7 +228,7 @@ describe("NexusMutualAdapter", () => {
     async function withKyc() {
       const fx = await deployAdapter();
       await fx.registry.mockNexusSetMember(fx.adapter.target, false); // start as a non-member (revoked)
-      const fresh = await ethers.deployContract("NexusMutualAdapter", [fx.fund.address, fx.cover.target, fx.claims.target, fx.admin.address]);
+      const fresh = await ethers.deployContract("NexusMutualAdapter", [fx.fund.address, fx.cover.target, fx.claims.target, ADAPTER_ADMIN_DELAY, fx.admin.address]);
       const kyc = ethers.Wallet.createRandom();
       await fx.registry.mockNexusSetKycAuthAddress(kyc.address);
       return { ...fx, fresh, kyc };
@@ -482,12 +486,28 @@ describe("NexusMutualAdapter", () => {
       ).to.be.revertedWithCustomError(fx.claims, "ClaimIsBeingAssessed");
     });
 
-    it("reverts NexusAdapterCoverAssetNotMapped when the cover's asset lost its mapping", async () => {
+    it("noSingleKeyEndsAClaim: the admin cannot unmap or remap the cover asset or product while a cover bought through it can be claimed", async () => {
       const fx = await loadFixture(withCover);
-      await fx.adapter.connect(fx.admin).removeCoverAsset(fx.usdc.target);
-      await expect(fx.adapter.connect(fx.fund).submitClaim(1n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT }))
-        .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterCoverAssetNotMapped")
-        .withArgs(COVER_ASSET.USDC);
+      const data = await fx.cover.getCoverData(1n);
+      const until = data.start + data.period + data.gracePeriod;
+      expect(await fx.adapter.inForceUntil(fx.aave, fx.usdc.target)).to.deep.equal([until, until]);
+      await expect(fx.adapter.connect(fx.admin).removeCoverAsset(fx.usdc.target))
+        .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterMappingInUse")
+        .withArgs(until);
+      await expect(fx.adapter.connect(fx.admin).removeProduct(fx.aave))
+        .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterMappingInUse")
+        .withArgs(until);
+      await expect(fx.adapter.connect(fx.admin).setProduct(fx.aave, AAVE_PRODUCT_ID + 1))
+        .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterMappingInUse")
+        .withArgs(until);
+      await expect(fx.adapter.connect(fx.admin).setCoverAsset(fx.usdc.target, COVER_ASSET.USDC + 1))
+        .to.be.revertedWithCustomError(fx.adapter, "NexusAdapterMappingInUse")
+        .withArgs(until);
+      // the hedged claim still goes through
+      await expect(fx.adapter.connect(fx.fund).submitClaim(1n, AMOUNT, EVIDENCE, { value: CLAIM_DEPOSIT })).to.emit(fx.adapter, "NexusClaimSubmitted");
+      await time.increaseTo(until + 1n);
+      await expect(fx.adapter.connect(fx.admin).removeCoverAsset(fx.usdc.target)).to.emit(fx.adapter, "NexusCoverAssetUnmapped");
+      await expect(fx.adapter.connect(fx.admin).removeProduct(fx.aave)).to.emit(fx.adapter, "NexusProductUnmapped");
     });
 
     it("accepted: Pending through voting and cooldown, then Accepted until the window ends, redeem forwards payout and deposit", async () => {
@@ -627,6 +647,7 @@ describe("NexusMutualAdapter", () => {
         rejectingFund,
         fx.cover.target,
         fx.claims.target,
+        ADAPTER_ADMIN_DELAY,
         fx.admin.address,
       ]);
       await fx.registry.mockNexusSetMember(adapter.target, true);

@@ -2,6 +2,9 @@ import { ethers } from "hardhat";
 import { COVER_ASSET, USDC_UNIT, DAI_UNIT, AAVE_PRODUCT_ID, deployNexusMocks } from "../MockNexusMutual/nexusFixture";
 
 /** The adapter wired to the Nexus mocks (USDC mapped; DAI is not a Nexus cover asset); an EOA plays the fund. */
+/** Delay of the adapter's two-step admin transfer (AccessControlDefaultAdminRules), seconds. */
+export const ADAPTER_ADMIN_DELAY = 2n * 24n * 60n * 60n;
+
 export async function deployAdapter() {
   const fx = await deployNexusMocks();
   const [, , , , , admin, aave, compound] = await ethers.getSigners();
@@ -11,6 +14,7 @@ export async function deployAdapter() {
     fx.fund.address,
     await fx.cover.getAddress(),
     await fx.claims.getAddress(),
+    ADAPTER_ADMIN_DELAY,
     admin.address,
   ]);
   const adapterAddress = await adapter.getAddress();

@@ -103,6 +103,11 @@ const GATED: GatedCall[] = [
   // Guardian OR admin.
   { name: "vetoPayout", role: "guardian", call: (f, s) => f.fund.connect(s).vetoPayout(1) },
   { name: "confirmPayout", role: "admin", call: (f, s) => f.fund.connect(s).confirmPayout(1) },
+  // Fund v3: the admin ends disputes, voids reports and sets the safeguards.
+  { name: "reinstateClaim", role: "admin", call: (f, s) => f.fund.connect(s).reinstateClaim(1) },
+  { name: "denyClaim", role: "admin", call: (f, s) => f.fund.connect(s).denyClaim(1) },
+  { name: "voidIncident", role: "admin", call: (f, s) => f.fund.connect(s).voidIncident(PROTOCOLS.aave, 0) },
+  { name: "setSafeguards", role: "admin", call: (f, s) => f.fund.connect(s).setSafeguards(86_400, 86_400) },
   {
     name: "grantRole",
     role: "admin",

@@ -124,9 +124,9 @@ describe("StablecoinInsuranceFund self-insured claims", () => {
       const latest = f.cover.end + GRACE;
       await time.increaseTo(f.cover.end + 1n);
       await expect(f.fund.expireCoverage(1)).to.be.revertedWithCustomError(f.fund, "FundCoverageNotExpirable").withArgs(1);
-      await time.setNextBlockTimestamp(latest);
+      await time.setNextBlockTimestamp(latest - 1n);
       await f.fund.connect(f.beneficiary).submitClaim(1, 1n, f.cover.end, "", "0x");
-      await f.fund.connect(f.assessor).assessClaim(1, false, 0n);
+      await f.fund.connect(f.beneficiary).withdrawClaim(1); // the last second of the window
       await expect(f.fund.connect(f.beneficiary).submitClaim(1, 1n, f.cover.end, "", "0x"))
         .to.be.revertedWithCustomError(f.fund, "FundClaimWindowClosed")
         .withArgs(1, latest);
@@ -231,23 +231,29 @@ describe("StablecoinInsuranceFund self-insured claims", () => {
       const f = await loadFixture(deployFund);
       const usdc = await f.usdc.getAddress();
       await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
-      await f.fund.connect(f.admin).depositCapital(usdc, units(20_000, 6));
+      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.compound, 10, 10, 15, 20, 20);
+      // The pool covers each protocol's whole exposure at the sale; a payout on another protocol lowers it.
+      await f.fund.connect(f.admin).depositCapital(usdc, AMOUNT);
       await buyCoverage(f, { amount: AMOUNT });
+      await buyCoverage(f, { amount: AMOUNT, protocol: PROTOCOLS.compound });
+      await f.fund.connect(f.beneficiary).submitClaim(2, units(60_000, 6), await time.latest(), "", "0x");
+      await f.fund.connect(f.assessor).assessClaim(1, true, units(60_000, 6));
       await f.fund.connect(f.beneficiary).submitClaim(1, units(50_000, 6), await time.latest(), "", "0x");
       const pool = await f.fund.poolBalance(usdc);
-      await expect(f.fund.connect(f.assessor).assessClaim(1, true, units(50_000, 6)))
+      await expect(f.fund.connect(f.assessor).assessClaim(2, true, units(50_000, 6)))
         .to.be.revertedWithCustomError(f.fund, "FundInsufficientPool")
         .withArgs(usdc, pool, units(50_000, 6));
       await f.fund.connect(f.admin).depositCapital(usdc, units(50_000, 6) - pool);
-      await f.fund.connect(f.assessor).assessClaim(1, true, units(50_000, 6));
+      await f.fund.connect(f.assessor).assessClaim(2, true, units(50_000, 6));
       expect(await f.fund.poolBalance(usdc)).to.equal(0n);
       await expect(f.fund.connect(f.admin).withdrawCapital(usdc, 1n, f.admin.address))
         .to.be.revertedWithCustomError(f.fund, "FundInsufficientPool")
         .withArgs(usdc, 0n, 1n);
-      // The whole pool in one day is above the daily limit (25%): the admin confirms it.
+      // Both are above the daily limit (25%): the admin confirms them.
       await f.fund.connect(f.admin).confirmPayout(1);
+      await f.fund.connect(f.admin).confirmPayout(2);
       await time.increase(CHALLENGE);
-      await f.fund.settleClaim(1);
+      await f.fund.settleClaim(2);
       await expect(f.fund.connect(f.beneficiary).withdrawPayout(usdc, f.beneficiary.address)).to.changeTokenBalance(f.usdc, f.beneficiary, units(50_000, 6));
     });
 

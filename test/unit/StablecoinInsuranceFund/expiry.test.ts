@@ -86,11 +86,17 @@ describe("StablecoinInsuranceFund expiry", () => {
     const f = await loadFixture(withCoverages);
     const usdc = await f.usdc.getAddress();
     const [, requiredBefore] = await f.fund.reserveStatus(usdc);
-    expect(requiredBefore).to.equal(units(20_000, 6)); // 20% of 100K self-insured
+    expect(requiredBefore).to.equal(units(100_000, 6)); // aave's whole self-insured exposure (above 20% of 100K)
     await time.increaseTo(f.c1.end + GRACE);
     expect((await f.fund.reserveStatus(usdc))[1]).to.equal(requiredBefore); // ended, still claimable
     await time.increase(1);
     await f.fund.expireCoverage(1);
+    expect(await f.fund.selfInsuredExposure(PROTOCOLS.aave, usdc)).to.deep.equal([0n, units(100_000, 6)]);
+    // the high-water mark falls once anyone proves the new maximum (no protocol exposed in USDC)
+    await expect(f.fund.refreshLargestExposure(usdc, [PROTOCOLS.aave]))
+      .to.be.revertedWithCustomError(f.fund, "FundIncompleteProtocolList")
+      .withArgs(usdc, 1n, 0n);
+    await f.fund.refreshLargestExposure(usdc, []);
     expect((await f.fund.reserveStatus(usdc))[1]).to.equal(0n);
   });
 
@@ -114,8 +120,8 @@ describe("StablecoinInsuranceFund expiry", () => {
       await f.fund.expireCoverage(1); // tail
       expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 0, 10)).to.deep.equal([[4n, 2n], 0n]);
       expect((await f.fund.getCoverageDetails(2)).prevCoverageId).to.equal(0n);
-      // a stale cursor (an expired id) ends the walk; another protocol's id is rejected
-      expect(await f.fund.getProtocolCoverages(PROTOCOLS.aave, 3n, 10)).to.deep.equal([[], 0n]);
+      // a stale cursor (an expired id) reverts (it is not "done"); another protocol's id is rejected
+      await expect(f.fund.getProtocolCoverages(PROTOCOLS.aave, 3n, 10)).to.be.revertedWithCustomError(f.fund, "FundStaleCursor").withArgs(3n);
       const other = await buyCoverage(f, { protocol: PROTOCOLS.compound, amount: units(1_000, 6) });
       await expect(f.fund.getProtocolCoverages(PROTOCOLS.aave, other.coverId, 10))
         .to.be.revertedWithCustomError(f.fund, "FundUnknownCoverage")

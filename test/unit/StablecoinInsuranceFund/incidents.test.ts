@@ -50,16 +50,25 @@ describe("StablecoinInsuranceFund incidents", () => {
       );
     });
 
-    it("by the guardian too; re-reporting keeps the earliest start and the first report time", async () => {
+    it("incidentsKept: by the guardian too; every report is kept, a later one never overwrites an earlier one", async () => {
       const f = await loadFixture(withCoverage);
       const now = BigInt(await time.latest());
       await f.fund.connect(f.guardian).reportIncident(PROTOCOLS.aave, now - 100n, EVIDENCE);
       const first = await f.fund.getIncident(PROTOCOLS.aave);
       await expect(f.fund.connect(f.oracle).reportIncident(PROTOCOLS.aave, now - 50n, ethers.id("later")))
         .to.emit(f.fund, "IncidentReported")
-        .withArgs(PROTOCOLS.aave, now - 100n, ethers.id("later"), f.oracle.address);
+        .withArgs(PROTOCOLS.aave, now - 50n, ethers.id("later"), f.oracle.address);
       await f.fund.connect(f.oracle).reportIncident(PROTOCOLS.aave, now - 500n, ethers.id("earlier"));
-      expect(toArray(await f.fund.getIncident(PROTOCOLS.aave))).to.deep.equal([now - 500n, first.reportedAt, true, ethers.id("earlier")]);
+      const history = await f.fund.getIncidentHistory(PROTOCOLS.aave);
+      expect(history.map((r) => [r.occurredAt, r.evidenceHash])).to.deep.equal([
+        [now - 100n, EVIDENCE],
+        [now - 50n, ethers.id("later")],
+        [now - 500n, ethers.id("earlier")],
+      ]);
+      expect(history[0]!.reportedAt).to.equal(first.reportedAt);
+      // the summary shows the earliest halting report
+      expect((await f.fund.getIncident(PROTOCOLS.aave)).occurredAt).to.equal(now - 500n);
+      expect((await f.fund.getIncident(PROTOCOLS.aave)).active).to.equal(true);
     });
 
     it("rejects a future or zero start and the zero protocol", async () => {
@@ -125,7 +134,7 @@ describe("StablecoinInsuranceFund incidents", () => {
       expect((await f.fund.getClaim(1)).incidentAt).to.equal(start);
     });
 
-    it("coverage bought after a reported incident's start cannot claim for it", async () => {
+    it("exclusionBindsClaimants: cover bought in the exploit window cannot claim it, before or after the clear; later losses can", async () => {
       const f = await loadFixture(withCoverage);
       const occurredAt = BigInt(await time.latest());
       await time.increase(600);
@@ -136,19 +145,22 @@ describe("StablecoinInsuranceFund incidents", () => {
       const reportedAt = (await f.fund.getIncident(PROTOCOLS.aave)).reportedAt;
       await expect(f.fund.connect(f.beneficiary).submitClaim(late.coverId, 1n, late.start, "", "0x"))
         .to.be.revertedWithCustomError(f.fund, "FundCoverageAfterIncident")
-        .withArgs(late.coverId, late.start, occurredAt);
+        .withArgs(late.coverId, 1n, 0n, occurredAt);
       // coverage bought before it can
       await f.fund.connect(f.beneficiary).submitClaim(1, 1n, occurredAt, "", "0x");
-      // once cleared, a loss up to the report is still that incident; a later loss is not
+      // once cleared, a loss anywhere in [occurredAt, clearedAt) is still that incident — including just
+      // after the report (the v2 escape); a loss after the clear is not
       await f.fund.connect(f.admin).clearIncident(PROTOCOLS.aave);
+      const clearedAt = (await f.fund.getIncidentHistory(PROTOCOLS.aave))[0]!.clearedAt;
       await time.increase(DAY);
-      await expect(f.fund.connect(f.beneficiary).submitClaim(late.coverId, 1n, reportedAt, "", "0x"))
-        .to.be.revertedWithCustomError(f.fund, "FundCoverageAfterIncident")
-        .withArgs(late.coverId, late.start, occurredAt);
-      await expect(f.fund.connect(f.beneficiary).submitClaim(late.coverId, 1n, reportedAt + 1n, "", "0x")).to.emit(
-        f.fund,
-        "ClaimSubmitted",
-      );
+      for (const t of [reportedAt, reportedAt + 1n, clearedAt - 1n]) {
+        await expect(f.fund.connect(f.beneficiary).submitClaim(late.coverId, 1n, t, "", "0x"))
+          .to.be.revertedWithCustomError(f.fund, "FundCoverageAfterIncident")
+          .withArgs(late.coverId, 1n, 0n, occurredAt);
+      }
+      await expect(f.fund.connect(f.beneficiary).submitClaim(late.coverId, 1n, clearedAt, "", "0x")).to.emit(f.fund, "ClaimSubmitted");
+      // the claim's view shows the assessor the report it falls under (bought inside its window)
+      expect(await f.fund.getClaimIncidents(await f.fund.claimCount())).to.deep.equal([0n]);
     });
   });
 });

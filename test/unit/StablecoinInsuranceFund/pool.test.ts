@@ -2,8 +2,10 @@ import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helper
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { DAY, buyCoverage, deployFund, deployFundedFund, deployHedgedFund, units } from "../../helpers/fundFixture";
+import { DAY, PROTOCOLS, buyCoverage, deployFund, deployFundedFund, deployHedgedFund, units } from "../../helpers/fundFixture";
 
+/** Five protocol keys (the three test protocols and two more). */
+const SPREAD = [PROTOCOLS.aave, PROTOCOLS.compound, PROTOCOLS.curve, "0x0000000000000000000000000000000000000A01", "0x0000000000000000000000000000000000000A02"];
 const AMOUNT = units(100_000, 6);
 
 describe("StablecoinInsuranceFund pool", () => {
@@ -40,10 +42,13 @@ describe("StablecoinInsuranceFund pool", () => {
   });
 
   describe("withdrawCapital", () => {
-    /** Funded fund with 100K USDC of self-insured coverage (20K reserve required). */
+    /**
+     * Funded fund with 100K USDC of self-insured coverage spread as 20K over five protocols: the ratio
+     * requirement (20% of 100K) and the largest single-protocol exposure (20K) are both 20K.
+     */
     async function withSelfInsured() {
       const f = await deployFundedFund();
-      await buyCoverage(f, { amount: AMOUNT });
+      for (const protocol of SPREAD) await buyCoverage(f, { amount: AMOUNT / 5n, protocol });
       return f;
     }
 
@@ -109,6 +114,11 @@ describe("StablecoinInsuranceFund pool", () => {
       );
       await time.increaseTo(end + 30n * DAY + 1n); // end + claimGracePeriod
       await f.fund.expireCoverage(coverId);
+      // the largest-exposure mark only falls when someone proves the new maximum (no exposed protocol left)
+      await expect(f.fund.connect(f.admin).withdrawCapital(usdc, pool, f.admin.address))
+        .to.be.revertedWithCustomError(f.fund, "FundProtocolExposureAboveReserve")
+        .withArgs(usdc, AMOUNT, 0n);
+      await expect(f.fund.connect(f.stranger).refreshLargestExposure(usdc, [])).to.emit(f.fund, "LargestExposureRefreshed").withArgs(usdc, 0n);
       await f.fund.connect(f.admin).withdrawCapital(usdc, pool, f.admin.address);
       expect(await f.fund.poolBalance(usdc)).to.equal(0n);
     });

@@ -292,14 +292,19 @@ describe("StablecoinInsuranceFund purchase", () => {
       return f;
     }
 
-    it("passes with the pool exactly at 20% after the purchase", async () => {
+    it("solvency: passes with the pool exactly at the protocol's whole self-insured exposure, one unit less reverts", async () => {
       const f = await loadFixture(unfunded);
       const usdc = await f.usdc.getAddress();
       const amount = units(100_000, 6);
       const premium = await f.fund.quotePremium(PROTOCOLS.aave, usdc, amount, 90n * DAY);
-      await f.fund.connect(f.admin).depositCapital(usdc, units(20_000, 6) - premium);
+      await f.fund.connect(f.admin).depositCapital(usdc, amount - premium - 1n);
+      await expect(buyCoverage(f, { amount }))
+        .to.be.revertedWithCustomError(f.fund, "FundProtocolExposureAboveReserve")
+        .withArgs(usdc, amount, amount - 1n);
+      await f.fund.connect(f.admin).depositCapital(usdc, 1n);
       await buyCoverage(f, { amount });
-      expect(await f.fund.poolBalance(usdc)).to.equal(units(20_000, 6));
+      expect(await f.fund.poolBalance(usdc)).to.equal(amount);
+      expect(await f.fund.selfInsuredExposure(PROTOCOLS.aave, usdc)).to.deep.equal([amount, amount]);
     });
 
     it("reverts one unit below with the pool and the requirement", async () => {
@@ -324,7 +329,10 @@ describe("StablecoinInsuranceFund purchase", () => {
       await expect(buyCoverage(f, { amount: 11n, duration: 30n * DAY }))
         .to.be.revertedWithCustomError(f.fund, "FundReserveRatioBreached")
         .withArgs(usdc, 2n, 3n);
-      await buyCoverage(f, { amount: 10n, duration: 30n * DAY });
+      // 10 passes the ratio (2 of 2) and then needs the pool to cover the protocol's 10 units
+      await expect(buyCoverage(f, { amount: 10n, duration: 30n * DAY }))
+        .to.be.revertedWithCustomError(f.fund, "FundProtocolExposureAboveReserve")
+        .withArgs(usdc, 10n, 2n);
     });
 
     it("hedged coverage needs no reserve", async () => {

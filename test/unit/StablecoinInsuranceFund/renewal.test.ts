@@ -2,8 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import type { IStablecoinInsuranceFund } from "../../../typechain-types";
-import { DAY, PROTOCOLS, YEAR, buyCoverage, deployHedgedFund, premiumReference, toObject, units } from "../../helpers/fundFixture";
+import { DAY, PROTOCOLS, YEAR, buyCoverage, deployHedgedFund, premiumReference, units } from "../../helpers/fundFixture";
 
 const WAD = 10n ** 18n;
 const AMOUNT = units(100_000, 6);
@@ -214,7 +213,9 @@ describe("StablecoinInsuranceFund renewal", () => {
       await refreshScores(f);
       const usdc = await f.usdc.getAddress();
       const pool = await f.fund.poolBalance(usdc);
-      const required = (AMOUNT * 2_000n) / 10_000n;
+      // the pool may fall to the protocol's whole self-insured exposure (100K), not below
+      const required = AMOUNT;
+      expect((await f.fund.reserveStatus(usdc))[1]).to.equal(required);
       await f.fund.connect(f.admin).withdrawCapital(usdc, pool - required, f.admin.address);
       const newAmount = units(200_000, 6);
       const premium = premiumReference(newAmount, 30n * DAY, 14n);
@@ -222,8 +223,8 @@ describe("StablecoinInsuranceFund renewal", () => {
       const increasePremium = premiumReference(newAmount - AMOUNT, f.self.end - t, 14n);
       await time.setNextBlockTimestamp(t);
       await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, newAmount, ethers.MaxUint256, "0x"))
-        .to.be.revertedWithCustomError(f.fund, "FundReserveRatioBreached")
-        .withArgs(usdc, required + premium + increasePremium, (newAmount * 2_000n) / 10_000n);
+        .to.be.revertedWithCustomError(f.fund, "FundProtocolExposureAboveReserve")
+        .withArgs(usdc, newAmount, required + premium + increasePremium);
     });
   });
 
@@ -266,34 +267,37 @@ describe("StablecoinInsuranceFund renewal", () => {
 });
 
 describe("StablecoinInsuranceFund renewal and the reserve ratio", () => {
-  /** A self-insured $100K coverage whose pool, after a $19K paid claim and a raised ratio (30%), sits below it. */
+  /** A self-insured $100K coverage whose pool, after a $19K paid claim, sits below its exposure (81K). */
   async function underReserved() {
     const f = await withCoverages();
     const usdc = await f.usdc.getAddress();
     await time.increase(DAY);
     await f.fund.connect(f.beneficiary).submitClaim(1, units(19_000, 6), await time.latest(), "loss", "0x");
-    // Drain the pool down to the reserve (20% of the coverage + the open claim), pay the claim, raise the ratio.
+    // Drain the pool down to the requirement (the protocol's whole exposure), then pay the claim.
     const pool = await f.fund.poolBalance(usdc);
-    const required = (AMOUNT * 2_000n + 9_999n) / 10_000n + units(19_000, 6);
+    const required = AMOUNT;
     expect((await f.fund.reserveStatus(usdc))[1]).to.equal(required);
     await f.fund.connect(f.admin).withdrawCapital(usdc, pool - required, f.admin.address);
     await f.fund.connect(f.assessor).assessClaim(1, true, units(19_000, 6));
-    await f.fund.connect(f.admin).confirmPayout(1); // 19K of a 39K pool is above the daily limit
     await time.increase(2n * DAY);
     await f.fund.settleClaim(1);
-    await f.fund.connect(f.admin).setParameters({ ...toObject(await f.fund.parameters()), reserveRatioBps: 3_000 } as IStablecoinInsuranceFund.ParametersStruct);
     await time.increaseTo(f.self.end - WINDOW);
     await refreshScores(f);
     return { ...f, usdcAddress: usdc };
   }
 
-  it("a renewal keeping the amount needs the reserve; a reduction that helps it does not", async () => {
+  it("solvency: a term-extending renewal checks the reserve whatever its amount; a reduction the pool covers goes through", async () => {
     const f = await loadFixture(underReserved);
     const pool = await f.fund.poolBalance(f.usdcAddress);
-    expect(pool * 10_000n).to.be.lessThan(AMOUNT * 3_000n);
+    expect(pool).to.be.lessThan(AMOUNT);
     await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, AMOUNT, ethers.MaxUint256, "0x")).to.be.revertedWithCustomError(
       f.fund,
-      "FundReserveRatioBreached",
+      "FundProtocolExposureAboveReserve",
+    );
+    // lowering the amount still extends the term: still checked
+    await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, units(90_000, 6), ethers.MaxUint256, "0x")).to.be.revertedWithCustomError(
+      f.fund,
+      "FundProtocolExposureAboveReserve",
     );
     await expect(f.fund.connect(f.beneficiary).renewCoverage(1, 30n * DAY, units(50_000, 6), ethers.MaxUint256, "0x")).to.emit(
       f.fund,
