@@ -307,7 +307,10 @@ describe("keeper coverage and claims (integration)", function () {
       await buildProgram((text) => lines.push(text)).parseAsync(["--config", configPath, "--log-level", "silent", ...args], { from: "user" });
       return lines.join("\n");
     };
-    const scores = JSON.parse(await run("score", "--all", "--json")) as { protocol: string; composite: number; category: string }[];
+    // Issue 22: `score --json` names its config (`context`) around the scores.
+    const scored = JSON.parse(await run("score", "--all", "--json")) as { context: { config: string }; scores: { protocol: string; composite: number; category: string }[] };
+    expect(scored.context.config).to.equal(configPath);
+    const scores = scored.scores;
     expect(scores.map((x) => x.protocol)).to.deep.equal(["aave-v3"]);
     expect(scores[0]!.composite).to.be.within(0, 100);
     const sentBefore = (proxy.counts()["eth_sendRawTransaction"] ?? 0);

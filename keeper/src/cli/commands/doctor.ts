@@ -324,7 +324,7 @@ async function checkNexusMembership(
 }
 
 export async function runDoctorCommand(program: Command, flags: { json?: boolean }, out: (text: string) => void): Promise<number> {
-  const { config, logger, options } = setupCommand(program);
+  const { config, logger, options } = setupCommand(program, "doctor");
   const checks = await runDoctor({ config, logger, env: process.env, allowFixture: options.fixturePortfolio === true || fixturePortfolioAllowedByEnv(process.env) });
   out(flags.json === true ? toJson(checks) : formatChecks(checks));
   return checks.some((c) => c.status === "fail") ? 1 : 0;

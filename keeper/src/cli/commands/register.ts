@@ -58,7 +58,7 @@ type OperatorRun = (flags: SendFlags, build: (ctx: OperatorContext, options: Exe
 
 function operatorRun(program: Command, out: (text: string) => void): OperatorRun {
   return async (flags, build) => {
-    const setup = await setupChainCommand(program);
+    const setup = await setupChainCommand(program, program.args[0] ?? "command");
     const ctx = await operatorContext(setup, out);
     try {
       const options = executionOptions(flags);
