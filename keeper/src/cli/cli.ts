@@ -34,6 +34,7 @@ import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/risk
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
 import { OPEN_ROW_STATES } from "../cycles/claimsCycle";
 import { withSigningLock } from "./commands/signingLock";
+import { STOP_SIGNALS } from "./entry";
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME_ERROR = 1;
@@ -299,19 +300,16 @@ function registerDaemonCommands(program: Command, out: Out): void {
     });
 }
 
-/** Resolves when the daemon has stopped: on SIGINT/SIGTERM, or because another process took the daemon lock. */
+/** Resolves when the daemon has stopped: on SIGINT/SIGTERM/SIGHUP, or because another process took the daemon lock. */
 function untilStopped(running: KeeperDaemon, container: KeeperContainer): Promise<void> {
   return new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
       void running.stop(signal);
     };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
     void running.done.then(() => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
       container.close();
       if (running.lockLost) process.exitCode = EXIT_RUNTIME_ERROR;
       resolve();

@@ -318,7 +318,8 @@ function resolveConfig(file: ParsedConfigFile, env: EnvOverrides, routes: Resolv
     },
     state: {
       ...file.state,
-      dbPath: resolveDbPath(env.dbPath !== undefined ? path.resolve(cwd, env.dbPath) : file.state.dbPath, baseDir),
+      // KEEPER_DB_PATH=:memory: is SQLite's in-memory database, never a file named ":memory:".
+      dbPath: env.dbPath !== undefined ? resolveDbPath(env.dbPath, cwd) : resolveDbPath(file.state.dbPath, baseDir),
     },
     chain: resolveChain(file, env, cwd, baseDir),
     alerts: { ...file.alerts, ...(env.webhookUrl !== undefined ? { webhookUrl: env.webhookUrl } : {}), routes },

@@ -74,6 +74,20 @@ describe("health server", () => {
     expect((await fetch(`${server.url}/`, { method: "POST" })).status).to.equal(405);
   });
 
+  it("a busy port names the setting to change, not a bare EADDRINUSE", async () => {
+    const first = await startHealthServer({ metrics: new KeeperMetrics(), intervalsMs: INTERVALS, port: 0 });
+    try {
+      let message = "";
+      await startHealthServer({ metrics: new KeeperMetrics(), intervalsMs: INTERVALS, port: first.port }).catch((err: Error) => (message = err.message));
+      expect(message).to.equal(
+        `health server: 127.0.0.1:${first.port} is already in use (another keeper or program listens there) — change health.port in the keeper config to a free port (0 picks any free port), or stop the other process`,
+      );
+      expect(message).not.to.match(/^listen EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+
   it("answers 503 on /api/snapshot until the first status read", async () => {
     server = await startHealthServer({ metrics: new KeeperMetrics({ defaultMetrics: false }), intervalsMs: INTERVALS, port: 0, dashboard: { latest: () => undefined } });
     const res = await fetch(`${server.url}/api/snapshot`);
