@@ -28,6 +28,7 @@ import type { JsonRpcProvider } from "ethers";
 import { buildContainer, buildRiskSource, connectProvider, type KeeperContainer } from "./container";
 import type { Logger } from "../lib/logger";
 import { toJson } from "../lib/json";
+import { formatChainTime, formatIncidentName, formatIsoUtc } from "../lib/format";
 import { contextLine, contextOf, setupChainCommand, setupCommand } from "./commands/context";
 import { registerOperatorCommands } from "./commands/register";
 import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
@@ -351,7 +352,7 @@ function registerReportCommands(program: Command, out: Out): void {
       const state = openStateDb(config.state.dbPath);
       try {
         const kv = state.kv.all();
-        const view = { context, ...statusView(state, kv) };
+        const view = { context, ...statusView(state, kv, new Map(config.protocols.map((p) => [p.id, p.name]))) };
         if (options.json !== true && tty()) out(contextLine(context));
         out(options.json === true ? JSON.stringify(view, null, 2) : statusText(view, kv));
       } finally {
@@ -363,7 +364,7 @@ function registerReportCommands(program: Command, out: Out): void {
 type StatusView = ReturnType<typeof statusView>;
 
 /** `keeper status --json`: the daemon's view from the state database. */
-function statusView(state: StateDb, kv: Record<string, unknown>) {
+function statusView(state: StateDb, kv: Record<string, unknown>, protocolNames: ReadonlyMap<string, string> = new Map()) {
   const lock = state.db.prepare("SELECT pid, hostname, started_at, heartbeat_at FROM daemon_lock WHERE id = 1").get() as
     | { pid: number; hostname: string; started_at: number; heartbeat_at: number }
     | undefined;
@@ -375,7 +376,10 @@ function statusView(state: StateDb, kv: Record<string, unknown>) {
     loops,
     journal: state.journal.countsByState(),
     openClaims: claims.filter((c) => OPEN_ROW_STATES.includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null, reason: (c.details as { reason?: string }).reason ?? null })),
-    incidents: state.incidents.list().map((i) => ({ id: i.id, key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
+    incidents: state.incidents.list().map((i) => ({
+      id: i.id,
+      name: formatIncidentName({ protocolName: protocolNames.get(i.protocol) ?? i.protocol, kind: i.kind, occurredAt: i.occurredAt }),
+      key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
   };
 }
 
@@ -386,11 +390,11 @@ function statusText(view: StatusView, kv: Record<string, unknown>): string {
     `daemon: ${view.daemon === null ? "not running" : `pid ${view.daemon.pid} on ${view.daemon.host}, heartbeat ${view.daemon.heartbeatAgeSec}s ago`}`,
     ...LOOP_NAMES.map((l) => {
       const last = kv[`loop:${l}:lastSuccess`] as { chainTime?: number; wallMs?: number } | undefined;
-      return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${new Date(last.wallMs).toISOString()} (chain time ${last.chainTime})`}`;
+      return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${formatIsoUtc(last.wallMs / 1000)} (wall clock)${last.chainTime !== undefined ? `, at ${formatChainTime(last.chainTime)}` : ""}`}`;
     }),
     `journal: ${JSON.stringify(view.journal)}`,
     `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}${c.fundClaimId !== null ? ` (fund claim ${c.fundClaimId})` : ""}${c.reason !== null ? ` — ${c.reason}` : ""}`).join(", ")}`,
-    `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.key} ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
+    `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.name}: ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
   ].join("\n");
 }
 

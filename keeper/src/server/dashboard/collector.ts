@@ -15,7 +15,7 @@ import type { StablecoinInsuranceFund } from "../../../../typechain-types/contra
 import type { KeeperConfig } from "../../config";
 import { spentInLastDay } from "../../policy/budget";
 import { claimWindowFor } from "../../policy/claims";
-import { coverageMultiplierBps, type CoveragePosition } from "../../policy/coverage";
+import type { CoveragePosition } from "../../policy/coverage";
 import { toWad } from "../../policy/money";
 import { buildCoverageReport } from "../../policy/report";
 import { compositeRisk } from "../../scoring/composite";
@@ -144,13 +144,13 @@ export class DashboardCollector {
     const report = buildCoverageReport(positions, snapshot.coverage, snapshot.now);
     const names = new Map(this.deps.config.protocols.map((p) => [p.id, p.name]));
     const rows: CoverageRowView[] = report.rows.map((row) => {
-      const optimalWad = (row.targetWad * BigInt(coverageMultiplierBps(row.riskScore))) / 10_000n;
+      const optimalWad = row.targetWad;
       return {
         protocol: row.protocolId,
         name: names.get(row.protocolId) ?? row.protocolId,
         riskScore: row.riskScore,
         category: row.category,
-        positionUsd: wadToUsd(row.targetWad),
+        positionUsd: wadToUsd(row.positionWad),
         coverageUsd: wadToUsd(row.coverageWad),
         optimalUsd: wadToUsd(optimalWad),
         ratio: optimalWad === 0n ? null : Number((row.coverageWad * 1_000_000n) / optimalWad) / 1_000_000,
