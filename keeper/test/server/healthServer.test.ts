@@ -32,8 +32,8 @@ export function sampleSnapshot(overrides: Partial<DashboardSnapshot> = {}): Dash
     },
     risk: [{ protocol: "aave-v3", name: "Aave V3", address: "0x1111111111111111111111111111111111111111", latest: { t: 1_799_999_000, composite: 14, components, category: "LOW", confidence: 100, missing: [] }, onChain: { score: 24, components, lastUpdated: 1_799_000_000 }, history: [{ t: 1_799_999_000, composite: 14, components }], pushes: [] }],
     incidents: [
-      { id: 1, protocol: "aave-v3", kind: "tvl-drop", state: "claiming", open: true, detectedAt: 1, occurredAt: 1, dedupeKey: "tvl-drop:aave-v3:1", claims: [{ claimRow: 1, coverageId: "1", state: "filed", fundClaimId: "1", providerId: 1, amount: "1", fundStatus: "Pending", providerStatus: "Pending", fileAfter: null, window: null, submittedAt: 2, votingStart: 2, votingEnd: 3, cooldownEnd: 4, redeemableUntil: null, next: { action: "wait", at: 3, deadline: null } }] },
-      { id: 2, protocol: "gmx", kind: "hack", state: "closed", open: false, detectedAt: 1, occurredAt: 1, dedupeKey: "hack:gmx:1", claims: [] },
+      { id: 1, name: "Aave V3 — TVL drop, 1970-01-01 00:00 UTC", protocol: "aave-v3", kind: "tvl-drop", state: "claiming", open: true, detectedAt: 1, occurredAt: 1, dedupeKey: "tvl-drop:aave-v3:1", claims: [{ claimRow: 1, coverageId: "1", state: "filed", fundClaimId: "1", providerId: 1, amount: "1", fundStatus: "Pending", providerStatus: "Pending", fileAfter: null, window: null, submittedAt: 2, votingStart: 2, votingEnd: 3, cooldownEnd: 4, redeemableUntil: null, next: { action: "wait", at: 3, deadline: null } }] },
+      { id: 2, name: "GMX — hack, 1970-01-01 00:00 UTC", protocol: "gmx", kind: "hack", state: "closed", open: false, detectedAt: 1, occurredAt: 1, dedupeKey: "hack:gmx:1", claims: [] },
     ],
     budget: { cycleUsedUsd: 500, cycleLimitUsd: 10_000, dayUsedUsd: 900, dayLimitUsd: 25_000, perDay: [{ day: "2027-01-01", usd: 900 }] },
     reserves: [{ asset: "0x2222222222222222222222222222222222222222", symbol: "USDC", poolUsd: 1_000, selfInsuredUsd: 20_000, requiredUsd: 4_000, ratio: 0.05, ok: false }],

@@ -33,6 +33,7 @@ import type {
   ReserveView,
   RiskPushView,
 } from "./snapshot";
+import { formatIncidentName } from "../../lib/format";
 
 /** Risk history shown: the newest this many assessments per protocol. */
 const HISTORY_POINTS = 500;
@@ -227,6 +228,7 @@ export class DashboardCollector {
 
   private async incidentViews(snapshot: ChainSnapshot | undefined, now: number): Promise<IncidentView[]> {
     const { state } = this.deps;
+    const names = new Map(this.deps.config.protocols.map((p) => [p.id, p.name]));
     const claimRows = state.claims.list();
     const timelines = new Map<number, ClaimTimelineView[]>();
     for (const row of claimRows) {
@@ -242,14 +244,16 @@ export class DashboardCollector {
       const derived =
         claims.length === 0 ? "detected" : claims.every((c) => TERMINAL_CLAIM_STATES.has(c.state)) ? "closed" : "claiming";
       const incidentState = stated ?? derived;
+      const occurredAt = typeof details.occurredAt === "number" ? details.occurredAt : incident.detectedAt;
       return {
         id: incident.id,
+        name: formatIncidentName({ protocolName: names.get(incident.protocol) ?? incident.protocol, kind: incident.kind, occurredAt }),
         protocol: incident.protocol,
         kind: incident.kind,
         state: incidentState,
         open: !["closed", "dismissed", "resolved"].includes(incidentState),
         detectedAt: incident.detectedAt,
-        occurredAt: typeof details.occurredAt === "number" ? details.occurredAt : incident.detectedAt,
+        occurredAt,
         dedupeKey: incident.dedupeKey,
         claims,
       };
