@@ -35,7 +35,8 @@ describe("docs/demo.md sample: normalisation", () => {
   it("finds and replaces the doc's sample block", () => {
     const doc = readFileSync(DEMO_DOC, "utf8");
     const { block } = sampleBlock(doc);
-    expect(block).to.match(/^\[demo /);
+    expect(block).to.match(/^demo: the original investor.s portfolio/m);
+    expect(block).to.match(/^demo: all stages passed in/m);
     const replaced = replaceSampleBlock(doc, "new\nblock\n");
     expect(sampleBlock(replaced).block).to.equal("new\nblock");
     expect(replaced.slice(0, doc.indexOf("## Sample output"))).to.equal(doc.slice(0, doc.indexOf("## Sample output")));
