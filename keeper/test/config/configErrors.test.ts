@@ -4,19 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { ConfigError, configFileSchema, embeddedDefaultConfig, loadConfig, objectKeysAt, parseConfig } from "../../src/config";
+import { configFileSchema, embeddedDefaultConfig, loadConfig, objectKeysAt, parseConfig } from "../../src/config";
 import { JsoncSyntaxError, lineAndColumn, parseJsonc } from "../../src/config/jsonc";
 import { editDistance, nearestName } from "../../src/lib/suggest";
+import { issuesOf } from "../helpers/configIssues";
 
-function issuesOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("config errors: JSONC line and column", () => {
   it("lineAndColumn counts from 1", () => {

@@ -280,7 +280,8 @@ describe("keeper coverage and claims (integration)", function () {
     }
     const table = await run("report");
     // Value "-": this position has a fixed targetAmount and no on-chain position to read.
-    expect(table, table).to.match(/aave-v3 +\| \d+ +\| LOW +\| - +\| \$100,000\.00 +\| \$100,000\.00 +\| - +\|/);
+    // Value | Position | Target (issue 22: the old "Target" column was the position) | Coverage | Cover/value
+    expect(table, table).to.match(/aave-v3 +\| \d+ +\| LOW +\| - +\| \$100,000\.00 +\| \$100,000\.00 +\| \$100,000\.00 +\| - +\|/);
     expect(table).to.match(/Uncovered: none/);
     const reportFile = /JSON: (.+)$/m.exec(table)?.[1] ?? "";
     const json = JSON.parse(await fs.readFile(reportFile, "utf8")) as { totalCoverageWad: string };
