@@ -29,7 +29,7 @@ import { buildContainer, buildRiskSource, connectProvider, type KeeperContainer 
 import type { Logger } from "../lib/logger";
 import { toJson } from "../lib/json";
 import { formatChainTime, formatIncidentName, formatIsoUtc } from "../lib/format";
-import { contextLine, contextOf, setupChainCommand, setupCommand } from "./commands/context";
+import { contextLine, contextOf, setStdoutIsTty, setupChainCommand, setupCommand, stdoutIsTty } from "./commands/context";
 import { registerOperatorCommands } from "./commands/register";
 import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
@@ -138,8 +138,6 @@ function table(rows: readonly (readonly string[])[]): string[] {
 
 type Out = (text: string) => void;
 
-/** Whether stdout is a terminal (the context line is printed first there); tests may set it. */
-let stdoutIsTty: () => boolean = () => process.stdout.isTTY === true;
 const tty = (): boolean => stdoutIsTty();
 
 export interface ProgramOptions {
@@ -148,10 +146,7 @@ export interface ProgramOptions {
 }
 
 export function buildProgram(out: Out = (text) => process.stdout.write(`${text}\n`), programOptions: ProgramOptions = {}): Command {
-  if (programOptions.stdoutIsTty !== undefined) {
-    const fixed = programOptions.stdoutIsTty;
-    stdoutIsTty = () => fixed;
-  } else stdoutIsTty = () => process.stdout.isTTY === true;
+  setStdoutIsTty(programOptions.stdoutIsTty);
   const program = new Command("keeper")
     .description("Stablecoin Insurance Fund keeper")
     .option("--config <file>", "JSON config file (default: env KEEPER_CONFIG, else ./keeper.config.json or ./keeper.config.jsonc; without one, only init and an offline score run)")

@@ -85,6 +85,12 @@ describe("keeper CLI: the right config or none (main in-process)", function () {
     expect(piped.out[0]).to.match(/^database: /);
   });
 
+  it("`incident list` names its config on its first line on a terminal, and only there", async () => {
+    const file = writeConfig("keeper.config.json");
+    expect((await run(["incident", "list"], { tty: true })).out).to.deep.equal([`config: ${file}`, "no incidents"]);
+    expect((await run(["incident", "list"], { tty: false })).out).to.deep.equal(["no incidents"]);
+  });
+
   it("KEEPER_CONFIG wins over ./keeper.config.json", async () => {
     writeConfig("keeper.config.json");
     const other = writeConfig("other.jsonc", { state: { dbPath: "other.sqlite" } });

@@ -79,6 +79,18 @@ export interface ChainSetup {
   readonly context: CommandContext;
 }
 
+let stdoutTty: () => boolean = () => process.stdout.isTTY === true;
+
+/** Whether stdout is a terminal (where commands print their context line first). */
+export function stdoutIsTty(): boolean {
+  return stdoutTty();
+}
+
+/** Fixes the answer of `stdoutIsTty` (tests; `main(argv, { stdoutIsTty })`); undefined = ask process.stdout. */
+export function setStdoutIsTty(value: boolean | undefined): void {
+  stdoutTty = value === undefined ? () => process.stdout.isTTY === true : () => value;
+}
+
 /** What every command says it runs on. */
 export interface CommandContext {
   /** The config file, or "embedded default". */

@@ -32,7 +32,7 @@ import { formatEth, formatTokenAmount } from "../../lib/units";
 import { isPidAlive } from "../../state/daemonLock";
 import { openStateDb } from "../../state";
 import { connectProvider, keySourceOf } from "../container";
-import { chainIdOf, contextLine, contextOf, setupCommand } from "./context";
+import { chainIdOf, contextLine, contextOf, setupCommand, stdoutIsTty } from "./context";
 import { tokenInfo } from "./operator";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -326,7 +326,7 @@ async function checkNexusMembership(
 export async function runDoctorCommand(program: Command, flags: { json?: boolean }, out: (text: string) => void): Promise<number> {
   const { config, logger, options } = setupCommand(program, "doctor");
   const checks = await runDoctor({ config, logger, env: process.env, allowFixture: options.fixturePortfolio === true || fixturePortfolioAllowedByEnv(process.env) });
-  if (flags.json !== true && process.stdout.isTTY === true) out(contextLine(contextOf(config)));
+  if (flags.json !== true && stdoutIsTty()) out(contextLine(contextOf(config)));
   out(flags.json === true ? toJson({ context: contextOf(config), checks }) : formatChecks(checks));
   return checks.some((c) => c.status === "fail") ? 1 : 0;
 }

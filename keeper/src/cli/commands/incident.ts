@@ -16,7 +16,7 @@ import { DaemonLockError, openStateDb, type IncidentRecord, type StateDb } from 
 import { incidentRulesOf } from "../../cycles/claimsCycle";
 import { buildContainer } from "../container";
 import { withSigningLock } from "./signingLock";
-import { contextLine, contextOf, type CommandContext } from "./context";
+import { contextLine, contextOf, stdoutIsTty, type CommandContext } from "./context";
 
 interface ManualDetails {
   readonly dedupeKey: string;
@@ -92,7 +92,7 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
     .description("incidents with their state, signals and halt")
     .action(() => {
       const { config } = deps.setup();
-      if (process.stdout.isTTY === true) deps.out(contextLine(contextOf(config)));
+      if (stdoutIsTty()) deps.out(contextLine(contextOf(config)));
       const state = openStateDb(config.state.dbPath);
       try {
         const lines = incidentLines(state);
@@ -112,7 +112,7 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
       .action(async (ref: string) => {
         const setup: { config: KeeperConfig; logger: Logger; context?: CommandContext } = deps.setupChain !== undefined ? await deps.setupChain() : deps.setup();
         const { config, logger } = setup;
-        if (process.stdout.isTTY === true) deps.out(contextLine(setup.context ?? contextOf(config)));
+        if (stdoutIsTty()) deps.out(contextLine(setup.context ?? contextOf(config)));
         await decideAndAct(config, logger, ref, to, deps.out);
       });
   }

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { ConfigError } from "../../config";
-import { contextLine, setupChainCommand } from "./context";
+import { contextLine, setupChainCommand, stdoutIsTty } from "./context";
 import { runDoctorCommand } from "./doctor";
 import { runInitCommand } from "./init";
 import {
@@ -60,7 +60,7 @@ function operatorRun(program: Command, out: (text: string) => void): OperatorRun
   return async (flags, build) => {
     const setup = await setupChainCommand(program, program.args[0] ?? "command");
     // On a terminal the first line names the config and deployment the call is made on.
-    if (process.stdout.isTTY === true) out(contextLine(setup.context));
+    if (stdoutIsTty()) out(contextLine(setup.context));
     const ctx = await operatorContext(setup, out);
     try {
       const options = executionOptions(flags);
