@@ -17,6 +17,7 @@ import { ROLE } from "../deploy/modules/Fund";
 import type { IStablecoinInsuranceFund } from "../typechain-types";
 import { connectFund, fundTokens, runScript } from "./lib/context";
 import { ScriptInputError, parseNumber, requireLocalNetwork } from "./lib/inputs";
+import { formatToken, formatUsd } from "../keeper/src/lib/format";
 
 /** Illustrative risk components (0 best .. 100 worst) per demo protocol. */
 const RISK_COMPONENTS: Readonly<Record<string, readonly [number, number, number, number, number]>> = {
@@ -89,7 +90,7 @@ runScript(async () => {
     ).wait();
     const coverId = await fund.coverageCount();
     console.log(
-      `${position.name}: $${position.usd.toLocaleString("en-US")} ${position.stablecoin}, cover #${coverId}, provider ${providerId}, premium ${hre.ethers.formatUnits(premium, token.decimals)} ${position.stablecoin}`,
+      `${position.name}: ${formatToken(amount, token.decimals, position.stablecoin)} (${formatUsd(position.usd)}), cover #${coverId}, provider ${providerId}, premium ${formatToken(premium, token.decimals, position.stablecoin)}`,
     );
   }
   console.log(`beneficiary ${buyer.address}: next, write the keeper config: npm run keeper -- init --beneficiary ${buyer.address}`);

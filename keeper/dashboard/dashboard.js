@@ -19,7 +19,10 @@
 
   function el(id) { return document.getElementById(id); }
   function usd(n) { return n === null || n === undefined ? "–" : "$" + Number(n).toLocaleString("en-US", { maximumFractionDigits: 0 }); }
-  function iso(t) { return t === null || t === undefined ? "–" : new Date(t * 1000).toISOString().replace(".000Z", "Z").replace("T", " "); }
+  /** Chain time (unix seconds) as ISO 8601 UTC to the minute, e.g. "2027-03-16 06:53 UTC"; columns say "chain time". */
+  function iso(t) { return t === null || t === undefined ? "–" : new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
+  /** A share with its base, e.g. "100% of target". */
+  function pct(ratio, base) { return ratio === null || ratio === undefined ? "–" : Math.round(ratio * 100) + "% of " + base; }
   function day(t) { return new Date(t * 1000).toISOString().slice(0, 10); }
   function dayTime(t) { return new Date(t * 1000).toISOString().slice(5, 16).replace("T", " "); }
   function text(s) { return document.createTextNode(s === null || s === undefined ? "–" : String(s)); }
@@ -38,7 +41,11 @@
       var r = document.createElement("tr");
       row.forEach(function (cell) {
         var td = document.createElement("td");
-        if (cell && typeof cell === "object" && "pill" in cell) {
+        if (cell && typeof cell === "object" && "title" in cell) {
+          // A name a person reads, with the raw key on hover.
+          td.title = cell.title;
+          td.appendChild(text(cell.text));
+        } else if (cell && typeof cell === "object" && "pill" in cell) {
           var span = document.createElement("span");
           span.className = "pill " + cell.kind;
           span.appendChild(text(cell.pill));
@@ -105,9 +112,9 @@
       data: {
         labels: labels,
         datasets: [
-          { label: "Position value", data: rows.map(function (r) { return r.positionUsd; }), backgroundColor: "#475569" },
+          { label: "Position", data: rows.map(function (r) { return r.positionUsd; }), backgroundColor: "#475569" },
           { label: "Coverage", data: rows.map(function (r) { return r.coverageUsd; }), backgroundColor: "#60a5fa" },
-          { label: "Optimal target", data: rows.map(function (r) { return r.optimalUsd; }), backgroundColor: "#34d399" },
+          { label: "Target", data: rows.map(function (r) { return r.optimalUsd; }), backgroundColor: "#34d399" },
         ],
       },
       options: { scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return usd(v); } } } }, plugins: { tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ": " + usd(ctx.parsed.y); } } } } },
@@ -119,7 +126,7 @@
         labels: labels,
         datasets: [
           {
-            label: "Coverage / optimal",
+            label: "Coverage / target",
             data: rows.map(function (r) { return r.ratio; }),
             backgroundColor: rows.map(function (r) { return r.ratio === null ? "#475569" : r.ratio < band[0] || r.ratio > band[1] ? "#f59e0b" : "#22c55e"; }),
           },
@@ -129,9 +136,9 @@
       },
       options: { scales: { y: { beginAtZero: true, suggestedMax: 1.5 } } },
     });
-    fillTable("coverageTable", ["Protocol", "Risk", "Position", "Coverage", "Optimal", "Ratio", "Premium paid", "Next expiry"], rows.map(function (r) {
+    fillTable("coverageTable", ["Protocol", "Score (on-chain)", "Position", "Coverage", "Target", "Coverage / target", "Premium paid", "Next expiry (chain time)"], rows.map(function (r) {
       var inBand = r.ratio !== null && r.ratio >= band[0] && r.ratio <= band[1];
-      return [r.name, r.riskScore + " " + r.category, r.positionUsd, r.coverageUsd, r.optimalUsd, { pill: r.ratio === null ? "–" : r.ratio.toFixed(2), kind: inBand ? "ok" : "warn" }, r.premiumPaidUsd, iso(r.nextEnd)];
+      return [r.name, r.riskScore + " " + r.category, usd(r.positionUsd), usd(r.coverageUsd), usd(r.optimalUsd), { pill: pct(r.ratio, "target"), kind: inBand ? "ok" : "warn" }, usd(r.premiumPaidUsd), iso(r.nextEnd)];
     }));
   }
 
@@ -166,23 +173,23 @@
       data: { datasets: datasets },
       options: {
         parsing: false,
-        scales: { x: { type: "linear", min: xmin - xpad, max: xmax + xpad, ticks: { callback: function (v) { return xmax - xmin + 2 * xpad < 3 * 86400 ? dayTime(v) : day(v); } } }, y: { min: 0, max: 100, title: { display: true, text: "composite risk" } } },
+        scales: { x: { type: "linear", min: xmin - xpad, max: xmax + xpad, title: { display: true, text: "chain time (UTC)" }, ticks: { callback: function (v) { return xmax - xmin + 2 * xpad < 3 * 86400 ? dayTime(v) : day(v); } } }, y: { min: 0, max: 100, title: { display: true, text: "score (composite risk)" } } },
         plugins: {
           tooltip: {
             callbacks: {
               label: function (ctx) {
                 var raw = ctx.raw;
                 var who = raw.protocol ? raw.protocol + " (push)" : ctx.dataset.label;
-                return who + " " + raw.y + " at " + iso(raw.x) + " — " + componentsText(raw.components);
+                return who + " " + raw.y + " at " + iso(raw.x) + " (chain time) — " + componentsText(raw.components);
               },
             },
           },
         },
       },
     });
-    fillTable("riskTable", ["Protocol", "Assessed", "Category", "Confidence", "TVL", "Audit", "Time", "Exploit", "Team", "On-chain", "Pushes"], s.risk.map(function (p) {
+    fillTable("riskTable", ["Protocol", "Score (assessed)", "Category", "Confidence", "TVL", "Audit", "Time", "Exploit", "Team", "Score (on-chain)", "Pushes"], s.risk.map(function (p) {
       var l = p.latest;
-      return [p.name, l ? l.composite : null, l ? l.category : null, l ? l.confidence : null, l ? l.components.tvl : null, l ? l.components.audit : null, l ? l.components.time : null, l ? l.components.exploit : null, l ? l.components.team : null, p.onChain ? p.onChain.score : null, p.pushes.length];
+      return [p.name, l ? l.composite : null, l ? l.category : null, l ? l.confidence + "%" : null, l ? l.components.tvl : null, l ? l.components.audit : null, l ? l.components.time : null, l ? l.components.exploit : null, l ? l.components.team : null, p.onChain ? p.onChain.score : null, p.pushes.length];
     }));
   }
 
@@ -191,7 +198,7 @@
     s.incidents.forEach(function (incident) {
       incident.claims.forEach(function (c) { claims.push({ incident: incident, claim: c }); });
     });
-    var labels = claims.map(function (x) { return x.incident.protocol + " cover #" + x.claim.coverageId + (x.claim.fundClaimId ? " claim #" + x.claim.fundClaimId : ""); });
+    var labels = claims.map(function (x) { return (x.incident.name || x.incident.protocol) + " · cover #" + x.claim.coverageId + (x.claim.fundClaimId ? " claim #" + x.claim.fundClaimId : ""); });
     function seg(from, to) { return from !== null && to !== null && to >= from ? [from, to] : null; }
     var phases = [
       ["Claim window", "#60a5fa", function (c) { return c.window ? seg(c.window.earliest, c.window.latest) : null; }],
@@ -218,9 +225,9 @@
         plugins: { tooltip: { callbacks: { label: function (ctx) { var r = ctx.raw; return ctx.dataset.label + ": " + iso(r[0]) + " → " + iso(r[1]); } } } },
       },
     });
-    fillTable("claimsTable", ["Incident", "State", "Coverage", "Claim", "Fund / upstream", "Filed", "Next step", "At", "Deadline"], claims.map(function (x) {
+    fillTable("claimsTable", ["Incident", "State", "Coverage", "Claim", "Fund / upstream", "Filed (chain time)", "Next step", "At (chain time)", "Deadline (chain time)"], claims.map(function (x) {
       var c = x.claim;
-      return [x.incident.dedupeKey + " (" + x.incident.state + ")", c.state, "#" + c.coverageId, c.fundClaimId ? "#" + c.fundClaimId : "–", (c.fundStatus || "–") + " / " + (c.providerStatus || (c.providerId === 0 ? "self-insured" : "–")), iso(c.submittedAt), c.next.action, c.next.at !== null ? iso(c.next.at) : /^done/.test(c.next.action) ? "–" : "next incident watch", iso(c.next.deadline)];
+      return [{ text: (x.incident.name || x.incident.dedupeKey) + " (" + x.incident.state + ")", title: x.incident.dedupeKey }, c.state, "#" + c.coverageId, c.fundClaimId ? "#" + c.fundClaimId : "–", (c.fundStatus || "–") + " / " + (c.providerStatus || (c.providerId === 0 ? "self-insured" : "–")), iso(c.submittedAt), c.next.action, c.next.at !== null ? iso(c.next.at) : /^done/.test(c.next.action) ? "–" : "next incident watch", iso(c.next.deadline)];
     }));
   }
 
@@ -237,17 +244,17 @@
       options: { scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return usd(v); } } } } },
     });
     fillTable("budgetTable", ["Budget", "Used", "Limit"], [
-      ["Last coverage cycle", b.cycleUsedUsd, b.cycleLimitUsd],
-      ["Rolling 24 h", b.dayUsedUsd, b.dayLimitUsd],
+      ["Last coverage cycle", usd(b.cycleUsedUsd), usd(b.cycleLimitUsd)],
+      ["Rolling 24 h", usd(b.dayUsedUsd), usd(b.dayLimitUsd)],
     ]);
-    fillTable("reserveTable", ["Asset", "Pool", "Self-insured", "Required", "Ratio", "Reserve"], s.reserves.map(function (r) {
-      return [r.symbol, r.poolUsd, r.selfInsuredUsd, r.requiredUsd, r.ratio === null ? "–" : r.ratio.toFixed(2), { pill: r.ok ? "ok" : "below ratio", kind: r.ok ? "ok" : "bad" }];
+    fillTable("reserveTable", ["Asset", "Pool", "Self-insured", "Required", "Pool / self-insured", "Reserve"], s.reserves.map(function (r) {
+      return [r.symbol, usd(r.poolUsd), usd(r.selfInsuredUsd), usd(r.requiredUsd), pct(r.ratio, "self-insured"), { pill: r.ok ? "ok" : "below ratio", kind: r.ok ? "ok" : "bad" }];
     }));
     var live = (s.health && s.health.loops) || {};
-    fillTable("loopTable", ["Loop", "Last success", "Chain time", "Cycles", "Failures", "Every", "Health"], s.loops.map(function (l) {
+    fillTable("loopTable", ["Loop", "Last success (wall clock)", "At chain time", "Cycles", "Failures", "Every", "Health"], s.loops.map(function (l) {
       // Health as of this request (the snapshot's is as of its status read).
       if (live[l.loop]) l = Object.assign({}, l, { healthy: live[l.loop].healthy, lastError: live[l.loop].lastError || l.lastError });
-      return [l.loop, l.lastSuccessMs ? new Date(l.lastSuccessMs).toISOString().replace("T", " ").slice(0, 19) + "Z" : "never", iso(l.lastChainTime), l.cycles, l.failures, l.intervalSec + " s", { pill: l.healthy ? "ok" : (l.lastError || "late"), kind: l.healthy ? "ok" : "bad" }];
+      return [l.loop, l.lastSuccessMs ? new Date(l.lastSuccessMs).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "never", iso(l.lastChainTime), l.cycles, l.failures, l.intervalSec + " s", { pill: l.healthy ? "ok" : (l.lastError || "late"), kind: l.healthy ? "ok" : "bad" }];
     }));
   }
 

@@ -16,7 +16,7 @@ import { Command, CommanderError } from "commander";
 import "dotenv/config";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, loadConfig, redactConfig, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
+import { ConfigError, missingConfigProblem, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
 import { formatReportTable, reportToJson } from "../policy/report";
 import { currentLockHolder, openStateDb, type StateDb } from "../state";
 import { currentCoverageReport, daemonFor, type KeeperDaemon } from "./daemon";
@@ -28,20 +28,29 @@ import type { JsonRpcProvider } from "ethers";
 import { buildContainer, buildRiskSource, connectProvider, type KeeperContainer } from "./container";
 import type { Logger } from "../lib/logger";
 import { toJson } from "../lib/json";
-import { setupChainCommand, setupCommand } from "./commands/context";
+import { formatChainTime, formatIncidentName, formatIsoUtc } from "../lib/format";
+import { contextLine, contextOf, setStdoutIsTty, setupChainCommand, setupCommand, stdoutIsTty } from "./commands/context";
 import { registerOperatorCommands } from "./commands/register";
 import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
 import { OPEN_ROW_STATES } from "../cycles/claimsCycle";
 import { withSigningLock } from "./commands/signingLock";
+import { STOP_SIGNALS } from "./entry";
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME_ERROR = 1;
 export const EXIT_CONFIG_ERROR = 2;
 
-function setup(program: Command): { config: KeeperConfig; logger: Logger } {
-  const { config, logger } = setupCommand(program);
+function setup(program: Command, command: string, options: { allowEmbeddedDefault?: boolean } = {}): { config: KeeperConfig; logger: Logger } {
+  const { config, logger } = setupCommand(program, command, options);
   return { config, logger };
+}
+
+/** The risk source's config without chain sources (no RPC reachable): nothing that needs a provider. */
+export function withoutChainSources(config: KeeperConfig): KeeperConfig {
+  if (config.sources.chainDeployment === undefined) return config;
+  const { chainDeployment: _off, ...sources } = config.sources;
+  return { ...config, sources };
 }
 
 function selectProtocols(config: KeeperConfig, wanted: readonly string[], all: boolean): ProtocolConfig[] {
@@ -129,10 +138,18 @@ function table(rows: readonly (readonly string[])[]): string[] {
 
 type Out = (text: string) => void;
 
-export function buildProgram(out: Out = (text) => process.stdout.write(`${text}\n`)): Command {
+const tty = (): boolean => stdoutIsTty();
+
+export interface ProgramOptions {
+  /** Overrides process.stdout.isTTY (the first line names the config and deployment on a terminal). */
+  readonly stdoutIsTty?: boolean;
+}
+
+export function buildProgram(out: Out = (text) => process.stdout.write(`${text}\n`), programOptions: ProgramOptions = {}): Command {
+  setStdoutIsTty(programOptions.stdoutIsTty);
   const program = new Command("keeper")
     .description("Stablecoin Insurance Fund keeper")
-    .option("--config <file>", "JSON config file (default: env KEEPER_CONFIG, else the embedded local default)")
+    .option("--config <file>", "JSON config file (default: env KEEPER_CONFIG, else ./keeper.config.json or ./keeper.config.jsonc; without one, only init and an offline score run)")
     .option("--log-level <level>", "trace|debug|info|warn|error|silent")
     .option("--log-pretty", "human-readable logs (the default on a terminal)")
     .option("--log-json", "JSON logs (the default when stderr is not a terminal)")
@@ -157,7 +174,8 @@ function registerRiskCommands(program: Command, out: Out): void {
     .option("--json", "print JSON instead of a table")
     .option("--now <unix>", "score at this unix time instead of the chain's latest block")
     .action(async (wanted: string[], options: { all?: boolean; json?: boolean; now?: string }) => {
-      const { config, logger } = setup(program);
+      // Without a config file, scoring is allowed offline only (the fixture portfolio needs no chain).
+      const { config, logger } = setup(program, "score", { allowEmbeddedDefault: true });
       const protocols = selectProtocols(config, wanted, options.all === true);
       let now: number | undefined;
       if (options.now !== undefined) {
@@ -165,20 +183,37 @@ function registerRiskCommands(program: Command, out: Out): void {
         now = Number(options.now);
       }
       let provider: JsonRpcProvider | undefined;
+      let offline: string | undefined;
       try {
         provider = await connectProvider(config.chain.rpcUrls, config.chain.chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
         now ??= await chainNow(provider);
       } catch (err) {
-        // Scoring needs no chain: without one, score at wall-clock time and say so.
-        logger.warn({ err: (err as Error).message }, "chain unreachable: scoring at wall-clock time, chain sources off");
+        // Scoring needs no chain: without one, score at wall-clock time with the chain sources off, and say so once.
+        offline = (err as Error).message;
         provider?.destroy();
         provider = undefined;
         now ??= Math.floor(Date.now() / 1000);
       }
       try {
-        const source = buildRiskSource(config, { logger, ...(provider !== undefined ? { provider } : {}) });
+        if (provider !== undefined) {
+          const problem = missingConfigProblem(config, "score");
+          if (problem !== null) throw new ConfigError([problem]);
+        }
+        const chainId = provider !== undefined ? Number((await provider.getNetwork()).chainId) : null;
+        const context = contextOf(config, chainId === null ? undefined : { chainId, deployment: null });
+        const offlineNote =
+          offline === undefined
+            ? undefined
+            : `chain unreachable (${offline}): scored at wall-clock time ${new Date(now * 1000).toISOString()} with chain sources off${config.sources.chainDeployment !== undefined ? " (sources.chainDeployment skipped)" : ""}`;
+        if (offlineNote !== undefined) logger.warn({ err: offline }, offlineNote);
+        const source = buildRiskSource(provider !== undefined ? config : withoutChainSources(config), { logger, ...(provider !== undefined ? { provider } : {}) });
         const assessed = await assessProtocols(source, protocols, now, logger);
-        out(options.json === true ? JSON.stringify(assessed.map(scoreReport), null, 2) : scoreTable(assessed));
+        if (options.json === true) {
+          out(JSON.stringify({ context, ...(offlineNote !== undefined ? { offline: offlineNote } : {}), scores: assessed.map(scoreReport) }, null, 2));
+        } else {
+          if (tty()) out(contextLine(context));
+          out(scoreTable(assessed));
+        }
       } finally {
         provider?.destroy();
       }
@@ -189,7 +224,7 @@ function registerRiskCommands(program: Command, out: Out): void {
     .description("run one risk cycle: score, read the chain once, push changed scores, alert")
     .option("--dry-run", "print the decisions and send nothing")
     .action(async (options: { dryRun?: boolean }) => {
-      const { config, logger } = await setupChainCommand(program);
+      const { config, logger, context } = await setupChainCommand(program, "push-risk");
       // Missing addresses or key are config errors (exit 2), found before touching the RPC.
       requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
       const container = await buildContainer(config, logger);
@@ -198,7 +233,8 @@ function registerRiskCommands(program: Command, out: Out): void {
         const push = async () => {
           if (options.dryRun !== true) await container.txSender().reconcile();
           const summary = await container.riskCycle({ dryRun: options.dryRun === true }).run({ dryRun: options.dryRun === true });
-          out(toJson(summary));
+          if (tty()) out(contextLine(context));
+          out(toJson({ context, ...summary }));
           if (summary.failures.length > 0) process.exitCode = EXIT_RUNTIME_ERROR;
         };
         await (options.dryRun === true ? push() : withSigningLock(container.state(), config, logger, "push-risk", push));
@@ -215,9 +251,10 @@ function registerDaemonCommands(program: Command, out: Out): void {
     .description("run the daemon: risk, coverage and incident-watch loops until SIGINT/SIGTERM")
     .option("--dry-run", "plan everything, sign nothing")
     .action(async (options: { dryRun?: boolean }) => {
-      const { config, logger } = await setupChainCommand(program);
+      const { config, logger, context } = await setupChainCommand(program, "run");
       const dryRun = options.dryRun === true;
       requireDurableState(config, "run");
+      out(contextLine(context));
       requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
       const container = await buildContainer(config, logger);
       let daemon: KeeperDaemon;
@@ -237,9 +274,10 @@ function registerDaemonCommands(program: Command, out: Out): void {
     .description("one full cycle of each loop (risk, coverage, incident watch), then exit")
     .option("--dry-run", "plan everything, sign nothing")
     .action(async (options: { dryRun?: boolean }) => {
-      const { config, logger } = await setupChainCommand(program);
+      const { config, logger, context } = await setupChainCommand(program, "once");
       const dryRun = options.dryRun === true;
       requireChainFields(config, { fund: true, lens: true, signer: !dryRun });
+      if (tty()) out(contextLine(context));
       if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — nothing of this run is kept");
       const container = await buildContainer(config, logger);
       try {
@@ -258,19 +296,16 @@ function registerDaemonCommands(program: Command, out: Out): void {
     });
 }
 
-/** Resolves when the daemon has stopped: on SIGINT/SIGTERM, or because another process took the daemon lock. */
+/** Resolves when the daemon has stopped: on SIGINT/SIGTERM/SIGHUP, or because another process took the daemon lock. */
 function untilStopped(running: KeeperDaemon, container: KeeperContainer): Promise<void> {
   return new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
       void running.stop(signal);
     };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
     void running.done.then(() => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
       container.close();
       if (running.lockLost) process.exitCode = EXIT_RUNTIME_ERROR;
       resolve();
@@ -285,16 +320,17 @@ function registerReportCommands(program: Command, out: Out): void {
     .description("print the coverage report; write it as JSON to paths.reportDir and the reports table")
     .option("--json", "print JSON instead of the table")
     .action(async (options: { json?: boolean }) => {
-      const { config, logger } = await setupChainCommand(program);
+      const { config, logger, context } = await setupChainCommand(program, "report");
       requireChainFields(config, { fund: true, lens: true });
       const container = await buildContainer(config, logger);
       try {
         const report = await currentCoverageReport(container);
-        const json = reportToJson(report);
+        const json = { ...(reportToJson(report) as Record<string, unknown>), context };
         mkdirSync(config.paths.reportDir, { recursive: true });
         const file = path.join(config.paths.reportDir, `coverage-report-${report.timestamp}.json`);
         writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
         container.state().reports.record(report.timestamp, json);
+        if (options.json !== true && tty()) out(contextLine(context));
         out(options.json === true ? JSON.stringify(json, null, 2) : `${formatReportTable(report)}\nJSON: ${file}`);
       } finally {
         container.close();
@@ -306,11 +342,13 @@ function registerReportCommands(program: Command, out: Out): void {
     .description("the daemon's view: lock holder, last success per loop, journal counts, open claims, incidents")
     .option("--json", "print JSON")
     .action((options: { json?: boolean }) => {
-      const { config } = setup(program);
+      const { config } = setup(program, "status");
+      const context = contextOf(config);
       const state = openStateDb(config.state.dbPath);
       try {
         const kv = state.kv.all();
-        const view = statusView(state, kv);
+        const view = { context, ...statusView(state, kv, new Map(config.protocols.map((p) => [p.id, p.name]))) };
+        if (options.json !== true && tty()) out(contextLine(context));
         out(options.json === true ? JSON.stringify(view, null, 2) : statusText(view, kv));
       } finally {
         state.close();
@@ -321,7 +359,7 @@ function registerReportCommands(program: Command, out: Out): void {
 type StatusView = ReturnType<typeof statusView>;
 
 /** `keeper status --json`: the daemon's view from the state database. */
-function statusView(state: StateDb, kv: Record<string, unknown>) {
+function statusView(state: StateDb, kv: Record<string, unknown>, protocolNames: ReadonlyMap<string, string> = new Map()) {
   const lock = currentLockHolder(state.db);
   const loops = Object.fromEntries(LOOP_NAMES.map((l) => [l, { lastSuccess: kv[`loop:${l}:lastSuccess`] ?? null, lastFailure: kv[`loop:${l}:lastFailure`] ?? null }]));
   const claims = state.claims.list();
@@ -331,7 +369,10 @@ function statusView(state: StateDb, kv: Record<string, unknown>) {
     loops,
     journal: state.journal.countsByState(),
     openClaims: claims.filter((c) => OPEN_ROW_STATES.includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null, reason: (c.details as { reason?: string }).reason ?? null })),
-    incidents: state.incidents.list().map((i) => ({ id: i.id, key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
+    incidents: state.incidents.list().map((i) => ({
+      id: i.id,
+      name: formatIncidentName({ protocolName: protocolNames.get(i.protocol) ?? i.protocol, kind: i.kind, occurredAt: i.occurredAt }),
+      key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
   };
 }
 
@@ -342,11 +383,11 @@ function statusText(view: StatusView, kv: Record<string, unknown>): string {
     `daemon: ${view.daemon === null ? "not running" : `pid ${view.daemon.pid} on ${view.daemon.host}, heartbeat ${view.daemon.heartbeatAgeSec}s ago`}`,
     ...LOOP_NAMES.map((l) => {
       const last = kv[`loop:${l}:lastSuccess`] as { chainTime?: number; wallMs?: number } | undefined;
-      return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${new Date(last.wallMs).toISOString()} (chain time ${last.chainTime})`}`;
+      return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${formatIsoUtc(last.wallMs / 1000)} (wall clock)${last.chainTime !== undefined ? `, at ${formatChainTime(last.chainTime)}` : ""}`}`;
     }),
     `journal: ${JSON.stringify(view.journal)}`,
     `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}${c.fundClaimId !== null ? ` (fund claim ${c.fundClaimId})` : ""}${c.reason !== null ? ` — ${c.reason}` : ""}`).join(", ")}`,
-    `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.key} ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
+    `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.name}: ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
   ].join("\n");
 }
 
@@ -372,7 +413,7 @@ function registerIncidentCommands(program: Command, out: Out): void {
     .option("--at <unix>", "when it happened (default: the chain's latest block time)")
     .option("--dry-run", "print the incident, record nothing")
     .action(async (options: IncidentAddFlags) => {
-      const { config, logger } = setup(program);
+      const { config, logger } = setup(program, "incident add");
       checkIncidentFlags(config, options);
       const occurredAt = options.at !== undefined ? Number(options.at) : await incidentTime(config, logger);
       const details = {
@@ -397,7 +438,7 @@ function registerIncidentCommands(program: Command, out: Out): void {
         state.close();
       }
     });
-  registerIncidentDecisions(incident, { setup: () => setup(program), setupChain: () => setupChainCommand(program), out });
+  registerIncidentDecisions(incident, { setup: () => setup(program, "incident"), setupChain: () => setupChainCommand(program, "incident"), out });
 }
 
 /** Every bad flag of `keeper incident add` in one ConfigError. */
@@ -427,8 +468,16 @@ async function incidentTime(config: KeeperConfig, logger: Logger): Promise<numbe
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+export interface MainOptions extends ProgramOptions {
+  /** Where command output goes (default: stdout). */
+  readonly out?: Out;
+  /** Where the one-line error goes (default: stderr). */
+  readonly err?: Out;
+}
+
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const program = buildProgram(options.out, options);
+  const errOut = options.err ?? ((text: string) => process.stderr.write(`${text}\n`));
   try {
     await program.parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
@@ -438,10 +487,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT_OK : EXIT_CONFIG_ERROR;
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
+      errOut(err.message);
       return EXIT_CONFIG_ERROR;
     }
-    process.stderr.write(`keeper: ${err instanceof Error ? err.message : String(err)}\n`);
+    errOut(`keeper: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT_RUNTIME_ERROR;
   }
 }

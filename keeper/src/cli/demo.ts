@@ -19,7 +19,7 @@
  * port), LOG_LEVEL (default error).
  */
 import "dotenv/config";
-import { ensureCompiled, exitWhenDone, logLevelFromEnv } from "./entry";
+import { ensureCompiled, exitWhenDone, logLevelFromEnv, STOP_SIGNALS } from "./entry";
 
 async function demo(argv: readonly string[]): Promise<number> {
   ensureCompiled();
@@ -60,8 +60,7 @@ async function demo(argv: readonly string[]): Promise<number> {
   if (server !== undefined && keepOpen) {
     out(`demo: the dashboard stays open on the final state at ${server.url}/ — Ctrl-C to exit`);
     await new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
+      for (const signal of STOP_SIGNALS) process.once(signal, () => resolve());
     });
   }
   await server?.close();

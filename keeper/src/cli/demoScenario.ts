@@ -25,6 +25,7 @@ import type { LoopName } from "../server/health";
 import type { Logger } from "../lib/logger";
 import type { ClaimRecord } from "../state";
 import type { IStablecoinInsuranceFund, StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
+import { STOP_SIGNALS } from "./entry";
 
 const DAY = 86_400;
 /** Cover length the keeper buys in the demo, so renewals come round quickly (days). */
@@ -96,8 +97,7 @@ class DemoRun {
   constructor(readonly out: (line: string) => void) {}
 
   listenForSignals(): void {
-    process.on("SIGINT", this.onSignal);
-    process.on("SIGTERM", this.onSignal);
+    for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
   }
 
   /** Wall time since the start, e.g. `+12.3s`. */
@@ -135,8 +135,7 @@ class DemoRun {
   }
 
   async tearDown(): Promise<void> {
-    process.off("SIGINT", this.onSignal);
-    process.off("SIGTERM", this.onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, this.onSignal);
     this.container?.close();
     await this.embedded?.stop();
   }

@@ -34,6 +34,7 @@ import type { ConfigFile } from "../config/schema";
 import { buildContainer } from "./container";
 import { daemonFor } from "./daemon";
 import type { Logger } from "../lib/logger";
+import { STOP_SIGNALS } from "./entry";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const HARDHAT_CLI = path.join(REPO_ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
@@ -605,7 +606,7 @@ async function seedDemoAccounts(
 }
 
 /**
- * `npm start` without an RPC: the embedded chain, then `keeper run` on it until SIGINT/SIGTERM
+ * `npm start` without an RPC: the embedded chain, then `keeper run` on it until SIGINT/SIGTERM/SIGHUP
  * (one status line per cycle on `out`); the chain stops with the daemon. Returns the exit code.
  */
 export async function runEmbeddedDaemon(options: { logger: Logger; out: (line: string) => void }): Promise<number> {
@@ -616,8 +617,7 @@ export async function runEmbeddedDaemon(options: { logger: Logger; out: (line: s
     signalled ??= signal;
     wake?.();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   let embedded: EmbeddedEnvironment | undefined;
   try {
     out("no RPC configured (RPC_URL / RPC_URLS / KEEPER_CONFIG): starting the embedded local chain");
@@ -644,8 +644,7 @@ export async function runEmbeddedDaemon(options: { logger: Logger; out: (line: s
     }
     return 0;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     await embedded?.stop();
     if (signalled !== undefined) out(`stopped (${signalled}): keeper daemon and embedded chain shut down`);
   }

@@ -20,6 +20,13 @@ export function ensureCompiled(): void {
   if (result.status !== 0) throw new Error("hardhat compile failed");
 }
 
+/**
+ * The signals that stop the keeper cleanly: Ctrl-C (SIGINT), a service manager (SIGTERM), and a
+ * closed terminal (SIGHUP) — each stops the daemon, then the embedded chain, and removes its
+ * temporary directory.
+ */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /** LOG_LEVEL from env when valid, else `fallback`. */
 export function logLevelFromEnv(env: NodeJS.ProcessEnv, fallback: LogLevel): LogLevel {
   const raw = (env["LOG_LEVEL"] ?? "").trim();

@@ -5,14 +5,15 @@
  * ALERT_WEBHOOK_URL, CHAIN_ID, LOG_LEVEL, KEEPER_DB_PATH, DEFILLAMA_PRO_API_KEY).
  * Any problem throws one `ConfigError` listing every bad field with its fix.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Wallet, id as keccakOfText } from "ethers";
 import { z } from "zod";
 import { REPO_ROOT } from "../lib/paths";
 import { redactUrl } from "../lib/redact";
 import { chooseAddresses, defaultDeploymentsDir, DeploymentLookupError, readDeployment, type AddressOrigin, type Deployment } from "./deployments";
-import { parseJsonc } from "./jsonc";
+import { JsoncSyntaxError, parseJsonc } from "./jsonc";
+import { nearestName } from "../lib/suggest";
 import { validateRiskPushParams } from "../policy/riskPush";
 import type { ProtocolRef } from "../domain/types";
 import {
@@ -67,6 +68,8 @@ export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts" 
   readonly sources: Omit<ParsedConfigFile["sources"], "hacks"> & { readonly hacks?: HacksConfig };
   /** Where the config came from: a file path or "embedded default". */
   readonly origin: string;
+  /** For the embedded default from `loadConfig`: every place a config file was looked for. */
+  readonly searched?: readonly string[];
   /** Directory that relative paths of the config are resolved against. */
   readonly baseDir: string;
   readonly chain: ParsedConfigFile["chain"] & {
@@ -127,10 +130,40 @@ export function embeddedDefaultConfig(): ConfigFile {
   };
 }
 
+/** Config files looked for in the working directory when neither --config nor KEEPER_CONFIG is set. */
+export const DEFAULT_CONFIG_FILES = ["keeper.config.json", "keeper.config.jsonc"] as const;
+
+/** Where the config is: --config, else env KEEPER_CONFIG, else the first default file that exists. */
+export function locateConfig(options: LoadConfigOptions = {}): { file: string } | { file: undefined; searched: string[] } {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.configPath ?? nonEmpty(env["KEEPER_CONFIG"]);
+  if (explicit !== undefined) return { file: explicit };
+  const defaults = DEFAULT_CONFIG_FILES.map((name) => path.join(cwd, name));
+  const found = defaults.find((file) => existsSync(file));
+  if (found !== undefined) return { file: found };
+  return { file: undefined, searched: ["--config (not given)", "env KEEPER_CONFIG (not set)", ...defaults.map((f) => `${f} (not found)`)] };
+}
+
+/**
+ * Null when the config came from a file; else the refusal for a command that would run the
+ * embedded default (fixture portfolio, demo protocol keys) against a real chain or state database.
+ */
+export function missingConfigProblem(config: KeeperConfig, command: string): string | null {
+  if (config.origin !== "embedded default") return null;
+  const searched = config.searched ?? ["--config", "env KEEPER_CONFIG"];
+  return [
+    `no keeper config for \`keeper ${command}\` — looked at: ${searched.join("; ")}.`,
+    "The built-in default (fixture portfolio, demo protocol keys) belongs to the embedded chain of `npm start` / `npm run demo` only.",
+    "Write a config with `npm run keeper -- init --beneficiary <address> --out keeper.config.json`, then set KEEPER_CONFIG=keeper.config.json (or pass --config <file>).",
+  ].join("\n  ");
+}
+
 export function loadConfig(options: LoadConfigOptions = {}): KeeperConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const configPath = options.configPath ?? nonEmpty(env["KEEPER_CONFIG"]);
+  const located = locateConfig({ ...options, env, cwd });
+  const configPath = located.file;
 
   let raw: unknown;
   let origin: string;
@@ -148,14 +181,16 @@ export function loadConfig(options: LoadConfigOptions = {}): KeeperConfig {
     try {
       raw = parseJsonc(text);
     } catch (err) {
-      throw new ConfigError([`config file ${file}: not valid JSON (${(err as Error).message}) — JSON with // comments, no trailing commas`]);
+      const at = err instanceof JsoncSyntaxError ? `${file}:${err.line}:${err.column}` : file;
+      throw new ConfigError([`config file ${at}: not valid JSON (${(err as Error).message}) — JSON with // comments, no trailing commas`]);
     }
   } else {
     raw = embeddedDefaultConfig();
     origin = "embedded default";
     baseDir = cwd;
   }
-  return parseConfig(raw, { env, origin, baseDir });
+  const config = parseConfig(raw, { env, origin, baseDir });
+  return "searched" in located ? { ...config, searched: located.searched } : config;
 }
 
 interface ParseContext {
@@ -170,9 +205,7 @@ export function parseConfig(raw: unknown, context: ParseContext = {}): KeeperCon
   const issues: string[] = [];
 
   const parsed = configFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${formatPath("config", issue.path)}: ${issue.message}`));
-  }
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap(describeSchemaIssue));
   const file = parsed.data;
   const overrides = readEnvOverrides(env, issues);
   checkConfigFile(file, overrides, issues);
@@ -285,7 +318,8 @@ function resolveConfig(file: ParsedConfigFile, env: EnvOverrides, routes: Resolv
     },
     state: {
       ...file.state,
-      dbPath: resolveDbPath(env.dbPath !== undefined ? path.resolve(cwd, env.dbPath) : file.state.dbPath, baseDir),
+      // KEEPER_DB_PATH=:memory: is SQLite's in-memory database, never a file named ":memory:".
+      dbPath: env.dbPath !== undefined ? resolveDbPath(env.dbPath, cwd) : resolveDbPath(file.state.dbPath, baseDir),
     },
     chain: resolveChain(file, env, cwd, baseDir),
     alerts: { ...file.alerts, ...(env.webhookUrl !== undefined ? { webhookUrl: env.webhookUrl } : {}), routes },
@@ -525,6 +559,42 @@ function resolveAlertSinks(
     }
   });
   return routes;
+}
+
+/** One line per zod issue; an unknown key names the nearest valid key at that place. */
+function describeSchemaIssue(issue: z.ZodIssue): string[] {
+  if (issue.code !== "unrecognized_keys") return [`${formatPath("config", issue.path)}: ${issue.message}`];
+  const valid = objectKeysAt(configFileSchema, issue.path);
+  return issue.keys.map((key) => {
+    const near = nearestName(key, valid);
+    const hint = near !== undefined ? ` — did you mean "${near}"?` : valid.length > 0 ? ` — valid keys here: ${valid.join(", ")}` : "";
+    return `${formatPath("config", [...issue.path, key])}: unknown key${hint}`;
+  });
+}
+
+/** The keys an object schema accepts at `at` (through optional/default/effects/arrays/unions). */
+export function objectKeysAt(schema: z.ZodTypeAny, at: readonly (string | number)[]): string[] {
+  const unwrap = (s: z.ZodTypeAny): z.ZodTypeAny[] => {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) return unwrap(s.unwrap() as z.ZodTypeAny);
+    if (s instanceof z.ZodDefault) return unwrap(s.removeDefault() as z.ZodTypeAny);
+    if (s instanceof z.ZodEffects) return unwrap(s.innerType() as z.ZodTypeAny);
+    if (s instanceof z.ZodUnion || s instanceof z.ZodDiscriminatedUnion) return (s.options as z.ZodTypeAny[]).flatMap(unwrap);
+    if (s instanceof z.ZodIntersection) return [...unwrap(s._def.left as z.ZodTypeAny), ...unwrap(s._def.right as z.ZodTypeAny)];
+    return [s];
+  };
+  let current = unwrap(schema);
+  for (const segment of at) {
+    current = current.flatMap((s) => {
+      if (typeof segment === "number") return s instanceof z.ZodArray ? unwrap(s.element as z.ZodTypeAny) : [];
+      if (s instanceof z.ZodObject) {
+        const child = (s.shape as Record<string, z.ZodTypeAny>)[segment];
+        return child === undefined ? [] : unwrap(child);
+      }
+      if (s instanceof z.ZodRecord) return unwrap(s.valueSchema as z.ZodTypeAny);
+      return [];
+    });
+  }
+  return [...new Set(current.flatMap((s) => (s instanceof z.ZodObject ? Object.keys(s.shape as object) : [])))];
 }
 
 function formatPath(root: string, segments: readonly (string | number)[]): string {

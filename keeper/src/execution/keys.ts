@@ -4,7 +4,7 @@
  * `KEEPER_KEYSTORE_PASSWORD_FILE`. Key material and passwords never reach a log or an error
  * message. Also the start-up check of the chain and contract addresses.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { Wallet, type Provider } from "ethers";
 import type { Logger } from "../lib/logger";
 
@@ -39,6 +39,7 @@ export async function loadSigner(source: KeySource, provider: Provider | null, l
   }
   if (source.keystorePath === undefined) return undefined;
 
+  await refuseSharedFile("KEEPER_KEYSTORE_PATH", source.keystorePath);
   const password = await keystorePassword(source);
   let json: string;
   try {
@@ -71,6 +72,7 @@ async function keystorePassword(source: KeySource): Promise<string> {
   if (source.keystorePasswordFile === undefined) {
     throw new KeyError("KEEPER_KEYSTORE_PATH is set but no password — set KEEPER_KEYSTORE_PASSWORD or KEEPER_KEYSTORE_PASSWORD_FILE");
   }
+  await refuseSharedFile("KEEPER_KEYSTORE_PASSWORD_FILE", source.keystorePasswordFile);
   let text: string;
   try {
     text = await readFile(source.keystorePasswordFile, "utf8");
@@ -80,6 +82,30 @@ async function keystorePassword(source: KeySource): Promise<string> {
   const password = text.split(/\r?\n/)[0] ?? "";
   if (password === "") throw new KeyError(`KEEPER_KEYSTORE_PASSWORD_FILE ${source.keystorePasswordFile}: empty`);
   return password;
+}
+
+/**
+ * Pure: the refusal for a secret file whose mode lets its group or others read or write it (as
+ * ssh refuses such a key), naming the `chmod 600` to run; undefined when only the owner has access.
+ */
+export function sharedFileProblem(label: string, file: string, mode: number): string | undefined {
+  const shared = mode & 0o077;
+  if (shared === 0) return undefined;
+  const who = [(shared & 0o070) !== 0 ? "group" : undefined, (shared & 0o007) !== 0 ? "others" : undefined].filter((w) => w !== undefined).join(" and ");
+  return `${label} ${file}: accessible by ${who} (mode ${(mode & 0o777).toString(8).padStart(4, "0")}) — a secret must be readable by its owner only: run \`chmod 600 ${file}\``;
+}
+
+/** Throws when a secret file is open to group/others (POSIX only; a missing file is left to the read). */
+async function refuseSharedFile(label: string, file: string): Promise<void> {
+  if (process.platform === "win32") return;
+  let mode: number;
+  try {
+    mode = (await stat(file)).mode;
+  } catch {
+    return;
+  }
+  const problem = sharedFileProblem(label, file, mode);
+  if (problem !== undefined) throw new KeyError(problem);
 }
 
 function fileProblem(err: unknown): string {

@@ -4,7 +4,7 @@
  */
 import { riskCategory } from "../scoring/composite";
 import type { RiskCategory } from "../scoring/types";
-import { type CoverageChainState, type CoveragePosition, remainingOf } from "./coverage";
+import { coverageMultiplierBps, type CoverageChainState, type CoveragePosition, remainingOf } from "./coverage";
 import { DAY_SEC, sameAddress, toWad } from "./money";
 
 export interface ExpiringCoverage {
@@ -27,7 +27,7 @@ export interface CoverageReport {
   readonly expiringWithin30Days: readonly ExpiringCoverage[];
   /** Protocol ids with a position and no live coverage. */
   readonly uncoveredProtocols: readonly string[];
-  /** Protocol ids whose live coverage exceeds 1.2 × the target. */
+  /** Protocol ids whose live coverage exceeds 1.2 × the position. */
   readonly overInsuredProtocols: readonly string[];
   readonly rows: readonly ReportRow[];
 }
@@ -36,6 +36,12 @@ export interface ReportRow {
   readonly protocolId: string;
   readonly riskScore: number;
   readonly category: RiskCategory;
+  /**
+   * The position: what the operator protects in this protocol, USD wad — the fixed `targetAmount`
+   * where configured, else the live value read on-chain (docs/keeper.md#vocabulary).
+   */
+  readonly positionWad: bigint;
+  /** The target: position × the risk multiplier (× 1.0–1.3 by score), USD wad; purchases are then cut to the fund's per-protocol cap. */
   readonly targetWad: bigint;
   /** Live value of the protocol's positions read on-chain, USD wad (undefined when none is read). */
   readonly positionValueWad: bigint | undefined;
@@ -54,7 +60,7 @@ const EXPIRING_WITHIN_SEC = 30 * DAY_SEC;
 export function buildCoverageReport(positions: readonly CoveragePosition[], chain: CoverageChainState, now: number): CoverageReport {
   const byLevel: Record<RiskCategory, bigint> = { LOW: 0n, MEDIUM: 0n, HIGH: 0n, CRITICAL: 0n };
   const expiring: ExpiringCoverage[] = [];
-  const rowsByProtocol = new Map<string, { row: ReportRow; targetWad: bigint; coverageWad: bigint }>();
+  const rowsByProtocol = new Map<string, { row: ReportRow; coverageWad: bigint }>();
   let total = 0n;
   let premiums = 0n;
   const seenCover = new Set<bigint>();
@@ -83,7 +89,7 @@ export function buildCoverageReport(positions: readonly CoveragePosition[], chai
     total += coverageWad;
     premiums += premiumWad;
     byLevel[category] += coverageWad;
-    const targetWad = toWad(position.targetAmount, position.assetDecimals);
+    const positionWad = toWad(position.targetAmount, position.assetDecimals);
     const prev = rowsByProtocol.get(position.protocolId);
     const valueWad = position.liveValue !== undefined ? toWad(position.liveValue.amount, position.assetDecimals) : undefined;
     const positionValueWad = valueWad === undefined ? prev?.row.positionValueWad : (prev?.row.positionValueWad ?? 0n) + valueWad;
@@ -94,7 +100,8 @@ export function buildCoverageReport(positions: readonly CoveragePosition[], chai
       protocolId: position.protocolId,
       riskScore: score,
       category,
-      targetWad: (prev?.targetWad ?? 0n) + targetWad,
+      positionWad: (prev?.row.positionWad ?? 0n) + positionWad,
+      targetWad: (prev?.row.targetWad ?? 0n) + (positionWad * BigInt(coverageMultiplierBps(score))) / 10_000n,
       positionValueWad,
       valueStatus,
       coverageWad: coverageSum,
@@ -102,7 +109,7 @@ export function buildCoverageReport(positions: readonly CoveragePosition[], chai
       premiumPaidWad: (prev?.row.premiumPaidWad ?? 0n) + premiumWad,
       nextEnd: mergedEnd,
     };
-    rowsByProtocol.set(position.protocolId, { row, targetWad: row.targetWad, coverageWad: row.coverageWad });
+    rowsByProtocol.set(position.protocolId, { row, coverageWad: row.coverageWad });
   }
 
   const rows = [...rowsByProtocol.values()].map((r) => r.row);
@@ -114,8 +121,8 @@ export function buildCoverageReport(positions: readonly CoveragePosition[], chai
     coverageByRiskLevel: byLevel,
     expiringWithin30Days: expiring.sort((a, b) => a.end - b.end),
     uncoveredProtocols: rows.filter((r) => r.coverageWad === 0n).map((r) => r.protocolId),
-    // current > 1.2 × target, exactly: 10 × current > 12 × target.
-    overInsuredProtocols: rows.filter((r) => r.coverageWad * 10n > r.targetWad * 12n).map((r) => r.protocolId),
+    // current > 1.2 × position, exactly: 10 × current > 12 × position.
+    overInsuredProtocols: rows.filter((r) => r.coverageWad * 10n > r.positionWad * 12n).map((r) => r.protocolId),
     rows,
   };
 }
@@ -129,12 +136,15 @@ export function formatUsd(wad: bigint): string {
 
 /** A plain-text table for `keeper report`. */
 export function formatReportTable(report: CoverageReport): string {
-  const header = ["Protocol", "Risk", "Level", "Value", "Target", "Coverage", "Cover/value", "Premium paid", "Next end"];
+  // Vocabulary (docs/keeper.md#vocabulary): Value = read on-chain now; Position = what is protected
+  // (fixed size or that value); Target = position × risk multiplier; Coverage = live cover.
+  const header = ["Protocol", "Risk", "Level", "Value", "Position", "Target", "Coverage", "Cover/value", "Premium paid", "Next end"];
   const body = report.rows.map((r) => [
     r.protocolId,
     String(r.riskScore),
     r.category,
     r.positionValueWad === undefined ? "-" : `${formatUsd(r.positionValueWad)}${r.valueStatus === "stale" ? " (stale)" : ""}`,
+    formatUsd(r.positionWad),
     formatUsd(r.targetWad),
     formatUsd(r.coverageWad),
     r.coverageToValueBps === undefined ? "-" : `${(r.coverageToValueBps / 100).toFixed(1)}%`,
@@ -148,7 +158,7 @@ export function formatReportTable(report: CoverageReport): string {
     .map((k) => `${k} ${formatUsd(report.coverageByRiskLevel[k])}`)
     .join(", ");
   return [
-    `Coverage report at ${new Date(report.timestamp * 1000).toISOString()}`,
+    `Coverage report at ${new Date(report.timestamp * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")} (chain time); Risk = score (on-chain), Target = position × risk multiplier`,
     line(header),
     rule,
     ...body.map(line),
@@ -157,7 +167,7 @@ export function formatReportTable(report: CoverageReport): string {
     `By risk level: ${levels}`,
     `Expiring within 30 days: ${report.expiringWithin30Days.length === 0 ? "none" : report.expiringWithin30Days.map((e) => `#${e.coverId} ${e.protocolId} (${e.daysLeft} d)`).join(", ")}`,
     `Uncovered: ${report.uncoveredProtocols.length === 0 ? "none" : report.uncoveredProtocols.join(", ")}`,
-    `Over-insured (> 1.2 × target): ${report.overInsuredProtocols.length === 0 ? "none" : report.overInsuredProtocols.join(", ")}`,
+    `Over-insured (> 1.2 × position): ${report.overInsuredProtocols.length === 0 ? "none" : report.overInsuredProtocols.join(", ")}`,
   ].join("\n");
 }
 

@@ -70,6 +70,19 @@ export interface HealthServerOptions {
   /** Serves the dashboard and /api/snapshot when given. */
   readonly dashboard?: DashboardSource;
   readonly logger?: Logger;
+  /** The setting an operator changes when the port is taken (default: the config's `health.port`). */
+  readonly portSetting?: string;
+}
+
+/** Pure: the error for a failed bind, naming the setting to change. */
+export function bindProblem(err: NodeJS.ErrnoException, host: string, port: number, setting = "health.port in the keeper config"): string {
+  const where = `${host}:${port}`;
+  if (err.code === "EADDRINUSE") {
+    return `health server: ${where} is already in use (another keeper or program listens there) — change ${setting} to a free port (0 picks any free port), or stop the other process`;
+  }
+  if (err.code === "EACCES") return `health server: no permission to listen on ${where} (ports below 1024 need privileges) — change ${setting} to a port above 1024`;
+  if (err.code === "EADDRNOTAVAIL") return `health server: ${host} is not an address of this machine — change health.host (env HEALTH_HOST)`;
+  return `health server: cannot listen on ${where} (${err.message}) — check ${setting} and health.host`;
 }
 
 export interface HealthServer {
@@ -92,7 +105,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) => reject(new Error(bindProblem(err, host, options.port, options.portSetting))));
     server.listen(options.port, host, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;

@@ -123,11 +123,12 @@ export class KeeperMetrics {
     gauge("keeper_open_claims", "Claims filed and not yet settled.");
     gauge("keeper_coverage_usd", "Live coverage of the operator's positions per protocol, USD.", ["protocol"]);
     gauge("keeper_position_usd", "Position the operator protects per protocol, USD.", ["protocol"]);
-    gauge("keeper_optimal_coverage_usd", "Optimal coverage (position × risk multiplier) per protocol, USD.", ["protocol"]);
-    gauge("keeper_coverage_ratio", "Live coverage / optimal coverage per protocol (the policy keeps it within 0.8-1.2).", ["protocol"]);
+    gauge("keeper_target_coverage_usd", "Target (position × risk multiplier) per protocol, USD; see docs/keeper.md#vocabulary.", ["protocol"]);
+    gauge("keeper_optimal_coverage_usd", "Deprecated alias of keeper_target_coverage_usd (the target: position × risk multiplier), USD.", ["protocol"]);
+    gauge("keeper_coverage_ratio", "Coverage / target per protocol (the policy keeps it within 0.8-1.2).", ["protocol"]);
     gauge("keeper_premium_paid_usd", "Premiums paid for the positions' coverages per protocol, USD.", ["protocol"]);
-    gauge("keeper_risk_score", "Composite risk score 0-100 of the newest assessment per protocol.", ["protocol"]);
-    gauge("keeper_onchain_risk_score", "Composite risk score 0-100 the fund holds per protocol.", ["protocol"]);
+    gauge("keeper_risk_score", "Score (assessed): composite risk 0-100 of the keeper's newest assessment per protocol.", ["protocol"]);
+    gauge("keeper_onchain_risk_score", "Score (on-chain): composite risk 0-100 the fund holds per protocol (what premiums and the target use).", ["protocol"]);
     gauge("keeper_account_balance_eth", "Native balance of the keeper's signing account, ETH.");
     gauge("keeper_pending_transactions", "Keeper transactions sent and not yet mined (journal).");
     gauge("keeper_pending_tx_age_seconds", "Age of the oldest keeper transaction sent and not yet mined; 0 when none.");
@@ -168,11 +169,12 @@ export class KeeperMetrics {
     const g = this.gauges;
     const set = (name: string, value: number, labels: Record<string, string> = {}) => g[name]?.set(labels, value);
     if (s.coverage !== null) {
-      for (const name of ["keeper_coverage_usd", "keeper_position_usd", "keeper_optimal_coverage_usd", "keeper_coverage_ratio", "keeper_premium_paid_usd"]) g[name]?.reset();
+      for (const name of ["keeper_coverage_usd", "keeper_position_usd", "keeper_target_coverage_usd", "keeper_optimal_coverage_usd", "keeper_coverage_ratio", "keeper_premium_paid_usd"]) g[name]?.reset();
       for (const row of s.coverage.rows) {
         const labels = { protocol: row.protocol };
         set("keeper_coverage_usd", row.coverageUsd, labels);
         set("keeper_position_usd", row.positionUsd, labels);
+        set("keeper_target_coverage_usd", row.optimalUsd, labels);
         set("keeper_optimal_coverage_usd", row.optimalUsd, labels);
         if (row.ratio !== null) set("keeper_coverage_ratio", row.ratio, labels);
         set("keeper_premium_paid_usd", row.premiumPaidUsd, labels);

@@ -483,6 +483,7 @@ export class DefiLlamaSource implements RiskDataSource {
         this.detailField(detail, "audits", auditsField, DEFILLAMA_AUDITS_SOURCE),
       ],
       "no audits field in DefiLlama data (audit status unknown)",
+      unreadDocuments(entry, detail),
     );
     if (category.value === undefined) return { value: undefined, provenance: category.provenance, error: category.error ?? "audits unknown" };
     return { value: auditScoreFromCategory(category.value, this.auditTable), provenance: category.provenance };
@@ -557,6 +558,7 @@ export class DefiLlamaSource implements RiskDataSource {
         this.detailField(detail, "listedAt", unixSeconds, DEFILLAMA_LISTED_AT_SOURCE),
       ],
       "no listedAt field in DefiLlama data",
+      unreadDocuments(entry, detail),
     );
   }
 
@@ -616,13 +618,27 @@ function toFetched<T, U>(response: HttpResult<T>, now: number, map: (data: T) =>
   return { result: { ok: true, value: map(response.data) }, url: response.meta.url, at: now };
 }
 
-/** The first candidate with a value; else missing with every candidate's error. */
-function firstValue<T>(candidates: readonly (Sourced<T> | undefined)[], absent: string): Sourced<T> {
+/**
+ * The first candidate with a value; else missing with every candidate's error. `absent` (the data
+ * lacks the field) is said only when every document was read: when one could not be (network
+ * error, HTTP status, schema), its reason is the cause, not the data.
+ */
+function firstValue<T>(candidates: readonly (Sourced<T> | undefined)[], absent: string, unread: readonly string[] = []): Sourced<T> {
   const present = candidates.filter((c): c is Sourced<T> => c !== undefined);
   const withValue = present.find((c) => c.value !== undefined);
   if (withValue !== undefined) return withValue;
   const errors = present.map((c) => c.error).filter((e): e is string => e !== undefined);
-  return missing(errors.length > 0 ? errors.join("; ") : absent);
+  if (errors.length > 0 || unread.length === 0) return missing([...errors, ...unread].join("; ") || absent);
+  return missing(`not read: ${unread.join("; ")}`);
+}
+
+/** Why the `/protocols` row or the `/protocol/<slug>` detail could not be read (empty when both were). */
+function unreadDocuments(entry: Parsed<ListEntry>, detail: Fetched<Record<string, unknown>> | undefined): string[] {
+  const reasons: string[] = [];
+  if (!entry.ok) reasons.push(entry.error);
+  if (detail === undefined) reasons.push("protocol detail not fetched");
+  else if (!detail.result.ok) reasons.push(`protocol detail: ${detail.result.error}`);
+  return reasons;
 }
 
 function joinErrors(...errors: (string | undefined)[]): string {

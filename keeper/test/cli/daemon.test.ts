@@ -10,9 +10,10 @@ import path from "node:path";
 
 import { jittered, KeeperDaemon, type LoopResult, type LoopRunner } from "../../src/cli/daemon";
 import { KeeperMetrics, type LoopName } from "../../src/server/metrics";
-import { ConfigError, DEFAULT_FIXTURE_DIR, parseConfig, requireDurableState, type KeeperConfig } from "../../src/config";
+import { DEFAULT_FIXTURE_DIR, parseConfig, requireDurableState, type KeeperConfig } from "../../src/config";
 import { openStateDb, type StateDb } from "../../src/state";
 import { recordingLogger } from "../sources/testDeps";
+import { issuesOf } from "../helpers/configIssues";
 
 const BENEFICIARY = "0x000000000000000000000000000000000000beef";
 const ASSET = "0x000000000000000000000000000000000000a55e";
@@ -38,15 +39,6 @@ const position = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-function issuesOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("keeper daemon (scripted loops)", function () {
   this.timeout(20_000);

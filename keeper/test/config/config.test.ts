@@ -3,19 +3,11 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { ConfigError, DEFAULT_FIXTURE_DIR, embeddedDefaultConfig, loadConfig, parseConfig, redactConfig } from "../../src/config";
+import { DEFAULT_FIXTURE_DIR, embeddedDefaultConfig, loadConfig, parseConfig, redactConfig } from "../../src/config";
+import { issuesOf } from "../helpers/configIssues";
 
 const KEY = `0x${"ab".repeat(32)}`;
 
-function issuesOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("keeper config", () => {
   it("embedded default: local chain, fixture portfolio, documented push defaults", () => {

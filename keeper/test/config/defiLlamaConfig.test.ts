@@ -1,21 +1,13 @@
 import { expect } from "chai";
-import { ConfigError, embeddedDefaultConfig, parseConfig, redactConfig } from "../../src/config";
+import { embeddedDefaultConfig, parseConfig, redactConfig } from "../../src/config";
 import { buildRiskSource } from "../../src/cli/container";
 import { silentLogger } from "../../src/sources/http";
 import { hasExploitReports } from "../../src/sources/types";
 import { startLoopbackServer } from "../helpers/loopbackServer";
+import { issuesOf } from "../helpers/configIssues";
 
 const PRO_KEY = "llama-pro-7c1d2e3f";
 
-function issuesOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("keeper config: DefiLlama and the hacks feed", () => {
   it("has no hacks feed by default (the feed is Pro-only); env DEFILLAMA_PRO_API_KEY turns it on", () => {

@@ -32,8 +32,11 @@ describe("compiled keeper (npm run build → npm run keeper)", function () {
   it("`npm run keeper -- score --all --json` scores the fixture portfolio from dist/ (no chain reachable)", () => {
     const result = spawnSync(process.execPath, [LAUNCHER, "score", "--all", "--json"], { cwd: REPO_ROOT, env: offlineEnv(), encoding: "utf8" });
     expect(result.status, result.stderr).to.equal(0);
-    const scores = JSON.parse(result.stdout) as { protocol?: string; id?: string; composite?: number }[] | Record<string, unknown>;
-    const list = Array.isArray(scores) ? scores : Object.values(scores);
+    // Issue 22: the JSON names the config it ran on and says the chain sources were off.
+    const report = JSON.parse(result.stdout) as { context: { config: string }; offline: string; scores: { protocol?: string; composite?: number }[] };
+    expect(report.context.config).to.equal("embedded default");
+    expect(report.offline).to.match(/chain sources off/);
+    const list = report.scores;
     expect(list.length).to.equal(7);
     expect(JSON.stringify(list)).to.match(/"composite":\d+/);
   });

@@ -161,10 +161,11 @@ describe("dashboard in headless Chromium (demo data)", function () {
     for (const [name, chart] of Object.entries(charts)) expect(chart.paintedPixels, `${name} canvas is blank`).to.be.above(2_000);
 
     // Coverage: position, coverage and optimal target for each of the 7 positions.
+    // Issue 22 (one vocabulary): "Position" and "Target" (= position × risk multiplier), as in the CLI.
     expect(charts["coverage"]?.series.map((s) => [s.label, s.points])).to.deep.equal([
-      ["Position value", 7],
+      ["Position", 7],
       ["Coverage", 7],
-      ["Optimal target", 7],
+      ["Target", 7],
     ]);
     // Ratio bars plus the two band lines.
     expect(charts["ratio"]?.series.map((s) => s.points)).to.deep.equal([rows.length, rows.length, rows.length]);
@@ -196,6 +197,43 @@ describe("dashboard in headless Chromium (demo data)", function () {
     expect(await page.$$eval("#coverageTable tbody tr", (trs) => trs.length)).to.equal(7);
     expect(await page.$$eval("#loopTable tbody tr", (trs) => trs.length)).to.equal(3);
     expect(await page.$$eval("#claimsTable tbody tr td", (tds) => tds.map((td) => td.textContent ?? ""))).to.include("done (paid)");
+
+    // Issue 22: every number a person reads has its unit; no raw 18000 or 277.150707 in a table.
+    const cells = async (table: string): Promise<string[][]> =>
+      page.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => (td as { textContent: string | null }).textContent ?? "")));
+    const headers = async (table: string): Promise<string[]> => page.$$eval(`#${table} thead th`, (ths) => ths.map((th) => th.textContent ?? ""));
+    const USD = /^\$\d{1,3}(,\d{3})*$/;
+    const CHAIN_TIME = /^(\d{4}-\d\d-\d\d \d\d:\d\d UTC|–)$/;
+    expect(await headers("coverageTable")).to.deep.equal(["Protocol", "Score (on-chain)", "Position", "Coverage", "Target", "Coverage / target", "Premium paid", "Next expiry (chain time)"]);
+    for (const row of await cells("coverageTable")) {
+      for (const i of [2, 3, 4, 6]) expect(row[i], row.join(" | ")).to.match(USD);
+      expect(row[5], row.join(" | ")).to.match(/^(\d+% of target|–)$/);
+      expect(row[7], row.join(" | ")).to.match(CHAIN_TIME);
+    }
+    const aaveRow = (await cells("coverageTable")).find((row) => row[0] === "Aave V3");
+    expect(aaveRow?.[2]).to.equal("$18,000"); // the position after the paid claim, not a raw 18000
+    for (const row of await cells("budgetTable")) for (const i of [1, 2]) expect(row[i], row.join(" | ")).to.match(USD);
+    for (const row of await cells("reserveTable")) {
+      for (const i of [1, 2, 3]) expect(row[i], row.join(" | ")).to.match(USD);
+      expect(row[4], row.join(" | ")).to.match(/^(\d+% of self-insured|–)$/);
+    }
+    const riskHeaders = await headers("riskTable");
+    expect(riskHeaders).to.include.members(["Score (assessed)", "Score (on-chain)"]);
+    for (const row of await cells("riskTable")) expect(row[3], row.join(" | ")).to.match(/^(\d+%|–)$/);
+    // The incident is named for a person; its key is on hover (and in the JSON).
+    const incidentCell = await page.$eval("#claimsTable tbody tr td", (td) => ({ text: td.textContent ?? "", title: td.getAttribute("title") ?? "" }));
+    expect(incidentCell.text).to.match(/^Aave V3 — on-chain drain, \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\w+\)$/);
+    expect(incidentCell.title).to.equal(snapshot.incidents[0]?.dedupeKey);
+    expect(snapshot.incidents[0]?.name).to.equal(incidentCell.text.replace(/ \(\w+\)$/, ""));
+    for (const row of await cells("claimsTable")) for (const i of [5, 8]) expect(row[i], row.join(" | ")).to.match(CHAIN_TIME);
+    // The risk history is drawn on chain time, like the rest of the page.
+    const riskAxis = await page.evaluate(() => {
+      const chart = (globalThis as unknown as { sifDashboard: { charts: Record<string, { options: { scales: { x: { title: { text: string } } } } }> } }).sifDashboard.charts["risk"];
+      return chart?.options.scales.x.title.text;
+    });
+    expect(riskAxis).to.equal("chain time (UTC)");
+    const lastAssessment = Math.max(...snapshot.risk.flatMap((p) => p.history.map((h) => h.t)));
+    expect(Math.abs(lastAssessment - (snapshot.chain?.blockTimestamp ?? 0)), "risk history t is chain time").to.be.below(400 * 86_400);
 
     mkdirSync(OUTPUT_DIR, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

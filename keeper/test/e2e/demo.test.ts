@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 
+import { DEMO_DOC, documentedSample, normaliseDemoOutput, updateDocumentedSample } from "../helpers/demoSample";
+
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const TS_NODE = ["-r", "ts-node/register/transpile-only"];
 
@@ -21,16 +23,20 @@ function embeddedEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function spawnEntry(entry: string): { child: ChildProcess; output: () => string } {
+function spawnEntry(entry: string): { child: ChildProcess; output: () => string; stdout: () => string } {
   const child = spawn(process.execPath, [...TS_NODE, path.join(REPO_ROOT, "keeper", "src", "cli", entry)], {
     cwd: REPO_ROOT,
     env: embeddedEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  let stdout = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
+  return { child, output: () => output, stdout: () => stdout };
 }
 
 function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> {
@@ -91,11 +97,14 @@ describe("one command on the embedded default (e2e, child processes)", function 
   });
 
   it("`npm run demo` runs every stage to the final report and exits 0", async () => {
-    const { child, output } = spawnEntry("demo.ts");
+    const { child, output, stdout } = spawnEntry("demo.ts");
     children.push(child);
     const code = await exited(child, 340_000);
     const text = output();
     expect(code, text).to.equal(0);
+    // docs/demo.md's sample is this run's output (up to what varies per run); UPDATE_DEMO_DOC=1 rewrites it.
+    if (process.env["UPDATE_DEMO_DOC"] === "1") updateDocumentedSample(stdout());
+    expect(normaliseDemoOutput(stdout()), `${DEMO_DOC} "Sample output" is stale — rerun this test with UPDATE_DEMO_DOC=1 to regenerate it`).to.equal(documentedSample());
     expect(text).to.match(/scores pushed +7 protocols scored on-chain/);
     expect(text).to.match(/coverage bought +7 covers for 60 days/);
     expect(text).to.match(/renewal 2 +time \+\d+d .* 7 covers renewed/);
@@ -118,7 +127,8 @@ describe("one command on the embedded default (e2e, child processes)", function 
     // The claim was the measured loss (27,000 of the 45,000 cover): the Aave position (18,000 USDC
     // left) keeps its remaining 18,000 of cover, so nothing is uncovered.
     expect(claimed).to.equal("27,000");
-    expect(text).to.match(/Coverage report at .*\n[\s\S]*aave-v3 +\| \d+ +\| LOW +\| \$18,000\.00 +\| \$18,000\.00 +\| \$18,000\.00 +\| 100\.0%[\s\S]*Uncovered: none/);
+    // Value | Position | Target (= position × 1.0 at LOW) | Coverage | Cover/value (issue 22 added the Position column).
+    expect(text).to.match(/Coverage report at .*\n[\s\S]*aave-v3 +\| \d+ +\| LOW +\| \$18,000\.00 +\| \$18,000\.00 +\| \$18,000\.00 +\| \$18,000\.00 +\| 100\.0%[\s\S]*Uncovered: none/);
     expect(text).to.match(/demo: all stages passed in [\d.]+ s wall time/);
     expect(text).to.match(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
     expect(text).not.to.match(/FAILED/);

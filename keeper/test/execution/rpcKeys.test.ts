@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { Wallet, encryptKeystoreJson } from "ethers";
 import { network } from "hardhat";
 import { createLogger } from "../../src/lib/logger";
-import { KeyError, StartupCheckError, loadSigner, verifyChain } from "../../src/execution/keys";
+import { KeyError, StartupCheckError, loadSigner, sharedFileProblem, verifyChain } from "../../src/execution/keys";
 import { RpcChainMismatchError, connectFailoverProvider, type FailoverJsonRpcProvider } from "../../src/execution/rpc";
 import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
 import { recordingLogger } from "../sources/testDeps";
@@ -100,8 +100,9 @@ describe("RPC failover, keys and start-up checks (execution)", () => {
       const json = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, PASSWORD, { scrypt: { N: 1024 } });
       const keystorePath = path.join(dir, "keeper.json");
       const passwordFile = path.join(dir, "password.txt");
-      await fs.writeFile(keystorePath, json);
-      await fs.writeFile(passwordFile, `${PASSWORD}\n`);
+      // Secret files are the owner's only (0600): the keeper refuses anything wider.
+      await fs.writeFile(keystorePath, json, { mode: 0o600 });
+      await fs.writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
       return { dir, wallet, keystorePath, passwordFile };
     }
 
@@ -144,6 +145,25 @@ describe("RPC failover, keys and start-up checks (execution)", () => {
       expect(await failure({ privateKey: wallet.privateKey, keystorePath })).to.match(/both KEEPER_PRIVATE_KEY and KEEPER_KEYSTORE_PATH/);
       expect(await loadSigner({}, null, logger)).to.equal(undefined);
       expect(JSON.stringify(logger.entries)).not.to.contain(wallet.privateKey.slice(2));
+    });
+
+    it("refuses a keystore or password file readable by group or others, with the chmod to run (as ssh does)", async () => {
+      const { keystorePath, passwordFile, wallet } = await keystore();
+      const logger = recordingLogger();
+      await fs.chmod(keystorePath, 0o644);
+      let message = "";
+      await loadSigner({ keystorePath, keystorePasswordFile: passwordFile }, null, logger).catch((err: Error) => (message = err.message));
+      expect(message).to.equal(`KEEPER_KEYSTORE_PATH ${keystorePath}: accessible by group and others (mode 0644) — a secret must be readable by its owner only: run \`chmod 600 ${keystorePath}\``);
+      await fs.chmod(keystorePath, 0o600);
+      await fs.chmod(passwordFile, 0o640);
+      message = "";
+      await loadSigner({ keystorePath, keystorePasswordFile: passwordFile }, null, logger).catch((err: Error) => (message = err.message));
+      expect(message).to.match(/^KEEPER_KEYSTORE_PASSWORD_FILE .*password\.txt: accessible by group \(mode 0640\) — .*run `chmod 600 .*password\.txt`$/);
+      expect(message).not.to.contain(PASSWORD);
+      await fs.chmod(passwordFile, 0o400);
+      expect((await loadSigner({ keystorePath, keystorePasswordFile: passwordFile }, null, logger))?.address).to.equal(wallet.address);
+      expect(sharedFileProblem("X", "/k", 0o100600)).to.equal(undefined);
+      expect(sharedFileProblem("X", "/k", 0o100604)).to.match(/accessible by others \(mode 0604\)/);
     });
   });
 

@@ -280,7 +280,8 @@ describe("keeper coverage and claims (integration)", function () {
     }
     const table = await run("report");
     // Value "-": this position has a fixed targetAmount and no on-chain position to read.
-    expect(table, table).to.match(/aave-v3 +\| \d+ +\| LOW +\| - +\| \$100,000\.00 +\| \$100,000\.00 +\| - +\|/);
+    // Value | Position | Target (issue 22: the old "Target" column was the position) | Coverage | Cover/value
+    expect(table, table).to.match(/aave-v3 +\| \d+ +\| LOW +\| - +\| \$100,000\.00 +\| \$100,000\.00 +\| \$100,000\.00 +\| - +\|/);
     expect(table).to.match(/Uncovered: none/);
     const reportFile = /JSON: (.+)$/m.exec(table)?.[1] ?? "";
     const json = JSON.parse(await fs.readFile(reportFile, "utf8")) as { totalCoverageWad: string };
@@ -307,7 +308,10 @@ describe("keeper coverage and claims (integration)", function () {
       await buildProgram((text) => lines.push(text)).parseAsync(["--config", configPath, "--log-level", "silent", ...args], { from: "user" });
       return lines.join("\n");
     };
-    const scores = JSON.parse(await run("score", "--all", "--json")) as { protocol: string; composite: number; category: string }[];
+    // Issue 22: `score --json` names its config (`context`) around the scores.
+    const scored = JSON.parse(await run("score", "--all", "--json")) as { context: { config: string }; scores: { protocol: string; composite: number; category: string }[] };
+    expect(scored.context.config).to.equal(configPath);
+    const scores = scored.scores;
     expect(scores.map((x) => x.protocol)).to.deep.equal(["aave-v3"]);
     expect(scores[0]!.composite).to.be.within(0, 100);
     const sentBefore = (proxy.counts()["eth_sendRawTransaction"] ?? 0);

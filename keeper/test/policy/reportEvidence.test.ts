@@ -47,6 +47,17 @@ describe("policy/report", () => {
     expect(report.uncoveredProtocols).to.deep.equal(["yearn"]);
     expect(report.overInsuredProtocols).to.deep.equal(["gmx"]); // 121k > 120k; curve at exactly 1.2 is not
   });
+  it("one vocabulary: Position is what is protected, Target = position × risk multiplier (issue 22)", () => {
+    const gmx = report.rows.find((r) => r.protocolId === "gmx");
+    expect(gmx?.positionWad).to.equal(100_000n * 10n ** 18n);
+    expect(gmx?.targetWad).to.equal(130_000n * 10n ** 18n); // score 85 → × 1.3
+    const aave = report.rows.find((r) => r.protocolId === "aave");
+    expect(aave?.targetWad).to.equal(aave?.positionWad); // score 20 → × 1.0
+    const table = formatReportTable(report);
+    expect(table.split("\n")[1]).to.match(/^Protocol +\| Risk \| Level +\| Value +\| Position +\| Target +\| Coverage +\| Cover\/value/);
+    expect(table).to.match(/gmx .*\| \$100,000\.00 \| \$130,000\.00 \| \$121,000\.00/);
+    expect(table).to.match(/^Coverage report at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(chain time\); Risk = score \(on-chain\), Target = position × risk multiplier$/m);
+  });
   it("prints a table and serialises to JSON with decimal strings", () => {
     const table = formatReportTable(report);
     expect(table).to.contain("gmx");

@@ -33,8 +33,8 @@ export function sampleSnapshot(overrides: Partial<DashboardSnapshot> = {}): Dash
     },
     risk: [{ protocol: "aave-v3", name: "Aave V3", address: "0x1111111111111111111111111111111111111111", latest: { t: 1_799_999_000, composite: 14, components, category: "LOW", confidence: 100, missing: [] }, onChain: { score: 24, components, lastUpdated: 1_799_000_000 }, history: [{ t: 1_799_999_000, composite: 14, components }], pushes: [] }],
     incidents: [
-      { id: 1, protocol: "aave-v3", kind: "tvl-drop", state: "claiming", open: true, detectedAt: 1, occurredAt: 1, dedupeKey: "tvl-drop:aave-v3:1", claims: [{ claimRow: 1, coverageId: "1", state: "filed", fundClaimId: "1", providerId: 1, amount: "1", fundStatus: "Pending", providerStatus: "Pending", fileAfter: null, window: null, submittedAt: 2, votingStart: 2, votingEnd: 3, cooldownEnd: 4, redeemableUntil: null, next: { action: "wait", at: 3, deadline: null } }] },
-      { id: 2, protocol: "gmx", kind: "hack", state: "closed", open: false, detectedAt: 1, occurredAt: 1, dedupeKey: "hack:gmx:1", claims: [] },
+      { id: 1, name: "Aave V3 — TVL drop, 1970-01-01 00:00 UTC", protocol: "aave-v3", kind: "tvl-drop", state: "claiming", open: true, detectedAt: 1, occurredAt: 1, dedupeKey: "tvl-drop:aave-v3:1", claims: [{ claimRow: 1, coverageId: "1", state: "filed", fundClaimId: "1", providerId: 1, amount: "1", fundStatus: "Pending", providerStatus: "Pending", fileAfter: null, window: null, submittedAt: 2, votingStart: 2, votingEnd: 3, cooldownEnd: 4, redeemableUntil: null, next: { action: "wait", at: 3, deadline: null } }] },
+      { id: 2, name: "GMX — hack, 1970-01-01 00:00 UTC", protocol: "gmx", kind: "hack", state: "closed", open: false, detectedAt: 1, occurredAt: 1, dedupeKey: "hack:gmx:1", claims: [] },
     ],
     budget: { cycleUsedUsd: 500, cycleLimitUsd: 10_000, dayUsedUsd: 900, dayLimitUsd: 25_000, perDay: [{ day: "2027-01-01", usd: 900 }] },
     reserves: [{ asset: "0x2222222222222222222222222222222222222222", symbol: "USDC", poolUsd: 1_000, selfInsuredUsd: 20_000, requiredUsd: 4_000, ratio: 0.05, ok: false }],
@@ -73,6 +73,20 @@ describe("health server", () => {
     expect((await fetch(`${server.url}/favicon.ico`)).status).to.equal(204);
     expect((await fetch(`${server.url}/etc/passwd`)).status).to.equal(404);
     expect((await fetch(`${server.url}/`, { method: "POST" })).status).to.equal(405);
+  });
+
+  it("a busy port names the setting to change, not a bare EADDRINUSE", async () => {
+    const first = await startHealthServer({ metrics: new KeeperMetrics(), intervalsMs: INTERVALS, port: 0 });
+    try {
+      let message = "";
+      await startHealthServer({ metrics: new KeeperMetrics(), intervalsMs: INTERVALS, port: first.port }).catch((err: Error) => (message = err.message));
+      expect(message).to.equal(
+        `health server: 127.0.0.1:${first.port} is already in use (another keeper or program listens there) — change health.port in the keeper config to a free port (0 picks any free port), or stop the other process`,
+      );
+      expect(message).not.to.match(/^listen EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
   });
 
   it("answers 503 on /api/snapshot until the first status read", async () => {

@@ -153,6 +153,22 @@ describe("sources/defiLlamaSource", () => {
     expect(m?.deployedAt.error).to.match(/no listedAt|protocol list/);
   });
 
+  it("a field's reason names the real cause (network error, HTTP status), never the data", async () => {
+    const down = new DefiLlamaSource({ apiBaseUrl: "http://127.0.0.1:9/api", stablecoinsBaseUrl: "http://127.0.0.1:9/stables", http: { maxAttempts: 1, timeoutMs: 2_000 } }, deps);
+    const [offline] = await down.fetchMetrics([aave], NOW);
+    for (const field of ["deployedAt", "auditScore"] as const) {
+      expect(offline?.[field].value).to.equal(undefined);
+      expect(offline?.[field].error).to.match(/network error/);
+      expect(offline?.[field].error).not.to.match(/no \w+ field in DefiLlama data/);
+    }
+    server.route("/api/protocols", { status: 503 });
+    server.route("/api/protocol/aave-v3", { status: 502 });
+    const [failing] = await source().fetchMetrics([aave], NOW);
+    expect(failing?.deployedAt.error).to.match(/503/);
+    expect(failing?.deployedAt.error).to.match(/502/);
+    expect(failing?.deployedAt.error).not.to.match(/no listedAt field/);
+  });
+
   it("reports an unknown slug (HTTP 400, text body) with the server's words, without touching others", async () => {
     const ghost: ProtocolRef = { id: "ghost", address: "0x02", defiLlamaSlug: "ghost", name: "Ghost" };
     const [a, g] = await source().fetchMetrics([aave, ghost], NOW);

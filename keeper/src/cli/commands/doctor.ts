@@ -32,7 +32,7 @@ import { formatEth, formatTokenAmount } from "../../lib/units";
 import { isPidAlive } from "../../state/daemonLock";
 import { currentLockHolder, openStateDb } from "../../state";
 import { connectProvider, keySourceOf } from "../container";
-import { chainIdOf, setupCommand } from "./context";
+import { chainIdOf, contextLine, contextOf, setupCommand, stdoutIsTty } from "./context";
 import { tokenInfo } from "./operator";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -324,9 +324,10 @@ async function checkNexusMembership(
 }
 
 export async function runDoctorCommand(program: Command, flags: { json?: boolean }, out: (text: string) => void): Promise<number> {
-  const { config, logger, options } = setupCommand(program);
+  const { config, logger, options } = setupCommand(program, "doctor");
   const checks = await runDoctor({ config, logger, env: process.env, allowFixture: options.fixturePortfolio === true || fixturePortfolioAllowedByEnv(process.env) });
-  out(flags.json === true ? toJson(checks) : formatChecks(checks));
+  if (flags.json !== true && stdoutIsTty()) out(contextLine(contextOf(config)));
+  out(flags.json === true ? toJson({ context: contextOf(config), checks }) : formatChecks(checks));
   return checks.some((c) => c.status === "fail") ? 1 : 0;
 }
 

@@ -16,6 +16,7 @@ import { DaemonLockError, openStateDb, type IncidentRecord, type StateDb } from 
 import { incidentRulesOf } from "../../cycles/claimsCycle";
 import { buildContainer } from "../container";
 import { withSigningLock } from "./signingLock";
+import { contextLine, contextOf, stdoutIsTty, type CommandContext } from "./context";
 
 interface ManualDetails {
   readonly dedupeKey: string;
@@ -81,7 +82,7 @@ export function incidentLines(state: StateDb): string[] {
 export interface IncidentCommandDeps {
   readonly setup: () => { config: KeeperConfig; logger: Logger };
   /** Setup for commands that reach the chain: the fund and lens from the deployment files too. */
-  readonly setupChain?: () => Promise<{ config: KeeperConfig; logger: Logger }>;
+  readonly setupChain?: () => Promise<{ config: KeeperConfig; logger: Logger; context?: CommandContext }>;
   readonly out: (text: string) => void;
 }
 
@@ -91,6 +92,7 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
     .description("incidents with their state, signals and halt")
     .action(() => {
       const { config } = deps.setup();
+      if (stdoutIsTty()) deps.out(contextLine(contextOf(config)));
       const state = openStateDb(config.state.dbPath);
       try {
         const lines = incidentLines(state);
@@ -108,7 +110,9 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
       .description(what)
       .argument("<id>", "incident id (or key) from `keeper incident list`")
       .action(async (ref: string) => {
-        const { config, logger } = deps.setupChain !== undefined ? await deps.setupChain() : deps.setup();
+        const setup: { config: KeeperConfig; logger: Logger; context?: CommandContext } = deps.setupChain !== undefined ? await deps.setupChain() : deps.setup();
+        const { config, logger } = setup;
+        if (stdoutIsTty()) deps.out(contextLine(setup.context ?? contextOf(config)));
         await decideAndAct(config, logger, ref, to, deps.out);
       });
   }

@@ -18,8 +18,9 @@ import {
   embeddedDefaultConfig,
   LOCAL_CHAIN_ID,
   parseConfig,
+  type KeeperConfig,
 } from "../../config";
-import { chooseAddresses, defaultDeploymentsDir, readDeployment, type Deployment } from "../../config/deployments";
+import { chooseAddresses, defaultDeploymentsDir, DeploymentLookupError, readDeployment, type Deployment } from "../../config/deployments";
 import { parseJsonc } from "../../config/jsonc";
 import { redactUrl } from "../../lib/redact";
 import { connectProvider } from "../container";
@@ -68,8 +69,11 @@ export function renderJsonc(node: Jsonc, depth = 0): string {
 export interface ChainFacts {
   readonly chainId: number;
   readonly rpcUrl: string | undefined;
-  /** Path of the deployment file, relative to the config's folder when possible. */
-  readonly deploymentRef: string;
+  /**
+   * Path of the deployment file, relative to the config's folder when possible; undefined when the
+   * fund and lens came from FUND_ADDRESS / LENS_ADDRESS (no deployment file on this chain).
+   */
+  readonly deploymentRef: string | undefined;
   readonly deployment: Deployment;
   /** Protocol address → known name/id (the demo keys on a test chain), else undefined. */
   readonly protocols: readonly { readonly address: string; readonly coverages: number }[];
@@ -136,11 +140,18 @@ function chainSection(facts: ChainFacts): JsoncEntry {
         ? { key: "rpcUrl", value: val(facts.rpcUrl ?? "http://127.0.0.1:8545"), comment: "env RPC_URL / RPC_URLS win over this" }
         : undefined,
       { key: "chainId", value: val(facts.chainId), comment: "checked on every RPC URL at start" },
-      {
-        key: "deployment",
-        value: val(facts.deploymentRef),
-        comment: `fund ${facts.deployment.fundAddress} and lens ${facts.deployment.lensAddress} are read from this file at start (never mixed with FUND_ADDRESS / LENS_ADDRESS)`,
-      },
+      ...(facts.deploymentRef !== undefined
+        ? [
+            {
+              key: "deployment",
+              value: val(facts.deploymentRef),
+              comment: `fund ${facts.deployment.fundAddress} and lens ${facts.deployment.lensAddress} are read from this file at start (never mixed with FUND_ADDRESS / LENS_ADDRESS)`,
+            },
+          ]
+        : [
+            { key: "fundAddress", value: val(facts.deployment.fundAddress), comment: "from FUND_ADDRESS (no deployment file for this chain)" },
+            { key: "lensAddress", value: val(facts.deployment.lensAddress), comment: "from LENS_ADDRESS" },
+          ]),
     ]),
   };
 }
@@ -259,7 +270,7 @@ const LOCAL_FILES_SECTIONS: readonly JsoncEntry[] = [
 /** Reads what init needs from the chain. */
 export async function gatherChainFacts(
   provider: JsonRpcProvider,
-  input: { chainId: number; rpcUrl: string | undefined; deployment: Deployment; configDir: string; beneficiary: string | undefined },
+  input: { chainId: number; rpcUrl: string | undefined; deployment: Deployment; configDir: string; beneficiary: string | undefined; fromEnv?: boolean },
 ): Promise<Omit<ChainFacts, "fixtureDir">> {
   const fund = StablecoinInsuranceFund__factory.connect(input.deployment.fundAddress, provider);
   const lens = FundLens__factory.connect(input.deployment.lensAddress, provider);
@@ -302,7 +313,7 @@ export async function gatherChainFacts(
   return {
     chainId: input.chainId,
     rpcUrl: input.rpcUrl,
-    deploymentRef: relative.startsWith("..") ? input.deployment.file : relative,
+    deploymentRef: input.fromEnv === true ? undefined : relative.startsWith("..") ? input.deployment.file : relative,
     deployment: input.deployment,
     protocols: [...protocols.entries()].map(([address, n]) => ({ address, coverages: n })),
     providers,
@@ -311,8 +322,38 @@ export async function gatherChainFacts(
   };
 }
 
+/**
+ * The deployment init writes the config for: the deployment file of the chain; or, when there is
+ * none and both FUND_ADDRESS and LENS_ADDRESS are set (the advice of the "no deployment" error),
+ * those two addresses (no adapters known: provider ids are read from the fund).
+ */
+export function initDeployment(
+  chainId: number,
+  config: KeeperConfig,
+  deploymentFlag: string | undefined,
+): { deployment: Deployment; fromEnv: boolean } {
+  const { fundAddress, lensAddress } = config.chain;
+  const location = deploymentFlag ?? config.chain.deployment;
+  let deployment: Deployment;
+  try {
+    deployment = readDeployment(chainId, location ?? defaultDeploymentsDir());
+  } catch (err) {
+    if (!(err instanceof DeploymentLookupError) || location !== undefined || fundAddress === undefined || lensAddress === undefined) {
+      throw err instanceof DeploymentLookupError ? new ConfigError([`--deployment: ${err.message}`]) : err;
+    }
+    return {
+      deployment: { chainId, fundAddress: getAddress(fundAddress), lensAddress: getAddress(lensAddress), file: "FUND_ADDRESS / LENS_ADDRESS", adapters: {}, contracts: {} },
+      fromEnv: true,
+    };
+  }
+  const chosen = chooseAddresses({ fundAddress, lensAddress }, deployment);
+  if ("problems" in chosen) throw new ConfigError(chosen.problems.map((p) => `config.chain: ${p}`));
+  return { deployment, fromEnv: false };
+}
+
 export async function runInitCommand(program: Command, flags: { beneficiary?: string; out: string; force?: boolean; deployment?: string }, out: (text: string) => void): Promise<void> {
-  const { config, logger } = setupCommand(program);
+  // init writes the config: it runs without one (the RPC from env RPC_URL, else 127.0.0.1:8545).
+  const { config, logger } = setupCommand(program, "init", { allowEmbeddedDefault: true });
   const file = path.resolve(flags.out);
   if (existsSync(file) && flags.force !== true) throw new ConfigError([`--out: ${file} exists — pass --force to overwrite it, or choose another file`]);
   let beneficiary: string | undefined;
@@ -321,13 +362,11 @@ export async function runInitCommand(program: Command, flags: { beneficiary?: st
     beneficiary = getAddress(flags.beneficiary);
   }
   const chainId = await chainIdOf(config, logger);
-  const deployment = readDeployment(chainId, flags.deployment ?? config.chain.deployment ?? defaultDeploymentsDir());
-  const chosen = chooseAddresses({ fundAddress: config.chain.fundAddress, lensAddress: config.chain.lensAddress }, deployment);
-  if ("problems" in chosen) throw new ConfigError(chosen.problems.map((p) => `config.chain: ${p}`));
+  const { deployment, fromEnv } = initDeployment(chainId, config, flags.deployment);
   const provider = await connectProvider(config.chain.rpcUrls, chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
   try {
     const configDir = path.dirname(file);
-    const facts = await gatherChainFacts(provider, { chainId, rpcUrl: config.chain.rpcUrl, deployment, configDir, beneficiary });
+    const facts = await gatherChainFacts(provider, { chainId, rpcUrl: config.chain.rpcUrl, deployment, configDir, beneficiary, fromEnv });
     let fixtureDir: string | undefined;
     if (chainId === LOCAL_CHAIN_ID) {
       fixtureDir = "keeper-data/fixtures";
@@ -345,7 +384,7 @@ export async function runInitCommand(program: Command, flags: { beneficiary?: st
     out(
       [
         `wrote ${file} for chain ${chainId} (${config.chain.rpcUrl.startsWith("http://127.0.0.1") ? config.chain.rpcUrl : redactUrl(config.chain.rpcUrl)})`,
-        `  deployment: ${deployment.file}`,
+        fromEnv ? `  fund ${deployment.fundAddress} and lens ${deployment.lensAddress} from FUND_ADDRESS / LENS_ADDRESS (written to chain.fundAddress / chain.lensAddress)` : `  deployment: ${deployment.file}`,
         `  protocols: ${facts.protocols.length}, positions: ${facts.positions.length}${beneficiary !== undefined ? ` (active coverages of ${beneficiary})` : ""}`,
         ...(fixtureDir !== undefined ? [`  fixture data: ${path.resolve(configDir, fixtureDir)}`] : []),
         `next: KEEPER_CONFIG=${path.relative(process.cwd(), file) || file} npm run keeper -- doctor`,

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { ConfigError } from "../../config";
-import { setupChainCommand } from "./context";
+import { contextLine, setupChainCommand, stdoutIsTty } from "./context";
 import { runDoctorCommand } from "./doctor";
 import { runInitCommand } from "./init";
 import {
@@ -58,7 +58,9 @@ type OperatorRun = (flags: SendFlags, build: (ctx: OperatorContext, options: Exe
 
 function operatorRun(program: Command, out: (text: string) => void): OperatorRun {
   return async (flags, build) => {
-    const setup = await setupChainCommand(program);
+    const setup = await setupChainCommand(program, program.args[0] ?? "command");
+    // On a terminal the first line names the config and deployment the call is made on.
+    if (stdoutIsTty()) out(contextLine(setup.context));
     const ctx = await operatorContext(setup, out);
     try {
       const options = executionOptions(flags);

@@ -15,7 +15,7 @@ import type { StablecoinInsuranceFund } from "../../../../typechain-types/contra
 import type { KeeperConfig } from "../../config";
 import { spentInLastDay } from "../../policy/budget";
 import { claimWindowFor } from "../../policy/claims";
-import { coverageMultiplierBps, type CoveragePosition } from "../../policy/coverage";
+import type { CoveragePosition } from "../../policy/coverage";
 import { toWad } from "../../policy/money";
 import { buildCoverageReport } from "../../policy/report";
 import { compositeRisk } from "../../scoring/composite";
@@ -33,6 +33,7 @@ import type {
   ReserveView,
   RiskPushView,
 } from "./snapshot";
+import { formatIncidentName } from "../../lib/format";
 
 /** Risk history shown: the newest this many assessments per protocol. */
 const HISTORY_POINTS = 500;
@@ -144,13 +145,13 @@ export class DashboardCollector {
     const report = buildCoverageReport(positions, snapshot.coverage, snapshot.now);
     const names = new Map(this.deps.config.protocols.map((p) => [p.id, p.name]));
     const rows: CoverageRowView[] = report.rows.map((row) => {
-      const optimalWad = (row.targetWad * BigInt(coverageMultiplierBps(row.riskScore))) / 10_000n;
+      const optimalWad = row.targetWad;
       return {
         protocol: row.protocolId,
         name: names.get(row.protocolId) ?? row.protocolId,
         riskScore: row.riskScore,
         category: row.category,
-        positionUsd: wadToUsd(row.targetWad),
+        positionUsd: wadToUsd(row.positionWad),
         coverageUsd: wadToUsd(row.coverageWad),
         optimalUsd: wadToUsd(optimalWad),
         ratio: optimalWad === 0n ? null : Number((row.coverageWad * 1_000_000n) / optimalWad) / 1_000_000,
@@ -227,6 +228,7 @@ export class DashboardCollector {
 
   private async incidentViews(snapshot: ChainSnapshot | undefined, now: number): Promise<IncidentView[]> {
     const { state } = this.deps;
+    const names = new Map(this.deps.config.protocols.map((p) => [p.id, p.name]));
     const claimRows = state.claims.list();
     const timelines = new Map<number, ClaimTimelineView[]>();
     for (const row of claimRows) {
@@ -242,14 +244,16 @@ export class DashboardCollector {
       const derived =
         claims.length === 0 ? "detected" : claims.every((c) => TERMINAL_CLAIM_STATES.has(c.state)) ? "closed" : "claiming";
       const incidentState = stated ?? derived;
+      const occurredAt = typeof details.occurredAt === "number" ? details.occurredAt : incident.detectedAt;
       return {
         id: incident.id,
+        name: formatIncidentName({ protocolName: names.get(incident.protocol) ?? incident.protocol, kind: incident.kind, occurredAt }),
         protocol: incident.protocol,
         kind: incident.kind,
         state: incidentState,
         open: !["closed", "dismissed", "resolved"].includes(incidentState),
         detectedAt: incident.detectedAt,
-        occurredAt: typeof details.occurredAt === "number" ? details.occurredAt : incident.detectedAt,
+        occurredAt,
         dedupeKey: incident.dedupeKey,
         claims,
       };

@@ -15,9 +15,9 @@ export interface CoverageRowView {
   readonly positionUsd: number;
   /** Live coverage, USD. */
   readonly coverageUsd: number;
-  /** Position × the risk multiplier (the keeper's target), USD. */
+  /** The target: position × the risk multiplier, USD (field name kept for API compatibility). */
   readonly optimalUsd: number;
-  /** coverage / optimal; null when nothing is optimal (no position). */
+  /** coverage / target; null when there is no target (no position). */
   readonly ratio: number | null;
   readonly premiumPaidUsd: number;
   /** Soonest end of a live coverage (chain time), null when uncovered. */
@@ -73,6 +73,8 @@ export interface ClaimTimelineView {
 
 export interface IncidentView {
   readonly id: number;
+  /** What a person reads: "Aave V3 — on-chain drain, 2027-03-16 06:53 UTC" (the key is `dedupeKey`). */
+  readonly name: string;
   readonly protocol: string;
   readonly kind: string;
   /** `details.state` when the detector stores one, else derived from the claims (see collector). */
