@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { Contract } from "ethers";
 
-import { realUniswapFixture, type RealUniswap } from "../../../test/helpers/realUniswap";
+import { realUniswapFixture, tickAt, type RealUniswap } from "../../../test/helpers/realUniswap";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import { ChainPositionReader, type PositionRead } from "../../src/sources/positions";
 import { countingCaller, dai18, deployStandIns, usdc6 } from "../helpers/protocolStandIns";
@@ -104,7 +104,8 @@ describe("uniswap-v3 reader on the real Uniswap v3 (integration, one Multicall3 
     const all: PositionRead = { id: "all", spec: { kind: "uniswap-v3", positionManager: await u.positionManager.getAddress(), holder, asset: usdc, pricing: "par" } };
     await reader.read({ positions: [all], balances: [] });
     const one = u.token0 === usdc ? [usdc6(1_000), dai18(1_000)] : [dai18(1_000), usdc6(1_000)];
-    const second = await u.mintPosition(u.lp, -276_400, -276_200, one[0]!, one[1]!).catch(async () => u.mintPosition(u.lp, 276_200, 276_400, one[0]!, one[1]!));
+    const center = tickAt(u.token0 === usdc ? 10n ** 6n : 10n ** 18n, u.token0 === usdc ? 10n ** 18n : 10n ** 6n, 10); // $1
+    const second = await u.mintPosition(u.lp, center - 100, center + 100, one[0]!, one[1]!);
     const snap = await reader.read({ positions: [all], balances: [] });
     expect(snap.rpcCalls).to.be.greaterThan(1);
     const truth = atPar(u, usdc, await redeemAndCollect(u, u.tokenId)) + atPar(u, usdc, await redeemAndCollect(u, second));
