@@ -13,7 +13,8 @@ import type { Contract } from "ethers";
 
 import { realUniswapFixture, tickAt, type RealUniswap } from "../../../test/helpers/realUniswap";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
-import { ChainPositionReader, type PositionRead } from "../../src/sources/positions";
+import { parseConfig } from "../../src/config";
+import { ChainPositionReader, positionReadsOf, type PositionRead } from "../../src/sources/positions";
 import { countingCaller, dai18, deployStandIns, usdc6 } from "../helpers/protocolStandIns";
 
 const MAX128 = 2n ** 128n - 1n;
@@ -132,5 +133,47 @@ describe("uniswap-v3 reader on the real Uniswap v3 (integration, one Multicall3 
     expect(snap.positions.get("aave-v2")?.last?.value).to.equal(usdc6(100));
     expect(snap.positions.get("yearn-v2")?.last?.value).to.equal(dai18(100));
     expect(snap.positions.get("uniswap-v3")?.last?.value).to.equal(atPar(u, usdc, await redeemAndCollect(u, u.tokenId)));
+  });
+
+  it("from the config file: positions of kind uniswap-v3, aave-v2 and yearn-v2 load, read as the protocols report them, and measure between two pinned blocks", async () => {
+    const u = await loadFixture(fixture);
+    const s = await deployStandIns({ usdc: u.usdc as never, dai: u.dai as never });
+    const [, , trader, alice] = await ethers.getSigners();
+    await s.open("aave-v2", alice!, usdc6(700));
+    await s.open("yearn-v2", alice!, dai18(300));
+    const usdc = await u.usdc.getAddress();
+    const dai = await u.dai.getAddress();
+    const lp = await u.lp.getAddress();
+    const entry = (asset: string, position: Record<string, unknown>, beneficiary = alice!.address) => ({ protocol: "p", asset, beneficiary, allowSelfInsure: true, position });
+    const config = parseConfig({
+      protocols: [{ id: "p", name: "P", address: "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2" }],
+      sources: { fixture: { path: "." } },
+      positions: [
+        entry(usdc, { kind: "uniswap-v3", positionManager: await u.positionManager.getAddress(), tokenIds: [u.tokenId.toString()] }, lp),
+        entry(dai, { kind: "uniswap-v3", positionManager: await u.positionManager.getAddress() }, lp),
+        entry(usdc, { kind: "aave-v2", aToken: s.addresses.aaveV2AToken }),
+        entry(dai, { kind: "yearn-v2", vault: s.addresses.yearnV2Vault }),
+      ],
+    });
+    const reads = positionReadsOf(config.positions);
+    const reader = new ChainPositionReader({ caller: countingCaller() });
+    const snap = await reader.read({ positions: reads, balances: [] });
+    const values = reads.map((r) => snap.positions.get(r.id)?.last?.value);
+    const truth = await redeemAndCollect(u, u.tokenId);
+    expect(values[0]).to.equal(atPar(u, usdc, truth));
+    // Valued in DAI instead: the USDC side at par ×1e12.
+    expect(values[1]).to.equal(u.token0 === dai ? truth.amount0 + truth.amount1 * 10n ** 12n : truth.amount1 + truth.amount0 * 10n ** 12n);
+    expect(values[2]).to.equal(usdc6(700));
+    expect(values[3]).to.equal(dai18(300));
+
+    const before = await ethers.provider.getBlockNumber();
+    await u.swap(trader!, usdc, usdc6(2_000_000)); // through the range: the position ends all USDC, marked at par
+    await (await s.yearnV2Vault.getFunction("mockStrategyLoss")(trader!.address, dai18(150))).wait();
+    const after = await ethers.provider.getBlockNumber();
+    const uniLoss = await reader.measurePositionLoss(reads[0]!, before, after);
+    expect(uniLoss.before.value).to.equal(values[0]);
+    expect(uniLoss.after.value).to.equal(atPar(u, usdc, await redeemAndCollect(u, u.tokenId)));
+    const yLoss = await reader.measurePositionLoss(reads[3]!, before, after);
+    expect(yLoss.loss).to.equal(dai18(150));
   });
 });
