@@ -1,90 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// Aave v2 reverts with numeric string codes (protocol-v2 `Errors.sol`); function names follow
-// the real ABI. /* solhint-disable gas-custom-errors, func-name-mixedcase */
+// Aave v2 reverts with numeric string codes (protocol-v2 `Errors.sol`); callers match on them, so
+// the string reverts below are deliberate. Function names follow the real ABI.
+/* solhint-disable gas-custom-errors, func-name-mixedcase */
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-
-/// @title MockAaveV2AToken
-/// @notice Test-only stand-in for an Aave v2 (Radiant and other forks) aToken: scaled balances,
-/// `balanceOf` = scaled × the pool's normalized income (rayMul, half up), `scaledBalanceOf`,
-/// `totalSupply`, `scaledTotalSupply`, `transfer`, `POOL()`, `UNDERLYING_ASSET_ADDRESS()`. The
-/// aToken holds the reserve's underlying, as on mainnet.
-contract MockAaveV2AToken {
-    uint256 internal constant RAY = 1e27; // index unit
-    MockAaveV2LendingPool public immutable POOL;
-    address public immutable UNDERLYING_ASSET_ADDRESS;
-    uint8 public immutable decimals;
-    string public name;
-    string public symbol;
-    uint256 public scaledTotalSupply;
-    mapping(address user => uint256 scaled) public scaledBalanceOf;
-
-    event Transfer(address indexed from, address indexed to, uint256 value);
-
-    constructor(MockAaveV2LendingPool pool, address underlying, string memory name_, string memory symbol_, uint8 decimals_) {
-        POOL = pool;
-        UNDERLYING_ASSET_ADDRESS = underlying;
-        name = name_;
-        symbol = symbol_;
-        decimals = decimals_;
-    }
-
-    modifier onlyPool() {
-        require(msg.sender == address(POOL), "29"); // CT_CALLER_MUST_BE_LENDING_POOL
-        _;
-    }
-
-    function balanceOf(address user) public view returns (uint256) {
-        return _rayMul(scaledBalanceOf[user], POOL.getReserveNormalizedIncome(UNDERLYING_ASSET_ADDRESS));
-    }
-
-    function totalSupply() external view returns (uint256) {
-        return _rayMul(scaledTotalSupply, POOL.getReserveNormalizedIncome(UNDERLYING_ASSET_ADDRESS));
-    }
-
-    function transfer(address to, uint256 amount) external returns (bool) {
-        uint256 scaled = _rayDiv(amount, POOL.getReserveNormalizedIncome(UNDERLYING_ASSET_ADDRESS));
-        scaledBalanceOf[msg.sender] -= scaled;
-        scaledBalanceOf[to] += scaled;
-        emit Transfer(msg.sender, to, amount);
-        return true;
-    }
-
-    /// @notice Pool only: mints `amount` at `index`.
-    function mint(address user, uint256 amount, uint256 index) external onlyPool {
-        uint256 scaled = _rayDiv(amount, index);
-        require(scaled != 0, "56"); // CT_INVALID_MINT_AMOUNT
-        scaledBalanceOf[user] += scaled;
-        scaledTotalSupply += scaled;
-        emit Transfer(address(0), user, amount);
-    }
-
-    /// @notice Pool only: burns `amount` of `user` at `index` and sends the underlying to `to`.
-    function burn(address user, address to, uint256 amount, uint256 index) external onlyPool {
-        uint256 scaled = _rayDiv(amount, index);
-        require(scaled != 0, "57"); // CT_INVALID_BURN_AMOUNT
-        scaledBalanceOf[user] -= scaled;
-        scaledTotalSupply -= scaled;
-        require(IERC20(UNDERLYING_ASSET_ADDRESS).transfer(to, amount), "transfer");
-        emit Transfer(user, address(0), amount);
-    }
-
-    /// @notice Pool only: sends underlying out (a borrow).
-    function transferUnderlyingTo(address target, uint256 amount) external onlyPool returns (uint256) {
-        require(IERC20(UNDERLYING_ASSET_ADDRESS).transfer(target, amount), "transfer");
-        return amount;
-    }
-
-    function _rayMul(uint256 a, uint256 b) internal pure returns (uint256) {
-        return (a * b + RAY / 2) / RAY;
-    }
-
-    function _rayDiv(uint256 a, uint256 b) internal pure returns (uint256) {
-        return (a * RAY + b / 2) / b;
-    }
-}
+import {IMockAaveV2IncomeSource, MockAaveV2AToken} from "./MockAaveV2AToken.sol";
 
 /// @title MockAaveV2LendingPool
 /// @notice Test-only stand-in for the Aave v2 `LendingPool` (and forks such as Radiant v1/v2):
@@ -98,7 +20,7 @@ contract MockAaveV2AToken {
 /// (`mockExploitBorrow`: a borrow against worthless collateral) takes underlying out of the aToken
 /// and leaves every balance and the index untouched — as the real pool does; the loss shows as
 /// missing cash, not as a lower aToken balance.
-contract MockAaveV2LendingPool {
+contract MockAaveV2LendingPool is IMockAaveV2IncomeSource {
     uint256 internal constant RAY = 1e27; // index unit
 
     struct ReserveConfigurationMap {
@@ -131,6 +53,10 @@ contract MockAaveV2LendingPool {
     event Withdraw(address indexed reserve, address indexed user, address indexed to, uint256 amount);
     /// @notice Test helper: an exploit borrowed `amount` it will never repay.
     event MockExploitBorrowed(address indexed asset, address indexed to, uint256 amount);
+    /// @notice Test helper: a reserve was listed.
+    event MockReserveInitialized(address indexed asset, address indexed aToken);
+    /// @notice Test helper: the liquidity index rose.
+    event MockLiquidityIndexSet(address indexed asset, uint256 liquidityIndex);
 
     constructor() {
         OWNER = msg.sender;
@@ -140,13 +66,14 @@ contract MockAaveV2LendingPool {
     function mockInitReserve(address asset, string calldata name, string calldata symbol, uint8 decimals) external returns (address aToken) {
         require(msg.sender == OWNER, "33"); // CALLER_NOT_POOL_ADMIN
         require(_reserves[asset].aTokenAddress == address(0), "32"); // RL_RESERVE_ALREADY_INITIALIZED
-        aToken = address(new MockAaveV2AToken(this, asset, name, symbol, decimals));
+        aToken = address(new MockAaveV2AToken(IMockAaveV2IncomeSource(address(this)), asset, name, symbol, decimals));
         ReserveData storage r = _reserves[asset];
         r.liquidityIndex = uint128(RAY);
         r.variableBorrowIndex = uint128(RAY);
         r.lastUpdateTimestamp = uint40(block.timestamp);
         r.aTokenAddress = aToken;
         r.id = _reservesCount++;
+        emit MockReserveInitialized(asset, aToken);
     }
 
     function deposit(address asset, uint256 amount, address onBehalfOf, uint16 referralCode) external {
@@ -169,7 +96,7 @@ contract MockAaveV2LendingPool {
         return amountToWithdraw;
     }
 
-    function getReserveNormalizedIncome(address asset) external view returns (uint256) {
+    function getReserveNormalizedIncome(address asset) external view override returns (uint256) {
         return _reserves[asset].liquidityIndex;
     }
 
@@ -185,6 +112,7 @@ contract MockAaveV2LendingPool {
         require(liquidityIndex >= r.liquidityIndex, "index only rises");
         r.liquidityIndex = uint128(liquidityIndex);
         r.lastUpdateTimestamp = uint40(block.timestamp);
+        emit MockLiquidityIndexSet(asset, liquidityIndex);
     }
 
     /// @notice Test helper: an attacker borrows `amount` against worthless collateral (never repaid).

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// Function names follow the real Yearn v2 `Vault.vy` ABI (yearn/yearn-vaults), string reverts
-// as the Vyper vault's asserts. /* solhint-disable gas-custom-errors, func-name-mixedcase */
+// Names follow the real Yearn v2 `Vault.vy` ABI (yearn/yearn-vaults): lower-case immutables
+// (`token`, `decimals` are Vyper publics), reasoned reverts where the Vyper vault asserts.
+/* solhint-disable gas-custom-errors, immutable-vars-naming */
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
