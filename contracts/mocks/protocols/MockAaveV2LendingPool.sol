@@ -6,7 +6,7 @@ pragma solidity 0.8.28;
 /* solhint-disable gas-custom-errors, func-name-mixedcase */
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IMockAaveV2IncomeSource, MockAaveV2AToken} from "./MockAaveV2AToken.sol";
+import {MockAaveV3AToken} from "./MockAaveV3AToken.sol";
 
 /// @title MockAaveV2LendingPool
 /// @notice Test-only stand-in for the Aave v2 `LendingPool` (and forks such as Radiant v1/v2):
@@ -15,12 +15,16 @@ import {IMockAaveV2IncomeSource, MockAaveV2AToken} from "./MockAaveV2AToken.sol"
 /// layout (configuration, liquidityIndex, variableBorrowIndex, currentLiquidityRate,
 /// currentVariableBorrowRate, currentStableBorrowRate, lastUpdateTimestamp, aTokenAddress,
 /// stableDebtTokenAddress, variableDebtTokenAddress, interestRateStrategyAddress, uint8 id).
-/// @dev Simplifies: no interest-rate strategy, no collateral or health factor, no debt tokens (their
+/// @dev The aToken is the v3 stand-in (`MockAaveV3AToken`): an Aave v2 aToken has the same reads —
+/// `balanceOf` = scaled balance × the pool's `getReserveNormalizedIncome`, `scaledBalanceOf`,
+/// `totalSupply`, `scaledTotalSupply`, `POOL()`, `UNDERLYING_ASSET_ADDRESS()` — and differs only in
+/// pool-only entry points (v2's mint/burn revert codes 56/57 read 39/40 here).
+/// Simplifies: no interest-rate strategy, no collateral or health factor, no debt tokens (their
 /// addresses read 0), no flash loans. The index only rises (`mockAccrueIncome`). A theft
 /// (`mockExploitBorrow`: a borrow against worthless collateral) takes underlying out of the aToken
 /// and leaves every balance and the index untouched — as the real pool does; the loss shows as
 /// missing cash, not as a lower aToken balance.
-contract MockAaveV2LendingPool is IMockAaveV2IncomeSource {
+contract MockAaveV2LendingPool {
     uint256 internal constant RAY = 1e27; // index unit
 
     struct ReserveConfigurationMap {
@@ -66,7 +70,7 @@ contract MockAaveV2LendingPool is IMockAaveV2IncomeSource {
     function mockInitReserve(address asset, string calldata name, string calldata symbol, uint8 decimals) external returns (address aToken) {
         require(msg.sender == OWNER, "33"); // CALLER_NOT_POOL_ADMIN
         require(_reserves[asset].aTokenAddress == address(0), "32"); // RL_RESERVE_ALREADY_INITIALIZED
-        aToken = address(new MockAaveV2AToken(IMockAaveV2IncomeSource(address(this)), asset, name, symbol, decimals));
+        aToken = address(new MockAaveV3AToken(address(this), asset, name, symbol, decimals));
         ReserveData storage r = _reserves[asset];
         r.liquidityIndex = uint128(RAY);
         r.variableBorrowIndex = uint128(RAY);
@@ -81,13 +85,13 @@ contract MockAaveV2LendingPool is IMockAaveV2IncomeSource {
         require(r.aTokenAddress != address(0), "2"); // VL_NO_ACTIVE_RESERVE
         require(amount != 0, "1"); // VL_INVALID_AMOUNT
         require(IERC20(asset).transferFrom(msg.sender, r.aTokenAddress, amount), "transfer");
-        MockAaveV2AToken(r.aTokenAddress).mint(onBehalfOf, amount, r.liquidityIndex);
+        MockAaveV3AToken(r.aTokenAddress).mint(onBehalfOf, amount, r.liquidityIndex);
         emit Deposit(asset, msg.sender, onBehalfOf, amount, referralCode);
     }
 
     function withdraw(address asset, uint256 amount, address to) external returns (uint256) {
         ReserveData storage r = _reserves[asset];
-        MockAaveV2AToken aToken = MockAaveV2AToken(r.aTokenAddress);
+        MockAaveV3AToken aToken = MockAaveV3AToken(r.aTokenAddress);
         uint256 balance = aToken.balanceOf(msg.sender);
         uint256 amountToWithdraw = amount == type(uint256).max ? balance : amount;
         require(amountToWithdraw != 0 && amountToWithdraw <= balance, "5"); // VL_NOT_ENOUGH_AVAILABLE_USER_BALANCE
@@ -96,7 +100,7 @@ contract MockAaveV2LendingPool is IMockAaveV2IncomeSource {
         return amountToWithdraw;
     }
 
-    function getReserveNormalizedIncome(address asset) external view override returns (uint256) {
+    function getReserveNormalizedIncome(address asset) external view returns (uint256) {
         return _reserves[asset].liquidityIndex;
     }
 
@@ -118,7 +122,7 @@ contract MockAaveV2LendingPool is IMockAaveV2IncomeSource {
     /// @notice Test helper: an attacker borrows `amount` against worthless collateral (never repaid).
     function mockExploitBorrow(address asset, address to, uint256 amount) external {
         require(msg.sender == OWNER, "33");
-        MockAaveV2AToken(_reserves[asset].aTokenAddress).transferUnderlyingTo(to, amount);
+        MockAaveV3AToken(_reserves[asset].aTokenAddress).transferUnderlyingTo(to, amount);
         emit MockExploitBorrowed(asset, to, amount);
     }
 }

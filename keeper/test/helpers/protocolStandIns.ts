@@ -32,7 +32,7 @@ export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } 
   const aaveV2Pool = await ethers.deployContract("MockAaveV2LendingPool");
   await (await aaveV2Pool.getFunction("mockInitReserve")(usdcAddress, "Radiant interest bearing USDC", "rUSDC", 6)).wait();
   const aaveV2Data = (await aaveV2Pool.getFunction("getReserveData")(usdcAddress)) as { aTokenAddress: string };
-  const aaveV2AToken = await ethers.getContractAt("MockAaveV2AToken", aaveV2Data.aTokenAddress);
+  const aaveV2AToken = await ethers.getContractAt("MockAaveV3AToken", aaveV2Data.aTokenAddress);
   const yearnV2Vault = await ethers.deployContract("MockYearnV2Vault", [daiAddress, 18, "DAI yVault", "yvDAI"]);
   const addresses = {
     usdc: usdcAddress,
