@@ -70,7 +70,7 @@ export interface ReadSnapshot {
   readonly positions: ReadonlyMap<string, PositionReading>;
   /** Keyed by `balanceKey(token, holder)`. */
   readonly balances: ReadonlyMap<string, BalanceReading>;
-  /** eth_calls made (1, or 2 when a share count changed). */
+  /** eth_calls made: 1 in a steady tick; follow-ups at the same block while a reader learns (a changed share count: 2; Uniswap v3 ids, pools and decimals: up to MAX_ROUNDS). */
   readonly rpcCalls: number;
   /** Set when the whole batch failed (RPC down, no Multicall3). */
   readonly error?: string;
