@@ -9,7 +9,9 @@
  * ticks from a TVL collapse (suspected) to `reportIncident` mined, and from the hacks feed
  * confirming it to the claim transaction mined (`claims.suspectedToHaltTicks`,
  * `claims.incidentToClaimTicks`).
- * Watch: eth_calls and wall time of one exploit-watch read of 200 positions + 200 watched
+ * Watch: eth_calls and wall time of one exploit-watch read of 200 positions (25 of each of the
+ * eight reader kinds: erc20, aave-v3, compound-v3, erc4626, curve, aave-v2, yearn-v2 on the
+ * stand-ins, uniswap-v3 on the real Uniswap v3 — half by token id, half enumerated) + 200 watched
  * balances, and the incident-watch ticks from an on-chain drain to the alert and to the halt.
  * Signing: a halt (`reportIncident`) sent while a routine transaction of the same key is stuck at a
  * low fee (a gas spike) → blocks until the halt is mined (`signing.urgentBehindStuckRoutineBlocks`).
@@ -34,6 +36,7 @@ import { defiLlamaRoutes, generatePortfolio } from "../keeper/test/helpers/defiL
 import { startLoopbackServer } from "../keeper/test/helpers/loopbackServer";
 import { startRpcProxy, type RpcProxy } from "../keeper/test/helpers/rpcProxy";
 import { dai18, deployStandIns, usdc6 } from "../keeper/test/helpers/protocolStandIns";
+import { deployRealUniswap, tickAt } from "../test/helpers/realUniswap";
 import { FUND_INCIDENT_ABI } from "../keeper/src/cycles/exploitWatch";
 import type { ConfigFile } from "../keeper/src/config/schema";
 import { DEFAULT_TX_OPTIONS, TxSender } from "../keeper/src/execution/txSender";
@@ -274,19 +277,29 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
   const p = await deployStandIns({ usdc: s.usdc, dai: s.dai });
   const [, , , , , , , , depositor] = await ethers.getSigners();
   if (depositor === undefined) throw new Error("bench: no depositor signer");
-  const perKind = 40;
-  const holders = Array.from({ length: perKind * 5 }, () => Wallet.createRandom().address);
+  const kinds = ["erc20", "aave-v3", "compound-v3", "erc4626", "curve", "aave-v2", "yearn-v2", "uniswap-v3"] as const;
+  const perKind = 25;
+  const holders = Array.from({ length: perKind * kinds.length }, () => Wallet.createRandom().address);
   const positions: NonNullable<ConfigFile["positions"]> = [];
   const push = (holder: string, position: NonNullable<ConfigFile["positions"]>[number]["position"], asset: string) =>
     positions.push({ protocol: "bench", asset, position, beneficiary: holder, providers: [], allowSelfInsure: true });
-  // Shares are opened by one depositor and handed out (aTokens, vault shares and LP tokens transfer).
+  // Shares are opened by one depositor and handed out (aTokens, vault shares, LP tokens and Uniswap NFTs transfer).
   await p.open("aave-v3", depositor, usdc6(perKind * 1_000));
   await p.open("erc4626", depositor, dai18(perKind * 1_000));
   await p.open("curve", depositor, dai18(perKind * 1_000));
+  await p.open("aave-v2", depositor, usdc6(perKind * 1_000));
+  await p.open("yearn-v2", depositor, dai18(perKind * 1_000));
+  const uni = await deployRealUniswap({ usdc: s.usdc, dai: s.dai });
+  const npm = await uni.positionManager.getAddress();
+  const lpAddress = await uni.lp.getAddress();
+  const usdcAddress = await s.usdc.getAddress();
+  const one = uni.token0 === usdcAddress ? [usdc6(1_000), dai18(1_000)] : [dai18(1_000), usdc6(1_000)];
+  const center = tickAt(uni.token0 === usdcAddress ? 10n ** 6n : 10n ** 18n, uni.token0 === usdcAddress ? 10n ** 18n : 10n ** 6n, 10); // $1
   const lp = await p.curve.balanceOf(depositor.address);
   const shares = await p.vault.balanceOf(depositor.address);
+  const yShares = (await p.yearnV2Vault.getFunction("balanceOf")(depositor.address)) as bigint;
   for (let i = 0; i < perKind; i++) {
-    const [erc20Holder, aaveHolder, cometHolder, vaultHolder, curveHolder] = holders.slice(i * 5, i * 5 + 5) as [string, string, string, string, string];
+    const [erc20Holder, aaveHolder, cometHolder, vaultHolder, curveHolder, aaveV2Holder, yearnHolder, uniHolder] = holders.slice(i * kinds.length, (i + 1) * kinds.length) as [string, string, string, string, string, string, string, string];
     await (await s.usdc.mint(erc20Holder, usdc6(1_000))).wait();
     push(erc20Holder, { kind: "erc20", token: p.addresses.usdc }, p.addresses.usdc);
     await (await p.aToken.connect(depositor).transfer(aaveHolder, usdc6(1_000))).wait();
@@ -299,6 +312,13 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
     push(vaultHolder, { kind: "erc4626", vault: p.addresses.vault }, p.addresses.dai);
     await (await p.curve.connect(depositor).transfer(curveHolder, lp / BigInt(perKind))).wait();
     push(curveHolder, { kind: "curve", pool: p.addresses.curve, coinIndex: 0 }, p.addresses.dai);
+    await (await (p.aaveV2AToken.connect(depositor) as typeof p.aaveV2AToken).getFunction("transfer")(aaveV2Holder, usdc6(1_000))).wait();
+    push(aaveV2Holder, { kind: "aave-v2", aToken: p.addresses.aaveV2AToken }, p.addresses.usdc);
+    await (await (p.yearnV2Vault.connect(depositor) as typeof p.yearnV2Vault).getFunction("transfer")(yearnHolder, yShares / BigInt(perKind))).wait();
+    push(yearnHolder, { kind: "yearn-v2", vault: p.addresses.yearnV2Vault }, p.addresses.dai);
+    const tokenId = await uni.mintPosition(uni.lp, center - 100 - 10 * i, center + 100 + 10 * i, one[0]!, one[1]!);
+    await (await (uni.positionManager.connect(uni.lp) as typeof uni.positionManager).getFunction("transferFrom")(lpAddress, uniHolder, tokenId)).wait();
+    push(uniHolder, { kind: "uniswap-v3", positionManager: npm, ...(i % 2 === 0 ? { tokenIds: [tokenId.toString()] } : {}) }, p.addresses.usdc);
   }
   // 200 watched balances: the stand-ins' pools, then USDC of other holders.
   const poolBalances = [
@@ -350,7 +370,7 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
   container.close();
   await fs.rm(workDir, { recursive: true, force: true });
   return {
-    p200: { positions: positions.length, watchedBalances: balances.length, rpcCallsPerTick, firstTickRpcCalls, tickMs },
+    p200: { positions: positions.length, watchedBalances: balances.length, rpcCallsPerTick, firstTickRpcCalls, tickMs, positionsPerKind: Object.fromEntries(kinds.map((k) => [k, positions.filter((x) => x.position?.kind === k).length])) },
     drainToAlertTicks,
     drainToHaltTicks,
   };

@@ -419,6 +419,21 @@ export const stateSchema = z
 
 const providerIdSchema = z.number().int("must be an integer (provider id)").min(1, "must be >= 1 — provider 0 is self-insurance (allowSelfInsure)").max(255);
 
+/** The `position.kind`s the keeper reads (sources/positions/readers.ts). */
+export const POSITION_KIND_NAMES = ["erc20", "erc4626", "aave-v3", "compound-v3", "curve", "aave-v2", "yearn-v2", "uniswap-v3"] as const;
+
+/**
+ * Protocols whose positions the keeper cannot value soundly from public chain state, with the
+ * reason; a position of one of these kinds is refused at load (the `targetAmount` fallback covers a
+ * fixed size instead).
+ */
+export const UNREADABLE_POSITION_KINDS: Readonly<Record<string, string>> = {
+  "gmx-gm":
+    "a GMX v2 GM token is worth the market's pool value net of its traders' open PnL, priced by GMX's signed off-chain oracle reports (Chainlink Data Streams) that no on-chain view holds, so no eth_call returns it",
+  "gmx-v2": "GMX v2 positions are GM tokens (see \"gmx-gm\"): their value needs GMX's signed off-chain oracle prices, which no eth_call returns",
+  gmx: "GMX (v1 GLP, v2 GM) pool shares are priced by GMX's keeper-fed or signed off-chain oracle prices and its traders' open PnL, not by a view the keeper can pin to a block",
+};
+
 /** Where a position lives on-chain; its live value (in `asset` units) is read every cycle. */
 export const positionSourceSchema = z.discriminatedUnion(
   "kind",
@@ -440,8 +455,31 @@ export const positionSourceSchema = z.discriminatedUnion(
         holder: addressSchema.optional(),
       })
       .strict(),
+    z.object({ kind: z.literal("aave-v2"), aToken: addressSchema, holder: addressSchema.optional() }).strict(),
+    z.object({ kind: z.literal("yearn-v2"), vault: addressSchema, holder: addressSchema.optional() }).strict(),
+    z
+      .object({
+        kind: z.literal("uniswap-v3"),
+        /** The NonfungiblePositionManager. */
+        positionManager: addressSchema,
+        /** Token ids to value (decimal strings); absent: every id `holder` owns. */
+        tokenIds: z.array(z.string().regex(/^\d+$/, "not a token id — use a decimal string such as \"12345\"")).min(1, "empty — list token ids or leave tokenIds out to value every id the holder owns").optional(),
+        /** Only positions in this pool. */
+        pool: addressSchema.optional(),
+        /** The other token at $1 par (stable/stable pools) or at the pool's own price (stable/volatile). */
+        pricing: z.enum(["par", "pool"]).default("par"),
+        holder: addressSchema.optional(),
+      })
+      .strict(),
   ],
-  { errorMap: () => ({ message: "unknown position kind — use one of erc20, erc4626, aave-v3, compound-v3, curve" }) },
+  {
+    errorMap: (_issue, ctx) => {
+      const kind = (ctx.data as { kind?: unknown } | undefined)?.kind;
+      const refused = typeof kind === "string" ? UNREADABLE_POSITION_KINDS[kind] : undefined;
+      if (refused !== undefined) return { message: `"${kind}" cannot be read by the keeper: ${refused} — remove \`position\` and give a fixed \`targetAmount\` (whole tokens) to cover instead` };
+      return { message: `unknown position kind — use one of ${POSITION_KIND_NAMES.join(", ")}` };
+    },
+  },
 );
 
 /** One operator position the coverage manager keeps covered. */

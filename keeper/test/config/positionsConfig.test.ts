@@ -53,6 +53,41 @@ describe("config: position kinds and the exploit watch", () => {
     expect(config.watch).to.include({ enabled: true, dropPercent: 25, windowBlocks: 50, reportIncident: true });
   });
 
+  it("aave-v2, yearn-v2 and uniswap-v3 parse into reader specs; uniswap-v3 prices at par by default and takes token ids as decimal strings", () => {
+    const NPM = "0xC36442b4a4522E871399CD717aBDD847Ab11FE88";
+    const UNI_POOL = "0x5777d92f208679DB4b9778590Fa3CAB3aC9e2168";
+    const config = parseConfig(
+      base([
+        { protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "aave-v2", aToken: A_USDC } },
+        { protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "yearn-v2", vault: CRV_3, holder: POOL_3 } },
+        { protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "uniswap-v3", positionManager: NPM, tokenIds: ["12345", "678"], pool: UNI_POOL } },
+        { protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "uniswap-v3", positionManager: NPM, pricing: "pool" } },
+      ]),
+    );
+    const reads = positionReadsOf(config.positions);
+    expect(reads[0]?.spec).to.deep.equal({ kind: "aave-v2", aToken: A_USDC, holder: getAddress(SAFE) });
+    expect(reads[1]?.spec).to.deep.equal({ kind: "yearn-v2", vault: CRV_3, holder: POOL_3 });
+    expect(reads[2]?.spec).to.deep.equal({ kind: "uniswap-v3", positionManager: NPM, holder: getAddress(SAFE), asset: USDC, pricing: "par", tokenIds: [12345n, 678n], pool: UNI_POOL });
+    expect(reads[3]?.spec).to.deep.equal({ kind: "uniswap-v3", positionManager: NPM, holder: getAddress(SAFE), asset: USDC, pricing: "pool" });
+    expect(reads[2]?.id).to.equal(`aave-v3:uniswap-v3:${NPM.toLowerCase()}:${SAFE.toLowerCase()}:12345+678@${UNI_POOL.toLowerCase()}`);
+    expect(new Set(reads.map((r) => r.id)).size).to.equal(4);
+    const bad = issuesOf(base([{ protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "uniswap-v3", positionManager: NPM, tokenIds: ["0x12"], pricing: "oracle" } }]));
+    expect(bad.join("\n")).to.match(/position\.tokenIds\[0\]: not a token id — use a decimal string/);
+    expect(bad.join("\n")).to.match(/position\.pricing/);
+  });
+
+  it("a protocol the keeper cannot read (GMX GM tokens) is refused at load, naming the reason and the targetAmount fallback", () => {
+    for (const kind of ["gmx-gm", "gmx-v2", "gmx"]) {
+      const issues = issuesOf(base([{ protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, targetAmount: "1000", position: { kind, token: A_USDC } }]));
+      expect(issues.join("\n")).to.match(new RegExp(`config\\.positions\\[0\\]\\.position\\.kind: "${kind}" cannot be read by the keeper: .*oracle.* — remove \`position\` and give a fixed \`targetAmount\``));
+    }
+    // The fallback itself loads: a fixed size, no reader.
+    const config = parseConfig(base([{ protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, targetAmount: "1000" }]));
+    expect(positionReadsOf(config.positions)).to.deep.equal([]);
+    const unknown = issuesOf(base([{ protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "pendle" } }]));
+    expect(unknown.join("\n")).to.match(/unknown position kind — use one of erc20, erc4626, aave-v3, compound-v3, curve, aave-v2, yearn-v2, uniswap-v3/);
+  });
+
   it("watched balances: per-protocol overrides, minDrop needs decimals, positions watched by default", () => {
     const missing = issuesOf(base([], { watch: { balances: [{ token: USDC, holder: A_USDC, minDrop: "1000" }] } }));
     expect(missing.join("\n")).to.match(/config\.protocols\[0\]\.watch\.balances\[0\]\.decimals: missing — give the token's decimals with minDrop/);

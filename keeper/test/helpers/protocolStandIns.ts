@@ -29,6 +29,11 @@ export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } 
   const vault = await ethers.deployContract("MockERC4626Vault", [daiAddress, "Yearn DAI vault", "yvDAI"]);
   const curve = await ethers.deployContract("MockCurveStableSwapPool", ["Curve.fi DAI/USDC", "DAIUSDC", [daiAddress, usdcAddress], [18, 6], 4_000_000n, false]);
   const curveCrypto = await ethers.deployContract("MockCurveStableSwapPool", ["Curve.fi crypto-style", "CRV2", [daiAddress, usdcAddress], [18, 6], 4_000_000n, true]);
+  const aaveV2Pool = await ethers.deployContract("MockAaveV2LendingPool");
+  await (await aaveV2Pool.getFunction("mockInitReserve")(usdcAddress, "Radiant interest bearing USDC", "rUSDC", 6)).wait();
+  const aaveV2Data = (await aaveV2Pool.getFunction("getReserveData")(usdcAddress)) as { aTokenAddress: string };
+  const aaveV2AToken = await ethers.getContractAt("MockAaveV3AToken", aaveV2Data.aTokenAddress);
+  const yearnV2Vault = await ethers.deployContract("MockYearnV2Vault", [daiAddress, 18, "DAI yVault", "yvDAI"]);
   const addresses = {
     usdc: usdcAddress,
     dai: daiAddress,
@@ -38,12 +43,27 @@ export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } 
     vault: await vault.getAddress(),
     curve: await curve.getAddress(),
     curveCrypto: await curveCrypto.getAddress(),
+    aaveV2Pool: await aaveV2Pool.getAddress(),
+    aaveV2AToken: await aaveV2AToken.getAddress(),
+    yearnV2Vault: await yearnV2Vault.getAddress(),
   };
 
   /** Mints and deposits `amount` (asset units) for `holder` into the protocol of `kind`. */
   async function open(kind: PositionSpec["kind"] | "curve-crypto", holder: Signer, amount: bigint): Promise<void> {
     const who = await holder.getAddress();
     switch (kind) {
+      case "aave-v2":
+        await (await usdc.mint(who, amount)).wait();
+        await (await usdc.connect(holder).approve(addresses.aaveV2Pool, amount)).wait();
+        await (await (aaveV2Pool.connect(holder) as typeof aaveV2Pool).getFunction("deposit")(addresses.usdc, amount, who, 0)).wait();
+        return;
+      case "yearn-v2":
+        await (await dai.mint(who, amount)).wait();
+        await (await dai.connect(holder).approve(addresses.yearnV2Vault, amount)).wait();
+        await (await (yearnV2Vault.connect(holder) as typeof yearnV2Vault).getFunction("deposit")(amount, who)).wait();
+        return;
+      case "uniswap-v3":
+        throw new Error("uniswap-v3 runs on the real Uniswap v3 (test/helpers/realUniswap.ts), not a stand-in");
       case "erc20":
         await (await usdc.mint(who, amount)).wait();
         return;
@@ -88,10 +108,16 @@ export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } 
         return { kind, pool: addresses.curve, lpToken: addresses.curve, coinIndex: 0, indexType: "int128", holder };
       case "curve-crypto":
         return { kind: "curve", pool: addresses.curveCrypto, lpToken: addresses.curveCrypto, coinIndex: 0, indexType: "uint256", holder };
+      case "aave-v2":
+        return { kind, aToken: addresses.aaveV2AToken, holder };
+      case "yearn-v2":
+        return { kind, vault: addresses.yearnV2Vault, holder };
+      case "uniswap-v3":
+        throw new Error("uniswap-v3 runs on the real Uniswap v3 (test/helpers/realUniswap.ts), not a stand-in");
     }
   }
 
-  return { owner, usdc, dai, aavePool, aToken, comet, vault, curve, curveCrypto, addresses, open, spec };
+  return { owner, usdc, dai, aavePool, aToken, comet, vault, curve, curveCrypto, aaveV2Pool, aaveV2AToken, yearnV2Vault, addresses, open, spec };
 }
 export type StandIns = Awaited<ReturnType<typeof deployStandIns>>;
 

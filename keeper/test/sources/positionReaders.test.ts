@@ -1,7 +1,7 @@
 import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { ChainPositionReader, MULTICALL3_ADDRESS, aggregate3, positionIdOf, type PositionRead } from "../../src/sources/positions";
+import { AAVE_V2_POOL_READ, ChainPositionReader, MULTICALL3_ADDRESS, aggregate3, positionIdOf, type PositionRead } from "../../src/sources/positions";
 import { countingCaller, dai18, deployStandIns, RAY, usdc6 } from "../helpers/protocolStandIns";
 
 describe("position readers (against the protocol stand-ins, one Multicall3 batch)", function () {
@@ -97,9 +97,53 @@ describe("position readers (against the protocol stand-ins, one Multicall3 batch
     expect(bad?.error).to.match(/calc_withdraw_one_coin reverted/);
   });
 
+  it("aave-v2 (Radiant-style stand-in): aToken balanceOf follows the v2 index; a theft (bad borrow) lowers neither balance nor index, only the cash", async function () {
+    const s = await loadFixture(fixture);
+    await s.open("aave-v2", s.alice, usdc6(1000));
+    await s.open("aave-v2", s.lp, usdc6(3000));
+    const reader = new ChainPositionReader({ caller: countingCaller() });
+    const r = read("r", s.spec("aave-v2", s.alice.address));
+    expect((await reader.read({ positions: [r], balances: [] })).positions.get("r")?.last?.value).to.equal(usdc6(1000));
+    await (await s.aaveV2Pool.getFunction("mockAccrueIncome")(s.addresses.usdc, (RAY * 102n) / 100n)).wait();
+    const grown = (await reader.read({ positions: [r], balances: [] })).positions.get("r");
+    expect(grown?.last?.value).to.equal(usdc6(1020));
+    expect(grown?.last?.value).to.equal(await s.aaveV2AToken.getFunction("balanceOf")(s.alice.address));
+    await (await s.aaveV2Pool.getFunction("mockExploitBorrow")(s.addresses.usdc, s.bob.address, usdc6(3500))).wait();
+    const cash = { token: s.addresses.usdc, holder: s.addresses.aaveV2AToken };
+    const after = await reader.read({ positions: [r], balances: [cash] });
+    expect(after.rpcCalls).to.equal(1);
+    expect(after.positions.get("r")?.last?.value).to.equal(usdc6(1020)); // the balance does not show the loss
+    expect(after.balances.get(`${cash.token.toLowerCase()}:${cash.holder.toLowerCase()}`)?.last?.value).to.equal(usdc6(500)); // the cash does
+    const [data] = AAVE_V2_POOL_READ.decodeFunctionResult("getReserveData", await ethers.provider.call({ to: s.addresses.aaveV2Pool, data: AAVE_V2_POOL_READ.encodeFunctionData("getReserveData", [s.addresses.usdc]) }));
+    expect((data as { liquidityIndex: bigint }).liquidityIndex).to.equal((RAY * 102n) / 100n);
+    expect((data as { aTokenAddress: string }).aTokenAddress).to.equal(s.addresses.aaveV2AToken);
+  });
+
+  it("yearn-v2 (Vault.vy-shaped stand-in): balanceOf × pricePerShare / 10^decimals in one batch; a strategy loss lowers pps, not the share balance", async function () {
+    const s = await loadFixture(fixture);
+    await s.open("yearn-v2", s.alice, dai18(1000));
+    await s.open("yearn-v2", s.lp, dai18(3000));
+    await (await s.dai.mint(s.addresses.yearnV2Vault, dai18(400))).wait(); // +10% profit
+    const caller = countingCaller();
+    const reader = new ChainPositionReader({ caller });
+    const r = read("y", s.spec("yearn-v2", s.alice.address));
+    const first = await reader.read({ positions: [r], balances: [] });
+    expect(first.rpcCalls).to.equal(1);
+    const shares = (await s.yearnV2Vault.getFunction("balanceOf")(s.alice.address)) as bigint;
+    const pps = (await s.yearnV2Vault.getFunction("pricePerShare")()) as bigint;
+    expect(first.positions.get("y")?.last?.value).to.equal((shares * pps) / 10n ** 18n);
+    expect(first.positions.get("y")?.last?.value).to.equal(dai18(1100));
+    await (await s.yearnV2Vault.getFunction("mockStrategyLoss")(s.bob.address, dai18(2200))).wait(); // half the vault
+    const after = await reader.read({ positions: [r], balances: [] });
+    expect(after.rpcCalls).to.equal(1);
+    expect(after.positions.get("y")?.shares).to.equal(shares);
+    expect(after.positions.get("y")?.last?.value).to.equal(dai18(550));
+  });
+
   it("all kinds and watched balances go out in ONE eth_call; a failing reader keeps its last value with its age, never 0", async function () {
     const s = await loadFixture(fixture);
-    for (const kind of ["erc20", "aave-v3", "compound-v3", "erc4626", "curve"] as const) await s.open(kind, s.alice, kind === "erc4626" || kind === "curve" ? dai18(100) : usdc6(100));
+    const kinds = ["erc20", "aave-v3", "compound-v3", "erc4626", "curve", "aave-v2", "yearn-v2"] as const;
+    for (const kind of kinds) await s.open(kind, s.alice, kind === "erc4626" || kind === "curve" || kind === "yearn-v2" ? dai18(100) : usdc6(100));
     await s.open("aave-v3", s.lp, usdc6(10_000));
     // Another LP brings USDC to the Curve pool (so its LP tokens keep value after the DAI is gone).
     await (await s.usdc.mint(s.lp.address, usdc6(500))).wait();
@@ -107,7 +151,7 @@ describe("position readers (against the protocol stand-ins, one Multicall3 batch
     await (await s.curve.connect(s.lp).add_liquidity([0n, usdc6(500)], 0n)).wait();
     const caller = countingCaller();
     const reader = new ChainPositionReader({ caller });
-    const positions = (["erc20", "aave-v3", "compound-v3", "erc4626", "curve"] as const).map((k) => read(k, s.spec(k, s.alice.address)));
+    const positions = kinds.map((k) => read(k, s.spec(k, s.alice.address)));
     const balances = [
       { token: s.addresses.usdc, holder: s.addresses.aToken },
       { token: s.addresses.usdc, holder: s.addresses.comet },

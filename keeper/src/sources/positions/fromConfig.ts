@@ -7,8 +7,8 @@ import type { PositionConfig, PositionSourceConfig, ProtocolConfig, WatchConfig 
 import { positionIdOf, type PositionRead, type WatchedBalance } from "./positionReader";
 import { positionContract as contractOf, type PositionSpec } from "./readers";
 
-/** The reader spec of a configured position (`holder` defaults to the beneficiary). */
-export function specOf(source: PositionSourceConfig, beneficiary: string): PositionSpec {
+/** The reader spec of a configured position (`holder` defaults to the beneficiary; `asset` is the covered stablecoin). */
+export function specOf(source: PositionSourceConfig, beneficiary: string, asset: string): PositionSpec {
   const holder = source.holder ?? beneficiary;
   switch (source.kind) {
     case "erc20":
@@ -21,6 +21,20 @@ export function specOf(source: PositionSourceConfig, beneficiary: string): Posit
       return { kind: "compound-v3", comet: source.comet, holder };
     case "curve":
       return { kind: "curve", pool: source.pool, lpToken: source.lpToken ?? source.pool, coinIndex: source.coinIndex, indexType: source.indexType, holder };
+    case "aave-v2":
+      return { kind: "aave-v2", aToken: source.aToken, holder };
+    case "yearn-v2":
+      return { kind: "yearn-v2", vault: source.vault, holder };
+    case "uniswap-v3":
+      return {
+        kind: "uniswap-v3",
+        positionManager: source.positionManager,
+        holder,
+        asset,
+        pricing: source.pricing,
+        ...(source.tokenIds !== undefined ? { tokenIds: source.tokenIds.map((id) => BigInt(id)) } : {}),
+        ...(source.pool !== undefined ? { pool: source.pool } : {}),
+      };
   }
 }
 
@@ -35,7 +49,7 @@ export function positionReadsOf(positions: readonly PositionConfig[]): Configure
   const out: ConfiguredPositionRead[] = [];
   positions.forEach((p, index) => {
     if (p.position === undefined) return;
-    const spec = specOf(p.position, p.beneficiary);
+    const spec = specOf(p.position, p.beneficiary, p.asset);
     out.push({ index, protocolId: p.protocol, id: positionIdOf(p.protocol, spec), spec });
   });
   return out;

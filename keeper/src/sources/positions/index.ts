@@ -3,3 +3,4 @@ export * from "./readers";
 export * from "./positionReader";
 export * from "./fromConfig";
 export * from "./aaveLendingState";
+export * from "./uniswapV3Reader";

@@ -1,23 +1,20 @@
 /**
  * Reads every configured position and watched balance of a tick in one Multicall3 `aggregate3`
- * eth_call (plus, only when a vault/LP share count changed since the last tick, one follow-up
- * batch pinned to the same block). A reader that fails keeps its last known value, reported with
+ * eth_call (plus, only when a vault/LP share count changed since the last tick, or a Uniswap v3
+ * position's static facts are not known yet, follow-up batches pinned to the same block — at most
+ * `MAX_ROUNDS` in all). A reader that fails keeps its last known value, reported with
  * the block and age of that value; a position is never turned into 0 by a failed read.
  */
 import { getAddress } from "ethers";
 import type { Logger } from "../../lib/logger";
 import { aggregate3, type Call3, type EthCaller } from "./multicall";
-import {
-  ERC20_READ,
-  conversionCall,
-  decodeConversion,
-  decodePosition,
-  decodeUint,
-  isTwoStep,
-  positionCalls,
-  positionContract,
-  type PositionSpec,
-} from "./readers";
+import { ERC20_READ, decodePosition, decodeUint, positionCalls, positionContract, type DecodedPosition, type PositionHint, type PositionSpec } from "./readers";
+
+/**
+ * Batches of one read at most: the first, plus follow-ups at the same block while a reader still
+ * learns (a share count changed: 1; a Uniswap v3 holder's ids enumerated from scratch: 4).
+ */
+export const MAX_ROUNDS = 6;
 
 /** A position to value: a stable id (see `positionIdOf`) and where it lives. */
 export interface PositionRead {
@@ -52,7 +49,7 @@ export interface PositionReading {
   readonly last?: Reading;
   /** Seconds between `last` and this tick's block (0 when fresh). */
   readonly ageSec?: number;
-  /** Share count (erc4626 / curve) behind the value. */
+  /** Share count (erc4626 / curve / yearn-v2) behind the value. */
   readonly shares?: bigint;
   readonly error?: string;
 }
@@ -73,7 +70,7 @@ export interface ReadSnapshot {
   readonly positions: ReadonlyMap<string, PositionReading>;
   /** Keyed by `balanceKey(token, holder)`. */
   readonly balances: ReadonlyMap<string, BalanceReading>;
-  /** eth_calls made (1, or 2 when a share count changed). */
+  /** eth_calls made: 1 in a steady tick; follow-ups at the same block while a reader learns (a changed share count: 2; Uniswap v3 ids, pools and decimals: up to MAX_ROUNDS). */
   readonly rpcCalls: number;
   /** Set when the whole batch failed (RPC down, no Multicall3). */
   readonly error?: string;
@@ -98,13 +95,19 @@ export function balanceKey(token: string, holder: string): string {
   return `${token.toLowerCase()}:${holder.toLowerCase()}`;
 }
 
-/** A stable position id: `<protocolId>:<kind>:<contract>:<holder>` (lower case). */
+/**
+ * A stable position id: `<protocolId>:<kind>:<contract>:<holder>` (lower case); a `uniswap-v3`
+ * position with configured token ids (or a pool filter) appends them: `…:<holder>:<id>+<id>` / `@<pool>`.
+ */
 export function positionIdOf(protocolId: string, spec: PositionSpec): string {
-  return `${protocolId}:${spec.kind}:${positionContract(spec).toLowerCase()}:${spec.holder.toLowerCase()}`;
+  const base = `${protocolId}:${spec.kind}:${positionContract(spec).toLowerCase()}:${spec.holder.toLowerCase()}`;
+  if (spec.kind !== "uniswap-v3") return base;
+  return `${base}${spec.tokenIds !== undefined ? `:${spec.tokenIds.join("+")}` : ""}${spec.pool !== undefined ? `@${spec.pool.toLowerCase()}` : ""}`;
 }
 
 export class ChainPositionReader {
   private readonly lastPositions = new Map<string, Reading & { shares?: bigint }>();
+  private readonly hints = new Map<string, PositionHint>();
   private readonly lastBalances = new Map<string, Reading>();
   private readonly multicallAddress: string | undefined;
 
@@ -126,9 +129,9 @@ export class ChainPositionReader {
   async read(request: ReadRequest, blockTag?: number, options: { remember?: boolean } = {}): Promise<ReadSnapshot> {
     const remember = options.remember !== false;
     const calls: Call3[] = [];
-    const slices: { start: number; count: number; hint: bigint | undefined }[] = [];
+    const slices: { start: number; count: number; hint: PositionHint | undefined }[] = [];
     for (const p of request.positions) {
-      const hint = isTwoStep(p.spec) ? this.lastPositions.get(p.id)?.shares : undefined;
+      const hint = this.hints.get(p.id);
       const own = positionCalls(p.spec, hint);
       slices.push({ start: calls.length, count: own.length, hint });
       calls.push(...own);
@@ -153,30 +156,37 @@ export class ChainPositionReader {
     }
     const { block, timestamp } = batch;
     const positions = new Map<string, PositionReading>();
-    const followUps: { p: PositionRead & { spec: Extract<PositionSpec, { kind: "erc4626" | "curve" }> }; shares: bigint }[] = [];
-    request.positions.forEach((p, index) => {
-      const slice = slices[index] as { start: number; count: number; hint: bigint | undefined };
-      const decoded = decodePosition(p.spec, slice.hint, batch.results.slice(slice.start, slice.start + slice.count));
+    let pending: { p: PositionRead; hint: PositionHint }[] = [];
+    const settle = (p: PositionRead, decoded: DecodedPosition): void => {
+      if (decoded.kind !== "needs-round" && decoded.hint !== undefined && remember) this.hints.set(p.id, decoded.hint);
       if (decoded.kind === "failed") positions.set(p.id, this.staleOf(p.id, decoded.error, timestamp));
       else if (decoded.kind === "value") positions.set(p.id, this.fresh(p.id, decoded.value, decoded.shares, block, timestamp, remember));
-      else if (isTwoStep(p.spec)) followUps.push({ p: { id: p.id, spec: p.spec }, shares: decoded.shares });
+      else pending.push({ p, hint: decoded.hint });
+    };
+    request.positions.forEach((p, index) => {
+      const slice = slices[index] as { start: number; count: number; hint: PositionHint | undefined };
+      settle(p, decodePosition(p.spec, slice.hint, batch.results.slice(slice.start, slice.start + slice.count)));
     });
     let rpcCalls = 1;
-    if (followUps.length > 0) {
+    while (pending.length > 0) {
+      const round = pending;
+      pending = [];
+      if (rpcCalls >= MAX_ROUNDS) {
+        for (const f of round) positions.set(f.p.id, this.staleOf(f.p.id, `not resolved in ${MAX_ROUNDS} batches`, timestamp));
+        break;
+      }
       rpcCalls += 1;
+      const perPosition = round.map((f) => positionCalls(f.p.spec, f.hint));
       try {
-        const second = await aggregate3(
-          this.options.caller,
-          followUps.map((f) => conversionCall(f.p.spec, f.shares)),
-          { ...this.mcOption(), blockTag: block },
-        );
-        followUps.forEach((f, i) => {
-          const decoded = decodeConversion(f.p.spec, f.shares, second.results[i]);
-          if (decoded.kind === "value") positions.set(f.p.id, this.fresh(f.p.id, decoded.value, f.shares, block, timestamp, remember));
-          else positions.set(f.p.id, this.staleOf(f.p.id, decoded.kind === "failed" ? decoded.error : "conversion not decoded", timestamp));
+        const next = await aggregate3(this.options.caller, perPosition.flat(), { ...this.mcOption(), blockTag: block });
+        let at = 0;
+        round.forEach((f, i) => {
+          const count = (perPosition[i] as Call3[]).length;
+          settle(f.p, decodePosition(f.p.spec, f.hint, next.results.slice(at, at + count)));
+          at += count;
         });
       } catch (err) {
-        for (const f of followUps) positions.set(f.p.id, this.staleOf(f.p.id, `conversion batch failed: ${(err as Error).message}`, timestamp));
+        for (const f of round) positions.set(f.p.id, this.staleOf(f.p.id, `follow-up batch failed: ${(err as Error).message}`, timestamp));
       }
     }
     const balances = new Map<string, BalanceReading>();
@@ -212,17 +222,19 @@ export class ChainPositionReader {
     return { positionId: position.id, before, after, loss: before.value > after.value ? before.value - after.value : 0n };
   }
 
-  /** One position's value at a pinned block (no cache involved). */
+  /** One position's value at a pinned block (starting from the learned hint, which every read re-checks; no value cache involved). */
   async readAt(position: PositionRead, block: number): Promise<Reading> {
-    const first = await aggregate3(this.options.caller, positionCalls(position.spec, undefined), { ...this.mcOption(), blockTag: block });
-    const decoded = decodePosition(position.spec, undefined, first.results);
-    if (decoded.kind === "failed") throw new Error(`${position.id} at block ${block}: ${decoded.error}`);
-    if (decoded.kind === "value") return { value: decoded.value, block: first.block, timestamp: first.timestamp };
-    if (!isTwoStep(position.spec)) throw new Error(`${position.id}: unexpected conversion request`);
-    const second = await aggregate3(this.options.caller, [conversionCall(position.spec, decoded.shares)], { ...this.mcOption(), blockTag: block });
-    const value = decodeConversion(position.spec, decoded.shares, second.results[0]);
-    if (value.kind !== "value") throw new Error(`${position.id} at block ${block}: ${value.kind === "failed" ? value.error : "not decoded"}`);
-    return { value: value.value, block: first.block, timestamp: first.timestamp };
+    let hint = this.hints.get(position.id);
+    let first: { block: number; timestamp: number } | undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const batch = await aggregate3(this.options.caller, positionCalls(position.spec, hint), { ...this.mcOption(), blockTag: block });
+      first ??= { block: batch.block, timestamp: batch.timestamp };
+      const decoded = decodePosition(position.spec, hint, batch.results);
+      if (decoded.kind === "failed") throw new Error(`${position.id} at block ${block}: ${decoded.error}`);
+      if (decoded.kind === "value") return { value: decoded.value, block: first.block, timestamp: first.timestamp };
+      hint = decoded.hint;
+    }
+    throw new Error(`${position.id} at block ${block}: not resolved in ${MAX_ROUNDS} batches`);
   }
 
   private mcOption(): { multicallAddress?: string } {

@@ -9,6 +9,16 @@
  * | `compound-v3` | `comet.balanceOf(holder)` (present value of the base supply)      | the balance                 |
  * | `erc4626`     | `vault.balanceOf(holder)`, `vault.convertToAssets(shares)`        | assets for the shares       |
  * | `curve`       | `lpToken.balanceOf(holder)`, `pool.calc_withdraw_one_coin(lp, i)` | coin `i` for the LP balance |
+ * | `aave-v2`     | `aToken.balanceOf(holder)` (scaled balance × the v2 liquidity index) | the balance              |
+ * | `yearn-v2`    | `vault.balanceOf(holder)`, `pricePerShare()`, `decimals()`       | shares × pps / 10^decimals  |
+ * | `uniswap-v3`  | NPM `positions(id)`, pool `slot0`, fee growth, range ticks (uniswapV3Reader.ts) | principal + fees owed, in the asset |
+ *
+ * `aave-v2` (Aave v2 and its forks: Radiant, Geist, …) reads like `aave-v3`: the aToken applies
+ * the reserve's liquidity index itself. The pool-level reads the pooled-lending loss needs use the
+ * v2 `getReserveData` layout (`AAVE_V2_RESERVE_DATA_ABI`), which differs from v3's (no `id` before
+ * the token addresses, a uint8 `id` last, no accruedToTreasury / unbacked / isolation debt).
+ * `yearn-v2` is one batch: the three reads are independent (Vyper `Vault.vy` 0.3–0.4:
+ * `pricePerShare` = the value of 10^decimals shares, locked profit excluded).
  *
  * The last two need the share count before they can ask for its value, and one batch cannot
  * chain calls. So the batch carries the conversion of the share count seen last time
@@ -21,9 +31,10 @@
  */
 import { Interface } from "ethers";
 import type { Call3, CallResult } from "./multicall";
+import { planUniswapV3, type UniswapV3Layout, type UniswapV3Spec } from "./uniswapV3Reader";
 
-export type PositionKind = "erc20" | "erc4626" | "aave-v3" | "compound-v3" | "curve";
-export const POSITION_KINDS: readonly PositionKind[] = ["erc20", "erc4626", "aave-v3", "compound-v3", "curve"];
+export type PositionKind = "erc20" | "erc4626" | "aave-v3" | "compound-v3" | "curve" | "aave-v2" | "yearn-v2" | "uniswap-v3";
+export const POSITION_KINDS: readonly PositionKind[] = ["erc20", "erc4626", "aave-v3", "compound-v3", "curve", "aave-v2", "yearn-v2", "uniswap-v3"];
 
 export type PositionSpec =
   | { readonly kind: "erc20"; readonly token: string; readonly holder: string }
@@ -38,7 +49,10 @@ export type PositionSpec =
       readonly coinIndex: number;
       readonly indexType: "int128" | "uint256";
       readonly holder: string;
-    };
+    }
+  | { readonly kind: "aave-v2"; readonly aToken: string; readonly holder: string }
+  | { readonly kind: "yearn-v2"; readonly vault: string; readonly holder: string }
+  | UniswapV3Spec;
 
 export const ERC20_READ = new Interface(["function balanceOf(address account) view returns (uint256)"]);
 export const ERC4626_READ = new Interface([
@@ -47,6 +61,16 @@ export const ERC4626_READ = new Interface([
 ]);
 export const AAVE_ATOKEN_READ = new Interface(["function balanceOf(address user) view returns (uint256)"]);
 export const COMET_READ = new Interface(["function balanceOf(address owner) view returns (uint256)"]);
+/** Aave v2 `LendingPool.getReserveData` (protocol-v2 `DataTypes.ReserveData`; Radiant keeps it). */
+export const AAVE_V2_RESERVE_DATA_ABI =
+  "function getReserveData(address asset) view returns (((uint256 data) configuration, uint128 liquidityIndex, uint128 variableBorrowIndex, uint128 currentLiquidityRate, uint128 currentVariableBorrowRate, uint128 currentStableBorrowRate, uint40 lastUpdateTimestamp, address aTokenAddress, address stableDebtTokenAddress, address variableDebtTokenAddress, address interestRateStrategyAddress, uint8 id) data)";
+export const AAVE_V2_POOL_READ = new Interface([AAVE_V2_RESERVE_DATA_ABI, "function getReserveNormalizedIncome(address asset) view returns (uint256)"]);
+/** Yearn v2 `Vault.vy`: `decimals` is a Vyper `uint256` public. */
+export const YEARN_V2_READ = new Interface([
+  "function balanceOf(address account) view returns (uint256)",
+  "function pricePerShare() view returns (uint256)",
+  "function decimals() view returns (uint256)",
+]);
 export const CURVE_READ_INT128 = new Interface(["function calc_withdraw_one_coin(uint256 _token_amount, int128 i) view returns (uint256)"]);
 export const CURVE_READ_UINT256 = new Interface(["function calc_withdraw_one_coin(uint256 token_amount, uint256 i) view returns (uint256)"]);
 
@@ -63,8 +87,17 @@ export function positionContract(spec: PositionSpec): string {
       return spec.comet;
     case "curve":
       return spec.pool;
+    case "aave-v2":
+      return spec.aToken;
+    case "yearn-v2":
+      return spec.vault;
+    case "uniswap-v3":
+      return spec.positionManager;
   }
 }
+
+/** What a reader learned of a position that the next read (this tick's follow-up, or the next tick) uses. */
+export type PositionHint = { readonly shares?: bigint; readonly layout?: UniswapV3Layout };
 
 /** Whether the kind values a share count in a second step. */
 export function isTwoStep(spec: PositionSpec): spec is Extract<PositionSpec, { kind: "erc4626" | "curve" }> {
@@ -79,8 +112,18 @@ export function conversionCall(spec: Extract<PositionSpec, { kind: "erc4626" | "
 }
 
 /** The calls of one position in a batch: its balance, plus the hinted conversion for two-step kinds. */
-export function positionCalls(spec: PositionSpec, sharesHint: bigint | undefined): Call3[] {
+export function positionCalls(spec: PositionSpec, hint: PositionHint | undefined): Call3[] {
+  const sharesHint = hint?.shares;
   switch (spec.kind) {
+    case "aave-v2":
+      return [{ target: spec.aToken, callData: AAVE_ATOKEN_READ.encodeFunctionData("balanceOf", [spec.holder]) }];
+    case "yearn-v2":
+      return (["balanceOf", "pricePerShare", "decimals"] as const).map((fn) => ({
+        target: spec.vault,
+        callData: fn === "balanceOf" ? YEARN_V2_READ.encodeFunctionData(fn, [spec.holder]) : YEARN_V2_READ.encodeFunctionData(fn),
+      }));
+    case "uniswap-v3":
+      return planUniswapV3(spec, hint?.layout).calls;
     case "erc20":
       return [{ target: spec.token, callData: ERC20_READ.encodeFunctionData("balanceOf", [spec.holder]) }];
     case "aave-v3":
@@ -97,32 +140,45 @@ export function positionCalls(spec: PositionSpec, sharesHint: bigint | undefined
 }
 
 export type DecodedPosition =
-  | { readonly kind: "value"; readonly value: bigint; readonly shares?: bigint }
-  | { readonly kind: "needs-conversion"; readonly shares: bigint }
-  | { readonly kind: "failed"; readonly error: string };
+  | { readonly kind: "value"; readonly value: bigint; readonly shares?: bigint; readonly hint?: PositionHint }
+  /** Another round at the same block is needed, with what this one learned (`positionCalls(spec, hint)`). */
+  | { readonly kind: "needs-round"; readonly hint: PositionHint }
+  | { readonly kind: "failed"; readonly error: string; readonly hint?: PositionHint };
 
-/** Decodes the results of `positionCalls(spec, sharesHint)`. */
-export function decodePosition(spec: PositionSpec, sharesHint: bigint | undefined, results: readonly CallResult[]): DecodedPosition {
+/** Decodes the results of `positionCalls(spec, hint)`. */
+export function decodePosition(spec: PositionSpec, hint: PositionHint | undefined, results: readonly CallResult[]): DecodedPosition {
+  if (spec.kind === "uniswap-v3") {
+    const d = planUniswapV3(spec, hint?.layout).decode(results);
+    if (d.kind === "value") return { kind: "value", value: d.value, hint: { layout: d.layout } };
+    if (d.kind === "needs-round") return { kind: "needs-round", hint: { layout: d.layout } };
+    return { kind: "failed", error: d.error, ...(d.layout !== undefined ? { hint: { layout: d.layout } } : {}) };
+  }
+  const sharesHint = hint?.shares;
   const first = results[0];
   if (first === undefined) return { kind: "failed", error: "no result" };
   const balance = decodeUint(first, `${spec.kind} balanceOf`);
   if (typeof balance === "string") return { kind: "failed", error: balance };
+  if (spec.kind === "yearn-v2") return decodeYearnV2(balance, results[1], results[2]);
   if (!isTwoStep(spec)) return { kind: "value", value: balance };
-  if (balance === 0n) return { kind: "value", value: 0n, shares: 0n };
+  if (balance === 0n) return { kind: "value", value: 0n, shares: 0n, hint: { shares: 0n } };
   const second = results[1];
   if (sharesHint === balance && second !== undefined) {
     const value = decodeUint(second, spec.kind === "erc4626" ? "convertToAssets" : "calc_withdraw_one_coin");
     if (typeof value === "string") return { kind: "failed", error: value };
-    return { kind: "value", value, shares: balance };
+    return { kind: "value", value, shares: balance, hint: { shares: balance } };
   }
-  return { kind: "needs-conversion", shares: balance };
+  return { kind: "needs-round", hint: { shares: balance } };
 }
 
-/** Decodes a follow-up conversion result. */
-export function decodeConversion(spec: Extract<PositionSpec, { kind: "erc4626" | "curve" }>, shares: bigint, result: CallResult | undefined): DecodedPosition {
-  if (result === undefined) return { kind: "failed", error: "no result" };
-  const value = decodeUint(result, spec.kind === "erc4626" ? "convertToAssets" : "calc_withdraw_one_coin");
-  return typeof value === "string" ? { kind: "failed", error: value } : { kind: "value", value, shares };
+/** Yearn v2: shares × pricePerShare / 10^decimals, rounded down (what `withdraw` pays, before a strategy loss). */
+function decodeYearnV2(shares: bigint, ppsResult: CallResult | undefined, decimalsResult: CallResult | undefined): DecodedPosition {
+  if (ppsResult === undefined || decimalsResult === undefined) return { kind: "failed", error: "no result" };
+  const pps = decodeUint(ppsResult, "yearn-v2 pricePerShare");
+  if (typeof pps === "string") return { kind: "failed", error: pps };
+  const decimals = decodeUint(decimalsResult, "yearn-v2 decimals");
+  if (typeof decimals === "string") return { kind: "failed", error: decimals };
+  if (decimals > 36n) return { kind: "failed", error: `yearn-v2 decimals ${decimals} out of range` };
+  return { kind: "value", value: (shares * pps) / 10n ** decimals, shares };
 }
 
 /** A uint256 return value, or why it is not one (revert, empty data from a non-contract, short data). */
