@@ -11,6 +11,7 @@ import { DEFILLAMA_DEFAULT_URLS, DEFILLAMA_PRO_API_BASE_URL } from "./defaults";
 import { operatorMetricsSchema } from "./operatorMetrics";
 import { METRIC_FIELDS } from "../domain/types";
 import { DEFAULT_MIN_CONFIDENCE_FOR_RISE } from "../policy/riskPush";
+import { NEXUS_PROTOCOL_COVER_WORDING } from "../policy/coverWording";
 
 /** A config key that no longer exists: accepted by the parser only to fail with `message` (what to use instead). */
 function removedField(message: string) {
@@ -532,6 +533,15 @@ export const budgetSchema = z
   })
   .strict();
 
+function validRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, "i");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const incidentRulesSchema = z
   .object({
     tvlDropEnabled: z.boolean().default(true),
@@ -548,6 +558,20 @@ export const incidentRulesSchema = z
     mergeWindowHours: positiveNumber("hours").default(72),
     /** A suspected incident not corroborated (feed, hallmark, operator) within this many hours is dismissed. */
     corroborationTimeoutHours: positiveNumber("hours").default(72),
+    /** A confirmed incident this many days after it occurred is resolved: the protocol is judged on its risk score again. */
+    resolveAfterDays: positiveNumber("days").default(90),
+    /**
+     * Which hacks-feed rows confirm an incident on their own (case-insensitive regular expressions
+     * over the row's classification and technique; excluded wins). Defaults: Nexus Mutual's
+     * Protocol Cover wording (policy/coverWording.ts).
+     */
+    coverWording: z
+      .object({
+        covered: z.array(z.string().min(1).refine(validRegExp, "not a valid regular expression")).default([...NEXUS_PROTOCOL_COVER_WORDING.covered]),
+        excluded: z.array(z.string().min(1).refine(validRegExp, "not a valid regular expression")).default([...NEXUS_PROTOCOL_COVER_WORDING.excluded]),
+      })
+      .strict()
+      .default({}),
     /** Protocol ids whose SUSPECTED incidents are claimed without corroboration (default: none). */
     autoClaimOnSuspected: z.array(z.string().min(1)).default([]),
     /** Alert when an accepted payout is this close to its redemption deadline. */

@@ -8,6 +8,8 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** A table rebuild: foreign keys are switched off around the transaction and checked before it commits. */
+  readonly foreignKeysOff?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -151,6 +153,40 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: "incident state 'resolved'",
+    // SQLite cannot ALTER a CHECK: the table is rebuilt (sqlite.org/lang_altertable.html, the
+    // 12-step procedure) with foreign keys off; `applyMigrations` checks them before committing.
+    foreignKeysOff: true,
+    sql: `
+      CREATE TABLE incidents_v11 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        protocol TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detected_at INTEGER NOT NULL,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        evidence_path TEXT,
+        evidence_hash TEXT,
+        details_json TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'confirmed' CHECK (state IN ('suspected', 'confirmed', 'dismissed', 'resolved')),
+        occurred_at INTEGER,
+        opened_at INTEGER,
+        state_by TEXT NOT NULL DEFAULT 'signal',
+        state_reason TEXT,
+        state_changed_at INTEGER,
+        halt_reported_at INTEGER,
+        dismiss_alerted_at INTEGER
+      );
+      INSERT INTO incidents_v11 (id, protocol, kind, detected_at, dedupe_key, evidence_path, evidence_hash, details_json, created_at, state, occurred_at, opened_at,
+                                 state_by, state_reason, state_changed_at, halt_reported_at, dismiss_alerted_at)
+        SELECT id, protocol, kind, detected_at, dedupe_key, evidence_path, evidence_hash, details_json, created_at, state, occurred_at, opened_at,
+               state_by, state_reason, state_changed_at, halt_reported_at, dismiss_alerted_at FROM incidents;
+      DROP TABLE incidents;
+      ALTER TABLE incidents_v11 RENAME TO incidents;
+    `,
+  },
 ];
 
 /** Applies the pending migrations in one transaction; returns the versions applied (none when up to date). */
@@ -176,9 +212,22 @@ export function applyMigrations(db: Database, migrations: readonly Migration[] =
       );
       applied.push(migration.version);
     }
+    if (rebuild) {
+      const violations = db.pragma("foreign_key_check") as unknown[];
+      if (violations.length > 0) throw new Error(`migration left ${violations.length} foreign-key violation(s): ${JSON.stringify(violations.slice(0, 3))}`);
+    }
     return applied;
   });
-  return apply.immediate();
+  // A table rebuild needs foreign keys off, which SQLite only switches outside a transaction.
+  const pending = new Set((db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
+  const rebuild = sorted.some((m) => m.foreignKeysOff === true && !pending.has(m.version));
+  const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
+  if (rebuild && foreignKeys === 1) db.pragma("foreign_keys = OFF");
+  try {
+    return apply.immediate();
+  } finally {
+    if (rebuild && foreignKeys === 1) db.pragma("foreign_keys = ON");
+  }
 }
 
 export function schemaVersion(db: Database): number {
