@@ -74,6 +74,12 @@ export const watchedBalanceSchema = z
     minDrop: tokenAmountSchema.optional(),
     /** The token's decimals; required with `minDrop`. */
     decimals: z.number().int().min(0).max(36).optional(),
+    /**
+     * Pooled lending: the token whose total supply is what depositors are owed (the aToken, the
+     * Comet market). The watch then counts only cash that left while the supply stayed: a solvent
+     * withdrawal burns supply with the cash and is no drain.
+     */
+    owedBy: addressSchema.optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -91,6 +97,8 @@ export const protocolWatchSchema = z
     dropPercent: percentSchema("percent of the window's peak").optional(),
     /** Override of `watch.windowBlocks` for this protocol. */
     windowBlocks: z.number().int("must be an integer (blocks)").positive("must be > 0 (blocks)").optional(),
+    /** Override of `watch.cumulativeDropPercent` for this protocol. */
+    cumulativeDropPercent: percentSchema("percent of the highest balance in the cumulative window").optional(),
   })
   .strict();
 
@@ -517,6 +525,9 @@ export const watchSchema = z
     dropPercent: percentSchema("percent of the window's peak").default(25),
     /** Window, blocks back from the newest read (50 ≈ 10 min on mainnet). */
     windowBlocks: z.number().int("must be an integer (blocks)").positive("must be > 0 (blocks)").default(50),
+    /** Slow drains: a fall of at least this percent of the highest balance within `cumulativeWindowHours` is a drain. */
+    cumulativeDropPercent: percentSchema("percent of the highest balance in the cumulative window").default(40),
+    cumulativeWindowHours: positiveNumber("hours").default(24),
     /** Halt the protocol's sales on the fund (`reportIncident`) when a drain is seen. */
     reportIncident: z.boolean().default(true),
     /** Largest outgoing transfers looked up in the drain's block range (0 = skip the log query). */

@@ -49,6 +49,8 @@ export interface BalanceObservation {
   /** Chain time of `block`, unix seconds. */
   readonly timestamp: number;
   readonly balance: string;
+  /** Pooled lending: what depositors are owed at `block` (e.g. the aToken's total supply), base units. */
+  readonly owed?: string;
 }
 
 /** What the on-chain exploit watch saw: a watched balance falling fast. */
