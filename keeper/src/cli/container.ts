@@ -25,7 +25,7 @@ import {
   curatedIncidentsOf,
   type RiskDataSource,
 } from "../sources";
-import { buildAlerter as buildAlertRouter, DedupAlerter, type Alerter } from "../alerting";
+import { alertRoutesOf, buildAlerter as buildAlertRouter, LogAlerter, OutboxAlerter, type Alerter } from "../alerting";
 import type { PositionLossMeasurer } from "../policy/claims";
 import { ChainPositionReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
@@ -196,7 +196,7 @@ export async function buildContainer(
   const lens = config.chain.lensAddress !== undefined ? FundLens__factory.connect(config.chain.lensAddress, provider) : undefined;
   const { source, hacksFeed } = buildSources(config, logger, provider, overrides.fetch);
   const state = lazyState(config, logger);
-  const alerter = buildKeeperAlerter(config, logger, () => state.open().alertLog);
+  const alerter = buildKeeperAlerter(config, logger, () => state.open());
   const txSender = once(() => newTxSender(config, logger, chain, state.open, fund));
   const positionReader = once(() => new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
   const wiring: Wiring = { ...chain, config, logger, lens, source, hacksFeed, alerter, fetch: overrides.fetch, state: state.open, txSender, positionReader };
@@ -319,10 +319,19 @@ function buildSources(
   return { source, hacksFeed: config.sources.hacks?.proApiKey !== undefined ? hacks : undefined };
 }
 
-/** The configured sinks, deduplicated through the state database (opened on first alert), so cron runs dedup too. */
-function buildKeeperAlerter(config: KeeperConfig, logger: Logger, alertLog: () => StateDb["alertLog"]): Alerter {
-  const delivery = buildAlerter(config, logger);
-  return config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
+/**
+ * The log plus the configured sinks behind the durable outbox in the state database (opened on
+ * first alert): retried until acknowledged, across restarts; dedup over delivered alerts; critical
+ * alerts escalate (alerting/outbox.ts).
+ */
+function buildKeeperAlerter(config: KeeperConfig, logger: Logger, state: () => Pick<StateDb, "alertLog" | "alertOutbox">): Alerter {
+  const a = config.alerts;
+  return new OutboxAlerter(alertRoutesOf(a.routes, logger), [new LogAlerter(logger)], state, {
+    dedupMs: a.dedupMinutes * 60_000,
+    retryBaseMs: a.retryBaseSeconds * 1000,
+    retryMaxMs: a.retryMaxSeconds * 1000,
+    escalateAfterMs: a.escalateAfterMinutes * 60_000,
+  }, logger);
 }
 
 /** The state database, opened and migrated on first use (`state.dbPath`). */

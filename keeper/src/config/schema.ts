@@ -327,6 +327,11 @@ export const alertsSchema = z
     dedupMinutes: z.number().nonnegative("must be >= 0 (minutes)").default(60),
     /** Routed sinks: Slack-compatible, Discord, PagerDuty Events v2, generic JSON webhook. */
     sinks: z.array(alertSinkSchema).default([]),
+    /** Outbox: first retry of an unacknowledged alert after this many seconds, doubling up to `retryMaxSeconds`. */
+    retryBaseSeconds: z.number().positive("must be > 0 (seconds)").default(5),
+    retryMaxSeconds: z.number().positive("must be > 0 (seconds)").default(300),
+    /** A critical alert no sink acknowledged within this many minutes escalates (PagerDuty, else every sink). */
+    escalateAfterMinutes: z.number().positive("must be > 0 (minutes)").default(15),
   })
   .strict()
   .superRefine((alerts, ctx) => {

@@ -122,6 +122,8 @@ export class ClaimsCycle {
   private async startTick(options: { dryRun?: boolean }): Promise<ClaimsTick> {
     const { deps } = this;
     const dryRun = options.dryRun === true || deps.txSender === undefined;
+    // Alerts not yet acknowledged (a sink outage, a restart) are retried every tick.
+    if (!dryRun) await deps.alerter.flush?.();
     const keeper = deps.keeperAddress ?? (deps.txSender !== undefined ? await deps.txSender.from() : undefined);
     const watch = deps.watch !== undefined ? await deps.watch.tick({ dryRun }) : undefined;
     const positions = await deps.coverage.positions(watch?.readings.block !== undefined ? watch.readings : undefined);

@@ -187,6 +187,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE incidents_v11 RENAME TO incidents;
     `,
   },
+  {
+    version: 12,
+    name: "durable alert outbox; dedup counts delivered alerts only",
+    sql: `
+      CREATE TABLE alert_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_key TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        alert_json TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent')),
+        sinks_json TEXT NOT NULL DEFAULT '[]',
+        acked_json TEXT NOT NULL DEFAULT '[]',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        escalated_ms INTEGER,
+        created_ms INTEGER NOT NULL,
+        sent_ms INTEGER
+      );
+      CREATE INDEX alert_outbox_pending ON alert_outbox (state, next_attempt_ms);
+      CREATE INDEX alert_outbox_key ON alert_outbox (alert_key, state);
+    `,
+  },
 ];
 
 /** Applies the pending migrations in one transaction; returns the versions applied (none when up to date). */
