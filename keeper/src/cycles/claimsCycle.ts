@@ -708,12 +708,57 @@ export class ClaimsCycle {
   /** The claim monitor: observes every filed claim and acts on `decideClaimFollowUps`. */
   private async followUpClaims(t: ClaimsTick, chain: IncidentCoverages): Promise<void> {
     const { deps } = this;
-    const monitored = deps.state.claims.list().filter((r) => r.state === "filed" && r.fundClaimId !== undefined);
-    await this.readMonitoredClaims(monitored, chain.fundClaims);
+    const listed = deps.state.claims.list().filter((r) => r.state === "filed" && r.fundClaimId !== undefined);
+    await this.readMonitoredClaims(listed, chain.fundClaims);
+    const vanished = t.dryRun ? new Set<number>() : await this.recheckVanishedClaims(t, listed, chain.fundClaims);
+    const monitored = listed.filter((r) => !vanished.has(r.id));
     const observations = await this.observeClaims(t, monitored, chain);
     const followUps = decideClaimFollowUps(observations, t.now, { redeemAlertLeadSec: Math.round(deps.config.incidents.redeemAlertLeadHours * 3600) });
     const rowByClaim = new Map(monitored.map((r) => [r.fundClaimId as string, r]));
     for (const f of followUps) await this.actOnFollowUp(t, f, rowByClaim.get(f.claimId.toString()));
+  }
+
+  /**
+   * Filed claims the fund does not know (id above `claimCount`): a reorg removed them. Each is
+   * re-checked against its filing's receipt; when the receipt is gone (or reverted) the journal
+   * entry is marked reorged and the row goes back to `scheduled`, so the next planning files it
+   * again — with a critical alert. A claim merely unreadable (RPC) is left for the next tick.
+   */
+  private async recheckVanishedClaims(t: ClaimsTick, rows: readonly ClaimRecord[], fundClaims: ReadonlyMap<string, FundClaim>): Promise<Set<number>> {
+    const { deps } = this;
+    const vanished = new Set<number>();
+    const missing = rows.filter((r) => !fundClaims.has(r.fundClaimId as string));
+    if (missing.length === 0) return vanished;
+    let count: bigint;
+    try {
+      count = await deps.fund.claimCount();
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, "claimCount unreadable: vanished claims re-checked next tick");
+      return vanished;
+    }
+    for (const row of missing) {
+      if (BigInt(row.fundClaimId as string) <= count) continue; // it exists: unreadable this tick only
+      const incident = deps.state.incidents.get(row.incidentId);
+      const entry = incident === undefined ? undefined : deps.state.journal.byKey(claimIdempotencyKey(incident.dedupeKey, BigInt(row.coverageId)));
+      let receiptGone = true;
+      if (entry?.txHash !== undefined) {
+        try {
+          const receipt = await deps.provider.getTransactionReceipt(entry.txHash);
+          receiptGone = receipt === null || receipt.status !== 1;
+        } catch (err) {
+          deps.logger.warn({ err: (err as Error).message, hash: entry.txHash }, "receipt unreadable: vanished claim re-checked next tick");
+          continue;
+        }
+      }
+      if (!receiptGone) continue; // mined and known by its receipt: the chain view is behind; wait
+      const reason = `claim ${row.fundClaimId} vanished in a reorg (no receipt for ${entry?.txHash ?? "its filing"}): filed again`;
+      if (entry?.state === "confirmed") deps.state.journal.markReorged(entry.id, reason);
+      deps.state.claims.reopenVanished(row.id, reason);
+      vanished.add(row.id);
+      deps.logger.error({ claimId: row.fundClaimId, coverId: row.coverageId, hash: entry?.txHash }, "claim vanished in a reorg: scheduled again");
+      await this.alert(t, "critical", `claim ${row.fundClaimId} vanished in a reorg`, `${reason} (coverage ${row.coverageId}, incident ${incident?.dedupeKey ?? row.incidentId}).`, incident?.protocol, `reorged:${row.fundClaimId}:${entry?.txHash ?? ""}`);
+    }
+    return vanished;
   }
 
   /** Reads the monitored claims the snapshot did not hold. */

@@ -249,6 +249,17 @@ export class ActionJournal {
     return this.update(id, "confirmed", { tx_hash: mined.hash, block_number: mined.blockNumber, gas_used: mined.gasUsed.toString(), error: null });
   }
 
+  /**
+   * A confirmed action whose transaction is no longer on the chain (a reorg removed it; its receipt
+   * is gone): failed, so the next `plan` of its key starts a new try. Only from `confirmed`.
+   */
+  markReorged(id: number, reason: string): JournalEntry {
+    const entry = this.get(id);
+    if (entry.state !== "confirmed") throw new IllegalTransitionError(entry.key, entry.state, "failed");
+    this.db.prepare("UPDATE action_journal SET state = 'failed', error = ?, updated_at = ? WHERE id = ?").run(`reorged: ${reason}`, this.nowMs(), id);
+    return this.get(id);
+  }
+
   markFailed(id: number, error: string, mined?: { hash: string; blockNumber: number; gasUsed: bigint }): JournalEntry {
     return this.update(id, "failed", {
       error,

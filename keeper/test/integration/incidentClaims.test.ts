@@ -546,4 +546,28 @@ describe("keeper incidents and claims (integration)", function () {
     expect(JSON.stringify(alerts[0])).to.include(new Date(Number(cover!.end) * 1000).toISOString());
     expect(JSON.stringify(alerts[0])).to.include("critical");
   });
+
+  // ─── Reorgs (issue 19 §5) ─────────────────────────────────────────────────────────────────
+
+  it("a claim removed by a reorg: ticks keep running (no FundUnknownClaim), the claim is re-checked against its receipt and scheduled to be filed again, with a critical alert", async () => {
+    const { s, container, logger } = await keeper({ lossMeasurer: readerLoss });
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    feedRows = [hack((await time.latest()) - 600)];
+    const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+    const filed = await container.claimsCycle().run();
+    expect(filed.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    expect(await s.fund.claimCount()).to.equal(1n);
+    // The reorg: the blocks with the halt and the claim are gone; the journal still says confirmed.
+    await network.provider.send("evm_revert", [snapshot]);
+    expect(await s.fund.claimCount()).to.equal(0n);
+    const after = await container.claimsCycle().run();
+    expect(alertTitles(logger)).to.include(`claim ${filed.filed[0]!.claimId} vanished in a reorg`);
+    expect(container.state().claims.list().map((c) => c.state)).to.deep.equal(["scheduled"]);
+    expect(after.halts).to.have.length(1); // the halt, gone with the reorg, is reported again
+    const [row] = container.state().claims.list();
+    expect(row?.fundClaimId).to.equal(undefined);
+    const entry = container.state().journal.list({ kind: "file-claim" })[0];
+    expect([entry?.state, entry?.error]).to.deep.equal(["failed", `reorged: claim ${filed.filed[0]!.claimId} vanished in a reorg (no receipt for ${entry?.txHash ?? ""}): filed again`]);
+  });
 });
