@@ -183,8 +183,12 @@ export class ActionJournal {
   recordAttempt(actionId: number, facts: SignedTxFacts & { rawTx: string }): void {
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO tx_attempts (hash, action_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw_tx, try, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, (SELECT try FROM action_journal WHERE id = ?), ?)`,
+        // The same signed bytes again (a re-sign after a reorg removed the first: same nonce, data
+        // and fees — possibly under another key, e.g. a halt reported again) belong to the action
+        // and try signing them now; a re-record within one try changes nothing.
+        `INSERT INTO tx_attempts (hash, action_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw_tx, try, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, (SELECT try FROM action_journal WHERE id = ?), ?)
+         ON CONFLICT (hash) DO UPDATE SET try = excluded.try, action_id = excluded.action_id`,
       )
       .run(facts.hash, actionId, facts.nonce, facts.maxFeePerGas.toString(), facts.maxPriorityFeePerGas.toString(), facts.rawTx, actionId, this.nowMs());
   }

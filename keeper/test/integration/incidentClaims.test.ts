@@ -549,7 +549,7 @@ describe("keeper incidents and claims (integration)", function () {
 
   // ─── Reorgs (issue 19 §5) ─────────────────────────────────────────────────────────────────
 
-  it("a claim removed by a reorg: ticks keep running (no FundUnknownClaim), the claim is re-checked against its receipt and scheduled to be filed again, with a critical alert", async () => {
+  it("a claim removed by a reorg: ticks keep running (no FundUnknownClaim), the claim is re-checked against its receipt and filed again, with a critical alert", async () => {
     const { s, container, logger } = await keeper({ lossMeasurer: readerLoss });
     await container.coverageCycle().run();
     await time.increase(3600);
@@ -569,5 +569,9 @@ describe("keeper incidents and claims (integration)", function () {
     expect(row?.fundClaimId).to.equal(undefined);
     const entry = container.state().journal.list({ kind: "file-claim" })[0];
     expect([entry?.state, entry?.error]).to.deep.equal(["failed", `reorged: claim ${filed.filed[0]!.claimId} vanished in a reorg (no receipt for ${entry?.txHash ?? ""}): filed again`]);
+    const refiled = await container.claimsCycle().run();
+    expect(refiled.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    expect(await s.fund.claimCount()).to.equal(1n);
+    expect(container.state().claims.list().map((c) => [c.state, c.fundClaimId])).to.deep.equal([["filed", "1"]]);
   });
 });
