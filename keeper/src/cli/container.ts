@@ -127,6 +127,19 @@ export async function connectProvider(
 }
 
 
+/** Confirmations on a public chain when `chain.confirmations` is not set. */
+export const SAFE_CONFIRMATIONS = 3;
+const LOCAL_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
+
+/** Blocks after which an action counts as done: `chain.confirmations`, else 1 locally and `SAFE_CONFIRMATIONS` elsewhere (never below `riskPush.confirmations`). */
+export function confirmationsOf(config: Pick<KeeperConfig, "chain" | "riskPush">): number {
+  const explicit = config.chain.confirmations;
+  if (explicit !== undefined) return explicit;
+  const chainId = config.chain.chainId;
+  const byChain = chainId === undefined || LOCAL_CHAIN_IDS.has(chainId) ? 1 : SAFE_CONFIRMATIONS;
+  return Math.max(byChain, config.riskPush.confirmations);
+}
+
 /** The `tx` config block in TxSender units. */
 export function txSenderOptions(config: KeeperConfig): TxSenderOptions {
   const tx = config.tx;
@@ -136,7 +149,7 @@ export function txSenderOptions(config: KeeperConfig): TxSenderOptions {
     replaceAfterBlocks: tx.replaceAfterBlocks,
     receiptTimeoutMs: tx.receiptTimeoutMs,
     pollIntervalMs: tx.pollIntervalMs,
-    confirmations: config.riskPush.confirmations,
+    confirmations: confirmationsOf(config),
   };
 }
 

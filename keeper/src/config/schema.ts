@@ -361,6 +361,12 @@ export const chainSchema = z
     rpcMaxRounds: positiveInt("passes").default(3),
     chainId: positiveInt("chain id").optional(),
     /**
+     * Blocks after which a claim, halt or purchase counts as done (a reorg shallower than this
+     * cannot undo it). Default: 1 on a local chain (31337, 1337, or no chain id), else
+     * `SAFE_CONFIRMATIONS` (3).
+     */
+    confirmations: positiveInt("blocks").optional(),
+    /**
      * A node whose latest block is older than this (wall clock) is stale: the next URL is tried
      * and /healthz turns unhealthy. 0 = off (a local automining chain has no block cadence).
      */
