@@ -163,11 +163,11 @@ describe("deploy: script inputs (pure)", function () {
     expect(() => requireLocalNetwork("sepolia", "seed-portfolio")).to.throw(ScriptInputError, "only on a local chain");
   });
 
-  it("collapses a fixture TVL by the given share, one step after its newest point", function () {
+  it("collapses a fixture TVL by the given share, in two readings after its newest point", function () {
     const snapshot = { protocol: "curve", tvlUsd: 1_000, tvlHistory: [{ date: 200, tvlUsd: 1_000 }, { date: 100, tvlUsd: 900 }] };
     const next = collapseTvl(snapshot, { fraction: 0.9, afterSeconds: 3600 });
     expect(next.tvlUsd).to.equal(100);
-    expect(next.tvlHistory).to.deep.equal([{ date: 100, tvlUsd: 900 }, { date: 200, tvlUsd: 1_000 }, { date: 3800, tvlUsd: 100 }]);
+    expect(next.tvlHistory).to.deep.equal([{ date: 100, tvlUsd: 900 }, { date: 200, tvlUsd: 1_000 }, { date: 2000, tvlUsd: 100 }, { date: 3800, tvlUsd: 100 }]);
     expect(() => collapseTvl({ protocol: "x" }, { fraction: 0.5, afterSeconds: 1 })).to.throw(RangeError, "no TVL");
     expect(() => collapseTvl(snapshot, { fraction: 1, afterSeconds: 1 })).to.throw(RangeError, "fraction");
   });

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "../lib/logger";
 import { JsonPoster } from "./post";
-import { truncate, type Alert, type Alerter, type AlertSeverity } from "./types";
+import { AlertDeliveryError, truncate, type Alert, type Alerter, type AlertSeverity } from "./types";
 
 export interface DiscordAlerterOptions {
   /** The webhook URL; its id and token are secret and never logged. */
@@ -92,6 +92,7 @@ export class DiscordWebhookAlerter implements Alerter {
   }
 
   async send(alert: Alert): Promise<void> {
-    await this.poster.post(toDiscordPayload(alert, this.options.username), alert.title);
+    const outcome = await this.poster.post(toDiscordPayload(alert, this.options.username), alert.title);
+    if (!outcome.ok) throw new AlertDeliveryError("discord", outcome.status);
   }
 }

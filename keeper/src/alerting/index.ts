@@ -21,6 +21,7 @@ export * from "./jsonWebhook";
 export { retryAfterOf } from "./post";
 export * from "./riskAlert";
 export * from "./dedup";
+export * from "./outbox";
 export { redactUrl } from "../lib/redact";
 
 /** One sink's alerter. */
@@ -38,8 +39,12 @@ export function sinkAlerter(sink: ResolvedAlertSink, logger: Logger): Alerter {
   }
 }
 
+/** Every configured sink as a route (name, minimum severity, alerter). */
+export function alertRoutesOf(routes: readonly ResolvedAlertSink[], logger: Logger): AlertRoute[] {
+  return routes.map((sink) => ({ name: sink.name, minSeverity: sink.minSeverity, alerter: sinkAlerter(sink, logger) }));
+}
+
 /** The keeper's alerter: the log plus every configured route, by severity. */
 export function buildAlerter(routes: readonly ResolvedAlertSink[], logger: Logger): SeverityRouter {
-  const alertRoutes: AlertRoute[] = routes.map((sink) => ({ name: sink.name, minSeverity: sink.minSeverity, alerter: sinkAlerter(sink, logger) }));
-  return new SeverityRouter(alertRoutes, logger, [new LogAlerter(logger)]);
+  return new SeverityRouter(alertRoutesOf(routes, logger), logger, [new LogAlerter(logger)]);
 }

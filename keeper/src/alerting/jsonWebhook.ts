@@ -4,7 +4,7 @@
  */
 import type { Logger } from "../lib/logger";
 import { JsonPoster } from "./post";
-import { dedupKeyOf, type Alert, type Alerter, type AlertSeverity } from "./types";
+import { AlertDeliveryError, dedupKeyOf, type Alert, type Alerter, type AlertSeverity } from "./types";
 
 export interface JsonWebhookAlerterOptions {
   readonly url: string;
@@ -57,6 +57,7 @@ export class JsonWebhookAlerter implements Alerter {
   }
 
   async send(alert: Alert): Promise<void> {
-    await this.poster.post(toJsonWebhookBody(alert), alert.title);
+    const outcome = await this.poster.post(toJsonWebhookBody(alert), alert.title);
+    if (!outcome.ok) throw new AlertDeliveryError("webhook", outcome.status);
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { Logger } from "../lib/logger";
 import { JsonPoster } from "./post";
-import { dedupKeyOf, truncate, type Alert, type Alerter, type AlertSeverity } from "./types";
+import { AlertDeliveryError, dedupKeyOf, truncate, type Alert, type Alerter, type AlertSeverity } from "./types";
 
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 
@@ -86,6 +86,7 @@ export class PagerDutyAlerter implements Alerter {
 
   async send(alert: Alert): Promise<void> {
     const outcome = await this.poster.post(toPagerDutyEvent(alert, this.options.routingKey, this.options.source), alert.title);
+    if (!outcome.ok) throw new AlertDeliveryError("pagerduty", outcome.status);
     if (outcome.ok && outcome.status !== 202) {
       this.options.logger.warn({ sink: "pagerduty", status: outcome.status }, "alert: PagerDuty answered without 202 Accepted");
     }

@@ -4,7 +4,7 @@
  */
 import type { Logger } from "../lib/logger";
 import { JsonPoster } from "./post";
-import { type Alert, type Alerter, type AlertSeverity } from "./types";
+import { AlertDeliveryError, type Alert, type Alerter, type AlertSeverity } from "./types";
 
 export interface WebhookAlerterOptions {
   /** Incoming-webhook URL; its path and query are secret and never logged. */
@@ -41,7 +41,8 @@ export class SlackWebhookAlerter implements Alerter {
   }
 
   async send(alert: Alert): Promise<void> {
-    await this.poster.post(toSlackPayload(alert), alert.title);
+    const outcome = await this.poster.post(toSlackPayload(alert), alert.title);
+    if (!outcome.ok) throw new AlertDeliveryError("slack", outcome.status);
   }
 }
 

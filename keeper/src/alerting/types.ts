@@ -23,8 +23,25 @@ export interface Alert {
 }
 
 export interface Alerter {
-  /** Delivers one alert; resolves even when delivery failed (failures are logged). */
+  /**
+   * Delivers one alert. A sink (Slack, Discord, PagerDuty, webhook) rejects with
+   * `AlertDeliveryError` when the receiver did not accept it, so the outbox retries it; the
+   * keeper's top-level alerter (outbox, router) resolves whatever happens.
+   */
   send(alert: Alert): Promise<void>;
+  /** Retries what is due in a durable outbox (no-op elsewhere). */
+  flush?(): Promise<void>;
+}
+
+/** A sink's receiver did not acknowledge the alert (after the sink's own retry). */
+export class AlertDeliveryError extends Error {
+  constructor(
+    readonly sink: string,
+    readonly status?: number,
+  ) {
+    super(`alert not delivered by ${sink}${status !== undefined ? ` (HTTP ${status})` : ""}`);
+    this.name = "AlertDeliveryError";
+  }
 }
 
 /** True when `severity` is at least `min` (info < warning < critical). */

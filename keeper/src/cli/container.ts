@@ -25,7 +25,7 @@ import {
   curatedIncidentsOf,
   type RiskDataSource,
 } from "../sources";
-import { buildAlerter as buildAlertRouter, DedupAlerter, type Alerter } from "../alerting";
+import { alertRoutesOf, buildAlerter as buildAlertRouter, LogAlerter, OutboxAlerter, type Alerter } from "../alerting";
 import type { PositionLossMeasurer } from "../policy/claims";
 import { ChainPositionReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
@@ -128,6 +128,19 @@ export async function connectProvider(
 }
 
 
+/** Confirmations on a public chain when `chain.confirmations` is not set. */
+export const SAFE_CONFIRMATIONS = 3;
+const LOCAL_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
+
+/** Blocks after which an action counts as done: `chain.confirmations`, else 1 locally and `SAFE_CONFIRMATIONS` elsewhere (never below `riskPush.confirmations`). */
+export function confirmationsOf(config: Pick<KeeperConfig, "chain" | "riskPush">): number {
+  const explicit = config.chain.confirmations;
+  if (explicit !== undefined) return explicit;
+  const chainId = config.chain.chainId;
+  const byChain = chainId === undefined || LOCAL_CHAIN_IDS.has(chainId) ? 1 : SAFE_CONFIRMATIONS;
+  return Math.max(byChain, config.riskPush.confirmations);
+}
+
 /** The `tx` config block in TxSender units. */
 export function txSenderOptions(config: KeeperConfig): TxSenderOptions {
   const tx = config.tx;
@@ -137,7 +150,7 @@ export function txSenderOptions(config: KeeperConfig): TxSenderOptions {
     replaceAfterBlocks: tx.replaceAfterBlocks,
     receiptTimeoutMs: tx.receiptTimeoutMs,
     pollIntervalMs: tx.pollIntervalMs,
-    confirmations: config.riskPush.confirmations,
+    confirmations: confirmationsOf(config),
     urgent: {
       maxFeePerGasCeiling: parseUnits(String(tx.urgent.maxFeePerGasCeilingGwei), "gwei"),
       maxPriorityFeePerGas: parseUnits(String(tx.urgent.maxPriorityFeeGwei), "gwei"),
@@ -206,7 +219,7 @@ export async function buildContainer(
   // The signing lock is per key and chain: the state database learns whose signing it guards.
   const signerIdentity = keeperAddress !== undefined ? { chainId: Number((await provider.getNetwork()).chainId), address: keeperAddress } : undefined;
   const state = lazyState(config, logger, signerIdentity);
-  const alerter = buildKeeperAlerter(config, logger, () => state.open().alertLog);
+  const alerter = buildKeeperAlerter(config, logger, () => state.open());
   const txSender = once(() => newTxSender(config, logger, chain, state.open, fund));
   const positionReader = once(() => new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
   const wiring: Wiring = { ...chain, config, logger, lens, source, hacksFeed, alerter, fetch: overrides.fetch, state: state.open, txSender, positionReader };
@@ -330,10 +343,19 @@ function buildSources(
   return { source, hacksFeed: config.sources.hacks?.proApiKey !== undefined ? hacks : undefined };
 }
 
-/** The configured sinks, deduplicated through the state database (opened on first alert), so cron runs dedup too. */
-function buildKeeperAlerter(config: KeeperConfig, logger: Logger, alertLog: () => StateDb["alertLog"]): Alerter {
-  const delivery = buildAlerter(config, logger);
-  return config.alerts.dedupMinutes > 0 ? new DedupAlerter(delivery, alertLog, config.alerts.dedupMinutes * 60_000, logger) : delivery;
+/**
+ * The log plus the configured sinks behind the durable outbox in the state database (opened on
+ * first alert): retried until acknowledged, across restarts; dedup over delivered alerts; critical
+ * alerts escalate (alerting/outbox.ts).
+ */
+function buildKeeperAlerter(config: KeeperConfig, logger: Logger, state: () => Pick<StateDb, "alertLog" | "alertOutbox">): Alerter {
+  const a = config.alerts;
+  return new OutboxAlerter(alertRoutesOf(a.routes, logger), [new LogAlerter(logger)], state, {
+    dedupMs: a.dedupMinutes * 60_000,
+    retryBaseMs: a.retryBaseSeconds * 1000,
+    retryMaxMs: a.retryMaxSeconds * 1000,
+    escalateAfterMs: a.escalateAfterMinutes * 60_000,
+  }, logger);
 }
 
 /** The state database, opened and migrated on first use (`state.dbPath`). */

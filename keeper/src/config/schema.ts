@@ -11,6 +11,7 @@ import { DEFILLAMA_DEFAULT_URLS, DEFILLAMA_PRO_API_BASE_URL } from "./defaults";
 import { operatorMetricsSchema } from "./operatorMetrics";
 import { METRIC_FIELDS } from "../domain/types";
 import { DEFAULT_MIN_CONFIDENCE_FOR_RISE } from "../policy/riskPush";
+import { NEXUS_PROTOCOL_COVER_WORDING } from "../policy/coverWording";
 
 /** A config key that no longer exists: accepted by the parser only to fail with `message` (what to use instead). */
 function removedField(message: string) {
@@ -73,6 +74,12 @@ export const watchedBalanceSchema = z
     minDrop: tokenAmountSchema.optional(),
     /** The token's decimals; required with `minDrop`. */
     decimals: z.number().int().min(0).max(36).optional(),
+    /**
+     * Pooled lending: the token whose total supply is what depositors are owed (the aToken, the
+     * Comet market). The watch then counts only cash that left while the supply stayed: a solvent
+     * withdrawal burns supply with the cash and is no drain.
+     */
+    owedBy: addressSchema.optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -90,6 +97,8 @@ export const protocolWatchSchema = z
     dropPercent: percentSchema("percent of the window's peak").optional(),
     /** Override of `watch.windowBlocks` for this protocol. */
     windowBlocks: z.number().int("must be an integer (blocks)").positive("must be > 0 (blocks)").optional(),
+    /** Override of `watch.cumulativeDropPercent` for this protocol. */
+    cumulativeDropPercent: percentSchema("percent of the highest balance in the cumulative window").optional(),
   })
   .strict();
 
@@ -318,6 +327,11 @@ export const alertsSchema = z
     dedupMinutes: z.number().nonnegative("must be >= 0 (minutes)").default(60),
     /** Routed sinks: Slack-compatible, Discord, PagerDuty Events v2, generic JSON webhook. */
     sinks: z.array(alertSinkSchema).default([]),
+    /** Outbox: first retry of an unacknowledged alert after this many seconds, doubling up to `retryMaxSeconds`. */
+    retryBaseSeconds: z.number().positive("must be > 0 (seconds)").default(5),
+    retryMaxSeconds: z.number().positive("must be > 0 (seconds)").default(300),
+    /** A critical alert no sink acknowledged within this many minutes escalates (PagerDuty, else every sink). */
+    escalateAfterMinutes: z.number().positive("must be > 0 (minutes)").default(15),
   })
   .strict()
   .superRefine((alerts, ctx) => {
@@ -346,6 +360,12 @@ export const chainSchema = z
     /** Passes over every URL (with backoff between them) before a request fails. */
     rpcMaxRounds: positiveInt("passes").default(3),
     chainId: positiveInt("chain id").optional(),
+    /**
+     * Blocks after which a claim, halt or purchase counts as done (a reorg shallower than this
+     * cannot undo it). Default: 1 on a local chain (31337, 1337, or no chain id), else
+     * `SAFE_CONFIRMATIONS` (3).
+     */
+    confirmations: positiveInt("blocks").optional(),
     /**
      * A node whose latest block is older than this (wall clock) is stale: the next URL is tried
      * and /healthz turns unhealthy. 0 = off (a local automining chain has no block cadence).
@@ -575,6 +595,9 @@ export const watchSchema = z
     dropPercent: percentSchema("percent of the window's peak").default(25),
     /** Window, blocks back from the newest read (50 ≈ 10 min on mainnet). */
     windowBlocks: z.number().int("must be an integer (blocks)").positive("must be > 0 (blocks)").default(50),
+    /** Slow drains: a fall of at least this percent of the highest balance within `cumulativeWindowHours` is a drain. */
+    cumulativeDropPercent: percentSchema("percent of the highest balance in the cumulative window").default(40),
+    cumulativeWindowHours: positiveNumber("hours").default(24),
     /** Halt the protocol's sales on the fund (`reportIncident`) when a drain is seen. */
     reportIncident: z.boolean().default(true),
     /** Largest outgoing transfers looked up in the drain's block range (0 = skip the log query). */
@@ -590,6 +613,15 @@ export const budgetSchema = z
     maxPremiumPerDayUsd: z.number().nonnegative().default(25_000),
   })
   .strict();
+
+function validRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, "i");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const incidentRulesSchema = z
   .object({
@@ -607,6 +639,20 @@ export const incidentRulesSchema = z
     mergeWindowHours: positiveNumber("hours").default(72),
     /** A suspected incident not corroborated (feed, hallmark, operator) within this many hours is dismissed. */
     corroborationTimeoutHours: positiveNumber("hours").default(72),
+    /** A confirmed incident this many days after it occurred is resolved: the protocol is judged on its risk score again. */
+    resolveAfterDays: positiveNumber("days").default(90),
+    /**
+     * Which hacks-feed rows confirm an incident on their own (case-insensitive regular expressions
+     * over the row's classification and technique; excluded wins). Defaults: Nexus Mutual's
+     * Protocol Cover wording (policy/coverWording.ts).
+     */
+    coverWording: z
+      .object({
+        covered: z.array(z.string().min(1).refine(validRegExp, "not a valid regular expression")).default([...NEXUS_PROTOCOL_COVER_WORDING.covered]),
+        excluded: z.array(z.string().min(1).refine(validRegExp, "not a valid regular expression")).default([...NEXUS_PROTOCOL_COVER_WORDING.excluded]),
+      })
+      .strict()
+      .default({}),
     /** Protocol ids whose SUSPECTED incidents are claimed without corroboration (default: none). */
     autoClaimOnSuspected: z.array(z.string().min(1)).default([]),
     /** Alert when an accepted payout is this close to its redemption deadline. */

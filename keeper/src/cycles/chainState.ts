@@ -123,7 +123,7 @@ export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadR
   const claimIds = [...new Set(request.claimIds ?? [])].filter((id) => id > 0n);
   const [coverageRows, claimRows] = await Promise.all([
     ids.size > 0 ? lens.getCoverages(fundAddress, [...ids], at) : Promise.resolve([]),
-    claimIds.length > 0 ? lens.getClaims(fundAddress, claimIds, at) : Promise.resolve([]),
+    claimIds.length > 0 ? readClaims(lens, fund, fundAddress, claimIds, at) : Promise.resolve([]),
   ]);
 
   const coverages = new Map<string, OnChainCoverage>();
@@ -146,6 +146,41 @@ export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadR
     claims.set(c.id.toString(), toFundClaim(c, c.id));
   }
   return { now: block.timestamp, blockNumber: block.number, coverage: { protocols, pools, params }, coverages, claims };
+}
+
+type ClaimFields = Parameters<typeof toFundClaim>[0] & { readonly id: bigint };
+
+/**
+ * The claims in one lens call; when it fails (a claim a reorg removed reverts the whole batch
+ * with `FundUnknownClaim`), one by one with failures allowed: an unreadable claim is left out
+ * (the claims cycle re-checks it against its receipt), never the whole tick.
+ */
+async function readClaims(lens: FundLens, fund: StablecoinInsuranceFund, fundAddress: string, ids: readonly bigint[], at: { blockTag: number }): Promise<ClaimFields[]> {
+  try {
+    return await lens.getClaims(fundAddress, [...ids], at);
+  } catch {
+    const rows = await Promise.allSettled(
+      ids.map(async (id): Promise<ClaimFields> => {
+        const c = await fund.getClaim(id, at);
+        return {
+          id,
+          coverageId: c.coverageId,
+          claimant: c.claimant,
+          amount: c.amount,
+          payout: c.payout,
+          deposit: c.deposit,
+          providerClaimId: c.providerClaimId,
+          submittedAt: c.submittedAt,
+          status: c.status,
+          evidenceHash: c.evidenceHash,
+          incidentAt: c.incidentAt,
+          payableAt: c.payableAt,
+          confirmationRequired: c.confirmationRequired,
+        };
+      }),
+    );
+    return rows.filter((r): r is PromiseFulfilledResult<ClaimFields> => r.status === "fulfilled").map((r) => r.value);
+  }
 }
 
 /** The fund's `Claim` view as the keeper uses it. */

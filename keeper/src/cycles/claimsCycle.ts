@@ -53,7 +53,7 @@ import {
   type ProviderClaimStatus,
 } from "../policy/claims";
 import { buildEvidencePack, canonicalJson } from "../policy/evidence";
-import { collectSignals, haltsSales, isClaimable, reconcileIncidents, type IncidentChange } from "../policy/incidents";
+import { collectSignals, haltsSales, isClaimable, operatorApproved, reconcileIncidents, tvlDataErrors, type IncidentChange } from "../policy/incidents";
 import type { IncidentSignal } from "../policy/incidentSignals";
 import { DAY_SEC } from "../policy/money";
 import type { CoveragePosition, OnChainCoverage } from "../policy/coverage";
@@ -122,6 +122,8 @@ export class ClaimsCycle {
   private async startTick(options: { dryRun?: boolean }): Promise<ClaimsTick> {
     const { deps } = this;
     const dryRun = options.dryRun === true || deps.txSender === undefined;
+    // Alerts not yet acknowledged (a sink outage, a restart) are retried every tick.
+    if (!dryRun) await deps.alerter.flush?.();
     const keeper = deps.keeperAddress ?? (deps.txSender !== undefined ? await deps.txSender.from() : undefined);
     const watch = deps.watch !== undefined ? await deps.watch.tick({ dryRun }) : undefined;
     const positions = await deps.coverage.positions(watch?.readings.block !== undefined ? watch.readings : undefined);
@@ -188,7 +190,12 @@ export class ClaimsCycle {
       signals.push(...deps.watch.storedSignals().map((d) => d.signal).filter((x) => t.coveredIds.includes(x.protocolId)));
     }
     const sourceHashes = new Map<string, string>();
-    for (const [id, history] of tvlHistories) sourceHashes.set(id, createHash("sha256").update(JSON.stringify(history)).digest("hex"));
+    for (const [id, history] of tvlHistories) {
+      sourceHashes.set(id, createHash("sha256").update(JSON.stringify(history)).digest("hex"));
+      // A 0 or negative point is a data error: logged, never a signal (findTvlDrops leaves it out).
+      const errors = tvlDataErrors(history, t.now);
+      if (errors.length > 0) deps.logger.warn({ protocolId: id, points: errors.slice(-5) }, "TVL history: data error (0 or invalid point) ignored; not a signal");
+    }
     return { signals, tvlHistories, sourceHashes };
   }
 
@@ -232,14 +239,49 @@ export class ClaimsCycle {
     if (reconciliation.changes.length === 0) return;
     const touched = deps.state.incidents.apply(reconciliation.changes, t.now);
     for (const change of reconciliation.changes) {
+      if (change.kind === "refused") {
+        await this.reportRefused(t, change);
+        continue;
+      }
       const incident = touched.get(change.key);
       if (incident !== undefined) await this.reportIncidentChange(t, change, incident);
     }
   }
 
+  /** A signal in the window of a closed incident opened a new one: the operator hears of it. */
+  private async reportRefused(t: ClaimsTick, change: Extract<IncidentChange, { kind: "refused" }>): Promise<void> {
+    const { deps } = this;
+    const closed = deps.state.incidents.byDedupeKey(change.key);
+    const opened = deps.state.incidents.byDedupeKey(change.openedKey);
+    deps.logger.warn({ incident: change.key, state: change.state, signal: change.signal.sourceId, opened: change.openedKey }, "signal not attached to a closed incident: a new incident was opened");
+    if (change.state !== "dismissed") return;
+    await this.alert(
+      t,
+      "critical",
+      `new signal after a dismissed incident: ${change.signal.protocolId}`,
+      `${change.signal.description} (${change.signal.kind}) falls within the window of dismissed incident ${closed?.id ?? "?"} (${change.key}). ` +
+        `It was not attached: incident ${opened?.id ?? "?"} (${change.openedKey}) was opened as ${opened?.state ?? "suspected"} and sales are halted again. ` +
+        `Review it: \`keeper incident confirm ${opened?.id ?? change.openedKey}\` or \`keeper incident dismiss ${opened?.id ?? change.openedKey}\`.`,
+      change.signal.protocolId,
+      `incident-refused:${change.key}:${change.signal.kind}:${change.signal.sourceId}`,
+    );
+  }
+
   /** Logs and alerts one recorded incident change (an opening, or a transition). */
   private async reportIncidentChange(t: ClaimsTick, change: IncidentChange, incident: IncidentRecord): Promise<void> {
     const { deps } = this;
+    if ((change.kind === "open" || change.kind === "attach") && change.signal.kind === "hacks-feed" && change.signal.coverVerdict?.confirms === false) {
+      // A feed row the wording does not pay on its own (keys, front end, phishing, returned funds, unknown): the operator decides.
+      await this.alert(
+        t,
+        "critical",
+        `hacks feed reports ${incident.protocol}: operator decision needed`,
+        `${change.signal.description}: ${change.signal.coverVerdict.reason}. Incident ${incident.id} (${incident.dedupeKey}) is ${incident.state}; sales are halted, no claim is filed until you decide — ` +
+          `\`keeper incident confirm ${incident.id}\` (a loss the cover pays) or \`keeper incident dismiss ${incident.id}\`.`,
+        incident.protocol,
+        `feed-verdict:${change.signal.sourceId}`,
+      );
+    }
     if (change.kind === "open") {
       t.report.newIncidents.push(change.key);
       deps.logger.warn({ incident: change.key, state: change.state, description: change.signal.description }, "incident opened");
@@ -259,6 +301,8 @@ export class ClaimsCycle {
       deps.logger.warn({ incident: change.key, from: change.from, to: change.to, by: change.by }, "incident state changed");
       if (change.to === "confirmed") {
         await this.alert(t, "critical", `incident confirmed: ${incident.protocol}`, `${change.reason} (incident ${incident.id}, ${change.key}): claims are filed for the affected coverages.`, incident.protocol, `incident:${change.key}:confirmed`);
+      } else if (change.to === "resolved") {
+        await this.alert(t, "warning", `incident resolved: ${incident.protocol}`, `${change.reason} (incident ${incident.id}, ${change.key}). Claims already under way continue; new cover on ${incident.protocol} follows its risk score once the admin clears the on-chain halt.`, incident.protocol, `incident:${change.key}:resolved`);
       }
     }
   }
@@ -271,48 +315,91 @@ export class ClaimsCycle {
 
   // ─── Step 2: halts on-chain; alerts on dismissals ──────────────────────────────────────────
 
+  /**
+   * Keeps the fund's halt in step with the incidents, every tick, from the chain's view: a
+   * suspected or confirmed incident whose halt is not active on chain (never reported, or cleared
+   * by the admin) is reported (again); a dismissed or resolved incident on a protocol that nothing
+   * else halts tells the admin, once, that the halt can be cleared and how.
+   */
   private async syncHalts(t: ClaimsTick, incidents: readonly IncidentRecord[]): Promise<void> {
     for (const incident of incidents) {
-      if (haltsSales(incident) && incident.haltReportedAt === undefined) await this.haltSales(t, incident);
-      if (incident.state === "dismissed" && incident.dismissAlertedAt === undefined && !t.dryRun) await this.alertDismissed(t, incident);
+      if (haltsSales(incident)) await this.keepHalted(t, incident);
+    }
+    if (t.dryRun) return;
+    for (const incident of incidents) {
+      if ((incident.state === "dismissed" || incident.state === "resolved") && incident.dismissAlertedAt === undefined) {
+        const stillHalting = incidents.some((i) => i.protocol === incident.protocol && haltsSales(i));
+        await this.alertClearable(t, incident, stillHalting);
+      }
     }
   }
 
-  /** Reports the incident on-chain (sales halted), records it and alerts. */
-  private async haltSales(t: ClaimsTick, incident: IncidentRecord): Promise<void> {
+  /** The fund's halt of the incident's protocol (undefined when unreadable). */
+  private async onChainHalt(protocolAddress: string): Promise<{ active: boolean; occurredAt: number } | undefined> {
+    try {
+      const onChain = await this.deps.fund.getIncident(protocolAddress);
+      return { active: onChain.active, occurredAt: Number(onChain.occurredAt) };
+    } catch (err) {
+      this.deps.logger.warn({ protocol: protocolAddress, err: (err as Error).message }, "getIncident unreadable");
+      return undefined;
+    }
+  }
+
+  /** Reports the incident on-chain unless the fund already halts the protocol for an event at or before ours. */
+  private async keepHalted(t: ClaimsTick, incident: IncidentRecord): Promise<void> {
     const protocol = this.protocolOf(t, incident);
-    const report = await this.reportHalt(incident, protocol, t.now, t.dryRun);
-    t.report.halts.push({ incidentKey: incident.dedupeKey, protocol: incident.protocol, ...report });
+    const onChain = await this.onChainHalt(protocol.address);
+    if (onChain === undefined && incident.haltReportedAt !== undefined) return; // unreadable: nothing changes on a guess
+    if (onChain !== undefined && onChain.active && onChain.occurredAt <= incident.occurredAt) {
+      if (incident.haltReportedAt === undefined) {
+        t.report.halts.push({ incidentKey: incident.dedupeKey, protocol: incident.protocol, status: "already-halted" });
+        if (!t.dryRun) this.deps.state.incidents.setHaltReported(incident.id, t.now);
+      }
+      return;
+    }
+    await this.haltSales(t, incident, incident.haltReportedAt !== undefined);
+  }
+
+  /** Reports the incident on-chain (sales halted), records it and alerts. `again`: the admin cleared an earlier halt. */
+  private async haltSales(t: ClaimsTick, incident: IncidentRecord, again: boolean): Promise<void> {
+    const protocol = this.protocolOf(t, incident);
+    const report = await this.reportHalt(incident, protocol, t.now, t.dryRun, again);
+    t.report.halts.push({ incidentKey: incident.dedupeKey, protocol: incident.protocol, ...report, ...(again ? { again: true } : {}) });
     if (report.status === "confirmed" || report.status === "already-halted") {
       if (!t.dryRun) this.deps.state.incidents.setHaltReported(incident.id, t.now);
       if (report.status === "confirmed") {
         t.gasUsed += report.gasUsed ?? 0n;
-        await this.alert(t, "critical", `sales halted: ${incident.protocol}`, `fund.reportIncident(${protocol.address}, ${incident.occurredAt}) mined: no purchase, increase or renewal of ${incident.protocol} cover until the admin clears it.`, incident.protocol, `halt:${incident.dedupeKey}`);
+        await this.alert(
+          t,
+          "critical",
+          again ? `sales halted again: ${incident.protocol}` : `sales halted: ${incident.protocol}`,
+          `fund.reportIncident(${protocol.address}, ${Math.min(incident.occurredAt, t.now)}) mined: no purchase, increase or renewal of ${incident.protocol} cover until the admin clears it.` +
+            (again ? ` The halt had been cleared while incident ${incident.id} (${incident.dedupeKey}) is still ${incident.state}: dismiss or resolve it first (\`keeper incident dismiss|resolve ${incident.id}\`), then clear the halt.` : ""),
+          incident.protocol,
+          again ? `halt-again:${incident.dedupeKey}:${t.now}` : `halt:${incident.dedupeKey}`,
+        );
       }
     } else if (report.status === "failed") {
       await this.alert(t, "critical", `halt not reported: ${incident.protocol}`, `fund.reportIncident failed: ${report.error ?? "unknown error"} — check the keeper's RISK_ORACLE_ROLE; retried next tick.`, incident.protocol, `halt-failed:${incident.dedupeKey}`);
     }
   }
 
-  /** Once per dismissed incident: says whether the admin still has a halt to clear. */
-  private async alertDismissed(t: ClaimsTick, incident: IncidentRecord): Promise<void> {
+  /** Once per dismissed or resolved incident: says whether the admin still has a halt to clear, and how. */
+  private async alertClearable(t: ClaimsTick, incident: IncidentRecord, stillHalting: boolean): Promise<void> {
     const { deps } = this;
     const protocol = this.protocolOf(t, incident);
-    let active = false;
-    try {
-      active = (await deps.fund.getIncident(protocol.address)).active;
-    } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, "getIncident unreadable");
-    }
-    await this.alert(
-      t,
-      "warning",
-      `incident dismissed: ${incident.protocol}`,
-      `Incident ${incident.id} (${incident.dedupeKey}) was dismissed (${incident.stateBy}: ${incident.stateReason ?? "no reason"}); no claim is filed. ` +
-        (active ? `Sales of ${incident.protocol} are still halted on-chain: the admin may clear the halt (fund.clearIncident(${protocol.address})).` : "No halt is active on-chain."),
-      incident.protocol,
-      `incident:${incident.dedupeKey}:dismissed`,
-    );
+    const onChain = await this.onChainHalt(protocol.address);
+    if (onChain === undefined) return; // asked again next tick
+    const what =
+      incident.state === "dismissed"
+        ? `was dismissed (${incident.stateBy}: ${incident.stateReason ?? "no reason"}); no claim is filed.`
+        : `was resolved (${incident.stateBy}: ${incident.stateReason ?? "no reason"}); claims under way continue.`;
+    const halt = !onChain.active
+      ? "No halt is active on-chain."
+      : stillHalting
+        ? `Sales of ${incident.protocol} stay halted: another incident of ${incident.protocol} is still open (\`keeper incident list\`).`
+        : `Sales of ${incident.protocol} are still halted on-chain: the admin may clear the halt: \`keeper clear-incident ${incident.protocol}\` (ADMIN_PRIVATE_KEY) or fund.clearIncident(${protocol.address}) from the admin Safe.`;
+    await this.alert(t, "warning", `incident ${incident.state}: ${incident.protocol}`, `Incident ${incident.id} (${incident.dedupeKey}) ${what} ${halt}`, incident.protocol, `incident:${incident.dedupeKey}:${incident.state}`);
     deps.state.incidents.setDismissAlerted(incident.id, t.now);
   }
 
@@ -455,9 +542,20 @@ export class ClaimsCycle {
           continue;
         }
       }
+      if (measured === undefined && !this.approvedByOperator(incident)) {
+        // No reader: the configured size would be claimed. That is the operator's call, never a signal's.
+        const reason = `no position reader: the claim would be the position's configured size (${p.targetAmount}), which waits for the operator — \`keeper incident confirm ${incident.id}\` to claim it, or configure a position reader`;
+        unmeasured.set(`${incident.dedupeKey}|${positionKeyOf(claimPosition)}`, reason);
+        continue;
+      }
       lossByPosition.set(positionKeyOf(claimPosition), positionLoss(claimPosition, measured));
     }
     return lossByPosition;
+  }
+
+  /** The operator confirmed the incident, or reported it by hand. */
+  private approvedByOperator(incident: IncidentRecord): boolean {
+    return operatorApproved({ stateBy: incident.stateBy, signals: this.deps.state.incidents.signals(incident.id).map((s) => ({ kind: s.kind as IncidentSignal["kind"], sourceId: s.sourceId, occurredAt: s.occurredAt })) });
   }
 
   /** Claims already filed (rows in a filed state), and filings the journal has confirmed or sent before their row says so. */
@@ -610,12 +708,57 @@ export class ClaimsCycle {
   /** The claim monitor: observes every filed claim and acts on `decideClaimFollowUps`. */
   private async followUpClaims(t: ClaimsTick, chain: IncidentCoverages): Promise<void> {
     const { deps } = this;
-    const monitored = deps.state.claims.list().filter((r) => r.state === "filed" && r.fundClaimId !== undefined);
-    await this.readMonitoredClaims(monitored, chain.fundClaims);
+    const listed = deps.state.claims.list().filter((r) => r.state === "filed" && r.fundClaimId !== undefined);
+    await this.readMonitoredClaims(listed, chain.fundClaims);
+    const vanished = t.dryRun ? new Set<number>() : await this.recheckVanishedClaims(t, listed, chain.fundClaims);
+    const monitored = listed.filter((r) => !vanished.has(r.id));
     const observations = await this.observeClaims(t, monitored, chain);
     const followUps = decideClaimFollowUps(observations, t.now, { redeemAlertLeadSec: Math.round(deps.config.incidents.redeemAlertLeadHours * 3600) });
     const rowByClaim = new Map(monitored.map((r) => [r.fundClaimId as string, r]));
     for (const f of followUps) await this.actOnFollowUp(t, f, rowByClaim.get(f.claimId.toString()));
+  }
+
+  /**
+   * Filed claims the fund does not know (id above `claimCount`): a reorg removed them. Each is
+   * re-checked against its filing's receipt; when the receipt is gone (or reverted) the journal
+   * entry is marked reorged and the row goes back to `scheduled`, so the next planning files it
+   * again — with a critical alert. A claim merely unreadable (RPC) is left for the next tick.
+   */
+  private async recheckVanishedClaims(t: ClaimsTick, rows: readonly ClaimRecord[], fundClaims: ReadonlyMap<string, FundClaim>): Promise<Set<number>> {
+    const { deps } = this;
+    const vanished = new Set<number>();
+    const missing = rows.filter((r) => !fundClaims.has(r.fundClaimId as string));
+    if (missing.length === 0) return vanished;
+    let count: bigint;
+    try {
+      count = await deps.fund.claimCount();
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, "claimCount unreadable: vanished claims re-checked next tick");
+      return vanished;
+    }
+    for (const row of missing) {
+      if (BigInt(row.fundClaimId as string) <= count) continue; // it exists: unreadable this tick only
+      const incident = deps.state.incidents.get(row.incidentId);
+      const entry = incident === undefined ? undefined : deps.state.journal.byKey(claimIdempotencyKey(incident.dedupeKey, BigInt(row.coverageId)));
+      let receiptGone = true;
+      if (entry?.txHash !== undefined) {
+        try {
+          const receipt = await deps.provider.getTransactionReceipt(entry.txHash);
+          receiptGone = receipt === null || receipt.status !== 1;
+        } catch (err) {
+          deps.logger.warn({ err: (err as Error).message, hash: entry.txHash }, "receipt unreadable: vanished claim re-checked next tick");
+          continue;
+        }
+      }
+      if (!receiptGone) continue; // mined and known by its receipt: the chain view is behind; wait
+      const reason = `claim ${row.fundClaimId} vanished in a reorg (no receipt for ${entry?.txHash ?? "its filing"}): filed again`;
+      if (entry?.state === "confirmed") deps.state.journal.markReorged(entry.id, reason);
+      deps.state.claims.reopenVanished(row.id, reason);
+      vanished.add(row.id);
+      deps.logger.error({ claimId: row.fundClaimId, coverId: row.coverageId, hash: entry?.txHash }, "claim vanished in a reorg: scheduled again");
+      await this.alert(t, "critical", `claim ${row.fundClaimId} vanished in a reorg`, `${reason} (coverage ${row.coverageId}, incident ${incident?.dedupeKey ?? row.incidentId}).`, incident?.protocol, `reorged:${row.fundClaimId}:${entry?.txHash ?? ""}`);
+    }
+    return vanished;
   }
 
   /** Reads the monitored claims the snapshot did not hold. */
@@ -713,6 +856,7 @@ export class ClaimsCycle {
         suspected: live.filter((i) => i.state === "suspected").length,
         confirmed: live.filter((i) => i.state === "confirmed").length,
         dismissed: live.filter((i) => i.state === "dismissed").length,
+        resolved: live.filter((i) => i.state === "resolved").length,
       },
       transitions: t.report.transitions,
       halts: t.report.halts,
@@ -746,20 +890,16 @@ export class ClaimsCycle {
     protocol: ProtocolConfig,
     now: number,
     dryRun: boolean,
+    again: boolean,
   ): Promise<{ status?: SendResult["status"] | "already-halted"; error?: string; gasUsed?: bigint }> {
     const { deps } = this;
-    try {
-      const onChain = await deps.fund.getIncident(protocol.address);
-      if (onChain.active && Number(onChain.occurredAt) <= incident.occurredAt) return { status: "already-halted" };
-    } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, "getIncident unreadable; reporting anyway");
-    }
     const evidenceHash = keccak256(toUtf8Bytes(canonicalJson({ incident: incident.dedupeKey, protocol: protocol.address, occurredAt: incident.occurredAt, signals: deps.state.incidents.signals(incident.id).map((s) => s.signal) })));
     const occurredAt = Math.min(incident.occurredAt, now);
     const result = await this.send(
       {
         kind: "report-incident",
-        key: `report-incident:${incident.dedupeKey}`,
+        // A re-report (the admin cleared the halt of an open incident) is a new action.
+        key: again ? `report-incident:${incident.dedupeKey}:again:${now}` : `report-incident:${incident.dedupeKey}`,
         to: await deps.fund.getAddress(),
         data: deps.fund.interface.encodeFunctionData("reportIncident", [protocol.address, occurredAt, evidenceHash]),
         payload: { incident: incident.dedupeKey, protocol: protocol.address, occurredAt, evidenceHash, state: incident.state },

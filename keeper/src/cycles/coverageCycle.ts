@@ -198,6 +198,7 @@ export class CoverageCycle {
     const snapshot = await this.snapshot(positions);
     const now = snapshot.now;
     const plan = this.planActions(positions, snapshot);
+    await this.alertHaltLapses(plan, positions, snapshot, dryRun);
     const { priced, unfundable, notAgent } = await this.priceActions(plan.actions, positions, snapshot);
     await this.reportNotAgent(notAgent, now, dryRun);
     const { budget, deferred } = this.budgetActions(priced, now);
@@ -267,6 +268,27 @@ export class CoverageCycle {
       agentOf.set(beneficiary.toLowerCase(), await this.deps.fund.isAgent(beneficiary, keeper));
     }
     return agentOf;
+  }
+
+  /**
+   * A purchase, increase or renewal skipped because of an incident: a critical alert naming the
+   * date the operator's cover lapses (the latest end of the position's live coverages), so the
+   * operator decides (dismiss or resolve the incident, or accept the lapse) before it happens.
+   */
+  private async alertHaltLapses(plan: CoveragePlan, positions: readonly CoveragePosition[], snapshot: ChainSnapshot, dryRun: boolean): Promise<void> {
+    const { deps } = this;
+    for (const skip of plan.skipped.filter((k) => k.reason === "incident-halt")) {
+      const mine = positions.filter((p) => p.protocolId === skip.protocolId);
+      const state = snapshot.coverage.protocols.find((p) => p.protocol.toLowerCase() === skip.protocol.toLowerCase());
+      const live = (state?.coverages ?? []).filter((c) => c.end > snapshot.now && mine.some((p) => p.beneficiary.toLowerCase() === c.beneficiary.toLowerCase() && p.asset.toLowerCase() === c.asset.toLowerCase()));
+      const lapse = live.length === 0 ? undefined : Math.max(...live.map((c) => c.end));
+      const when = lapse === undefined ? "the position has no live cover now" : `its cover lapses at ${new Date(lapse * 1000).toISOString()}`;
+      const message =
+        `An incident halts ${skip.protocolId}: the keeper buys, increases and renews no cover there, and ${when}. ` +
+        `Review the incident (\`keeper incident list\`): dismiss a false alarm or resolve an ended exploit, and have the admin clear the on-chain halt (\`keeper clear-incident ${skip.protocolId}\`), or accept the lapse.`;
+      if (dryRun) deps.logger.info({ protocolId: skip.protocolId, lapse }, "dry run: would alert (cover held by an incident)");
+      else await deps.alerter.send({ severity: "critical", title: `cover held by an incident: ${skip.protocolId}`, message, at: snapshot.now, protocol: skip.protocolId, dedupKey: `incident-lapse:${skip.protocolId}:${lapse ?? "none"}` });
+    }
   }
 
   /** Logs each renewal held because the keeper is not the beneficiary's agent; one alert (not in a dry run). */

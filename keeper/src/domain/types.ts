@@ -97,6 +97,11 @@ export interface ExploitReport {
   readonly sourceRef: string;
   readonly link?: string;
   readonly lossUsd?: number;
+  /** Hacks-feed rows: what the row says the loss was (read against the cover wording). */
+  readonly classification?: string;
+  readonly technique?: string;
+  /** Funds the attacker returned (USD), when the row says so. */
+  readonly returnedFundsUsd?: number;
 }
 
 /** One row of an exploit database (the DefiLlama hacks feed, or an operator-curated incident). */
@@ -105,6 +110,8 @@ export interface FeedIncident {
   readonly date: number;
   readonly name: string;
   readonly amountUsd?: number;
+  /** Funds returned after the exploit (USD), when the feed says so. */
+  readonly returnedFundsUsd?: number;
   readonly classification?: string;
   readonly technique?: string;
   readonly link?: string;

@@ -4,16 +4,42 @@
  * hacks feed, DefiLlama hallmarks, the operator (`keeper incident ...`), and the on-chain
  * exploit watch (watched balances read in the tick's multicall).
  *
- * Corroborating signals (hacks feed, hallmark, operator confirmation) move an incident to
- * `confirmed`; the others alone leave it `suspected`.
+ * What confirms (`confirmsAlone`, `independentlyCorroborated`): the operator (a manual report),
+ * a hacks-feed row whose classification/technique the cover wording pays (`coverVerdict.confirms`,
+ * see coverWording.ts), or two independent signals — a published report (a DefiLlama hallmark)
+ * together with a measurement (a TVL drop seen twice, an on-chain drain). A single keyword match
+ * (a hallmark) never confirms; a leading signal (admin event, depeg) never confirms.
  */
 
-export type IncidentSignalKind = "tvl-drop" | "hacks-feed" | "hallmark" | "manual" | "onchain-drain";
+export type IncidentSignalKind = "tvl-drop" | "hacks-feed" | "hallmark" | "manual" | "onchain-drain" | "admin-event" | "oracle-deviation";
 
-export type IncidentState = "suspected" | "confirmed" | "dismissed";
+export type IncidentState = "suspected" | "confirmed" | "dismissed" | "resolved";
 
-/** Signal kinds that confirm an incident on their own. */
-export const CORROBORATING_SIGNALS: ReadonlySet<IncidentSignalKind> = new Set(["hacks-feed", "hallmark", "manual"]);
+/** Signal kinds that may confirm an incident on their own (hacks feed: only a covered row). */
+export const CORROBORATING_SIGNALS: ReadonlySet<IncidentSignalKind> = new Set(["hacks-feed", "manual"]);
+
+/** Leading signals: seen before funds move; they halt sales, never confirm or claim. */
+export const LEADING_SIGNALS: ReadonlySet<IncidentSignalKind> = new Set(["admin-event", "oracle-deviation"]);
+
+/** Whether a signal confirms an incident on its own: the operator, or a hacks-feed row the wording pays. */
+export function confirmsAlone(signal: Pick<IncidentSignal, "kind" | "coverVerdict">): boolean {
+  if (signal.kind === "manual") return true;
+  if (signal.kind === "hacks-feed") return signal.coverVerdict?.confirms === true;
+  return false;
+}
+
+/** The independence family of a signal for the two-signal rule (undefined: it does not count). */
+export function signalFamily(signal: Pick<IncidentSignal, "kind">): "report" | "measurement" | undefined {
+  if (signal.kind === "hallmark") return "report";
+  if (signal.kind === "tvl-drop" || signal.kind === "onchain-drain") return "measurement";
+  return undefined;
+}
+
+/** Two independent signals: a published report and a measurement of funds leaving. */
+export function independentlyCorroborated(signals: readonly Pick<IncidentSignal, "kind">[]): boolean {
+  const families = new Set(signals.map(signalFamily));
+  return families.has("report") && families.has("measurement");
+}
 
 /** A balance read at one block (amounts in the token's base units, decimal strings). */
 export interface BalanceObservation {
@@ -23,6 +49,8 @@ export interface BalanceObservation {
   /** Chain time of `block`, unix seconds. */
   readonly timestamp: number;
   readonly balance: string;
+  /** Pooled lending: what depositors are owed at `block` (e.g. the aToken's total supply), base units. */
+  readonly owed?: string;
 }
 
 /** What the on-chain exploit watch saw: a watched balance falling fast. */
@@ -58,4 +86,8 @@ export interface IncidentSignal {
   readonly lossUsd?: number;
   readonly link?: string;
   readonly drain?: DrainDetail;
+  /** Hacks-feed rows: the row read against the cover wording (coverWording.ts). */
+  readonly coverVerdict?: { readonly confirms: boolean; readonly reason: string; readonly returnedUsd?: number; readonly netLossUsd?: number };
+  /** Leading signals: the admin event or oracle reading. */
+  readonly leading?: { readonly contract: string; readonly event: string; readonly block?: number; readonly txHash?: string; readonly detail: string };
 }

@@ -110,12 +110,19 @@ function feedIncidentOf(entry: z.infer<typeof entrySchema>, entryId: string | un
     amountUsd: entry.amount ?? undefined,
     classification: entry.classification ?? undefined,
     technique: entry.technique ?? undefined,
+    ...returnedFundsOf(entry),
     link: entry.source !== null && entry.source !== undefined && entry.source !== "" ? entry.source : undefined,
     origin: "feed",
     sourceId: `defillama-hacks:${entryId ?? normalizeName(entry.name)}:${entry.date}`,
     ref,
     raw: entry,
   };
+}
+
+/** `returnedFunds` of a row (a number of USD, or null), when positive. */
+function returnedFundsOf(entry: Readonly<Record<string, unknown>>): { returnedFundsUsd?: number } {
+  const value = entry["returnedFunds"];
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? { returnedFundsUsd: value } : {};
 }
 
 /** A name miss does not prove there was no exploit: the server renames linked rows. */
@@ -212,6 +219,9 @@ export class HacksFeedSource implements RiskDataSource {
         sourceRef: i.ref,
         ...(i.link !== undefined ? { link: i.link } : {}),
         ...(i.amountUsd !== undefined ? { lossUsd: i.amountUsd } : {}),
+        ...(i.classification !== undefined ? { classification: i.classification } : {}),
+        ...(i.technique !== undefined ? { technique: i.technique } : {}),
+        ...(i.returnedFundsUsd !== undefined ? { returnedFundsUsd: i.returnedFundsUsd } : {}),
       }));
   }
 

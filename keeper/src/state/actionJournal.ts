@@ -195,18 +195,14 @@ export class ActionJournal {
   recordAttempt(actionId: number, facts: SignedTxFacts & { rawTx: string }): void {
     const run = this.db.transaction(() => {
       this.fence?.assertHeld(this.db);
-      const earlier = this.db.prepare("SELECT action_id FROM tx_attempts WHERE hash = ?").get(facts.hash) as { action_id: number } | undefined;
-      if (earlier !== undefined) {
-        if (earlier.action_id !== actionId) throw new Error(`action journal: transaction ${facts.hash} already belongs to action ${earlier.action_id}`);
-        this.db
-          .prepare("UPDATE tx_attempts SET try = (SELECT try FROM action_journal WHERE id = ?), replaced_by = NULL WHERE hash = ?")
-          .run(actionId, facts.hash);
-        return;
-      }
       this.db
         .prepare(
+          // The same signed bytes again belong to the action and try signing them now: a retry that
+          // re-signed the same nonce and fees, or a re-sign after a reorg removed the first (same
+          // nonce, data and fees, possibly under another journal key, e.g. a halt reported again).
           `INSERT INTO tx_attempts (hash, action_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw_tx, try, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, (SELECT try FROM action_journal WHERE id = ?), ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, (SELECT try FROM action_journal WHERE id = ?), ?)
+           ON CONFLICT (hash) DO UPDATE SET try = excluded.try, action_id = excluded.action_id, replaced_by = NULL`,
         )
         .run(facts.hash, actionId, facts.nonce, facts.maxFeePerGas.toString(), facts.maxPriorityFeePerGas.toString(), facts.rawTx, actionId, this.nowMs());
     });
@@ -282,6 +278,17 @@ export class ActionJournal {
 
   markConfirmed(id: number, mined: { hash: string; blockNumber: number; gasUsed: bigint }): JournalEntry {
     return this.update(id, "confirmed", { tx_hash: mined.hash, block_number: mined.blockNumber, gas_used: mined.gasUsed.toString(), error: null });
+  }
+
+  /**
+   * A confirmed action whose transaction is no longer on the chain (a reorg removed it; its receipt
+   * is gone): failed, so the next `plan` of its key starts a new try. Only from `confirmed`.
+   */
+  markReorged(id: number, reason: string): JournalEntry {
+    const entry = this.get(id);
+    if (entry.state !== "confirmed") throw new IllegalTransitionError(entry.key, entry.state, "failed");
+    this.db.prepare("UPDATE action_journal SET state = 'failed', error = ?, updated_at = ? WHERE id = ?").run(`reorged: ${reason}`, this.nowMs(), id);
+    return this.get(id);
   }
 
   markFailed(id: number, error: string, mined?: { hash: string; blockNumber: number; gasUsed: bigint }): JournalEntry {

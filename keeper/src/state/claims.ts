@@ -53,6 +53,15 @@ export class ClaimRepository {
     return { claim: stored, created: info.changes === 1 };
   }
 
+  /** A claim that vanished in a reorg: back to `scheduled`, its fund claim id forgotten, so it is filed again. */
+  reopenVanished(id: number, reason: string): void {
+    const current = this.get(id);
+    if (current === undefined) throw new Error(`claims: no claim ${id}`);
+    this.db
+      .prepare("UPDATE claims SET state = 'scheduled', fund_claim_id = NULL, details_json = ?, updated_at = ? WHERE id = ?")
+      .run(JSON.stringify({ ...(current.details as Record<string, unknown>), reason, vanishedClaimId: current.fundClaimId }), this.nowMs(), id);
+  }
+
   update(id: number, change: { state?: ClaimState; fundClaimId?: string; providerClaimId?: string; details?: unknown }): ClaimRecord {
     const current = this.get(id);
     if (current === undefined) throw new Error(`claims: no claim ${id}`);

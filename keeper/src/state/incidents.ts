@@ -21,7 +21,7 @@ export interface IncidentRecord {
   /** Earliest occurrence among its signals (the claim's `incidentAt`). */
   readonly occurredAt: number;
   readonly openedAt: number;
-  /** "signal:<kind>", "operator" or "timeout". */
+  /** "signal:<kind>", "signals:<kind>+<kind>", "operator", "timeout" or "horizon". */
   readonly stateBy: string;
   readonly stateReason: string | undefined;
   readonly stateChangedAt: number | undefined;
@@ -153,6 +153,8 @@ export class IncidentRepository {
           if (target === undefined) throw new Error(`incident ${change.key}: no such incident to attach a signal to`);
           this.insertSignal(target.id, change.signal);
           this.db.prepare("UPDATE incidents SET occurred_at = ? WHERE id = ?").run(change.occurredAt, target.id);
+        } else if (change.kind === "refused") {
+          // Nothing to store: the signal opened its own incident (the "open" change before this one).
         } else {
           const info = this.db
             .prepare("UPDATE incidents SET state = ?, state_by = ?, state_reason = ?, state_changed_at = ? WHERE dedupe_key = ? AND state = ?")
@@ -164,6 +166,7 @@ export class IncidentRepository {
     run.immediate();
     const touched = new Map<string, IncidentRecord>();
     for (const change of changes) {
+      if (change.kind === "refused") continue;
       const record = this.byDedupeKey(change.key);
       if (record !== undefined) touched.set(change.key, record);
     }

@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Logger } from "../lib/logger";
 import { ActionJournal } from "./actionJournal";
 import { AlertLogRepository } from "./alertLog";
+import { AlertOutboxRepository } from "./alertOutbox";
 import { AssessmentRepository } from "./assessments";
 import { ClaimRepository } from "./claims";
 import { acquireDaemonLock, type DaemonLock, type DaemonLockOptions, type SignerIdentity } from "./daemonLock";
@@ -19,6 +20,7 @@ import { ReportRepository } from "./reports";
 
 export * from "./actionJournal";
 export * from "./alertLog";
+export * from "./alertOutbox";
 export * from "./assessments";
 export * from "./claims";
 export * from "./daemonLock";
@@ -38,6 +40,7 @@ export interface StateDb {
   readonly reports: ReportRepository;
   readonly kv: KvRepository;
   readonly alertLog: AlertLogRepository;
+  readonly alertOutbox: AlertOutboxRepository;
   /**
    * Takes the signing lock (throws DaemonLockError when another process holds it): per key and
    * chain once `bindSigner` named them (the journal then checks its fencing token before it records
@@ -87,6 +90,7 @@ export function openStateDb(file: string, options: OpenStateOptions = {}): State
     reports: new ReportRepository(db, nowMs),
     kv: new KvRepository(db, nowMs),
     alertLog: new AlertLogRepository(db),
+    alertOutbox: new AlertOutboxRepository(db),
     acquireDaemonLock(lockOptions) {
       lock = acquireDaemonLock(db, { nowMs, ...(signer !== undefined ? { signer } : {}), ...lockOptions });
       if (lock.fence !== undefined) journal.fence = lock.fence;

@@ -8,6 +8,8 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** A table rebuild: foreign keys are switched off around the transaction and checked before it commits. */
+  readonly foreignKeysOff?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -152,7 +154,64 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 20,
+    version: 11,
+    name: "incident state 'resolved'",
+    // SQLite cannot ALTER a CHECK: the table is rebuilt (sqlite.org/lang_altertable.html, the
+    // 12-step procedure) with foreign keys off; `applyMigrations` checks them before committing.
+    foreignKeysOff: true,
+    sql: `
+      CREATE TABLE incidents_v11 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        protocol TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detected_at INTEGER NOT NULL,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        evidence_path TEXT,
+        evidence_hash TEXT,
+        details_json TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'confirmed' CHECK (state IN ('suspected', 'confirmed', 'dismissed', 'resolved')),
+        occurred_at INTEGER,
+        opened_at INTEGER,
+        state_by TEXT NOT NULL DEFAULT 'signal',
+        state_reason TEXT,
+        state_changed_at INTEGER,
+        halt_reported_at INTEGER,
+        dismiss_alerted_at INTEGER
+      );
+      INSERT INTO incidents_v11 (id, protocol, kind, detected_at, dedupe_key, evidence_path, evidence_hash, details_json, created_at, state, occurred_at, opened_at,
+                                 state_by, state_reason, state_changed_at, halt_reported_at, dismiss_alerted_at)
+        SELECT id, protocol, kind, detected_at, dedupe_key, evidence_path, evidence_hash, details_json, created_at, state, occurred_at, opened_at,
+               state_by, state_reason, state_changed_at, halt_reported_at, dismiss_alerted_at FROM incidents;
+      DROP TABLE incidents;
+      ALTER TABLE incidents_v11 RENAME TO incidents;
+    `,
+  },
+  {
+    version: 12,
+    name: "durable alert outbox; dedup counts delivered alerts only",
+    sql: `
+      CREATE TABLE alert_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_key TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        alert_json TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent')),
+        sinks_json TEXT NOT NULL DEFAULT '[]',
+        acked_json TEXT NOT NULL DEFAULT '[]',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        escalated_ms INTEGER,
+        created_ms INTEGER NOT NULL,
+        sent_ms INTEGER
+      );
+      CREATE INDEX alert_outbox_pending ON alert_outbox (state, next_attempt_ms);
+      CREATE INDEX alert_outbox_key ON alert_outbox (alert_key, state);
+    `,
+  },
+  {
+    version: 13,
     name: "signing lock per key and chain, with a fencing token",
     sql: `
       CREATE TABLE signing_lock (
@@ -193,9 +252,22 @@ export function applyMigrations(db: Database, migrations: readonly Migration[] =
       );
       applied.push(migration.version);
     }
+    if (rebuild) {
+      const violations = db.pragma("foreign_key_check") as unknown[];
+      if (violations.length > 0) throw new Error(`migration left ${violations.length} foreign-key violation(s): ${JSON.stringify(violations.slice(0, 3))}`);
+    }
     return applied;
   });
-  return apply.immediate();
+  // A table rebuild needs foreign keys off, which SQLite only switches outside a transaction.
+  const pending = new Set((db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
+  const rebuild = sorted.some((m) => m.foreignKeysOff === true && !pending.has(m.version));
+  const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
+  if (rebuild && foreignKeys === 1) db.pragma("foreign_keys = OFF");
+  try {
+    return apply.immediate();
+  } finally {
+    if (rebuild && foreignKeys === 1) db.pragma("foreign_keys = ON");
+  }
 }
 
 export function schemaVersion(db: Database): number {

@@ -17,6 +17,7 @@ import {
   retryAfterOf,
   toDiscordPayload,
   toPagerDutyEvent,
+  AlertDeliveryError,
   type Alert,
   type Alerter,
 } from "../../src/alerting";
@@ -129,7 +130,10 @@ describe("alert sinks", () => {
       const bad = await receiver((_r, _n, res) => res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ code: 50035, errors: {}, message: "Invalid Form Body" })));
       closers.push(bad.close);
       const log2 = new Capture();
-      await new DiscordWebhookAlerter({ url: `${bad.base}${DISCORD_SECRET}`, logger: log2, retryDelayMs: 5 }).send(ALERT);
+      await new DiscordWebhookAlerter({ url: `${bad.base}${DISCORD_SECRET}`, logger: log2, retryDelayMs: 5 }).send(ALERT).then(
+        () => expect.fail("a failed delivery must reject"),
+        (err: unknown) => expect(err).to.be.instanceOf(AlertDeliveryError),
+      );
       expect(bad.requests).to.have.length(1);
       expect(log2.lines.map((l) => l.level)).to.deep.equal(["warn", "error"]);
       expect(log2.text()).to.contain("Invalid Form Body").and.not.contain("DiscordSecretTokenXYZ");
@@ -170,7 +174,10 @@ describe("alert sinks", () => {
       );
       closers.push(pd.close);
       const logger = new Capture();
-      await new PagerDutyAlerter({ routingKey: ROUTING_KEY, url: `${pd.base}/v2/enqueue`, logger, retryDelayMs: 5 }).send(ALERT);
+      await new PagerDutyAlerter({ routingKey: ROUTING_KEY, url: `${pd.base}/v2/enqueue`, logger, retryDelayMs: 5 }).send(ALERT).then(
+        () => expect.fail("a failed delivery must reject"),
+        (err: unknown) => expect(err).to.be.instanceOf(AlertDeliveryError),
+      );
       expect(pd.requests).to.have.length(1);
       expect(logger.text()).to.contain("invalid event").and.not.contain(ROUTING_KEY);
     });

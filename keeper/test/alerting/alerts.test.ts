@@ -9,6 +9,7 @@ import {
   redactUrl,
   riskAlertToAlert,
   toSlackPayload,
+  AlertDeliveryError,
   type Alert,
   type Alerter,
 } from "../../src/alerting";
@@ -166,10 +167,13 @@ describe("alerting", () => {
       expectNoSecretIn(logger);
     });
 
-    it("retries a 429 once, then drops the alert and logs an error without throwing", async () => {
+    it("retries a 429 once, then logs an error and rejects (the outbox retries it)", async () => {
       receiver = await startReceiver(reply(429, "rate_limited"));
       const logger = new CaptureLogger();
-      await new WebhookAlerter({ url: receiver.url, logger, retryDelayMs: 5 }).send(ALERT);
+      await new WebhookAlerter({ url: receiver.url, logger, retryDelayMs: 5 }).send(ALERT).then(
+        () => expect.fail("a failed delivery must reject"),
+        (err: unknown) => expect(err).to.be.instanceOf(AlertDeliveryError),
+      );
       expect(receiver.requests).to.have.length(2);
       expect(logger.levels()).to.deep.equal(["warn", "warn", "error"]);
       expect(logger.entries[1]!.obj).to.deep.include({ attempt: 2, willRetry: false });
@@ -179,19 +183,25 @@ describe("alerting", () => {
     it("does not retry a 4xx other than 429", async () => {
       receiver = await startReceiver(reply(400, "invalid_payload"));
       const logger = new CaptureLogger();
-      await new WebhookAlerter({ url: receiver.url, logger, retryDelayMs: 5 }).send(ALERT);
+      await new WebhookAlerter({ url: receiver.url, logger, retryDelayMs: 5 }).send(ALERT).then(
+        () => expect.fail("a failed delivery must reject"),
+        (err: unknown) => expect(err).to.be.instanceOf(AlertDeliveryError),
+      );
       expect(receiver.requests).to.have.length(1);
       expect(logger.levels()).to.deep.equal(["warn", "error"]);
       expect(logger.entries[0]!.obj).to.deep.include({ status: 400, willRetry: false });
     });
 
-    it("times out a receiver that never answers, retries once, and resolves", async () => {
+    it("times out a receiver that never answers, retries once, and rejects", async () => {
       receiver = await startReceiver(() => {
         /* hold the request open */
       });
       const logger = new CaptureLogger();
       const started = Date.now();
-      await new WebhookAlerter({ url: receiver.url, logger, timeoutMs: 150, retryDelayMs: 5 }).send(ALERT);
+      await new WebhookAlerter({ url: receiver.url, logger, timeoutMs: 150, retryDelayMs: 5 }).send(ALERT).then(
+        () => expect.fail("a failed delivery must reject"),
+        (err: unknown) => expect(err).to.be.instanceOf(AlertDeliveryError),
+      );
       const elapsed = Date.now() - started;
       expect(receiver.requests).to.have.length(2);
       expect(elapsed).to.be.within(290, 2_000);
@@ -206,7 +216,10 @@ describe("alerting", () => {
       await receiver.close();
       receiver = undefined;
       const logger = new CaptureLogger();
-      await new WebhookAlerter({ url, logger, retryDelayMs: 5 }).send(ALERT);
+      await new WebhookAlerter({ url, logger, retryDelayMs: 5 }).send(ALERT).then(
+        () => expect.fail("a failed delivery must reject"),
+        (err: unknown) => expect(err).to.be.instanceOf(AlertDeliveryError),
+      );
       expect(logger.levels()).to.deep.equal(["warn", "warn", "error"]);
       expect(String((logger.entries[0]!.obj as { error?: string }).error)).to.match(/ECONNREFUSED|fetch failed/);
       expectNoSecretIn(logger);
@@ -216,7 +229,10 @@ describe("alerting", () => {
       receiver = await startReceiver(reply(200));
       const withCredentials = receiver.url.replace("http://", "http://hookuser:PASSWORDX@");
       const logger = new CaptureLogger();
-      await new WebhookAlerter({ url: withCredentials, logger, retryDelayMs: 5 }).send(ALERT);
+      await new WebhookAlerter({ url: withCredentials, logger, retryDelayMs: 5 }).send(ALERT).then(
+        () => expect.fail("a failed delivery must reject"),
+        (err: unknown) => expect(err).to.be.instanceOf(AlertDeliveryError),
+      );
       expect(receiver.requests).to.have.length(0);
       const error = String((logger.entries[0]!.obj as { error?: string }).error);
       expect(error).to.contain("credentials").and.to.contain("<redacted url>");

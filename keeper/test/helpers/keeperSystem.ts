@@ -93,8 +93,20 @@ export async function collapseTvl(dir: string, protocolId: string, dropFraction:
   const last = history[history.length - 1];
   const before = history[history.length - 2];
   if (last === undefined || before === undefined) throw new Error(`fixture ${file} has too short a TVL history`);
+  // Two consecutive readings, a minute apart at the newest end (one point is never a signal).
   last.tvlUsd = Math.round(before.tvlUsd * (1 - dropFraction));
+  history.splice(history.length - 1, 0, { date: last.date - 60, tvlUsd: last.tvlUsd });
   if (snapshot.tvlUsd !== undefined) snapshot.tvlUsd = last.tvlUsd;
+  await fs.writeFile(file, JSON.stringify(snapshot, null, 2));
+}
+
+/** One low TVL reading at the newest end (a glitch or a partial day; `0` = a data error). */
+export async function glitchTvl(dir: string, protocolId: string, tvlUsd: number): Promise<void> {
+  const file = path.join(dir, `${protocolId}.json`);
+  const snapshot = JSON.parse(await fs.readFile(file, "utf8")) as { tvlHistory: { date: number; tvlUsd: number }[]; tvlUsd?: number };
+  const last = snapshot.tvlHistory[snapshot.tvlHistory.length - 1];
+  if (last === undefined) throw new Error(`fixture ${file} has no TVL history`);
+  last.tvlUsd = tvlUsd;
   await fs.writeFile(file, JSON.stringify(snapshot, null, 2));
 }
 

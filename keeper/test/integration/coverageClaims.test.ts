@@ -16,6 +16,7 @@ import { nexusProofPath } from "../../src/sources/claimEvidence";
 import { ethers, network } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
+import type { PositionLossMeasurer } from "../../src/policy/claims";
 import { buildContainer, type KeeperContainer } from "../../src/cli/container";
 import { buildProgram } from "../../src/cli/cli";
 import { parseConfig } from "../../src/config";
@@ -49,7 +50,7 @@ describe("keeper coverage and claims (integration)", function () {
     for (const d of dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
   });
 
-  async function keeper(options: { overrides?: Partial<ConfigFile>; collapse?: boolean } = {}) {
+  async function keeper(options: { overrides?: Partial<ConfigFile>; collapse?: boolean; lossMeasurer?: PositionLossMeasurer } = {}) {
     const s = await loadFixture(deployKeeperSystem);
     const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-int-"));
     const fixtureDir = await fixtureCopy();
@@ -63,7 +64,7 @@ describe("keeper coverage and claims (integration)", function () {
     });
     const config = parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
     const logger = recordingLogger();
-    const container = await buildContainer(config, logger);
+    const container = await buildContainer(config, logger, options.lossMeasurer !== undefined ? { lossMeasurer: options.lossMeasurer } : {});
     opened.push(container);
     return { s, container, logger, fixtureDir, workDir };
   }
@@ -169,7 +170,13 @@ describe("keeper coverage and claims (integration)", function () {
 
   it("exploit → incident → evidence → claim at the allowed time → Nexus vote → settle → beneficiary credited, never twice (protocol opted into claiming on suspected)", async () => {
     // A TVL drop alone is only suspected; this protocol opted into claiming on suspected incidents.
-    const { s, container, fixtureDir, workDir } = await keeper({ overrides: { incidents: { autoClaimOnSuspected: ["aave-v3"] } } as Partial<ConfigFile> });
+    // A position reader measures the loss (a claim at the configured size would wait for the operator).
+    const lossMeasurer: PositionLossMeasurer = {
+      async measureLoss(position) {
+        return { loss: position.targetAmount, derivation: { method: "measured", valueBefore: String(position.targetAmount), valueAfter: "0", source: "test position reader" } };
+      },
+    };
+    const { s, container, fixtureDir, workDir } = await keeper({ overrides: { incidents: { autoClaimOnSuspected: ["aave-v3"] } } as Partial<ConfigFile>, lossMeasurer });
     await container.coverageCycle().run();
     const [cover] = await beneficiaryCoverages(s);
     if (cover === undefined) throw new Error("no cover bought");

@@ -10,7 +10,11 @@
  * - an incident in a coverage's last day is claimed after the keeper expired that coverage;
  * - Nexus DENIED and DRAW settled through settleClaim; the too-late alert;
  * - a claim that cannot be filed is visible (summary, status line, `keeper status`, /healthz);
- * - a claim filed but lost from the database is adopted from the chain, never filed twice.
+ * - a claim filed but lost from the database is adopted from the chain, never filed twice;
+ * - the lifecycle an operator can trust (issue 19): a dismissed false alarm never swallows the
+ *   real exploit; the halt is kept in step with the incidents; `incident resolve`; what confirms
+ *   (the wording table, the operator for a configured-size claim); one TVL reading never halts;
+ *   a renewal held by an incident says when the cover lapses.
  */
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
@@ -29,13 +33,20 @@ import type { ConfigFile } from "../../src/config/schema";
 import type { PositionLossMeasurer } from "../../src/policy/claims";
 import { openStateDb } from "../../src/state";
 import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
-import { collapseTvl, deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile, nexusQuoteRoutes, type KeeperSystem } from "../helpers/keeperSystem";
+import { decideIncident } from "../../src/cli/commands/incident";
+import { collapseTvl, glitchTvl, deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile, nexusQuoteRoutes, type KeeperSystem } from "../helpers/keeperSystem";
 import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
 import { recordingLogger } from "../sources/testDeps";
 
 const DAY = 86_400;
 const PRO_KEY = "test-pro-key";
 const USDC = (n: number) => units(n, 6);
+/** A position reader that measured the whole position lost (a claim at the configured size, with no reader, waits for the operator). */
+const readerLoss: PositionLossMeasurer = {
+  async measureLoss(position) {
+    return { loss: position.targetAmount, derivation: { method: "measured", valueBefore: String(position.targetAmount), valueAfter: "0", source: "test position reader" } };
+  },
+};
 
 /** DefiLlama Pro `/api/hacks` rows (no row id of their own: date, name, defillamaId, amount, ...). */
 let feedRows: Record<string, unknown>[] = [];
@@ -161,7 +172,7 @@ describe("keeper incidents and claims (integration)", function () {
   });
 
   it("the same drop followed by a feed entry → one incident, one claim; an edited feed row opens nothing new", async () => {
-    const { s, container, fixtureDir } = await keeper();
+    const { s, container, fixtureDir } = await keeper({ lossMeasurer: readerLoss });
     await container.coverageCycle().run();
     await time.increase(3600);
     await collapseTvl(fixtureDir, "aave-v3", 0.4);
@@ -301,7 +312,7 @@ describe("keeper incidents and claims (integration)", function () {
 
   for (const outcome of ["DENIED", "DRAW"] as const) {
     it(`Nexus ${outcome}: settled through settleClaim end to end`, async () => {
-      const { s, container, logger } = await keeper();
+      const { s, container, logger } = await keeper({ lossMeasurer: readerLoss });
       await container.coverageCycle().run();
       const [cover] = await ourCoverages(s);
       expect(cover?.providerId).to.equal(1n);
@@ -351,7 +362,7 @@ describe("keeper incidents and claims (integration)", function () {
   it("a claim that cannot be filed (keeper not an agent) is counted, explained by `keeper status`, and degrades /healthz until fixed", async () => {
     const dbDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-inc-db-"));
     dirs.push(dbDir);
-    const { s, container, cli } = await keeper({ dbPath: path.join(dbDir, "state.sqlite") });
+    const { s, container, cli } = await keeper({ dbPath: path.join(dbDir, "state.sqlite"), lossMeasurer: readerLoss });
     await container.coverageCycle().run();
     await s.fund.connect(s.beneficiary).setAgent(s.keeper.address, false);
     await time.increase(3600);
@@ -375,7 +386,7 @@ describe("keeper incidents and claims (integration)", function () {
   });
 
   it("a claim filed but lost from the database (crash after broadcast) is adopted from the chain, never filed twice", async () => {
-    const { s, container } = await keeper();
+    const { s, container } = await keeper({ lossMeasurer: readerLoss });
     await container.coverageCycle().run();
     await time.increase(3600);
     feedRows = [hack((await time.latest()) - 600)];
@@ -392,5 +403,175 @@ describe("keeper incidents and claims (integration)", function () {
     expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
     expect(container.state().claims.list().map((c) => [c.state, c.fundClaimId])).to.deep.equal([["filed", tick.filed[0]!.claimId]]);
     expect(await s.fund.claimCount()).to.equal(1n);
+  });
+
+  // ─── The lifecycle an operator can trust (issue 19 §1) ────────────────────────────────────
+
+  const messages = (logger: ReturnType<typeof recordingLogger>, title: string) =>
+    logger.entries.filter((e) => e.msg === `alert: ${title}`).map((e) => JSON.stringify(e));
+
+  it("a dismissed false alarm does not swallow the real exploit: a feed row 48 h later opens a new confirmed incident, alerts, halts again and claims", async () => {
+    const { s, container, fixtureDir, logger } = await keeper({ lossMeasurer: readerLoss });
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    await collapseTvl(fixtureDir, "aave-v3", 0.5);
+    await container.claimsCycle().run();
+    const [falseAlarm] = container.state().incidents.list();
+    decideIncident(container.state(), String(falseAlarm!.id), "dismissed", await time.latest());
+    await container.claimsCycle().run();
+    expect(messages(logger, "incident dismissed: aave-v3").join()).to.match(/keeper clear-incident aave-v3/);
+    await s.fund.connect(s.admin).clearIncident(PROTOCOLS.aave);
+    await time.increase(48 * 3600);
+    feedRows = [hack((await time.latest()) - 600)];
+    const tick = await container.claimsCycle().run();
+    expect(tick.newIncidents).to.have.length(1);
+    expect(tick.incidents).to.deep.include({ confirmed: 1, dismissed: 1 });
+    expect(alertTitles(logger)).to.include("new signal after a dismissed incident: aave-v3");
+    expect(tick.halts.map((h) => h.status)).to.deep.equal(["confirmed"]);
+    expect((await s.fund.getIncident(PROTOCOLS.aave)).active).to.equal(true);
+    expect(tick.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    expect(container.state().incidents.get(falseAlarm!.id)?.state).to.equal("dismissed");
+  });
+
+  it("the halt is kept in step with the incidents: a halt the admin cleared while the incident is open is reported again, with an alert", async () => {
+    const { s, container, fixtureDir, logger } = await keeper();
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    await collapseTvl(fixtureDir, "aave-v3", 0.5);
+    expect((await container.claimsCycle().run()).halts.map((h) => h.status)).to.deep.equal(["confirmed"]);
+    await s.fund.connect(s.admin).clearIncident(PROTOCOLS.aave);
+    const tick = await container.claimsCycle().run();
+    expect(tick.halts.map((h) => [h.status, h.again])).to.deep.equal([["confirmed", true]]);
+    expect((await s.fund.getIncident(PROTOCOLS.aave)).active).to.equal(true);
+    expect(alertTitles(logger)).to.include("sales halted again: aave-v3");
+    // In step: the next tick sends nothing.
+    proxy.reset();
+    expect((await container.claimsCycle().run()).halts).to.deep.equal([]);
+    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+  });
+
+  it("`keeper incident resolve <id>`: a confirmed incident is resolved, the keeper says how the admin clears the halt, and cover is bought again once it is cleared", async () => {
+    const dbDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-inc-db-"));
+    dirs.push(dbDir);
+    const { s, container, cli, config } = await keeper({ dbPath: path.join(dbDir, "state.sqlite"), lossMeasurer: readerLoss });
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    feedRows = [hack((await time.latest()) - 600)];
+    expect((await container.claimsCycle().run()).filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    const [incident] = container.state().incidents.list();
+    container.close();
+    opened.splice(opened.indexOf(container), 1);
+    const out = await cli("incident", "resolve", String(incident!.id));
+    expect(out).to.match(new RegExp(`incident ${incident!.id} \\(.+\\): resolved`));
+    expect(out).to.match(/keeper clear-incident aave-v3/);
+    expect(await cli("incident", "list")).to.match(/resolved \(by operator\)/);
+    const logger = recordingLogger();
+    const again = await buildContainer(config, logger);
+    opened.push(again);
+    await again.claimsCycle().run();
+    const clearable = alertTitles(logger).filter((t) => t === "incident resolved: aave-v3");
+    expect(clearable.length).to.be.lessThan(2);
+    // The coverage manager no longer treats the protocol as halted on the keeper's side; the fund's halt is the admin's.
+    await s.fund.connect(s.admin).clearIncident(PROTOCOLS.aave);
+    const coverage = await again.coverageCycle().run();
+    expect(coverage.skipped.map((k) => k.reason)).to.not.include("incident-halt");
+  });
+
+  it("what confirms: a front-end/DNS hacks-feed row alerts and waits for the operator (suspected, no claim); the operator's confirm files the claim", async () => {
+    const { s, container, logger } = await keeper({ lossMeasurer: readerLoss });
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    feedRows = [hack((await time.latest()) - 600, "Aave V3", { classification: "Infrastructure", technique: "Frontend DNS attack" })];
+    const tick = await container.claimsCycle().run();
+    expect(tick.incidents).to.deep.include({ suspected: 1, confirmed: 0 });
+    expect(tick.filed).to.deep.equal([]);
+    expect(alertTitles(logger)).to.include("hacks feed reports aave-v3: operator decision needed");
+    expect(messages(logger, "hacks feed reports aave-v3: operator decision needed").join()).to.match(/does not pay/);
+    expect(await s.fund.claimCount()).to.equal(0n);
+    const [incident] = container.state().incidents.list();
+    decideIncident(container.state(), String(incident!.id), "confirmed", await time.latest());
+    expect((await container.claimsCycle().run()).filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+  });
+
+  it("what confirms: a claim at the configured size (no position reader) waits for the operator, with a critical alert; the operator's confirm files it", async () => {
+    const { s, container, logger } = await keeper();
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    feedRows = [hack((await time.latest()) - 600)];
+    const tick = await container.claimsCycle().run();
+    expect(tick.incidents).to.deep.include({ confirmed: 1 });
+    expect(tick.filed).to.deep.equal([]);
+    expect(tick.unfileable.map((u) => u.reason).join()).to.match(/configured size .* waits for the operator/);
+    expect(alertTitles(logger).some((t) => t.startsWith("claim cannot be filed"))).to.equal(true);
+    expect(await s.fund.claimCount()).to.equal(0n);
+    const [incident] = container.state().incidents.list();
+    decideIncident(container.state(), String(incident!.id), "confirmed", await time.latest());
+    expect(container.state().incidents.get(incident!.id)?.stateBy).to.equal("operator");
+    const next = await container.claimsCycle().run();
+    expect(next.filed.map((f) => [f.status, f.amount])).to.deep.equal([["confirmed", USDC(100_000).toString()]]);
+  });
+
+  it("what halts: one low TVL reading that recovers, or a 0 reading (a data error), opens no incident and no halt", async () => {
+    const { s, container, fixtureDir, logger } = await keeper();
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    const file = path.join(fixtureDir, "aave-v3.json");
+    const original = await fs.readFile(file, "utf8");
+    await glitchTvl(fixtureDir, "aave-v3", 1_000);
+    const glitch = await container.claimsCycle().run();
+    await fs.writeFile(file, original);
+    await time.increase(600);
+    const recovered = await container.claimsCycle().run();
+    expect([glitch.newIncidents.length, recovered.newIncidents.length]).to.deep.equal([0, 0]);
+    await glitchTvl(fixtureDir, "aave-v3", 0);
+    await container.claimsCycle().run();
+    await time.increase(3 * 3600);
+    const zero = await container.claimsCycle().run();
+    expect(zero.newIncidents).to.deep.equal([]);
+    expect(logger.entries.some((e) => typeof e.msg === "string" && e.msg.includes("data error"))).to.equal(true);
+    expect((await s.fund.getIncident(PROTOCOLS.aave)).active).to.equal(false);
+  });
+
+  it("a renewal or purchase skipped because of an incident raises a critical alert with the date the cover lapses", async () => {
+    const { s, container, fixtureDir, logger } = await keeper();
+    await container.coverageCycle().run();
+    const [cover] = await ourCoverages(s);
+    await time.increase(3600);
+    await collapseTvl(fixtureDir, "aave-v3", 0.5);
+    await container.claimsCycle().run();
+    const coverage = await container.coverageCycle().run();
+    expect(coverage.skipped.map((k) => k.reason)).to.include("incident-halt");
+    const alerts = logger.entries.filter((e) => e.msg === "alert: cover held by an incident: aave-v3");
+    expect(alerts).to.have.length(1);
+    expect(JSON.stringify(alerts[0])).to.include(new Date(Number(cover!.end) * 1000).toISOString());
+    expect(JSON.stringify(alerts[0])).to.include("critical");
+  });
+
+  // ─── Reorgs (issue 19 §5) ─────────────────────────────────────────────────────────────────
+
+  it("a claim removed by a reorg: ticks keep running (no FundUnknownClaim), the claim is re-checked against its receipt and filed again, with a critical alert", async () => {
+    const { s, container, logger } = await keeper({ lossMeasurer: readerLoss });
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    feedRows = [hack((await time.latest()) - 600)];
+    const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+    const filed = await container.claimsCycle().run();
+    expect(filed.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    expect(await s.fund.claimCount()).to.equal(1n);
+    // The reorg: the blocks with the halt and the claim are gone; the journal still says confirmed.
+    await network.provider.send("evm_revert", [snapshot]);
+    expect(await s.fund.claimCount()).to.equal(0n);
+    const after = await container.claimsCycle().run();
+    expect(alertTitles(logger)).to.include(`claim ${filed.filed[0]!.claimId} vanished in a reorg`);
+    expect(container.state().claims.list().map((c) => c.state)).to.deep.equal(["scheduled"]);
+    expect(after.halts).to.have.length(1); // the halt, gone with the reorg, is reported again
+    const [row] = container.state().claims.list();
+    expect(row?.fundClaimId).to.equal(undefined);
+    const entry = container.state().journal.list({ kind: "file-claim" })[0];
+    expect([entry?.state, entry?.error]).to.deep.equal(["failed", `reorged: claim ${filed.filed[0]!.claimId} vanished in a reorg (no receipt for ${entry?.txHash ?? ""}): filed again`]);
+    const refiled = await container.claimsCycle().run();
+    expect(refiled.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    expect(await s.fund.claimCount()).to.equal(1n);
+    expect(container.state().claims.list().map((c) => [c.state, c.fundClaimId])).to.deep.equal([["filed", "1"]]);
   });
 });

@@ -54,13 +54,13 @@ describe("live positions and the exploit watch (integration)", function () {
     for (const d of dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
   });
 
-  async function keeper(overrides: (sys: Awaited<ReturnType<typeof systemWithStandIns>>) => Partial<ConfigFile> = () => ({})) {
+  async function keeper(overrides: (sys: Awaited<ReturnType<typeof systemWithStandIns>>) => Partial<ConfigFile> = () => ({}), options: { fileDb?: boolean } = {}) {
     const sys = await loadFixture(systemWithStandIns);
     const { s, p } = sys;
     const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-watch-"));
     const fixtureDir = await fixtureCopy();
     dirs.push(workDir, fixtureDir);
-    const base = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir });
+    const base = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir, ...(options.fileDb === true ? { dbPath: path.join(workDir, "state.sqlite") } : {}) });
     const file: ConfigFile = {
       ...base,
       protocols: [
@@ -166,6 +166,29 @@ describe("live positions and the exploit watch (integration)", function () {
     const again = await claims.run();
     expect(again.watch?.signals).to.have.length(0);
     expect(again.watch?.reports).to.have.length(0);
+  });
+
+  it("a restart after 200 blocks of downtime during a drain: the first tick back compares with the last reading before the gap, alerts and halts", async () => {
+    const { s, p, container, whale, logger } = await keeper(() => ({}), { fileDb: true });
+    await container.coverageCycle().run();
+    const baseline = await container.claimsCycle().run();
+    expect(baseline.watch?.signals).to.have.length(0);
+    container.close();
+    opened.splice(opened.indexOf(container), 1);
+    // Down for 200 blocks; the drain happens early in the gap, far outside the 50-block window.
+    for (let i = 0; i < 20; i++) await mine(1);
+    const supplied = await p.aToken.totalSupply();
+    await (await p.aavePool.mockExploitDrain(p.addresses.usdc, whale.address, (supplied * 6n) / 10n)).wait();
+    for (let i = 0; i < 180; i++) await mine(1);
+    // Restart on the same database: observations come back from kv.
+    const again = await buildContainer(container.config, logger);
+    opened.push(again);
+    const first = await again.claimsCycle().run();
+    const pool = first.watch?.signals.find((x) => x.drain?.holder === p.addresses.aToken);
+    expect(pool?.description).to.match(/across a gap/);
+    expect(pool?.drain?.largestTransfers?.[0]?.to).to.equal(whale.address); // looked back with logs over the gap
+    expect(first.watch?.reports.map((r) => r.status)).to.deep.equal(["confirmed"]);
+    expect((await incidentOf(s.fundAddress, PROTOCOLS.aave)).active).to.equal(true);
   });
 
   it("a keeper started after the drain block still sees the drain in its first tick (one look back over the window)", async () => {

@@ -16,6 +16,8 @@ import {
   feedSourceId,
   findTvlDrops,
   isClaimable,
+  operatorApproved,
+  tvlDataErrors,
   manualSignal,
   operatorTransition,
   reconcileIncidents,
@@ -41,11 +43,15 @@ const feedEntry = (over: Partial<FeedIncident> = {}): FeedIncident => ({
   ref: "feed#1",
   amountUsd: 197e6,
   txHash: "0x" + "ab".repeat(32),
+  classification: "Protocol Logic",
+  technique: "Flash loan donation exploit",
   raw: { defillamaId: 1061, name: "Euler Finance", date: NOW - DAY },
   ...over,
 });
 const drop = (at: number): IncidentSignal => ({ kind: "tvl-drop", protocolId: "euler", sourceId: `tvl-drop:euler:${at}`, occurredAt: at, observedAt: NOW, description: "TVL fell 40%", sourceRef: "tvl-history" });
-const feed = (at: number, sourceId = "feed:llama-1061:1"): IncidentSignal => ({ kind: "hacks-feed", protocolId: "euler", sourceId, occurredAt: at, observedAt: NOW, description: "hacks feed: Euler", sourceRef: "feed#1" });
+const COVERED = { confirms: true, reason: "covered" } as const;
+const feed = (at: number, sourceId = "feed:llama-1061:1", coverVerdict: IncidentSignal["coverVerdict"] = COVERED): IncidentSignal => ({ kind: "hacks-feed", protocolId: "euler", sourceId, occurredAt: at, observedAt: NOW, description: "hacks feed: Euler", sourceRef: "feed#1", ...(coverVerdict !== undefined ? { coverVerdict } : {}) });
+const hallmark = (at: number): IncidentSignal => ({ kind: "hallmark", protocolId: "euler", sourceId: `hallmark:euler:${at}`, occurredAt: at, observedAt: NOW, description: "DefiLlama hallmark: Euler exploited", sourceRef: "defillama-hallmarks" });
 /** Applies changes to views the way the store does (for multi-tick tests). */
 function applyTo(views: IncidentView[], changes: ReturnType<typeof reconcileIncidents>["changes"], now: number): IncidentView[] {
   const out = views.map((v) => ({ ...v, signals: [...v.signals] }));
@@ -56,7 +62,7 @@ function applyTo(views: IncidentView[], changes: ReturnType<typeof reconcileInci
       if (c.kind === "attach") {
         v.signals.push(c.signal);
         v.occurredAt = c.occurredAt;
-      } else {
+      } else if (c.kind === "transition") {
         v.state = c.to;
         v.stateBy = c.by;
       }
@@ -67,11 +73,21 @@ function applyTo(views: IncidentView[], changes: ReturnType<typeof reconcileInci
 
 describe("policy/incidents", () => {
   const rules = DEFAULT_INCIDENT_RULES;
-  it("TVL drop: exactly 30% within 24 h fires; 29.9% does not; a 30% fall over 24 h + 1 s does not", () => {
+  it("TVL drop: exactly 30% within 24 h, seen in two consecutive readings, fires; 29.9% does not; a 30% fall over 24 h + 1 s does not", () => {
     const rule = { minDropFraction: 0.3, windowSec: DAY };
-    expect(findTvlDrops([{ date: NOW - DAY, tvlUsd: 1_000 }, { date: NOW, tvlUsd: 700 }], rule, NOW)).to.have.length(1);
-    expect(findTvlDrops([{ date: NOW - DAY, tvlUsd: 1_000 }, { date: NOW, tvlUsd: 701 }], rule, NOW)).to.have.length(0);
-    expect(findTvlDrops([{ date: NOW - DAY - 1, tvlUsd: 1_000 }, { date: NOW, tvlUsd: 700 }], rule, NOW)).to.have.length(0);
+    const twice = (peakAt: number, low: number) => [{ date: peakAt, tvlUsd: 1_000 }, { date: NOW - H, tvlUsd: low }, { date: NOW, tvlUsd: low }];
+    expect(findTvlDrops(twice(NOW - H - DAY, 700), rule, NOW)).to.have.length(1);
+    expect(findTvlDrops(twice(NOW - H - DAY, 701), rule, NOW)).to.have.length(0);
+    expect(findTvlDrops(twice(NOW - H - DAY - 1, 700), rule, NOW)).to.have.length(0);
+  });
+  it("one TVL reading is never a signal: a single low point, a point that recovers, a 0 point (a data error)", () => {
+    const rule = { minDropFraction: 0.3, windowSec: DAY };
+    expect(findTvlDrops([{ date: NOW - DAY, tvlUsd: 1_000 }, { date: NOW, tvlUsd: 700 }], rule, NOW)).to.have.length(0);
+    expect(findTvlDrops([{ date: NOW - 2 * H, tvlUsd: 1_000 }, { date: NOW - H, tvlUsd: 100 }, { date: NOW, tvlUsd: 990 }], rule, NOW)).to.have.length(0);
+    const zero = [{ date: NOW - 3 * H, tvlUsd: 1_000 }, { date: NOW - 2 * H, tvlUsd: 0 }, { date: NOW - H, tvlUsd: 0 }, { date: NOW, tvlUsd: 1_000 }];
+    expect(findTvlDrops(zero, rule, NOW)).to.have.length(0);
+    expect(tvlDataErrors(zero, NOW).map((p) => p.date)).to.deep.equal([NOW - 2 * H, NOW - H]);
+    expect(collectSignals(input({ tvlHistories: new Map([["euler", zero]]) }), rules, NOW)).to.deep.equal([]);
   });
   it("one event per collapse: later breaches inside the window deepen the trough; one signal", () => {
     const history = [0, 1, 2, 3, 4].map((i) => ({ date: NOW - 10 * H + i * H, tvlUsd: [1_000, 990, 600, 300, 100][i]! }));
@@ -118,16 +134,61 @@ describe("policy/incidents", () => {
     const r = reconcileIncidents(views, [feed(NOW - H, "feed:b"), { ...drop(NOW - H), protocolId: "aave", sourceId: "tvl-drop:aave:1" }], rules, NOW);
     expect(r.changes.map((c) => c.kind)).to.deep.equal(["open", "open"]);
   });
-  it("no corroboration within the timeout → dismissed by timeout; a later feed row still confirms it; an operator dismissal is final", () => {
+  it("no corroboration within the timeout → dismissed by timeout; a later signal never attaches to it: it opens a new incident, and the attempt is reported", () => {
     const views = applyTo([], reconcileIncidents([], [drop(NOW - H)], rules, NOW).changes, NOW);
     expect(reconcileIncidents(views, [], rules, NOW + rules.corroborationTimeoutSec - 1).changes).to.deep.equal([]);
     const timedOut = reconcileIncidents(views, [], rules, NOW + rules.corroborationTimeoutSec);
     expect(timedOut.changes[0]).to.deep.include({ kind: "transition", to: "dismissed", by: "timeout" });
     const dismissed = applyTo(views, timedOut.changes, NOW);
     const late = reconcileIncidents(dismissed, [feed(NOW - H)], rules, NOW + 4 * DAY);
-    expect(late.changes.map((c) => (c.kind === "transition" ? c.to : c.kind))).to.deep.equal(["attach", "confirmed"]);
+    expect(late.changes.map((c) => c.kind)).to.deep.equal(["open", "refused"]);
+    expect(late.changes[0]).to.deep.include({ kind: "open", state: "confirmed", key: "feed:llama-1061:1@euler" });
+    expect(late.changes[1]).to.deep.include({ kind: "refused", key: `tvl-drop:euler:${NOW - H}`, state: "dismissed", openedKey: "feed:llama-1061:1@euler" });
     const byOperator = dismissed.map((v) => ({ ...v, stateBy: "operator" }));
-    expect(reconcileIncidents(byOperator, [feed(NOW - H)], rules, NOW + 4 * DAY).changes.map((c) => c.kind)).to.deep.equal(["attach"]);
+    expect(reconcileIncidents(byOperator, [feed(NOW - H)], rules, NOW + 4 * DAY).changes.map((c) => c.kind)).to.deep.equal(["open", "refused"]);
+  });
+  it("a dismissed false alarm does not swallow the real exploit: a feed row 48 h later opens a confirmed incident", () => {
+    const opened = applyTo([], reconcileIncidents([], [drop(NOW - H)], rules, NOW).changes, NOW);
+    const dismissed = applyTo(opened, [operatorTransition(opened[0]!, "dismissed") as Extract<ReturnType<typeof operatorTransition>, { kind: "transition" }>], NOW);
+    const real = reconcileIncidents(dismissed, [feed(NOW + 47 * H, "feed:real")], rules, NOW + 48 * H);
+    expect(real.changes.map((c) => (c.kind === "open" ? `open:${c.state}` : c.kind))).to.deep.equal(["open:confirmed", "refused"]);
+  });
+  it("resolved: the operator resolves a confirmed incident (only a confirmed one); the horizon resolves it; a later signal opens a new incident", () => {
+    const confirmed = applyTo([], reconcileIncidents([], [feed(NOW - H)], rules, NOW).changes, NOW);
+    expect(confirmed[0]!.state).to.equal("confirmed");
+    expect(operatorTransition(confirmed[0]!, "resolved")).to.deep.include({ kind: "transition", from: "confirmed", to: "resolved", by: "operator" });
+    expect(operatorTransition({ key: "k", state: "suspected" }, "resolved")).to.deep.include({ kind: "rejected" });
+    expect(reconcileIncidents(confirmed, [], rules, NOW - H + rules.resolveAfterSec - 1).changes).to.deep.equal([]);
+    const horizon = reconcileIncidents(confirmed, [], rules, NOW - H + rules.resolveAfterSec);
+    expect(horizon.changes[0]).to.deep.include({ kind: "transition", from: "confirmed", to: "resolved", by: "horizon" });
+    const resolved = applyTo(confirmed, horizon.changes, NOW);
+    expect(isClaimable({ state: "resolved", protocolId: "euler" }, new Set())).to.equal(true);
+    const again = reconcileIncidents(resolved, [drop(NOW)], rules, NOW + H);
+    expect(again.changes.map((c) => (c.kind === "open" ? `open:${c.state}` : c.kind))).to.deep.equal(["open:suspected", "refused"]);
+  });
+  it("what confirms: a covered feed row alone; an excluded or returned-funds row waits; a hallmark alone never; hallmark + TVL drop or on-chain drain does", () => {
+    expect(reconcileIncidents([], [feed(NOW - H)], rules, NOW).changes[0]).to.deep.include({ state: "confirmed" });
+    expect(reconcileIncidents([], [feed(NOW - H, "f", { confirms: false, reason: "private key" })], rules, NOW).changes[0]).to.deep.include({ state: "suspected" });
+    const { coverVerdict: _unjudged, ...unjudged } = feed(NOW - H, "f");
+    expect(reconcileIncidents([], [unjudged], rules, NOW).changes[0]).to.deep.include({ state: "suspected" });
+    const hall = applyTo([], reconcileIncidents([], [hallmark(NOW - H)], rules, NOW).changes, NOW);
+    expect(hall[0]!.state).to.equal("suspected");
+    const withDrop = reconcileIncidents(hall, [drop(NOW - H)], rules, NOW);
+    expect(withDrop.changes[1]).to.deep.include({ kind: "transition", to: "confirmed", by: "signals:hallmark+tvl-drop" });
+    const drain: IncidentSignal = { ...drop(NOW - H), kind: "onchain-drain", sourceId: "drain:1" };
+    expect(reconcileIncidents(hall, [drain], rules, NOW).changes[1]).to.deep.include({ to: "confirmed" });
+    // A measurement plus an excluded feed row (key compromise) still waits for the operator.
+    const dropped = applyTo([], reconcileIncidents([], [drop(NOW - H)], rules, NOW).changes, NOW);
+    expect(reconcileIncidents(dropped, [feed(NOW - H, "f", { confirms: false, reason: "keys" })], rules, NOW).changes.map((c) => c.kind)).to.deep.equal(["attach"]);
+    // Two measurements (a withdrawal wave shows both) are not independent.
+    expect(reconcileIncidents(dropped, [drain], rules, NOW).changes.map((c) => c.kind)).to.deep.equal(["attach"]);
+  });
+  it("the operator's approval: a confirm on a signal-confirmed incident records it; a manual report counts", () => {
+    const confirmed = applyTo([], reconcileIncidents([], [feed(NOW - H)], rules, NOW).changes, NOW);
+    expect(operatorApproved(confirmed[0]!)).to.equal(false);
+    expect(operatorTransition(confirmed[0]!, "confirmed")).to.deep.include({ kind: "transition", from: "confirmed", to: "confirmed", by: "operator" });
+    const m = manualSignal({ id: "x", protocolId: "euler", occurredAt: NOW - H, description: "operator" }, NOW);
+    expect(operatorApproved({ stateBy: "signal:manual", signals: [m] })).to.equal(true);
   });
   it("manual reports and operator decisions", () => {
     const views = applyTo([], reconcileIncidents([], [drop(NOW - H)], rules, NOW).changes, NOW);
@@ -138,11 +199,11 @@ describe("policy/incidents", () => {
     expect(operatorTransition({ key: "k", state: "suspected" }, "dismissed")).to.deep.include({ kind: "transition", to: "dismissed", by: "operator" });
     expect(operatorTransition({ key: "k", state: "confirmed" }, "confirmed")).to.deep.include({ kind: "rejected" });
   });
-  it("hallmarks describing an exploit corroborate; other hallmarks and curated feed entries do not signal", () => {
+  it("hallmarks describing an exploit signal (suspected, a keyword never confirms); other hallmarks and curated feed entries do not signal", () => {
     const hallmarks = new Map([["euler", [[NOW - H, "Euler exploited"], [NOW - 2 * H, "V2 launch"]] as const]]);
     const signals = collectSignals(input({ hallmarks, feedIncidents: new Map([["euler", [feedEntry({ origin: "config" }), feedEntry({ date: NOW - 40 * DAY })]]]) }), rules, NOW);
     expect(signals.map((x) => [x.kind, x.sourceId])).to.deep.equal([["hallmark", `hallmark:euler:${NOW - H}`]]);
-    expect(reconcileIncidents([], signals, rules, NOW).changes[0]).to.deep.include({ state: "confirmed" });
+    expect(reconcileIncidents([], signals, rules, NOW).changes[0]).to.deep.include({ state: "suspected" });
   });
 });
 

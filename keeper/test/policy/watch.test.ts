@@ -24,6 +24,65 @@ function series(observations: BalanceObservation[], rule = DEFAULT_DRAIN_RULE): 
 }
 
 describe("exploit watch rule (pure)", function () {
+  const at = (block: number, balance: bigint, timestamp: number, owed?: bigint): BalanceObservation => ({ token: USDC, holder: POOL, block, timestamp, balance: balance.toString(), ...(owed !== undefined ? { owed: owed.toString() } : {}) });
+
+  it("a gap (restart, outage, slow tick): the newest reading is compared with the last one before it, whatever its age", function () {
+    const before = at(100, 1_000_000n, T0);
+    const after = at(300, 200_000n, T0 + 200 * 12); // 200 blocks of downtime, then the first tick back
+    const { signals, checks } = detectDrains([series([before, after])], T0 + 3000);
+    expect(signals).to.have.length(1);
+    expect(checks[0]?.rule).to.equal("gap");
+    expect(signals[0]!.drain?.before.block).to.equal(100);
+    expect(signals[0]!.description).to.match(/across a gap/);
+    // The anchor survives pruning across the gap (the restart keeps it in kv).
+    expect(pruneObservations([before, after], 50).map((o) => o.block)).to.deep.equal([100, 300]);
+  });
+
+  it("a slow drain: 80% over 480 blocks trips the cumulative rule (40% in 24 h) though no 50-block window falls 25%", function () {
+    const points: BalanceObservation[] = [];
+    // The same share every 10 blocks: 80% gone after 480 blocks, 15.4% per 50 blocks.
+    for (let i = 0; i <= 48; i++) points.push(at(100 + i * 10, BigInt(Math.round(1_000_000 * 0.2 ** (i / 48))), T0 + i * 120));
+    let kept: BalanceObservation[] = [];
+    let tripped: { rule: string | undefined; index: number } | undefined;
+    points.forEach((p, index) => {
+      kept = pruneObservations([...kept, p], 50, 86_400);
+      const { checks, signals } = detectDrains([series(kept)], p.timestamp);
+      if (tripped === undefined && signals.length > 0) tripped = { rule: checks[0]?.rule, index };
+    });
+    // First seen by the cumulative rule, once 40% is gone (tick 16 of 48).
+    expect(tripped).to.deep.equal({ rule: "cumulative", index: 16 });
+    // Without the cumulative rule the 25%-in-50-blocks rule never trips.
+    const fastOnly = { dropBps: 2_500, windowBlocks: 50, minDrop: 0n };
+    expect(detectDrains([series(points, fastOnly)], T0 + 6000).signals).to.have.length(0);
+  });
+
+  it("a documented withdrawal wave (20% over hours) trips neither rule", function () {
+    const points = [0, 1, 2, 3, 4].map((i) => at(100 + i * 100, 1_000_000n - BigInt(i) * 50_000n, T0 + i * 3600));
+    expect(detectDrains([series(points)], T0 + 5 * 3600).signals).to.deep.equal([]);
+  });
+
+  it("pooled lending: a solvent withdrawal (cash and supply fall together) is no drain; a theft or a borrow of the cash (supply stays) is", function () {
+    // Reserve: 40 cash of 100 supplied (60% utilisation). A withdrawal of 35 takes 87.5% of the cash and burns 35 supply.
+    const peak = at(100, 40_000_000n, T0, 100_000_000n);
+    const wave = at(110, 5_000_000n, T0 + 120, 65_000_000n);
+    expect(detectDrains([series([peak, wave])], T0 + 200).signals).to.deep.equal([]);
+    const borrowAll = at(110, 0n, T0 + 120, 100_000_000n);
+    const drained = detectDrains([series([peak, borrowAll])], T0 + 200);
+    expect(drained.signals).to.have.length(1);
+    expect(drained.signals[0]!.description).to.match(/owed to depositors/);
+    // Without the supply read, the wave looks like a drain (the old behaviour).
+    const { owed: _a, ...peakCash } = peak;
+    const { owed: _b, ...waveCash } = wave;
+    expect(detectDrains([series([peakCash, waveCash])], T0 + 200).signals).to.have.length(1);
+  });
+
+  it("pruning keeps the cumulative window bounded: at most one observation per bucket before the fast window", function () {
+    const many: BalanceObservation[] = [];
+    for (let i = 0; i < 2_000; i++) many.push(at(100 + i, 1_000_000n, T0 + i * 12));
+    const kept = pruneObservations(many, 50, 86_400);
+    expect(kept.length).to.be.lessThan(51 + 1 + 97);
+  });
+
   it("a fall of >= 25% from the window's peak is a drain: before/after, drop, first block below the peak", function () {
     const now = T0 + 1000;
     const { signals, checks } = detectDrains([series([obs(100, 1_000_000n), obs(110, 990_000n), obs(120, 400_000n), obs(130, 350_000n)])], now);
@@ -50,7 +109,9 @@ describe("exploit watch rule (pure)", function () {
 
   it("below the threshold, outside the window, under minDrop, or a rise: no drain", function () {
     expect(detectDrains([series([obs(100, 1_000_000n), obs(110, 760_000n)])], T0).signals).to.have.length(0); // 24%
-    expect(detectDrains([series([obs(100, 1_000_000n), obs(151, 100_000n)])], T0).signals).to.have.length(0); // peak 51 blocks back
+    const fastOnly = { dropBps: 2_500, windowBlocks: 50, minDrop: 0n };
+    expect(detectDrains([series([obs(100, 1_000_000n), obs(140, 100_000n), obs(151, 100_000n)], fastOnly)], T0).signals).to.have.length(0); // peak 51 blocks back
+    expect(detectDrains([series([obs(100, 1_000_000n), obs(151, 100_000n)])], T0).checks[0]?.rule).to.equal("gap"); // alone in the window: compared across the gap
     expect(detectDrains([series([obs(100, 1_000_000n), obs(150, 100_000n)])], T0).signals).to.have.length(1); // exactly 50 back
     expect(detectDrains([series([obs(100, 100n), obs(110, 10n)], { ...DEFAULT_DRAIN_RULE, minDrop: 1_000n })], T0).signals).to.have.length(0);
     expect(detectDrains([series([obs(100, 100n), obs(110, 200n)])], T0).signals).to.have.length(0);
@@ -72,6 +133,7 @@ describe("exploit watch rule (pure)", function () {
     expect(() => validateDrainRule({ dropBps: 10_001, windowBlocks: 10, minDrop: 0n })).to.throw(/dropBps/);
     expect(() => validateDrainRule({ dropBps: 100, windowBlocks: 0, minDrop: 0n })).to.throw(/windowBlocks/);
     expect(pruneObservations([obs(100, 1n), obs(200, 2n), obs(150, 3n), obs(200, 4n)], 50).map((o) => [o.block, o.balance])).to.deep.equal([
+      [100, "1"], // the gap anchor: the last reading before the window
       [150, "3"],
       [200, "4"],
     ]);

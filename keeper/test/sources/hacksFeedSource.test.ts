@@ -131,6 +131,8 @@ describe("sources/hacksFeedSource (DefiLlama Pro /api/hacks)", () => {
       sourceRef: `${server.baseUrl}/<redacted>/api/hacks#[2]`,
       link: "https://rekt.news/curve-vyper-rekt/",
       lossUsd: 1_000_000,
+      classification: "Protocol Logic",
+      technique: "Flash loan",
     });
   });
 

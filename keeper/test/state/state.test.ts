@@ -120,6 +120,28 @@ describe("keeper state (SQLite)", () => {
       expect(state.schemaVersion).to.be.at.least(10);
     });
 
+    it("migration 11: a version-10 database keeps its incidents, signals and claims, accepts 'resolved', and keeps its foreign keys", async () => {
+      const file = await tempDbPath();
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const Database = (await import("better-sqlite3")).default;
+      const raw = new Database(file);
+      raw.pragma("foreign_keys = ON");
+      applyMigrations(raw, MIGRATIONS.filter((m) => m.version <= 10));
+      raw.prepare("INSERT INTO incidents (protocol, kind, detected_at, dedupe_key, created_at, state) VALUES ('aave-v3', 'manual', 1, 'manual:aave-v3:1', 1, 'confirmed')").run();
+      raw.prepare("INSERT INTO incident_signals (incident_id, kind, source_id, occurred_at, observed_at, signal_json, created_at) VALUES (1, 'manual', 'manual:aave-v3:1', 1, 1, '{}', 1)").run();
+      raw.prepare("INSERT INTO claims (incident_id, coverage_id, state, created_at, updated_at) VALUES (1, '7', 'filed', 1, 1)").run();
+      expect(() => raw.prepare("UPDATE incidents SET state = 'resolved'").run()).to.throw(/CHECK/);
+      raw.close();
+      const state = open(file);
+      expect(state.schemaVersion).to.be.at.least(11);
+      state.incidents.apply([{ kind: "transition", key: "manual:aave-v3:1", from: "confirmed", to: "resolved", by: "operator", reason: "over" }], 2);
+      expect(state.incidents.get(1)?.state).to.equal("resolved");
+      expect(state.incidents.signals(1)).to.have.length(1);
+      expect(state.claims.list().map((c) => [c.incidentId, c.state])).to.deep.equal([[1, "filed"]]);
+      expect(state.db.pragma("foreign_keys", { simple: true })).to.equal(1);
+      expect(() => state.db.prepare("INSERT INTO claims (incident_id, coverage_id, state, created_at, updated_at) VALUES (99, '8', 'filed', 1, 1)").run()).to.throw(/FOREIGN KEY/);
+    });
+
     it("a retried action starts a new try: no hash, block or attempts of the failed try", () => {
       const { journal } = open(":memory:");
       const entry = journal.plan({ kind: "file-claim", key: "claim:x:1", payload: {} });

@@ -1,5 +1,5 @@
 /**
- * `keeper incident add | list | confirm <id> | dismiss <id>`.
+ * `keeper incident add | list | confirm <id> | dismiss <id> | resolve <id>`.
  *
  * - `add` records a manual signal through the incident state machine: it confirms a suspected
  *   incident of the same protocol and window, or opens a confirmed one.
@@ -7,6 +7,9 @@
  *   database, it acts on the decision at its next incident tick (files the claims; alerts that
  *   the admin may clear the halt). When none does, the command takes the signing lock and runs
  *   one incident tick itself, so the claims are filed before it exits.
+ * - `resolve` ends a confirmed incident (the exploit is over): claims under way continue, the
+ *   keeper stops treating the protocol as halted, and it prints how the admin clears the
+ *   on-chain halt (`fund.clearIncident(protocol)`) so cover can be bought again.
  */
 import type { Command } from "commander";
 import { ConfigError, requireChainFields, type KeeperConfig } from "../../config";
@@ -42,7 +45,7 @@ export function recordManualIncident(state: StateDb, config: Pick<KeeperConfig, 
     now,
   );
   const { changes } = reconcileIncidents(state.incidents.views(), [signal], incidentRulesOf(config), now);
-  const signalChange = changes.find((c) => c.kind !== "transition");
+  const signalChange = changes.find((c) => c.kind === "open" || c.kind === "attach");
   if (signalChange === undefined) {
     const existing = state.incidents.views().find((v) => v.signals.some((s) => s.kind === "manual" && s.sourceId === signal.sourceId));
     const stored = existing === undefined ? undefined : state.incidents.byDedupeKey(existing.key);
@@ -61,14 +64,17 @@ export function findIncident(state: StateDb, ref: string): IncidentRecord | unde
 }
 
 /** Applies an operator decision; returns the stored incident or throws a ConfigError naming the fix. */
-export function decideIncident(state: StateDb, ref: string, to: "confirmed" | "dismissed", now: number): IncidentRecord {
+export function decideIncident(state: StateDb, ref: string, to: "confirmed" | "dismissed" | "resolved", now: number): IncidentRecord {
   const incident = findIncident(state, ref);
   if (incident === undefined) {
     const known = state.incidents.list().map((i) => `${i.id} (${i.dedupeKey}, ${i.state})`);
     throw new ConfigError([`incident ${ref}: not found — use an id from \`keeper incident list\`${known.length > 0 ? `: ${known.join(", ")}` : ""}`]);
   }
-  const decision = operatorTransition({ key: incident.dedupeKey, state: incident.state }, to);
-  if (decision.kind === "rejected") return incident;
+  const decision = operatorTransition({ key: incident.dedupeKey, state: incident.state, stateBy: incident.stateBy }, to);
+  if (decision.kind === "rejected") {
+    if (to === "resolved" && incident.state !== "resolved") throw new ConfigError([decision.reason]);
+    return incident;
+  }
   return state.incidents.apply([decision], now).get(incident.dedupeKey) as IncidentRecord;
 }
 
@@ -104,6 +110,7 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
   for (const [name, to, what] of [
     ["confirm", "confirmed", "confirm an incident (its claims are filed)"],
     ["dismiss", "dismissed", "dismiss an incident (no claim; the admin may clear the on-chain halt)"],
+    ["resolve", "resolved", "resolve a confirmed incident (claims continue; the admin may then clear the on-chain halt with fund.clearIncident(protocol))"],
   ] as const) {
     incident
       .command(name)
@@ -118,7 +125,14 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
   }
 }
 
-async function decideAndAct(config: KeeperConfig, logger: Logger, ref: string, to: "confirmed" | "dismissed", out: (text: string) => void): Promise<void> {
+/** What the admin runs to clear the halt of a closed incident's protocol. */
+export function clearHaltHint(config: Pick<KeeperConfig, "protocols">, incident: IncidentRecord): string | undefined {
+  if (incident.state !== "resolved" && incident.state !== "dismissed") return undefined;
+  const address = config.protocols.find((p) => p.id === incident.protocol)?.address;
+  return address === undefined ? undefined : `the admin clears the on-chain halt (when no other incident of ${incident.protocol} is open) with \`keeper clear-incident ${incident.protocol}\` (ADMIN_PRIVATE_KEY) or fund.clearIncident(${address}) from the admin Safe`;
+}
+
+async function decideAndAct(config: KeeperConfig, logger: Logger, ref: string, to: "confirmed" | "dismissed" | "resolved", out: (text: string) => void): Promise<void> {
   requireChainFields(config, { fund: true, lens: true, signer: true });
   const container = await buildContainer(config, logger);
   try {
@@ -126,8 +140,10 @@ async function decideAndAct(config: KeeperConfig, logger: Logger, ref: string, t
     const now = (await container.provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
     const decided = decideIncident(state, ref, to, now);
     out(`incident ${decided.id} (${decided.dedupeKey}): ${decided.state}`);
+    const hint = clearHaltHint(config, decided);
+    if (hint !== undefined) out(hint);
     try {
-      await withSigningLock(state, config, logger, `incident ${to === "confirmed" ? "confirm" : "dismiss"}`, async () => {
+      await withSigningLock(state, config, logger, `incident ${to === "confirmed" ? "confirm" : to === "dismissed" ? "dismiss" : "resolve"}`, async () => {
         await container.verify();
         await container.txSender().reconcile();
         const summary = await container.claimsCycle().run();

@@ -43,9 +43,9 @@ export interface ClaimsCycleSummary {
   readonly dryRun: boolean;
   readonly newIncidents: readonly string[];
   /** Incidents by state after this tick (within the claim horizon). */
-  readonly incidents: { readonly suspected: number; readonly confirmed: number; readonly dismissed: number };
+  readonly incidents: { readonly suspected: number; readonly confirmed: number; readonly dismissed: number; readonly resolved: number };
   readonly transitions: readonly { incidentKey: string; from: string; to: string; by: string }[];
-  readonly halts: readonly { incidentKey: string; protocol: string; status?: SendResult["status"] | "already-halted"; error?: string }[];
+  readonly halts: readonly { incidentKey: string; protocol: string; status?: SendResult["status"] | "already-halted"; error?: string; again?: boolean }[];
   readonly adopted: readonly { claimId: string; coverId: string; incidentKey: string; claimant: string }[];
   readonly plans: readonly { kind: ClaimPlan["kind"]; incidentKey: string; coverId: string; at?: number; amount?: string; detail?: string }[];
   readonly filed: readonly { incidentKey: string; coverId: string; status: SendResult["status"]; claimId?: string; hash?: string; amount?: string; error?: string }[];

@@ -65,6 +65,9 @@ export interface WatchTarget extends WatchedBalance {
   readonly minDrop: bigint;
   /** Set when the balance is one of the operator's positions (its value is watched). */
   readonly positionId?: string;
+  /** Slow-drain rule: basis points of the highest balance within `cumulativeWindowSec`. */
+  readonly cumulativeBps?: number;
+  readonly cumulativeWindowSec?: number;
 }
 
 /** Every watched balance of every protocol, with per-protocol overrides of the watch defaults. */
@@ -77,11 +80,17 @@ export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: 
     if (w === undefined) continue;
     const dropBps = Math.round((w.dropPercent ?? defaults.dropPercent) * 100);
     const windowBlocks = w.windowBlocks ?? defaults.windowBlocks;
+    const cumulative = {
+      cumulativeBps: Math.round((w.cumulativeDropPercent ?? defaults.cumulativeDropPercent) * 100),
+      cumulativeWindowSec: Math.round(defaults.cumulativeWindowHours * 3600),
+    };
     for (const b of w.balances) {
       balances.push({
         protocolId: protocol.id,
         token: b.token,
         holder: b.holder,
+        ...(b.owedBy !== undefined ? { owedBy: b.owedBy } : {}),
+        ...cumulative,
         label: b.label ?? `${protocol.name}: token ${b.token} held by ${b.holder}`,
         dropBps,
         windowBlocks,
@@ -99,6 +108,7 @@ export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: 
         windowBlocks,
         minDrop: 0n,
         positionId: r.id,
+        ...cumulative,
       });
     }
   }

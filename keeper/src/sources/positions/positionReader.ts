@@ -5,7 +5,7 @@
  * `MAX_ROUNDS` in all). A reader that fails keeps its last known value, reported with
  * the block and age of that value; a position is never turned into 0 by a failed read.
  */
-import { getAddress } from "ethers";
+import { getAddress, Interface } from "ethers";
 import type { Logger } from "../../lib/logger";
 import { aggregate3, type Call3, type EthCaller } from "./multicall";
 import { ERC20_READ, decodePosition, decodeUint, positionCalls, positionContract, type DecodedPosition, type PositionHint, type PositionSpec } from "./readers";
@@ -22,10 +22,14 @@ export interface PositionRead {
   readonly spec: PositionSpec;
 }
 
+const TOTAL_SUPPLY = new Interface(["function totalSupply() view returns (uint256)"]);
+
 /** An ERC-20 balance to watch (e.g. the USDC a lending pool holds). */
 export interface WatchedBalance {
   readonly token: string;
   readonly holder: string;
+  /** Pooled lending: the token whose `totalSupply` is what depositors are owed (e.g. the aToken), read in the same batch. */
+  readonly owedBy?: string;
 }
 
 export interface ReadRequest {
@@ -61,6 +65,8 @@ export interface BalanceReading {
   readonly last?: Reading;
   readonly ageSec?: number;
   readonly error?: string;
+  /** `owedBy.totalSupply()` at the same block (fresh reads only; absent when not configured or unreadable). */
+  readonly owed?: bigint;
 }
 
 export interface ReadSnapshot {
@@ -138,6 +144,13 @@ export class ChainPositionReader {
     }
     const balanceStart = calls.length;
     for (const b of request.balances) calls.push({ target: b.token, callData: ERC20_READ.encodeFunctionData("balanceOf", [b.holder]) });
+    const owedStart = calls.length;
+    const owedIndex = new Map<number, number>();
+    request.balances.forEach((b, i) => {
+      if (b.owedBy === undefined) return;
+      owedIndex.set(i, calls.length - owedStart);
+      calls.push({ target: b.owedBy, callData: TOTAL_SUPPLY.encodeFunctionData("totalSupply", []) });
+    });
 
     let batch;
     try {
@@ -200,7 +213,10 @@ export class ChainPositionReader {
       }
       const reading = { value, block, timestamp };
       if (remember) this.lastBalances.set(key, reading);
-      balances.set(key, { token: b.token, holder: b.holder, status: "fresh", last: reading, ageSec: 0 });
+      const at = owedIndex.get(i);
+      const owedResult = at === undefined ? undefined : batch.results[owedStart + at];
+      const owed = owedResult === undefined ? undefined : decodeUint(owedResult, "totalSupply");
+      balances.set(key, { token: b.token, holder: b.holder, status: "fresh", last: reading, ageSec: 0, ...(typeof owed === "bigint" ? { owed } : {}) });
     });
     const failed = [...positions.values()].filter((p) => p.status !== "fresh");
     if (failed.length > 0) {
