@@ -35,6 +35,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { Contract, keccak256, toUtf8Bytes } from "ethers";
 import type { ProtocolConfig } from "../config/schema";
+import { explainSendFailure } from "../execution/revertDecoder";
 import type { SendResult } from "../execution/txSender";
 import {
   claimIdempotencyKey,
@@ -380,7 +381,7 @@ export class ClaimsCycle {
         );
       }
     } else if (report.status === "failed") {
-      await this.alert(t, "critical", `halt not reported: ${incident.protocol}`, `fund.reportIncident failed: ${report.error ?? "unknown error"} — check the keeper's RISK_ORACLE_ROLE; retried next tick.`, incident.protocol, `halt-failed:${incident.dedupeKey}`);
+      await this.alert(t, "critical", `halt not reported: ${incident.protocol}`, `fund.reportIncident failed: ${report.error ?? "unknown error"} — ${explainSendFailure(report.error)}; retried next tick.`, incident.protocol, `halt-failed:${incident.dedupeKey}`);
     }
   }
 
