@@ -114,7 +114,7 @@ describe("deploy: the Sepolia path offline (LocalStack + sepolia parameters on a
       const decimals = position.stablecoin === "DAI" ? 18n : 6n;
       expect(coverage.amount).to.equal(BigInt(position.usd) * 10n ** decimals);
     }
-    expect(result.stdout).to.include("Radiant: $15,000 USDT");
+    expect(result.stdout).to.include("Radiant: 15,000 USDT ($15,000)");
   });
 
   it("simulate-exploit collapses the TVL in a fixture copy and moves chain time; it refuses the committed fixture", async function () {
@@ -125,7 +125,9 @@ describe("deploy: the Sepolia path offline (LocalStack + sepolia parameters on a
     expectClean(await runScript("simulate-exploit", { PROTOCOL: "curve", FIXTURE_DIR: fixtureCopy, COLLAPSE_PERCENT: "80" }));
 
     const history = (JSON.parse(fs.readFileSync(path.join(fixtureCopy, "curve.json"), "utf8")) as { tvlHistory: { tvlUsd: number }[] }).tvlHistory;
-    const [previous, newest] = history.slice(-2);
+    // Two collapsed readings (the incident rule needs two in a row), after the last normal one.
+    const [previous, first, newest] = history.slice(-3);
+    expect(first!.tvlUsd).to.be.closeTo(previous!.tvlUsd * 0.2, 1);
     expect(newest!.tvlUsd).to.be.closeTo(previous!.tvlUsd * 0.2, 1);
     expect((await provider.getBlock("latest"))!.timestamp).to.be.greaterThanOrEqual(before + 24 * 3600);
 

@@ -227,7 +227,7 @@ describe("coverage target from the live value", function () {
     expect(report.rows[0]?.positionValueWad).to.equal(150_000n * 10n ** 18n);
     expect(report.rows[0]?.coverageToValueBps).to.equal(6_666);
     expect(report.rows[0]?.valueStatus).to.equal("stale");
-    expect(formatReportTable(report)).to.match(/aave-v3 +\| 30 +\| LOW +\| \$150,000\.00 \(stale\) +\| \$150,000\.00 +\| \$100,000\.00 +\| 66\.7%/);
+    expect(formatReportTable(report)).to.match(/aave-v3 +\| 30 +\| LOW +\| \$150,000\.00 \(stale\) +\| \$150,000\.00 +\| \$150,000\.00 +\| \$100,000\.00 +\| 66\.7%/);
   });
 
   it("a position never read (and no override) buys and cuts nothing", function () {
