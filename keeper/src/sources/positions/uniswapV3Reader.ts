@@ -171,176 +171,222 @@ export function planUniswapV3(spec: UniswapV3Spec, layout: UniswapV3Layout = EMP
   return { calls, decode: (results) => decodeRound(spec, layout, ids, slots, results) };
 }
 
-function decodeRound(spec: UniswapV3Spec, layout: UniswapV3Layout, ids: readonly bigint[], slots: readonly Slot[], results: readonly CallResult[]): UniswapV3Decoded {
-  const info = new Map(layout.info);
-  const pools = new Map(layout.pools);
-  const decimals = new Map(layout.decimals);
-  let factory = layout.factory;
-  let count = layout.count;
-  let knownIds = layout.ids;
-  const listed: bigint[] = [];
-  const states = new Map<string, PositionState>();
-  const slot0s = new Map<string, { sqrtPriceX96: bigint; tick: number }>();
-  const growth = new Map<string, bigint>();
-  const ticks = new Map<string, { outside0: bigint; outside1: bigint }>();
-  const layoutNow = (): UniswapV3Layout => ({ ...(count !== undefined ? { count } : {}), ...(knownIds !== undefined ? { ids: knownIds } : {}), ...(factory !== undefined ? { factory } : {}), info, pools, decimals });
-  const fail = (error: string): UniswapV3Decoded => ({ kind: "failed", error, layout: layoutNow() });
+/** What one round's results taught: the layout learned so far plus this round's reads. */
+interface RoundReads {
+  readonly info: Map<string, UniswapV3TokenInfo>;
+  readonly pools: Map<string, string>;
+  readonly decimals: Map<string, number>;
+  factory: string | undefined;
+  count: number | undefined;
+  knownIds: readonly bigint[] | undefined;
+  readonly listed: bigint[];
+  readonly states: Map<string, PositionState>;
+  readonly slot0s: Map<string, { sqrtPriceX96: bigint; tick: number }>;
+  readonly growth: Map<string, bigint>;
+  readonly ticks: Map<string, { outside0: bigint; outside1: bigint }>;
+}
 
+function layoutOf(reads: RoundReads): UniswapV3Layout {
+  const { count, knownIds, factory, info, pools, decimals } = reads;
+  return { ...(count !== undefined ? { count } : {}), ...(knownIds !== undefined ? { ids: knownIds } : {}), ...(factory !== undefined ? { factory } : {}), info, pools, decimals };
+}
+
+function decodeRound(spec: UniswapV3Spec, layout: UniswapV3Layout, ids: readonly bigint[], slots: readonly Slot[], results: readonly CallResult[]): UniswapV3Decoded {
+  const reads: RoundReads = {
+    info: new Map(layout.info),
+    pools: new Map(layout.pools),
+    decimals: new Map(layout.decimals),
+    factory: layout.factory,
+    count: layout.count,
+    knownIds: layout.ids,
+    listed: [],
+    states: new Map(),
+    slot0s: new Map(),
+    growth: new Map(),
+    ticks: new Map(),
+  };
+  const fail = (error: string): UniswapV3Decoded => ({ kind: "failed", error, layout: layoutOf(reads) });
   for (let i = 0; i < slots.length; i++) {
-    const slot = slots[i] as Slot;
     const r = results[i];
     if (r === undefined) return fail("no result");
-    const decode = (iface: Interface, fn: string): ReturnType<Interface["decodeFunctionResult"]> | string => {
-      if (!r.success) return `${fn} reverted${r.returnData === "0x" ? " (no data)" : ` (${r.returnData.slice(0, 74)})`}`;
-      if (r.returnData === "0x") return `${fn} returned no data (not a contract, or no such function)`;
-      try {
-        return iface.decodeFunctionResult(fn, r.returnData);
-      } catch (err) {
-        return `${fn} returned undecodable data: ${(err as Error).message.slice(0, 80)}`;
+    const error = decodeSlot(slots[i] as Slot, r, reads, layout);
+    if (error !== undefined) return fail(error);
+  }
+  const listing = checkListing(spec, layout, reads);
+  if (listing !== undefined) return listing;
+  return valuePositions(spec, layout, ids, reads);
+}
+
+/** Decodes one result into `reads`; returns an error message when the read failed. */
+function decodeSlot(slot: Slot, r: CallResult, reads: RoundReads, layout: UniswapV3Layout): string | undefined {
+  const decode = (iface: Interface, fn: string): ReturnType<Interface["decodeFunctionResult"]> | string => {
+    if (!r.success) return `${fn} reverted${r.returnData === "0x" ? " (no data)" : ` (${r.returnData.slice(0, 74)})`}`;
+    if (r.returnData === "0x") return `${fn} returned no data (not a contract, or no such function)`;
+    try {
+      return iface.decodeFunctionResult(fn, r.returnData);
+    } catch (err) {
+      return `${fn} returned undecodable data: ${(err as Error).message.slice(0, 80)}`;
+    }
+  };
+  switch (slot.t) {
+    case "balance": {
+      const d = decode(UNISWAP_V3_NPM_READ, "balanceOf");
+      if (typeof d === "string") return `NPM.${d}`;
+      const n = Number(d[0] as bigint);
+      if (n !== reads.count) {
+        reads.count = n;
+        reads.knownIds = n === 0 ? [] : undefined;
       }
-    };
-    switch (slot.t) {
-      case "balance": {
-        const d = decode(UNISWAP_V3_NPM_READ, "balanceOf");
-        if (typeof d === "string") return fail(`NPM.${d}`);
-        const n = Number(d[0] as bigint);
-        if (n !== count) {
-          count = n;
-          knownIds = n === 0 ? [] : undefined;
-        }
-        break;
-      }
-      case "byIndex": {
-        const d = decode(UNISWAP_V3_NPM_READ, "tokenOfOwnerByIndex");
-        if (typeof d === "string") {
-          if (count !== layout.count) break; // the balance changed this round: the listing is redone
-          return fail(`NPM.${d}`);
-        }
-        listed.push(d[0] as bigint);
-        break;
-      }
-      case "position": {
-        const d = decode(UNISWAP_V3_NPM_READ, "positions");
-        if (typeof d === "string") return fail(`NPM.positions(${slot.id}): ${d} — a burned token id? (remove it from tokenIds)`);
-        const token0 = getAddress(d.getValue("token0") as string);
-        const token1 = getAddress(d.getValue("token1") as string);
-        info.set(slot.id.toString(), { token0, token1, fee: Number(d.getValue("fee") as bigint), tickLower: Number(d.getValue("tickLower") as bigint), tickUpper: Number(d.getValue("tickUpper") as bigint) });
-        states.set(slot.id.toString(), {
-          liquidity: d.getValue("liquidity") as bigint,
-          feeGrowthInside0LastX128: d.getValue("feeGrowthInside0LastX128") as bigint,
-          feeGrowthInside1LastX128: d.getValue("feeGrowthInside1LastX128") as bigint,
-          tokensOwed0: d.getValue("tokensOwed0") as bigint,
-          tokensOwed1: d.getValue("tokensOwed1") as bigint,
-        });
-        break;
-      }
-      case "factory": {
-        const d = decode(UNISWAP_V3_NPM_READ, "factory");
-        if (typeof d === "string") return fail(`NPM.${d}`);
-        factory = getAddress(d[0] as string);
-        break;
-      }
-      case "getPool": {
-        const d = decode(UNISWAP_V3_FACTORY_READ, "getPool");
-        if (typeof d === "string") return fail(`factory.${d}`);
-        if ((d[0] as string) === ZeroAddress) return fail(`factory.getPool: no pool for ${slot.key}`);
-        pools.set(slot.key, getAddress(d[0] as string));
-        break;
-      }
-      case "decimals": {
-        const d = decode(DECIMALS_READ, "decimals");
-        if (typeof d === "string") return fail(`${slot.token}.${d}`);
-        decimals.set(slot.token, Number(d[0] as bigint));
-        break;
-      }
-      case "slot0": {
-        const d = decode(UNISWAP_V3_POOL_READ, "slot0");
-        if (typeof d === "string") return fail(`pool ${slot.pool}.${d}`);
-        slot0s.set(slot.pool, { sqrtPriceX96: d.getValue("sqrtPriceX96") as bigint, tick: Number(d.getValue("tick") as bigint) });
-        break;
-      }
-      case "fg0":
-      case "fg1": {
-        const fn = slot.t === "fg0" ? "feeGrowthGlobal0X128" : "feeGrowthGlobal1X128";
-        const d = decode(UNISWAP_V3_POOL_READ, fn);
-        if (typeof d === "string") return fail(`pool ${slot.pool}.${d}`);
-        growth.set(`${slot.t}:${slot.pool}`, d[0] as bigint);
-        break;
-      }
-      case "tick": {
-        const d = decode(UNISWAP_V3_POOL_READ, "ticks");
-        if (typeof d === "string") return fail(`pool ${slot.pool}.${d}`);
-        ticks.set(`${slot.pool}:${slot.tick}`, { outside0: d.getValue("feeGrowthOutside0X128") as bigint, outside1: d.getValue("feeGrowthOutside1X128") as bigint });
-        break;
-      }
+      return undefined;
+    }
+    case "byIndex": {
+      const d = decode(UNISWAP_V3_NPM_READ, "tokenOfOwnerByIndex");
+      if (typeof d === "string") return reads.count !== layout.count ? undefined : `NPM.${d}`; // balance changed this round: the listing is redone
+      reads.listed.push(d[0] as bigint);
+      return undefined;
+    }
+    case "position": {
+      const d = decode(UNISWAP_V3_NPM_READ, "positions");
+      if (typeof d === "string") return `NPM.positions(${slot.id}): ${d} — a burned token id? (remove it from tokenIds)`;
+      const token0 = getAddress(d.getValue("token0") as string);
+      const token1 = getAddress(d.getValue("token1") as string);
+      reads.info.set(slot.id.toString(), { token0, token1, fee: Number(d.getValue("fee") as bigint), tickLower: Number(d.getValue("tickLower") as bigint), tickUpper: Number(d.getValue("tickUpper") as bigint) });
+      reads.states.set(slot.id.toString(), {
+        liquidity: d.getValue("liquidity") as bigint,
+        feeGrowthInside0LastX128: d.getValue("feeGrowthInside0LastX128") as bigint,
+        feeGrowthInside1LastX128: d.getValue("feeGrowthInside1LastX128") as bigint,
+        tokensOwed0: d.getValue("tokensOwed0") as bigint,
+        tokensOwed1: d.getValue("tokensOwed1") as bigint,
+      });
+      return undefined;
+    }
+    default:
+      return decodeLayoutSlot(slot, decode, reads);
+  }
+}
+
+/** The factory, pool, decimals and pool-state reads of a round. */
+function decodeLayoutSlot(slot: Slot, decode: (iface: Interface, fn: string) => ReturnType<Interface["decodeFunctionResult"]> | string, reads: RoundReads): string | undefined {
+  switch (slot.t) {
+    case "factory": {
+      const d = decode(UNISWAP_V3_NPM_READ, "factory");
+      if (typeof d === "string") return `NPM.${d}`;
+      reads.factory = getAddress(d[0] as string);
+      return undefined;
+    }
+    case "getPool": {
+      const d = decode(UNISWAP_V3_FACTORY_READ, "getPool");
+      if (typeof d === "string") return `factory.${d}`;
+      if ((d[0] as string) === ZeroAddress) return `factory.getPool: no pool for ${slot.key}`;
+      reads.pools.set(slot.key, getAddress(d[0] as string));
+      return undefined;
+    }
+    case "decimals": {
+      const d = decode(DECIMALS_READ, "decimals");
+      if (typeof d === "string") return `${slot.token}.${d}`;
+      reads.decimals.set(slot.token, Number(d[0] as bigint));
+      return undefined;
+    }
+    case "slot0": {
+      const d = decode(UNISWAP_V3_POOL_READ, "slot0");
+      if (typeof d === "string") return `pool ${slot.pool}.${d}`;
+      reads.slot0s.set(slot.pool, { sqrtPriceX96: d.getValue("sqrtPriceX96") as bigint, tick: Number(d.getValue("tick") as bigint) });
+      return undefined;
+    }
+    case "fg0":
+    case "fg1": {
+      const fn = slot.t === "fg0" ? "feeGrowthGlobal0X128" : "feeGrowthGlobal1X128";
+      const d = decode(UNISWAP_V3_POOL_READ, fn);
+      if (typeof d === "string") return `pool ${slot.pool}.${d}`;
+      reads.growth.set(`${slot.t}:${slot.pool}`, d[0] as bigint);
+      return undefined;
+    }
+    case "tick": {
+      const d = decode(UNISWAP_V3_POOL_READ, "ticks");
+      if (typeof d === "string") return `pool ${slot.pool}.${d}`;
+      reads.ticks.set(`${slot.pool}:${slot.tick}`, { outside0: d.getValue("feeGrowthOutside0X128") as bigint, outside1: d.getValue("feeGrowthOutside1X128") as bigint });
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Enumeration: the listing must be of the balance seen this round, and be the ids just valued. */
+function checkListing(spec: UniswapV3Spec, layout: UniswapV3Layout, reads: RoundReads): UniswapV3Decoded | undefined {
+  if (spec.tokenIds !== undefined) {
+    reads.knownIds = spec.tokenIds;
+    return undefined;
+  }
+  if (reads.count === undefined) return { kind: "failed", error: "NPM.balanceOf not read", layout: layoutOf(reads) };
+  if (reads.count !== layout.count) return { kind: "needs-round", layout: layoutOf(reads) };
+  if (reads.count > 0) {
+    const known = reads.knownIds;
+    const same = known !== undefined && reads.listed.length === known.length && reads.listed.every((id, i) => id === known[i]);
+    if (!same) {
+      reads.knownIds = reads.listed;
+      return { kind: "needs-round", layout: layoutOf(reads) };
     }
   }
+  return undefined;
+}
 
-  // Enumeration: the listing must be of the balance seen this round, and be the ids just valued.
-  if (spec.tokenIds === undefined) {
-    if (count === undefined) return fail("NPM.balanceOf not read");
-    if (count !== layout.count) return { kind: "needs-round", layout: layoutNow() };
-    if (count > 0) {
-      const same = knownIds !== undefined && listed.length === knownIds.length && listed.every((id, i) => id === knownIds?.[i]);
-      if (!same) {
-        knownIds = listed;
-        return { kind: "needs-round", layout: layoutNow() };
-      }
-    }
-  } else {
-    knownIds = spec.tokenIds;
-  }
-
-  // Everything valued must be known and read this round.
+/** Everything valued must be known and read this round; values each position in the covered asset. */
+function valuePositions(spec: UniswapV3Spec, layout: UniswapV3Layout, ids: readonly bigint[], reads: RoundReads): UniswapV3Decoded {
   const asset = spec.asset.toLowerCase();
   const filterPool = spec.pool === undefined ? undefined : spec.pool.toLowerCase();
   const amounts: UniswapV3Amounts[] = [];
   let incomplete = false;
   for (const id of ids) {
-    const i = info.get(id.toString());
-    const s = states.get(id.toString());
-    if (i === undefined || s === undefined) {
-      incomplete = true;
-      continue;
-    }
-    const pool = pools.get(poolKey(i));
-    const d0 = decimals.get(i.token0.toLowerCase());
-    const d1 = decimals.get(i.token1.toLowerCase());
-    if (pool === undefined || d0 === undefined || d1 === undefined) {
+    const i = reads.info.get(id.toString());
+    const s = reads.states.get(id.toString());
+    const pool = i === undefined ? undefined : reads.pools.get(poolKey(i));
+    const d0 = i === undefined ? undefined : reads.decimals.get(i.token0.toLowerCase());
+    const d1 = i === undefined ? undefined : reads.decimals.get(i.token1.toLowerCase());
+    if (i === undefined || s === undefined || pool === undefined || d0 === undefined || d1 === undefined) {
       incomplete = true;
       continue;
     }
     const inFilter = filterPool === undefined || pool.toLowerCase() === filterPool;
     const hasAsset = i.token0.toLowerCase() === asset || i.token1.toLowerCase() === asset;
     if (!inFilter || !hasAsset) {
-      if (spec.tokenIds !== undefined) return fail(`token id ${id} is in pool ${pool} (${i.token0}/${i.token1}), ${!inFilter ? `not the configured pool ${spec.pool}` : `which does not hold the covered asset ${spec.asset}`}`);
+      if (spec.tokenIds !== undefined) {
+        return { kind: "failed", error: `token id ${id} is in pool ${pool} (${i.token0}/${i.token1}), ${!inFilter ? `not the configured pool ${spec.pool}` : `which does not hold the covered asset ${spec.asset}`}`, layout: layoutOf(reads) };
+      }
       continue; // enumerated: another of the holder's positions, not this one
     }
-    const s0 = slot0s.get(pool);
-    const g0 = growth.get(`fg0:${pool}`);
-    const g1 = growth.get(`fg1:${pool}`);
-    const lower = ticks.get(`${pool}:${i.tickLower}`);
-    const upper = ticks.get(`${pool}:${i.tickUpper}`);
-    if (s0 === undefined || g0 === undefined || g1 === undefined || lower === undefined || upper === undefined) {
+    const valued = valueOne(spec, id, i, s, pool, d0, d1, reads);
+    if (valued === undefined) {
       incomplete = true;
       continue;
     }
-    const principal = amountsForLiquidity(s0.sqrtPriceX96, i.tickLower, i.tickUpper, s.liquidity);
-    const inside0 = feeGrowthInside(s0.tick, i.tickLower, i.tickUpper, g0, lower.outside0, upper.outside0);
-    const inside1 = feeGrowthInside(s0.tick, i.tickLower, i.tickUpper, g1, lower.outside1, upper.outside1);
-    const fees0 = s.tokensOwed0 + (s.liquidity * mod256(inside0 - s.feeGrowthInside0LastX128)) / Q128;
-    const fees1 = s.tokensOwed1 + (s.liquidity * mod256(inside1 - s.feeGrowthInside1LastX128)) / Q128;
-    const amount0 = principal.amount0 + fees0;
-    const amount1 = principal.amount1 + fees1;
-    const value = valueInAsset(i.token0.toLowerCase() === asset ? 0 : 1, amount0, amount1, d0, d1, s0.sqrtPriceX96, spec.pricing);
-    amounts.push({ tokenId: id, pool, amount0, amount1, fees0, fees1, value });
+    amounts.push(valued);
   }
-  const next = layoutNow();
+  const next = layoutOf(reads);
   if (incomplete) {
     const learned = next.info.size !== layout.info.size || next.pools.size !== layout.pools.size || next.decimals.size !== layout.decimals.size || next.factory !== layout.factory;
-    return learned ? { kind: "needs-round", layout: next } : fail("uniswap-v3: could not learn the position's pool (no progress)");
+    return learned ? { kind: "needs-round", layout: next } : { kind: "failed", error: "uniswap-v3: could not learn the position's pool (no progress)", layout: next };
   }
   return { kind: "value", value: amounts.reduce((sum, a) => sum + a.value, 0n), layout: next, amounts };
+}
+
+/** One position's principal plus fees owed, valued in the covered asset; undefined when a pool read is missing. */
+function valueOne(spec: UniswapV3Spec, id: bigint, i: UniswapV3TokenInfo, s: PositionState, pool: string, d0: number, d1: number, reads: RoundReads): UniswapV3Amounts | undefined {
+  const s0 = reads.slot0s.get(pool);
+  const g0 = reads.growth.get(`fg0:${pool}`);
+  const g1 = reads.growth.get(`fg1:${pool}`);
+  const lower = reads.ticks.get(`${pool}:${i.tickLower}`);
+  const upper = reads.ticks.get(`${pool}:${i.tickUpper}`);
+  if (s0 === undefined || g0 === undefined || g1 === undefined || lower === undefined || upper === undefined) return undefined;
+  const principal = amountsForLiquidity(s0.sqrtPriceX96, i.tickLower, i.tickUpper, s.liquidity);
+  const inside0 = feeGrowthInside(s0.tick, i.tickLower, i.tickUpper, g0, lower.outside0, upper.outside0);
+  const inside1 = feeGrowthInside(s0.tick, i.tickLower, i.tickUpper, g1, lower.outside1, upper.outside1);
+  const fees0 = s.tokensOwed0 + (s.liquidity * mod256(inside0 - s.feeGrowthInside0LastX128)) / Q128;
+  const fees1 = s.tokensOwed1 + (s.liquidity * mod256(inside1 - s.feeGrowthInside1LastX128)) / Q128;
+  const amount0 = principal.amount0 + fees0;
+  const amount1 = principal.amount1 + fees1;
+  const value = valueInAsset(i.token0.toLowerCase() === spec.asset.toLowerCase() ? 0 : 1, amount0, amount1, d0, d1, s0.sqrtPriceX96, spec.pricing);
+  return { tokenId: id, pool, amount0, amount1, fees0, fees1, value };
 }
 
 /** Tick.getFeeGrowthInside (mod 2^256, as the pool computes it in unchecked arithmetic). */
