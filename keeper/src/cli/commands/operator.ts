@@ -221,14 +221,20 @@ export async function setAgentCall(ctx: OperatorContext, agentArg: string | unde
   return makeCall("set-agent", ctx.fundAddress, "setAgent", [agent, !revoke], `${revoke ? "revoke" : "approve"} ${agent} as agent of ${beneficiary ?? "the signing beneficiary"}${state}`);
 }
 
-/** `assess <claimId> --accept [--payout <tokens>] | --deny`: the claims assessor decides a self-insured claim. */
-export async function assessCall(ctx: OperatorContext, rawId: string, decision: { accept: boolean; payout?: string }): Promise<OperatorCall> {
+/** The claim a command names, its coverage and the coverage's token (a clear error for an unknown id). */
+async function claimWithCoverage(ctx: OperatorContext, rawId: string) {
   const claimId = claimIdOf(rawId);
   const fund = StablecoinInsuranceFund__factory.connect(ctx.fundAddress, ctx.provider);
   const claim = await fund.getClaim(claimId);
   if (claim.id === 0n) throw new ConfigError([`claim id: claim ${claimId} does not exist (the fund has ${await fund.claimCount()})`]);
   const coverage = await fund.getCoverageDetails(claim.coverageId);
   const token = await tokenInfo(ctx.provider, coverage.asset);
+  return { claimId, claim, coverage, token };
+}
+
+/** `assess <claimId> --accept [--payout <tokens>] | --deny`: the claims assessor decides a self-insured claim. */
+export async function assessCall(ctx: OperatorContext, rawId: string, decision: { accept: boolean; payout?: string }): Promise<OperatorCall> {
+  const { claimId, claim, coverage, token } = await claimWithCoverage(ctx, rawId);
   let payout = 0n;
   if (decision.accept) {
     if (decision.payout === undefined) payout = claim.amount;
@@ -245,12 +251,7 @@ export async function assessCall(ctx: OperatorContext, rawId: string, decision: 
 
 /** `settle <claimId>`: pays out an accepted claim / redeems a hedged one (anyone may call). */
 export async function settleCall(ctx: OperatorContext, rawId: string): Promise<OperatorCall> {
-  const claimId = claimIdOf(rawId);
-  const fund = StablecoinInsuranceFund__factory.connect(ctx.fundAddress, ctx.provider);
-  const claim = await fund.getClaim(claimId);
-  if (claim.id === 0n) throw new ConfigError([`claim id: claim ${claimId} does not exist (the fund has ${await fund.claimCount()})`]);
-  const coverage = await fund.getCoverageDetails(claim.coverageId);
-  const token = await tokenInfo(ctx.provider, coverage.asset);
+  const { claimId, claim, coverage, token } = await claimWithCoverage(ctx, rawId);
   return makeCall("settle", ctx.fundAddress, "settleClaim", [claimId], `settle claim ${claimId} (coverage ${claim.coverageId}, ${formatTokenAmount(claim.amount, token.decimals, token.symbol)} claimed) for beneficiary ${coverage.beneficiary}`);
 }
 
