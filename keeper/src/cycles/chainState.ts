@@ -160,24 +160,8 @@ async function readClaims(lens: FundLens, fund: StablecoinInsuranceFund, fundAdd
     return await lens.getClaims(fundAddress, [...ids], at);
   } catch {
     const rows = await Promise.allSettled(
-      ids.map(async (id): Promise<ClaimFields> => {
-        const c = await fund.getClaim(id, at);
-        return {
-          id,
-          coverageId: c.coverageId,
-          claimant: c.claimant,
-          amount: c.amount,
-          payout: c.payout,
-          deposit: c.deposit,
-          providerClaimId: c.providerClaimId,
-          submittedAt: c.submittedAt,
-          status: c.status,
-          evidenceHash: c.evidenceHash,
-          incidentAt: c.incidentAt,
-          payableAt: c.payableAt,
-          confirmationRequired: c.confirmationRequired,
-        };
-      }),
+      // The fund's own view has every field the lens batch has (a reverted id is left out).
+      ids.map((id): Promise<ClaimFields> => fund.getClaim(id, at)),
     );
     return rows.filter((r): r is PromiseFulfilledResult<ClaimFields> => r.status === "fulfilled").map((r) => r.value);
   }
@@ -215,5 +199,16 @@ export function toFundClaim(
     incidentAt: Number(c.incidentAt),
     ...(c.payableAt > 0n ? { payableAt: Number(c.payableAt) } : {}),
     confirmationRequired: c.confirmationRequired,
+  };
+}
+
+/** The five on-chain risk components of a lens protocol state, as numbers. */
+export function riskComponentsOf(risk: { tvlStability: bigint; auditQuality: bigint; timeSinceDeployment: bigint; exploitHistory: bigint; teamReputation: bigint }) {
+  return {
+    tvl: Number(risk.tvlStability),
+    audit: Number(risk.auditQuality),
+    time: Number(risk.timeSinceDeployment),
+    exploit: Number(risk.exploitHistory),
+    team: Number(risk.teamReputation),
   };
 }

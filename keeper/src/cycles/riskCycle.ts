@@ -25,6 +25,7 @@ import type { ComponentRisks, RiskAssessment } from "../scoring/types";
 import type { ProtocolMetrics } from "../domain/types";
 import type { RiskDataSource } from "../sources/types";
 import type { RiskPusher, FailedChunk, PushedTransaction } from "../execution/riskPusher";
+import { riskComponentsOf } from "./chainState";
 import { riskAlertToAlert, type Alert, type Alerter } from "../alerting";
 import { mergeIncidentExploits, type IncidentForScoring } from "../policy/incidentExploits";
 import type { Logger } from "../lib/logger";
@@ -209,13 +210,7 @@ export class RiskCycle {
     const [states, maxDecreasePerDay] = await Promise.all([deps.lens.getProtocolStates(fundAddress, addresses, 0), this.decreaseLimit()]);
     const onChain: OnChainRiskState[] = states.map((s) => ({
       protocol: s.protocol,
-      components: {
-        tvl: Number(s.risk.tvlStability),
-        audit: Number(s.risk.auditQuality),
-        time: Number(s.risk.timeSinceDeployment),
-        exploit: Number(s.risk.exploitHistory),
-        team: Number(s.risk.teamReputation),
-      },
+      components: riskComponentsOf(s.risk),
       lastUpdated: Number(s.risk.lastUpdated),
       score: Number(s.riskScore),
     }));

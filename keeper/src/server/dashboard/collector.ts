@@ -21,7 +21,7 @@ import { buildCoverageReport } from "../../policy/report";
 import { compositeRisk } from "../../scoring/composite";
 import type { ComponentRisks } from "../../scoring/types";
 import type { ClaimRecord, StateDb } from "../../state";
-import type { ChainSnapshot } from "../../cycles/chainState";
+import { riskComponentsOf, type ChainSnapshot } from "../../cycles/chainState";
 import { spendHistory } from "../../cycles/coverageCycle";
 import type {
   ClaimTimelineView,
@@ -178,13 +178,7 @@ export class DashboardCollector {
         {
           score: Number(s.riskScore),
           lastUpdated: Number(s.risk.lastUpdated),
-          components: {
-            tvl: Number(s.risk.tvlStability),
-            audit: Number(s.risk.auditQuality),
-            time: Number(s.risk.timeSinceDeployment),
-            exploit: Number(s.risk.exploitHistory),
-            team: Number(s.risk.teamReputation),
-          },
+          components: riskComponentsOf(s.risk),
         },
       ]),
     );
