@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, missingConfigProblem, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
 import { formatReportTable, reportToJson } from "../policy/report";
-import { currentLockHolder, openStateDb, type StateDb } from "../state";
+import { openStateDb, type StateDb } from "../state";
 import { currentCoverageReport, daemonFor, type KeeperDaemon } from "./daemon";
 import { LOOP_NAMES } from "../server/health";
 import type { ProtocolConfig } from "../config/schema";
@@ -28,12 +28,12 @@ import type { JsonRpcProvider } from "ethers";
 import { buildContainer, buildRiskSource, connectProvider, type KeeperContainer } from "./container";
 import type { Logger } from "../lib/logger";
 import { toJson } from "../lib/json";
-import { formatChainTime, formatIncidentName, formatIsoUtc } from "../lib/format";
 import { contextLine, contextOf, setStdoutIsTty, setupChainCommand, setupCommand, stdoutIsTty } from "./commands/context";
 import { registerOperatorCommands } from "./commands/register";
 import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
-import { OPEN_ROW_STATES } from "../cycles/claimsCycle";
+import { readChainStatus, statusText, statusView, type ChainStatus } from "./commands/status";
+import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 import { withSigningLock } from "./commands/signingLock";
 import { STOP_SIGNALS } from "./entry";
 
@@ -339,15 +339,28 @@ function registerReportCommands(program: Command, out: Out): void {
 
   program
     .command("status")
-    .description("the daemon's view: lock holder, last success per loop, journal counts, open claims, incidents")
+    .description("the daemon's view (lock, loops, journal, claims, incidents, cover it cannot buy) with the fund's view of claims and halts, and what to do next")
     .option("--json", "print JSON")
-    .action((options: { json?: boolean }) => {
-      const { config } = setup(program, "status");
-      const context = contextOf(config);
+    .option("--offline", "do not read the chain (the state database only)")
+    .action(async (options: { json?: boolean; offline?: boolean }) => {
+      const { config, logger } = setup(program, "status");
+      let context = contextOf(config);
+      let chain: ChainStatus | { error: string } | null = null;
+      let statusConfig = config;
+      if (options.offline !== true) {
+        try {
+          const chainSetup = await setupChainCommand(program, "status");
+          statusConfig = chainSetup.config;
+          context = chainSetup.context;
+        } catch (err) {
+          chain = { error: `no deployment to read: ${(err as Error).message.split("\n")[0] ?? ""}` };
+        }
+      }
       const state = openStateDb(config.state.dbPath);
       try {
+        if (chain === null && options.offline !== true && statusConfig.chain.fundAddress !== undefined) chain = await chainStatusOf(statusConfig, logger, state);
         const kv = state.kv.all();
-        const view = { context, ...statusView(state, kv, new Map(config.protocols.map((p) => [p.id, p.name]))) };
+        const view = { context, ...statusView(state, kv, new Map(config.protocols.map((p) => [p.id, p.name])), chain) };
         if (options.json !== true && tty()) out(contextLine(context));
         out(options.json === true ? JSON.stringify(view, null, 2) : statusText(view, kv));
       } finally {
@@ -356,39 +369,19 @@ function registerReportCommands(program: Command, out: Out): void {
     });
 }
 
-type StatusView = ReturnType<typeof statusView>;
-
-/** `keeper status --json`: the daemon's view from the state database. */
-function statusView(state: StateDb, kv: Record<string, unknown>, protocolNames: ReadonlyMap<string, string> = new Map()) {
-  const lock = currentLockHolder(state.db);
-  const loops = Object.fromEntries(LOOP_NAMES.map((l) => [l, { lastSuccess: kv[`loop:${l}:lastSuccess`] ?? null, lastFailure: kv[`loop:${l}:lastFailure`] ?? null }]));
-  const claims = state.claims.list();
-  return {
-    database: state.path,
-    daemon: lock === undefined ? null : { pid: lock.pid, host: lock.hostname, startedAt: new Date(lock.started_at).toISOString(), heartbeatAgeSec: Math.round((Date.now() - lock.heartbeat_at) / 1000) },
-    loops,
-    journal: state.journal.countsByState(),
-    openClaims: claims.filter((c) => OPEN_ROW_STATES.includes(c.state)).map((c) => ({ id: c.id, coverage: c.coverageId, state: c.state, fundClaimId: c.fundClaimId ?? null, fileAfter: c.fileAfter ?? null, reason: (c.details as { reason?: string }).reason ?? null })),
-    incidents: state.incidents.list().map((i) => ({
-      id: i.id,
-      name: formatIncidentName({ protocolName: protocolNames.get(i.protocol) ?? i.protocol, kind: i.kind, occurredAt: i.occurredAt }),
-      key: i.dedupeKey, protocol: i.protocol, kind: i.kind, state: i.state, occurredAt: i.occurredAt, detectedAt: i.detectedAt, haltReported: i.haltReportedAt !== undefined, evidence: i.evidencePath ?? null })),
-  };
-}
-
-/** The human lines of `keeper status`. */
-function statusText(view: StatusView, kv: Record<string, unknown>): string {
-  return [
-    `database: ${view.database}`,
-    `daemon: ${view.daemon === null ? "not running" : `pid ${view.daemon.pid} on ${view.daemon.host}, heartbeat ${view.daemon.heartbeatAgeSec}s ago`}`,
-    ...LOOP_NAMES.map((l) => {
-      const last = kv[`loop:${l}:lastSuccess`] as { chainTime?: number; wallMs?: number } | undefined;
-      return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${formatIsoUtc(last.wallMs / 1000)} (wall clock)${last.chainTime !== undefined ? `, at ${formatChainTime(last.chainTime)}` : ""}`}`;
-    }),
-    `journal: ${JSON.stringify(view.journal)}`,
-    `open claims: ${view.openClaims.length === 0 ? "none" : view.openClaims.map((c) => `#${c.id} coverage ${c.coverage} ${c.state}${c.fundClaimId !== null ? ` (fund claim ${c.fundClaimId})` : ""}${c.reason !== null ? ` — ${c.reason}` : ""}`).join(", ")}`,
-    `incidents: ${view.incidents.length === 0 ? "none" : view.incidents.map((i) => `#${i.id} ${i.name}: ${i.state}${i.haltReported ? " (sales halted)" : ""}`).join(", ")}`,
-  ].join("\n");
+/** The fund's view of the claims and halts; `{ error }` when the chain does not answer. */
+async function chainStatusOf(config: KeeperConfig, logger: Logger, state: StateDb): Promise<ChainStatus | { error: string }> {
+  let provider: JsonRpcProvider | undefined;
+  try {
+    provider = await connectProvider(config.chain.rpcUrls, config.chain.chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs, maxRounds: 1 });
+    const fund = StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider);
+    const now = (await provider.getBlock("latest"))?.timestamp ?? 0;
+    return await readChainStatus(fund, state, config, now);
+  } catch (err) {
+    return { error: (err as Error).message.split("\n")[0] ?? "unreachable" };
+  } finally {
+    provider?.destroy();
+  }
 }
 
 interface IncidentAddFlags {

@@ -459,6 +459,7 @@ function newCoverageCycle(w: Wiring): CoverageCycle {
     config,
     quoter: new ConfiguredQuoter(config, { fund: readFund, provider, logger, ...(w.fetch !== undefined ? { fetch: w.fetch } : {}) }),
     journal: w.state().journal,
+    kv: w.state().kv,
     txSender: keyedTxSender(w),
     keeperAddress: w.keeperAddress,
     alerter: w.alerter,

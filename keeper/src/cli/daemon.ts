@@ -24,6 +24,7 @@ import { DashboardCollector } from "../server/dashboard/collector";
 import type { DashboardSnapshot, LoopView } from "../server/dashboard/snapshot";
 import type { Logger } from "../lib/logger";
 import type { RiskCycleSummary } from "../cycles/riskCycle";
+import { heldLine } from "../policy/coverageHeld";
 
 export interface LoopResult {
   /** One status line for stdout. */
@@ -79,7 +80,8 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       const count = (status: string) => s.actions.filter((a) => a.status === status).length;
       return {
         now: s.now,
-        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${haltedLine(s)}${dryRun ? " dry-run" : ""}`,
+        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${haltedLine(s)}${dryRun ? " dry-run" : ""}${heldText(s)}`,
+        ...(s.held.length > 0 ? { degraded: `${s.held.length} coverage(s) cannot be bought or renewed: ${s.held.map((h) => heldLine(h, s.now)).join(" | ")}` } : {}),
         actions: s.actions.map((a) => ({ kind: a.kind, result: a.status, ...(a.gasUsed !== undefined ? { gasUsed: BigInt(a.gasUsed) } : {}) })),
         ...(dryRun ? {} : { premiumCommittedWad: BigInt(s.committedPremiumWad) }),
       };
@@ -105,6 +107,13 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       };
     },
   };
+}
+
+/** " — cannot cover: aave-v3: no-quote-source — …; cover lapses … | …" (every held coverage by reason). */
+function heldText(s: CoverageCycleSummary): string {
+  // Incident halts are named by haltedLine.
+  const held = s.held.filter((h) => h.reason !== "incident-halt");
+  return held.length === 0 ? "" : ` — cannot cover: ${held.map((h) => heldLine(h, s.now)).join(" | ")}`;
 }
 
 /** " halted=aave-v3,..." when an incident stopped buying on some protocols. */

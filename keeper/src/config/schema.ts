@@ -577,6 +577,11 @@ export const providersSchema = z
 export const coveragePolicySchema = z
   .object({
     renewWithinDays: positiveNumber("days").default(30),
+    /**
+     * A coverage the keeper cannot buy or renew (no quote source, budget, unfundable, not an
+     * agent, …) raises a critical alert this many days before the position's cover ends.
+     */
+    lapseAlertDays: positiveNumber("days").default(7),
     purchaseDurationDays: positiveInt("days").default(365),
     premiumSlippageBps: nonNegativeInt("basis points").default(100),
     expireBatchSize: positiveInt("ids").default(50),

@@ -25,6 +25,8 @@ import {
   type RenewAction,
   targetFromPosition,
 } from "../policy/coverage";
+import { heldCovers, lapseAlert, lapseAlertDue, type HeldCover, type UnsentAction } from "../policy/coverageHeld";
+import { formatChainTime, keeperCommand } from "../lib/format";
 import { positionReadsOf, type ChainPositionReader, type ReadSnapshot } from "../sources/positions";
 import { DAY_SEC, sameAddress } from "../policy/money";
 import type { ActionJournal } from "../state/actionJournal";
@@ -61,8 +63,13 @@ export interface CoverageCycleSummary {
   readonly planned: number;
   readonly actions: readonly CoverageActionReport[];
   readonly deferred: readonly { key: string; kind: string; protocolId?: string; reason: string; detail: string }[];
-  readonly unfundable: readonly { key: string; protocolId: string; reasons: readonly string[] }[];
-  readonly notAgent: readonly { key: string; beneficiary: string }[];
+  readonly unfundable: readonly UnfundableAction[];
+  readonly notAgent: readonly { key: string; beneficiary: string; protocolId: string; asset: string; coverEnd: number }[];
+  /**
+   * Every coverage the keeper cannot buy or renew this cycle, with its reason by name, the fix and
+   * when the position's cover lapses (the status line, `keeper status`, the dashboard, /healthz).
+   */
+  readonly held: readonly HeldCover[];
   readonly skipped: CoveragePlan["skipped"];
   readonly committedPremiumWad: string;
   readonly gasUsed: string;
@@ -74,6 +81,8 @@ export interface CoverageCycleDeps {
   readonly fund: StablecoinInsuranceFund;
   readonly lens: FundLens;
   readonly config: Pick<KeeperConfig, "positions" | "protocols" | "coverage" | "budget">;
+  /** Where the held coverages and the lapse alerts' memory are kept (the state database's kv). */
+  readonly kv?: { get<T>(key: string): T | undefined; set(key: string, value: unknown): void };
   readonly quoter: ProviderQuoter;
   readonly journal: ActionJournal | undefined;
   readonly txSender: TxSender | undefined;
@@ -127,12 +136,31 @@ interface Priced {
 
 type PricedOrExpire = Priced | { action: Extract<CoverageAction, { kind: "expire" }> };
 
+/** A planned purchase, increase or renewal no provider can fund. */
+export interface UnfundableAction {
+  readonly key: string;
+  readonly kind: string;
+  readonly protocolId: string;
+  readonly asset: string;
+  readonly beneficiary: string;
+  readonly reasons: readonly string[];
+  /** The renewed coverage's end (a renewal), chain time. */
+  readonly coverEnd?: number;
+}
+
 /** The planned actions, priced or held with the reason. */
 interface PricedActions {
   readonly priced: PricedOrExpire[];
-  readonly unfundable: { key: string; protocolId: string; reasons: readonly string[] }[];
-  readonly notAgent: { key: string; beneficiary: string }[];
+  readonly unfundable: UnfundableAction[];
+  readonly notAgent: CoverageCycleSummary["notAgent"][number][];
 }
+
+/** The kv key of the last cycle's held coverages (`keeper status`, the dashboard). */
+export const HELD_KV_KEY = "coverage:held";
+/** The kv key of the lapse alerts' memory (alert key → chain time of the last alert). */
+const LAPSE_ALERTS_KV_KEY = "coverage:lapseAlerts";
+/** A lapse alert repeats at most once a day (chain time) while the coverage stays held. */
+const LAPSE_ALERT_REPEAT_SEC = DAY_SEC;
 
 export class CoverageCycle {
   private readonly decimals = new Map<string, number>();
@@ -203,6 +231,8 @@ export class CoverageCycle {
     await this.reportNotAgent(notAgent, now, dryRun);
     const { budget, deferred } = this.budgetActions(priced, now);
     const { reports, gasUsed } = await this.sendApproved(budget.approved.map((b) => b.item), snapshot.blockNumber, now, dryRun);
+    const held = this.heldOf(positions, plan, snapshot, unfundable, notAgent, budget.deferred.map((d) => d.action.item));
+    await this.reportHeld(held, now, dryRun);
     return {
       now,
       dryRun,
@@ -212,6 +242,7 @@ export class CoverageCycle {
       deferred,
       unfundable,
       notAgent,
+      held,
       skipped: plan.skipped,
       committedPremiumWad: budget.committedWad.toString(),
       gasUsed: gasUsed.toString(),
@@ -243,16 +274,20 @@ export class CoverageCycle {
         // Renewals need the keeper to be the beneficiary's agent.
         const beneficiary = snapshot.coverages.get(action.coverId.toString())?.beneficiary ?? "";
         if (this.deps.keeperAddress !== undefined && agentOf.get(beneficiary.toLowerCase()) !== true) {
-          out.notAgent.push({ key: action.idempotencyKey, beneficiary });
+          out.notAgent.push({ key: action.idempotencyKey, beneficiary, protocolId: action.protocolId, asset: action.asset, coverEnd: action.end });
           continue;
         }
         const coverData = await this.renewalCoverData(action, positionOf(action.protocol, beneficiary), snapshot.now);
-        if (typeof coverData !== "string") out.unfundable.push({ key: action.idempotencyKey, protocolId: action.protocolId, reasons: [coverData.error] });
+        if (typeof coverData !== "string") {
+          out.unfundable.push({ key: action.idempotencyKey, kind: action.kind, protocolId: action.protocolId, asset: action.asset, beneficiary, reasons: [coverData.error], coverEnd: action.end });
+        }
         else out.priced.push({ action, providerId: action.providerId, coverData });
       } else {
         const purchase = action as PurchaseAction;
         const choice = await this.choose(purchase, snapshot, positionOf(purchase.protocol, purchase.beneficiary));
-        if (choice.kind === "unfundable") out.unfundable.push({ key: action.idempotencyKey, protocolId: action.protocolId, reasons: choice.reasons });
+        if (choice.kind === "unfundable") {
+          out.unfundable.push({ key: action.idempotencyKey, kind: action.kind, protocolId: action.protocolId, asset: purchase.asset, beneficiary: purchase.beneficiary, reasons: choice.reasons });
+        }
         else out.priced.push({ action, providerId: choice.providerId, coverData: choice.kind === "provider" ? (choice.coverData ?? "0x") : "0x" });
       }
     }
@@ -282,10 +317,10 @@ export class CoverageCycle {
       const state = snapshot.coverage.protocols.find((p) => p.protocol.toLowerCase() === skip.protocol.toLowerCase());
       const live = (state?.coverages ?? []).filter((c) => c.end > snapshot.now && mine.some((p) => p.beneficiary.toLowerCase() === c.beneficiary.toLowerCase() && p.asset.toLowerCase() === c.asset.toLowerCase()));
       const lapse = live.length === 0 ? undefined : Math.max(...live.map((c) => c.end));
-      const when = lapse === undefined ? "the position has no live cover now" : `its cover lapses at ${new Date(lapse * 1000).toISOString()}`;
+      const when = lapse === undefined ? "the position has no live cover now" : `its cover lapses at ${formatChainTime(lapse)}`;
       const message =
         `An incident halts ${skip.protocolId}: the keeper buys, increases and renews no cover there, and ${when}. ` +
-        `Review the incident (\`keeper incident list\`): dismiss a false alarm or resolve an ended exploit, and have the admin clear the on-chain halt (\`keeper clear-incident ${skip.protocolId}\`), or accept the lapse.`;
+        `Review the incident (\`${keeperCommand("incident list")}\`): dismiss a false alarm or resolve an ended exploit (\`${keeperCommand("incident resolve <id>")}\`), and have the admin clear the on-chain halt (\`${keeperCommand(`clear-incident ${skip.protocolId}`)}\`, ADMIN_PRIVATE_KEY), or accept the lapse.`;
       if (dryRun) deps.logger.info({ protocolId: skip.protocolId, lapse }, "dry run: would alert (cover held by an incident)");
       else await deps.alerter.send({ severity: "critical", title: `cover held by an incident: ${skip.protocolId}`, message, at: snapshot.now, protocol: skip.protocolId, dedupKey: `incident-lapse:${skip.protocolId}:${lapse ?? "none"}` });
     }
@@ -301,9 +336,79 @@ export class CoverageCycle {
       await deps.alerter.send({
         severity: "warning",
         title: "keeper is not an approved agent",
-        message: `Beneficiaries ${[...new Set(notAgent.map((n) => n.beneficiary))].join(", ")} must call fund.setAgent(${deps.keeperAddress ?? "keeper"}, true) so the keeper can renew and claim.`,
+        message: `Beneficiaries ${[...new Set(notAgent.map((n) => n.beneficiary))].join(", ")} must approve the keeper ${deps.keeperAddress ?? ""} as their agent so it can renew and claim: each runs \`${keeperCommand(`set-agent${deps.keeperAddress !== undefined ? ` ${deps.keeperAddress}` : ""}`)}\` with its own key (BENEFICIARY_PRIVATE_KEY), or sends fund.setAgent(keeper, true) from its Safe (\`--safe-json\`).`,
         at: now,
       });
+    }
+  }
+
+  /** The coverages this cycle cannot buy or renew, by reason (see policy/coverageHeld.ts). */
+  private heldOf(
+    positions: readonly CoveragePosition[],
+    plan: CoveragePlan,
+    snapshot: ChainSnapshot,
+    unfundable: readonly UnfundableAction[],
+    notAgent: PricedActions["notAgent"],
+    deferred: readonly PricedOrExpire[],
+  ): HeldCover[] {
+    const unsent: UnsentAction[] = [
+      ...unfundable.map((u) => ({ protocolId: u.protocolId, asset: u.asset, beneficiary: u.beneficiary, kind: u.kind, reason: "unfundable" as const, reasons: u.reasons, ...(u.coverEnd !== undefined ? { coverEnd: u.coverEnd } : {}) })),
+      ...notAgent.map((n) => ({ protocolId: n.protocolId, asset: n.asset, beneficiary: n.beneficiary, kind: "renew", reason: "not-agent" as const, reasons: ["the keeper is not the beneficiary's agent"], coverEnd: n.coverEnd })),
+      ...deferred.flatMap((d): UnsentAction[] => {
+        const a = d.action;
+        if (a.kind === "expire") return [];
+        const beneficiary = "beneficiary" in a ? a.beneficiary : (snapshot.coverages.get(a.coverId.toString())?.beneficiary ?? "");
+        return [{ protocolId: a.protocolId, asset: a.asset, beneficiary, kind: a.kind, reason: "budget", reasons: ["deferred by the premium budget"], ...("end" in a ? { coverEnd: a.end } : {}) }];
+      }),
+    ];
+    return heldCovers({
+      positions,
+      skipped: plan.skipped,
+      unsent,
+      chain: snapshot.coverage,
+      now: snapshot.now,
+      ...(this.deps.keeperAddress !== undefined ? { keeperAddress: this.deps.keeperAddress } : {}),
+    });
+  }
+
+  /**
+   * Logs every held coverage with its reason, keeps them in kv for `keeper status` and the
+   * dashboard, and raises a critical alert for each one whose cover ends within
+   * `coverage.lapseAlertDays` (or that has none): once per position, reason and lapse date, repeated
+   * at most daily (chain time) while it stays held.
+   */
+  private async reportHeld(held: readonly HeldCover[], now: number, dryRun: boolean): Promise<void> {
+    const { deps } = this;
+    for (const h of held) deps.logger.warn({ protocolId: h.protocolId, beneficiary: h.beneficiary, reason: h.reason, detail: h.detail, lapseAt: h.lapseAt, fix: h.fix }, "coverage cannot be bought or renewed");
+    try {
+      deps.kv?.set(HELD_KV_KEY, { at: now, held });
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, "could not store the held coverages");
+    }
+    const lapseAlertDays = deps.config.coverage.lapseAlertDays;
+    const last = (dryRun ? undefined : deps.kv?.get<Record<string, number>>(LAPSE_ALERTS_KV_KEY)) ?? {};
+    const next: Record<string, number> = {};
+    for (const h of held) {
+      if (!lapseAlertDue(h, now, lapseAlertDays)) continue;
+      const alert = lapseAlert(h, now);
+      const previous = last[alert.dedupKey];
+      if (previous !== undefined && now - previous < LAPSE_ALERT_REPEAT_SEC) {
+        next[alert.dedupKey] = previous;
+        continue;
+      }
+      if (dryRun) {
+        deps.logger.info({ protocolId: h.protocolId, reason: h.reason, lapseAt: h.lapseAt }, "dry run: would alert (cover lapses)");
+        continue;
+      }
+      next[alert.dedupKey] = now;
+      await deps.alerter.send({ severity: "critical", title: alert.title, message: alert.message, at: now, protocol: h.protocolId, dedupKey: alert.dedupKey });
+    }
+    if (!dryRun) {
+      try {
+        deps.kv?.set(LAPSE_ALERTS_KV_KEY, next);
+      } catch (err) {
+        deps.logger.warn({ err: (err as Error).message }, "could not store the lapse alerts' memory");
+      }
     }
   }
 

@@ -65,3 +65,25 @@ export function incidentKindLabel(kind: string): string {
 export function formatIncidentName(incident: { readonly protocolName: string; readonly kind: string; readonly occurredAt: number }): string {
   return `${incident.protocolName} — ${incidentKindLabel(incident.kind)}, ${formatUtcMinute(incident.occurredAt)}`;
 }
+
+/**
+ * How a keeper command is run in this install (the repository's npm script), for every message
+ * that tells the operator what to type: "incident confirm 1" → "npm run keeper -- incident confirm 1".
+ */
+export const KEEPER_COMMAND_PREFIX = "npm run keeper --";
+
+export function keeperCommand(args: string): string {
+  return `${KEEPER_COMMAND_PREFIX} ${args}`;
+}
+
+/** Seconds → "6 days 23 h" / "5 h 12 min" / "40 s" (a duration for people; negative → "0 s"). */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const days = Math.floor(s / 86_400);
+  const hours = Math.floor((s % 86_400) / 3_600);
+  const minutes = Math.floor((s % 3_600) / 60);
+  if (days > 0) return `${days} day${days === 1 ? "" : "s"}${hours > 0 ? ` ${hours} h` : ""}`;
+  if (hours > 0) return `${hours} h${minutes > 0 ? ` ${minutes} min` : ""}`;
+  if (minutes > 0) return `${minutes} min`;
+  return `${s} s`;
+}

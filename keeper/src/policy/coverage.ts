@@ -239,6 +239,9 @@ export interface CoverageSkip {
   readonly reason: CoverageSkipReason;
   readonly coverId?: bigint;
   readonly detail?: string;
+  /** The position's asset and beneficiary, when the skip is about one position. */
+  readonly asset?: string;
+  readonly beneficiary?: string;
 }
 
 /** The per-position view the plan was built from (also used by reports). */
@@ -440,7 +443,7 @@ function acceptPositions(positions: readonly CoveragePosition[], stateByProtocol
     }
     seen.add(key);
     if (!stateByProtocol.has(position.protocol.toLowerCase())) {
-      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "no-protocol-state" });
+      skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "no-protocol-state", asset: position.asset, beneficiary: position.beneficiary });
       continue;
     }
     accepted.push(position);
@@ -508,15 +511,15 @@ function planPosition(p: PositionPlanning, position: CoveragePosition, state: Pr
 function mayChangeCover(p: PositionPlanning, position: CoveragePosition, unknown: boolean, liveCount: number, optimal: bigint): boolean {
   if (p.halted.has(position.protocol.toLowerCase())) {
     // Cover bought, grown or renewed now cannot pay for the incident under way: premium wasted.
-    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "incident-halt", detail: "suspected or confirmed incident: no purchase, increase or renewal" });
+    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "incident-halt", detail: "suspected or confirmed incident: no purchase, increase or renewal", asset: position.asset, beneficiary: position.beneficiary });
     return false;
   }
   if (unknown) {
-    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "value-unknown", detail: "position never read and no targetAmount: no purchase, increase or reduction" });
+    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "value-unknown", detail: "position never read and no targetAmount: no purchase, increase or reduction", asset: position.asset, beneficiary: position.beneficiary });
     if (liveCount === 0) return false;
   }
   if (optimal === 0n) {
-    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "zero-target" });
+    p.skipped.push({ protocolId: position.protocolId, protocol: position.protocol, reason: "zero-target", asset: position.asset, beneficiary: position.beneficiary });
     return false;
   }
   return true;
@@ -536,7 +539,7 @@ function planRenewals(
   for (const c of byEnd) {
     const timeLeft = c.end - now;
     if (timeLeft > policy.renewWithinSec) continue;
-    const base = { protocolId: position.protocolId, protocol: position.protocol, coverId: c.id };
+    const base = { protocolId: position.protocolId, protocol: position.protocol, coverId: c.id, asset: position.asset, beneficiary: position.beneficiary };
     if (c.openClaimId !== 0n) {
       p.skipped.push({ ...base, reason: "claim-open", detail: `claim ${c.openClaimId} is open` });
       continue;
@@ -610,6 +613,8 @@ function fitToCap(p: PositionPlanning, roomWad: Map<string, bigint>): PurchaseAc
         protocol: action.protocol,
         reason: "protocol-cap-reached",
         detail: `${action.kind} of ${action.amount} does not fit (room ${room} wad)`,
+        asset: action.asset,
+        beneficiary: action.beneficiary,
       });
       return;
     }
