@@ -102,6 +102,21 @@
     badge.appendChild(text(s.health && s.health.ok ? "healthy" : "unhealthy"));
     status.appendChild(badge);
     status.appendChild(text(" · updated " + new Date(s.generatedAtMs).toLocaleTimeString()));
+    // Why it is degraded (e.g. cover the keeper cannot buy or renew), by component.
+    var degraded = (s.health && s.health.degraded) || {};
+    Object.keys(degraded).forEach(function (component) {
+      var line = document.createElement("div");
+      line.className = "degraded";
+      line.appendChild(text("degraded (" + component + "): " + degraded[component]));
+      status.appendChild(line);
+    });
+    (s.coverageHeld || []).forEach(function (h) {
+      var line = document.createElement("div");
+      line.className = "held";
+      var lapse = h.lapseAt === null ? "no live cover now" : "cover lapses " + iso(h.lapseAt);
+      line.appendChild(text("cannot cover " + h.protocol + ": " + h.reason + " — " + h.detail + "; " + lapse + ". Fix: " + h.fix));
+      status.appendChild(line);
+    });
   }
 
   function renderCoverage(s) {

@@ -30,6 +30,7 @@
  * syncHalts (2) → readIncidentCoverages → adoptFromChain (3) → planIncidentClaims → actOnPlans (4)
  * → followUpClaims (5) → summarize. The steps share one `ClaimsTick` (claims/types.ts).
  */
+import { keeperCommand } from "../lib/format";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -262,7 +263,7 @@ export class ClaimsCycle {
       `new signal after a dismissed incident: ${change.signal.protocolId}`,
       `${change.signal.description} (${change.signal.kind}) falls within the window of dismissed incident ${closed?.id ?? "?"} (${change.key}). ` +
         `It was not attached: incident ${opened?.id ?? "?"} (${change.openedKey}) was opened as ${opened?.state ?? "suspected"} and sales are halted again. ` +
-        `Review it: \`keeper incident confirm ${opened?.id ?? change.openedKey}\` or \`keeper incident dismiss ${opened?.id ?? change.openedKey}\`.`,
+        `Review it: \`${keeperCommand(`incident confirm ${opened?.id ?? change.openedKey}`)}\` or \`${keeperCommand(`incident dismiss ${opened?.id ?? change.openedKey}`)}\`.`,
       change.signal.protocolId,
       `incident-refused:${change.key}:${change.signal.kind}:${change.signal.sourceId}`,
     );
@@ -278,7 +279,7 @@ export class ClaimsCycle {
         "critical",
         `hacks feed reports ${incident.protocol}: operator decision needed`,
         `${change.signal.description}: ${change.signal.coverVerdict.reason}. Incident ${incident.id} (${incident.dedupeKey}) is ${incident.state}; sales are halted, no claim is filed until you decide — ` +
-          `\`keeper incident confirm ${incident.id}\` (a loss the cover pays) or \`keeper incident dismiss ${incident.id}\`.`,
+          `\`${keeperCommand(`incident confirm ${incident.id}`)}\` (a loss the cover pays) or \`${keeperCommand(`incident dismiss ${incident.id}`)}\`.`,
         incident.protocol,
         `feed-verdict:${change.signal.sourceId}`,
       );
@@ -292,7 +293,7 @@ export class ClaimsCycle {
         `${change.state} incident: ${incident.protocol}`,
         change.state === "suspected"
           ? `${change.signal.description}. Suspected (${change.signal.kind}, not corroborated): sales of ${incident.protocol} are being halted on-chain; no claim is filed unless it is confirmed — ` +
-              `\`keeper incident confirm ${incident.id}\` or \`keeper incident dismiss ${incident.id}\`.`
+              `\`${keeperCommand(`incident confirm ${incident.id}`)}\` or \`${keeperCommand(`incident dismiss ${incident.id}`)}\`.`
           : `${change.signal.description}. Confirmed by ${change.signal.kind}: sales are halted and claims are filed for the affected coverages.`,
         incident.protocol,
         `incident:${change.key}:${change.state}`,
@@ -375,7 +376,7 @@ export class ClaimsCycle {
           "critical",
           again ? `sales halted again: ${incident.protocol}` : `sales halted: ${incident.protocol}`,
           `fund.reportIncident(${protocol.address}, ${Math.min(incident.occurredAt, t.now)}) mined: no purchase, increase or renewal of ${incident.protocol} cover until the admin clears it.` +
-            (again ? ` The halt had been cleared while incident ${incident.id} (${incident.dedupeKey}) is still ${incident.state}: dismiss or resolve it first (\`keeper incident dismiss|resolve ${incident.id}\`), then clear the halt.` : ""),
+            (again ? ` The halt had been cleared while incident ${incident.id} (${incident.dedupeKey}) is still ${incident.state}: dismiss or resolve it first (\`${keeperCommand(`incident dismiss|resolve ${incident.id}`)}\`), then clear the halt.` : ""),
           incident.protocol,
           again ? `halt-again:${incident.dedupeKey}:${t.now}` : `halt:${incident.dedupeKey}`,
         );
@@ -398,8 +399,8 @@ export class ClaimsCycle {
     const halt = !onChain.active
       ? "No halt is active on-chain."
       : stillHalting
-        ? `Sales of ${incident.protocol} stay halted: another incident of ${incident.protocol} is still open (\`keeper incident list\`).`
-        : `Sales of ${incident.protocol} are still halted on-chain: the admin may clear the halt: \`keeper clear-incident ${incident.protocol}\` (ADMIN_PRIVATE_KEY) or fund.clearIncident(${protocol.address}) from the admin Safe.`;
+        ? `Sales of ${incident.protocol} stay halted: another incident of ${incident.protocol} is still open (\`${keeperCommand(`incident list`)}\`).`
+        : `Sales of ${incident.protocol} are still halted on-chain: the admin may clear the halt: \`${keeperCommand(`clear-incident ${incident.protocol}`)}\` (ADMIN_PRIVATE_KEY) or fund.clearIncident(${protocol.address}) from the admin Safe.`;
     await this.alert(t, "warning", `incident ${incident.state}: ${incident.protocol}`, `Incident ${incident.id} (${incident.dedupeKey}) ${what} ${halt}`, incident.protocol, `incident:${incident.dedupeKey}:${incident.state}`);
     deps.state.incidents.setDismissAlerted(incident.id, t.now);
   }
@@ -545,7 +546,7 @@ export class ClaimsCycle {
       }
       if (measured === undefined && !this.approvedByOperator(incident)) {
         // No reader: the configured size would be claimed. That is the operator's call, never a signal's.
-        const reason = `no position reader: the claim would be the position's configured size (${p.targetAmount}), which waits for the operator — \`keeper incident confirm ${incident.id}\` to claim it, or configure a position reader`;
+        const reason = `no position reader: the claim would be the position's configured size (${p.targetAmount}), which waits for the operator — \`${keeperCommand(`incident confirm ${incident.id}`)}\` to claim it, or configure a position reader`;
         unmeasured.set(`${incident.dedupeKey}|${positionKeyOf(claimPosition)}`, reason);
         continue;
       }
@@ -934,7 +935,7 @@ export class ClaimsCycle {
     if (keeper === undefined) return undefined;
     if (!sameAddr(coverage.beneficiary, keeper)) {
       const agent = await deps.fund.isAgent(coverage.beneficiary, keeper);
-      if (!agent) return `the keeper ${keeper} is not an agent of beneficiary ${coverage.beneficiary} — run \`fund.setAgent(${keeper}, true)\` from the beneficiary`;
+      if (!agent) return `the keeper ${keeper} is not an agent of beneficiary ${coverage.beneficiary} — the beneficiary runs \`${keeperCommand(`set-agent ${keeper}`)}\` with its key (BENEFICIARY_PRIVATE_KEY)`;
     }
     if (coverage.providerId !== 0) {
       const deposit = await this.claimDeposit(coverage, amount, incidentAtFor(coverage, incidentOccurredAt, await this.chainNowOr(coverage.end)));

@@ -38,6 +38,7 @@ export function sampleSnapshot(overrides: Partial<DashboardSnapshot> = {}): Dash
     ],
     budget: { cycleUsedUsd: 500, cycleLimitUsd: 10_000, dayUsedUsd: 900, dayLimitUsd: 25_000, perDay: [{ day: "2027-01-01", usd: 900 }] },
     reserves: [{ asset: "0x2222222222222222222222222222222222222222", symbol: "USDC", poolUsd: 1_000, selfInsuredUsd: 20_000, requiredUsd: 4_000, ratio: 0.05, ok: false }],
+    coverageHeld: [],
     errors: [],
     ...overrides,
   };

@@ -60,7 +60,7 @@ export function formatChecks(checks: readonly DoctorCheck[]): string {
   const lines = checks.map((c) => `${label[c.status]} ${c.name}: ${c.detail}${c.fix === "" ? "" : ` — fix: ${c.fix}`}`);
   const blocking = checks.filter((c) => c.status === "fail").length;
   const warnings = checks.filter((c) => c.status === "warn").length;
-  lines.push(blocking > 0 ? `${blocking} problem(s) block claims, ${warnings} warning(s)` : `claims can be filed (${warnings} warning(s))`);
+  lines.push(blocking > 0 ? `${blocking} problem(s) block claims or cover, ${warnings} warning(s)` : `claims can be filed (${warnings} warning(s))`);
   return lines.join("\n");
 }
 
@@ -95,8 +95,51 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   } finally {
     provider.destroy();
   }
+  checks.push(...checkCoverSources(config));
   await checkSources(config, deps.fetch ?? fetch, checks);
   checkStateDb(config, deps.nowMs ?? Date.now, checks);
+  return checks;
+}
+
+/** Why provider `providerId` cannot quote the position (undefined when it can be asked). */
+function quoteProblem(config: Pick<KeeperConfig, "providers">, position: KeeperConfig["positions"][number], providerId: number): string | undefined {
+  const nexus = config.providers.nexus;
+  if (nexus !== undefined && nexus.providerId === providerId) {
+    if (nexus.quoteBaseUrl === undefined) return `provider ${providerId} (Nexus) has no quote source: providers.nexus.quoteBaseUrl is not set`;
+    if (nexus.productIds[position.protocol] === undefined) return `provider ${providerId} (Nexus) has no product id for ${position.protocol}: providers.nexus.productIds.${position.protocol} is not set`;
+    const asset = nexus.coverAssets[position.asset] ?? nexus.coverAssets[position.asset.toLowerCase()] ?? (position.assetSymbol !== undefined ? nexus.coverAssets[position.assetSymbol] : undefined);
+    if (asset === undefined) return `provider ${providerId} (Nexus) has no cover asset for ${position.assetSymbol ?? position.asset}: providers.nexus.coverAssets is missing it`;
+    return undefined;
+  }
+  if (config.providers.onChainQuote.includes(providerId)) return undefined;
+  return `provider ${providerId} has no quote source (neither providers.nexus.providerId nor providers.onChainQuote)`;
+}
+
+/**
+ * Every position can be quoted and bought by at least one provider (or the fund's pool, when
+ * allowed); one FAIL per position none can, naming it and the fix. A position some of whose
+ * providers cannot be asked is a warning.
+ */
+export function checkCoverSources(config: Pick<KeeperConfig, "providers" | "positions">): DoctorCheck[] {
+  const checks: DoctorCheck[] = [];
+  for (const [index, position] of config.positions.entries()) {
+    const name = `cover ${position.protocol}`;
+    const problems = position.providers.map((id) => quoteProblem(config, position, id)).filter((p): p is string => p !== undefined);
+    const quotable = position.providers.length - problems.length;
+    if (quotable === 0 && !position.allowSelfInsure) {
+      checks.push(
+        fail(
+          name,
+          `positions[${index}] (${position.protocol}, ${position.assetSymbol ?? position.asset}) can be bought by no provider — ${problems.join("; ") || "no providers listed"} — and self-insurance is not allowed: its cover is never bought or renewed and lapses`,
+          `${position.providers.some((id) => config.providers.nexus?.providerId === id) && config.providers.nexus?.quoteBaseUrl === undefined ? "set providers.nexus.quoteBaseUrl (the Nexus cover-router, https://api.nexusmutual.io/v2/), " : ""}add a provider that can quote it to positions[${index}].providers, or set positions[${index}].allowSelfInsure: true`,
+        ),
+      );
+    } else if (problems.length > 0) {
+      checks.push(fail(name, `positions[${index}]: ${problems.join("; ")} — ${quotable > 0 ? "the other provider(s) are asked" : "only the fund's pool can carry it"}`, "configure the missing quote source, or remove the provider from the position", false));
+    } else {
+      checks.push(ok(name, `${quotable} provider(s) can quote it${position.allowSelfInsure ? ", the fund's pool as fallback" : ""}`));
+    }
+  }
   return checks;
 }
 

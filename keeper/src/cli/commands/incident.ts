@@ -11,6 +11,7 @@
  *   keeper stops treating the protocol as halted, and it prints how the admin clears the
  *   on-chain halt (`fund.clearIncident(protocol)`) so cover can be bought again.
  */
+import { keeperCommand } from "../../lib/format";
 import type { Command } from "commander";
 import { ConfigError, requireChainFields, type KeeperConfig } from "../../config";
 import type { Logger } from "../../lib/logger";
@@ -129,7 +130,7 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
 export function clearHaltHint(config: Pick<KeeperConfig, "protocols">, incident: IncidentRecord): string | undefined {
   if (incident.state !== "resolved" && incident.state !== "dismissed") return undefined;
   const address = config.protocols.find((p) => p.id === incident.protocol)?.address;
-  return address === undefined ? undefined : `the admin clears the on-chain halt (when no other incident of ${incident.protocol} is open) with \`keeper clear-incident ${incident.protocol}\` (ADMIN_PRIVATE_KEY) or fund.clearIncident(${address}) from the admin Safe`;
+  return address === undefined ? undefined : `the admin clears the on-chain halt (when no other incident of ${incident.protocol} is open) with \`${keeperCommand(`clear-incident ${incident.protocol}`)}\` (ADMIN_PRIVATE_KEY) or fund.clearIncident(${address}) from the admin Safe`;
 }
 
 async function decideAndAct(config: KeeperConfig, logger: Logger, ref: string, to: "confirmed" | "dismissed" | "resolved", out: (text: string) => void): Promise<void> {

@@ -22,6 +22,8 @@ import { compositeRisk } from "../../scoring/composite";
 import type { ComponentRisks } from "../../scoring/types";
 import type { ClaimRecord, StateDb } from "../../state";
 import { riskComponentsOf, type ChainSnapshot } from "../../cycles/chainState";
+import { HELD_KV_KEY } from "../../cycles/coverageCycle";
+import type { HeldCover } from "../../policy/coverageHeld";
 import { spendHistory } from "../../cycles/coverageCycle";
 import type {
   ClaimTimelineView,
@@ -109,8 +111,15 @@ export class DashboardCollector {
       incidents,
       budget: this.budgetView(now),
       reserves: snapshot === undefined ? [] : this.reserveViews(snapshot),
+      coverageHeld: this.heldView(),
       errors,
     };
+  }
+
+  /** The last coverage cycle's held coverages (reason, fix, lapse), from the state database. */
+  private heldView(): DashboardSnapshot["coverageHeld"] {
+    const stored = this.deps.state.kv.get<{ at: number; held: HeldCover[] }>(HELD_KV_KEY);
+    return (stored?.held ?? []).map((h) => ({ protocol: h.protocolId, beneficiary: h.beneficiary, action: h.action, reason: h.reason, detail: h.detail, fix: h.fix, lapseAt: h.lapseAt }));
   }
 
   private async chainView(snapshot: ChainSnapshot | undefined): Promise<DashboardSnapshot["chain"]> {

@@ -141,6 +141,11 @@ export interface DashboardSnapshot {
     readonly perDay: readonly { readonly day: string; readonly usd: number }[];
   };
   readonly reserves: readonly ReserveView[];
+  /**
+   * Coverages the keeper could not buy or renew in its last coverage cycle: the reason by name,
+   * the fix, and when the position's cover lapses (chain time; null = no live cover now).
+   */
+  readonly coverageHeld: readonly { readonly protocol: string; readonly beneficiary: string; readonly action: string; readonly reason: string; readonly detail: string; readonly fix: string; readonly lapseAt: number | null }[];
   /** Sections that could not be read this time, with the reason. */
   readonly errors: readonly string[];
 }
