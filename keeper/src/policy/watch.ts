@@ -30,6 +30,7 @@
  * (docs/keeper.md, "Exploit watch").
  */
 import type { BalanceObservation, DrainDetail, IncidentSignal } from "./incidentSignals";
+import { formatToken } from "../lib/format";
 
 export interface DrainRule {
   /** Minimum fall from the window's peak, basis points of the peak (2500 = 25%). */
@@ -60,6 +61,13 @@ export interface WatchedSeries {
   /** Observations of this balance, any order; duplicates by block keep the last. */
   readonly observations: readonly BalanceObservation[];
   readonly rule: DrainRule;
+  /** The token's decimals and symbol, when known: amounts in messages are then in token units. */
+  readonly unit?: { readonly decimals: number; readonly symbol: string };
+}
+
+/** A balance for a message: "270,000.00 USDC" with its unit, else "270000000000 base units". */
+function amountText(balance: string, unit: WatchedSeries["unit"]): string {
+  return unit === undefined ? `${balance} base units` : formatToken(BigInt(balance), unit.decimals, unit.symbol);
 }
 
 export interface DrainCheck {
@@ -188,14 +196,14 @@ export function detectDrains(series: readonly WatchedSeries[], now: number): Dra
       dropFraction: Number((drop * 1_000_000n) / peakBalance) / 1_000_000,
     };
     const how = trip.rule === "cumulative" ? ` (cumulative rule: ${(s.rule.cumulativeBps ?? 0) / 100}% within ${Math.round((s.rule.cumulativeWindowSec ?? 0) / 3600)} h)` : trip.rule === "gap" ? " (across a gap in the watch's readings)" : "";
-    const owed = peak.owed !== undefined && latest.owed !== undefined ? `; owed to depositors ${peak.owed} → ${latest.owed}` : "";
+    const owed = peak.owed !== undefined && latest.owed !== undefined ? `; owed to depositors ${amountText(peak.owed, s.unit)} → ${amountText(latest.owed, s.unit)}` : "";
     signals.push({
       kind: "onchain-drain",
       protocolId: s.protocolId,
       sourceId: `onchain-drain:${s.token.toLowerCase()}:${s.holder.toLowerCase()}:${firstBelow.block}`,
       occurredAt: firstBelow.timestamp,
       observedAt: now,
-      description: `${s.label} fell ${(dropBps / 100).toFixed(2)}% (${peak.balance} → ${latest.balance}${owed}) between blocks ${peak.block} and ${latest.block}${how}`,
+      description: `${s.label} fell ${(dropBps / 100).toFixed(2)}% (${amountText(peak.balance, s.unit)} → ${amountText(latest.balance, s.unit)}${owed}) between blocks ${peak.block} and ${latest.block}${how}`,
       sourceRef: "chain",
       drain,
     });

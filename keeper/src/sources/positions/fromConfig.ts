@@ -65,6 +65,8 @@ export interface WatchTarget extends WatchedBalance {
   readonly minDrop: bigint;
   /** Set when the balance is one of the operator's positions (its value is watched). */
   readonly positionId?: string;
+  /** Decimals and symbol of the amounts (messages in token units), when the config gives them. */
+  readonly unit?: { readonly decimals: number; readonly symbol: string };
   /** Slow-drain rule: basis points of the highest balance within `cumulativeWindowSec`. */
   readonly cumulativeBps?: number;
   readonly cumulativeWindowSec?: number;
@@ -75,6 +77,12 @@ export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: 
   const balances: WatchTarget[] = [];
   const watchedPositions: WatchTarget[] = [];
   const reads = positionReadsOf(positions);
+  // A token's decimals and symbol, from the positions that name them (their asset).
+  const unitOf = (token: string, decimals?: number): WatchTarget["unit"] => {
+    const p = positions.find((x) => x.asset.toLowerCase() === token.toLowerCase() && x.assetSymbol !== undefined);
+    const d = decimals ?? p?.assetDecimals;
+    return d === undefined ? undefined : { decimals: d, symbol: p?.assetSymbol ?? "tokens" };
+  };
   for (const protocol of protocols) {
     const w = protocol.watch;
     if (w === undefined) continue;
@@ -95,6 +103,7 @@ export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: 
         dropBps,
         windowBlocks,
         minDrop: b.minDrop !== undefined ? parseUnits(b.minDrop, b.decimals ?? 18) : 0n,
+        ...(unitOf(b.token, b.decimals) !== undefined ? { unit: unitOf(b.token, b.decimals) as NonNullable<WatchTarget["unit"]> } : {}),
       });
     }
     if (!w.positions) continue;
@@ -109,6 +118,7 @@ export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: 
         minDrop: 0n,
         positionId: r.id,
         ...cumulative,
+        ...(unitOf(positions[r.index]?.asset ?? "") !== undefined ? { unit: unitOf(positions[r.index]?.asset ?? "") as NonNullable<WatchTarget["unit"]> } : {}),
       });
     }
   }
