@@ -231,7 +231,9 @@ export type CoverageSkipReason =
   | "zero-target"
   /** The protocol has a suspected or confirmed incident: nothing is bought, increased or renewed on it. */
   | "incident-halt"
-  | "value-unknown";
+  | "value-unknown"
+  /** A claim was paid on a position with a fixed targetAmount: no top-up to the old size (the operator updates it). */
+  | "claim-paid-fixed-target";
 
 export interface CoverageSkip {
   readonly protocolId: string;
@@ -503,6 +505,20 @@ function planPosition(p: PositionPlanning, position: CoveragePosition, state: Pr
   const { excess, renewedSomething } = planRenewals(p, position, state, byEnd, overInsured ? current - optimal : 0n);
   if (overInsured && excess > 0n && !renewedSomething) planReduction(p, position, state, byEnd, excess);
   if (ratio !== undefined && current * BPS < optimal * BigInt(p.policy.increaseBelowBps)) {
+    if ((position.targetSource ?? "fixed") === "fixed" && live.some((c) => c.claimed > 0n && c.claimed >= c.amount)) {
+      // A claim paid a cover of this position in full: its fixed size may no longer exist (a
+      // measured position would read it). No top-up to the old size until the operator says what
+      // is left. (A partial payout is topped up as before: remaining = amount − claimed.)
+      p.skipped.push({
+        protocolId: position.protocolId,
+        protocol: position.protocol,
+        reason: "claim-paid-fixed-target",
+        detail: "a claim paid a cover of this position in full; its fixed targetAmount is not re-covered",
+        asset: position.asset,
+        beneficiary: position.beneficiary,
+      });
+      return;
+    }
     p.increases.push({ position, amount: optimal - current, ratioBps: ratio, riskScore: state.riskScore });
   }
 }

@@ -25,10 +25,12 @@ export type HeldReason =
   /** The position was never read and has no fixed targetAmount. */
   | "value-unknown"
   /** The fund does not know the protocol. */
-  | "no-protocol-state";
+  | "no-protocol-state"
+  /** A claim was paid on a fixed-size position: its old size is not re-covered. */
+  | "claim-paid-fixed-target";
 
 /** Skip reasons that mean "cover the operator wants is not bought or renewed". */
-const HELD_SKIPS: ReadonlySet<CoverageSkipReason> = new Set(["incident-halt", "protocol-cap-reached", "renewal-term-invalid", "value-unknown", "no-protocol-state"]);
+const HELD_SKIPS: ReadonlySet<CoverageSkipReason> = new Set(["incident-halt", "protocol-cap-reached", "renewal-term-invalid", "value-unknown", "no-protocol-state", "claim-paid-fixed-target"]);
 
 export interface HeldCover {
   readonly protocolId: string;
@@ -99,6 +101,8 @@ export function heldFix(reason: HeldReason, held: { readonly protocolId: string;
       return "lower coverage.purchaseDurationDays (the fund allows terms of 30 to 365 days)";
     case "value-unknown":
       return `the position reader never read ${held.protocolId}: check its \`position\` (\`${keeperCommand("doctor")}\`) or set a fixed targetAmount`;
+    case "claim-paid-fixed-target":
+      return `a claim was paid on ${held.protocolId}: set positions[].targetAmount to what the position holds now (0 to stop covering it), or give it a \`position\` the keeper reads on chain`;
     case "no-protocol-state":
       return `the fund does not list ${held.protocolId}: check protocols[].address, or have the admin register it`;
   }
