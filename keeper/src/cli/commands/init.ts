@@ -211,7 +211,10 @@ function sourcesSection(facts: ChainFacts): Jsonc {
 function positionsSection(facts: ChainFacts, protocolIds: ReadonlyMap<string, string>): JsoncItem[] {
   return facts.positions.map((p) => {
     const selfInsured = p.providerIds.includes(0);
-    const providers = [...new Set(p.providerIds.filter((id) => id !== 0))];
+    // Today's providers first, then the providers priced on chain as a fallback: a Nexus position
+    // without a quote source (providers.nexus.quoteBaseUrl) can still be bought (keeper doctor).
+    const onChainQuote = facts.providers.filter((x) => x.adapter === facts.deployment.adapters.secondProvider).map((x) => x.id);
+    const providers = [...new Set([...p.providerIds.filter((id) => id !== 0), ...onChainQuote])];
     return {
       comment: `coverage(s) ${p.coverIds.map(String).join(", ")} of ${facts.beneficiary ?? "?"}: ${formatUnits(p.amount, p.decimals)} ${p.symbol}, ending ${p.ends.map((e) => new Date(e * 1000).toISOString().slice(0, 10)).join(", ")}`,
       value: obj([
@@ -219,9 +222,9 @@ function positionsSection(facts: ChainFacts, protocolIds: ReadonlyMap<string, st
         { key: "asset", value: val(p.asset) },
         { key: "assetSymbol", value: val(p.symbol) },
         { key: "assetDecimals", value: val(p.decimals) },
-        { key: "targetAmount", value: val(formatUnits(p.amount, p.decimals).replace(/\.0$/, "")), comment: "whole tokens to keep covered (today's cover)" },
+        { key: "targetAmount", value: val(formatUnits(p.amount, p.decimals).replace(/\.0$/, "")), comment: "whole tokens to keep covered (today's cover). A FIXED size: nothing here is read on chain, so a claim asks for this size and waits for the operator (`npm run keeper -- incident confirm <id>`), and after a cover paid out in full the keeper does not buy this size again until you change it. Where the chain can be read, replace it with a `position` (see docs/keeper.md, live positions)" },
         { key: "beneficiary", value: val(facts.beneficiary ?? ""), comment: "cold address that owns the coverage and receives payouts; it must approve the keeper: `keeper set-agent`" },
-        { key: "providers", value: arr(providers.map((id) => ({ value: val(id) }))), comment: "provider ids in order of preference (1 = Nexus adapter on the stacks of this repo)" },
+        { key: "providers", value: arr(providers.map((id) => ({ value: val(id) }))), comment: "provider ids in order of preference: today's provider, then those priced on chain (1 = Nexus adapter on the stacks of this repo; a Nexus cover is renewed through Nexus, which needs providers.nexus.quoteBaseUrl)" },
         { key: "allowSelfInsure", value: val(selfInsured || providers.length === 0), comment: selfInsured ? "the current cover is self-insured by the fund's pool" : "let the pool carry it when no provider can" },
       ]),
     };
