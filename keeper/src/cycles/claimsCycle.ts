@@ -30,7 +30,7 @@
  * syncHalts (2) → readIncidentCoverages → adoptFromChain (3) → planIncidentClaims → actOnPlans (4)
  * → followUpClaims (5) → summarize. The steps share one `ClaimsTick` (claims/types.ts).
  */
-import { keeperCommand } from "../lib/format";
+import { formatToken, keeperCommand } from "../lib/format";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -687,7 +687,7 @@ export class ClaimsCycle {
     if (result.status === "confirmed" || (result.status === "skipped" && claimId !== undefined)) {
       claimRepo.update(rowId, { state: "filed", ...(claimId !== undefined ? { fundClaimId: claimId.toString() } : {}), details: { amount: plan.amount.toString(), derivation: plan.derivation, hash: result.hash } });
       if (result.status === "confirmed") t.gasUsed += result.gasUsed;
-      await this.alert(t, "info", `claim filed: coverage ${coverId}`, `claim ${claimId ?? "?"} for ${plan.amount} (min of the position's loss and the remaining cover) on incident ${incident.dedupeKey}`, incident.protocol, `filed:${plan.incidentKey}:${coverId}`);
+      await this.alert(t, "info", `claim filed: coverage ${coverId}`, `claim ${claimId ?? "?"} for ${await this.amountText(plan.coverId, plan.amount)} (min of the position's loss and the remaining cover) on incident ${incident.dedupeKey}`, incident.protocol, `filed:${plan.incidentKey}:${coverId}`);
     } else if (result.status === "failed") {
       const reason = fileFailureReason(result.error);
       claimRepo.update(rowId, { state: "unfileable", details: { amount: plan.amount.toString(), derivation: plan.derivation, reason } });
@@ -827,6 +827,18 @@ export class ClaimsCycle {
   }
 
   /** `fund.settleClaim`, then the row follows the claim's new status, with an alert. */
+  /** An amount of a coverage's asset for a message: "27,000 USDC" (the config's decimals and symbol), else "… base units". */
+  private async amountText(coverId: bigint, amount: bigint): Promise<string> {
+    try {
+      const asset = (await this.deps.fund.getCoverageDetails(coverId)).asset;
+      const p = this.deps.config.positions.find((x) => sameAddr(x.asset, asset) && x.assetDecimals !== undefined);
+      if (p?.assetDecimals !== undefined) return formatToken(amount, p.assetDecimals, p.assetSymbol ?? "tokens");
+    } catch {
+      // unreadable: the raw amount, labelled
+    }
+    return `${amount} base units`;
+  }
+
   private async settle(t: ClaimsTick, f: Extract<ClaimFollowUp, { kind: "settle" }>, row: ClaimRecord | undefined): Promise<void> {
     const { deps } = this;
     if (f.alert !== undefined) await this.alert(t, "warning", `claim ${f.claimId}`, f.alert, undefined, `claim:${f.claimId}:deadline`);
@@ -839,7 +851,7 @@ export class ClaimsCycle {
     if ((result.status === "confirmed" || result.status === "skipped") && row !== undefined && !t.dryRun) {
       const after = toFundClaim(await deps.fund.getClaim(f.claimId), f.claimId);
       if (after.status !== "Pending" && after.status !== "Accepted") deps.state.claims.update(row.id, { state: after.status.toLowerCase() });
-      await this.alert(t, after.status === "Paid" ? "info" : "warning", `claim ${f.claimId} settled`, `claim ${f.claimId}: ${after.status} (payout ${after.payout})`, undefined, `settled:${f.claimId}`);
+      await this.alert(t, after.status === "Paid" ? "info" : "warning", `claim ${f.claimId} settled`, `claim ${f.claimId}: ${after.status} (payout ${await this.amountText(after.coverageId, after.payout)})`, undefined, `settled:${f.claimId}`);
     } else if (result.status === "failed") {
       await this.alert(t, "critical", `claim ${f.claimId} settlement failed`, result.error, undefined, `settle-failed:${f.claimId}`);
     }
