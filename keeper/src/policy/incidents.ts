@@ -20,6 +20,7 @@
  * A signal already attached (same kind + sourceId) never opens an incident again, whatever its
  * text or date says now (an edited feed record).
  */
+import { formatDuration, formatUsd } from "../lib/format";
 import type { FeedIncident } from "../domain/types";
 import type { TvlPoint } from "../domain/types";
 import { judgeFeedRow, NEXUS_PROTOCOL_COVER_WORDING, type CoverWordingTable } from "./coverWording";
@@ -202,7 +203,7 @@ export function collectSignals(input: SignalInput, rules: IncidentRules, now: nu
           sourceId: `tvl-drop:${protocolId}:${event.breach.date}`,
           occurredAt: event.breach.date,
           observedAt: now,
-          description: `TVL fell ${pct}% from $${event.peak.tvlUsd} to $${event.trough.tvlUsd} within ${rules.tvlDrop.windowSec} s`,
+          description: `TVL fell ${pct}% from ${formatUsd(event.peak.tvlUsd)} to ${formatUsd(event.trough.tvlUsd)} within ${formatDuration(rules.tvlDrop.windowSec)}`,
           sourceRef: "tvl-history",
         });
       }

@@ -126,7 +126,7 @@ export function nextSteps(view: ViewCore): string[] {
     if (c.fundStatus === "Accepted") steps.push(claimStep(c));
   }
   for (const c of view.claims.filter((x) => x.fundStatus === "Paid")) {
-    steps.push(`claim ${c.fundClaimId} is paid: the beneficiary withdraws the payout (\`${keeperCommand("withdraw --asset <token>")}\` with BENEFICIARY_PRIVATE_KEY) and the returned claim deposit, if any (\`${keeperCommand("withdraw --deposit")}\`)`);
+    steps.push(`claim ${c.fundClaimId} is paid: its payout is credited to the beneficiary, who withdraws it if not done yet (\`${keeperCommand("withdraw --asset <token>")}\` with BENEFICIARY_PRIVATE_KEY), and any returned claim deposit (\`${keeperCommand("withdraw --deposit")}\`)`);
   }
   const running = view.daemon !== null;
   if (steps.length === 0) steps.push(running ? "nothing to do: the daemon keeps the cover" : `nothing pending; keep the daemon running (\`${keeperCommand("run")}\`) so cover is renewed and incidents are watched`);
