@@ -428,12 +428,43 @@ export const txSchema = z
     }
   });
 
+/** Retention of the state database's growing tables; a day count of 0 keeps that history forever. */
+export const retentionSchema = z
+  .object({
+    /** The daemon prunes on this interval (hours; 0 = never, prune by hand with `keeper state prune`). */
+    intervalHours: z.number().nonnegative("must be >= 0 (hours; 0 = the daemon never prunes)").default(24),
+    /** Assessments at full resolution for this many days, then one per protocol per day. */
+    assessmentsFullDays: nonNegativeInt("days").default(90),
+    /** Daily assessments kept this many days (0 = forever; each protocol's newest always stays). */
+    assessmentsDailyDays: nonNegativeInt("days").default(0),
+    /** Raw signed bytes of settled actions kept this many days (hash, nonce and fees stay). */
+    rawTxDays: nonNegativeInt("days").default(30),
+    /** Settled routine journal rows (risk pushes, approvals, expiries) kept this many days. */
+    routineJournalDays: nonNegativeInt("days").default(365),
+    /** Delivered alerts kept in the outbox this many days. */
+    alertOutboxDays: nonNegativeInt("days").default(30),
+    /** Dedup memory of an alert not delivered for this many days is dropped. */
+    alertLogDays: nonNegativeInt("days").default(90),
+    /** Stored drain signals kept this many days (failed halts and open incidents always stay). */
+    watchSignalsDays: nonNegativeInt("days").default(180),
+    /** Rows deleted per transaction (the daemon yields between batches). */
+    batchSize: positiveInt("rows").default(2000),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.assessmentsDailyDays > 0 && r.assessmentsFullDays > 0 && r.assessmentsDailyDays < r.assessmentsFullDays) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["assessmentsDailyDays"], message: `below assessmentsFullDays (${r.assessmentsFullDays}) — raise it, or 0 to keep daily points forever` });
+    }
+  });
+
 export const stateSchema = z
   .object({
     /** SQLite file (relative to the config file), or ":memory:" (nothing survives a restart). */
     dbPath: z.string().min(1, "empty — give a file path such as \"keeper-state.sqlite\"").default(":memory:"),
     /** A daemon lock whose heartbeat is older than this may be taken over. */
     lockStaleAfterSec: positiveInt("seconds").default(120),
+    /** What the daemon prunes, and how often (state/retention.ts; `keeper state prune` runs it once). */
+    retention: retentionSchema.default({}),
   })
   .strict();
 
