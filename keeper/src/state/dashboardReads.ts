@@ -40,14 +40,16 @@ export class DashboardReads {
         .all(protocol, window.sinceSec) as { assessment_json: string }[];
     } else {
       // Buckets counted back from the newest, so the newest assessment closes the last bucket.
+      // Integers written into the SQL: a bound JS number is a REAL, and REAL division does not bucket.
       const bucket = Math.max(1, Math.ceil((span.hi - span.lo + 1) / maxPoints));
+      const hi = Math.trunc(span.hi);
       rows = this.db
         .prepare(
           `SELECT assessment_json FROM assessments WHERE id IN (
-             SELECT MAX(id) FROM assessments WHERE protocol = ? AND assessed_at >= ? GROUP BY (? - assessed_at) / ?)
+             SELECT MAX(id) FROM assessments WHERE protocol = ? AND assessed_at >= ? GROUP BY (${hi} - assessed_at) / ${bucket})
            ORDER BY assessed_at, id`,
         )
-        .all(protocol, window.sinceSec, span.hi, bucket) as { assessment_json: string }[];
+        .all(protocol, window.sinceSec) as { assessment_json: string }[];
     }
     return rows.map((r) => JSON.parse(r.assessment_json) as RiskAssessment);
   }
