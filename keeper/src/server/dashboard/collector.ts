@@ -202,7 +202,8 @@ export class DashboardCollector {
       }
     }
     return config.protocols.map((p) => {
-      const history = state.dashboard.riskHistory(p.id, { sinceSec: now - HISTORY_DAYS * 86_400, maxPoints: HISTORY_POINTS });
+      // The window starts on the hour: the same window (and the reads' memo) for an hour of refreshes.
+      const history = state.dashboard.riskHistory(p.id, { sinceSec: Math.floor((now - HISTORY_DAYS * 86_400) / 3600) * 3600, maxPoints: HISTORY_POINTS });
       const latest = history[history.length - 1] ?? state.assessments.latest(p.id);
       return {
         protocol: p.id,
