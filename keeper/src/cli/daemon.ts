@@ -349,7 +349,8 @@ export class KeeperDaemon {
       try {
         if (!this.state.db.open) return undefined;
         const { intervalHours: _interval, ...policy } = this.config.state.retention;
-        const result = await this.state.retention.prune(policy, { ...options, pause: () => new Promise((resolve) => setImmediate(resolve)) });
+        const chainNowSec = this.state.retention.lastChainTime();
+        const result = await this.state.retention.prune(policy, { ...options, ...(chainNowSec !== undefined ? { chainNowSec } : {}), pause: () => new Promise((resolve) => setImmediate(resolve)) });
         this.logger.info({ retention: result }, "state retention: pruned");
         this.out(`${new Date().toISOString()} retention ${pruneSummary(result)}`);
         if (!result.dryRun) this.hooks.afterPrune?.(result);

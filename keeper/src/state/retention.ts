@@ -88,7 +88,13 @@ export interface PruneResult extends PruneCounts {
 }
 
 export interface PruneOptions {
+  /** Wall clock (the journal's and the alerts' timestamps). */
   readonly nowMs: number;
+  /**
+   * Chain time, unix seconds (assessments and drain signals carry chain time; on a fork or a
+   * time-travelled chain it is not the wall clock). Default: `nowMs`.
+   */
+  readonly chainNowSec?: number;
   /** Count only: nothing is changed. */
   readonly dryRun?: boolean;
   /** Called between batches (default: yield to the event loop). */
@@ -111,7 +117,7 @@ export async function pruneState(db: Database, policy: RetentionPolicy, options:
   const dryRun = options.dryRun === true;
   const pause = options.pause ?? yieldToEventLoop;
   const batch = Math.max(1, Math.floor(policy.batchSize));
-  const nowSec = Math.floor(options.nowMs / 1000);
+  const nowSec = options.chainNowSec ?? Math.floor(options.nowMs / 1000);
   const bytesBefore = usedBytes(db);
 
   /** Deletes `table` rows whose `id` the selector returns, a batch per transaction (dry run: counts). */
@@ -274,8 +280,15 @@ export function pruneSummary(r: PruneResult): string {
 export class RetentionRepository {
   constructor(private readonly db: Database, private readonly nowMs: () => number = Date.now) {}
 
-  prune(policy: RetentionPolicy = DEFAULT_RETENTION, options: { dryRun?: boolean; nowMs?: number; pause?: () => Promise<void> } = {}): Promise<PruneResult> {
-    return pruneState(this.db, policy, { nowMs: options.nowMs ?? this.nowMs(), ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {}), ...(options.pause !== undefined ? { pause: options.pause } : {}) });
+  prune(policy: RetentionPolicy = DEFAULT_RETENTION, options: Partial<PruneOptions> = {}): Promise<PruneResult> {
+    return pruneState(this.db, policy, { ...options, nowMs: options.nowMs ?? this.nowMs() });
+  }
+
+  /** The newest chain time a loop recorded (kv `loop:*:lastSuccess`), if any: retention's clock for chain-time rows. */
+  lastChainTime(): number | undefined {
+    const rows = this.db.prepare("SELECT value_json FROM kv WHERE key IN ('loop:risk:lastSuccess', 'loop:coverage:lastSuccess', 'loop:incident:lastSuccess')").pluck().all() as string[];
+    const times = rows.map((r) => (JSON.parse(r) as { chainTime?: unknown }).chainTime).filter((t): t is number => typeof t === "number");
+    return times.length > 0 ? Math.max(...times) : undefined;
   }
 
   usedBytes(): number {

@@ -74,10 +74,10 @@ describe("keeper daemon (scripted loops)", function () {
   }
 
   it("prunes the state after the first cycles (state.retention), logs what went, and tells the watch which drain signals it forgot; a dry run prunes nothing", async () => {
-    const nowSec = Math.floor(Date.now() / 1000);
+    const nowSec = 1_700_000_000; // the scripted loops' chain time: retention's clock for assessments and signals
     const seed = (state: StateDb): void => {
       const c = { tvl: 30, audit: 30, time: 30, exploit: 30, team: 30 };
-      state.assessments.record([0, 1, 2].map((h) => ({ protocol: "aave-v3", assessedAt: nowSec - 200 * 86_400 + h * 3600, components: c, composite: 30, category: "LOW" as const, confidence: 100, missing: [] })));
+      state.assessments.record([0, 1, 2].map((h) => ({ protocol: "aave-v3", assessedAt: nowSec - 200 * 86_400 + h * 600, components: c, composite: 30, category: "LOW" as const, confidence: 100, missing: [] })));
       state.kv.set("watch:signals", [{ signal: { protocolId: "aave-v3", sourceId: "drain:old", occurredAt: nowSec - 400 * 86_400 }, evidenceHash: "0x01", reported: { status: "confirmed" } }]);
     };
     const cfg = config({ intervals: { riskSec: 60, coverageSec: 60, incidentWatchSec: 60, jitterFraction: 0 }, health: { enabled: false } });

@@ -55,6 +55,20 @@ describe("state retention", () => {
       expect((await state.retention.prune({ ...NONE, assessmentsFullDays: 90 })).assessments).to.equal(0);
     });
 
+    it("assessments age by chain time when it is given (a fork's chain time is not the wall clock)", async () => {
+      hourly(120);
+      const chainNow = NOW_SEC - 20 * DAY; // the chain is 20 days behind the wall clock
+      const cutoff = Math.floor((chainNow - 90 * DAY) / DAY) * DAY;
+      const fullBetween = count("SELECT COUNT(*) AS n FROM assessments WHERE assessed_at >= ? AND assessed_at < ?", cutoff, NOW_SEC - 90 * DAY);
+      const older = count("SELECT COUNT(*) AS n FROM assessments WHERE assessed_at < ?", cutoff);
+      const olderDays = count("SELECT COUNT(DISTINCT protocol || ':' || (assessed_at / 86400)) AS n FROM assessments WHERE assessed_at < ?", cutoff);
+      const result = await state.retention.prune({ ...NONE, assessmentsFullDays: 90 }, { chainNowSec: chainNow });
+      expect(result.assessments).to.equal(older - olderDays).and.be.greaterThan(0);
+      // Old on the wall clock, not on the chain's: still at full resolution.
+      expect(fullBetween).to.be.greaterThan(0);
+      expect(count("SELECT COUNT(*) AS n FROM assessments WHERE assessed_at >= ? AND assessed_at < ?", cutoff, NOW_SEC - 90 * DAY)).to.equal(fullBetween);
+    });
+
     it("a dry run counts exactly what a real run deletes, and deletes nothing", async () => {
       hourly(100);
       const before = count("SELECT COUNT(*) AS n FROM assessments");

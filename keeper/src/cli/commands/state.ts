@@ -23,7 +23,8 @@ export function registerStateCommands(program: Command, out: (text: string) => v
       const db = openStateDb(config.state.dbPath);
       try {
         const { intervalHours: _interval, ...policy } = config.state.retention;
-        const result = await db.retention.prune(policy, { dryRun: options.dryRun === true });
+        const chainNowSec = db.retention.lastChainTime(); // assessments carry chain time (a fork's is not the wall clock)
+        const result = await db.retention.prune(policy, { dryRun: options.dryRun === true, ...(chainNowSec !== undefined ? { chainNowSec } : {}) });
         let fileBytesAfterVacuum: number | undefined;
         if (options.vacuum === true && options.dryRun !== true) {
           db.retention.vacuum();
