@@ -230,7 +230,7 @@ describe("leading signals: admin events and the peg feed halt sales before the d
     // A feed address with no aggregator behind it: logged, no signal.
     const { container: other, logger: otherLog } = await keeper(sys, async () => ({ pegOracle: { aggregator: ethers.Wallet.createRandom().address } }));
     expect((await other.exploitWatch().tick()).signals).to.have.length(0);
-    expect(otherLog.entries.some((e) => e.msg.startsWith("price feed unreadable"))).to.equal(true);
-    expect(logger.entries.some((e) => e.msg.startsWith("price feed unreadable"))).to.equal(false);
+    expect(otherLog.entries.some((e) => (e.msg ?? "").startsWith("price feed unreadable"))).to.equal(true);
+    expect(logger.entries.some((e) => (e.msg ?? "").startsWith("price feed unreadable"))).to.equal(false);
   });
 });
