@@ -72,11 +72,11 @@ describe("leading signals: admin events and the peg feed halt sales before the d
   }
   type System = Awaited<ReturnType<typeof system>>;
 
-  async function keeper(sys: System, watch: (sys: System) => Promise<NonNullable<ConfigFile["protocols"]>[number]["watch"]>) {
+  async function keeper(sys: System, watch: (sys: System) => Promise<NonNullable<ConfigFile["protocols"]>[number]["watch"]>, options: { dbPath?: string } = {}) {
     const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-leading-"));
     const fixtureDir = await fixtureCopy();
     dirs.push(workDir, fixtureDir);
-    const base = keeperConfigFile(sys.s, { rpcUrl: proxy.url, fixtureDir, workDir });
+    const base = keeperConfigFile(sys.s, { rpcUrl: proxy.url, fixtureDir, workDir, ...(options.dbPath !== undefined ? { dbPath: options.dbPath } : {}) });
     const file: ConfigFile = { ...base, protocols: [{ id: "aave-v3", name: "Aave V3", address: PROTOCOLS.aave, stablecoin: "USDC", watch: await watch(sys) }] };
     const logger: RecordingLogger = recordingLogger();
     const container = await buildContainer(parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } }), logger);
@@ -181,6 +181,31 @@ describe("leading signals: admin events and the peg feed halt sales before the d
     await (await proxyAdmin.getFunction("upgradeAndCall")(await transparent.getAddress(), await impl1.getAddress(), "0x")).wait();
     const expired = await watch.tick();
     expect(eventsOf(expired.signals)).to.deep.equal(["Upgraded"]);
+    expect(await incidentActive(s.fundAddress)).to.equal(true);
+  });
+
+  it("an ownership transfer while the keeper was down for 300 blocks is read on the first tick back (the log cursor is in the state database), in one eth_getLogs", async () => {
+    const sys = await system();
+    const { s, target } = sys;
+    await mine(60);
+    const dbDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-leading-db-"));
+    dirs.push(dbDir);
+    const dbPath = path.join(dbDir, "state.sqlite");
+    const watch = async () => ({ adminContracts: [{ address: await target.getAddress(), label: "pool configurator" }] });
+    const first = await keeper(sys, watch, { dbPath });
+    expect((await first.container.exploitWatch().tick()).signals).to.have.length(0);
+    first.container.close();
+    opened.splice(opened.indexOf(first.container), 1);
+    await mine(150);
+    const attacker = ethers.Wallet.createRandom().address;
+    await (await target.transferOwnership(attacker)).wait();
+    await mine(150);
+    const { container } = await keeper(sys, watch, { dbPath });
+    proxy.reset();
+    const back = await container.exploitWatch().tick();
+    expect(proxy.counts()["eth_getLogs"] ?? 0).to.equal(1);
+    expect(eventsOf(back.signals)).to.deep.equal(["OwnershipTransferred"]);
+    expect(back.signals[0]?.description).to.contain(attacker);
     expect(await incidentActive(s.fundAddress)).to.equal(true);
   });
 
