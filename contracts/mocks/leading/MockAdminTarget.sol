@@ -13,6 +13,7 @@ contract MockAdminTarget is Ownable, AccessControl, Pausable {
     /// @notice A non-default role (an upgrader), for tests of configured admin roles.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
 
+    /// @notice Owned by, and DEFAULT_ADMIN_ROLE granted to, `initialOwner`.
     /// @param initialOwner Owner and DEFAULT_ADMIN_ROLE holder.
     constructor(address initialOwner) Ownable(initialOwner) {
         _grantRole(DEFAULT_ADMIN_ROLE, initialOwner);

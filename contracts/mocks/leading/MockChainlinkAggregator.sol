@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+// Chainlink's own names (`decimals`, `version`) and unindexed `updatedAt` follow the real ABI.
+/* solhint-disable gas-indexed-events, immutable-vars-naming, const-name-snakecase */
+
 /// @title MockChainlinkAggregator
 /// @notice Test-only price feed with Chainlink's AggregatorV3Interface read surface
 /// (`decimals`, `description`, `version`, `latestRoundData`) and `AnswerUpdated` as the real
@@ -23,6 +26,7 @@ contract MockChainlinkAggregator {
     int256 private _answer;
     uint256 private _updatedAt;
 
+    /// @notice A feed whose first round is `answer`, updated now.
     /// @param decimals_ Decimals of the answer.
     /// @param description_ Feed description.
     /// @param answer Initial answer, updated now.
@@ -36,7 +40,7 @@ contract MockChainlinkAggregator {
     /// @param answer The new answer.
     /// @param updatedAt The round's update time (may be in the past, to model a stale feed).
     function setAnswer(int256 answer, uint256 updatedAt) public {
-        _roundId += 1;
+        ++_roundId;
         _answer = answer;
         _updatedAt = updatedAt;
         emit AnswerUpdated(answer, _roundId, updatedAt);
@@ -48,7 +52,11 @@ contract MockChainlinkAggregator {
     /// @return startedAt When the round started (its update time here).
     /// @return updatedAt When the answer was written.
     /// @return answeredInRound The round the answer was computed in.
-    function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound) {
+    function latestRoundData()
+        external
+        view
+        returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)
+    {
         return (_roundId, _answer, _updatedAt, _updatedAt, _roundId);
     }
 }
