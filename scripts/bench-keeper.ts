@@ -386,6 +386,104 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
 }
 
 /**
+ * Exploit-watch signals in ticks (one incident-watch tick = 10 blocks of 12 s here):
+ * - `leadingSignalToHaltTicks`: an unannounced admin event (a `Paused` on an OpenZeppelin Pausable
+ *   contract) and a depeg (a USDC/USD feed at 0.96) — ticks until `reportIncident` is mined, the
+ *   slower of the two;
+ * - `slowDrainDetectedTicks`: 80% of a pool's cash drained in equal steps over 480 blocks (never
+ *   25% within 50 blocks) — ticks from the first tick at which the cumulative rule's 40% has left
+ *   until the drain signal (1 = that same tick);
+ * - `restartGapDetectedTicks`: the keeper down for 200 blocks while 60% drains, then restarted on
+ *   the same state database — ticks after the restart until the drain signal.
+ */
+async function benchWatchSignals(proxy: RpcProxy): Promise<Record<string, number | null>> {
+  const s = await deployKeeperSystem();
+  const [, , , , , , , , depositor] = await ethers.getSigners();
+  if (depositor === undefined) throw new Error("bench: no depositor signer");
+  const slowPool = await deployStandIns({ usdc: s.usdc, dai: s.dai });
+  const gapPool = await deployStandIns({ usdc: s.usdc, dai: s.dai });
+  await slowPool.open("aave-v3", depositor, usdc6(1_000_000));
+  await gapPool.open("aave-v3", depositor, usdc6(1_000_000));
+  const target = await (await ethers.getContractFactory("MockAdminTarget")).deploy((await ethers.getSigners())[0]!.address);
+  const feed = await (await ethers.getContractFactory("MockChainlinkAggregator")).deploy(8, "USDC / USD", 100_000_000n);
+  await mine(60, { interval: 12 });
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-signals-"));
+  const dbPath = path.join(workDir, "state.sqlite");
+  const protocol = (id: string, watch: NonNullable<ConfigFile["protocols"]>[number]["watch"]) => ({ id, name: id, address: demoProtocolAddress(id), watch: { positions: false, ...watch } });
+  const config = parseConfig(
+    {
+      chain: { rpcUrl: proxy.url, chainId: 31337, fundAddress: s.fundAddress, lensAddress: s.lensAddress },
+      protocols: [
+        protocol("lead-admin", { adminContracts: [{ address: await target.getAddress() }] }),
+        protocol("lead-peg", { pegOracle: { aggregator: await feed.getAddress() } }),
+        protocol("slow", { balances: [{ token: slowPool.addresses.usdc, holder: slowPool.addresses.aToken }] }),
+        protocol("gap", { balances: [{ token: gapPool.addresses.usdc, holder: gapPool.addresses.aToken }] }),
+      ],
+      sources: { fixture: { path: await fixtureCopy() } },
+      tx: { pollIntervalMs: 10 },
+      state: { dbPath },
+      health: { enabled: false, port: 0 },
+    },
+    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY } },
+  );
+  const incident = new ethers.Contract(s.fundAddress, FUND_INCIDENT_ABI, ethers.provider).getFunction("getIncident");
+  const halted = async (id: string) => ((await incident(demoProtocolAddress(id))) as { active: boolean }).active;
+  let container = await buildContainer(config, silentLogger);
+  let watch = container.exploitWatch();
+  const tickBlocks = 10;
+  const tick = async () => {
+    await mine(tickBlocks, { interval: 12 });
+    return watch.tick();
+  };
+  await tick();
+  const ticksUntil = async (done: () => Promise<boolean>, max = 10): Promise<number | null> => {
+    for (let n = 1; n <= max; n++) {
+      await tick();
+      if (await done()) return n;
+    }
+    return null;
+  };
+  // Leading signals: an admin event, then a depeg (each on its own protocol).
+  await (await target.pause()).wait();
+  const adminTicks = await ticksUntil(() => halted("lead-admin"));
+  await (await feed.setAnswer(96_000_000n, await time.latest())).wait();
+  const pegTicks = await ticksUntil(() => halted("lead-peg"));
+
+  // Slow drain: 80% in 48 equal steps, one per tick (480 blocks).
+  const cash = await s.usdc.balanceOf(slowPool.addresses.aToken);
+  const step = (cash * 8n) / 10n / 48n;
+  let slowVisibleAt: number | null = null;
+  let slowDetectedAt: number | null = null;
+  for (let n = 1; n <= 48 && slowDetectedAt === null; n++) {
+    await (await slowPool.aavePool.mockExploitDrain(slowPool.addresses.usdc, depositor.address, step)).wait();
+    const t = await tick();
+    if (slowVisibleAt === null && step * BigInt(n) * 10n >= cash * 4n) slowVisibleAt = n;
+    if (t.signals.some((x) => x.protocolId === "slow")) slowDetectedAt = n;
+  }
+  const slowDrainDetectedTicks = slowDetectedAt === null || slowVisibleAt === null ? null : slowDetectedAt - slowVisibleAt + 1;
+
+  // Restart across a drain: down for 200 blocks, 60% leaves in the middle; a new process on the same database.
+  container.close();
+  await mine(100, { interval: 12 });
+  await (await gapPool.aavePool.mockExploitDrain(gapPool.addresses.usdc, depositor.address, ((await s.usdc.balanceOf(gapPool.addresses.aToken)) * 6n) / 10n)).wait();
+  await mine(100, { interval: 12 });
+  container = await buildContainer(config, silentLogger);
+  watch = container.exploitWatch();
+  let restartGapDetectedTicks: number | null = null;
+  for (let n = 1; n <= 5 && restartGapDetectedTicks === null; n++) {
+    const t = n === 1 ? await watch.tick() : await tick();
+    if (t.signals.some((x) => x.protocolId === "gap")) restartGapDetectedTicks = n;
+  }
+  container.close();
+  await fs.rm(workDir, { recursive: true, force: true });
+  return {
+    leadingSignalToHaltTicks: adminTicks === null || pegTicks === null ? null : Math.max(adminTicks, pegTicks),
+    slowDrainDetectedTicks,
+    restartGapDetectedTicks,
+  };
+}
+
+/**
  * Urgent before routine: automining off (the bench produces a block every 100 ms), a routine
  * transaction is sent, then the base fee jumps to 3× its maxFeePerGas (it is stuck), then the
  * keeper sends a halt through the same TxSender. Blocks from the halt's send to its receipt.
@@ -605,7 +703,8 @@ async function main(): Promise<void> {
   try {
     // BENCH_ONLY=watch runs the exploit-watch part alone (the others take minutes).
     if (process.env["BENCH_ONLY"] === "watch") {
-      process.stdout.write(`${JSON.stringify({ bench: "keeper exploit watch", network: "hardhat in-process over HTTP", watch: await benchWatch(proxy) }, null, 2)}\n`);
+      const watch = { ...(await benchWatch(proxy)), ...(await benchWatchSignals(proxy)) };
+      process.stdout.write(`${JSON.stringify({ bench: "keeper exploit watch", network: "hardhat in-process over HTTP", watch }, null, 2)}\n`);
       return;
     }
     if (process.env["BENCH_ONLY"] === "state") {
@@ -621,7 +720,7 @@ async function main(): Promise<void> {
     const coverage = [];
     for (const size of [50, 200]) coverage.push(await benchCoverage(size, proxy));
     const { incidentToClaim, claims } = await benchIncidentToClaim(proxy);
-    const watch = await benchWatch(proxy);
+    const watch = { ...(await benchWatch(proxy)), ...(await benchWatchSignals(proxy)) };
     const signing = await benchSigning(proxy);
     const state = await benchState();
     process.stdout.write(
