@@ -4,12 +4,16 @@
  * bucket) and the newest `limit` journal rows of a kind. Plain SQL (integer division for the
  * buckets), indexed by `assessments (protocol, assessed_at)` and `action_journal (kind, state, id)`.
  */
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import type { RiskAssessment } from "../scoring/types";
 
 export interface RiskHistoryWindow {
-  /** Unix seconds: assessments at or after this time. */
-  readonly sinceSec: number;
+  /**
+   * Days of history ending at the protocol's newest assessment (its chain time: the window does
+   * not empty on a fork or a time-travelled chain whose clock moved past the assessments).
+   * The start is rounded down to the hour, so the window holds still between risk cycles.
+   */
+  readonly days: number;
   /** At most this many points (≥ 1). */
   readonly maxPoints: number;
 }
@@ -31,7 +35,19 @@ export class DashboardReads {
 
   private readonly actionsMemo = new Map<string, { shape: string; actions: readonly RecentAction[] }>();
 
+  /** Statements prepared once (a refresh runs them for every protocol). */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Database) {}
+
+  private prepared(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   /**
    * Oldest first: every assessment in the window when they are at most `maxPoints`, else the
@@ -39,14 +55,17 @@ export class DashboardReads {
    */
   riskHistory(protocol: string, window: RiskHistoryWindow): readonly RiskAssessment[] {
     const maxPoints = Math.max(1, Math.floor(window.maxPoints));
-    const span = this.db
-      .prepare("SELECT COUNT(*) AS n, MIN(assessed_at) AS lo, MAX(assessed_at) AS hi, MAX(id) AS top FROM assessments WHERE protocol = ? AND assessed_at >= ?")
-      .get(protocol, window.sinceSec) as { n: number; lo: number | null; hi: number | null; top: number | null };
+    const newest = this.prepared("SELECT MAX(assessed_at) AS hi FROM assessments WHERE protocol = ?").get(protocol) as { hi: number | null };
+    if (newest.hi === null) return [];
+    const sinceSec = Math.floor((newest.hi - window.days * 86_400) / 3600) * 3600;
+    const span = this
+      .prepared("SELECT COUNT(*) AS n, MIN(assessed_at) AS lo, MAX(assessed_at) AS hi, MAX(id) AS top FROM assessments WHERE protocol = ? AND assessed_at >= ?")
+      .get(protocol, sinceSec) as { n: number; lo: number | null; hi: number | null; top: number | null };
     if (span.n === 0 || span.lo === null || span.hi === null) return [];
-    const shape = `${window.sinceSec}:${maxPoints}:${span.n}:${span.lo}:${span.hi}:${span.top ?? ""}`;
+    const shape = `${sinceSec}:${maxPoints}:${span.n}:${span.lo}:${span.hi}:${span.top ?? ""}`;
     const memo = this.memo.get(protocol);
     if (memo?.shape === shape) return memo.history;
-    const history = this.readHistory(protocol, window.sinceSec, maxPoints, { n: span.n, lo: span.lo, hi: span.hi });
+    const history = this.readHistory(protocol, sinceSec, maxPoints, { n: span.n, lo: span.lo, hi: span.hi });
     this.memo.set(protocol, { shape, history });
     return history;
   }
@@ -54,8 +73,8 @@ export class DashboardReads {
   private readHistory(protocol: string, sinceSec: number, maxPoints: number, span: { n: number; lo: number; hi: number }): RiskAssessment[] {
     let rows: { assessment_json: string }[];
     if (span.n <= maxPoints) {
-      rows = this.db
-        .prepare("SELECT assessment_json FROM assessments WHERE protocol = ? AND assessed_at >= ? ORDER BY assessed_at, id")
+      rows = this
+        .prepared("SELECT assessment_json FROM assessments WHERE protocol = ? AND assessed_at >= ? ORDER BY assessed_at, id")
         .all(protocol, sinceSec) as { assessment_json: string }[];
     } else {
       // Buckets counted back from the newest, so the newest assessment closes the last bucket.
@@ -75,7 +94,7 @@ export class DashboardReads {
 
   /** The newest `limit` confirmed actions of `kind`, oldest first (remembered until a confirmed row of the kind comes or goes). */
   recentConfirmed(kind: string, limit: number): readonly RecentAction[] {
-    const probe = this.db.prepare("SELECT COUNT(*) AS n, MAX(id) AS top FROM action_journal WHERE kind = ? AND state = 'confirmed'").get(kind) as { n: number; top: number | null };
+    const probe = this.prepared("SELECT COUNT(*) AS n, MAX(id) AS top FROM action_journal WHERE kind = ? AND state = 'confirmed'").get(kind) as { n: number; top: number | null };
     const shape = `${limit}:${probe.n}:${probe.top ?? ""}`;
     const memo = this.actionsMemo.get(kind);
     if (memo?.shape === shape) return memo.actions;
@@ -85,8 +104,8 @@ export class DashboardReads {
   }
 
   private readRecentConfirmed(kind: string, limit: number): RecentAction[] {
-    const rows = this.db
-      .prepare("SELECT payload_json, tx_hash, updated_at FROM action_journal WHERE kind = ? AND state = 'confirmed' ORDER BY id DESC LIMIT ?")
+    const rows = this
+      .prepared("SELECT payload_json, tx_hash, updated_at FROM action_journal WHERE kind = ? AND state = 'confirmed' ORDER BY id DESC LIMIT ?")
       .all(kind, Math.max(0, Math.floor(limit))) as { payload_json: string; tx_hash: string | null; updated_at: number }[];
     return rows.reverse().map((r) => ({ payload: JSON.parse(r.payload_json) as unknown, txHash: r.tx_hash ?? undefined, updatedAt: r.updated_at }));
   }

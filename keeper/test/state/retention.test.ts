@@ -239,15 +239,20 @@ describe("state retention", () => {
       const batch: RiskAssessment[] = [];
       for (let t = NOW_SEC - 365 * DAY; t <= NOW_SEC; t += 3600) batch.push(assessment("aave", t, 10 + ((t / 3600) % 50)));
       state.assessments.record(batch);
-      const since = NOW_SEC - 90 * DAY;
-      const history = state.dashboard.riskHistory("aave", { sinceSec: since, maxPoints: 240 });
+      const since = NOW_SEC - 90 * DAY - 3600;
+      const history = state.dashboard.riskHistory("aave", { days: 90, maxPoints: 240 });
       expect(history.length).to.be.at.most(240).and.at.least(200);
       expect(history[history.length - 1]?.assessedAt).to.equal(NOW_SEC);
       expect(history.every((a) => a.assessedAt >= since)).to.equal(true);
       expect(history.map((a) => a.assessedAt)).to.deep.equal([...history.map((a) => a.assessedAt)].sort((a, b) => a - b));
-      const few = state.dashboard.riskHistory("aave", { sinceSec: NOW_SEC - 5 * 3600, maxPoints: 240 });
+      // Fewer assessments than points: all of them (a newer protocol).
+      state.assessments.record([5, 4, 3, 2, 1, 0].map((h) => assessment("young", NOW_SEC - h * 3600)));
+      const few = state.dashboard.riskHistory("young", { days: 90, maxPoints: 240 });
       expect(few.map((a) => a.assessedAt)).to.deep.equal([5, 4, 3, 2, 1, 0].map((h) => NOW_SEC - h * 3600));
-      expect(state.dashboard.riskHistory("nobody", { sinceSec: 0, maxPoints: 10 })).to.deep.equal([]);
+      expect(state.dashboard.riskHistory("nobody", { days: 90, maxPoints: 10 })).to.deep.equal([]);
+      // The window ends at the newest assessment, not at the clock: a chain far ahead still shows it.
+      state.assessments.record([assessment("stale", NOW_SEC - 400 * DAY), assessment("stale", NOW_SEC - 399 * DAY)]);
+      expect(state.dashboard.riskHistory("stale", { days: 90, maxPoints: 10 })).to.have.length(2);
     });
 
     it("recent confirmed actions: the newest `limit`, oldest first", () => {

@@ -36,7 +36,7 @@ import type {
 import { formatIncidentName } from "../../lib/format";
 
 /**
- * Risk history shown per protocol: the last HISTORY_DAYS, downsampled to at most HISTORY_POINTS
+ * Risk history shown per protocol: the HISTORY_DAYS up to its newest assessment, downsampled to at most HISTORY_POINTS
  * points; the newest PUSHES_SHOWN confirmed risk pushes. Every read is bounded, whatever the
  * state database holds (a year of hourly assessments reads as many rows as a week's).
  */
@@ -102,7 +102,7 @@ export class DashboardCollector {
     const [chain, keeper, risk, incidents] = await Promise.all([
       attempt("chain", () => this.chainView(snapshot), null),
       attempt("keeper account", () => this.keeperView(), null),
-      attempt("risk", () => this.riskViews(now), [] as ProtocolRiskView[]),
+      attempt("risk", () => this.riskViews(), [] as ProtocolRiskView[]),
       attempt("incidents", () => this.incidentViews(snapshot, now), [] as IncidentView[]),
     ]);
     return {
@@ -174,7 +174,7 @@ export class DashboardCollector {
     };
   }
 
-  private async riskViews(now: number): Promise<ProtocolRiskView[]> {
+  private async riskViews(): Promise<ProtocolRiskView[]> {
     const { config, state, lens } = this.deps;
     const fundAddress = (this.fundAddress ??= await this.deps.fund.getAddress());
     const onChain = await lens.getProtocolStates(fundAddress, config.protocols.map((p) => p.address), 0);
@@ -202,8 +202,7 @@ export class DashboardCollector {
       }
     }
     return config.protocols.map((p) => {
-      // The window starts on the hour: the same window (and the reads' memo) for an hour of refreshes.
-      const history = state.dashboard.riskHistory(p.id, { sinceSec: Math.floor((now - HISTORY_DAYS * 86_400) / 3600) * 3600, maxPoints: HISTORY_POINTS });
+      const history = state.dashboard.riskHistory(p.id, { days: HISTORY_DAYS, maxPoints: HISTORY_POINTS });
       const latest = history[history.length - 1] ?? state.assessments.latest(p.id);
       return {
         protocol: p.id,
