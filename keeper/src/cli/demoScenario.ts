@@ -260,8 +260,8 @@ class DemoStages {
     // The incident watch ticks before the exploit too (as the daemon does every incidentWatchSec).
     await this.runLoop("incident");
     const attacker = devAccount(ACCOUNT_INDEX.attacker).address;
-    const drained = await drainDemoProtocol(w.env.stack, w.position, w.env.signer(ACCOUNT_INDEX.deployer), attacker, EXPLOIT_DRAIN);
-    await run.say(run.stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${w.position.stablecoin} in the ${w.position.standIn.label} (${this.amount(drained.amount)}) drained to ${attacker}`);
+    const drained = await drainDemoProtocol(w.env, w.position, w.env.signer(ACCOUNT_INDEX.deployer), w.env.signer(ACCOUNT_INDEX.attacker), EXPLOIT_DRAIN);
+    await run.say(run.stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${w.position.stablecoin} in the ${w.position.standIn.label} (${this.amount(drained.amount)}) drained to ${attacker} (${drained.how})`);
   }
 
   /** The next incident-watch tick sees the drain, alerts and halts sales; no claim on a suspected incident. */
