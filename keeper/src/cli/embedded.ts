@@ -555,6 +555,8 @@ export async function startEmbedded(options: StartEmbeddedOptions): Promise<Embe
     progress(`deployed LocalStack (Ignition): fund ${deployed.fund}, lens ${deployed.lens}`);
 
     provider = new JsonRpcProvider(node.url, LOCAL_CHAIN_ID, { staticNetwork: true, cacheTimeout: -1 });
+    // An automining chain: a receipt exists when the send returns, so poll for it quickly (ethers' default is 4 s per wait).
+    provider.pollingInterval = 50;
     const signer = devSigners(provider);
     const aave = await deployRealAave({ admin: signer(ACCOUNT_INDEX.deployer), treasury: devAccount(ACCOUNT_INDEX.aaveTreasury).address, tokens: deployed.tokens });
     const stack = await withRealAave(deployed, aave);
