@@ -313,7 +313,8 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
     await (await p.curve.connect(depositor).transfer(curveHolder, lp / BigInt(perKind))).wait();
     push(curveHolder, { kind: "curve", pool: p.addresses.curve, coinIndex: 0 }, p.addresses.dai);
     await (await (p.aaveV2AToken.connect(depositor) as typeof p.aaveV2AToken).getFunction("transfer")(aaveV2Holder, usdc6(1_000))).wait();
-    push(aaveV2Holder, { kind: "aave-v2", aToken: p.addresses.aaveV2AToken }, p.addresses.usdc);
+    // Half by the aToken, half Radiant-style by the lending pool (the aToken resolved in the same batch).
+    push(aaveV2Holder, i % 2 === 0 ? { kind: "aave-v2", aToken: p.addresses.aaveV2AToken } : { kind: "aave-v2", lendingPool: p.addresses.aaveV2Pool }, p.addresses.usdc);
     await (await (p.yearnV2Vault.connect(depositor) as typeof p.yearnV2Vault).getFunction("transfer")(yearnHolder, yShares / BigInt(perKind))).wait();
     push(yearnHolder, { kind: "yearn-v2", vault: p.addresses.yearnV2Vault }, p.addresses.dai);
     const tokenId = await uni.mintPosition(uni.lp, center - 100 - 10 * i, center + 100 + 10 * i, one[0]!, one[1]!);

@@ -233,7 +233,8 @@ export function demoPositionSource(position: DemoPosition, standIn: StandInAddre
     case "aave-v3":
       return { kind: "aave-v3", aToken: standIn.positionContract };
     case "aave-v2":
-      return { kind: "aave-v2", aToken: standIn.positionContract };
+      // Radiant-style: the lending pool is configured, the aToken of the position's asset resolved from it.
+      return { kind: "aave-v2", lendingPool: standIn.entry };
     case "compound-v3":
       return { kind: "compound-v3", comet: standIn.positionContract };
     case "erc4626":

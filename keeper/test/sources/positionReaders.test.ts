@@ -125,6 +125,27 @@ describe("position readers (against the protocol stand-ins, one Multicall3 batch
     expect((data as { aTokenAddress: string }).aTokenAddress).to.equal(s.addresses.aaveV2AToken);
   });
 
+  it("aave-v2 by its lending pool (Radiant-style): the aToken is resolved from getReserveData(asset) — one follow-up round the first time, then one batch per tick", async function () {
+    const s = await loadFixture(fixture);
+    await s.open("aave-v2", s.alice, usdc6(1000));
+    const caller = countingCaller();
+    const reader = new ChainPositionReader({ caller });
+    const r = read("p", { kind: "aave-v2", lendingPool: s.addresses.aaveV2Pool, asset: s.addresses.usdc, holder: s.alice.address });
+    const first = await reader.read({ positions: [r], balances: [] });
+    expect(first.positions.get("p")?.last?.value).to.equal(usdc6(1000));
+    expect(first.rpcCalls).to.equal(2); // learn the aToken, then read it at the same block
+    await (await s.aaveV2Pool.getFunction("mockAccrueIncome")(s.addresses.usdc, (RAY * 103n) / 100n)).wait();
+    const next = await reader.read({ positions: [r], balances: [] });
+    expect(next.rpcCalls).to.equal(1);
+    expect(next.positions.get("p")?.last?.value).to.equal(await s.aaveV2AToken.getFunction("balanceOf")(s.alice.address));
+    expect(next.positions.get("p")?.last?.value).to.equal(usdc6(1030));
+    // An asset the pool does not list fails with the reason, never a 0.
+    const unlisted = read("q", { kind: "aave-v2", lendingPool: s.addresses.aaveV2Pool, asset: s.addresses.dai, holder: s.alice.address });
+    const failed = (await reader.read({ positions: [unlisted], balances: [] })).positions.get("q");
+    expect(failed?.last).to.equal(undefined);
+    expect(failed?.error).to.match(/is not listed in lending pool/);
+  });
+
   it("yearn-v2 (Vault.vy-shaped stand-in): balanceOf × pricePerShare / 10^decimals in one batch; a strategy loss lowers pps, not the share balance", async function () {
     const s = await loadFixture(fixture);
     await s.open("yearn-v2", s.alice, dai18(1000));
