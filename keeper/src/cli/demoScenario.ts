@@ -352,7 +352,7 @@ class DemoStages {
       );
       await run.say(
         "measured loss",
-        `${this.amount(lending.loss)}: the holder's share of the ${this.amount(lending.poolLoss)} the reserve lost (cash borrowed against ${this.amount(lending.unbackedAfter)} of unbacked debt) between blocks ${before} and ${after}; its aToken balance did not move`,
+        `${this.amount(lending.loss)}: the holder's share of the ${this.amount(lending.poolLoss)} of cash the reserve lost against unbacked debt between blocks ${before} and ${after} (its aToken balance did not move)`,
       );
       return;
     }
