@@ -135,7 +135,7 @@ describe("live positions and the exploit watch (integration)", function () {
     const report = (await import("../../src/cli/daemon")).currentCoverageReport;
     const row = (await report(container)).rows[0];
     expect(row?.positionValueWad).to.be.closeTo(live * 10n ** 12n, 10n ** 18n); // read a few blocks later: cents of interest
-    expect(row?.coverageToValueBps).to.equal(10_000);
+    expect(row?.coverageToValueBps).to.be.closeTo(10_000, 1); // the report reads the value with a few more blocks of interest
   });
 
   it("a drain: the next incident-watch tick alerts (naming the protocol and the operator's position) and mines reportIncident", async () => {
