@@ -311,7 +311,7 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
     const [erc20Holder, aaveHolder, cometHolder, vaultHolder, curveHolder, aaveV2Holder, yearnHolder, uniHolder] = holders.slice(i * kinds.length, (i + 1) * kinds.length) as [string, string, string, string, string, string, string, string];
     await (await s.usdc.mint(erc20Holder, usdc6(1_000))).wait();
     push(erc20Holder, { kind: "erc20", token: p.addresses.usdc }, p.addresses.usdc);
-    await (await p.aToken.connect(depositor).transfer(aaveHolder, usdc6(1_000))).wait();
+    await (await (p.aToken.connect(depositor) as typeof p.aToken).getFunction("transfer")(aaveHolder, usdc6(1_000))).wait();
     push(aaveHolder, { kind: "aave-v3", aToken: p.addresses.aToken }, p.addresses.usdc);
     await network.provider.request({ method: "hardhat_impersonateAccount", params: [cometHolder] });
     await setBalance(cometHolder, ethers.parseEther("1"));
@@ -322,7 +322,8 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
     await (await p.curve.connect(depositor).transfer(curveHolder, lp / BigInt(perKind))).wait();
     push(curveHolder, { kind: "curve", pool: p.addresses.curve, coinIndex: 0 }, p.addresses.dai);
     await (await (p.aaveV2AToken.connect(depositor) as typeof p.aaveV2AToken).getFunction("transfer")(aaveV2Holder, usdc6(1_000))).wait();
-    push(aaveV2Holder, { kind: "aave-v2", aToken: p.addresses.aaveV2AToken }, p.addresses.usdc);
+    // Half by the aToken, half Radiant-style by the lending pool (the aToken resolved in the same batch).
+    push(aaveV2Holder, i % 2 === 0 ? { kind: "aave-v2", aToken: p.addresses.aaveV2AToken } : { kind: "aave-v2", lendingPool: p.addresses.aaveV2Pool }, p.addresses.usdc);
     await (await (p.yearnV2Vault.connect(depositor) as typeof p.yearnV2Vault).getFunction("transfer")(yearnHolder, yShares / BigInt(perKind))).wait();
     push(yearnHolder, { kind: "yearn-v2", vault: p.addresses.yearnV2Vault }, p.addresses.dai);
     const tokenId = await uni.mintPosition(uni.lp, center - 100 - 10 * i, center + 100 + 10 * i, one[0]!, one[1]!);
@@ -366,8 +367,10 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
   const rpcCallsPerTick = ethCalls();
   if (steady.rpcCalls !== rpcCallsPerTick) throw new Error(`bench: reader counted ${steady.rpcCalls}, RPC saw ${rpcCallsPerTick}`);
 
-  // Drain 60% of the Aave stand-in's USDC; tick until the alert, and until the halt is mined.
-  await (await p.aavePool.mockExploitDrain(p.addresses.usdc, depositor.address, ((await p.aToken.totalSupply()) * 6n) / 10n)).wait();
+  // Drain 60% of the real Aave reserve's USDC (oracle manipulation and a borrow of the cash); tick until the alert, and until the halt is mined.
+  const attacker = (await ethers.getSigners())[10];
+  if (attacker === undefined) throw new Error("bench: no attacker signer");
+  await p.aave.oracleDrain(attacker, "USDC", { amount: ((await p.aave.cash("USDC")) * 6n) / 10n });
   let drainToAlertTicks: number | null = null;
   let drainToHaltTicks: number | null = null;
   const incident = new ethers.Contract(s.fundAddress, FUND_INCIDENT_ABI, ethers.provider).getFunction("getIncident");

@@ -20,6 +20,8 @@ import { buildContainer, type KeeperContainer } from "./container";
 import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } from "./daemon";
 import { ACCOUNT_INDEX, devAccount, drainDemoProtocol, openDemoPosition, startEmbedded, type EmbeddedEnvironment } from "./embedded";
 import { FUND_INCIDENT_ABI, type StoredDrainSignal } from "../cycles/exploitWatch";
+import { measureLendingLoss } from "../policy/lendingLoss";
+import { readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../sources/positions";
 import { demoProtocolAddress } from "../config";
 import type { LoopName } from "../server/health";
 import type { Logger } from "../lib/logger";
@@ -260,8 +262,8 @@ class DemoStages {
     // The incident watch ticks before the exploit too (as the daemon does every incidentWatchSec).
     await this.runLoop("incident");
     const attacker = devAccount(ACCOUNT_INDEX.attacker).address;
-    const drained = await drainDemoProtocol(w.env.stack, w.position, w.env.signer(ACCOUNT_INDEX.deployer), attacker, EXPLOIT_DRAIN);
-    await run.say(run.stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${w.position.stablecoin} in the ${w.position.standIn.label} (${this.amount(drained.amount)}) drained to ${attacker}`);
+    const drained = await drainDemoProtocol(w.env, w.position, w.env.signer(ACCOUNT_INDEX.deployer), w.env.signer(ACCOUNT_INDEX.attacker), EXPLOIT_DRAIN);
+    await run.say(run.stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${w.position.stablecoin} in the ${w.position.standIn.label} (${this.amount(drained.amount)}) drained to ${attacker} (${drained.how})`);
   }
 
   /** The next incident-watch tick sees the drain, alerts and halts sales; no claim on a suspected incident. */
@@ -336,7 +338,25 @@ class DemoStages {
     const positionId = watch.positionReads().find((r) => r.protocolId === w.exploitId)?.id;
     const drainSignal = signals.find((x) => x.signal.drain?.holder.toLowerCase() === w.env.accounts.beneficiary.toLowerCase())?.signal ?? signals[0]?.signal;
     if (positionId === undefined || drainSignal?.drain === undefined) return;
-    const measured = await watch.measurePositionLoss(positionId, drainSignal.drain.before.block, drainSignal.drain.after.block);
+    const { before, after } = { before: drainSignal.drain.before.block, after: drainSignal.drain.after.block };
+    if (w.position.standIn.kind === "aave-v3") {
+      // A real Aave drain leaves the aToken balance where it was: the loss is the holder's share of
+      // the value the reserve lost (cash gone against unbacked debt), read from the real market.
+      const reserve = await resolveAaveReserve(w.env.provider, w.env.stack.protocols[w.exploitId]?.positionContract ?? "");
+      const borrowers = await windowBorrowers(w.env.provider, reserve, before + 1, after);
+      const holder = w.env.accounts.beneficiary;
+      const lending = measureLendingLoss(
+        await readAaveLendingState(w.env.provider, reserve, holder, borrowers, before),
+        await readAaveLendingState(w.env.provider, reserve, holder, borrowers, after),
+        { liquidationBonusBps: w.env.aave.reserves.WETH.params.liquidationBonusBps },
+      );
+      await run.say(
+        "measured loss",
+        `${this.amount(lending.loss)}: the holder's share of the ${this.amount(lending.poolLoss)} of cash the reserve lost against unbacked debt between blocks ${before} and ${after} (its aToken balance did not move)`,
+      );
+      return;
+    }
+    const measured = await watch.measurePositionLoss(positionId, before, after);
     await run.say("measured loss", `${this.amount(measured.loss)} (position ${this.amount(measured.before.value)} at block ${measured.before.block} → ${this.amount(measured.after.value)} at block ${measured.after.block})`);
   }
 

@@ -559,7 +559,16 @@ export const positionSourceSchema = z.discriminatedUnion(
         holder: addressSchema.optional(),
       })
       .strict(),
-    z.object({ kind: z.literal("aave-v2"), aToken: addressSchema, holder: addressSchema.optional() }).strict(),
+    z
+      .object({
+        kind: z.literal("aave-v2"),
+        /** The reserve's aToken (e.g. Radiant's rUSDC); or leave it out and give `lendingPool`. */
+        aToken: addressSchema.optional(),
+        /** The LendingPool: the aToken is resolved from `getReserveData(asset)` (the position's `asset`), as aave-v3 reads its pool. */
+        lendingPool: addressSchema.optional(),
+        holder: addressSchema.optional(),
+      })
+      .strict(),
     z.object({ kind: z.literal("yearn-v2"), vault: addressSchema, holder: addressSchema.optional() }).strict(),
     z
       .object({
@@ -609,7 +618,16 @@ export const positionSchema = z
     /** Let the fund's pool carry the position when no provider can. */
     allowSelfInsure: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.position?.kind === "aave-v2" && (p.position.aToken === undefined) === (p.position.lendingPool === undefined)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["position", p.position.aToken === undefined ? "lendingPool" : "aToken"],
+        message: "give exactly one of aToken and lendingPool — lendingPool (the Aave v2 / Radiant LendingPool) resolves the aToken of the position's asset from getReserveData",
+      });
+    }
+  });
 
 /** DAI's id in the Nexus Pool asset list: abandoned, no longer a cover asset. */
 const NEXUS_ABANDONED_DAI_ASSET_ID = 1;
