@@ -462,7 +462,7 @@ export function beneficiaryIssues(positions: readonly { beneficiary: string }[],
  * accept it with a warning (tests, one-off runs).
  */
 export function requireDurableState(config: KeeperConfig, command: string): void {
-  if (config.state.dbPath === ":memory:") {
+  if (config.state.url === undefined && config.state.dbPath === ":memory:") {
     throw new ConfigError([
       `config.state.dbPath: ":memory:" cannot back \`keeper ${command}\` (the journal would not survive a restart) — set state.dbPath or env KEEPER_DB_PATH to a file`,
     ]);
