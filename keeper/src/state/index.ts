@@ -36,6 +36,7 @@ export * from "./migrations";
 export * from "./reports";
 export * from "./sql";
 export { advisoryKey, leaseTimings } from "./pgLeader";
+export { PgSyncConnection, toPgSql } from "./pgSync";
 export { PG_BASELINE_VERSION, postgresBaseline, sqliteDdlToPostgres } from "./pgMigrations";
 
 export interface StateDb {
