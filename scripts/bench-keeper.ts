@@ -15,7 +15,9 @@
  * balances, and the incident-watch ticks from an on-chain drain to the alert and to the halt.
  * Signing: a halt (`reportIncident`) sent while a routine transaction of the same key is stuck at a
  * low fee (a gas spike) → blocks until the halt is mined (`signing.urgentBehindStuckRoutineBlocks`).
- *   Run: npm run bench:keeper   (BENCH_ONLY=watch or BENCH_ONLY=signing for one part)
+ * - leader/standby over PostgreSQL: the leader SIGKILLed after broadcasting a claim → the standby's
+ *   first signed transaction (`ha.takeoverSeconds`), claims mined more than once (`ha.duplicateSends`).
+ *   Run: npm run bench:keeper   (BENCH_ONLY=watch, BENCH_ONLY=signing or BENCH_ONLY=ha for one part)
  */
 import { mine, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
@@ -41,6 +43,8 @@ import { FUND_INCIDENT_ABI } from "../keeper/src/cycles/exploitWatch";
 import type { ConfigFile } from "../keeper/src/config/schema";
 import { DEFAULT_TX_OPTIONS, TxSender } from "../keeper/src/execution/txSender";
 import { openStateDb } from "../keeper/src/state";
+import { runHaKillScenario } from "../keeper/test/helpers/haScenario";
+import { postgresBinDir, startPostgres } from "../keeper/test/helpers/postgres";
 
 const DAY = 86_400; // seconds
 const KEEPER_KEY = ethers.id("keeper bench key");
@@ -425,12 +429,55 @@ async function benchSigning(proxy: RpcProxy): Promise<Record<string, number>> {
   }
 }
 
+/**
+ * ha.takeoverSeconds (leader SIGKILLed right after broadcasting a claim → the standby's first newly
+ * signed transaction; the worst of the runs) and ha.duplicateSends (transactions mined beyond one
+ * per claim, summed over the runs): two keeper processes over one real PostgreSQL
+ * (keeper/test/helpers/haScenario.ts), ha.takeoverSeconds configured at 15 (the default).
+ */
+async function benchHa(proxy: RpcProxy): Promise<Record<string, unknown>> {
+  if (postgresBinDir() === undefined) return { skipped: "no PostgreSQL server installed (apt-get install -y postgresql)" };
+  const pg = await startPostgres();
+  try {
+    const runs = 2;
+    const takeovers: number[] = [];
+    let duplicateSends = 0;
+    for (let run = 0; run < runs; run++) {
+      const s = await deployKeeperSystem();
+      const result = await runHaKillScenario({
+        rpcUrl: proxy.url,
+        stateUrl: await pg.createDatabase(`bench_ha_${run}`),
+        keeperKey: SYSTEM_KEEPER_KEY,
+        keeperAddress: s.keeper.address,
+        to: s.fundAddress,
+        data: [
+          s.fund.interface.encodeFunctionData("setAgent", [s.stranger.address, true]),
+          s.fund.interface.encodeFunctionData("setAgent", [s.admin.address, true]),
+        ],
+        takeoverSeconds: 15,
+        chain: { send: (method, params) => network.provider.send(method, params) },
+        reader: ethers.provider as unknown as JsonRpcProvider,
+      });
+      if (result.leadersAtStart !== 1) throw new Error(`ha: ${result.leadersAtStart} leaders at start`);
+      takeovers.push(result.takeoverSeconds);
+      duplicateSends += result.duplicateSends;
+    }
+    return { takeoverSeconds: Math.max(...takeovers), duplicateSends, runs, takeoverSecondsEach: takeovers, configuredTakeoverSeconds: 15 };
+  } finally {
+    await pg.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const proxy = await startRpcProxy(network.provider);
   try {
     // BENCH_ONLY=watch runs the exploit-watch part alone (the others take minutes).
     if (process.env["BENCH_ONLY"] === "watch") {
       process.stdout.write(`${JSON.stringify({ bench: "keeper exploit watch", network: "hardhat in-process over HTTP", watch: await benchWatch(proxy) }, null, 2)}\n`);
+      return;
+    }
+    if (process.env["BENCH_ONLY"] === "ha") {
+      process.stdout.write(`${JSON.stringify({ bench: "keeper leader/standby", network: "hardhat in-process over HTTP, PostgreSQL on loopback", ha: await benchHa(proxy) }, null, 2)}\n`);
       return;
     }
     if (process.env["BENCH_ONLY"] === "signing") {
@@ -444,8 +491,9 @@ async function main(): Promise<void> {
     const { incidentToClaim, claims } = await benchIncidentToClaim(proxy);
     const watch = await benchWatch(proxy);
     const signing = await benchSigning(proxy);
+    const ha = await benchHa(proxy);
     process.stdout.write(
-      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch, signing }, null, 2)}\n`,
+      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch, signing, ha }, null, 2)}\n`,
     );
   } finally {
     await proxy.close();

@@ -19,6 +19,9 @@ async function main(): Promise<void> {
     return value;
   };
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  // A daemon stays up on its loop timers; this stand-in stays up until it is killed (the lease
+  // timer and the database worker do not hold the process open by themselves).
+  setInterval(() => undefined, 1 << 30);
   const provider = await connectProvider([env("RPC_URL")], 31337);
   const takeoverSeconds = Number(env("TAKEOVER_SECONDS"));
   const state = openStateDb(env("STATE_URL"), { takeoverSeconds });
