@@ -194,6 +194,7 @@ export class KeeperDaemon {
   readonly metrics: KeeperMetrics;
   private lock: DaemonLock | undefined;
   private stopHeartbeat: (() => void) | undefined;
+  private standbyTimer: NodeJS.Timeout | undefined;
   private health: HealthServer | undefined;
   private readonly timers = new Map<LoopName, NodeJS.Timeout>();
   private readonly inFlight = new Map<LoopName, Promise<void>>();
@@ -333,6 +334,11 @@ export class KeeperDaemon {
         takeoverSeconds,
         stopping: () => this.stopping,
         onStandby: () => {
+          this.metrics.setStandby(true);
+          // The dashboard of a standby: the shared state and the chain, read every 30 s.
+          void this.refreshStatus();
+          this.standbyTimer = setInterval(() => void this.refreshStatus(), 30_000);
+          this.standbyTimer.unref();
           this.logger.info({ state: this.state.path, takeoverSeconds }, "standby: another keeper leads; taking over when its session or lease ends");
           this.out(`${new Date().toISOString()} standby: another keeper leads (state ${this.state.path}); takeover within ${takeoverSeconds}s of its end`);
         },
@@ -341,7 +347,9 @@ export class KeeperDaemon {
         lock?.release();
         return;
       }
+      clearInterval(this.standbyTimer);
       this.holdLock(lock);
+      this.metrics.setStandby(false);
       this.out(`${new Date().toISOString()} leader: signing lock taken (fence ${lock.fence?.token ?? "-"})`);
       if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
         const results = await this.hooks.reconcile();
@@ -397,6 +405,7 @@ export class KeeperDaemon {
 
   private async shutdown(reason: string): Promise<void> {
     this.stopping = true;
+    clearInterval(this.standbyTimer);
     this.logger.info({ reason, inFlight: [...this.inFlight.keys()] }, "keeper daemon stopping");
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
