@@ -18,6 +18,7 @@ import { redactStateUrl as redactUrl } from "../lib/redact";
 export type PgSession = "main" | "lock";
 
 interface Reply {
+  readonly id?: number;
   readonly rows?: Record<string, unknown>[];
   readonly rowCount?: number;
   readonly error?: { message: string; code?: string };
@@ -64,7 +65,7 @@ port.on("message", async (msg) => {
     }
     reply = { error: { message: String(err && err.message ? err.message : err), code: err && err.code } };
   }
-  port.postMessage(reply);
+  port.postMessage({ ...reply, id: msg.id });
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 });
@@ -127,6 +128,7 @@ export class PgSyncConnection implements SqlConnection {
   private readonly port: MessagePort;
   private readonly flag: Int32Array;
   private depth = 0;
+  private nextId = 0;
   private closed = false;
   private readonly queryTimeoutMs: number;
 
@@ -151,14 +153,23 @@ export class PgSyncConnection implements SqlConnection {
   /** One round trip to the worker; throws `PgError` with the server's message (never the URL's password). */
   call(message: { op: "query"; session: PgSession; sql: string; params: unknown[] } | { op: "resetLock" } | { op: "close" }): Reply {
     if (this.closed) throw new PgError("the PostgreSQL state connection is closed", undefined);
-    Atomics.store(this.flag, 0, 0);
-    this.port.postMessage({ ...message, inTx: this.depth > 0 });
-    const waited = Atomics.wait(this.flag, 0, 0, this.queryTimeoutMs);
-    const received = receiveMessageOnPort(this.port);
-    if (received === undefined) {
-      throw new PgError(`PostgreSQL state ${redactUrl(this.url)}: no answer within ${this.queryTimeoutMs} ms (${waited})`, "SIF_TIMEOUT");
+    const id = ++this.nextId;
+    this.port.postMessage({ ...message, id, inTx: this.depth > 0 });
+    const deadline = Date.now() + this.queryTimeoutMs;
+    let reply: Reply | undefined;
+    // Clear the flag before looking at the port: an answer posted after the look sets it again, so
+    // the wait cannot miss it. A late answer to an earlier, timed-out call is dropped by its id.
+    while (reply === undefined) {
+      Atomics.store(this.flag, 0, 0);
+      const received = receiveMessageOnPort(this.port);
+      if (received !== undefined) {
+        if ((received.message as Reply).id === id) reply = received.message as Reply;
+        continue;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new PgError(`PostgreSQL state ${redactUrl(this.url)}: no answer within ${this.queryTimeoutMs} ms`, "SIF_TIMEOUT");
+      Atomics.wait(this.flag, 0, 0, remaining);
     }
-    const reply = received.message as Reply;
     if (reply.error !== undefined) throw new PgError(`PostgreSQL state: ${reply.error.message.split(this.url).join(redactUrl(this.url))}`, reply.error.code);
     return reply;
   }
