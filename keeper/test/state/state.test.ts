@@ -175,6 +175,30 @@ for (const backend of ["sqlite", "postgres"] as const) {
       for (const s of opened.splice(0)) s.close();
     });
 
+    it("keeps alert dedup and the alert outbox, and applies incident state changes (open, attach, transition)", () => {
+      const state = openBackend();
+      expect(state.alertLog.gate("k", 1000, 500)).to.deep.include({ send: true, total: 1 });
+      expect(state.alertLog.gate("k", 1200, 500)).to.deep.include({ send: false, suppressed: 1, total: 2 });
+      const queued = state.alertOutbox.enqueue("k", { severity: "critical" }, ["slack", "pagerduty"], 1000);
+      expect(state.alertOutbox.pendingOf("k")?.id).to.equal(queued.id);
+      expect(state.alertOutbox.due(1000).map((e) => e.id)).to.deep.equal([queued.id]);
+      state.alertOutbox.recordAttempt(queued.id, ["slack", "pagerduty"], undefined, 2000, 1001);
+      expect(state.alertOutbox.pending()).to.deep.equal([]);
+      const signal = { kind: "manual" as const, protocolId: "aave-v3", sourceId: "m1", occurredAt: 50, observedAt: 60, description: "drained" };
+      const touched = state.incidents.apply(
+        [
+          { kind: "open", key: "manual:aave-v3:m1", protocolId: "aave-v3", state: "suspected", occurredAt: 50, signal },
+          { kind: "attach", key: "manual:aave-v3:m1", signal: { ...signal, sourceId: "m2" }, occurredAt: 40 },
+          { kind: "transition", key: "manual:aave-v3:m1", from: "suspected", to: "confirmed", by: "operator", reason: "seen" },
+        ] as never,
+        100,
+      );
+      const incident = touched.get("manual:aave-v3:m1");
+      expect([incident?.state, incident?.occurredAt]).to.deep.equal(["confirmed", 40]);
+      expect(state.incidents.signals(incident?.id as number).map((x) => x.sourceId)).to.have.members(["m1", "m2"]);
+      expect(state.journal.list({ limit: 5 })).to.deep.equal([]);
+    });
+
     describe("action journal", () => {
       it("moves planned → sent → replaced → confirmed, keeping every signed attempt", () => {
         const { journal } = openBackend();
