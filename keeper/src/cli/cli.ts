@@ -9,6 +9,7 @@
  *   keeper status [--json]            the daemon's view from the state database
  *   keeper incident add --protocol <id> [--tx <hash>] [--loss <usd>] [--note <text>] [--at <unix>] [--dry-run]
  *   keeper incident list | confirm <id> | dismiss <id>
+ *   keeper state prune [--dry-run] [--vacuum] [--json]   the retention rules once
  * Global: --config <file> (or env KEEPER_CONFIG), --log-level, --log-pretty.
  * Exit codes: 0 ok, 1 runtime error, 2 config error.
  */
@@ -31,6 +32,7 @@ import { toJson } from "../lib/json";
 import { formatChainTime, formatIncidentName, formatIsoUtc } from "../lib/format";
 import { contextLine, contextOf, setStdoutIsTty, setupChainCommand, setupCommand, stdoutIsTty } from "./commands/context";
 import { registerOperatorCommands } from "./commands/register";
+import { registerStateCommands } from "./commands/state";
 import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
 import { OPEN_ROW_STATES } from "../cycles/claimsCycle";
@@ -161,6 +163,7 @@ export function buildProgram(out: Out = (text) => process.stdout.write(`${text}\
   registerReportCommands(program, out);
   registerIncidentCommands(program, out);
   registerOperatorCommands(program, out);
+  registerStateCommands(program, out);
   return program;
 }
 

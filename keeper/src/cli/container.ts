@@ -30,6 +30,7 @@ import type { PositionLossMeasurer } from "../policy/claims";
 import { ChainPositionReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
 import { WatchLossMeasurer } from "../cycles/positionLoss";
+import { agreedReaderOf, ClaimStatusCrossCheck, CrossCheckedLossMeasurer } from "../cycles/crossCheck";
 import { ExploitWatch } from "../cycles/exploitWatch";
 import { CoverageCycle } from "../cycles/coverageCycle";
 import { ConfiguredQuoter } from "../cycles/providerQuotes";
@@ -473,6 +474,9 @@ function newCoverageCycle(w: Wiring): CoverageCycle {
 
 function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => ExploitWatch, lossMeasurer: PositionLossMeasurer | undefined): ClaimsCycle {
   const { config, provider, logger } = w;
+  // Two or more RPC URLs: the measured loss and a claim's status are read on two nodes (cycles/crossCheck.ts).
+  const agreed = agreedReaderOf(provider, config.chain.rpcUrls);
+  const measurer = lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger });
   return new ClaimsCycle({
     provider,
     fund: StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider),
@@ -484,9 +488,10 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
     txSender: keyedTxSender(w),
     keeperAddress: w.keeperAddress,
     // The position readers measure each position's loss (value before − after the incident).
-    lossMeasurer: lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger }),
+    lossMeasurer: agreed !== undefined ? new CrossCheckedLossMeasurer(measurer, { rpc: agreed, reads: () => exploitWatch().positionReads(), config, logger }) : measurer,
     alerter: w.alerter,
     logger,
     watch: exploitWatch(),
+    ...(agreed !== undefined ? { claimStatusCheck: new ClaimStatusCrossCheck(agreed, config.chain.fundAddress as string) } : {}),
   });
 }

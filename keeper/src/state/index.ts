@@ -13,6 +13,7 @@ import { AlertLogRepository } from "./alertLog";
 import { AlertOutboxRepository } from "./alertOutbox";
 import { AssessmentRepository } from "./assessments";
 import { ClaimRepository } from "./claims";
+import { DashboardReads } from "./dashboardReads";
 import { acquireDaemonLock, type DaemonLock, type DaemonLockOptions, type SignerIdentity } from "./daemonLock";
 import { IncidentRepository } from "./incidents";
 import { KvRepository } from "./kv";
@@ -21,6 +22,7 @@ import { applyPostgresMigrations, postgresSchemaVersion } from "./pgMigrations";
 import { acquireLeadership, leaseTimings, tryLeadership } from "./pgLeader";
 import { PgSyncConnection } from "./pgSync";
 import { ReportRepository } from "./reports";
+import { RetentionRepository } from "./retention";
 import { isPostgresUrl, type SqlConnection, type SqlDialect } from "./sql";
 import { redactStateUrl } from "../lib/redact";
 
@@ -29,6 +31,7 @@ export * from "./alertLog";
 export * from "./alertOutbox";
 export * from "./assessments";
 export * from "./claims";
+export * from "./dashboardReads";
 export * from "./daemonLock";
 export * from "./incidents";
 export * from "./kv";
@@ -38,6 +41,7 @@ export * from "./sql";
 export { advisoryKey, leaseTimings } from "./pgLeader";
 export { PgSyncConnection, toPgSql } from "./pgSync";
 export { PG_BASELINE_VERSION, postgresBaseline, sqliteDdlToPostgres } from "./pgMigrations";
+export * from "./retention";
 
 export interface StateDb {
   /** The SQLite file, or the PostgreSQL URL with its password redacted (safe to log). */
@@ -53,6 +57,10 @@ export interface StateDb {
   readonly kv: KvRepository;
   readonly alertLog: AlertLogRepository;
   readonly alertOutbox: AlertOutboxRepository;
+  /** Bounded reads for the dashboard (downsampled history, newest rows). */
+  readonly dashboard: DashboardReads;
+  /** What may be forgotten, and when (`keeper state prune`, the daemon's retention timer). */
+  readonly retention: RetentionRepository;
   /**
    * Takes the signing lock (throws DaemonLockError when another process holds it): per key and
    * chain once `bindSigner` named them (the journal then checks its fencing token before it records
@@ -139,6 +147,8 @@ function repositories(db: SqlConnection, journal: ActionJournal, nowMs: () => nu
     kv: new KvRepository(db, nowMs),
     alertLog: new AlertLogRepository(db),
     alertOutbox: new AlertOutboxRepository(db),
+    dashboard: new DashboardReads(db),
+    retention: new RetentionRepository(db, nowMs),
   };
 }
 

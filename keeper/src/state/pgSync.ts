@@ -184,11 +184,16 @@ export class PgSyncConnection implements SqlConnection {
       const { text, values } = toPgSql(sql, params);
       return this.call({ op: "query", session: "main", sql: text, params: values });
     };
-    return {
-      run: (...params: unknown[]): SqlRunResult => ({ changes: run(params).rowCount ?? 0, lastInsertRowid: 0 }),
-      get: (...params: unknown[]): unknown => run(params).rows?.[0],
-      all: (...params: unknown[]): unknown[] => run(params).rows ?? [],
+    const statement = (pluck: boolean): SqlStatement => {
+      const shape = (row: Record<string, unknown> | undefined): unknown => (pluck && row !== undefined ? Object.values(row)[0] : row);
+      return {
+        run: (...params: unknown[]): SqlRunResult => ({ changes: run(params).rowCount ?? 0, lastInsertRowid: 0 }),
+        get: (...params: unknown[]): unknown => shape(run(params).rows?.[0]),
+        all: (...params: unknown[]): unknown[] => (run(params).rows ?? []).map(shape),
+        pluck: (toggle = true) => statement(toggle),
+      };
     };
+    return statement(false);
   }
 
   exec(sql: string): this {

@@ -16,6 +16,8 @@ export interface SqlStatement {
   run(...params: unknown[]): SqlRunResult;
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** Rows as their first column's value only. */
+  pluck(toggle?: boolean): SqlStatement;
 }
 
 export interface SqlTransaction<T> {
