@@ -20,7 +20,9 @@
  * dashboard refresh (`state.dashboardRefreshMsAtOneYear`, the collector's build with the chain
  * answering at once: the state side of a refresh), the database size before and after the
  * default retention (`state.dbBytesAtOneYear`, `state.dbBytesAfterPrune`, after VACUUM).
- *   Run: npm run bench:keeper   (BENCH_ONLY=watch, BENCH_ONLY=signing or BENCH_ONLY=state for one part)
+ * - leader/standby over PostgreSQL: the leader SIGKILLed after broadcasting a claim → the standby's
+ *   first signed transaction (`ha.takeoverSeconds`), claims mined more than once (`ha.duplicateSends`).
+ *   Run: npm run bench:keeper   (BENCH_ONLY=watch, BENCH_ONLY=signing, BENCH_ONLY=state or BENCH_ONLY=ha for one part)
  */
 import { mine, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
@@ -50,6 +52,8 @@ import { DashboardCollector } from "../keeper/src/server/dashboard/collector";
 import type { RiskAssessment } from "../keeper/src/scoring/types";
 import type { KeeperConfig } from "../keeper/src/config";
 import { statSync } from "node:fs";
+import { runHaKillScenario } from "../keeper/test/helpers/haScenario";
+import { postgresBinDir, startPostgres } from "../keeper/test/helpers/postgres";
 
 const DAY = 86_400; // seconds
 const KEEPER_KEY = ethers.id("keeper bench key");
@@ -535,6 +539,45 @@ async function benchSigning(proxy: RpcProxy): Promise<Record<string, number>> {
   }
 }
 
+/**
+ * ha.takeoverSeconds (leader SIGKILLed right after broadcasting a claim → the standby's first newly
+ * signed transaction; the worst of the runs) and ha.duplicateSends (transactions mined beyond one
+ * per claim, summed over the runs): two keeper processes over one real PostgreSQL
+ * (keeper/test/helpers/haScenario.ts), ha.takeoverSeconds configured at 15 (the default).
+ */
+async function benchHa(proxy: RpcProxy): Promise<Record<string, unknown>> {
+  if (postgresBinDir() === undefined) return { skipped: "no PostgreSQL server installed (apt-get install -y postgresql)" };
+  const pg = await startPostgres();
+  try {
+    const runs = 2;
+    const takeovers: number[] = [];
+    let duplicateSends = 0;
+    for (let run = 0; run < runs; run++) {
+      const s = await deployKeeperSystem();
+      const result = await runHaKillScenario({
+        rpcUrl: proxy.url,
+        stateUrl: await pg.createDatabase(`bench_ha_${run}`),
+        keeperKey: SYSTEM_KEEPER_KEY,
+        keeperAddress: s.keeper.address,
+        to: s.fundAddress,
+        data: [
+          s.fund.interface.encodeFunctionData("setAgent", [s.stranger.address, true]),
+          s.fund.interface.encodeFunctionData("setAgent", [s.admin.address, true]),
+        ],
+        takeoverSeconds: 15,
+        chain: { send: (method, params) => network.provider.send(method, params) },
+        reader: ethers.provider as unknown as JsonRpcProvider,
+      });
+      if (result.leadersAtStart !== 1) throw new Error(`ha: ${result.leadersAtStart} leaders at start`);
+      takeovers.push(result.takeoverSeconds);
+      duplicateSends += result.duplicateSends;
+    }
+    return { takeoverSeconds: Math.max(...takeovers), duplicateSends, runs, takeoverSecondsEach: takeovers, configuredTakeoverSeconds: 15 };
+  } finally {
+    await pg.stop();
+  }
+}
+
 /** One year of a 7-protocol keeper at the default cadences (intervals.riskSec, riskPush.minPushIntervalSec, …). */
 function fillOneYear(state: StateDb, config: KeeperConfig, nowSec: number): { assessments: number; journal: number; outbox: number } {
   const ids = config.protocols.map((p) => p.id);
@@ -714,6 +757,10 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ bench: "keeper state", state: await benchState() }, null, 2)}\n`);
       return;
     }
+    if (process.env["BENCH_ONLY"] === "ha") {
+      process.stdout.write(`${JSON.stringify({ bench: "keeper leader/standby", network: "hardhat in-process over HTTP, PostgreSQL on loopback", ha: await benchHa(proxy) }, null, 2)}\n`);
+      return;
+    }
     if (process.env["BENCH_ONLY"] === "signing") {
       process.stdout.write(`${JSON.stringify({ bench: "keeper signing", network: "hardhat in-process over HTTP", signing: await benchSigning(proxy) }, null, 2)}\n`);
       return;
@@ -726,8 +773,9 @@ async function main(): Promise<void> {
     const watch = { ...(await benchWatch(proxy)), ...(await benchWatchSignals(proxy)) };
     const signing = await benchSigning(proxy);
     const state = await benchState();
+    const ha = await benchHa(proxy);
     process.stdout.write(
-      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch, signing, state }, null, 2)}\n`,
+      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch, signing, state, ha }, null, 2)}\n`,
     );
   } finally {
     await proxy.close();

@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, missingConfigProblem, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
 import { formatReportTable, reportToJson } from "../policy/report";
-import { currentLockHolder, openStateDb, type StateDb } from "../state";
+import { currentLockHolder, openStateDb, stateLocation, type StateDb } from "../state";
 import { currentCoverageReport, daemonFor, type KeeperDaemon } from "./daemon";
 import { LOOP_NAMES } from "../server/health";
 import type { ProtocolConfig } from "../config/schema";
@@ -347,7 +347,7 @@ function registerReportCommands(program: Command, out: Out): void {
     .action((options: { json?: boolean }) => {
       const { config } = setup(program, "status");
       const context = contextOf(config);
-      const state = openStateDb(config.state.dbPath);
+      const state = openStateDb(stateLocation(config.state), { takeoverSeconds: config.ha.takeoverSeconds });
       try {
         const kv = state.kv.all();
         const view = { context, ...statusView(state, kv, new Map(config.protocols.map((p) => [p.id, p.name]))) };
@@ -434,7 +434,7 @@ function registerIncidentCommands(program: Command, out: Out): void {
         out(JSON.stringify({ dryRun: true, incident: details }, null, 2));
         return;
       }
-      const state = openStateDb(config.state.dbPath);
+      const state = openStateDb(stateLocation(config.state), { takeoverSeconds: config.ha.takeoverSeconds });
       try {
         out(recordManualIncident(state, config, details, occurredAt));
       } finally {

@@ -14,7 +14,7 @@ import { loadSigner, verifyChain, type KeySource } from "../execution/keys";
 import { RiskPusher } from "../execution/riskPusher";
 import { connectFailoverProvider } from "../execution/rpc";
 import { TxSender, type TxSenderOptions } from "../execution/txSender";
-import { openStateDb, type SignerIdentity, type StateDb } from "../state";
+import { openStateDb, stateLocation, type SignerIdentity, type StateDb } from "../state";
 import {
   ChainDeploymentSource,
   CompositeSource,
@@ -365,9 +365,9 @@ function lazyState(config: KeeperConfig, logger: Logger, signer: SignerIdentity 
   return {
     open: () => {
       if (stateDb === undefined) {
-        stateDb = openStateDb(config.state.dbPath);
+        stateDb = openStateDb(stateLocation(config.state), { takeoverSeconds: config.ha.takeoverSeconds });
         if (signer !== undefined) stateDb.bindSigner(signer);
-        if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — the action journal does not survive a restart");
+        if (config.state.url === undefined && config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — the action journal does not survive a restart");
       }
       return stateDb;
     },

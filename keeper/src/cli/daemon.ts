@@ -199,6 +199,7 @@ export class KeeperDaemon {
   readonly metrics: KeeperMetrics;
   private lock: DaemonLock | undefined;
   private stopHeartbeat: (() => void) | undefined;
+  private standbyTimer: NodeJS.Timeout | undefined;
   private health: HealthServer | undefined;
   private readonly timers = new Map<LoopName, NodeJS.Timeout>();
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -284,21 +285,96 @@ export class KeeperDaemon {
     return this.statusRead;
   }
 
-  /** Lock → reconcile → health server → loops (each runs once at once, then on its interval). */
+  /**
+   * Lock → reconcile → health server → loops (each runs once at once, then on its interval).
+   * On PostgreSQL (state.url) the process may be a standby: the health server and dashboard start
+   * at once, `start()` returns, and the lock → reconcile → loops part runs once this process leads
+   * (another keeper's session or lease ended) — the same reconcile as a restart.
+   */
   async start(): Promise<void> {
-    this.lock = this.state.acquireDaemonLock({ logger: this.logger, staleAfterSec: this.config.state.lockStaleAfterSec });
-    this.stopHeartbeat = this.lock.startHeartbeat(Math.max(1000, Math.floor((this.config.state.lockStaleAfterSec * 1000) / 4)), (err) => {
+    if (this.state.dialect === "postgres") {
+      await this.startHealth();
+      void this.leadWhenPossible();
+      return;
+    }
+    this.holdLock(this.state.acquireDaemonLock({ logger: this.logger, staleAfterSec: this.config.state.lockStaleAfterSec }));
+    const lock = this.lock as DaemonLock;
+    try {
+      if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
+        const results = await this.hooks.reconcile();
+        for (const r of results) this.metrics.recordAction("reconcile", r.status);
+      }
+      await this.startHealth();
+    } catch (err) {
+      this.stopHeartbeat?.();
+      lock.release();
+      throw err;
+    }
+    this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started");
+    // First cycles run in order (fresh scores before coverage decisions), then each loop on its own timer.
+    void this.bootstrap();
+  }
+
+  /** True while this process holds the signing lock (on PostgreSQL: leads). */
+  get leading(): boolean {
+    return this.lock !== undefined && !this.lockLost;
+  }
+
+  private holdLock(lock: DaemonLock): void {
+    this.lock = lock;
+    this.stopHeartbeat = lock.startHeartbeat(Math.max(1000, Math.floor((this.config.state.lockStaleAfterSec * 1000) / 4)), (err) => {
       // Another process holds the database now: signing on would race it. Stop.
       this.lockLost = true;
       this.logger.error({ err: err.message }, "daemon lock lost: stopping");
       this.out(`${new Date().toISOString()} daemon lock lost — stopping: ${err.message}`);
       void this.stop("daemon lock lost");
     });
+  }
+
+  /** PostgreSQL: standby until this process leads, then reconcile (as after a restart) and the loops. */
+  private async leadWhenPossible(): Promise<void> {
+    const takeoverSeconds = this.config.ha.takeoverSeconds;
     try {
+      const lock = await this.state.awaitLeadership({
+        logger: this.logger,
+        staleAfterSec: this.config.state.lockStaleAfterSec,
+        takeoverSeconds,
+        stopping: () => this.stopping,
+        onStandby: () => {
+          this.metrics.setStandby(true);
+          // The dashboard of a standby: the shared state and the chain, read every 30 s.
+          void this.refreshStatus();
+          this.standbyTimer = setInterval(() => void this.refreshStatus(), 30_000);
+          this.standbyTimer.unref();
+          this.logger.info({ state: this.state.path, takeoverSeconds }, "standby: another keeper leads; taking over when its session or lease ends");
+          this.out(`${new Date().toISOString()} standby: another keeper leads (state ${this.state.path}); takeover within ${takeoverSeconds}s of its end`);
+        },
+      });
+      if (lock === undefined || this.stopping) {
+        lock?.release();
+        return;
+      }
+      clearInterval(this.standbyTimer);
+      this.holdLock(lock);
+      this.metrics.setStandby(false);
+      this.out(`${new Date().toISOString()} leader: signing lock taken (fence ${lock.fence?.token ?? "-"})`);
       if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
         const results = await this.hooks.reconcile();
         for (const r of results) this.metrics.recordAction("reconcile", r.status);
       }
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, "leadership or reconcile failed: stopping");
+      this.out(`${new Date().toISOString()} leadership failed — stopping: ${(err as Error).message}`);
+      this.lockLost = true;
+      void this.stop("leadership failed");
+      return;
+    }
+    this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started (leader)");
+    void this.bootstrap();
+  }
+
+  private async startHealth(): Promise<void> {
+    {
       if (this.config.health.enabled) {
         const health = this.config.health;
         this.health = await startHealthServer({
@@ -314,14 +390,7 @@ export class KeeperDaemon {
         this.logger.info({ url: this.health.url, host: health.host, auth: health.bearerToken !== undefined }, "health, metrics and dashboard listening");
         if (health.dashboard) this.out(`dashboard: ${this.health.url}/${health.bearerToken !== undefined ? " (the browser asks for a password: HEALTH_BEARER_TOKEN, any user name)" : ""}`);
       }
-    } catch (err) {
-      this.stopHeartbeat();
-      this.lock.release();
-      throw err;
     }
-    this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started");
-    // First cycles run in order (fresh scores before coverage decisions), then each loop on its own timer.
-    void this.bootstrap();
   }
 
   private async bootstrap(): Promise<void> {
@@ -383,6 +452,7 @@ export class KeeperDaemon {
 
   private async shutdown(reason: string): Promise<void> {
     this.stopping = true;
+    clearInterval(this.standbyTimer);
     this.logger.info({ reason, inFlight: [...this.inFlight.keys()] }, "keeper daemon stopping");
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

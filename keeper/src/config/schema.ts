@@ -518,6 +518,25 @@ export const stateSchema = z
     lockStaleAfterSec: positiveInt("seconds").default(120),
     /** What the daemon prunes, and how often (state/retention.ts; `keeper state prune` runs it once). */
     retention: retentionSchema.default({}),
+    /**
+     * PostgreSQL instead of the SQLite file (several keepers, one leader — docs/operations.md).
+     * Secret (its password): prefer env KEEPER_STATE_URL.
+     */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/i, "not a PostgreSQL URL — use postgres://user:password@host:5432/keeper, or leave it out for SQLite at state.dbPath")
+      .optional(),
+  })
+  .strict();
+
+/** Leader and standbys over one PostgreSQL state (state.url). */
+export const haSchema = z
+  .object({
+    /**
+     * A standby leads at most this long after the leader's database session or lease ended: the
+     * lease is half of it, renewed every tenth; standbys try for the lock every tenth (min 0.5 s).
+     */
+    takeoverSeconds: positiveInt("seconds").refine((s) => s >= 2 && s <= 600, "must be 2..600 seconds").default(15),
   })
   .strict();
 
@@ -818,6 +837,7 @@ export const configFileSchema = z
     alerts: alertsSchema.default({}),
     tx: txSchema.default({}),
     state: stateSchema.default({}),
+    ha: haSchema.default({}),
     log: z.object({ level: z.enum(LOG_LEVELS).default("info") }).strict().default({}),
     positions: z.array(positionSchema).default([]),
     providers: providersSchema.default({}),

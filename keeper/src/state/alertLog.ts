@@ -2,7 +2,7 @@
  * Alert deduplication memory: per alert key, when it was last delivered and how many times it
  * was suppressed since. Kept in the state database so a cron `keeper once` dedups too.
  */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 
 export interface AlertGate {
   /** Deliver now? */

@@ -4,7 +4,7 @@
  * bucket) and the newest `limit` journal rows of a kind. Plain SQL (integer division for the
  * buckets), indexed by `assessments (protocol, assessed_at)` and `action_journal (kind, state, id)`.
  */
-import type { Database, Statement } from "better-sqlite3";
+import type { SqlConnection as Database, SqlStatement as Statement } from "./sql";
 import type { RiskAssessment } from "../scoring/types";
 
 export interface RiskHistoryWindow {

@@ -26,7 +26,7 @@
  * loop between batches so a daemon keeps serving. Plain SQL (integer division for the day bucket,
  * no SQLite-only functions), so the rules port to another engine unchanged.
  */
-import type { Database } from "better-sqlite3";
+import { dialectOf, type SqlConnection as Database } from "./sql";
 
 const DAY_SEC = 86_400;
 const DAY_MS = DAY_SEC * 1000;
@@ -101,8 +101,9 @@ export interface PruneOptions {
   readonly pause?: () => Promise<void>;
 }
 
-/** SQLite pages in use × page size (the data, without free pages). */
+/** SQLite pages in use × page size (the data, without free pages); on PostgreSQL the database's size. */
 export function usedBytes(db: Database): number {
+  if (dialectOf(db) === "postgres") return (db.prepare("SELECT pg_database_size(current_database()) AS n").get() as { n: number }).n;
   const pages = db.pragma("page_count", { simple: true }) as number;
   const free = db.pragma("freelist_count", { simple: true }) as number;
   const size = db.pragma("page_size", { simple: true }) as number;
