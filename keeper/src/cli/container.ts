@@ -27,7 +27,7 @@ import {
 } from "../sources";
 import { alertRoutesOf, buildAlerter as buildAlertRouter, LogAlerter, OutboxAlerter, type Alerter } from "../alerting";
 import type { PositionLossMeasurer } from "../policy/claims";
-import { ChainPositionReader } from "../sources/positions";
+import { ChainPositionReader, IncidentLossReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
 import { WatchLossMeasurer } from "../cycles/positionLoss";
 import { ExploitWatch } from "../cycles/exploitWatch";
@@ -483,8 +483,17 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
     hacksFeed: w.hacksFeed,
     txSender: keyedTxSender(w),
     keeperAddress: w.keeperAddress,
-    // The position readers measure each position's loss (value before − after the incident).
-    lossMeasurer: lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger }),
+    // Each position's loss by its kind's rule, between the block before the incident and the end of its drain window.
+    lossMeasurer:
+      lossMeasurer ??
+      new WatchLossMeasurer({
+        watch: exploitWatch(),
+        provider,
+        config,
+        measure: new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
+        ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
+        logger,
+      }),
     alerter: w.alerter,
     logger,
     watch: exploitWatch(),
