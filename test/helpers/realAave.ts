@@ -132,7 +132,7 @@ function token(market: { usdc: MockUSDC; usdt: MockUSDT; dai: MockDAI; weth: Con
 }
 
 /** Deploys the market (47 transactions, ~2-3 s). Prefer `loadFixture(realAaveFixture)`. */
-export async function deployRealAave(options: { admin?: Signer; treasury?: string } = {}): Promise<RealAaveMarket> {
+export async function deployRealAave(options: { admin?: Signer; treasury?: string; usdc?: MockUSDC } = {}): Promise<RealAaveMarket> {
   const signers = await ethers.getSigners();
   const admin: Signer = options.admin ?? signers[0]!;
   const adminAddress = await admin.getAddress();
@@ -172,7 +172,8 @@ export async function deployRealAave(options: { admin?: Signer; treasury?: strin
   const configurator = attachArtifact(A.configurator, await addressesProvider.getFunction("getPoolConfigurator")(), admin);
 
   // Underlyings and their price feeds.
-  const usdc = (await ethers.deployContract("MockUSDC", admin)) as unknown as MockUSDC;
+  // The fund's own USDC when given (a market over the covered stablecoin), else a fresh one.
+  const usdc = options.usdc ?? ((await ethers.deployContract("MockUSDC", admin)) as unknown as MockUSDC);
   const usdt = (await ethers.deployContract("MockUSDT", admin)) as unknown as MockUSDT;
   const dai = (await ethers.deployContract("MockDAI", admin)) as unknown as MockDAI;
   const weth = await deployArtifact(admin, A.mintableErc20, ["Wrapped Ether", "WETH", 18]);

@@ -992,9 +992,15 @@ export class ClaimsCycle {
     now: number,
   ): Promise<Buffer> {
     const { deps } = this;
+    // Claims already in the stored pack keep their derivation; a claim it does not record yet (a
+    // position sized later, an amount the operator set) rebuilds it with every derivation.
+    let earlier: (ClaimDerivation & { coverId: bigint })[] = [];
     if (incident.evidencePath !== undefined) {
       try {
-        return await readFile(incident.evidencePath);
+        const stored = await readFile(incident.evidencePath);
+        const recorded = ((JSON.parse(stored.toString("utf8")) as { claims?: (ClaimDerivation & { coverId: string })[] }).claims ?? []).map((c) => ({ ...c, coverId: BigInt(c.coverId) }));
+        if (derivations.every((d) => recorded.some((r) => r.coverId === d.coverId && r.amount === d.amount))) return stored;
+        earlier = recorded.filter((r) => !derivations.some((d) => d.coverId === r.coverId));
       } catch (err) {
         deps.logger.warn({ path: incident.evidencePath, err: (err as Error).message }, "evidence pack missing on disk: rebuilding");
       }
@@ -1037,7 +1043,7 @@ export class ClaimsCycle {
         .map((p) => ({ protocolId: p.protocolId, asset: p.asset, beneficiary: p.beneficiary, targetAmount: p.targetAmount })),
       signals,
       state: `${incident.state} by ${incident.stateBy}`,
-      claims: derivations,
+      claims: [...earlier, ...derivations],
     });
     return this.storeEvidencePack(incident, canonicalJson(pack), now);
   }

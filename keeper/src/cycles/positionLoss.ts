@@ -30,7 +30,7 @@ export const DEFAULT_DRAIN_WINDOW_SEC = 3_600;
 
 /** The measure of a loss by kind (sources/positions/incidentLoss.ts). */
 export interface IncidentLossMeasure {
-  measure(position: PositionRead, before: number, after: number): Promise<MeasuredIncidentLoss>;
+  measure(position: PositionRead, before: number, after: number, options?: { latest?: number }): Promise<MeasuredIncidentLoss>;
 }
 
 export interface WatchLossMeasurerDeps {
@@ -88,7 +88,7 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
     if ("wait" in end) throw new LossNotReadyError(`position ${read.id}: ${end.wait}`);
     const after = end.block;
     if (before >= after) throw new Error(`position ${read.id}: no block after the incident yet (before ${before}, drain window end ${after})`);
-    const measured = await deps.measure.measure(read, before, after);
+    const measured = await deps.measure.measure(read, before, after, { latest: head });
     deps.logger.info({ position: read.id, rule: measured.rule, before, after, loss: measured.loss.toString() }, "position loss measured");
     const afterIs =
       end.by === "watch-drain-end"

@@ -72,7 +72,7 @@ export class IncidentLossReader {
   }
 
   /** The position's loss between `before` and `after` by its kind's rule; throws when a read fails or the kind has no measure (never a made-up amount). */
-  async measure(position: PositionRead, before: number, after: number): Promise<MeasuredIncidentLoss> {
+  async measure(position: PositionRead, before: number, after: number, options: { latest?: number } = {}): Promise<MeasuredIncidentLoss> {
     if (!(before < after)) throw new Error(`${position.id}: the block before (${before}) must be below the block after (${after})`);
     const spec = position.spec;
     const rule = lossRuleOf(spec.kind);
@@ -80,7 +80,7 @@ export class IncidentLossReader {
     const base = { positionId: position.id, kind: spec.kind, rule, blockBefore: before, blockAfter: after };
     switch (spec.kind) {
       case "aave-v3":
-        return { ...base, ...(await this.aaveV3(spec.aToken, spec.holder, before, after)) };
+        return { ...base, ...(await this.aaveV3(spec.aToken, spec.holder, before, after, options.latest)) };
       case "aave-v2":
       case "compound-v3":
         throw new Error(
@@ -115,12 +115,15 @@ export class IncidentLossReader {
     return this.options.multicallAddress !== undefined ? { multicallAddress: this.options.multicallAddress } : {};
   }
 
-  private async aaveV3(aToken: string, holder: string, before: number, after: number): Promise<Pick<MeasuredIncidentLoss, "loss" | "valueBefore" | "valueAfter" | "formula" | "reads">> {
+  private async aaveV3(aToken: string, holder: string, before: number, after: number, latest: number | undefined): Promise<Pick<MeasuredIncidentLoss, "loss" | "valueBefore" | "valueAfter" | "formula" | "reads">> {
     const reserve = await resolveAaveReserve(this.options.chain, aToken, { ...this.mc(), blockTag: after });
     const borrowers = await windowBorrowers(this.options.chain, reserve, before + 1, after);
     const s0 = await readAaveLendingState(this.options.chain, reserve, holder, borrowers, before, this.mc());
     const s1 = await readAaveLendingState(this.options.chain, reserve, holder, borrowers, after, this.mc());
-    const record: LendingLossRecord = lendingLossRecord(s0, s1);
+    // Withdrawals are at par: scaled aTokens the holder withdrew or moved out since (the rescue after the alert) are no loss.
+    const laterHolderScaled =
+      latest !== undefined && latest > after ? await this.uintAt({ target: aToken, callData: SCALED_BALANCE.encodeFunctionData("scaledBalanceOf", [holder]) }, latest, `${aToken}.scaledBalanceOf(${holder})`) : undefined;
+    const record: LendingLossRecord = lendingLossRecord(s0, s1, laterHolderScaled !== undefined ? { laterHolderScaled } : {});
     const loss = BigInt(record.loss);
     const exposure = BigInt(record.exposureValue);
     return {
@@ -128,7 +131,7 @@ export class IncidentLossReader {
       valueBefore: exposure,
       valueAfter: exposure - loss,
       formula: record.formula,
-      reads: { reserve: { ...reserve }, borrowersFrom: `Pool.Borrow(reserve=${reserve.asset}) logs in blocks ${before + 1}..${after}`, ...record },
+      reads: { reserve: { ...reserve }, ...(laterHolderScaled !== undefined ? { measuredAtBlock: latest } : {}), borrowersFrom: `Pool.Borrow(reserve=${reserve.asset}) logs in blocks ${before + 1}..${after}`, ...record },
     };
   }
 
@@ -298,4 +301,5 @@ export class IncidentLossReader {
   }
 }
 
+const SCALED_BALANCE = new Interface(["function scaledBalanceOf(address user) view returns (uint256)"]);
 const NPM_OWNER = new Interface(["function ownerOf(uint256 tokenId) view returns (address)"]);
