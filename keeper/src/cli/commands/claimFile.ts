@@ -103,6 +103,7 @@ export function registerClaimFileCommand(program: Command, deps: { setupChain: (
         const signer = container.keeperAddress;
         const { incidentId, positionId, record } = recordOperatorAmount(state, config, flags, decimals, { setBy: signer !== undefined ? `operator via CLI (keeper signer ${signer})` : "operator via CLI", now });
         deps.out(`claim amount set: incident ${incidentId}, position ${positionId}: ${record.amount} asset units (${flags.amount} tokens), by ${record.setBy}`);
+        if (incident?.state === "suspected") deps.out(`incident ${incidentId} is suspected: the claim is filed once it is confirmed (\`keeper incident confirm ${incidentId}\`)`);
         try {
           await withSigningLock(state, config, logger, "claim file", async () => {
             await container.verify();
