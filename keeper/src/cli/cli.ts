@@ -9,6 +9,7 @@
  *   keeper status [--json]            the daemon's view from the state database
  *   keeper incident add --protocol <id> [--tx <hash>] [--loss <usd>] [--note <text>] [--at <unix>] [--dry-run]
  *   keeper incident list | confirm <id> | dismiss <id>
+ *   keeper state prune [--dry-run] [--vacuum] [--json]   the retention rules once
  * Global: --config <file> (or env KEEPER_CONFIG), --log-level, --log-pretty.
  * Exit codes: 0 ok, 1 runtime error, 2 config error.
  */
@@ -32,6 +33,7 @@ import { formatChainTime, formatIncidentName, formatIsoUtc } from "../lib/format
 import { contextLine, contextOf, setStdoutIsTty, setupChainCommand, setupCommand, stdoutIsTty } from "./commands/context";
 import { registerOperatorCommands } from "./commands/register";
 import { registerClaimFileCommand } from "./commands/claimFile";
+import { registerStateCommands } from "./commands/state";
 import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
 import { OPEN_ROW_STATES } from "../cycles/claimsCycle";
@@ -163,6 +165,7 @@ export function buildProgram(out: Out = (text) => process.stdout.write(`${text}\
   registerIncidentCommands(program, out);
   registerClaimFileCommand(program, { setupChain: () => setupChainCommand(program, "claim file"), out });
   registerOperatorCommands(program, out);
+  registerStateCommands(program, out);
   return program;
 }
 

@@ -30,6 +30,7 @@ import type { PositionLossMeasurer } from "../policy/claims";
 import { ChainPositionReader, IncidentLossReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
 import { WatchLossMeasurer } from "../cycles/positionLoss";
+import { agreedReaderOf, ClaimStatusCrossCheck, CrossCheckedLossMeasurer } from "../cycles/crossCheck";
 import { ExploitWatch } from "../cycles/exploitWatch";
 import { CoverageCycle } from "../cycles/coverageCycle";
 import { ConfiguredQuoter } from "../cycles/providerQuotes";
@@ -473,6 +474,19 @@ function newCoverageCycle(w: Wiring): CoverageCycle {
 
 function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => ExploitWatch, lossMeasurer: PositionLossMeasurer | undefined): ClaimsCycle {
   const { config, provider, logger } = w;
+  // Two or more RPC URLs: the measured loss and a claim's status are read on two nodes (cycles/crossCheck.ts).
+  const agreed = agreedReaderOf(provider, config.chain.rpcUrls);
+  // Each position's loss by its kind's rule, between the block before the incident and the end of its drain window.
+  const measurer =
+    lossMeasurer ??
+    new WatchLossMeasurer({
+      watch: exploitWatch(),
+      provider,
+      config,
+      measure: new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
+      ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
+      logger,
+    });
   return new ClaimsCycle({
     provider,
     fund: StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider),
@@ -483,19 +497,10 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
     hacksFeed: w.hacksFeed,
     txSender: keyedTxSender(w),
     keeperAddress: w.keeperAddress,
-    // Each position's loss by its kind's rule, between the block before the incident and the end of its drain window.
-    lossMeasurer:
-      lossMeasurer ??
-      new WatchLossMeasurer({
-        watch: exploitWatch(),
-        provider,
-        config,
-        measure: new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
-        ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
-        logger,
-      }),
+    lossMeasurer: agreed !== undefined ? new CrossCheckedLossMeasurer(measurer, { rpc: agreed, reads: () => exploitWatch().positionReads(), config, logger }) : measurer,
     alerter: w.alerter,
     logger,
     watch: exploitWatch(),
+    ...(agreed !== undefined ? { claimStatusCheck: new ClaimStatusCrossCheck(agreed, config.chain.fundAddress as string) } : {}),
   });
 }

@@ -14,7 +14,7 @@ import type { SendResult, TickReconciliation } from "../execution/txSender";
 import type { RpcHealth, RpcStats } from "../execution/rpc";
 import { buildCoverageReport, type CoverageReport } from "../policy/report";
 import type { DaemonLock } from "../state/daemonLock";
-import type { StateDb } from "../state";
+import { pruneSummary, type PruneResult, type StateDb } from "../state";
 import type { ClaimsCycleSummary } from "../cycles/claimsCycle";
 import type { CoverageCycleSummary } from "../cycles/coverageCycle";
 import { startHealthServer, type DashboardSource, type HealthServer } from "../server/health";
@@ -126,6 +126,8 @@ export interface DaemonHooks {
    * status gauges of /metrics and the dashboard. `loops` is the daemon's own loop health.
    */
   readonly status?: (loops: () => readonly LoopView[]) => Promise<DashboardSnapshot>;
+  /** After a prune that dropped stored drain signals: the exploit watch re-reads them. */
+  readonly afterPrune?: (result: PruneResult) => void;
 }
 
 /** Something that wants to see each daemon (an entry point serving its dashboard, e.g. the demo). */
@@ -185,6 +187,9 @@ export function daemonFor(container: KeeperContainer, options: DaemonOptions = {
             })(),
           }
         : {}),
+      afterPrune: (result) => {
+        if (result.watchSignalIds.length > 0) container.exploitWatch().forget(result.watchSignalIds);
+      },
     },
     options,
   );
@@ -196,6 +201,8 @@ export class KeeperDaemon {
   private stopHeartbeat: (() => void) | undefined;
   private health: HealthServer | undefined;
   private readonly timers = new Map<LoopName, NodeJS.Timeout>();
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<PruneResult | undefined> | undefined;
   private readonly inFlight = new Map<LoopName, Promise<void>>();
   private stopping = false;
   /** Set when another process took the lock; the daemon has stopped (exit non-zero). */
@@ -326,6 +333,46 @@ export class KeeperDaemon {
       this.inFlight.delete(loop);
       this.schedule(loop, jittered(this.intervals[loop], this.config.intervals.jitterFraction, this.random));
     }
+    // Retention: once after the first cycles (a daemon restarted often still prunes), then on its interval.
+    if (this.options.dryRun !== true && this.config.state.retention.intervalHours > 0) {
+      await this.prune();
+      this.scheduleRetention();
+    }
+  }
+
+  /**
+   * Applies the retention rules once (state.retention), in batches that yield to the loops; logs
+   * what went. One prune at a time; a failure is logged and retried at the next interval.
+   */
+  prune(options: { dryRun?: boolean } = {}): Promise<PruneResult | undefined> {
+    this.pruning ??= (async () => {
+      try {
+        if (!this.state.db.open) return undefined;
+        const { intervalHours: _interval, ...policy } = this.config.state.retention;
+        const chainNowSec = this.state.retention.lastChainTime();
+        const result = await this.state.retention.prune(policy, { ...options, ...(chainNowSec !== undefined ? { chainNowSec } : {}), pause: () => new Promise((resolve) => setImmediate(resolve)) });
+        this.logger.info({ retention: result }, "state retention: pruned");
+        this.out(`${new Date().toISOString()} retention ${pruneSummary(result)}`);
+        if (!result.dryRun) this.hooks.afterPrune?.(result);
+        return result;
+      } catch (err) {
+        this.logger.error({ err: err instanceof Error ? err.message : String(err) }, "state retention failed; retried at the next interval");
+        return undefined;
+      } finally {
+        this.pruning = undefined;
+      }
+    })();
+    return this.pruning;
+  }
+
+  private scheduleRetention(): void {
+    if (this.stopping) return;
+    this.retentionTimer = setTimeout(() => {
+      this.retentionTimer = undefined;
+      if (this.stopping) return;
+      void this.prune().finally(() => this.scheduleRetention());
+    }, Math.min(this.config.state.retention.intervalHours * 3_600_000, 2_147_483_647)); // setTimeout's ceiling: ~24.8 days
+    this.retentionTimer.unref?.();
   }
 
   /** Graceful stop; idempotent. */
@@ -339,6 +386,8 @@ export class KeeperDaemon {
     this.logger.info({ reason, inFlight: [...this.inFlight.keys()] }, "keeper daemon stopping");
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    if (this.retentionTimer !== undefined) clearTimeout(this.retentionTimer);
+    await this.pruning;
     const grace = this.options.shutdownGraceMs ?? 20_000;
     const pending = Promise.allSettled([...this.inFlight.values()]);
     let graceTimer: NodeJS.Timeout | undefined;

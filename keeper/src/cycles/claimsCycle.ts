@@ -863,6 +863,15 @@ export class ClaimsCycle {
   /** `fund.settleClaim`, then the row follows the claim's new status, with an alert. */
   private async settle(t: ClaimsTick, f: Extract<ClaimFollowUp, { kind: "settle" }>, row: ClaimRecord | undefined): Promise<void> {
     const { deps } = this;
+    if (deps.claimStatusCheck !== undefined) {
+      // Two nodes must agree on the claim's status before anything is signed (the message names both answers).
+      const refused = await deps.claimStatusCheck.claimStatus(f.claimId).then(() => undefined, (err: unknown) => (err instanceof Error ? err.message : String(err)));
+      if (refused !== undefined) {
+        t.report.followUps.push({ claimId: f.claimId.toString(), kind: "settle", detail: `not settled: ${refused}` });
+        await this.alert(t, "critical", `claim ${f.claimId} not settled: its status is not agreed`, `${refused}; retried next tick`, undefined, `settle-unagreed:${f.claimId}`);
+        return;
+      }
+    }
     if (f.alert !== undefined) await this.alert(t, "warning", `claim ${f.claimId}`, f.alert, undefined, `claim:${f.claimId}:deadline`);
     const result = await this.send(
       { kind: "settle-claim", key: f.idempotencyKey, to: await deps.fund.getAddress(), data: deps.fund.interface.encodeFunctionData("settleClaim", [f.claimId]), payload: { claimId: f.claimId, reason: f.reason, at: t.now } },

@@ -12,22 +12,26 @@ import { AlertLogRepository } from "./alertLog";
 import { AlertOutboxRepository } from "./alertOutbox";
 import { AssessmentRepository } from "./assessments";
 import { ClaimRepository } from "./claims";
+import { DashboardReads } from "./dashboardReads";
 import { acquireDaemonLock, type DaemonLock, type DaemonLockOptions, type SignerIdentity } from "./daemonLock";
 import { IncidentRepository } from "./incidents";
 import { KvRepository } from "./kv";
 import { applyMigrations, schemaVersion } from "./migrations";
 import { ReportRepository } from "./reports";
+import { RetentionRepository } from "./retention";
 
 export * from "./actionJournal";
 export * from "./alertLog";
 export * from "./alertOutbox";
 export * from "./assessments";
 export * from "./claims";
+export * from "./dashboardReads";
 export * from "./daemonLock";
 export * from "./incidents";
 export * from "./kv";
 export * from "./migrations";
 export * from "./reports";
+export * from "./retention";
 
 export interface StateDb {
   readonly path: string;
@@ -41,6 +45,10 @@ export interface StateDb {
   readonly kv: KvRepository;
   readonly alertLog: AlertLogRepository;
   readonly alertOutbox: AlertOutboxRepository;
+  /** Bounded reads for the dashboard (downsampled history, newest rows). */
+  readonly dashboard: DashboardReads;
+  /** What may be forgotten, and when (`keeper state prune`, the daemon's retention timer). */
+  readonly retention: RetentionRepository;
   /**
    * Takes the signing lock (throws DaemonLockError when another process holds it): per key and
    * chain once `bindSigner` named them (the journal then checks its fencing token before it records
@@ -91,6 +99,8 @@ export function openStateDb(file: string, options: OpenStateOptions = {}): State
     kv: new KvRepository(db, nowMs),
     alertLog: new AlertLogRepository(db),
     alertOutbox: new AlertOutboxRepository(db),
+    dashboard: new DashboardReads(db),
+    retention: new RetentionRepository(db, nowMs),
     acquireDaemonLock(lockOptions) {
       lock = acquireDaemonLock(db, { nowMs, ...(signer !== undefined ? { signer } : {}), ...lockOptions });
       if (lock.fence !== undefined) journal.fence = lock.fence;

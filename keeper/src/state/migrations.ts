@@ -227,6 +227,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: "journal index by kind and state (bounded dashboard reads, budget history, retention)",
+    sql: `
+      CREATE INDEX action_journal_kind_state ON action_journal (kind, state, id);
+      CREATE INDEX alert_outbox_sent ON alert_outbox (state, sent_ms);
+    `,
+  },
 ];
 
 /** Applies the pending migrations in one transaction; returns the versions applied (none when up to date). */
