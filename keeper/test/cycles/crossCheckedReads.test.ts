@@ -122,7 +122,8 @@ describe("claim-critical reads cross-checked on two RPC nodes", function () {
       const tx = params[0] as { to?: string } | undefined;
       if (method !== "eth_call" || tx?.to?.toLowerCase() !== MULTICALL3.toLowerCase()) return result;
       const [results] = AGGREGATE3.decodeFunctionResult("aggregate3", result as string) as unknown as [{ success: boolean; returnData: string }[]];
-      const forged = results.map((r) => ({ success: r.success, returnData: r.returnData.length === 66 ? AbiCoder.defaultAbiCoder().encode(["uint256"], [BigInt(r.returnData) * 10n]) : r.returnData }));
+      // Multicall3's own header (block number, timestamp) stays true: only the balances are forged.
+      const forged = results.map((r, i) => ({ success: r.success, returnData: i >= 2 && r.returnData.length === 66 ? AbiCoder.defaultAbiCoder().encode(["uint256"], [BigInt(r.returnData) * 10n]) : r.returnData }));
       return AGGREGATE3.encodeFunctionResult("aggregate3", [forged]);
     };
     let error: unknown;
