@@ -516,11 +516,18 @@ export class ClaimsCycle {
     const claimable = incidents.filter((i) => isClaimable({ state: i.state, protocolId: i.protocol }, t.autoClaim));
     const claimIncidents: ClaimIncident[] = [];
     const unmeasured = new Map<string, string>();
-    for (const incident of claimable) {
-      const lossByPosition = await this.measureLosses(t, incident, unmeasured);
-      claimIncidents.push({ dedupeKey: incident.dedupeKey, protocol: this.protocolOf(t, incident).address, occurredAt: incident.occurredAt, lossByPosition });
-    }
     const filedClaims = this.filedClaims(chain.fundClaims);
+    const filedKeys = new Set(filedClaims.map((f) => claimIdempotencyKey(f.incidentKey, f.coverId)));
+    for (const incident of claimable) {
+      const protocol = this.protocolOf(t, incident).address;
+      // A position whose every coverage of this incident is already claimed is not measured again (no reads for it).
+      const settled = (posKey: string): boolean => {
+        const covering = chain.coverages.filter((c) => sameAddr(c.protocol, protocol) && positionKeyOf(c) === posKey && c.status !== "None" && c.start <= incident.occurredAt && incident.occurredAt <= c.end);
+        return covering.length > 0 && covering.every((c) => filedKeys.has(claimIdempotencyKey(incident.dedupeKey, c.id)));
+      };
+      const lossByPosition = await this.measureLosses(t, incident, unmeasured, settled);
+      claimIncidents.push({ dedupeKey: incident.dedupeKey, protocol, occurredAt: incident.occurredAt, lossByPosition });
+    }
     const relevant = chain.coverages.filter((c) => claimIncidents.some((i) => sameAddr(i.protocol, c.protocol)));
     const windows = await this.claimWindows(relevant);
     const plans = planClaims(claimIncidents, relevant, filedClaims, windows, { claimGracePeriodSec: chain.snapshot.coverage.params.claimGracePeriodSec }, t.now);
@@ -534,7 +541,7 @@ export class ClaimsCycle {
    * claim with a critical alert naming the position, until the operator sets the amount). A drain
    * window still open is waited for silently.
    */
-  private async measureLosses(t: ClaimsTick, incident: IncidentRecord, unmeasured: Map<string, string>): Promise<Map<string, PositionLoss>> {
+  private async measureLosses(t: ClaimsTick, incident: IncidentRecord, unmeasured: Map<string, string>, settled: (posKey: string) => boolean = () => false): Promise<Map<string, PositionLoss>> {
     const { deps } = this;
     const lossByPosition = new Map<string, PositionLoss>();
     const signals = deps.state.incidents.signals(incident.id).map((s) => s.signal);
@@ -542,6 +549,7 @@ export class ClaimsCycle {
     for (const p of t.positions.filter((x) => x.protocolId === incident.protocol)) {
       const claimPosition = { protocolId: p.protocolId, protocol: p.protocol, asset: p.asset, beneficiary: p.beneficiary, targetAmount: p.targetAmount };
       const posKey = positionKeyOf(claimPosition);
+      if (settled(posKey)) continue;
       const positionId = deps.lossMeasurer?.positionIdOf?.(claimPosition) ?? claimPositionId(deps.config, [], claimPosition);
       const hold = (reason: string): void => {
         unmeasured.set(`${incident.dedupeKey}|${posKey}`, reason);

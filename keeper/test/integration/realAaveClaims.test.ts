@@ -184,6 +184,11 @@ describe("claims on the real Aave v3: the loss an assessor measures (integration
     expect(pack.claims[0]!.amount).to.equal(claim.amount.toString());
     // No secret in it: the RPC URL (with its key) is nowhere.
     expect(packText).to.not.match(/SECRET-RPC-KEY|127\.0\.0\.1/);
+    // Claimed: the next ticks do not measure the position again (no log scan, no past-block reads).
+    proxy.reset();
+    const later = await container.claimsCycle().run();
+    expect(later.filed).to.deep.equal([]);
+    expect(proxy.counts()["eth_getLogs"]).to.equal(undefined);
   });
 
   it("the operator withdrawing part of the position after the alert: the claim excludes it", async () => {
