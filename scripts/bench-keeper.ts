@@ -13,6 +13,11 @@
  * eight reader kinds: erc20, aave-v3, compound-v3, erc4626, curve, aave-v2, yearn-v2 on the
  * stand-ins, uniswap-v3 on the real Uniswap v3 — half by token id, half enumerated) + 200 watched
  * balances, and the incident-watch ticks from an on-chain drain to the alert and to the halt.
+ * Loss: the real Aave v3 oracle-manipulation drain (WETH's price source pushed to $1M, all the USDC
+ * cash borrowed, the source restored) run through the keeper's claims path (watch → suspected →
+ * confirmed → pooled-lending loss → claim mined): `claims.lossErrorPct` = |claimed − true loss| /
+ * true loss × 100, the true loss being the holder's share of the attacker's bad debt read from the
+ * pool (target ≤ 1).
  * Signing: a halt (`reportIncident`) sent while a routine transaction of the same key is stuck at a
  * low fee (a gas spike) → blocks until the halt is mined (`signing.urgentBehindStuckRoutineBlocks`).
  * State: a state database holding one year of a 7-protocol keeper (assessments every risk cycle,
@@ -20,9 +25,9 @@
  * dashboard refresh (`state.dashboardRefreshMsAtOneYear`, the collector's build with the chain
  * answering at once: the state side of a refresh), the database size before and after the
  * default retention (`state.dbBytesAtOneYear`, `state.dbBytesAfterPrune`, after VACUUM).
- * - leader/standby over PostgreSQL: the leader SIGKILLed after broadcasting a claim → the standby's
- *   first signed transaction (`ha.takeoverSeconds`), claims mined more than once (`ha.duplicateSends`).
- *   Run: npm run bench:keeper   (BENCH_ONLY=watch, BENCH_ONLY=signing, BENCH_ONLY=state or BENCH_ONLY=ha for one part)
+ * Leader/standby over PostgreSQL: the leader SIGKILLed after broadcasting a claim → the standby's
+ * first signed transaction (`ha.takeoverSeconds`), claims mined more than once (`ha.duplicateSends`).
+ *   Run: npm run bench:keeper   (BENCH_ONLY=watch, BENCH_ONLY=loss, BENCH_ONLY=signing, BENCH_ONLY=state or BENCH_ONLY=ha for one part)
  */
 import { mine, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
@@ -44,6 +49,10 @@ import { startLoopbackServer } from "../keeper/test/helpers/loopbackServer";
 import { startRpcProxy, type RpcProxy } from "../keeper/test/helpers/rpcProxy";
 import { dai18, deployStandIns, usdc6 } from "../keeper/test/helpers/protocolStandIns";
 import { deployRealUniswap, tickAt } from "../test/helpers/realUniswap";
+import { deployRealAaveHere, USD8 } from "../test/helpers/realAave";
+import { installLocalMulticall3 } from "../keeper/src/cli/localMulticall";
+import { decideIncident } from "../keeper/src/cli/commands/incident";
+import { PROTOCOLS } from "../test/helpers/fundFixture";
 import { FUND_INCIDENT_ABI } from "../keeper/src/cycles/exploitWatch";
 import type { ConfigFile } from "../keeper/src/config/schema";
 import { DEFAULT_TX_OPTIONS, TxSender } from "../keeper/src/execution/txSender";
@@ -277,6 +286,64 @@ async function benchIncidentToClaim(proxy: RpcProxy): Promise<{ incidentToClaim:
     },
     claims: { incidentToClaimTicks: ticksAfter - ticksBefore, suspectedToHaltTicks },
   };
+}
+
+/**
+ * `claims.lossErrorPct`: the oracle-manipulation drain on the real Aave v3 bytecode through the
+ * keeper's claims path; the claim mined vs the holder's share of the bad debt.
+ */
+async function benchLoss(proxy: RpcProxy): Promise<{ lossErrorPct: number; claimed: string; trueLoss: string }> {
+  const s = await deployKeeperSystem();
+  const m = await deployRealAaveHere({ tokens: { USDC: await s.usdc.getAddress() } });
+  const signers = await ethers.getSigners();
+  const [whale, borrower, attacker] = [signers[15]!, signers[16]!, signers[17]!];
+  await m.supply(whale, "USDC", units(900_000, 6));
+  await m.supply(s.beneficiary, "USDC", units(100_000, 6));
+  await m.supply(borrower, "WETH", m.units("WETH", 100));
+  await m.borrow(borrower, "USDC", units(150_000, 6));
+  await installLocalMulticall3(ethers.provider);
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-loss-"));
+  const fixtureDir = await fixtureCopy();
+  const aToken = await m.reserves.USDC.aToken.getAddress();
+  const base = keeperConfigFile(s, { rpcUrl: proxy.url, fixtureDir, workDir });
+  const config = parseConfig(
+    {
+      ...base,
+      protocols: [{ id: "aave-v3", name: "Aave V3", address: PROTOCOLS.aave, watch: { balances: [{ token: s.usdcAddress, holder: aToken, owedBy: aToken }] } }],
+      positions: base.positions?.map((p) => ({ ...p, providers: [], allowSelfInsure: true, position: { kind: "aave-v3" as const, aToken } })),
+    } as ConfigFile,
+    { env: { KEEPER_PRIVATE_KEY: SYSTEM_KEEPER_KEY } },
+  );
+  const container = await buildContainer(config, silentLogger);
+  try {
+    await container.coverageCycle().run();
+    await time.increase(3600);
+    await container.claimsCycle().run();
+    // The drain.
+    await m.supply(attacker!, "WETH", m.units("WETH", 10));
+    await m.setPrice("WETH", 1_000_000n * USD8);
+    await m.borrow(attacker!, "USDC", await m.cash("USDC"));
+    await m.setPrice("WETH", 3_000n * USD8);
+    const holderBalance = (await m.reserves.USDC.aToken.getFunction("balanceOf")(s.beneficiary.address)) as bigint;
+    const supply = (await m.reserves.USDC.aToken.getFunction("totalSupply")()) as bigint;
+    const account = await m.pool.getFunction("getUserAccountData")(await attacker!.getAddress());
+    const badDebt = (((account.totalDebtBase as bigint) - (account.totalCollateralBase as bigint)) * 10n ** 6n) / USD8;
+    const trueLoss = (badDebt * holderBalance) / supply;
+    await container.claimsCycle().run(); // suspected, halted
+    const [incident] = container.state().incidents.list();
+    if (incident === undefined) throw new Error("bench: the drain opened no incident");
+    decideIncident(container.state(), String(incident.id), "confirmed", await time.latest());
+    const tick = await container.claimsCycle().run();
+    const claimId = tick.filed.find((f) => f.status === "confirmed")?.claimId;
+    if (claimId === undefined) throw new Error(`bench: no claim filed (${JSON.stringify(tick.unfileable)})`);
+    const claimed = (await s.fund.getClaim(BigInt(claimId))).amount;
+    const diff = claimed > trueLoss ? claimed - trueLoss : trueLoss - claimed;
+    return { lossErrorPct: Number(((Number(diff) / Number(trueLoss)) * 100).toPrecision(3)), claimed: claimed.toString(), trueLoss: trueLoss.toString() };
+  } finally {
+    container.close();
+    await fs.rm(workDir, { recursive: true, force: true });
+    await fs.rm(fixtureDir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -761,6 +828,11 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ bench: "keeper leader/standby", network: "hardhat in-process over HTTP, PostgreSQL on loopback", ha: await benchHa(proxy) }, null, 2)}\n`);
       return;
     }
+    if (process.env["BENCH_ONLY"] === "loss") {
+      const loss = await benchLoss(proxy);
+      process.stdout.write(`${JSON.stringify({ bench: "keeper claim loss", network: "hardhat in-process over HTTP", claims: { lossErrorPct: loss.lossErrorPct }, lossScenario: loss }, null, 2)}\n`);
+      return;
+    }
     if (process.env["BENCH_ONLY"] === "signing") {
       process.stdout.write(`${JSON.stringify({ bench: "keeper signing", network: "hardhat in-process over HTTP", signing: await benchSigning(proxy) }, null, 2)}\n`);
       return;
@@ -769,13 +841,15 @@ async function main(): Promise<void> {
     for (const size of [50, 200]) results.push(await benchPortfolio(size, proxy));
     const coverage = [];
     for (const size of [50, 200]) coverage.push(await benchCoverage(size, proxy));
-    const { incidentToClaim, claims } = await benchIncidentToClaim(proxy);
+    const { incidentToClaim, claims: claimTicks } = await benchIncidentToClaim(proxy);
+    const lossScenario = await benchLoss(proxy);
+    const claims = { ...claimTicks, lossErrorPct: lossScenario.lossErrorPct };
     const watch = { ...(await benchWatch(proxy)), ...(await benchWatchSignals(proxy)) };
     const signing = await benchSigning(proxy);
     const state = await benchState();
     const ha = await benchHa(proxy);
     process.stdout.write(
-      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, watch, signing, state, ha }, null, 2)}\n`,
+      `${JSON.stringify({ bench: "keeper risk cycle", network: "hardhat in-process over HTTP", results, coverage, incidentToClaim, claims, lossScenario, watch, signing, state, ha }, null, 2)}\n`,
     );
   } finally {
     await proxy.close();

@@ -32,6 +32,7 @@ import { toJson } from "../lib/json";
 import { formatChainTime, formatIncidentName, formatIsoUtc } from "../lib/format";
 import { contextLine, contextOf, setStdoutIsTty, setupChainCommand, setupCommand, stdoutIsTty } from "./commands/context";
 import { registerOperatorCommands } from "./commands/register";
+import { registerClaimFileCommand } from "./commands/claimFile";
 import { registerStateCommands } from "./commands/state";
 import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
@@ -162,6 +163,7 @@ export function buildProgram(out: Out = (text) => process.stdout.write(`${text}\
   registerDaemonCommands(program, out);
   registerReportCommands(program, out);
   registerIncidentCommands(program, out);
+  registerClaimFileCommand(program, { setupChain: () => setupChainCommand(program, "claim file"), out });
   registerOperatorCommands(program, out);
   registerStateCommands(program, out);
   return program;

@@ -27,7 +27,7 @@ import {
 } from "../sources";
 import { alertRoutesOf, buildAlerter as buildAlertRouter, LogAlerter, OutboxAlerter, type Alerter } from "../alerting";
 import type { PositionLossMeasurer } from "../policy/claims";
-import { ChainPositionReader } from "../sources/positions";
+import { ChainPositionReader, IncidentLossReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
 import { WatchLossMeasurer } from "../cycles/positionLoss";
 import { agreedReaderOf, ClaimStatusCrossCheck, CrossCheckedLossMeasurer } from "../cycles/crossCheck";
@@ -476,7 +476,17 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
   const { config, provider, logger } = w;
   // Two or more RPC URLs: the measured loss and a claim's status are read on two nodes (cycles/crossCheck.ts).
   const agreed = agreedReaderOf(provider, config.chain.rpcUrls);
-  const measurer = lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger });
+  // Each position's loss by its kind's rule, between the block before the incident and the end of its drain window.
+  const measurer =
+    lossMeasurer ??
+    new WatchLossMeasurer({
+      watch: exploitWatch(),
+      provider,
+      config,
+      measure: new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
+      ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
+      logger,
+    });
   return new ClaimsCycle({
     provider,
     fund: StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider),
@@ -487,7 +497,6 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
     hacksFeed: w.hacksFeed,
     txSender: keyedTxSender(w),
     keeperAddress: w.keeperAddress,
-    // The position readers measure each position's loss (value before − after the incident).
     lossMeasurer: agreed !== undefined ? new CrossCheckedLossMeasurer(measurer, { rpc: agreed, reads: () => exploitWatch().positionReads(), config, logger }) : measurer,
     alerter: w.alerter,
     logger,

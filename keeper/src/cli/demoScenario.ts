@@ -13,6 +13,7 @@ import { StablecoinInsuranceFund__factory } from "../../../typechain-types/facto
 import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, type DemoPosition } from "../demo/portfolio";
 import { collapseTvl } from "../demo/exploit";
 import { decideIncident } from "./commands/incident";
+import { recordOperatorAmount } from "./commands/claimFile";
 import { parseConfig, type KeeperConfig } from "../config";
 import { formatReportTable, formatUsd } from "../policy/report";
 import { fixtureSnapshotSchema } from "../sources/fixtureSource";
@@ -310,11 +311,41 @@ class DemoStages {
       if (tick > 0) await run.advance(1);
       await this.runLoop("incident");
       if (tick === 0) await this.confirmDetected();
+      else await this.fileHeldClaim();
       claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
       const scheduled = state.claims.list().find((c) => c.state === "scheduled");
       if (claim === undefined && scheduled !== undefined) await run.say("claim scheduled", `cover #${scheduled.coverageId}: earliest filing ${iso(scheduled.fileAfter ?? 0)}`);
     }
     return claim;
+  }
+
+  /**
+   * A protocol whose loss the keeper cannot measure (the stand-ins without a balance sheet the
+   * pooled-lending rule reads: `DEMO_PROTOCOL=radiant|compound-v3`): the keeper holds the claim with
+   * a critical alert and the operator sets the amount (`keeper claim file --incident <id> --position
+   * <id> --amount <tokens>`) — here the position's drop over the drain's blocks when it has one. The
+   * default (the real Aave v3 market) is measured and never reaches this.
+   */
+  private async fileHeldClaim(): Promise<void> {
+    const { run, w } = this;
+    const state = w.container.state();
+    const held = state.claims.list().find((c) => c.state === "unfileable" && /keeper claim file/.test(String((c.details as { reason?: string }).reason ?? "")));
+    const incident = held === undefined ? undefined : state.incidents.get(held.incidentId);
+    const watch = w.container.exploitWatch();
+    const read = watch.positionReads().find((r) => r.protocolId === w.exploitId);
+    const drain = watch.storedSignals().find((x) => x.signal.protocolId === w.exploitId && x.signal.drain !== undefined)?.signal.drain;
+    if (held === undefined || incident === undefined || read === undefined || drain === undefined) return;
+    const measured = await watch.measurePositionLoss(read.id, drain.before.block, drain.after.block);
+    if (measured.loss === 0n) {
+      await run.say("claim held", `the keeper held the claim (no measurable loss on this stand-in): the operator sets it with keeper claim file --incident ${incident.id} --position ${read.id} --amount <tokens>`);
+      return;
+    }
+    const tokens = formatUnits(measured.loss, TOKEN_DECIMALS[w.position.stablecoin]);
+    recordOperatorAmount(state, w.config, { incident: String(incident.id), position: read.id, amount: tokens, note: "the position's drop over the drain's blocks" }, TOKEN_DECIMALS[w.position.stablecoin], {
+      setBy: "operator via CLI (demo)",
+      now: await run.chainTime(),
+    });
+    await run.say("claim held", `the keeper held the claim (no balance sheet it can measure on this stand-in): the operator runs keeper claim file --incident ${incident.id} --position ${read.id} --amount ${tokens}`);
   }
 
   /** The incident the first tick detected; a suspected one the operator confirms (`keeper incident confirm <id>`). */

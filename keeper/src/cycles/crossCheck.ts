@@ -2,9 +2,9 @@
  * Claim-critical reads on two RPC nodes (issue 20 §3): with two or more `chain.rpcUrls`, the
  * claims cycle acts on a measured loss and on a claim's status only when two nodes agree on them.
  *
- *  - `CrossCheckedLossMeasurer` wraps the loss measurer: after it measured (blocks before and
- *    after the incident on the preferred node), the position's value at the block before and at
- *    the later block both nodes have is read again on two nodes (`readAgreed`, same blocks). The
+ *  - `CrossCheckedLossMeasurer` wraps the loss measurer: after it measured (the block before the
+ *    incident and the drain window's end, on the preferred node), the kind's loss rule is run again
+ *    on two nodes (`readAgreed`, same blocks: the window's end, or the later block both nodes have). The
  *    claim carries those agreed values; when the nodes disagree the measurer throws an
  *    `RpcDisagreementError` naming both nodes (redacted URLs) and their answers, and the claims
  *    cycle holds the claim (unfileable this tick, a critical alert) — never a claim amount one node
@@ -17,8 +17,8 @@
 import { type JsonRpcProvider } from "ethers";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 import type { Logger } from "../lib/logger";
-import { FUND_CLAIM_STATUSES, type ClaimPosition, type PositionLoss, type PositionLossMeasurer } from "../policy/claims";
-import { ChainPositionReader, type ConfiguredPositionRead } from "../sources/positions";
+import { FUND_CLAIM_STATUSES, type ClaimPosition, type LossIncident, type PositionLoss, type PositionLossMeasurer } from "../policy/claims";
+import { IncidentLossReader, type ConfiguredPositionRead } from "../sources/positions";
 import type { KeeperConfig } from "../config";
 
 /** The part of the failover provider the cross-checks use (execution/rpc.ts). */
@@ -40,7 +40,11 @@ export class CrossCheckedLossMeasurer implements PositionLossMeasurer {
     private readonly deps: CrossCheckedLossDeps,
   ) {}
 
-  async measureLoss(position: ClaimPosition, incident: { readonly protocolId: string; readonly occurredAt: number }, now: number): Promise<PositionLoss | undefined> {
+  positionIdOf(position: ClaimPosition): string {
+    return this.inner.positionIdOf?.(position) ?? this.readOf(position)?.id ?? `${position.protocolId}:${position.asset.toLowerCase()}:${position.beneficiary.toLowerCase()}`;
+  }
+
+  async measureLoss(position: ClaimPosition, incident: LossIncident, now: number): Promise<PositionLoss | undefined> {
     const measured = await this.inner.measureLoss(position, incident, now);
     if (measured === undefined || measured.derivation.method !== "measured") return measured;
     const { blockBefore, blockAfter } = measured.derivation;
@@ -48,25 +52,26 @@ export class CrossCheckedLossMeasurer implements PositionLossMeasurer {
     if (read === undefined || blockBefore === undefined || blockAfter === undefined) return measured;
     const { deps } = this;
     const agreed = await deps.rpc.readAgreed(
-      `the measured loss of ${read.id} (its value at block ${blockBefore} and after the incident)`,
+      `the measured loss of ${read.id} (its kind's loss rule between blocks ${blockBefore} and ${blockAfter})`,
       async (provider, head) => {
-        // A fresh reader per node: no hint or value learned on one node is reused on the other.
-        const reader = new ChainPositionReader({ caller: provider, ...(deps.config.chain.multicallAddress !== undefined ? { multicallAddress: deps.config.chain.multicallAddress } : {}) });
+        // A fresh loss reader per node: the same rule, the same blocks, nothing learned on one node reused on the other.
+        const reader = new IncidentLossReader({ chain: provider, ...(deps.config.chain.multicallAddress !== undefined ? { multicallAddress: deps.config.chain.multicallAddress } : {}) });
         const after = Math.min(blockAfter, head);
         if (after <= blockBefore) throw new Error(`position ${read.id}: no block after the incident on both nodes yet (before ${blockBefore}, common head ${head})`);
-        const [valueBefore, valueAfter] = [(await reader.readAt(read, blockBefore)).value, (await reader.readAt(read, after)).value];
-        return { valueBefore, valueAfter, blockAfter: after };
+        const m = await reader.measure(read, blockBefore, after, { latest: head });
+        return { loss: m.loss, valueBefore: m.valueBefore, valueAfter: m.valueAfter, blockAfter: after, reads: m.reads };
       },
+      (a, b) => a.loss === b.loss && a.valueBefore === b.valueBefore && a.valueAfter === b.valueAfter && a.blockAfter === b.blockAfter,
     );
-    const loss = agreed.valueBefore > agreed.valueAfter ? agreed.valueBefore - agreed.valueAfter : 0n;
-    if (loss !== measured.loss) deps.logger.info({ position: read.id, measured: measured.loss.toString(), agreed: loss.toString(), blockAfter: agreed.blockAfter }, "loss cross-checked on two nodes at a common block");
+    if (agreed.loss !== measured.loss) deps.logger.info({ position: read.id, measured: measured.loss.toString(), agreed: agreed.loss.toString(), blockAfter: agreed.blockAfter }, "loss cross-checked on two nodes at a common block");
     return {
-      loss,
+      loss: agreed.loss,
       derivation: {
         ...measured.derivation,
         valueBefore: agreed.valueBefore.toString(),
         valueAfter: agreed.valueAfter.toString(),
         blockAfter: agreed.blockAfter,
+        reads: agreed.reads,
         source: `${measured.derivation.source}; agreed by two RPC nodes`,
       },
     };

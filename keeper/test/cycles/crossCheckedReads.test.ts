@@ -84,7 +84,9 @@ describe("claim-critical reads cross-checked on two RPC nodes", function () {
     const usdc = await ethers.getContractAt("MockUSDC", s.addresses.usdc);
     await (await usdc.mint(await holder.getAddress(), usdc6(1000))).wait();
     const blockBefore = await ethers.provider.getBlockNumber();
-    await (await usdc.connect(holder).transfer(await thief.getAddress(), usdc6(400))).wait();
+    // An approval the thief abuses (a transfer the holder sent itself would be its own movement, no loss).
+    await (await usdc.connect(holder).approve(await thief.getAddress(), usdc6(400))).wait();
+    await (await usdc.connect(thief).transferFrom(await holder.getAddress(), await thief.getAddress(), usdc6(400))).wait();
     const blockAfter = await ethers.provider.getBlockNumber();
     const read: ConfiguredPositionRead = { index: 0, protocolId: "lender", id: "lender:erc20:usdc", spec: { kind: "erc20", token: s.addresses.usdc, holder: await holder.getAddress() } };
     const inner: PositionLossMeasurer = {
@@ -120,7 +122,8 @@ describe("claim-critical reads cross-checked on two RPC nodes", function () {
       const tx = params[0] as { to?: string } | undefined;
       if (method !== "eth_call" || tx?.to?.toLowerCase() !== MULTICALL3.toLowerCase()) return result;
       const [results] = AGGREGATE3.decodeFunctionResult("aggregate3", result as string) as unknown as [{ success: boolean; returnData: string }[]];
-      const forged = results.map((r) => ({ success: r.success, returnData: r.returnData.length === 66 ? AbiCoder.defaultAbiCoder().encode(["uint256"], [BigInt(r.returnData) * 10n]) : r.returnData }));
+      // Multicall3's own header (block number, timestamp) stays true: only the balances are forged.
+      const forged = results.map((r, i) => ({ success: r.success, returnData: i >= 2 && r.returnData.length === 66 ? AbiCoder.defaultAbiCoder().encode(["uint256"], [BigInt(r.returnData) * 10n]) : r.returnData }));
       return AGGREGATE3.encodeFunctionResult("aggregate3", [forged]);
     };
     let error: unknown;
