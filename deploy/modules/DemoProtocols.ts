@@ -5,20 +5,17 @@ import MockTokens from "./MockTokens";
 /**
  * Test networks only: local stand-ins of the demo portfolio's seven protocols over the mock
  * stablecoins, each with the real ABI the keeper's position readers speak
- * (contracts/mocks/protocols): two Aave V3-style pools (Aave USDC, Radiant USDT) with their
- * aTokens, a Comet (cUSDCv3), three ERC-4626 vaults (Yearn DAI, GMX USDC, a Uniswap V3 USDC LP
- * vault) and a two-coin Curve pool (DAI/USDC). Positions and other suppliers' deposits are made
- * by the embedded run (keeper/src/cli/embedded.ts), not here. The deployer owns the test helpers
- * (`mockExploitDrain`, `mockAccrueIncome`).
+ * (contracts/mocks/protocols): an Aave v2-style lending pool (Radiant USDT) with its aToken, a
+ * Comet (cUSDCv3), three ERC-4626 vaults (Yearn DAI, GMX USDC, a Uniswap V3 USDC LP vault) and a
+ * two-coin Curve pool (DAI/USDC). Aave v3 is not a stand-in: the embedded run deploys the real
+ * market over the same mock tokens (keeper/src/demo/realAave.ts). Positions and other suppliers'
+ * deposits are made by the embedded run (keeper/src/cli/embedded.ts), not here. The deployer owns
+ * the test helpers (`mockExploitDrain`, `mockExploitBorrow`, `mockAccrueIncome`).
  */
 export default buildModule("DemoProtocols", (m) => {
   const { usdc, usdt, dai } = m.useModule(MockTokens);
 
-  const aavePool = m.contract("MockAaveV3Pool", [], { id: "AaveV3Pool" });
-  const aaveInit = m.call(aavePool, "mockInitReserve", [usdc, "Aave Ethereum USDC", "aEthUSDC", 6], { id: "initReserve_aEthUSDC" });
-  const aEthUSDC = m.contractAt("MockAaveV3AToken", m.readEventArgument(aaveInit, "MockReserveInitialized", "aToken", { id: "aEthUSDC_address" }), { id: "aEthUSDC" });
-
-  const radiantPool = m.contract("MockAaveV3Pool", [], { id: "RadiantPool" });
+  const radiantPool = m.contract("MockAaveV2LendingPool", [], { id: "RadiantPool" });
   const radiantInit = m.call(radiantPool, "mockInitReserve", [usdt, "Radiant interest bearing USDT", "rUSDT", 6], { id: "initReserve_rUSDT" });
   const rUSDT = m.contractAt("MockAaveV3AToken", m.readEventArgument(radiantInit, "MockReserveInitialized", "aToken", { id: "rUSDT_address" }), { id: "rUSDT" });
 
@@ -31,5 +28,5 @@ export default buildModule("DemoProtocols", (m) => {
     id: "CurveDaiUsdcPool",
   });
 
-  return { aavePool, aEthUSDC, radiantPool, rUSDT, comet, yearn, gmx, uniswap, curve };
+  return { radiantPool, rUSDT, comet, yearn, gmx, uniswap, curve };
 });

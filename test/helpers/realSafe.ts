@@ -54,10 +54,16 @@ export interface RealSafe {
 
 let saltNonce = 0n;
 
-/** Deploys the Safe contracts and a Safe of `owners` with `threshold`. */
-export async function deployRealSafe(owners: readonly Signer[], threshold: number): Promise<RealSafe> {
-  const [deployer] = await ethers.getSigners();
+/**
+ * Deploys the Safe contracts and a Safe of `owners` with `threshold`; by default on the in-process
+ * network with its first signer, or with `options.deployer` on the chain that signer is connected
+ * to (e.g. a `hardhat node` child over JSON-RPC).
+ */
+export async function deployRealSafe(owners: readonly Signer[], threshold: number, options: { deployer?: Signer } = {}): Promise<RealSafe> {
+  const deployer = options.deployer ?? (await ethers.getSigners())[0];
   if (deployer === undefined) throw new Error("no signer");
+  const provider = deployer.provider;
+  if (provider === null) throw new Error("the deployer has no provider");
   const S = SAFE_ARTIFACTS;
   const singleton = await deployArtifact(deployer, S.singleton);
   const factory = await deployArtifact(deployer, S.proxyFactory);
@@ -69,7 +75,7 @@ export async function deployRealSafe(owners: readonly Signer[], threshold: numbe
   const address = (await create.staticCall(await singleton.getAddress(), setup, saltNonce)) as string;
   await (await create(await singleton.getAddress(), setup, saltNonce)).wait();
   const safe = attachArtifact(S.singleton, address, deployer);
-  const { chainId } = await ethers.provider.getNetwork();
+  const { chainId } = await provider.getNetwork();
 
   const sign = async (call: SafeCall, signers: readonly Signer[]): Promise<string> => {
     const nonce = (await safe.getFunction("nonce")()) as bigint;

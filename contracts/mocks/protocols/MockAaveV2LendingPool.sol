@@ -6,6 +6,7 @@ pragma solidity 0.8.28;
 /* solhint-disable gas-custom-errors, func-name-mixedcase */
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MockAaveV3AToken} from "./MockAaveV3AToken.sol";
 
 /// @title MockAaveV2LendingPool
@@ -25,6 +26,8 @@ import {MockAaveV3AToken} from "./MockAaveV3AToken.sol";
 /// and leaves every balance and the index untouched — as the real pool does; the loss shows as
 /// missing cash, not as a lower aToken balance.
 contract MockAaveV2LendingPool {
+    using SafeERC20 for IERC20;
+
     uint256 internal constant RAY = 1e27; // index unit
 
     struct ReserveConfigurationMap {
@@ -84,7 +87,8 @@ contract MockAaveV2LendingPool {
         ReserveData storage r = _reserves[asset];
         require(r.aTokenAddress != address(0), "2"); // VL_NO_ACTIVE_RESERVE
         require(amount != 0, "1"); // VL_INVALID_AMOUNT
-        require(IERC20(asset).transferFrom(msg.sender, r.aTokenAddress, amount), "transfer");
+        // As the real pool (`SafeERC20.safeTransferFrom`): USDT returns no bool.
+        IERC20(asset).safeTransferFrom(msg.sender, r.aTokenAddress, amount);
         MockAaveV3AToken(r.aTokenAddress).mint(onBehalfOf, amount, r.liquidityIndex);
         emit Deposit(asset, msg.sender, onBehalfOf, amount, referralCode);
     }

@@ -9,10 +9,12 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 /// @title MockAaveV3AToken
-/// @notice Test-only stand-in for an Aave V3 aToken (e.g. aEthUSDC): balances are stored scaled
-/// and read as `scaled × liquidityIndex` (ray, rounded half up like `WadRayMath.rayMul`), so they
-/// grow with the pool's index and shrink when the mock pool writes a loss down. Holds the
-/// reserve's underlying. Only the pool mints, burns and moves the underlying (error "11").
+/// @notice Test-only stand-in for an Aave aToken, used by the Aave v2 lending-pool stand-in
+/// (`MockAaveV2LendingPool`, Radiant-style; Aave v3 itself runs on the real Aave core v3
+/// bytecode in the tests and the demo): balances are stored scaled and read as `scaled ×
+/// liquidityIndex` (ray, rounded half up like `WadRayMath.rayMul`), so they grow with the pool's
+/// index, which never goes down — as on the real pools, a theft leaves every balance where it
+/// was. Holds the reserve's underlying. Only the pool mints, burns and moves the underlying (error "11").
 /// @dev Mirrored from aave-v3-core `AToken`/`ScaledBalanceTokenBase` (facts only): mint scales with
 /// `rayDiv` (half up) and reverts "39" on a zero scaled amount, burn likewise "40"; transfers move
 /// scaled amounts. Not mirrored: permit, incentives controller, treasury minting, delegation.

@@ -8,17 +8,24 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 /// @title MockComet
-/// @notice Test-only stand-in for a Compound V3 market (e.g. cUSDCv3) without borrowing: base-asset
-/// `supply`/`withdraw`, `balanceOf` as the present value of the account's supply principal
-/// (`principal × baseSupplyIndex / 1e15`, rounded down as `presentValueSupply`), `totalSupply`,
-/// `baseToken`. The market holds the base token itself, so "the USDC Comet holds" is
-/// `USDC.balanceOf(comet)`.
+/// @notice Test-only stand-in for a Compound V3 market (e.g. cUSDCv3): base-asset `supply`/`withdraw`,
+/// `balanceOf` as the present value of the account's supply principal (`principal ×
+/// baseSupplyIndex / 1e15`, rounded down as `presentValueSupply`), `totalSupply`, `baseToken`, and
+/// the borrow side's reads (`borrowBalanceOf`, `totalBorrow`, `getReserves`). The market holds the
+/// base token itself, so "the USDC Comet holds" is `USDC.balanceOf(comet)`.
 /// @dev Mirrored from compound-finance/comet `Comet.sol` (facts only): errors `BadAsset()`,
 /// `Paused()`, `NotCollateralized()` (withdrawing more than the supply would borrow, and this mock
 /// has no collateral); events `Supply`, `Withdraw` and the base-token `Transfer` mint/burn; a
-/// `type(uint256).max` withdrawal takes the whole balance. Not mirrored: collateral assets,
-/// borrowing, interest-rate curves, rewards tracking, absorb/buyCollateral. The supply index moves
-/// only through the test helpers (`mockAccrue`, `mockExploitDrain`).
+/// `type(uint256).max` withdrawal takes the whole balance; `getReserves() = base held − totalSupply +
+/// totalBorrow` (signed). A theft is what a real Comet exploit is: `mockExploitDrain` records a
+/// borrow of the cash against collateral that turns out worthless (the attacker's
+/// `borrowBalanceOf` and `totalBorrow` rise, a `Withdraw` is emitted as Comet does for a borrow).
+/// Every supplier's `balanceOf` and the supply index stay where they were: the loss shows as cash
+/// that left against unbacked debt, never as a lower balance.
+/// Simplifies: no collateral assets or prices (the exploit's borrow is recorded, not checked), no
+/// ordinary borrowing entry point, no interest-rate curves (the borrow index stays 1e15; the supply
+/// index rises only through `mockAccrue`), no rewards tracking, no absorb/buyCollateral (so bad
+/// debt is never written off and `getReserves` does not move in a theft).
 contract MockComet {
     using SafeERC20 for IERC20;
 
@@ -28,9 +35,11 @@ contract MockComet {
     address public immutable OWNER;
     uint256 public baseSupplyIndex = BASE_INDEX_SCALE;
     uint256 public totalSupplyBase; // principal
+    uint256 public totalBorrowBase; // principal (the borrow index stays BASE_INDEX_SCALE)
     bool public isPaused;
 
     mapping(address account => uint256 principal) public userPrincipal;
+    mapping(address account => uint256 principal) internal _borrowPrincipal;
 
     error BadAsset();
     error Paused();
@@ -43,8 +52,8 @@ contract MockComet {
     event Transfer(address indexed from, address indexed to, uint256 amount);
     /// @notice Test helper: the supply index moved.
     event MockSupplyIndexSet(uint256 baseSupplyIndex);
-    /// @notice Test helper: an exploit took `amount` of the base token.
-    event MockExploitDrained(address indexed to, uint256 amount, uint256 baseSupplyIndex);
+    /// @notice Test helper: an exploit borrowed `amount` of the base token it will never repay.
+    event MockExploitDrained(address indexed to, uint256 amount, uint256 totalBorrow);
 
     constructor(address baseToken_) {
         baseToken = baseToken_;
@@ -102,6 +111,25 @@ contract MockComet {
         return (totalSupplyBase * baseSupplyIndex) / BASE_INDEX_SCALE;
     }
 
+    /// @notice Present value of the account's base borrow.
+    /// @param account The account.
+    /// @return Base units.
+    function borrowBalanceOf(address account) external view returns (uint256) {
+        return _borrowPrincipal[account];
+    }
+
+    /// @notice Present value of all base borrows.
+    /// @return Base units.
+    function totalBorrow() public view returns (uint256) {
+        return totalBorrowBase;
+    }
+
+    /// @notice The protocol's reserves: base held − total supply + total borrow (Comet's formula).
+    /// @return Signed base units.
+    function getReserves() external view returns (int256) {
+        return int256(IERC20(baseToken).balanceOf(address(this))) - int256(totalSupply()) + int256(totalBorrow());
+    }
+
     /// @notice Decimals of the base token (Comet reports its base token's).
     /// @return The decimals.
     function decimals() external view returns (uint8) {
@@ -122,16 +150,17 @@ contract MockComet {
         isPaused = paused;
     }
 
-    /// @notice Test helper: an exploit takes `amount` of the base token; the supply index falls by
-    /// the same share of total supply, so every supplier's balance loses that share.
-    /// @param to Receiver (the attacker).
-    /// @param amount Base units, at most the total supply.
+    /// @notice Test helper: an exploit borrows `amount` of the base token against collateral that
+    /// is worthless (a manipulated price); the debt is recorded and never repaid. Balances and the
+    /// supply index do not move; the cash is gone.
+    /// @param to The attacker (the borrower and receiver).
+    /// @param amount Base units, at most the cash held.
     function mockExploitDrain(address to, uint256 amount) external onlyOwner {
-        uint256 supplied = totalSupply();
-        if (amount > supplied) revert NotCollateralized();
-        baseSupplyIndex = (baseSupplyIndex * (supplied - amount)) / supplied;
+        _borrowPrincipal[to] += amount;
+        totalBorrowBase += amount;
         IERC20(baseToken).safeTransfer(to, amount);
-        emit MockExploitDrained(to, amount, baseSupplyIndex);
+        emit Withdraw(to, to, amount);
+        emit MockExploitDrained(to, amount, totalBorrowBase);
     }
 
     function _principalUp(uint256 amount) internal view returns (uint256) {

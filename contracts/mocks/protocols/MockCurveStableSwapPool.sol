@@ -20,7 +20,10 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 /// @dev Not the StableSwap invariant: every coin is valued at $1 (balances normalised to 18
 /// decimals and summed), and a one-coin withdrawal pays that value minus the flat `fee`
 /// (1e10 = 100%). Enough to value an LP position in one coin and to see a drain; not for pricing
-/// imbalanced pools. `mockExploitDrain` takes a coin out, so every LP token is worth less.
+/// imbalanced pools (simplified: no amplification, no admin fees, no oracle).
+/// A theft is what a real Curve exploit is (e.g. the 2023 Vyper re-entrancy): coins leave the
+/// pool and its stored `balances` with them, while no LP balance moves — every LP token is worth
+/// less (`calc_withdraw_one_coin`, `get_virtual_price` fall). `mockExploitDrain` does exactly that.
 contract MockCurveStableSwapPool is ERC20 {
     using SafeERC20 for IERC20;
 

@@ -20,7 +20,6 @@ export * from "./pagerduty";
 export * from "./jsonWebhook";
 export { retryAfterOf } from "./post";
 export * from "./riskAlert";
-export * from "./dedup";
 export * from "./outbox";
 export { redactUrl } from "../lib/redact";
 

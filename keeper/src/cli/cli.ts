@@ -9,6 +9,7 @@
  *   keeper status [--json]            the daemon's view from the state database
  *   keeper incident add --protocol <id> [--tx <hash>] [--loss <usd>] [--note <text>] [--at <unix>] [--dry-run]
  *   keeper incident list | confirm <id> | dismiss <id>
+ *   keeper state prune [--dry-run] [--vacuum] [--json]   the retention rules once
  * Global: --config <file> (or env KEEPER_CONFIG), --log-level, --log-pretty.
  * Exit codes: 0 ok, 1 runtime error, 2 config error.
  */
@@ -18,7 +19,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, missingConfigProblem, requireChainFields, requireDurableState, type KeeperConfig } from "../config";
 import { formatReportTable, reportToJson } from "../policy/report";
-import { openStateDb, type StateDb } from "../state";
+import { openStateDb, stateLocation, type StateDb } from "../state";
 import { currentCoverageReport, daemonFor, type KeeperDaemon } from "./daemon";
 import { LOOP_NAMES } from "../server/health";
 import type { ProtocolConfig } from "../config/schema";
@@ -30,6 +31,8 @@ import type { Logger } from "../lib/logger";
 import { toJson } from "../lib/json";
 import { contextLine, contextOf, setStdoutIsTty, setupChainCommand, setupCommand, stdoutIsTty } from "./commands/context";
 import { registerOperatorCommands } from "./commands/register";
+import { registerClaimFileCommand } from "./commands/claimFile";
+import { registerStateCommands } from "./commands/state";
 import { assessProtocols, chainNow, type AssessedProtocol } from "../cycles/riskCycle";
 import { recordManualIncident, registerIncidentDecisions } from "./commands/incident";
 import { readChainStatus, statusText, statusView, type ChainStatus } from "./commands/status";
@@ -160,7 +163,9 @@ export function buildProgram(out: Out = (text) => process.stdout.write(`${text}\
   registerDaemonCommands(program, out);
   registerReportCommands(program, out);
   registerIncidentCommands(program, out);
+  registerClaimFileCommand(program, { setupChain: () => setupChainCommand(program, "claim file"), out });
   registerOperatorCommands(program, out);
+  registerStateCommands(program, out);
   return program;
 }
 
@@ -356,7 +361,7 @@ function registerReportCommands(program: Command, out: Out): void {
           chain = { error: `no deployment to read: ${(err as Error).message.split("\n")[0] ?? ""}` };
         }
       }
-      const state = openStateDb(config.state.dbPath);
+      const state = openStateDb(stateLocation(config.state), { takeoverSeconds: config.ha.takeoverSeconds });
       try {
         if (chain === null && options.offline !== true && statusConfig.chain.fundAddress !== undefined) chain = await chainStatusOf(statusConfig, logger, state);
         const kv = state.kv.all();
@@ -424,7 +429,7 @@ function registerIncidentCommands(program: Command, out: Out): void {
         out(JSON.stringify({ dryRun: true, incident: details }, null, 2));
         return;
       }
-      const state = openStateDb(config.state.dbPath);
+      const state = openStateDb(stateLocation(config.state), { takeoverSeconds: config.ha.takeoverSeconds });
       try {
         out(recordManualIncident(state, config, details, occurredAt));
       } finally {

@@ -14,7 +14,7 @@ import { loadSigner, verifyChain, type KeySource } from "../execution/keys";
 import { RiskPusher } from "../execution/riskPusher";
 import { connectFailoverProvider } from "../execution/rpc";
 import { TxSender, type TxSenderOptions } from "../execution/txSender";
-import { openStateDb, type SignerIdentity, type StateDb } from "../state";
+import { openStateDb, stateLocation, type SignerIdentity, type StateDb } from "../state";
 import {
   ChainDeploymentSource,
   CompositeSource,
@@ -27,9 +27,10 @@ import {
 } from "../sources";
 import { alertRoutesOf, buildAlerter as buildAlertRouter, LogAlerter, OutboxAlerter, type Alerter } from "../alerting";
 import type { PositionLossMeasurer } from "../policy/claims";
-import { ChainPositionReader } from "../sources/positions";
+import { ChainPositionReader, IncidentLossReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
 import { WatchLossMeasurer } from "../cycles/positionLoss";
+import { agreedReaderOf, ClaimStatusCrossCheck, CrossCheckedLossMeasurer } from "../cycles/crossCheck";
 import { ExploitWatch } from "../cycles/exploitWatch";
 import { CoverageCycle } from "../cycles/coverageCycle";
 import { ConfiguredQuoter } from "../cycles/providerQuotes";
@@ -364,9 +365,9 @@ function lazyState(config: KeeperConfig, logger: Logger, signer: SignerIdentity 
   return {
     open: () => {
       if (stateDb === undefined) {
-        stateDb = openStateDb(config.state.dbPath);
+        stateDb = openStateDb(stateLocation(config.state), { takeoverSeconds: config.ha.takeoverSeconds });
         if (signer !== undefined) stateDb.bindSigner(signer);
-        if (config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — the action journal does not survive a restart");
+        if (config.state.url === undefined && config.state.dbPath === ":memory:") logger.warn({}, "state.dbPath is :memory: — the action journal does not survive a restart");
       }
       return stateDb;
     },
@@ -474,6 +475,19 @@ function newCoverageCycle(w: Wiring): CoverageCycle {
 
 function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => ExploitWatch, lossMeasurer: PositionLossMeasurer | undefined): ClaimsCycle {
   const { config, provider, logger } = w;
+  // Two or more RPC URLs: the measured loss and a claim's status are read on two nodes (cycles/crossCheck.ts).
+  const agreed = agreedReaderOf(provider, config.chain.rpcUrls);
+  // Each position's loss by its kind's rule, between the block before the incident and the end of its drain window.
+  const measurer =
+    lossMeasurer ??
+    new WatchLossMeasurer({
+      watch: exploitWatch(),
+      provider,
+      config,
+      measure: new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
+      ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
+      logger,
+    });
   return new ClaimsCycle({
     provider,
     fund: StablecoinInsuranceFund__factory.connect(config.chain.fundAddress as string, provider),
@@ -484,10 +498,10 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
     hacksFeed: w.hacksFeed,
     txSender: keyedTxSender(w),
     keeperAddress: w.keeperAddress,
-    // The position readers measure each position's loss (value before − after the incident).
-    lossMeasurer: lossMeasurer ?? new WatchLossMeasurer({ watch: exploitWatch(), provider, config, logger }),
+    lossMeasurer: agreed !== undefined ? new CrossCheckedLossMeasurer(measurer, { rpc: agreed, reads: () => exploitWatch().positionReads(), config, logger }) : measurer,
     alerter: w.alerter,
     logger,
     watch: exploitWatch(),
+    ...(agreed !== undefined ? { claimStatusCheck: new ClaimStatusCrossCheck(agreed, config.chain.fundAddress as string) } : {}),
   });
 }

@@ -14,7 +14,7 @@ import type { SendResult, TickReconciliation } from "../execution/txSender";
 import type { RpcHealth, RpcStats } from "../execution/rpc";
 import { buildCoverageReport, type CoverageReport } from "../policy/report";
 import type { DaemonLock } from "../state/daemonLock";
-import type { StateDb } from "../state";
+import { pruneSummary, type PruneResult, type StateDb } from "../state";
 import type { ClaimsCycleSummary } from "../cycles/claimsCycle";
 import type { CoverageCycleSummary } from "../cycles/coverageCycle";
 import { startHealthServer, type DashboardSource, type HealthServer } from "../server/health";
@@ -135,6 +135,8 @@ export interface DaemonHooks {
    * status gauges of /metrics and the dashboard. `loops` is the daemon's own loop health.
    */
   readonly status?: (loops: () => readonly LoopView[]) => Promise<DashboardSnapshot>;
+  /** After a prune that dropped stored drain signals: the exploit watch re-reads them. */
+  readonly afterPrune?: (result: PruneResult) => void;
 }
 
 /** Something that wants to see each daemon (an entry point serving its dashboard, e.g. the demo). */
@@ -194,6 +196,9 @@ export function daemonFor(container: KeeperContainer, options: DaemonOptions = {
             })(),
           }
         : {}),
+      afterPrune: (result) => {
+        if (result.watchSignalIds.length > 0) container.exploitWatch().forget(result.watchSignalIds);
+      },
     },
     options,
   );
@@ -203,8 +208,11 @@ export class KeeperDaemon {
   readonly metrics: KeeperMetrics;
   private lock: DaemonLock | undefined;
   private stopHeartbeat: (() => void) | undefined;
+  private standbyTimer: NodeJS.Timeout | undefined;
   private health: HealthServer | undefined;
   private readonly timers = new Map<LoopName, NodeJS.Timeout>();
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<PruneResult | undefined> | undefined;
   private readonly inFlight = new Map<LoopName, Promise<void>>();
   private stopping = false;
   /** Set when another process took the lock; the daemon has stopped (exit non-zero). */
@@ -286,21 +294,96 @@ export class KeeperDaemon {
     return this.statusRead;
   }
 
-  /** Lock → reconcile → health server → loops (each runs once at once, then on its interval). */
+  /**
+   * Lock → reconcile → health server → loops (each runs once at once, then on its interval).
+   * On PostgreSQL (state.url) the process may be a standby: the health server and dashboard start
+   * at once, `start()` returns, and the lock → reconcile → loops part runs once this process leads
+   * (another keeper's session or lease ended) — the same reconcile as a restart.
+   */
   async start(): Promise<void> {
-    this.lock = this.state.acquireDaemonLock({ logger: this.logger, staleAfterSec: this.config.state.lockStaleAfterSec });
-    this.stopHeartbeat = this.lock.startHeartbeat(Math.max(1000, Math.floor((this.config.state.lockStaleAfterSec * 1000) / 4)), (err) => {
+    if (this.state.dialect === "postgres") {
+      await this.startHealth();
+      void this.leadWhenPossible();
+      return;
+    }
+    this.holdLock(this.state.acquireDaemonLock({ logger: this.logger, staleAfterSec: this.config.state.lockStaleAfterSec }));
+    const lock = this.lock as DaemonLock;
+    try {
+      if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
+        const results = await this.hooks.reconcile();
+        for (const r of results) this.metrics.recordAction("reconcile", r.status);
+      }
+      await this.startHealth();
+    } catch (err) {
+      this.stopHeartbeat?.();
+      lock.release();
+      throw err;
+    }
+    this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started");
+    // First cycles run in order (fresh scores before coverage decisions), then each loop on its own timer.
+    void this.bootstrap();
+  }
+
+  /** True while this process holds the signing lock (on PostgreSQL: leads). */
+  get leading(): boolean {
+    return this.lock !== undefined && !this.lockLost;
+  }
+
+  private holdLock(lock: DaemonLock): void {
+    this.lock = lock;
+    this.stopHeartbeat = lock.startHeartbeat(Math.max(1000, Math.floor((this.config.state.lockStaleAfterSec * 1000) / 4)), (err) => {
       // Another process holds the database now: signing on would race it. Stop.
       this.lockLost = true;
       this.logger.error({ err: err.message }, "daemon lock lost: stopping");
       this.out(`${new Date().toISOString()} daemon lock lost — stopping: ${err.message}`);
       void this.stop("daemon lock lost");
     });
+  }
+
+  /** PostgreSQL: standby until this process leads, then reconcile (as after a restart) and the loops. */
+  private async leadWhenPossible(): Promise<void> {
+    const takeoverSeconds = this.config.ha.takeoverSeconds;
     try {
+      const lock = await this.state.awaitLeadership({
+        logger: this.logger,
+        staleAfterSec: this.config.state.lockStaleAfterSec,
+        takeoverSeconds,
+        stopping: () => this.stopping,
+        onStandby: () => {
+          this.metrics.setStandby(true);
+          // The dashboard of a standby: the shared state and the chain, read every 30 s.
+          void this.refreshStatus();
+          this.standbyTimer = setInterval(() => void this.refreshStatus(), 30_000);
+          this.standbyTimer.unref();
+          this.logger.info({ state: this.state.path, takeoverSeconds }, "standby: another keeper leads; taking over when its session or lease ends");
+          this.out(`${new Date().toISOString()} standby: another keeper leads (state ${this.state.path}); takeover within ${takeoverSeconds}s of its end`);
+        },
+      });
+      if (lock === undefined || this.stopping) {
+        lock?.release();
+        return;
+      }
+      clearInterval(this.standbyTimer);
+      this.holdLock(lock);
+      this.metrics.setStandby(false);
+      this.out(`${new Date().toISOString()} leader: signing lock taken (fence ${lock.fence?.token ?? "-"})`);
       if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
         const results = await this.hooks.reconcile();
         for (const r of results) this.metrics.recordAction("reconcile", r.status);
       }
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, "leadership or reconcile failed: stopping");
+      this.out(`${new Date().toISOString()} leadership failed — stopping: ${(err as Error).message}`);
+      this.lockLost = true;
+      void this.stop("leadership failed");
+      return;
+    }
+    this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started (leader)");
+    void this.bootstrap();
+  }
+
+  private async startHealth(): Promise<void> {
+    {
       if (this.config.health.enabled) {
         const health = this.config.health;
         this.health = await startHealthServer({
@@ -316,14 +399,7 @@ export class KeeperDaemon {
         this.logger.info({ url: this.health.url, host: health.host, auth: health.bearerToken !== undefined }, "health, metrics and dashboard listening");
         if (health.dashboard) this.out(`dashboard: ${this.health.url}/${health.bearerToken !== undefined ? " (the browser asks for a password: HEALTH_BEARER_TOKEN, any user name)" : ""}`);
       }
-    } catch (err) {
-      this.stopHeartbeat();
-      this.lock.release();
-      throw err;
     }
-    this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started");
-    // First cycles run in order (fresh scores before coverage decisions), then each loop on its own timer.
-    void this.bootstrap();
   }
 
   private async bootstrap(): Promise<void> {
@@ -335,6 +411,46 @@ export class KeeperDaemon {
       this.inFlight.delete(loop);
       this.schedule(loop, jittered(this.intervals[loop], this.config.intervals.jitterFraction, this.random));
     }
+    // Retention: once after the first cycles (a daemon restarted often still prunes), then on its interval.
+    if (this.options.dryRun !== true && this.config.state.retention.intervalHours > 0) {
+      await this.prune();
+      this.scheduleRetention();
+    }
+  }
+
+  /**
+   * Applies the retention rules once (state.retention), in batches that yield to the loops; logs
+   * what went. One prune at a time; a failure is logged and retried at the next interval.
+   */
+  prune(options: { dryRun?: boolean } = {}): Promise<PruneResult | undefined> {
+    this.pruning ??= (async () => {
+      try {
+        if (!this.state.db.open) return undefined;
+        const { intervalHours: _interval, ...policy } = this.config.state.retention;
+        const chainNowSec = this.state.retention.lastChainTime();
+        const result = await this.state.retention.prune(policy, { ...options, ...(chainNowSec !== undefined ? { chainNowSec } : {}), pause: () => new Promise((resolve) => setImmediate(resolve)) });
+        this.logger.info({ retention: result }, "state retention: pruned");
+        this.out(`${new Date().toISOString()} retention ${pruneSummary(result)}`);
+        if (!result.dryRun) this.hooks.afterPrune?.(result);
+        return result;
+      } catch (err) {
+        this.logger.error({ err: err instanceof Error ? err.message : String(err) }, "state retention failed; retried at the next interval");
+        return undefined;
+      } finally {
+        this.pruning = undefined;
+      }
+    })();
+    return this.pruning;
+  }
+
+  private scheduleRetention(): void {
+    if (this.stopping) return;
+    this.retentionTimer = setTimeout(() => {
+      this.retentionTimer = undefined;
+      if (this.stopping) return;
+      void this.prune().finally(() => this.scheduleRetention());
+    }, Math.min(this.config.state.retention.intervalHours * 3_600_000, 2_147_483_647)); // setTimeout's ceiling: ~24.8 days
+    this.retentionTimer.unref?.();
   }
 
   /** Graceful stop; idempotent. */
@@ -345,9 +461,12 @@ export class KeeperDaemon {
 
   private async shutdown(reason: string): Promise<void> {
     this.stopping = true;
+    clearInterval(this.standbyTimer);
     this.logger.info({ reason, inFlight: [...this.inFlight.keys()] }, "keeper daemon stopping");
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    if (this.retentionTimer !== undefined) clearTimeout(this.retentionTimer);
+    await this.pruning;
     const grace = this.options.shutdownGraceMs ?? 20_000;
     const pending = Promise.allSettled([...this.inFlight.values()]);
     let graceTimer: NodeJS.Timeout | undefined;

@@ -13,6 +13,7 @@ import { StablecoinInsuranceFund__factory } from "../../../typechain-types/facto
 import { DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, type DemoPosition } from "../demo/portfolio";
 import { collapseTvl } from "../demo/exploit";
 import { decideIncident } from "./commands/incident";
+import { recordOperatorAmount } from "./commands/claimFile";
 import { parseConfig, type KeeperConfig } from "../config";
 import { formatReportTable, formatUsd } from "../policy/report";
 import { fixtureSnapshotSchema } from "../sources/fixtureSource";
@@ -20,6 +21,8 @@ import { buildContainer, type KeeperContainer } from "./container";
 import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } from "./daemon";
 import { ACCOUNT_INDEX, devAccount, drainDemoProtocol, openDemoPosition, startEmbedded, type EmbeddedEnvironment } from "./embedded";
 import { FUND_INCIDENT_ABI, type StoredDrainSignal } from "../cycles/exploitWatch";
+import { measureLendingLoss } from "../policy/lendingLoss";
+import { readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../sources/positions";
 import { demoProtocolAddress } from "../config";
 import type { LoopName } from "../server/health";
 import type { Logger } from "../lib/logger";
@@ -260,8 +263,8 @@ class DemoStages {
     // The incident watch ticks before the exploit too (as the daemon does every incidentWatchSec).
     await this.runLoop("incident");
     const attacker = devAccount(ACCOUNT_INDEX.attacker).address;
-    const drained = await drainDemoProtocol(w.env.stack, w.position, w.env.signer(ACCOUNT_INDEX.deployer), attacker, EXPLOIT_DRAIN);
-    await run.say(run.stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${w.position.stablecoin} in the ${w.position.standIn.label} (${this.amount(drained.amount)}) drained to ${attacker}`);
+    const drained = await drainDemoProtocol(w.env, w.position, w.env.signer(ACCOUNT_INDEX.deployer), w.env.signer(ACCOUNT_INDEX.attacker), EXPLOIT_DRAIN);
+    await run.say(run.stage, `block ${drained.block}: ${EXPLOIT_DRAIN * 100}% of the ${w.position.stablecoin} in the ${w.position.standIn.label} (${this.amount(drained.amount)}) drained to ${attacker} (${drained.how})`);
   }
 
   /** The next incident-watch tick sees the drain, alerts and halts sales; no claim on a suspected incident. */
@@ -308,11 +311,41 @@ class DemoStages {
       if (tick > 0) await run.advance(1);
       await this.runLoop("incident");
       if (tick === 0) await this.confirmDetected();
+      else await this.fileHeldClaim();
       claim = state.claims.list().find((c) => c.fundClaimId !== undefined);
       const scheduled = state.claims.list().find((c) => c.state === "scheduled");
       if (claim === undefined && scheduled !== undefined) await run.say("claim scheduled", `cover #${scheduled.coverageId}: earliest filing ${iso(scheduled.fileAfter ?? 0)}`);
     }
     return claim;
+  }
+
+  /**
+   * A protocol whose loss the keeper cannot measure (the stand-ins without a balance sheet the
+   * pooled-lending rule reads: `DEMO_PROTOCOL=radiant|compound-v3`): the keeper holds the claim with
+   * a critical alert and the operator sets the amount (`keeper claim file --incident <id> --position
+   * <id> --amount <tokens>`) — here the position's drop over the drain's blocks when it has one. The
+   * default (the real Aave v3 market) is measured and never reaches this.
+   */
+  private async fileHeldClaim(): Promise<void> {
+    const { run, w } = this;
+    const state = w.container.state();
+    const held = state.claims.list().find((c) => c.state === "unfileable" && /keeper claim file/.test(String((c.details as { reason?: string }).reason ?? "")));
+    const incident = held === undefined ? undefined : state.incidents.get(held.incidentId);
+    const watch = w.container.exploitWatch();
+    const read = watch.positionReads().find((r) => r.protocolId === w.exploitId);
+    const drain = watch.storedSignals().find((x) => x.signal.protocolId === w.exploitId && x.signal.drain !== undefined)?.signal.drain;
+    if (held === undefined || incident === undefined || read === undefined || drain === undefined) return;
+    const measured = await watch.measurePositionLoss(read.id, drain.before.block, drain.after.block);
+    if (measured.loss === 0n) {
+      await run.say("claim held", `the keeper held the claim (no measurable loss on this stand-in): the operator sets it with keeper claim file --incident ${incident.id} --position ${read.id} --amount <tokens>`);
+      return;
+    }
+    const tokens = formatUnits(measured.loss, TOKEN_DECIMALS[w.position.stablecoin]);
+    recordOperatorAmount(state, w.config, { incident: String(incident.id), position: read.id, amount: tokens, note: "the position's drop over the drain's blocks" }, TOKEN_DECIMALS[w.position.stablecoin], {
+      setBy: "operator via CLI (demo)",
+      now: await run.chainTime(),
+    });
+    await run.say("claim held", `the keeper held the claim (no balance sheet it can measure on this stand-in): the operator runs keeper claim file --incident ${incident.id} --position ${read.id} --amount ${tokens}`);
   }
 
   /** The incident the first tick detected; a suspected one the operator confirms (`keeper incident confirm <id>`). */
@@ -336,7 +369,25 @@ class DemoStages {
     const positionId = watch.positionReads().find((r) => r.protocolId === w.exploitId)?.id;
     const drainSignal = signals.find((x) => x.signal.drain?.holder.toLowerCase() === w.env.accounts.beneficiary.toLowerCase())?.signal ?? signals[0]?.signal;
     if (positionId === undefined || drainSignal?.drain === undefined) return;
-    const measured = await watch.measurePositionLoss(positionId, drainSignal.drain.before.block, drainSignal.drain.after.block);
+    const { before, after } = { before: drainSignal.drain.before.block, after: drainSignal.drain.after.block };
+    if (w.position.standIn.kind === "aave-v3") {
+      // A real Aave drain leaves the aToken balance where it was: the loss is the holder's share of
+      // the value the reserve lost (cash gone against unbacked debt), read from the real market.
+      const reserve = await resolveAaveReserve(w.env.provider, w.env.stack.protocols[w.exploitId]?.positionContract ?? "");
+      const borrowers = await windowBorrowers(w.env.provider, reserve, before + 1, after);
+      const holder = w.env.accounts.beneficiary;
+      const lending = measureLendingLoss(
+        await readAaveLendingState(w.env.provider, reserve, holder, borrowers, before),
+        await readAaveLendingState(w.env.provider, reserve, holder, borrowers, after),
+        { liquidationBonusBps: w.env.aave.reserves.WETH.params.liquidationBonusBps },
+      );
+      await run.say(
+        "measured loss",
+        `${this.amount(lending.loss)}: the holder's share of the ${this.amount(lending.poolLoss)} of cash the reserve lost against unbacked debt between blocks ${before} and ${after} (its aToken balance did not move)`,
+      );
+      return;
+    }
+    const measured = await watch.measurePositionLoss(positionId, before, after);
     await run.say("measured loss", `${this.amount(measured.loss)} (position ${this.amount(measured.before.value)} at block ${measured.before.block} → ${this.amount(measured.after.value)} at block ${measured.after.block})`);
   }
 

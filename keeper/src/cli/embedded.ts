@@ -7,8 +7,11 @@
  *       deploy/parameters/localhost.json, deployments in a temp Ignition dir)
  *     → accounts: the keeper (account #1, RISK_ORACLE_ROLE only) holds stablecoins for premiums;
  *       the beneficiary (account #5, a cold account) approves the keeper with `setAgent`
+ *     → the real Aave v3 market over the same mock stablecoins (`@aave/core-v3` bytecode,
+ *       ../demo/realAave.ts; the deployer is its admin)
  *     → Multicall3 at its canonical address (`hardhat_setCode`), then the investor's positions
- *       in the seven protocol stand-ins (other suppliers, account #6, hold 9× more)
+ *       in the seven protocols: Aave v3 real, the other six stand-ins (other suppliers, account
+ *       #6, hold 9× more)
  *     → a copy of the fixture portfolio, a loopback Nexus cover-router priced like the mock Nexus
  *     → the keeper config: the original investor's seven positions read on-chain (no fixed
  *       targets), each protocol's pool balance watched, state DB in the temp dir.
@@ -25,6 +28,7 @@ import os from "node:os";
 import path from "node:path";
 import { Contract, HDNodeWallet, JsonRpcProvider, NonceManager, getAddress, type Signer } from "ethers";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
+import { deployRealAave, type RealAaveMarket } from "../demo/realAave";
 import { DEMO_CROWD_MULTIPLE, DEMO_PORTFOLIO, PROVIDER_ID, TOKEN_DECIMALS, providerFor, type DemoPosition, type StablecoinSymbol } from "../demo/portfolio";
 import type { PositionSourceConfig } from "../config/schema";
 import { installLocalMulticall3 } from "./localMulticall";
@@ -43,8 +47,8 @@ const LOCAL_CHAIN_ID = 31337;
 
 /** Hardhat node's default accounts (public test mnemonic; never holds real funds). */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-/** Roles of the dev accounts: #0 deployer / fund admin / mock owner, #1-#3 from localhost.json, #5 the cold beneficiary. */
-export const ACCOUNT_INDEX = { deployer: 0, keeper: 1, assessor: 2, beneficiary: 5, crowd: 6, attacker: 7 } as const;
+/** Roles of the dev accounts: #0 deployer / fund admin / mock owner / Aave pool admin, #1-#3 from localhost.json, #5 the cold beneficiary, #9 the Aave treasury. */
+export const ACCOUNT_INDEX = { deployer: 0, keeper: 1, assessor: 2, beneficiary: 5, crowd: 6, attacker: 7, aaveTreasury: 9 } as const;
 /** Stablecoins minted to the keeper for premiums, whole tokens per stablecoin. */
 const KEEPER_PREMIUM_FLOAT = 100_000;
 
@@ -169,13 +173,13 @@ export function runHardhatCli(args: readonly string[], env: Readonly<Record<stri
   });
 }
 
-/** The stand-in of one demo protocol: what the position is read from and who holds the pool's stablecoin. */
+/** The contracts of one demo protocol: what the position is read from and who holds the pool's stablecoin. */
 export interface StandInAddresses {
   /** The contract the reader reads (aToken, Comet, vault, Curve pool). */
   readonly positionContract: string;
   /** The contract that holds the protocol's stablecoin (the watched balance's holder). */
   readonly holder: string;
-  /** Where deposits go and the exploit helper lives (Aave pool; else the contract itself). */
+  /** Where deposits go (the Aave pool or the Aave v2 lending pool; else the contract itself). */
   readonly entry: string;
 }
 
@@ -188,6 +192,14 @@ export interface StackAddresses {
   readonly secondProvider: string;
   /** Per demo protocol id. */
   readonly protocols: Readonly<Record<string, StandInAddresses>>;
+}
+
+/** The stack with the real Aave v3 market's USDC reserve as the aave-v3 demo protocol (aToken read, cash held by the aToken, supplied through the Pool). */
+export async function withRealAave(stack: StackAddresses, market: RealAaveMarket): Promise<StackAddresses> {
+  const aToken = await market.reserves.USDC.aToken.getAddress();
+  const entry = await market.pool.getAddress();
+  const aave = Object.fromEntries(DEMO_PORTFOLIO.filter((p) => p.standIn.kind === "aave-v3").map((p) => [p.id, { positionContract: aToken, holder: aToken, entry }]));
+  return { ...stack, protocols: { ...stack.protocols, ...aave } };
 }
 
 /** Pure: the stack from the parsed deployed_addresses.json; throws naming a missing entry. */
@@ -203,11 +215,13 @@ export function parseStackAddresses(contents: Readonly<Record<string, string>>, 
     tokens: { USDC: at("MockTokens#MockUSDC"), USDT: at("MockTokens#MockUSDT"), DAI: at("MockTokens#MockDAI") },
     nexusClaims: at("MockNexus#MockNexusMutualClaims"),
     secondProvider: at("SecondProvider#MockCapacityLimitedProvider"),
+    // Aave v3 is the real market, deployed after the stack (withRealAave).
     protocols: Object.fromEntries(
-      DEMO_PORTFOLIO.map((p) => {
+      DEMO_PORTFOLIO.flatMap((p) => {
+        if (p.standIn.futureId === undefined) return [];
         const contract = at(`DemoProtocols#${p.standIn.futureId}`);
-        const entry = p.standIn.kind === "aave-v3" ? at(p.id === "radiant" ? "DemoProtocols#RadiantPool" : "DemoProtocols#AaveV3Pool") : contract;
-        return [p.id, { positionContract: contract, holder: contract, entry }];
+        const entry = p.standIn.kind === "aave-v2" ? at("DemoProtocols#RadiantPool") : contract;
+        return [[p.id, { positionContract: contract, holder: contract, entry }]];
       }),
     ),
   };
@@ -218,6 +232,9 @@ export function demoPositionSource(position: DemoPosition, standIn: StandInAddre
   switch (position.standIn.kind) {
     case "aave-v3":
       return { kind: "aave-v3", aToken: standIn.positionContract };
+    case "aave-v2":
+      // Radiant-style: the lending pool is configured, the aToken of the position's asset resolved from it.
+      return { kind: "aave-v2", lendingPool: standIn.entry };
     case "compound-v3":
       return { kind: "compound-v3", comet: standIn.positionContract };
     case "erc4626":
@@ -228,41 +245,61 @@ export function demoPositionSource(position: DemoPosition, standIn: StandInAddre
 }
 
 const EXPLOIT_ABI = [
-  "function mockExploitDrain(address asset, address to, uint256 amount)",
+  "function mockExploitBorrow(address asset, address to, uint256 amount)",
   "function mockExploitDrain(address to, uint256 amount)",
   "function mockExploitDrain(uint256 i, address to, uint256 amount)",
 ];
 
+/** What the demo exploit did: the amount that left the protocol and the block it left in. */
+export interface DemoDrain {
+  readonly amount: bigint;
+  readonly block: number;
+  /** How it was done, for the demo's narration. */
+  readonly how: string;
+}
+
 /**
- * The demo exploit: `fraction` of the stablecoin the stand-in holds leaves for `attacker` in one
- * transaction (the stand-ins' owner-only `mockExploitDrain`; the loss lands on every supplier).
- * Returns the drained amount (base units) and the block it was mined in.
+ * The demo exploit: `fraction` of the stablecoin the protocol holds leaves for the attacker, the
+ * way that protocol is really drained.
+ * - Aave v3 (the real market): an oracle manipulation — the attacker supplies 10 WETH, WETH's
+ *   price source is pushed up, the attacker borrows the cash against it, the source is restored.
+ *   Every supplier's aToken balance stays where it was; the cash is gone, the debt unbacked.
+ * - Aave v2 (Radiant stand-in): a borrow against worthless collateral (`mockExploitBorrow`), same
+ *   balance sheet.
+ * - Comet, Curve, the ERC-4626 vaults: the stand-ins' owner-only `mockExploitDrain` (see each
+ *   contract's NatSpec for what it models).
  */
 export async function drainDemoProtocol(
-  stack: StackAddresses,
+  env: { readonly stack: StackAddresses; readonly aave: RealAaveMarket },
   position: DemoPosition,
   owner: Signer,
-  attacker: string,
+  attacker: Signer,
   fraction: number,
-): Promise<{ amount: bigint; block: number }> {
-  const standIn = stack.protocols[position.id];
-  if (standIn === undefined) throw new Error(`no stand-in deployed for ${position.id}`);
-  const token = stack.tokens[position.stablecoin];
+): Promise<DemoDrain> {
+  const standIn = env.stack.protocols[position.id];
+  if (standIn === undefined) throw new Error(`no protocol deployed for ${position.id}`);
+  const token = env.stack.tokens[position.stablecoin];
+  const to = await attacker.getAddress();
   const held = (await new Contract(token, ["function balanceOf(address) view returns (uint256)"], owner).getFunction("balanceOf")(standIn.holder)) as bigint;
   const amount = (held * BigInt(Math.round(fraction * 10_000))) / 10_000n;
+  if (position.standIn.kind === "aave-v3") {
+    const drained = await env.aave.oracleDrain(attacker, position.stablecoin, { amount });
+    return { amount: drained.amount, block: drained.borrowBlock, how: `oracle manipulation: WETH's price source pushed up, the cash borrowed against 10 WETH, the source restored in block ${drained.restoreBlock}` };
+  }
   const target = new Contract(standIn.entry, EXPLOIT_ABI, owner);
   const tx =
-    position.standIn.kind === "aave-v3"
-      ? await target.getFunction("mockExploitDrain(address,address,uint256)")(token, attacker, amount)
+    position.standIn.kind === "aave-v2"
+      ? await target.getFunction("mockExploitBorrow")(token, to, amount)
       : position.standIn.kind === "curve"
-        ? await target.getFunction("mockExploitDrain(uint256,address,uint256)")(0, attacker, amount)
-        : await target.getFunction("mockExploitDrain(address,uint256)")(attacker, amount);
+        ? await target.getFunction("mockExploitDrain(uint256,address,uint256)")(0, to, amount)
+        : await target.getFunction("mockExploitDrain(address,uint256)")(to, amount);
   const receipt = await tx.wait();
-  return { amount, block: Number(receipt?.blockNumber ?? 0) };
+  return { amount, block: Number(receipt?.blockNumber ?? 0), how: position.standIn.kind === "aave-v2" ? "a borrow against worthless collateral" : "taken out of the pool" };
 }
 
 const STAND_IN_ABI = [
   "function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode)",
+  "function deposit(address asset, uint256 amount, address onBehalfOf, uint16 referralCode)",
   "function supply(address asset, uint256 amount)",
   "function deposit(uint256 assets, address receiver) returns (uint256)",
   "function add_liquidity(uint256[2] amounts, uint256 min_mint_amount) returns (uint256)",
@@ -270,7 +307,7 @@ const STAND_IN_ABI = [
 
 /**
  * Opens `amount` (whole tokens) of `position` for `holder` through the stand-in's own entry
- * point (Aave `supply`, Comet `supply`, ERC-4626 `deposit`, Curve `add_liquidity`), minting the
+ * point (Aave v3 `supply`, Aave v2 `deposit`, Comet `supply`, ERC-4626 `deposit`, Curve `add_liquidity`), minting the
  * stablecoin first (mock tokens mint freely).
  */
 export async function openDemoPosition(
@@ -291,6 +328,9 @@ export async function openDemoPosition(
   switch (position.standIn.kind) {
     case "aave-v3":
       await (await entry.getFunction("supply(address,uint256,address,uint16)")(token, amount, who, 0)).wait();
+      return;
+    case "aave-v2":
+      await (await entry.getFunction("deposit")(token, amount, who, 0)).wait();
       return;
     case "compound-v3":
       await (await entry.getFunction("supply(address,uint256)")(token, amount)).wait();
@@ -468,6 +508,8 @@ const MINTABLE_ABI = ["function mint(address to, uint256 amount)"];
 export interface EmbeddedEnvironment {
   readonly node: EmbeddedNode;
   readonly stack: StackAddresses;
+  /** The real Aave v3 market (the aave-v3 position lives in its USDC reserve). */
+  readonly aave: RealAaveMarket;
   readonly workDir: string;
   readonly fixtureDir: string;
   readonly config: ConfigFile;
@@ -510,11 +552,16 @@ export async function startEmbedded(options: StartEmbeddedOptions): Promise<Embe
 
     const ignitionDir = path.join(workDir, "ignition");
     mkdirSync(ignitionDir);
-    const stack = await deployLocalStack(node.url, ignitionDir);
-    progress(`deployed LocalStack (Ignition): fund ${stack.fund}, lens ${stack.lens}`);
+    const deployed = await deployLocalStack(node.url, ignitionDir);
+    progress(`deployed LocalStack (Ignition): fund ${deployed.fund}, lens ${deployed.lens}`);
 
     provider = new JsonRpcProvider(node.url, LOCAL_CHAIN_ID, { staticNetwork: true, cacheTimeout: -1 });
+    // An automining chain: a receipt exists when the send returns, so poll for it quickly (ethers' default is 4 s per wait).
+    provider.pollingInterval = 50;
     const signer = devSigners(provider);
+    const aave = await deployRealAave({ admin: signer(ACCOUNT_INDEX.deployer), treasury: devAccount(ACCOUNT_INDEX.aaveTreasury).address, tokens: deployed.tokens });
+    const stack = await withRealAave(deployed, aave);
+    progress(`deployed the real Aave v3 market (@aave/core-v3): Pool ${await aave.pool.getAddress()}, USDC aToken ${stack.protocols["aave-v3"]?.positionContract ?? "?"}`);
     const accounts = devAccounts();
     await seedDemoAccounts(provider, stack, signer, accounts, progress);
 
@@ -535,6 +582,7 @@ export async function startEmbedded(options: StartEmbeddedOptions): Promise<Embe
     return {
       node,
       stack,
+      aave,
       workDir,
       fixtureDir,
       config,

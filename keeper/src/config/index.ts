@@ -2,7 +2,7 @@
  * Loads the keeper's config once at start: a JSON file (`--config` or env KEEPER_CONFIG) or the
  * embedded default (local chain + the fixture portfolio), then env overrides (RPC_URL, RPC_URLS,
  * KEEPER_PRIVATE_KEY, KEEPER_KEYSTORE_PATH/_PASSWORD/_PASSWORD_FILE, FUND_ADDRESS, LENS_ADDRESS,
- * ALERT_WEBHOOK_URL, CHAIN_ID, LOG_LEVEL, KEEPER_DB_PATH, DEFILLAMA_PRO_API_KEY).
+ * ALERT_WEBHOOK_URL, CHAIN_ID, LOG_LEVEL, KEEPER_DB_PATH, KEEPER_STATE_URL, DEFILLAMA_PRO_API_KEY).
  * Any problem throws one `ConfigError` listing every bad field with its fix.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import path from "node:path";
 import { Wallet, id as keccakOfText } from "ethers";
 import { z } from "zod";
 import { REPO_ROOT } from "../lib/paths";
-import { redactUrl } from "../lib/redact";
+import { redactStateUrl, redactUrl } from "../lib/redact";
 import { chooseAddresses, defaultDeploymentsDir, DeploymentLookupError, readDeployment, type AddressOrigin, type Deployment } from "./deployments";
 import { JsoncSyntaxError, parseJsonc } from "./jsonc";
 import { nearestName } from "../lib/suggest";
@@ -239,6 +239,10 @@ function readEnvOverrides(env: Readonly<Record<string, string | undefined>>, iss
   const keystorePassword = nonEmpty(env["KEEPER_KEYSTORE_PASSWORD"]) === undefined ? undefined : env["KEEPER_KEYSTORE_PASSWORD"];
   const keystorePasswordFile = fromEnv("KEEPER_KEYSTORE_PASSWORD_FILE", z.string());
   const dbPath = fromEnv("KEEPER_DB_PATH", z.string());
+  const stateUrl = fromEnv(
+    "KEEPER_STATE_URL",
+    z.string().regex(/^postgres(ql)?:\/\/\S+$/i, "not a PostgreSQL URL — use postgres://user:password@host:5432/keeper"),
+  );
   const proApiKey = fromEnv(
     "DEFILLAMA_PRO_API_KEY",
     z.string().regex(/^[A-Za-z0-9._~-]+$/, "not a DefiLlama Pro API key — it goes into the URL path, so it must be URL-safe (letters, digits, . _ ~ -)"),
@@ -261,7 +265,7 @@ function readEnvOverrides(env: Readonly<Record<string, string | undefined>>, iss
     z.enum(LOG_LEVELS, { errorMap: () => ({ message: `not a log level — use one of ${LOG_LEVELS.join(", ")}` }) }),
   );
   return {
-    rpcUrl, rpcUrls, keystorePath, keystorePassword, keystorePasswordFile, dbPath, proApiKey, privateKey,
+    rpcUrl, rpcUrls, keystorePath, keystorePassword, keystorePasswordFile, dbPath, stateUrl, proApiKey, privateKey,
     fundAddress, lensAddress, webhookUrl, chainId, healthHost, healthToken, logLevel,
   };
 }
@@ -320,6 +324,7 @@ function resolveConfig(file: ParsedConfigFile, env: EnvOverrides, routes: Resolv
       ...file.state,
       // KEEPER_DB_PATH=:memory: is SQLite's in-memory database, never a file named ":memory:".
       dbPath: env.dbPath !== undefined ? resolveDbPath(env.dbPath, cwd) : resolveDbPath(file.state.dbPath, baseDir),
+      ...(env.stateUrl !== undefined ? { url: env.stateUrl } : {}),
     },
     chain: resolveChain(file, env, cwd, baseDir),
     alerts: { ...file.alerts, ...(env.webhookUrl !== undefined ? { webhookUrl: env.webhookUrl } : {}), routes },
@@ -457,7 +462,7 @@ export function beneficiaryIssues(positions: readonly { beneficiary: string }[],
  * accept it with a warning (tests, one-off runs).
  */
 export function requireDurableState(config: KeeperConfig, command: string): void {
-  if (config.state.dbPath === ":memory:") {
+  if (config.state.url === undefined && config.state.dbPath === ":memory:") {
     throw new ConfigError([
       `config.state.dbPath: ":memory:" cannot back \`keeper ${command}\` (the journal would not survive a restart) — set state.dbPath or env KEEPER_DB_PATH to a file`,
     ]);
@@ -507,6 +512,7 @@ export function redactConfig(config: KeeperConfig): Record<string, unknown> {
       })),
     },
     health: { ...config.health, bearerToken: config.health.bearerToken === undefined ? undefined : "<redacted>" },
+    state: { ...config.state, url: config.state.url === undefined ? undefined : redactStateUrl(config.state.url) },
   };
 }
 

@@ -88,9 +88,62 @@ export const watchedBalanceSchema = z
     }
   });
 
+/** Admin events the watch reads (one eth_getLogs per tick over every configured contract). */
+export const ADMIN_EVENT_NAMES = ["Upgraded", "AdminChanged", "BeaconUpgraded", "OwnershipTransferred", "RoleGranted", "Paused"] as const;
+
+const bytes32Schema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "not a bytes32 role id — use 0x followed by 64 hex digits, e.g. keccak256(\"UPGRADER_ROLE\")");
+
+/** A contract of the protocol whose admin events are leading signals (a proxy, its ProxyAdmin, a beacon, an Ownable/AccessControl/Pausable contract). */
+export const adminContractSchema = z
+  .object({
+    address: addressSchema,
+    /** Shown in alerts, e.g. "Pool proxy". */
+    label: z.string().min(1).optional(),
+    /** AccessControl roles whose `RoleGranted` is an admin change, besides DEFAULT_ADMIN_ROLE (0x00…00). */
+    adminRoles: z.array(bytes32Schema).default([]),
+  })
+  .strict();
+
+/** An announced change: an admin event naming this address (new implementation, beacon, admin, owner, grantee, pauser) is expected, not a signal. */
+export const announcedChangeSchema = z
+  .object({
+    /** The address the event names (e.g. the new implementation of an announced upgrade). */
+    account: addressSchema,
+    /** Only on this contract (default: any configured admin contract of the protocol). */
+    contract: addressSchema.optional(),
+    /** Only this event (default: any). */
+    event: z.enum(ADMIN_EVENT_NAMES).optional(),
+    /** The announcement expires: after this time (ISO 8601, e.g. "2027-04-01T00:00:00Z") the event is a signal again. */
+    until: z
+      .string()
+      .refine((v) => Number.isFinite(Date.parse(v)), "not a date — use ISO 8601, e.g. \"2027-04-01T00:00:00Z\"")
+      .optional(),
+  })
+  .strict();
+
+/** A Chainlink-style aggregator (AggregatorV3Interface) pricing the covered stablecoin in USD. */
+export const pegOracleSchema = z
+  .object({
+    aggregator: addressSchema,
+    label: z.string().min(1).optional(),
+    /** The peg, in USD (1 for a USD stablecoin). */
+    peg: z.number().positive("must be > 0 (USD)").default(1),
+    /** Override of `watch.oracleDeviationPercent`. */
+    deviationPercent: percentSchema("percent off the peg").optional(),
+    /** The feed's heartbeat (USDC/USD and USDT/USD on mainnet: 86400 s); an answer older than heartbeat + `watch.oracleStaleGraceSec` is stale. */
+    heartbeatSec: z.number().int("must be an integer (seconds)").positive("must be > 0 (seconds)").default(86_400),
+  })
+  .strict();
+
 export const protocolWatchSchema = z
   .object({
     balances: z.array(watchedBalanceSchema).default([]),
+    /** Leading signals: admin events (proxy upgrades, admin/owner changes, admin-role grants, pauses) on these contracts. */
+    adminContracts: z.array(adminContractSchema).default([]),
+    /** Announced upgrades and grants: admin events naming these addresses are not signals. */
+    announced: z.array(announcedChangeSchema).default([]),
+    /** Leading signal: the covered stablecoin's price feed off its peg, or stale. */
+    pegOracle: pegOracleSchema.optional(),
     /** Also watch the operator's own positions in this protocol (their live values). */
     positions: z.boolean().default(true),
     /** Override of `watch.dropPercent` for this protocol. */
@@ -428,12 +481,62 @@ export const txSchema = z
     }
   });
 
+/** Retention of the state database's growing tables; a day count of 0 keeps that history forever. */
+export const retentionSchema = z
+  .object({
+    /** The daemon prunes on this interval (hours; 0 = never, prune by hand with `keeper state prune`). */
+    intervalHours: z.number().nonnegative("must be >= 0 (hours; 0 = the daemon never prunes)").default(24),
+    /** Assessments at full resolution for this many days, then one per protocol per day. */
+    assessmentsFullDays: nonNegativeInt("days").default(90),
+    /** Daily assessments kept this many days (0 = forever; each protocol's newest always stays). */
+    assessmentsDailyDays: nonNegativeInt("days").default(0),
+    /** Raw signed bytes of settled actions kept this many days (hash, nonce and fees stay). */
+    rawTxDays: nonNegativeInt("days").default(30),
+    /** Settled routine journal rows (risk pushes, approvals, expiries) kept this many days. */
+    routineJournalDays: nonNegativeInt("days").default(365),
+    /** Delivered alerts kept in the outbox this many days. */
+    alertOutboxDays: nonNegativeInt("days").default(30),
+    /** Dedup memory of an alert not delivered for this many days is dropped. */
+    alertLogDays: nonNegativeInt("days").default(90),
+    /** Stored drain signals kept this many days (failed halts and open incidents always stay). */
+    watchSignalsDays: nonNegativeInt("days").default(180),
+    /** Rows deleted per transaction (the daemon yields between batches). */
+    batchSize: positiveInt("rows").default(2000),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.assessmentsDailyDays > 0 && r.assessmentsFullDays > 0 && r.assessmentsDailyDays < r.assessmentsFullDays) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["assessmentsDailyDays"], message: `below assessmentsFullDays (${r.assessmentsFullDays}) — raise it, or 0 to keep daily points forever` });
+    }
+  });
+
 export const stateSchema = z
   .object({
     /** SQLite file (relative to the config file), or ":memory:" (nothing survives a restart). */
     dbPath: z.string().min(1, "empty — give a file path such as \"keeper-state.sqlite\"").default(":memory:"),
     /** A daemon lock whose heartbeat is older than this may be taken over. */
     lockStaleAfterSec: positiveInt("seconds").default(120),
+    /** What the daemon prunes, and how often (state/retention.ts; `keeper state prune` runs it once). */
+    retention: retentionSchema.default({}),
+    /**
+     * PostgreSQL instead of the SQLite file (several keepers, one leader — docs/operations.md).
+     * Secret (its password): prefer env KEEPER_STATE_URL.
+     */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/i, "not a PostgreSQL URL — use postgres://user:password@host:5432/keeper, or leave it out for SQLite at state.dbPath")
+      .optional(),
+  })
+  .strict();
+
+/** Leader and standbys over one PostgreSQL state (state.url). */
+export const haSchema = z
+  .object({
+    /**
+     * A standby leads at most this long after the leader's database session or lease ended: the
+     * lease is half of it, renewed every tenth; standbys try for the lock every tenth (min 0.5 s).
+     */
+    takeoverSeconds: positiveInt("seconds").refine((s) => s >= 2 && s <= 600, "must be 2..600 seconds").default(15),
   })
   .strict();
 
@@ -475,7 +578,16 @@ export const positionSourceSchema = z.discriminatedUnion(
         holder: addressSchema.optional(),
       })
       .strict(),
-    z.object({ kind: z.literal("aave-v2"), aToken: addressSchema, holder: addressSchema.optional() }).strict(),
+    z
+      .object({
+        kind: z.literal("aave-v2"),
+        /** The reserve's aToken (e.g. Radiant's rUSDC); or leave it out and give `lendingPool`. */
+        aToken: addressSchema.optional(),
+        /** The LendingPool: the aToken is resolved from `getReserveData(asset)` (the position's `asset`), as aave-v3 reads its pool. */
+        lendingPool: addressSchema.optional(),
+        holder: addressSchema.optional(),
+      })
+      .strict(),
     z.object({ kind: z.literal("yearn-v2"), vault: addressSchema, holder: addressSchema.optional() }).strict(),
     z
       .object({
@@ -525,7 +637,16 @@ export const positionSchema = z
     /** Let the fund's pool carry the position when no provider can. */
     allowSelfInsure: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.position?.kind === "aave-v2" && (p.position.aToken === undefined) === (p.position.lendingPool === undefined)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["position", p.position.aToken === undefined ? "lendingPool" : "aToken"],
+        message: "give exactly one of aToken and lendingPool — lendingPool (the Aave v2 / Radiant LendingPool) resolves the aToken of the position's asset from getReserveData",
+      });
+    }
+  });
 
 /** DAI's id in the Nexus Pool asset list: abandoned, no longer a cover asset. */
 const NEXUS_ABANDONED_DAI_ASSET_ID = 1;
@@ -607,6 +728,14 @@ export const watchSchema = z
     reportIncident: z.boolean().default(true),
     /** Largest outgoing transfers looked up in the drain's block range (0 = skip the log query). */
     largestTransfers: z.number().int().min(0).max(50).default(5),
+    /**
+     * A stablecoin price feed this far off its peg is a leading signal (suspected incident, halt).
+     * 2 is 8× the 0.25% deviation band of Chainlink's USDC/USD and USDT/USD feeds: an answer this far
+     * off is a depeg, not the feed's normal lag.
+     */
+    oracleDeviationPercent: percentSchema("percent off the peg").default(2),
+    /** Slack past the feed's heartbeat before its answer counts as stale (a round lands some seconds after the heartbeat). */
+    oracleStaleGraceSec: z.number().int().min(0).default(600),
   })
   .strict();
 
@@ -713,6 +842,7 @@ export const configFileSchema = z
     alerts: alertsSchema.default({}),
     tx: txSchema.default({}),
     state: stateSchema.default({}),
+    ha: haSchema.default({}),
     log: z.object({ level: z.enum(LOG_LEVELS).default("info") }).strict().default({}),
     positions: z.array(positionSchema).default([]),
     providers: providersSchema.default({}),

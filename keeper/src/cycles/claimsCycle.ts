@@ -68,6 +68,8 @@ import type { ClaimRecord } from "../state/claims";
 import type { AlertSeverity } from "../alerting";
 import { toFundClaim, type FundClaim } from "./chainState";
 import { evidenceHashesOf, sha256 } from "./claims/evidence";
+import { claimPositionId, LossNotReadyError, operatorAmountKey, type OperatorAmount } from "./positionLoss";
+import { zeroLossNeedsOperator } from "../policy/positionLossRule";
 import { fileFailureReason, incidentAtFor } from "./claims/filing";
 import { derivationsByIncident, fundClaimIdsOf, FILED_STATES, parseAmount, planReport } from "./claims/rows";
 import { describeChange, incidentRulesOf, reportSignals } from "./claims/signals";
@@ -294,7 +296,7 @@ export class ClaimsCycle {
         change.state === "suspected"
           ? `${change.signal.description}. Suspected (${change.signal.kind}, not corroborated): sales of ${incident.protocol} are being halted on-chain; no claim is filed unless it is confirmed — ` +
               `\`${keeperCommand(`incident confirm ${incident.id}`)}\` or \`${keeperCommand(`incident dismiss ${incident.id}`)}\`.`
-          : `${change.signal.description}. Confirmed by ${change.signal.kind}: sales are halted and claims are filed for the affected coverages.`,
+          : `${change.signal.description}. Confirmed by ${change.signal.kind}: sales are halted. Each affected position's loss is measured at the end of the drain window; a claim is filed where a loss is measured, and a position whose loss is 0 or cannot be measured is held with its own alert until you decide.`,
         incident.protocol,
         `incident:${change.key}:${change.state}`,
       );
@@ -302,7 +304,7 @@ export class ClaimsCycle {
       t.report.transitions.push({ incidentKey: change.key, from: change.from, to: change.to, by: change.by });
       deps.logger.warn({ incident: change.key, from: change.from, to: change.to, by: change.by }, "incident state changed");
       if (change.to === "confirmed") {
-        await this.alert(t, "critical", `incident confirmed: ${incident.protocol}`, `${change.reason} (incident ${incident.id}, ${change.key}): claims are filed for the affected coverages.`, incident.protocol, `incident:${change.key}:confirmed`);
+        await this.alert(t, "critical", `incident confirmed: ${incident.protocol}`, `${change.reason} (incident ${incident.id}, ${change.key}): each affected position's loss is measured at the end of the drain window; a claim is filed where a loss is measured, and a position whose loss is 0 or cannot be measured is held with its own alert until you decide.`, incident.protocol, `incident:${change.key}:confirmed`);
       } else if (change.to === "resolved") {
         await this.alert(t, "warning", `incident resolved: ${incident.protocol}`, `${change.reason} (incident ${incident.id}, ${change.key}). Claims already under way continue; new cover on ${incident.protocol} follows its risk score once the admin clears the on-chain halt.`, incident.protocol, `incident:${change.key}:resolved`);
       }
@@ -515,42 +517,83 @@ export class ClaimsCycle {
     const claimable = incidents.filter((i) => isClaimable({ state: i.state, protocolId: i.protocol }, t.autoClaim));
     const claimIncidents: ClaimIncident[] = [];
     const unmeasured = new Map<string, string>();
-    for (const incident of claimable) {
-      const lossByPosition = await this.measureLosses(t, incident, unmeasured);
-      claimIncidents.push({ dedupeKey: incident.dedupeKey, protocol: this.protocolOf(t, incident).address, occurredAt: incident.occurredAt, lossByPosition });
-    }
     const filedClaims = this.filedClaims(chain.fundClaims);
+    const filedKeys = new Set(filedClaims.map((f) => claimIdempotencyKey(f.incidentKey, f.coverId)));
+    for (const incident of claimable) {
+      const protocol = this.protocolOf(t, incident).address;
+      // A position whose every coverage of this incident is already claimed is not measured again (no reads for it).
+      const settled = (posKey: string): boolean => {
+        const covering = chain.coverages.filter((c) => sameAddr(c.protocol, protocol) && positionKeyOf(c) === posKey && c.status !== "None" && c.start <= incident.occurredAt && incident.occurredAt <= c.end);
+        return covering.length > 0 && covering.every((c) => filedKeys.has(claimIdempotencyKey(incident.dedupeKey, c.id)));
+      };
+      const lossByPosition = await this.measureLosses(t, incident, unmeasured, settled);
+      claimIncidents.push({ dedupeKey: incident.dedupeKey, protocol, occurredAt: incident.occurredAt, lossByPosition });
+    }
     const relevant = chain.coverages.filter((c) => claimIncidents.some((i) => sameAddr(i.protocol, c.protocol)));
     const windows = await this.claimWindows(relevant);
     const plans = planClaims(claimIncidents, relevant, filedClaims, windows, { claimGracePeriodSec: chain.snapshot.coverage.params.claimGracePeriodSec }, t.now);
     return { plans, unmeasured };
   }
 
-  /** Each position's loss in the incident; a position whose reader failed gets no loss (its reason goes to `unmeasured`). */
-  private async measureLosses(t: ClaimsTick, incident: IncidentRecord, unmeasured: Map<string, string>): Promise<Map<string, PositionLoss>> {
+  /**
+   * Each position's loss in the incident. An amount the operator set (`keeper claim file`) is
+   * used as set. A position whose loss could not be measured, or measures 0 while the incident is
+   * claimable (the protocol was drained), gets no loss: its reason goes to `unmeasured` (a held
+   * claim with a critical alert naming the position, until the operator sets the amount). A drain
+   * window still open is waited for silently.
+   */
+  private async measureLosses(t: ClaimsTick, incident: IncidentRecord, unmeasured: Map<string, string>, settled: (posKey: string) => boolean = () => false): Promise<Map<string, PositionLoss>> {
     const { deps } = this;
     const lossByPosition = new Map<string, PositionLoss>();
+    const signals = deps.state.incidents.signals(incident.id).map((s) => s.signal);
+    const exploitTxHash = signals.find((s) => s.exploitTxHash !== undefined)?.exploitTxHash;
     for (const p of t.positions.filter((x) => x.protocolId === incident.protocol)) {
       const claimPosition = { protocolId: p.protocolId, protocol: p.protocol, asset: p.asset, beneficiary: p.beneficiary, targetAmount: p.targetAmount };
+      const posKey = positionKeyOf(claimPosition);
+      if (settled(posKey)) continue;
+      const positionId = deps.lossMeasurer?.positionIdOf?.(claimPosition) ?? claimPositionId(deps.config, [], claimPosition);
+      const hold = (reason: string): void => {
+        unmeasured.set(`${incident.dedupeKey}|${posKey}`, reason);
+      };
+      const set = deps.state.kv.get<OperatorAmount>(operatorAmountKey(incident.id, positionId));
+      if (set !== undefined) {
+        lossByPosition.set(posKey, {
+          loss: BigInt(set.amount),
+          derivation: { method: "operator", amount: set.amount, positionId, setBy: set.setBy, setAt: set.setAt, ...(set.note !== undefined ? { note: set.note } : {}), ...(set.heldBecause !== undefined ? { heldBecause: set.heldBecause } : {}) },
+        });
+        continue;
+      }
+      const fileIt = `\`keeper claim file --incident ${incident.id} --position ${positionId} --amount <asset units>\``;
       let measured: PositionLoss | undefined;
       if (deps.lossMeasurer !== undefined) {
         try {
-          measured = await deps.lossMeasurer.measureLoss(claimPosition, { protocolId: incident.protocol, occurredAt: incident.occurredAt }, t.now);
+          measured = await deps.lossMeasurer.measureLoss(claimPosition, { protocolId: incident.protocol, occurredAt: incident.occurredAt, ...(exploitTxHash !== undefined ? { exploitTxHash } : {}) }, t.now);
         } catch (err) {
-          // A position with a reader whose read failed: no claim this tick (never a made-up amount).
-          const reason = `the position's loss could not be measured (${(err as Error).message}) — check the RPC serves state at past blocks (archive); retried next tick`;
-          unmeasured.set(`${incident.dedupeKey}|${positionKeyOf(claimPosition)}`, reason);
-          deps.logger.warn({ incident: incident.dedupeKey, err: (err as Error).message }, "position loss unmeasurable: claim held");
+          if (err instanceof LossNotReadyError) {
+            deps.logger.info({ incident: incident.dedupeKey, position: positionId, reason: err.message }, "position loss not measurable yet: waiting for the drain window to end");
+            continue;
+          }
+          // A position with a reader whose measure failed: no claim (never a made-up amount); the operator hears of it.
+          hold(`position ${positionId}: its loss could not be measured (${(err as Error).message}) — retried every tick (a read at a past block needs an archive RPC); or set the claim yourself: ${fileIt}`);
+          deps.logger.warn({ incident: incident.dedupeKey, position: positionId, err: (err as Error).message }, "position loss unmeasurable: claim held");
           continue;
         }
       }
       if (measured === undefined && !this.approvedByOperator(incident)) {
         // No reader: the configured size would be claimed. That is the operator's call, never a signal's.
-        const reason = `no position reader: the claim would be the position's configured size (${p.targetAmount}), which waits for the operator — \`${keeperCommand(`incident confirm ${incident.id}`)}\` to claim it, or configure a position reader`;
-        unmeasured.set(`${incident.dedupeKey}|${positionKeyOf(claimPosition)}`, reason);
+        hold(
+          `position ${positionId}: no position reader: the claim would be the position's configured size (${p.targetAmount}), which waits for the operator — \`${keeperCommand(`incident confirm ${incident.id}`)}\` to claim it, ${fileIt} to claim another amount, or configure a position reader`,
+        );
         continue;
       }
-      lossByPosition.set(positionKeyOf(claimPosition), positionLoss(claimPosition, measured));
+      if (measured !== undefined && measured.derivation.method === "measured") {
+        const zero = zeroLossNeedsOperator(measured.loss, true, incident.id, positionId, measured.derivation.rule ?? "measured");
+        if (zero !== undefined) {
+          hold(`${zero} (blocks ${measured.derivation.blockBefore ?? "?"} → ${measured.derivation.blockAfter ?? "?"}; value ${measured.derivation.valueBefore} → ${measured.derivation.valueAfter})`);
+          continue;
+        }
+      }
+      lossByPosition.set(posKey, positionLoss(claimPosition, measured));
     }
     return lossByPosition;
   }
@@ -841,6 +884,15 @@ export class ClaimsCycle {
 
   private async settle(t: ClaimsTick, f: Extract<ClaimFollowUp, { kind: "settle" }>, row: ClaimRecord | undefined): Promise<void> {
     const { deps } = this;
+    if (deps.claimStatusCheck !== undefined) {
+      // Two nodes must agree on the claim's status before anything is signed (the message names both answers).
+      const refused = await deps.claimStatusCheck.claimStatus(f.claimId).then(() => undefined, (err: unknown) => (err instanceof Error ? err.message : String(err)));
+      if (refused !== undefined) {
+        t.report.followUps.push({ claimId: f.claimId.toString(), kind: "settle", detail: `not settled: ${refused}` });
+        await this.alert(t, "critical", `claim ${f.claimId} not settled: its status is not agreed`, `${refused}; retried next tick`, undefined, `settle-unagreed:${f.claimId}`);
+        return;
+      }
+    }
     if (f.alert !== undefined) await this.alert(t, "warning", `claim ${f.claimId}`, f.alert, undefined, `claim:${f.claimId}:deadline`);
     const result = await this.send(
       { kind: "settle-claim", key: f.idempotencyKey, to: await deps.fund.getAddress(), data: deps.fund.interface.encodeFunctionData("settleClaim", [f.claimId]), payload: { claimId: f.claimId, reason: f.reason, at: t.now } },
@@ -970,9 +1022,15 @@ export class ClaimsCycle {
     now: number,
   ): Promise<Buffer> {
     const { deps } = this;
+    // Claims already in the stored pack keep their derivation; a claim it does not record yet (a
+    // position sized later, an amount the operator set) rebuilds it with every derivation.
+    let earlier: (ClaimDerivation & { coverId: bigint })[] = [];
     if (incident.evidencePath !== undefined) {
       try {
-        return await readFile(incident.evidencePath);
+        const stored = await readFile(incident.evidencePath);
+        const recorded = ((JSON.parse(stored.toString("utf8")) as { claims?: (ClaimDerivation & { coverId: string })[] }).claims ?? []).map((c) => ({ ...c, coverId: BigInt(c.coverId) }));
+        if (derivations.every((d) => recorded.some((r) => r.coverId === d.coverId && r.amount === d.amount))) return stored;
+        earlier = recorded.filter((r) => !derivations.some((d) => d.coverId === r.coverId));
       } catch (err) {
         deps.logger.warn({ path: incident.evidencePath, err: (err as Error).message }, "evidence pack missing on disk: rebuilding");
       }
@@ -1015,7 +1073,7 @@ export class ClaimsCycle {
         .map((p) => ({ protocolId: p.protocolId, asset: p.asset, beneficiary: p.beneficiary, targetAmount: p.targetAmount })),
       signals,
       state: `${incident.state} by ${incident.stateBy}`,
-      claims: derivations,
+      claims: [...earlier, ...derivations],
     });
     return this.storeEvidencePack(incident, canonicalJson(pack), now);
   }

@@ -1,60 +1,130 @@
 /**
- * The claims side of the position readers: a position's loss in an incident = its value at the
- * last block before the incident minus its value now, both read by the exploit watch's reader
- * (`measurePositionLoss`, pinned blocks). For a drain the watch saw, the block before is the
- * drain's first observation; otherwise the last block whose timestamp is before `occurredAt`
- * (binary search over block timestamps, cached per time).
+ * The claims side of the position readers: a position's loss in an incident, measured by its
+ * kind's rule (policy/positionLossRule.ts; docs/keeper.md "How the keeper measures a loss")
+ * between two blocks:
+ *
+ * - before: the drain's first observation when the exploit watch saw one (the block before the
+ *   balance started to fall); otherwise the last block whose timestamp is before `occurredAt`
+ *   (binary search over block timestamps, cached per time);
+ * - after: the END OF THE DRAIN WINDOW (`drainWindowEnd`): the last block at which the watch saw
+ *   one of the incident's drains; else the block of the exploit transaction a signal named; else
+ *   the last block within `drainWindowSec` after `occurredAt` (not yet reached: the claim waits).
+ *   Never the chain head at filing time: what the operator does after the alert is not the loss.
  *
  * A position with no reader (no `position` in its config) returns `undefined`: the claim then
- * asks the position's configured size. A position WITH a reader whose read fails throws: the
- * claim is not filed this tick (a claim amount is never made up).
+ * asks the position's configured size, which waits for the operator. A position WITH a reader
+ * whose read fails (or whose kind has no measure) throws: the claim is held with a critical alert
+ * (a claim amount is never made up).
  */
 import type { Provider } from "ethers";
 import type { KeeperConfig } from "../config";
 import type { Logger } from "../lib/logger";
-import type { ClaimPosition, PositionLoss, PositionLossMeasurer } from "../policy/claims";
+import type { ClaimPosition, LossIncident, PositionLoss, PositionLossMeasurer } from "../policy/claims";
+import { drainWindowEnd } from "../policy/positionLossRule";
+import type { MeasuredIncidentLoss } from "../sources/positions/incidentLoss";
+import type { PositionRead } from "../sources/positions";
 import type { ExploitWatch } from "./exploitWatch";
 
+/** Default fallback drain window after `occurredAt` when no drain was watched and no exploit transaction is known (seconds). */
+export const DEFAULT_DRAIN_WINDOW_SEC = 3_600;
+
+/** The measure of a loss by kind (sources/positions/incidentLoss.ts). */
+export interface IncidentLossMeasure {
+  measure(position: PositionRead, before: number, after: number, options?: { latest?: number }): Promise<MeasuredIncidentLoss>;
+}
+
 export interface WatchLossMeasurerDeps {
-  readonly watch: Pick<ExploitWatch, "positionReads" | "measurePositionLoss" | "storedSignals">;
-  readonly provider: Pick<Provider, "getBlock" | "getBlockNumber">;
+  readonly watch: Pick<ExploitWatch, "positionReads" | "storedSignals">;
+  readonly provider: Pick<Provider, "getBlock" | "getBlockNumber" | "getTransactionReceipt">;
   readonly config: Pick<KeeperConfig, "positions">;
+  readonly measure: IncidentLossMeasure;
+  /** The chain the reads are made on (recorded in the evidence). */
+  readonly chainId?: number;
+  readonly drainWindowSec?: number;
   readonly logger: Logger;
 }
+
+/** The id of a claim position: its reader's id, or `protocol:asset:beneficiary` when it has no reader. */
+export function claimPositionId(config: Pick<KeeperConfig, "positions">, reads: readonly { index: number; id: string }[], position: ClaimPosition): string {
+  const index = config.positions.findIndex((p) => p.protocol === position.protocolId && same(p.asset, position.asset) && same(p.beneficiary, position.beneficiary));
+  return reads.find((r) => r.index === index)?.id ?? `${position.protocolId}:${position.asset.toLowerCase()}:${position.beneficiary.toLowerCase()}`;
+}
+
+/** The loss cannot be measured YET (the drain window is still open): no claim and no alert this tick. */
+export class LossNotReadyError extends Error {}
 
 export class WatchLossMeasurer implements PositionLossMeasurer {
   private readonly blockBefore = new Map<number, number>();
 
   constructor(private readonly deps: WatchLossMeasurerDeps) {}
 
-  async measureLoss(position: ClaimPosition, incident: { readonly protocolId: string; readonly occurredAt: number }): Promise<PositionLoss | undefined> {
+  positionIdOf(position: ClaimPosition): string {
+    return claimPositionId(this.deps.config, this.deps.watch.positionReads(), position);
+  }
+
+  async measureLoss(position: ClaimPosition, incident: LossIncident): Promise<PositionLoss | undefined> {
     const { deps } = this;
     const index = deps.config.positions.findIndex(
       (p) => p.protocol === position.protocolId && same(p.asset, position.asset) && same(p.beneficiary, position.beneficiary),
     );
     const read = deps.watch.positionReads().find((r) => r.index === index);
     if (index < 0 || read === undefined) return undefined;
-    const drain = deps.watch
+    const drains = deps.watch
       .storedSignals()
       .map((s) => s.signal)
       .filter((s) => s.protocolId === incident.protocolId && s.drain !== undefined && Math.abs(s.occurredAt - incident.occurredAt) <= 3 * 86_400)
-      .sort((a, b) => a.occurredAt - b.occurredAt)[0];
-    const before = drain?.drain?.before.block ?? (await this.lastBlockBefore(incident.occurredAt));
-    const after = await deps.provider.getBlockNumber();
-    if (before >= after) throw new Error(`position ${read.id}: no block after the incident yet (before ${before}, head ${after})`);
-    const measured = await deps.watch.measurePositionLoss(read.id, before, after);
-    deps.logger.info({ position: read.id, before: measured.before, after: measured.after, loss: measured.loss.toString() }, "position loss measured");
+      .sort((a, b) => a.occurredAt - b.occurredAt);
+    const first = drains[0];
+    const before = first?.drain?.before.block ?? (await this.lastBlockBefore(incident.occurredAt));
+    const head = await deps.provider.getBlockNumber();
+    const exploitTxBlock = await this.exploitTxBlock(incident.exploitTxHash);
+    const windowSec = deps.drainWindowSec ?? DEFAULT_DRAIN_WINDOW_SEC;
+    const end = drainWindowEnd({
+      watchDrainEnds: drains.map((d) => d.drain?.after.block as number),
+      ...(exploitTxBlock !== undefined ? { exploitTxBlock } : {}),
+      ...(drains.length === 0 && exploitTxBlock === undefined ? { timeWindowEnd: await this.lastBlockAtOrBefore(incident.occurredAt + windowSec) } : {}),
+      head,
+    });
+    if ("wait" in end) throw new LossNotReadyError(`position ${read.id}: ${end.wait}`);
+    const after = end.block;
+    if (before >= after) throw new Error(`position ${read.id}: no block after the incident yet (before ${before}, drain window end ${after})`);
+    const measured = await deps.measure.measure(read, before, after, { latest: head });
+    deps.logger.info({ position: read.id, rule: measured.rule, before, after, loss: measured.loss.toString() }, "position loss measured");
+    const afterIs =
+      end.by === "watch-drain-end"
+        ? `end of the drain window: the last block the exploit watch saw the drain at (${drains.map((d) => d.sourceId).join(", ")})`
+        : end.by === "exploit-tx"
+          ? `end of the drain window: the block of the exploit transaction ${incident.exploitTxHash ?? ""}`
+          : `end of the drain window: the last block within ${windowSec} s after the incident (no drain watched, no exploit transaction known)`;
     return {
       loss: measured.loss,
       derivation: {
         method: "measured",
-        valueBefore: measured.before.value.toString(),
-        valueAfter: measured.after.value.toString(),
-        blockBefore: measured.before.block,
-        blockAfter: measured.after.block,
-        source: `${read.id} (${read.spec.kind} reader${drain !== undefined ? `, before the drain ${drain.sourceId}` : ""})`,
+        valueBefore: measured.valueBefore.toString(),
+        valueAfter: measured.valueAfter.toString(),
+        blockBefore: before,
+        blockAfter: after,
+        source: `${read.id} (${read.spec.kind}, ${measured.rule} rule${first !== undefined ? `, before the drain ${first.sourceId}` : ""})`,
+        positionId: read.id,
+        rule: measured.rule,
+        formula: measured.formula,
+        ...(deps.chainId !== undefined ? { chainId: deps.chainId } : {}),
+        blockBeforeIs: first !== undefined ? `the exploit watch's last observation before the drain ${first.sourceId}` : "the last block before the incident's time",
+        blockAfterIs: afterIs,
+        reads: measured.reads,
       },
     };
+  }
+
+  private async exploitTxBlock(hash: string | undefined): Promise<number | undefined> {
+    if (hash === undefined) return undefined;
+    const receipt = await this.deps.provider.getTransactionReceipt(hash);
+    return receipt?.blockNumber ?? undefined;
+  }
+
+  /** The last block with a timestamp at or before `at` (the head when `at` is later). */
+  private async lastBlockAtOrBefore(at: number): Promise<number> {
+    return this.lastBlockBefore(at + 1);
   }
 
   /** The last block with a timestamp before `at` (binary search; genesis when none). */
@@ -81,4 +151,21 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
 
 function same(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
+}
+
+/** An amount the operator set for a held claim (`keeper claim file`), stored in kv under `operatorAmountKey`. */
+export interface OperatorAmount {
+  /** Asset units (decimal string). */
+  readonly amount: string;
+  /** The operator's signer address, or "operator via CLI". */
+  readonly setBy: string;
+  /** Unix seconds. */
+  readonly setAt: number;
+  readonly note?: string;
+  /** The reason the claim was held, when it was. */
+  readonly heldBecause?: string;
+}
+
+export function operatorAmountKey(incidentId: number, positionId: string): string {
+  return `claims:operatorAmount:${incidentId}:${positionId.toLowerCase()}`;
 }

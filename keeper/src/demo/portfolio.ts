@@ -18,29 +18,32 @@ export interface DemoPosition {
    * USDC positions (Nexus does not cover DAI or USDT), so Curve and Yearn in DAI are self-insured.
    */
   readonly nexusProductId?: number;
-  /** The local stand-in the position lives in (DemoProtocols Ignition module) and the reader kind that values it. */
+  /** The local protocol the position lives in (the real Aave v3 market, or a DemoProtocols stand-in) and the reader kind that values it. */
   readonly standIn: DemoStandIn;
 }
 
-/** Reader kinds of the demo stand-ins (all five position kinds but erc20, which the unit tests cover). */
-export type DemoStandInKind = "aave-v3" | "compound-v3" | "erc4626" | "curve";
+/** Reader kinds of the demo's protocols. */
+export type DemoStandInKind = "aave-v3" | "aave-v2" | "compound-v3" | "erc4626" | "curve";
 
 export interface DemoStandIn {
   readonly kind: DemoStandInKind;
-  /** Ignition future id in the DemoProtocols module of the contract the position is read from. */
-  readonly futureId: string;
-  /** What it stands in for. */
+  /**
+   * Ignition future id in the DemoProtocols module of the contract the position is read from;
+   * undefined for Aave v3, which is the real market (keeper/src/demo/realAave.ts), not a stand-in.
+   */
+  readonly futureId?: string;
+  /** What it is, or stands in for. */
   readonly label: string;
 }
 
 export const DEMO_PORTFOLIO: readonly DemoPosition[] = [
-  { id: "aave-v3", name: "Aave V3", usd: 45_000, stablecoin: "USDC", nexusProductId: 7, standIn: { kind: "aave-v3", futureId: "aEthUSDC", label: "Aave V3 pool, aEthUSDC" } },
+  { id: "aave-v3", name: "Aave V3", usd: 45_000, stablecoin: "USDC", nexusProductId: 7, standIn: { kind: "aave-v3", label: "Aave v3 Pool (the real @aave/core-v3 bytecode), aTestUSDC" } },
   { id: "compound-v3", name: "Compound V3", usd: 35_000, stablecoin: "USDC", nexusProductId: 11, standIn: { kind: "compound-v3", futureId: "cUSDCv3", label: "Comet cUSDCv3" } },
   { id: "uniswap-v3", name: "Uniswap V3", usd: 40_000, stablecoin: "USDC", nexusProductId: 23, standIn: { kind: "erc4626", futureId: "UniswapV3LpVault", label: "ERC-4626 vault over a Uniswap V3 USDC range (Arrakis-style)" } },
   { id: "curve", name: "Curve", usd: 38_000, stablecoin: "DAI", nexusProductId: 31, standIn: { kind: "curve", futureId: "CurveDaiUsdcPool", label: "Curve DAI/USDC stable pool (LP valued in DAI)" } },
   { id: "yearn", name: "Yearn", usd: 42_000, stablecoin: "DAI", nexusProductId: 43, standIn: { kind: "erc4626", futureId: "YearnDaiVault", label: "Yearn v3 DAI vault (ERC-4626)" } },
   { id: "gmx", name: "GMX", usd: 25_000, stablecoin: "USDC", standIn: { kind: "erc4626", futureId: "GmxUsdcVault", label: "GMX GM USDC pool shares (ERC-4626 stand-in)" } },
-  { id: "radiant", name: "Radiant", usd: 15_000, stablecoin: "USDT", standIn: { kind: "aave-v3", futureId: "rUSDT", label: "Radiant (Aave fork) pool, rUSDT" } },
+  { id: "radiant", name: "Radiant", usd: 15_000, stablecoin: "USDT", standIn: { kind: "aave-v2", futureId: "rUSDT", label: "Radiant (Aave v2 fork) lending pool, rUSDT" } },
 ];
 
 /** Other suppliers' deposits in every stand-in, as a multiple of the investor's position (the pools are much bigger than one investor). */

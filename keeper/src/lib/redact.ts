@@ -27,3 +27,15 @@ export function scrubSecret(text: string, url: string): string {
   }
   return out;
 }
+
+/** A database URL with its password replaced by `***` (user, host, port and database stay: they name the server). */
+export function redactStateUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    parsed.search = "";
+    return parsed.toString();
+  } catch {
+    return "<invalid url redacted>";
+  }
+}

@@ -48,8 +48,33 @@ export type LossDerivation =
       readonly blockAfter?: number;
       /** Which reader measured it (e.g. "aave-v3 aToken balance"). */
       readonly source: string;
+      /** The position's id (what `keeper claim file --position` names). */
+      readonly positionId?: string;
+      /** The kind's loss rule (policy/positionLossRule.ts) and its formula. */
+      readonly rule?: string;
+      readonly formula?: string;
+      /** The chain every read was made on. */
+      readonly chainId?: number;
+      /** How each block was chosen ("last block before the drain", "end of the drain window: …"). */
+      readonly blockBeforeIs?: string;
+      readonly blockAfterIs?: string;
+      /** The reads behind the amount (decimal strings), for an assessor to recompute it. */
+      readonly reads?: Readonly<Record<string, unknown>>;
     }
-  | { readonly method: "configured-size"; readonly targetAmount: string; readonly note: string };
+  | { readonly method: "configured-size"; readonly targetAmount: string; readonly note: string }
+  | {
+      readonly method: "operator";
+      /** Asset units, as the operator set it (`keeper claim file`). */
+      readonly amount: string;
+      readonly positionId: string;
+      /** Who set it: the operator's signer address, or "operator via CLI". */
+      readonly setBy: string;
+      /** Unix seconds. */
+      readonly setAt: number;
+      readonly note?: string;
+      /** Why the keeper could not size it itself. */
+      readonly heldBecause?: string;
+    };
 
 export interface PositionLoss {
   /** Asset units. */
@@ -71,7 +96,17 @@ export interface ClaimPosition {
 /** Measured loss of one position in one incident (I/O: implemented by the position readers). */
 export interface PositionLossMeasurer {
   /** `undefined` when this measurer has no reader for the position (the configured size is used). */
-  measureLoss(position: ClaimPosition, incident: { readonly protocolId: string; readonly occurredAt: number }, now: number): Promise<PositionLoss | undefined>;
+  measureLoss(position: ClaimPosition, incident: LossIncident, now: number): Promise<PositionLoss | undefined>;
+  /** The id an operator names the position by (`keeper claim file --position`). */
+  positionIdOf?(position: ClaimPosition): string;
+}
+
+/** What the loss measurer knows of an incident. */
+export interface LossIncident {
+  readonly protocolId: string;
+  readonly occurredAt: number;
+  /** An exploit transaction a signal named (its block can end the drain window). */
+  readonly exploitTxHash?: string;
 }
 
 /** The loss of `position`: measured when available, else its configured size. */

@@ -11,7 +11,7 @@
  *   unbacked(borrower) = reserveDebt × max(0, debtBase − collateralBase × 10 000 / bonusBps) / debtBase
  *   net               = cash + bridgeUnbacked + totalDebt − Σ unbacked − totalSupplied − treasuryAccrued
  *   poolLoss          = max(0, net_before − net_after)
- *   exposure (scaled) = min(holderScaled_before, holderScaled_after)
+ *   exposure (scaled) = min(holderScaled_before, holderScaled_after[, holderScaled at the measuring block])
  *   loss              = min(poolLoss × exposure / scaledSupply_after,  exposure × totalSupplied_after / scaledSupply_after)
  *
  * - `net` is what the reserve owns (cash, debt that collateral backs, and what a bridge owes for
@@ -77,13 +77,28 @@ export interface LendingLossParams {
    * 10 000 (collateral backs debt one for one).
    */
   readonly liquidationBonusBps?: number;
+  /**
+   * The holder's scaled balance at a later block (when the claim is measured). Aave withdrawals
+   * are at par: what the holder withdrew or moved out after the drain, once cash came back, left
+   * whole and is no loss — the exposure is capped by it. A later deposit does not raise it.
+   */
+  readonly laterHolderScaled?: bigint;
+  /**
+   * A fall of `net` up to this many basis points of `totalSupplied_before` is no loss (default 1):
+   * the reads round (each total by a unit), and the treasury's share of the interest accrued since
+   * the reserve's last update is booked (`accruedToTreasury`) only at the next update, which moves
+   * `net` by that share without anyone losing anything.
+   */
+  readonly dustBps?: number;
 }
 
 export interface LendingLoss {
   /** The holder's loss, asset units. */
   readonly loss: bigint;
-  /** What the reserve lost in the window, asset units. */
+  /** What the reserve lost in the window, asset units (0 when the fall is within `dust`). */
   readonly poolLoss: bigint;
+  /** The fall of `net` that counts as rounding, asset units (`dustBps` of the supply before). */
+  readonly dust: bigint;
   readonly unbackedBefore: bigint;
   readonly unbackedAfter: bigint;
   /** `net` at each block (signed). */
@@ -97,9 +112,12 @@ export interface LendingLoss {
   readonly formula: string;
 }
 
+/** Default `dustBps`. */
+export const DEFAULT_DUST_BPS = 1;
+
 export const LENDING_LOSS_FORMULA =
-  "net = cash + bridgeUnbacked + totalDebt - unbacked - totalSupplied - treasuryAccrued; poolLoss = max(0, net_before - net_after); " +
-  "exposure = min(holderScaled_before, holderScaled_after); loss = min(poolLoss * exposure / scaledSupply_after, exposure * totalSupplied_after / scaledSupply_after)";
+  "net = cash + bridgeUnbacked + totalDebt - unbacked - totalSupplied - treasuryAccrued; poolLoss = max(0, net_before - net_after), 0 when within dust = totalSupplied_before * dustBps / 10000; " +
+  "exposure = min(holderScaled_before, holderScaled_after[, holderScaled_at_measurement]); loss = min(poolLoss * exposure / scaledSupply_after, exposure * totalSupplied_after / scaledSupply_after)";
 
 /** The part of the reserve's debt that no collateral backs, over the given borrowers (asset units). */
 export function unbackedDebt(borrowers: readonly LendingBorrower[], params: LendingLossParams = {}): bigint {
@@ -134,15 +152,18 @@ export function measureLendingLoss(before: LendingPoolState, after: LendingPoolS
   const unbackedAfter = unbackedDebt(after.borrowers, params);
   const netBefore = before.cash + before.bridgeUnbacked + before.totalDebt - unbackedBefore - before.totalSupplied - before.treasuryAccrued;
   const netAfter = after.cash + after.bridgeUnbacked + after.totalDebt - unbackedAfter - after.totalSupplied - after.treasuryAccrued;
-  const poolLoss = netBefore > netAfter ? netBefore - netAfter : 0n;
-  const exposureScaled = before.holderScaled < after.holderScaled ? before.holderScaled : after.holderScaled;
+  const dust = (before.totalSupplied * BigInt(params.dustBps ?? DEFAULT_DUST_BPS)) / BPS;
+  const poolLoss = netBefore - netAfter > dust ? netBefore - netAfter : 0n;
+  if (params.laterHolderScaled !== undefined && params.laterHolderScaled < 0n) throw new Error("measureLendingLoss: laterHolderScaled is negative");
+  let exposureScaled = before.holderScaled < after.holderScaled ? before.holderScaled : after.holderScaled;
+  if (params.laterHolderScaled !== undefined && params.laterHolderScaled < exposureScaled) exposureScaled = params.laterHolderScaled;
   const exposureValue = after.scaledTotalSupply === 0n ? 0n : (exposureScaled * after.totalSupplied) / after.scaledTotalSupply;
   let loss = 0n;
   if (poolLoss > 0n && exposureScaled > 0n && after.scaledTotalSupply > 0n) {
     const share = (poolLoss * exposureScaled) / after.scaledTotalSupply;
     loss = share < exposureValue ? share : exposureValue;
   }
-  return { loss, poolLoss, unbackedBefore, unbackedAfter, netBefore, netAfter, exposureScaled, exposureValue, formula: LENDING_LOSS_FORMULA };
+  return { loss, poolLoss, dust, unbackedBefore, unbackedAfter, netBefore, netAfter, exposureScaled, exposureValue, formula: LENDING_LOSS_FORMULA };
 }
 
 function ceilDiv(a: bigint, b: bigint): bigint {
@@ -168,6 +189,8 @@ export interface LendingLossRecord {
   readonly method: "pooled-lending";
   readonly formula: string;
   readonly liquidationBonusBps: number;
+  /** The holder's scaled balance at the measuring block, when it capped the exposure. */
+  readonly laterHolderScaled?: string;
   readonly before: LendingStateRecord;
   readonly after: LendingStateRecord;
   readonly unbackedBefore: string;
@@ -175,6 +198,7 @@ export interface LendingLossRecord {
   readonly netBefore: string;
   readonly netAfter: string;
   readonly poolLoss: string;
+  readonly dust: string;
   readonly exposureScaled: string;
   readonly exposureValue: string;
   readonly loss: string;
@@ -199,6 +223,7 @@ export function lendingLossRecord(before: LendingPoolState, after: LendingPoolSt
     method: "pooled-lending",
     formula: r.formula,
     liquidationBonusBps: params.liquidationBonusBps ?? 10_000,
+    ...(params.laterHolderScaled !== undefined ? { laterHolderScaled: params.laterHolderScaled.toString() } : {}),
     before: state(before),
     after: state(after),
     unbackedBefore: r.unbackedBefore.toString(),
@@ -206,6 +231,7 @@ export function lendingLossRecord(before: LendingPoolState, after: LendingPoolSt
     netBefore: r.netBefore.toString(),
     netAfter: r.netAfter.toString(),
     poolLoss: r.poolLoss.toString(),
+    dust: r.dust.toString(),
     exposureScaled: r.exposureScaled.toString(),
     exposureValue: r.exposureValue.toString(),
     loss: r.loss.toString(),

@@ -227,6 +227,17 @@ export class KeeperMetrics {
     return this.cycles.get(loop)?.lastSec ?? 0;
   }
 
+  /**
+   * A standby (PostgreSQL, another keeper leads) runs no loops: its loops are healthy while it waits,
+   * and the grace restarts when it leads (/healthz stays 200: a standby is ready to take over).
+   */
+  setStandby(standby: boolean): void {
+    if (this.standbySinceMs !== undefined && !standby) this.leadingSinceMs = this.nowMs();
+    this.standbySinceMs = standby ? this.nowMs() : undefined;
+  }
+  private standbySinceMs: number | undefined;
+  private leadingSinceMs: number | undefined;
+
   /** Health: every loop succeeded within 2 intervals (the start counts as a success for the grace). */
   /** Marks a component degraded (reason) or healthy again (undefined). */
   setDegraded(component: string, reason: string | undefined): void {
@@ -245,7 +256,7 @@ export class KeeperMetrics {
     let ok = true;
     for (const loop of LOOP_NAMES) {
       const s = this.cycles.get(loop) as CycleStats;
-      const since = s.lastSuccessMs ?? this.startedAtMs;
+      const since = this.standbySinceMs !== undefined ? now : s.lastSuccessMs ?? this.leadingSinceMs ?? this.startedAtMs;
       const limitMs = 2 * intervalsMs[loop];
       const healthy = now - since <= limitMs;
       ok &&= healthy;

@@ -9,7 +9,7 @@
  * With a `fence` (the signing lock's token), `plan` and `recordAttempt` check it inside their own
  * transaction: a process whose lock was taken over can record nothing more to sign or broadcast.
  */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 import type { SigningFence } from "./daemonLock";
 
 export const ACTION_STATES = ["planned", "sent", "replaced", "confirmed", "failed"] as const;
@@ -138,8 +138,9 @@ export class ActionJournal {
     const args: (string | number)[] = [];
     if (filter.state !== undefined) (where.push("state = ?"), args.push(filter.state));
     if (filter.kind !== undefined) (where.push("kind = ?"), args.push(filter.kind));
-    const sql = `SELECT * FROM action_journal ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, filter.limit ?? -1) as JournalRow[]).map(toEntry);
+    if (filter.limit !== undefined) args.push(filter.limit);
+    const sql = `SELECT * FROM action_journal ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id${filter.limit !== undefined ? " LIMIT ?" : ""}`;
+    return (this.db.prepare(sql).all(...args) as JournalRow[]).map(toEntry);
   }
 
   /** Counts by state (for status and metrics). */
@@ -158,13 +159,13 @@ export class ActionJournal {
       this.fence?.assertHeld(this.db);
       const existing = this.byKey(action.key);
       if (existing === undefined) {
-        const info = this.db
+        const inserted = this.db
           .prepare(
             `INSERT INTO action_journal (kind, idempotency_key, payload_json, state, created_at, updated_at)
-             VALUES (?, ?, ?, 'planned', ?, ?)`,
+             VALUES (?, ?, ?, 'planned', ?, ?) RETURNING id`,
           )
-          .run(action.kind, action.key, toJson(action.payload), now, now);
-        return this.get(Number(info.lastInsertRowid));
+          .get(action.kind, action.key, toJson(action.payload), now, now) as { id: number };
+        return this.get(inserted.id);
       }
       this.assertTransition(existing, "planned");
       if (existing.state === "failed") {

@@ -2,7 +2,7 @@
  * Alert deduplication memory: per alert key, when it was last delivered and how many times it
  * was suppressed since. Kept in the state database so a cron `keeper once` dedups too.
  */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 
 export interface AlertGate {
   /** Deliver now? */
@@ -15,31 +15,6 @@ export interface AlertGate {
 
 export class AlertLogRepository {
   constructor(private readonly db: Database) {}
-
-  /**
-   * Records one occurrence of `key` at `nowMs` and decides: delivered when the key was never
-   * delivered or its last delivery is at least `intervalMs` old (the suppressed count is then
-   * reset), else suppressed (counted).
-   */
-  gate(key: string, nowMs: number, intervalMs: number): AlertGate {
-    const run = this.db.transaction((): AlertGate => {
-      const row = this.db.prepare("SELECT last_sent_ms, suppressed, total FROM alert_log WHERE alert_key = ?").get(key) as
-        | { last_sent_ms: number; suppressed: number; total: number }
-        | undefined;
-      if (row === undefined) {
-        this.db.prepare("INSERT INTO alert_log (alert_key, last_sent_ms, suppressed, total) VALUES (?, ?, 0, 1)").run(key, nowMs);
-        return { send: true, suppressed: 0, total: 1 };
-      }
-      const total = row.total + 1;
-      if (nowMs - row.last_sent_ms >= intervalMs) {
-        this.db.prepare("UPDATE alert_log SET last_sent_ms = ?, suppressed = 0, total = ? WHERE alert_key = ?").run(nowMs, total, key);
-        return { send: true, suppressed: row.suppressed, total };
-      }
-      this.db.prepare("UPDATE alert_log SET suppressed = suppressed + 1, total = ? WHERE alert_key = ?").run(total, key);
-      return { send: false, suppressed: row.suppressed + 1, total };
-    });
-    return run.immediate();
-  }
 
   /**
    * Dedup over *delivered* alerts: whether a delivery of `key` lies within `intervalMs` (then this

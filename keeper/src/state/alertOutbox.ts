@@ -3,7 +3,7 @@
  * until every sink it is routed to acknowledged it, and survives restarts. `sent` only once every
  * sink acknowledged. Dedup (alertLog) counts *delivered* alerts only.
  */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 
 /** The stored alert (the alerting layer's `Alert`; the state layer sees only its severity). */
 export interface OutboxAlert {
@@ -64,10 +64,10 @@ export class AlertOutboxRepository {
   constructor(private readonly db: Database) {}
 
   enqueue(key: string, alert: OutboxAlert, sinks: readonly string[], nowMs: number): OutboxEntry {
-    const info = this.db
-      .prepare("INSERT INTO alert_outbox (alert_key, severity, alert_json, state, sinks_json, next_attempt_ms, created_ms) VALUES (?, ?, ?, 'pending', ?, ?, ?)")
-      .run(key, alert.severity, JSON.stringify(alert), JSON.stringify(sinks), nowMs, nowMs);
-    return this.get(Number(info.lastInsertRowid)) as OutboxEntry;
+    const inserted = this.db
+      .prepare("INSERT INTO alert_outbox (alert_key, severity, alert_json, state, sinks_json, next_attempt_ms, created_ms) VALUES (?, ?, ?, 'pending', ?, ?, ?) RETURNING id")
+      .get(key, alert.severity, JSON.stringify(alert), JSON.stringify(sinks), nowMs, nowMs) as { id: number };
+    return this.get(inserted.id) as OutboxEntry;
   }
 
   get(id: number): OutboxEntry | undefined {

@@ -1,5 +1,5 @@
 /** History of risk assessments per protocol (full JSON plus the columns reports filter on). */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 import type { RiskAssessment } from "../scoring/types";
 
 export class AssessmentRepository {

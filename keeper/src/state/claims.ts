@@ -2,7 +2,7 @@
  * Claims the keeper schedules and files: one row per (incident, coverage) — the UNIQUE constraint
  * is what guarantees one incident is never filed twice for one coverage.
  */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 
 export type ClaimState = string;
 
@@ -44,8 +44,8 @@ export class ClaimRepository {
     const now = this.nowMs();
     const info = this.db
       .prepare(
-        `INSERT OR IGNORE INTO claims (incident_id, coverage_id, state, file_after, details_json, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO claims (incident_id, coverage_id, state, file_after, details_json, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .run(claim.incidentId, claim.coverageId, claim.state, claim.fileAfter ?? null, JSON.stringify(claim.details ?? {}), now, now);
     const stored = this.byIncidentAndCoverage(claim.incidentId, claim.coverageId);

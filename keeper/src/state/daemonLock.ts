@@ -13,7 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 import type { Logger } from "../lib/logger";
 
 export class DaemonLockError extends Error {
@@ -247,7 +247,7 @@ export function currentLockHolder(db: Database): { pid: number; hostname: string
       `SELECT pid, hostname, started_at, heartbeat_at FROM (
          SELECT pid, hostname, started_at, heartbeat_at FROM signing_lock WHERE heartbeat_at > 0
          UNION ALL SELECT pid, hostname, started_at, heartbeat_at FROM daemon_lock WHERE id = 1
-       ) ORDER BY heartbeat_at DESC LIMIT 1`,
+       ) AS holders ORDER BY heartbeat_at DESC LIMIT 1`,
     )
     .get() as { pid: number; hostname: string; started_at: number; heartbeat_at: number } | undefined;
 }

@@ -5,7 +5,7 @@
  * State changes come from the pure state machine (`policy/incidents.ts`) as `IncidentChange`s
  * and are applied here in one transaction.
  */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 import type { IncidentChange, IncidentView } from "../policy/incidents";
 import type { IncidentSignal, IncidentState } from "../policy/incidentSignals";
 
@@ -90,12 +90,12 @@ export class IncidentRepository {
     const details = (incident.details ?? {}) as { occurredAt?: unknown };
     const occurredAt = typeof details.occurredAt === "number" ? details.occurredAt : incident.detectedAt;
     const run = this.db.transaction(() => {
-      const info = this.db
+      const inserted = this.db
         .prepare(
-          `INSERT OR IGNORE INTO incidents (protocol, kind, detected_at, dedupe_key, details_json, created_at, state, occurred_at, opened_at, state_by, state_changed_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO incidents (protocol, kind, detected_at, dedupe_key, details_json, created_at, state, occurred_at, opened_at, state_by, state_changed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
         )
-        .run(
+        .get(
           incident.protocol,
           incident.kind,
           incident.detectedAt,
@@ -107,15 +107,15 @@ export class IncidentRepository {
           incident.detectedAt,
           `signal:${incident.kind}`,
           incident.detectedAt,
-        );
-      if (info.changes === 1) {
+        ) as { id: number } | undefined;
+      if (inserted !== undefined) {
         this.db
           .prepare(
-            `INSERT OR IGNORE INTO incident_signals (incident_id, kind, source_id, occurred_at, observed_at, signal_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO incident_signals (incident_id, kind, source_id, occurred_at, observed_at, signal_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
           )
-          .run(Number(info.lastInsertRowid), incident.kind, incident.dedupeKey, occurredAt, incident.detectedAt, JSON.stringify(incident.details ?? {}), this.nowMs());
+          .run(inserted.id, incident.kind, incident.dedupeKey, occurredAt, incident.detectedAt, JSON.stringify(incident.details ?? {}), this.nowMs());
       }
-      return info.changes === 1;
+      return inserted !== undefined;
     });
     const created = run.immediate();
     const stored = this.byDedupeKey(incident.dedupeKey);
@@ -128,12 +128,12 @@ export class IncidentRepository {
     const run = this.db.transaction(() => {
       for (const change of changes) {
         if (change.kind === "open") {
-          const info = this.db
+          const inserted = this.db
             .prepare(
-              `INSERT OR IGNORE INTO incidents (protocol, kind, detected_at, dedupe_key, details_json, created_at, state, occurred_at, opened_at, state_by, state_reason, state_changed_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `INSERT INTO incidents (protocol, kind, detected_at, dedupe_key, details_json, created_at, state, occurred_at, opened_at, state_by, state_reason, state_changed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
             )
-            .run(
+            .get(
               change.protocolId,
               change.signal.kind,
               now,
@@ -146,8 +146,8 @@ export class IncidentRepository {
               `signal:${change.signal.kind}`,
               change.signal.description,
               now,
-            );
-          if (info.changes === 1) this.insertSignal(Number(info.lastInsertRowid), change.signal);
+            ) as { id: number } | undefined;
+          if (inserted !== undefined) this.insertSignal(inserted.id, change.signal);
         } else if (change.kind === "attach") {
           const target = this.byDedupeKey(change.key);
           if (target === undefined) throw new Error(`incident ${change.key}: no such incident to attach a signal to`);
@@ -234,7 +234,7 @@ export class IncidentRepository {
   private insertSignal(incidentId: number, signal: IncidentSignal): void {
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO incident_signals (incident_id, kind, source_id, occurred_at, observed_at, signal_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO incident_signals (incident_id, kind, source_id, occurred_at, observed_at, signal_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .run(incidentId, signal.kind, signal.sourceId, signal.occurredAt, signal.observedAt, JSON.stringify(signal), this.nowMs());
   }

@@ -1,5 +1,5 @@
 /** Small process state (e.g. `loop:risk:lastSuccess`), JSON values. */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 import { toJson } from "./actionJournal";
 
 export class KvRepository {

@@ -1,6 +1,8 @@
 /**
  * Numbered schema migrations of the keeper's SQLite state. Append only: never edit a released
  * step, add the next number. `applyMigrations` runs every pending step in one transaction.
+ * PostgreSQL (pgMigrations.ts) starts from the schema these steps build up to `PG_BASELINE_VERSION`
+ * and applies later steps from the same list (their `postgres` text where the dialects differ).
  */
 import type { Database } from "better-sqlite3";
 
@@ -10,6 +12,11 @@ export interface Migration {
   readonly sql: string;
   /** A table rebuild: foreign keys are switched off around the transaction and checked before it commits. */
   readonly foreignKeysOff?: boolean;
+  /**
+   * The step on PostgreSQL, where it differs from `sql` (migrations after `PG_BASELINE_VERSION`
+   * only; without it the SQLite text runs through `sqliteDdlToPostgres`).
+   */
+  readonly postgres?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -225,6 +232,14 @@ export const MIGRATIONS: readonly Migration[] = [
         heartbeat_at INTEGER NOT NULL,
         PRIMARY KEY (chain_id, address)
       );
+    `,
+  },
+  {
+    version: 14,
+    name: "journal index by kind and state (bounded dashboard reads, budget history, retention)",
+    sql: `
+      CREATE INDEX action_journal_kind_state ON action_journal (kind, state, id);
+      CREATE INDEX alert_outbox_sent ON alert_outbox (state, sent_ms);
     `,
   },
 ];

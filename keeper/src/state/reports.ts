@@ -1,5 +1,5 @@
 /** Coverage report history (JSON as the report module produced it). */
-import type { Database } from "better-sqlite3";
+import type { SqlConnection as Database } from "./sql";
 import { toJson } from "./actionJournal";
 
 export interface StoredReport {
@@ -13,10 +13,10 @@ export class ReportRepository {
   constructor(private readonly db: Database, private readonly nowMs: () => number = Date.now) {}
 
   record(generatedAt: number, report: unknown): number {
-    const info = this.db
-      .prepare("INSERT INTO reports (generated_at, report_json, created_at) VALUES (?, ?, ?)")
-      .run(generatedAt, toJson(report), this.nowMs());
-    return Number(info.lastInsertRowid);
+    const inserted = this.db
+      .prepare("INSERT INTO reports (generated_at, report_json, created_at) VALUES (?, ?, ?) RETURNING id")
+      .get(generatedAt, toJson(report), this.nowMs()) as { id: number };
+    return inserted.id;
   }
 
   latest(): StoredReport | undefined {

@@ -73,6 +73,37 @@ describe("keeper daemon (scripted loops)", function () {
     return { daemon, state, calls, lines };
   }
 
+  it("prunes the state after the first cycles (state.retention), logs what went, and tells the watch which drain signals it forgot; a dry run prunes nothing", async () => {
+    const nowSec = 1_700_000_000; // the scripted loops' chain time: retention's clock for assessments and signals
+    const seed = (state: StateDb): void => {
+      const c = { tvl: 30, audit: 30, time: 30, exploit: 30, team: 30 };
+      state.assessments.record([0, 1, 2].map((h) => ({ protocol: "aave-v3", assessedAt: nowSec - 200 * 86_400 + h * 600, components: c, composite: 30, category: "LOW" as const, confidence: 100, missing: [] })));
+      state.kv.set("watch:signals", [{ signal: { protocolId: "aave-v3", sourceId: "drain:old", occurredAt: nowSec - 400 * 86_400 }, evidenceHash: "0x01", reported: { status: "confirmed" } }]);
+    };
+    const cfg = config({ intervals: { riskSec: 60, coverageSec: 60, incidentWatchSec: 60, jitterFraction: 0 }, health: { enabled: false } });
+    for (const dryRun of [false, true]) {
+      const state = openStateDb(":memory:");
+      states.push(state);
+      seed(state);
+      const lines: string[] = [];
+      const forgotten: string[] = [];
+      const daemon = new KeeperDaemon(cfg, state, loopsOf({}, []), recordingLogger(), { afterPrune: (r) => forgotten.push(...r.watchSignalIds) }, { out: (l) => lines.push(l), shutdownGraceMs: 1000, dryRun });
+      daemons.push(daemon);
+      await daemon.start();
+      for (let i = 0; i < 100 && !lines.some((l) => / retention /.test(l)) && !dryRun; i += 1) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 50));
+      const left = (state.db.prepare("SELECT COUNT(*) AS n FROM assessments").get() as { n: number }).n;
+      if (dryRun) {
+        expect(left).to.equal(3);
+        expect(lines.some((l) => / retention /.test(l))).to.equal(false);
+      } else {
+        expect(left).to.equal(1); // one per protocol per day past assessmentsFullDays
+        expect(lines.find((l) => / retention /.test(l))).to.match(/pruned: assessments=2 .*watchSignals=1/);
+        expect(forgotten).to.deep.equal(["drain:old"]);
+      }
+    }
+  });
+
   it("runs the first cycles in order, then every loop on its interval; prints one status line per cycle", async () => {
     const { calls, lines, state } = await startDaemon({});
     await new Promise((r) => setTimeout(r, 350));

@@ -31,6 +31,21 @@ describe("keeper config", () => {
     ]);
   });
 
+  it("leading signals: a bad admin role id, an unknown event and an undated expiry name the field and the fix; the peg defaults are 2% and 86400 s", () => {
+    const raw = embeddedDefaultConfig();
+    const contract = "0x1111111111111111111111111111111111111111";
+    const withWatch = (watch: Record<string, unknown>) => ({ ...raw, protocols: raw.protocols.map((p, i) => (i === 0 ? { ...p, watch } : p)) });
+    const issues = issuesOf(() =>
+      parseConfig(withWatch({ adminContracts: [{ address: contract, adminRoles: ["UPGRADER_ROLE"] }], announced: [{ account: contract, event: "Upgrade", until: "next week" }] })),
+    );
+    expect(issues.find((i) => i.startsWith("config.protocols[0].watch.adminContracts[0].adminRoles[0]:"))).to.match(/not a bytes32 role id — use 0x followed by 64 hex digits/);
+    expect(issues.find((i) => i.startsWith("config.protocols[0].watch.announced[0].event:"))).to.match(/Upgraded/);
+    expect(issues.find((i) => i.startsWith("config.protocols[0].watch.announced[0].until:"))).to.match(/not a date — use ISO 8601/);
+    const ok = parseConfig(withWatch({ pegOracle: { aggregator: contract } }));
+    expect(ok.protocols[0]?.watch?.pegOracle).to.deep.include({ peg: 1, heartbeatSec: 86_400 });
+    expect(ok.watch).to.deep.include({ oracleDeviationPercent: 2, oracleStaleGraceSec: 600 });
+  });
+
   it("Nexus: default cover assets are USDC 6 only; a DAI/USDT/id-1 mapping names the field and the fix; ipfsApiUrl must be a URL", () => {
     const raw = embeddedDefaultConfig();
     const withNexus = (nexus: Record<string, unknown>) => ({ ...raw, providers: { ...(raw.providers ?? {}), nexus } });

@@ -76,6 +76,16 @@ describe("config: position kinds and the exploit watch", () => {
     expect(bad.join("\n")).to.match(/position\.pricing/);
   });
 
+  it("aave-v2 by its lending pool (Radiant-style): the aToken of the position's asset is resolved, not configured; exactly one of aToken and lendingPool", () => {
+    const RADIANT_POOL = "0xF4B1486DD74D07706052A33d31d7c0AAFD0659E1";
+    const config = parseConfig(base([{ protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "aave-v2", lendingPool: RADIANT_POOL } }]));
+    expect(positionReadsOf(config.positions)[0]?.spec).to.deep.equal({ kind: "aave-v2", lendingPool: RADIANT_POOL, asset: USDC, holder: getAddress(SAFE) });
+    const both = issuesOf(base([{ protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "aave-v2", aToken: A_USDC, lendingPool: RADIANT_POOL } }]));
+    expect(both.join("\n")).to.match(/config\.positions\[0\]\.position\.aToken: give exactly one of aToken and lendingPool — lendingPool .* resolves the aToken/);
+    const neither = issuesOf(base([{ protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, position: { kind: "aave-v2" } }]));
+    expect(neither.join("\n")).to.match(/config\.positions\[0\]\.position\.lendingPool: give exactly one of aToken and lendingPool/);
+  });
+
   it("a protocol the keeper cannot read (GMX GM tokens) is refused at load, naming the reason and the targetAmount fallback", () => {
     for (const kind of ["gmx-gm", "gmx-v2", "gmx"]) {
       const issues = issuesOf(base([{ protocol: "aave-v3", asset: USDC, beneficiary: SAFE, allowSelfInsure: true, targetAmount: "1000", position: { kind, token: A_USDC } }]));

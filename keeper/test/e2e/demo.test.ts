@@ -108,27 +108,32 @@ describe("one command on the embedded default (e2e, child processes)", function 
     expect(text).to.match(/scores pushed +7 protocols scored on-chain/);
     expect(text).to.match(/coverage bought +7 covers for 60 days/);
     expect(text).to.match(/renewal 2 +time \+\d+d .* 7 covers renewed/);
-    expect(text).to.match(/protocol stand-ins: Aave V3 → Aave V3 pool, aEthUSDC;.*Multicall3 at its canonical address/);
+    expect(text).to.match(/deployed the real Aave v3 market \(@aave\/core-v3\): Pool 0x[0-9a-fA-F]{40}, USDC aToken 0x[0-9a-fA-F]{40}/);
+    expect(text).to.match(/protocol stand-ins: Aave V3 → Aave v3 Pool \(the real @aave\/core-v3 bytecode\), aTestUSDC;.*Radiant → Radiant \(Aave v2 fork\) lending pool, rUSDT; Multicall3 at its canonical address/);
     expect(text).to.match(/position grew +the investor adds 50% to Compound V3/);
-    // Drain block → alert and halt in the next incident-watch tick, which reads that very block.
-    const drainBlock = /exploit +block (\d+): 60% of the USDC in the Aave V3 pool/.exec(text)?.[1];
-    expect(drainBlock, text).to.not.equal(undefined);
-    expect(text).to.match(new RegExp(`alert \\+ halt +next incident-watch tick \\(read at block ${drainBlock}\\): critical alert "on-chain drain: Aave V3".*reportIncident mined: Aave V3 sales halted on the fund; incident suspected, no claim yet`));
+    // The real drain: 60% of the cash (270,000 of 450,000 USDC) borrowed against 10 WETH whose price
+    // source was pushed up, then restored → alert and halt in the next incident-watch tick, which reads the restore block.
+    const drain = /exploit +block (\d+): 60% of the USDC in the Aave v3 Pool \(the real @aave\/core-v3 bytecode\), aTestUSDC \(270,000 USDC\) drained to 0x[0-9a-fA-F]{40} \(oracle manipulation: .* the source restored in block (\d+)\)/.exec(text);
+    expect(drain, text).to.not.equal(null);
+    const drainEnd = drain?.[2] ?? "?";
+    expect(text).to.match(new RegExp(`alert \\+ halt +next incident-watch tick \\(read at block ${drainEnd}\\): critical alert "on-chain drain: Aave V3".*reportIncident mined: Aave V3 sales halted on the fund; incident suspected, no claim yet`));
     expect(text).to.match(/confirmation +the fixture feed corroborates: Aave V3 TVL down 90%/);
     // The drain and the TVL drop are one incident, suspected until the operator confirms it.
     expect(text).to.match(/incident detected +onchain-drain:\S+@aave-v3: suspected, sales halted on-chain/);
     expect(text).to.match(/incident confirmed +the operator confirms incident #1 \(keeper incident confirm 1\)/);
-    expect(text).to.match(new RegExp(`measured loss +27,000 USDC \\(position 45,000 USDC at block \\d+ → 18,000 USDC at block ${drainBlock}\\)`));
-    const claimed = /claim filed +fund claim #1 on cover #\d+ \(provider 1\) for ([\d,]+) USDC/.exec(text)?.[1];
+    // The holder's 10% share of the unbacked debt: 270,000 borrowed, 10 WETH × $3,000 ÷ 1.05 (the liquidation bonus) recoverable.
+    const expectedLoss = ((270_000 - (10 * 3_000) / 1.05) * 45_000) / 450_000;
+    const measured = new RegExp(`measured loss +([\\d,.]+) USDC: the holder's share of the [\\d,.]+ USDC of cash the reserve lost against unbacked debt between blocks \\d+ and ${drainEnd} \\(its aToken balance did not move\\)`).exec(text)?.[1];
+    expect(measured, text).to.not.equal(undefined);
+    expect(Number(measured?.replace(/,/g, ""))).to.be.closeTo(expectedLoss, expectedLoss / 100);
+    const claimed = /claim filed +fund claim #1 on cover #\d+ \(provider 1\) for ([\d,.]+) USDC/.exec(text)?.[1];
     expect(claimed, text).to.not.equal(undefined);
     expect(text).to.match(/assessed +Nexus assessors vote yes/);
     expect(text).to.match(new RegExp(`settled +claim #1 settled by the keeper: Paid, ${claimed} USDC credited`));
     expect(text).to.match(new RegExp(`withdrawn +beneficiary 0x[0-9a-fA-F]{40} withdrew ${claimed} USDC`));
-    // The claim was the measured loss (27,000 of the 45,000 cover): the Aave position (18,000 USDC
-    // left) keeps its remaining 18,000 of cover, so nothing is uncovered.
-    expect(claimed).to.equal("27,000");
-    // Value | Position | Target (= position × 1.0 at LOW) | Coverage | Cover/value (issue 22 added the Position column).
-    expect(text).to.match(/Coverage report at .*\n[\s\S]*aave-v3 +\| \d+ +\| LOW +\| \$18,000\.00 +\| \$18,000\.00 +\| \$18,000\.00 +\| \$18,000\.00 +\| 100\.0%[\s\S]*Uncovered: none/);
+    // The claim is the pooled-lending loss (issue 18 §2: the claims path measures it as the demo's line does), within 1%.
+    expect(Number(claimed?.replace(/,/g, ""))).to.be.closeTo(expectedLoss, expectedLoss / 100);
+    expect(text).to.match(/Coverage report at .*\n[\s\S]*aave-v3 +\| \d+ +\| LOW +\|/);
     expect(text).to.match(/demo: all stages passed in [\d.]+ s wall time/);
     expect(text).to.match(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
     expect(text).not.to.match(/FAILED/);

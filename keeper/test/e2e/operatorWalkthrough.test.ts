@@ -15,9 +15,11 @@ import { spawn } from "node:child_process";
 import { promises as fs, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Contract, JsonRpcProvider } from "ethers";
+import { Contract, Interface, JsonRpcProvider, NonceManager } from "ethers";
 
-import { hardhatChildEnv, startHardhatNode, type EmbeddedNode } from "../../src/cli/embedded";
+import { devAccount, hardhatChildEnv, startHardhatNode, type EmbeddedNode } from "../../src/cli/embedded";
+import type { SafeBatchFile } from "../../src/cli/commands/safeBatch";
+import { deployRealSafe } from "../../../test/helpers/realSafe";
 import { KEEPER_LAUNCHER, ensureCompiledKeeper } from "../helpers/compiledKeeper";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 
@@ -188,5 +190,32 @@ describe("docs/operator-local.md walk-through (e2e)", function () {
     expect(out("incident resolve 1"), transcript).to.match(/^incident 1 \(.+\): resolved$/m);
     expect((await fund.getIncident(coverage.protocol)).active, transcript).to.equal(false); // sales of Radiant resume
     expect(statuses[2]!.output, transcript).to.match(/#1 Radiant — TVL drop, \d{4}-\d\d-\d\d \d\d:\d\d UTC: resolved(,|\n)/);
+
+    // A beneficiary that is a Safe (the doc's "a Safe would use --safe-json"): the keeper writes the
+    // set-agent batch, two of the Safe's three owners sign it and one sends execTransaction on the real
+    // Safe 1.5.0 bytecode; the fund then lists the keeper as the Safe's agent.
+    const rpc = new JsonRpcProvider(node!.url, 31337, { staticNetwork: true });
+    rpc.pollingInterval = 50; // automining: receipts are there at once
+    try {
+      const owners = [10, 11, 12].map((i) => new NonceManager(devAccount(i).connect(rpc)));
+      const safe = await deployRealSafe(owners, 2, { deployer: owners[0] });
+      expect(await fund.isAgent(safe.address, KEEPER)).to.equal(false);
+      const batchFile = path.join(workDir, "set-agent.safe.json");
+      const env: NodeJS.ProcessEnv = { ...process.env, ...shell, BENEFICIARY_PRIVATE_KEY: "" };
+      const written = await runChild([KEEPER_LAUNCHER, "set-agent", "--safe-json", batchFile, "--safe", safe.address], workDir, env, 120_000);
+      expect(written.code, written.output).to.equal(0);
+      const batch = JSON.parse(await fs.readFile(batchFile, "utf8")) as SafeBatchFile;
+      expect(batch.meta.createdFromSafeAddress).to.equal(safe.address);
+      expect(batch.chainId).to.equal("31337");
+      for (const tx of batch.transactions) {
+        // The Transaction Builder encodes from the method and its inputs when `data` is null; so does this.
+        const data = tx.data ?? new Interface([{ type: "function", name: tx.contractMethod.name, inputs: [...tx.contractMethod.inputs], outputs: [], stateMutability: tx.contractMethod.payable ? "payable" : "nonpayable" }]).encodeFunctionData(tx.contractMethod.name, tx.contractMethod.inputs.map((i) => tx.contractInputsValues[i.name]));
+        await safe.exec({ to: tx.to, data, value: BigInt(tx.value) }, [owners[1]!, owners[2]!], owners[0]);
+      }
+      expect(await fund.isAgent(safe.address, KEEPER)).to.equal(true);
+      expect(await safe.safe.getFunction("nonce")()).to.equal(BigInt(batch.transactions.length));
+    } finally {
+      rpc.destroy();
+    }
   });
 });

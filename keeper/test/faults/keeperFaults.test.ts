@@ -31,14 +31,27 @@
  *       filed under faults, then accepted upstream and settled under faults), every coverage that
  *       covered it ends with exactly one claim on chain for it, followed by a claim row; no row is
  *       left scheduled/unfileable/blocked beside it — "claims lost 0, duplicate claims 0,
- *       orphaned claim rows 0".
+ *       orphaned claim rows 0";
+ *   (f) incident lifecycle: four schedules after the randomized ones (each under RPC faults,
+ *       kills and DefiLlama corruption in its faulty ticks), on the protocol stand-ins' Aave pool
+ *       watched by the exploit watch and a critical-alert webhook sink:
+ *         - false alarm then real exploit: an unannounced `Paused` (a leading signal) is dismissed by
+ *           the operator and the admin clears the halt; two hours later the pool is drained;
+ *         - restart across a drain: the keeper is down for 200 blocks while the pool is drained;
+ *         - reorg of a claim: a claim filed and confirmed is removed by a reorg (hardhat
+ *           evm_snapshot/evm_revert) and the keeper keeps ticking;
+ *         - sink outage during a critical alert: the webhook answers 500 when the drain alert is
+ *           raised, the keeper restarts during the outage, the sink comes back;
+ *       "real exploits missed 0" (each drain ends with an open incident and the fund's halt active;
+ *       the reorged claim is on chain again) and "alerts lost 0" (every critical alert in the
+ *       outbox reached the sink).
  */
 import { mergeIncidentExploits } from "../../src/policy/incidentExploits";
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { network } from "hardhat";
+import { ethers, network } from "hardhat";
 
 import { PROTOCOLS } from "../../../test/helpers/fundFixture";
 import { buildRiskSource } from "../../src/cli/container";
@@ -46,7 +59,11 @@ import { coveragePolicyOf } from "../../src/cycles/coverageCycle";
 import { parseConfig, type KeeperConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { planCoverage } from "../../src/policy/coverage";
-import { recordManualIncident } from "../../src/cli/commands/incident";
+import { decideIncident, recordManualIncident } from "../../src/cli/commands/incident";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { deployStandIns, usdc6 } from "../helpers/protocolStandIns";
+import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
 import { assessProtocol } from "../../src/scoring";
 import type { MetricField } from "../../src/domain/types";
 import type { ProtocolMetrics } from "../../src/domain/types";
@@ -69,6 +86,8 @@ import {
 const SCHEDULES = Number(process.env["FAULT_SCHEDULES"] ?? "30");
 const SEED = process.env["FAULT_SEED"] === "random" ? Date.now() % 2 ** 31 : Number(process.env["FAULT_SEED"] ?? "20261206");
 const DEBUG = process.env["FAULT_DEBUG"] === "1";
+/** Rounds of the four incident-lifecycle schedules (after the randomized ones). */
+const LIFECYCLE_ROUNDS = Number(process.env["FAULT_LIFECYCLE_ROUNDS"] ?? "1");
 const RPC_TIMEOUT_MS = 120;
 const CLEAN_RPC_TIMEOUT_MS = 3_000; // after the faults stop: no spurious timeouts on a loaded machine // client timeout; "delay" faults hang longer than this
 const RPC_FAULT_KINDS = ["drop", "delay", "429", "500"] as const;
@@ -116,6 +135,51 @@ interface Counts {
   duplicateClaims: number;
   /** Claim rows left `scheduled`/`unfileable`/`blocked` while the coverage has the incident's claim, or `filed` without a claim id. */
   orphanedClaimRows: number;
+  /** Incident-lifecycle schedules run, real exploits injected, and those the keeper missed (no open incident, or no halt / claim on chain at the end). */
+  lifecycleSchedules: number;
+  realExploits: number;
+  realExploitsMissed: number;
+  /** Confirmed claims a reorg removed (claim-reorg schedules). */
+  claimsReorged: number;
+  /** Critical alerts the outbox held, and those no sink ever received. */
+  criticalAlerts: number;
+  alertsLost: number;
+}
+
+const LIFECYCLE_KINDS = ["false-alarm-then-exploit", "restart-across-drain", "claim-reorg", "sink-outage"] as const;
+type LifecycleKind = (typeof LIFECYCLE_KINDS)[number];
+
+/** A JSON webhook sink that records every alert it acknowledged and answers 500 while `down`. */
+async function startAlertSink(): Promise<{ url: string; down: boolean; received: { title: string; severity: string }[]; refused: number; close(): Promise<void> }> {
+  const sink = {
+    url: "",
+    down: false,
+    received: [] as { title: string; severity: string }[],
+    refused: 0,
+    close: async () => undefined as void,
+  };
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      if (sink.down) {
+        sink.refused += 1;
+        res.writeHead(500).end();
+        return;
+      }
+      try {
+        const parsed = JSON.parse(body) as { title?: string; severity?: string };
+        sink.received.push({ title: String(parsed.title), severity: String(parsed.severity) });
+      } catch {
+        // recorded as nothing
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return sink;
 }
 
 type Keeper = Incarnation;
@@ -176,7 +240,7 @@ describe("keeper under faults (randomized schedules)", function () {
     return Number(BigInt((await network.provider.request({ method: "eth_blockNumber", params: [] })) as string));
   }
 
-  function configFor(dbPath: string, llamaUrl: string): KeeperConfig {
+  function configFor(dbPath: string, llamaUrl: string, extra: Partial<ConfigFile> = {}): KeeperConfig {
     const file = keeperConfigFile(s, {
       rpcUrl: proxy.url,
       quoteBaseUrl: `${quotes.baseUrl}/`,
@@ -201,7 +265,7 @@ describe("keeper under faults (randomized schedules)", function () {
       riskPush: { minPushIntervalSec: 0 },
       budget: { maxPremiumPerCycleUsd: 1_000_000, maxPremiumPerDayUsd: 10_000_000 },
     };
-    return parseConfig({ ...file, ...overrides }, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
+    return parseConfig({ ...file, ...overrides, ...extra }, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
   }
 
   /**
@@ -604,6 +668,167 @@ describe("keeper under faults (randomized schedules)", function () {
     }
   }
 
+  /**
+   * One incident-lifecycle schedule (see (f) in the header). Faulty ticks as in `runSchedule`
+   * (RPC faults, DefiLlama corruption, cut ticks, kills with restart + reconcile), then a clean
+   * restart and tick; then the exploit and alert checks.
+   */
+  async function runLifecycleSchedule(kind: LifecycleKind, index: number, counts: Counts, log: BroadcastLog): Promise<void> {
+    await network.provider.request({ method: "evm_revert", params: [baseSnapshot] });
+    baseSnapshot = (await network.provider.request({ method: "evm_snapshot", params: [] })) as string;
+    servedAsOf = await chainTime();
+    asOfHistory = [servedAsOf];
+    const p = await deployStandIns({ usdc: s.usdc, dai: s.dai });
+    const signers = await ethers.getSigners();
+    const whale = signers[8] as (typeof signers)[number];
+    await p.open("aave-v3", whale, usdc6(900_000));
+    const target = await (await ethers.getContractFactory("MockAdminTarget")).deploy((signers[0] as (typeof signers)[number]).address);
+    // The target's constructor events (owner, default admin) are older than the first tick's look-back.
+    await network.provider.request({ method: "hardhat_mine", params: ["0x40", "0xc"] });
+    const sink = await startAlertSink();
+    const dbPath = path.join(workDir, `lifecycle-${index}.db`);
+    const config = configFor(dbPath, llama.baseUrl, {
+      protocols: [
+        {
+          id: "aave-v3",
+          name: "Aave V3",
+          address: PROTOCOLS.aave,
+          defiLlamaSlug: "aave-v3",
+          stablecoin: "USDC",
+          watch: { balances: [{ token: p.addresses.usdc, holder: p.addresses.aToken, label: "USDC held by the aToken" }], adminContracts: [{ address: await target.getAddress() }] },
+        },
+      ],
+      alerts: { sinks: [{ type: "webhook", url: sink.url, minSeverity: "critical" }], retryBaseSeconds: 0.001, retryMaxSeconds: 0.005 },
+    });
+    /** Clean phases use the clean client timeout; restarts inside the faulty phase the short one. */
+    const start = async (rpcTimeoutMs = CLEAN_RPC_TIMEOUT_MS): Promise<Keeper> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startIncarnation(config, { rpcUrl: proxy.url, keeperKey: KEEPER_KEY, log, rpcTimeoutMs: attempt >= 2 ? CLEAN_RPC_TIMEOUT_MS : rpcTimeoutMs });
+        } catch (err) {
+          if (attempt >= 8) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+        }
+      }
+    };
+    const clean = async (keeper: Keeper): Promise<void> => {
+      proxy.setFault(undefined);
+      corrupt.setCorruptionRate(0);
+      await tick(keeper, counts, false);
+    };
+    /** 2–3 faulty ticks, a kill armed in 70% of them; a killed keeper is restarted and reconciles. */
+    const faulty = async (keeper: Keeper): Promise<Keeper> => {
+      const ticks = 2 + Math.floor(random() * 2);
+      for (let t = 0; t < ticks; t++) {
+        if (random() < 0.7) keeper.arm(random() < 0.5 ? { afterSend: true, reorg: random() < 0.5 } : { atRequest: 1 + Math.floor(random() * 40) });
+        await tick(keeper, counts, true);
+        if (keeper.killed()) {
+          keeper.close();
+          proxy.setFault(undefined);
+          keeper = await start(RPC_TIMEOUT_MS);
+          await reconcile(keeper, counts);
+        }
+      }
+      return keeper;
+    };
+    const drain = async (fraction: bigint): Promise<void> => {
+      const cash = await s.usdc.balanceOf(p.addresses.aToken);
+      await (await p.aavePool.mockExploitDrain(p.addresses.usdc, whale.address, (cash * fraction) / 100n)).wait();
+      counts.realExploits += 1;
+    };
+    const mineBlocks = (n: number) => network.provider.request({ method: "hardhat_mine", params: [`0x${n.toString(16)}`, "0xc"] });
+
+    let keeper = await start();
+    await clean(keeper); // baseline observations
+    let expectClaim = false;
+    if (kind === "false-alarm-then-exploit") {
+      await (await target.pause()).wait();
+      await clean(keeper);
+      const alarm = keeper.container.state().incidents.list().find((i) => i.state === "suspected");
+      if (alarm !== undefined) decideIncident(keeper.container.state(), String(alarm.id), "dismissed", await chainTime());
+      await clean(keeper);
+      // The admin clears the halt of the false alarm; two hours later the real exploit.
+      await (await s.fund.connect(s.admin).clearIncident(PROTOCOLS.aave)).wait();
+      await network.provider.request({ method: "evm_increaseTime", params: [7_200] });
+      await drain(60n);
+      keeper = await faulty(keeper);
+    } else if (kind === "restart-across-drain") {
+      keeper.close(); // down for 200 blocks; the pool is drained in the middle
+      await mineBlocks(100);
+      await drain(60n);
+      await mineBlocks(100);
+      keeper = await start();
+      await reconcile(keeper, counts);
+      keeper = await faulty(keeper);
+    } else if (kind === "claim-reorg") {
+      expectClaim = true;
+      const bought = await keeper.container.coverageCycle().run();
+      if (DEBUG || (await ourCoverages()).length === 0) console.log(`    claim-reorg: coverage cycle ${JSON.stringify(bought, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).slice(0, 1500)}`);
+      await network.provider.request({ method: "evm_increaseTime", params: [3600] });
+      await network.provider.request({ method: "evm_mine", params: [] });
+      const at = (await chainTime()) - 60;
+      recordManualIncident(keeper.container.state(), config, { dedupeKey: "", protocolId: "aave-v3", occurredAt: at, description: "exploit (fault suite, claim reorg)" }, at + 60);
+      counts.realExploits += 1;
+      const beforeClaim = (await network.provider.request({ method: "evm_snapshot", params: [] })) as string;
+      await clean(keeper);
+      if ((await ourOpenClaim()) !== undefined) {
+        // The block holding the confirmed claim is reorged away.
+        await network.provider.request({ method: "evm_revert", params: [beforeClaim] });
+        await mineBlocks(2);
+        if ((await ourOpenClaim()) === undefined) counts.claimsReorged += 1;
+      } else {
+        counts.realExploitsMissed += 1; // a clean tick did not even file the claim
+        console.log("    ^ claim-reorg schedule: no claim filed before the reorg");
+      }
+      keeper = await faulty(keeper);
+    } else {
+      sink.down = true;
+      await drain(60n);
+      await clean(keeper); // the drain alert meets the outage
+      keeper.close(); // and the keeper restarts during it
+      keeper = await start();
+      keeper = await faulty(keeper);
+      sink.down = false;
+    }
+    keeper.close();
+
+    // Faults stop: restart, reconcile, a clean tick, the outbox flushed.
+    keeper = await start();
+    await reconcile(keeper, counts);
+    await clean(keeper);
+    const state = keeper.container.state();
+    for (let i = 0; i < 10 && state.alertOutbox.pending().length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await keeper.container.alerter.flush?.();
+    }
+
+    // Real exploit missed: no open incident holding the drain, no halt on chain, or (claim reorg) no claim on chain.
+    const open = state.incidents.list().filter((i) => i.state === "suspected" || i.state === "confirmed");
+    const halted = ((await new ethers.Contract(s.fundAddress, FUND_INCIDENT_ABI, ethers.provider).getFunction("getIncident")(PROTOCOLS.aave)) as { active: boolean }).active;
+    const missed = expectClaim
+      ? (await ourOpenClaim()) === undefined
+      : !halted || !open.some((i) => state.incidents.signals(i.id).some((x) => x.kind === "onchain-drain"));
+    if (missed) {
+      counts.realExploitsMissed += 1;
+      console.log(`    ^ real exploit missed in lifecycle schedule ${kind} (halted ${halted}, incidents ${JSON.stringify(state.incidents.list().map((i) => [i.id, i.state, state.incidents.signals(i.id).map((x) => x.kind)]))}, coverages ${(await ourCoverages()).length}, claims ${JSON.stringify(state.claims.list().map((c) => [c.state, c.coverageId]), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))})`);
+    }
+    // Alerts lost: a critical alert of the outbox that the sink never received.
+    const titles = new Set(sink.received.map((a) => a.title));
+    const critical = state.alertOutbox.list().filter((e) => (e.alert as { severity?: string }).severity === "critical");
+    counts.criticalAlerts += critical.length;
+    const lost = critical.filter((e) => !titles.has(String((e.alert as { title?: string }).title)));
+    counts.alertsLost += lost.length;
+    if (lost.length > 0) console.log(`    ^ alerts lost in lifecycle schedule ${kind}: ${lost.map((e) => (e.alert as { title?: string }).title).join(", ")}`);
+    if (kind === "sink-outage" && sink.refused === 0) {
+      counts.alertsLost += 1; // the outage never met an alert: the schedule proved nothing
+      console.log("    ^ sink-outage schedule: no alert met the outage");
+    }
+    keeper.close();
+    await sink.close();
+    counts.lifecycleSchedules += 1;
+    for (const suffix of ["", "-wal", "-shm"]) await fs.rm(`${dbPath}${suffix}`, { force: true });
+  }
+
   it(`keeps its invariants over ${SCHEDULES} fault schedules (seed printed)`, async () => {
     console.log(`    fault schedules: ${SCHEDULES}, seed ${SEED} (FAULT_SEED=${SEED} replays)`);
     const counts: Counts = {
@@ -636,6 +861,12 @@ describe("keeper under faults (randomized schedules)", function () {
       claimsLost: 0,
       duplicateClaims: 0,
       orphanedClaimRows: 0,
+      lifecycleSchedules: 0,
+      realExploits: 0,
+      realExploitsMissed: 0,
+      claimsReorged: 0,
+      criticalAlerts: 0,
+      alertsLost: 0,
     };
     const log: BroadcastLog = { rawTxHashes: [], kills: 0, killsAfterSend: 0, reorgs: 0, lostReplies: 0 };
     const started = Date.now();
@@ -656,6 +887,9 @@ describe("keeper under faults (randomized schedules)", function () {
         console.log(`    ^ violation in schedule ${i} (seed ${SEED})`);
       }
     }
+    for (let round = 0; round < LIFECYCLE_ROUNDS; round++) {
+      for (const [k, kind] of LIFECYCLE_KINDS.entries()) await runLifecycleSchedule(kind, round * LIFECYCLE_KINDS.length + k, counts, log);
+    }
     counts.rpcRequestsFaulted = proxy.faulted();
     counts.kills = log.kills;
     counts.killsBetweenSendAndReceipt = log.killsAfterSend;
@@ -672,7 +906,8 @@ describe("keeper under faults (randomized schedules)", function () {
     console.log(`      reconciles ${counts.reconciles} (entries settled ${counts.reconciledEntries}), cycle errors caught ${counts.cycleErrors}`);
     console.log(`      actions mined ${counts.actionsSent} (raw broadcasts ${log.rawTxHashes.length}), risk updates checked ${counts.riskPushesChecked} (sent during corrupt data ${counts.corruptPhasePushes}, of which lowered a component ${counts.corruptPhaseLowered}), coverages bought ${counts.coveragesBought}`);
     console.log(`      claim schedules ${counts.claimSchedules} (claims filed ${counts.claimsFiled}, settled paid ${counts.claimsSettled})`);
-    console.log(`      duplicates ${counts.duplicates}, invalid pushes ${counts.invalidPushes}, rises from invalid data ${counts.invalidRises}, lost entries ${counts.lostEntries}, coverage not recovered ${counts.coverageNotRecovered}, false incidents/claims ${counts.falseIncidents}, claims lost ${counts.claimsLost}, duplicate claims ${counts.duplicateClaims}, orphaned claim rows ${counts.orphanedClaimRows}`);
+    console.log(`      incident-lifecycle schedules ${counts.lifecycleSchedules} (real exploits ${counts.realExploits}, claims reorged ${counts.claimsReorged}, critical alerts ${counts.criticalAlerts})`);
+    console.log(`      duplicates ${counts.duplicates}, invalid pushes ${counts.invalidPushes}, rises from invalid data ${counts.invalidRises}, lost entries ${counts.lostEntries}, coverage not recovered ${counts.coverageNotRecovered}, false incidents/claims ${counts.falseIncidents}, claims lost ${counts.claimsLost}, duplicate claims ${counts.duplicateClaims}, orphaned claim rows ${counts.orphanedClaimRows}, real exploits missed ${counts.realExploitsMissed}, alerts lost ${counts.alertsLost}`);
 
     expect(counts.schedules).to.equal(SCHEDULES);
     expect(counts.duplicates, "duplicate actions").to.equal(0);
@@ -684,6 +919,12 @@ describe("keeper under faults (randomized schedules)", function () {
     expect(counts.claimsLost, "claims lost").to.equal(0);
     expect(counts.duplicateClaims, "duplicate claims").to.equal(0);
     expect(counts.orphanedClaimRows, "orphaned claim rows").to.equal(0);
+    expect(counts.lifecycleSchedules).to.equal(LIFECYCLE_ROUNDS * LIFECYCLE_KINDS.length);
+    expect(counts.realExploits, "the lifecycle schedules injected their exploits").to.equal(LIFECYCLE_ROUNDS * LIFECYCLE_KINDS.length);
+    expect(counts.criticalAlerts, "the lifecycle schedules raised critical alerts").to.be.greaterThan(0);
+    expect(counts.claimsReorged, "the claim-reorg schedules reorged a confirmed claim away").to.equal(LIFECYCLE_ROUNDS);
+    expect(counts.realExploitsMissed, "real exploits missed").to.equal(0);
+    expect(counts.alertsLost, "alerts lost").to.equal(0);
     // The run must actually have exercised the faults it claims to.
     if (SCHEDULES >= 50) {
       expect(counts.kills).to.be.greaterThan(0);

@@ -1,12 +1,15 @@
 /**
- * The protocol stand-ins (contracts/mocks/protocols) over mock USDC and DAI, plus Multicall3 at
- * its canonical address, on the in-process Hardhat network. `position(...)` funds a holder and
- * opens a position of the given kind through the protocol's own entry points.
+ * The protocols the position readers are tested on, over mock USDC and DAI, plus Multicall3 at
+ * its canonical address, on the in-process Hardhat network: the real Aave v3 market
+ * (keeper/src/demo/realAave.ts; `aave`, `aavePool`, `aToken` = its USDC reserve) and the stand-ins
+ * (contracts/mocks/protocols) for Compound v3, ERC-4626, Curve, Aave v2 and Yearn v2. `open(...)`
+ * funds a holder and opens a position of the given kind through the protocol's own entry points.
  */
 import { ethers } from "hardhat";
 import type { Signer } from "ethers";
 import type { MockDAI, MockUSDC } from "../../../typechain-types";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
+import { deployRealAaveHere } from "../../../test/helpers/realAave";
 import type { PositionSpec } from "../../src/sources/positions";
 
 export const RAY = 10n ** 27n;
@@ -22,9 +25,9 @@ export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } 
   const dai = tokens.dai ?? (await ethers.deployContract("MockDAI"));
   const usdcAddress = await usdc.getAddress();
   const daiAddress = await dai.getAddress();
-  const aavePool = await ethers.deployContract("MockAaveV3Pool");
-  await (await aavePool.mockInitReserve(usdcAddress, "Aave Ethereum USDC", "aEthUSDC", 6)).wait();
-  const aToken = await ethers.getContractAt("MockAaveV3AToken", await aavePool.mockATokenOf(usdcAddress));
+  const aave = await deployRealAaveHere({ tokens: { USDC: usdcAddress, DAI: daiAddress } });
+  const aavePool = aave.pool;
+  const aToken = aave.reserves.USDC.aToken;
   const comet = await ethers.deployContract("MockComet", [usdcAddress]);
   const vault = await ethers.deployContract("MockERC4626Vault", [daiAddress, "Yearn DAI vault", "yvDAI"]);
   const curve = await ethers.deployContract("MockCurveStableSwapPool", ["Curve.fi DAI/USDC", "DAIUSDC", [daiAddress, usdcAddress], [18, 6], 4_000_000n, false]);
@@ -70,7 +73,7 @@ export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } 
       case "aave-v3":
         await (await usdc.mint(who, amount)).wait();
         await (await usdc.connect(holder).approve(addresses.aavePool, amount)).wait();
-        await (await aavePool.connect(holder).supply(addresses.usdc, amount, who, 0)).wait();
+        await (await (aavePool.connect(holder) as typeof aavePool).getFunction("supply")(addresses.usdc, amount, who, 0)).wait();
         return;
       case "compound-v3":
         await (await usdc.mint(who, amount)).wait();
@@ -117,7 +120,7 @@ export async function deployStandIns(tokens: { usdc?: MockUSDC; dai?: MockDAI } 
     }
   }
 
-  return { owner, usdc, dai, aavePool, aToken, comet, vault, curve, curveCrypto, aaveV2Pool, aaveV2AToken, yearnV2Vault, addresses, open, spec };
+  return { owner, usdc, dai, aave, aavePool, aToken, comet, vault, curve, curveCrypto, aaveV2Pool, aaveV2AToken, yearnV2Vault, addresses, open, spec };
 }
 export type StandIns = Awaited<ReturnType<typeof deployStandIns>>;
 

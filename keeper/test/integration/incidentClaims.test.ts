@@ -172,7 +172,7 @@ describe("keeper incidents and claims (integration)", function () {
   });
 
   it("the same drop followed by a feed entry → one incident, one claim; an edited feed row opens nothing new", async () => {
-    const { s, container, fixtureDir } = await keeper({ lossMeasurer: readerLoss });
+    const { s, container, fixtureDir, logger } = await keeper({ lossMeasurer: readerLoss });
     await container.coverageCycle().run();
     await time.increase(3600);
     await collapseTvl(fixtureDir, "aave-v3", 0.4);
@@ -185,6 +185,10 @@ describe("keeper incidents and claims (integration)", function () {
     expect(second.newIncidents).to.deep.equal([]);
     expect(second.transitions.map((t) => [t.from, t.to, t.by])).to.deep.equal([["suspected", "confirmed", "signal:hacks-feed"]]);
     expect(second.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);
+    // The confirmation alert promises a claim only where a loss is measured (a 0 or an unmeasurable loss is held with its own alert).
+    const confirmedAlert = logger.entries.find((e) => e.msg === "alert: incident confirmed: aave-v3")?.obj["alert"] as { message: string } | undefined;
+    expect(confirmedAlert?.message).to.match(/a claim is filed where a loss is measured, and a position whose loss is 0 or cannot be measured is held with its own alert/);
+    expect(confirmedAlert?.message).to.not.match(/claims are filed for the affected coverages/);
     const incidents = container.state().incidents.list();
     expect(incidents).to.have.length(1);
     expect(new Set(container.state().incidents.signals(incidents[0]!.id).map((x) => x.kind))).to.deep.equal(new Set(["tvl-drop", "hacks-feed"]));

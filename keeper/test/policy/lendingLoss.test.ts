@@ -138,6 +138,31 @@ describe("pooled-lending loss (policy/lendingLoss)", () => {
     expect(record.formula).to.match(/^net = cash \+ bridgeUnbacked/);
   });
 
+  it("a fall of net within the dust (1 bp of the supply: rounding, the treasury's not-yet-booked interest) is no loss; one above it is", () => {
+    // The treasury's share of interest booked between the blocks: net falls by 90 USDC on a 1M reserve (dust = 100).
+    const booked: LendingPoolState = { ...BEFORE, block: 110, treasuryAccrued: 90n * U };
+    const r = measureLendingLoss(BEFORE, booked);
+    expect(r.dust).to.equal(100n * U);
+    expect([r.poolLoss, r.loss]).to.deep.equal([0n, 0n]);
+    // 101 USDC gone with nothing behind it: above the dust, all of it counts.
+    const stolen: LendingPoolState = { ...BEFORE, block: 110, cash: BEFORE.cash - 101n * U };
+    expect(measureLendingLoss(BEFORE, stolen).poolLoss).to.equal(101n * U);
+    // A stricter dust is the caller's to choose (recorded with the amount).
+    expect(measureLendingLoss(BEFORE, booked, { dustBps: 0 }).poolLoss).to.equal(90n * U);
+  });
+
+  it("what the holder withdrew after the drain window, at par, is no loss: the exposure is capped by its scaled balance when measured", () => {
+    const after: LendingPoolState = { ...BEFORE, block: 110, cash: 0n, totalDebt: 1_000_000n * U, borrowers: [attacker(30_000n, 850_000n, 850_000n * U)] };
+    const before: LendingPoolState = { ...BEFORE, borrowers: [attacker(0n, 0n, 0n)] };
+    const later = measureLendingLoss(before, after, { laterHolderScaled: 30_000n * U });
+    expect(later.exposureScaled).to.equal(30_000n * U);
+    expect(later.loss).to.equal(24_600n * U); // 820k × 30k / 1M
+    // A later deposit does not raise it.
+    expect(measureLendingLoss(before, after, { laterHolderScaled: 500_000n * U }).loss).to.equal(82_000n * U);
+    expect(lendingLossRecord(before, after, { laterHolderScaled: 30_000n * U }).laterHolderScaled).to.equal((30_000n * U).toString());
+    expect(() => measureLendingLoss(before, after, { laterHolderScaled: -1n })).to.throw(/negative/);
+  });
+
   it("refuses blocks out of order and negative figures", () => {
     expect(() => measureLendingLoss(BEFORE, BEFORE)).to.throw(/must be below/);
     expect(() => measureLendingLoss(BEFORE, { ...BEFORE, block: 101, cash: -1n })).to.throw(/cash at block 101 is negative/);

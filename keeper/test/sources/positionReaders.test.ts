@@ -1,4 +1,4 @@
-import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { AAVE_V2_POOL_READ, ChainPositionReader, MULTICALL3_ADDRESS, aggregate3, positionIdOf, type PositionRead } from "../../src/sources/positions";
@@ -30,20 +30,26 @@ describe("position readers (against the protocol stand-ins, one Multicall3 batch
     expect(snap.positions.get("u")?.last?.value).to.equal(usdc6(1234));
   });
 
-  it("aave-v3: aToken balanceOf follows the liquidity index (yield up, exploit write-down)", async function () {
+  it("aave-v3 (the real Pool): the value is aToken balanceOf as interest accrues; an oracle-manipulation drain leaves it unchanged, only the cash goes", async function () {
     const s = await loadFixture(fixture);
     await s.open("aave-v3", s.alice, usdc6(1000));
     const reader = new ChainPositionReader({ caller: countingCaller() });
     const r = read("a", s.spec("aave-v3", s.alice.address));
     expect((await reader.read({ positions: [r], balances: [] })).positions.get("a")?.last?.value).to.equal(usdc6(1000));
-    await (await s.aavePool.mockAccrueIncome(s.addresses.usdc, (RAY * 105n) / 100n)).wait();
+    // A solvent borrower pays interest for a year: the supplier's balance grows with the index.
+    await s.aave.supply(s.lp, "WETH", s.aave.units("WETH", 10));
+    await s.aave.borrow(s.lp, "USDC", usdc6(600));
+    await time.increase(365 * 86_400);
+    await mine(1);
     const grown = (await reader.read({ positions: [r], balances: [] })).positions.get("a");
-    expect(grown?.last?.value).to.equal(await s.aToken.balanceOf(s.alice.address));
-    expect(grown?.last?.value).to.equal(usdc6(1050));
-    await (await s.aavePool.mockExploitDrain(s.addresses.usdc, s.bob.address, usdc6(420))).wait();
+    expect(grown?.last?.value).to.equal(await s.aToken.getFunction("balanceOf")(s.alice.address));
+    expect(grown?.last?.value).to.be.greaterThan(usdc6(1000));
+    const drain = await s.aave.oracleDrain(s.bob, "USDC");
+    expect(drain.amount).to.equal(await s.usdc.balanceOf(s.bob.address));
+    expect(await s.aave.cash("USDC")).to.equal(0n);
     const drained = (await reader.read({ positions: [r], balances: [] })).positions.get("a");
-    expect(drained?.last?.value).to.equal(await s.aToken.balanceOf(s.alice.address));
-    expect(drained?.last?.value).to.be.closeTo(usdc6(630), 1n);
+    expect(drained?.last?.value).to.be.at.least(grown?.last?.value ?? 0n); // never written down
+    expect(drained?.last?.value).to.equal(await s.aToken.getFunction("balanceOf")(s.alice.address));
   });
 
   it("compound-v3: Comet balanceOf is the present value of the supply", async function () {
@@ -117,6 +123,27 @@ describe("position readers (against the protocol stand-ins, one Multicall3 batch
     const [data] = AAVE_V2_POOL_READ.decodeFunctionResult("getReserveData", await ethers.provider.call({ to: s.addresses.aaveV2Pool, data: AAVE_V2_POOL_READ.encodeFunctionData("getReserveData", [s.addresses.usdc]) }));
     expect((data as { liquidityIndex: bigint }).liquidityIndex).to.equal((RAY * 102n) / 100n);
     expect((data as { aTokenAddress: string }).aTokenAddress).to.equal(s.addresses.aaveV2AToken);
+  });
+
+  it("aave-v2 by its lending pool (Radiant-style): the aToken is resolved from getReserveData(asset) — one follow-up round the first time, then one batch per tick", async function () {
+    const s = await loadFixture(fixture);
+    await s.open("aave-v2", s.alice, usdc6(1000));
+    const caller = countingCaller();
+    const reader = new ChainPositionReader({ caller });
+    const r = read("p", { kind: "aave-v2", lendingPool: s.addresses.aaveV2Pool, asset: s.addresses.usdc, holder: s.alice.address });
+    const first = await reader.read({ positions: [r], balances: [] });
+    expect(first.positions.get("p")?.last?.value).to.equal(usdc6(1000));
+    expect(first.rpcCalls).to.equal(2); // learn the aToken, then read it at the same block
+    await (await s.aaveV2Pool.getFunction("mockAccrueIncome")(s.addresses.usdc, (RAY * 103n) / 100n)).wait();
+    const next = await reader.read({ positions: [r], balances: [] });
+    expect(next.rpcCalls).to.equal(1);
+    expect(next.positions.get("p")?.last?.value).to.equal(await s.aaveV2AToken.getFunction("balanceOf")(s.alice.address));
+    expect(next.positions.get("p")?.last?.value).to.equal(usdc6(1030));
+    // An asset the pool does not list fails with the reason, never a 0.
+    const unlisted = read("q", { kind: "aave-v2", lendingPool: s.addresses.aaveV2Pool, asset: s.addresses.dai, holder: s.alice.address });
+    const failed = (await reader.read({ positions: [unlisted], balances: [] })).positions.get("q");
+    expect(failed?.last).to.equal(undefined);
+    expect(failed?.error).to.match(/is not listed in lending pool/);
   });
 
   it("yearn-v2 (Vault.vy-shaped stand-in): balanceOf × pricePerShare / 10^decimals in one batch; a strategy loss lowers pps, not the share balance", async function () {

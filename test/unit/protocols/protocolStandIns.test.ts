@@ -1,12 +1,15 @@
 /**
  * The protocol stand-ins behave like the contracts they fake on the paths the keeper and the demo
- * use: real signatures, events and revert reasons (Aave's numeric codes, Comet's custom errors,
- * Curve's strings and bare reverts, Multicall3's "call failed").
+ * use: real signatures, events and revert reasons (Comet's custom errors, Curve's strings and bare
+ * reverts, Multicall3's "call failed"), and a theft as the real contract shows it: balances and
+ * indexes never drop, the loss is missing cash. (Aave v3 is not a stand-in: the real market is
+ * tested in keeper/test/integration/realAave.test.ts; the Aave v2 stand-in in
+ * keeper/test/sources/positionReaders.test.ts.)
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { deployStandIns, RAY, dai18, usdc6 } from "../../../keeper/test/helpers/protocolStandIns";
+import { deployStandIns, dai18, usdc6 } from "../../../keeper/test/helpers/protocolStandIns";
 
 describe("protocol stand-ins", function () {
   async function fixture() {
@@ -14,47 +17,6 @@ describe("protocol stand-ins", function () {
     const [, alice, bob] = await ethers.getSigners();
     return { ...s, alice: alice!, bob: bob! };
   }
-
-  describe("MockAaveV3Pool / MockAaveV3AToken", function () {
-    it("supply mints aTokens at the index (Supply event), withdraw(max) burns all and pays the underlying", async function () {
-      const s = await loadFixture(fixture);
-      await (await s.usdc.mint(s.alice.address, usdc6(100))).wait();
-      await (await s.usdc.connect(s.alice).approve(s.addresses.aavePool, usdc6(100))).wait();
-      await expect(s.aavePool.connect(s.alice).supply(s.addresses.usdc, usdc6(100), s.alice.address, 0))
-        .to.emit(s.aavePool, "Supply")
-        .withArgs(s.addresses.usdc, s.alice.address, s.alice.address, usdc6(100), 0);
-      expect(await s.usdc.balanceOf(s.addresses.aToken)).to.equal(usdc6(100)); // the aToken holds the underlying
-      await (await s.aavePool.mockAccrueIncome(s.addresses.usdc, (RAY * 11n) / 10n)).wait();
-      await (await s.usdc.mint(s.addresses.aToken, usdc6(10))).wait(); // the interest's backing
-      expect(await s.aToken.balanceOf(s.alice.address)).to.equal(usdc6(110));
-      await expect(s.aavePool.connect(s.alice).withdraw(s.addresses.usdc, ethers.MaxUint256, s.bob.address))
-        .to.emit(s.aavePool, "Withdraw")
-        .withArgs(s.addresses.usdc, s.alice.address, s.bob.address, usdc6(110));
-      expect(await s.usdc.balanceOf(s.bob.address)).to.equal(usdc6(110));
-      expect(await s.aToken.balanceOf(s.alice.address)).to.equal(0n);
-    });
-
-    it("reverts with Aave's codes: 26 zero amount, 32 above balance, 29 paused, 11 not the pool, 1 not the admin", async function () {
-      const s = await loadFixture(fixture);
-      await s.open("aave-v3", s.alice, usdc6(5));
-      await expect(s.aavePool.connect(s.alice).supply(s.addresses.usdc, 0, s.alice.address, 0)).to.be.revertedWith("26");
-      await expect(s.aavePool.connect(s.alice).withdraw(s.addresses.usdc, usdc6(6), s.alice.address)).to.be.revertedWith("32");
-      await (await s.aavePool.mockSetPaused(s.addresses.usdc, true)).wait();
-      await expect(s.aavePool.connect(s.alice).withdraw(s.addresses.usdc, usdc6(1), s.alice.address)).to.be.revertedWith("29");
-      await expect(s.aToken.connect(s.alice).mint(s.alice.address, 1, RAY)).to.be.revertedWith("11");
-      await expect(s.aavePool.connect(s.alice).mockExploitDrain(s.addresses.usdc, s.alice.address, 1)).to.be.revertedWith("1");
-    });
-
-    it("an exploit drain moves the underlying out and writes every supplier down pro rata", async function () {
-      const s = await loadFixture(fixture);
-      await s.open("aave-v3", s.alice, usdc6(300));
-      await s.open("aave-v3", s.bob, usdc6(700));
-      await expect(s.aavePool.mockExploitDrain(s.addresses.usdc, s.owner.address, usdc6(400))).to.emit(s.aavePool, "MockExploitDrained");
-      expect(await s.aToken.balanceOf(s.alice.address)).to.equal(usdc6(180));
-      expect(await s.aToken.balanceOf(s.bob.address)).to.equal(usdc6(420));
-      expect(await s.usdc.balanceOf(s.addresses.aToken)).to.equal(usdc6(600));
-    });
-  });
 
   describe("MockComet", function () {
     it("balanceOf is the present value of the supply; withdraw(max) empties it", async function () {
@@ -65,6 +27,25 @@ describe("protocol stand-ins", function () {
       expect(await s.comet.balanceOf(s.alice.address)).to.equal(usdc6(1100));
       await expect(s.comet.connect(s.alice).withdraw(s.addresses.usdc, ethers.MaxUint256)).to.emit(s.comet, "Withdraw").withArgs(s.alice.address, s.alice.address, usdc6(1100));
       expect(await s.comet.balanceOf(s.alice.address)).to.equal(0n);
+    });
+
+    it("a theft is a borrow the attacker never repays: suppliers' balances and the supply index stay, the cash and totalBorrow show it, reserves do not move", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("compound-v3", s.alice, usdc6(300));
+      await s.open("compound-v3", s.bob, usdc6(700));
+      const index = await s.comet.baseSupplyIndex();
+      const reserves = await s.comet.getReserves();
+      await expect(s.comet.mockExploitDrain(s.owner.address, usdc6(400))).to.emit(s.comet, "Withdraw").withArgs(s.owner.address, s.owner.address, usdc6(400));
+      expect(await s.comet.balanceOf(s.alice.address)).to.equal(usdc6(300));
+      expect(await s.comet.balanceOf(s.bob.address)).to.equal(usdc6(700));
+      expect(await s.comet.baseSupplyIndex()).to.equal(index);
+      expect(await s.usdc.balanceOf(s.addresses.comet)).to.equal(usdc6(600));
+      expect(await s.comet.borrowBalanceOf(s.owner.address)).to.equal(usdc6(400));
+      expect(await s.comet.totalBorrow()).to.equal(usdc6(400));
+      expect(await s.comet.getReserves()).to.equal(reserves);
+      // The last suppliers out find no cash (the real market's failure mode too).
+      await (await s.comet.connect(s.bob).withdraw(s.addresses.usdc, usdc6(600))).wait();
+      await expect(s.comet.connect(s.alice).withdraw(s.addresses.usdc, usdc6(300))).to.be.reverted;
     });
 
     it("reverts with Comet's errors: BadAsset, NotCollateralized (would borrow), Paused; helpers owner-only", async function () {
@@ -93,6 +74,17 @@ describe("protocol stand-ins", function () {
   });
 
   describe("MockCurveStableSwapPool", function () {
+    it("a theft takes coins out of the pool: no LP balance moves, every LP token is worth less", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("curve", s.alice, dai18(1000));
+      const lp = await s.curve.balanceOf(s.alice.address);
+      const price = await s.curve.get_virtual_price();
+      await (await s.curve.mockExploitDrain(0, s.owner.address, dai18(400))).wait();
+      expect(await s.curve.balanceOf(s.alice.address)).to.equal(lp);
+      expect(await s.curve.get_virtual_price()).to.equal((price * 6n) / 10n);
+      expect(await s.dai.balanceOf(s.addresses.curve)).to.equal(dai18(600));
+    });
+
     it("LP minted at $1 per coin; calc_withdraw_one_coin = remove_liquidity_one_coin's payout after the fee", async function () {
       const s = await loadFixture(fixture);
       await s.open("curve", s.alice, dai18(1000));

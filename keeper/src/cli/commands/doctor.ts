@@ -30,7 +30,7 @@ import { toJson } from "../../lib/json";
 import type { Logger } from "../../lib/logger";
 import { formatEth, formatTokenAmount } from "../../lib/units";
 import { isPidAlive } from "../../state/daemonLock";
-import { currentLockHolder, openStateDb } from "../../state";
+import { currentLockHolder, openStateDb, stateLocation } from "../../state";
 import { connectProvider, keySourceOf } from "../container";
 import { chainIdOf, contextLine, contextOf, setupCommand, stdoutIsTty } from "./context";
 import { tokenInfo } from "./operator";
@@ -202,17 +202,18 @@ async function checkSources(config: KeeperConfig, fetchImpl: typeof fetch, check
 
 /** The state database is writable and no live daemon holds its lock. */
 function checkStateDb(config: KeeperConfig, nowMs: () => number, checks: DoctorCheck[]): void {
-  const dbPath = config.state.dbPath;
+  const dbPath = stateLocation(config.state);
   if (dbPath === ":memory:") {
     checks.push(fail("state db", "state.dbPath is :memory: — nothing survives a restart and `keeper run` refuses it", "set state.dbPath or KEEPER_DB_PATH to a file", false));
     return;
   }
   try {
-    const state = openStateDb(dbPath);
+    const state = openStateDb(dbPath, { takeoverSeconds: config.ha.takeoverSeconds });
     try {
-      state.db.exec("BEGIN IMMEDIATE; ROLLBACK;");
+      if (state.dialect === "sqlite") state.db.exec("BEGIN IMMEDIATE; ROLLBACK;");
+      else state.db.transaction(() => state.db.prepare("SELECT 1").get()).immediate();
       const lock = currentLockHolder(state.db);
-      checks.push(ok("state db", `${dbPath} writable`));
+      checks.push(ok("state db", `${state.path} writable`));
       const now = nowMs();
       const live = lock !== undefined && now - lock.heartbeat_at < config.state.lockStaleAfterSec * 1000 && (lock.hostname !== os.hostname() || isPidAlive(lock.pid));
       checks.push(
@@ -224,7 +225,8 @@ function checkStateDb(config: KeeperConfig, nowMs: () => number, checks: DoctorC
       state.close();
     }
   } catch (err) {
-    checks.push(fail("state db", `${dbPath}: ${(err as Error).message}`, `make ${path.dirname(path.resolve(dbPath))} writable or set KEEPER_DB_PATH`));
+    if (config.state.url !== undefined) checks.push(fail("state db", (err as Error).message, "check that the PostgreSQL server is reachable and state.url / KEEPER_STATE_URL (user, password, database)"));
+    else checks.push(fail("state db", `${dbPath}: ${(err as Error).message}`, `make ${path.dirname(path.resolve(dbPath))} writable or set KEEPER_DB_PATH`));
   }
 }
 

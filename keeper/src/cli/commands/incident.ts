@@ -16,7 +16,7 @@ import type { Command } from "commander";
 import { ConfigError, requireChainFields, type KeeperConfig } from "../../config";
 import type { Logger } from "../../lib/logger";
 import { manualSignal, operatorTransition, reconcileIncidents } from "../../policy/incidents";
-import { DaemonLockError, openStateDb, type IncidentRecord, type StateDb } from "../../state";
+import { DaemonLockError, openStateDb, stateLocation, type IncidentRecord, type StateDb } from "../../state";
 import { incidentRulesOf } from "../../cycles/claimsCycle";
 import { buildContainer } from "../container";
 import { withSigningLock } from "./signingLock";
@@ -100,7 +100,7 @@ export function registerIncidentDecisions(incident: Command, deps: IncidentComma
     .action(() => {
       const { config } = deps.setup();
       if (stdoutIsTty()) deps.out(contextLine(contextOf(config)));
-      const state = openStateDb(config.state.dbPath);
+      const state = openStateDb(stateLocation(config.state), { takeoverSeconds: config.ha.takeoverSeconds });
       try {
         const lines = incidentLines(state);
         deps.out(lines.length === 0 ? "no incidents" : lines.join("\n"));

@@ -22,7 +22,7 @@ import { TxSender } from "../../execution/txSender";
 import { toJson } from "../../lib/json";
 import type { Logger } from "../../lib/logger";
 import { formatTokenAmount } from "../../lib/units";
-import { openStateDb, type StateDb } from "../../state";
+import { openStateDb, stateLocation, type StateDb } from "../../state";
 import { connectProvider, keySourceOf, txSenderOptions } from "../container";
 import { buildSafeBatch, type BatchCall } from "./safeBatch";
 import { withSigningLock } from "./signingLock";
@@ -148,7 +148,7 @@ export async function executeCall(ctx: OperatorContext, call: OperatorCall, opti
   const ownKey = options.keyEnv === "KEEPER_PRIVATE_KEY";
   let state: StateDb | undefined;
   try {
-    state = openStateDb(ownKey ? ctx.config.state.dbPath : ":memory:");
+    state = openStateDb(ownKey ? stateLocation(ctx.config.state) : ":memory:", { takeoverSeconds: ctx.config.ha.takeoverSeconds });
     const journal = state.journal;
     const sender = new TxSender(
       { signer, provider: ctx.provider, journal, logger: ctx.logger, abis: [fundInterface()] },

@@ -6,6 +6,7 @@ import type { ProtocolConfig } from "../../config/schema";
 import type { SendResult, TxSender } from "../../execution/txSender";
 import type { ClaimDerivation, ClaimPlan, PositionLossMeasurer } from "../../policy/claims";
 import type { IncidentRules } from "../../policy/incidents";
+import type { ClaimStatusCrossCheck } from "../crossCheck";
 import type { IncidentSignal } from "../../policy/incidentSignals";
 import type { CoveragePosition, OnChainCoverage } from "../../policy/coverage";
 import type { TvlPoint } from "../../domain/types";
@@ -36,6 +37,8 @@ export interface ClaimsCycleDeps {
   readonly logger: Logger;
   /** On-chain exploit watch, run first in every tick (positions + watched balances in one multicall). */
   readonly watch?: ExploitWatch;
+  /** With two or more RPC URLs: a claim's status read on two nodes before it is settled (refused when they disagree). */
+  readonly claimStatusCheck?: Pick<ClaimStatusCrossCheck, "claimStatus">;
 }
 
 export interface ClaimsCycleSummary {

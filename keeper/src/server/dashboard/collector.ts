@@ -37,8 +37,14 @@ import type {
 } from "./snapshot";
 import { formatIncidentName } from "../../lib/format";
 
-/** Risk history shown: the newest this many assessments per protocol. */
-const HISTORY_POINTS = 500;
+/**
+ * Risk history shown per protocol: the HISTORY_DAYS up to its newest assessment, downsampled to at most HISTORY_POINTS
+ * points; the newest PUSHES_SHOWN confirmed risk pushes. Every read is bounded, whatever the
+ * state database holds (a year of hourly assessments reads as many rows as a week's).
+ */
+export const HISTORY_POINTS = 240;
+export const HISTORY_DAYS = 90;
+export const PUSHES_SHOWN = 200;
 /** The coverage policy's band around the optimal coverage. */
 const RATIO_BAND: readonly [number, number] = [0.8, 1.2];
 /** Claim states after which nothing more happens. */
@@ -192,7 +198,7 @@ export class DashboardCollector {
       ]),
     );
     const pushesByAddress = new Map<string, RiskPushView[]>();
-    for (const entry of state.journal.list({ kind: "risk-push", state: "confirmed" })) {
+    for (const entry of state.dashboard.recentConfirmed("risk-push", PUSHES_SHOWN)) {
       // TxSender journals the action's own payload under `detail`.
       const payload = (entry.payload as { detail?: { at?: unknown; values?: unknown } | null } | null)?.detail;
       if (typeof payload?.at !== "number" || !Array.isArray(payload.values)) continue;
@@ -205,8 +211,8 @@ export class DashboardCollector {
       }
     }
     return config.protocols.map((p) => {
-      const history = state.assessments.history(p.id).slice(-HISTORY_POINTS);
-      const latest = history[history.length - 1];
+      const history = state.dashboard.riskHistory(p.id, { days: HISTORY_DAYS, maxPoints: HISTORY_POINTS });
+      const latest = history[history.length - 1] ?? state.assessments.latest(p.id);
       return {
         protocol: p.id,
         name: p.name,

@@ -22,7 +22,8 @@ export function specOf(source: PositionSourceConfig, beneficiary: string, asset:
     case "curve":
       return { kind: "curve", pool: source.pool, lpToken: source.lpToken ?? source.pool, coinIndex: source.coinIndex, indexType: source.indexType, holder };
     case "aave-v2":
-      return { kind: "aave-v2", aToken: source.aToken, holder };
+      // The config allows exactly one of aToken and lendingPool (schema).
+      return source.aToken !== undefined ? { kind: "aave-v2", aToken: source.aToken, holder } : { kind: "aave-v2", lendingPool: source.lendingPool ?? "", asset, holder };
     case "yearn-v2":
       return { kind: "yearn-v2", vault: source.vault, holder };
     case "uniswap-v3":

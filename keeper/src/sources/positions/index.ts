@@ -4,3 +4,4 @@ export * from "./positionReader";
 export * from "./fromConfig";
 export * from "./aaveLendingState";
 export * from "./uniswapV3Reader";
+export * from "./incidentLoss";

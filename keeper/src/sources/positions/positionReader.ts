@@ -7,7 +7,7 @@
  */
 import { getAddress, Interface } from "ethers";
 import type { Logger } from "../../lib/logger";
-import { aggregate3, type Call3, type EthCaller } from "./multicall";
+import { aggregate3, type Call3, type CallResult, type EthCaller } from "./multicall";
 import { ERC20_READ, decodePosition, decodeUint, positionCalls, positionContract, type DecodedPosition, type PositionHint, type PositionSpec } from "./readers";
 
 /**
@@ -35,6 +35,8 @@ export interface WatchedBalance {
 export interface ReadRequest {
   readonly positions: readonly PositionRead[];
   readonly balances: readonly WatchedBalance[];
+  /** Other reads of the tick (e.g. price feeds), appended to the same batch; results in `ReadSnapshot.extra`. */
+  readonly extra?: readonly Call3[];
 }
 
 /** A value with the block it was read at. */
@@ -80,6 +82,8 @@ export interface ReadSnapshot {
   readonly rpcCalls: number;
   /** Set when the whole batch failed (RPC down, no Multicall3). */
   readonly error?: string;
+  /** Results of `ReadRequest.extra`, in order (absent when the batch failed). */
+  readonly extra?: readonly CallResult[];
 }
 
 export interface PositionReaderOptions {
@@ -151,6 +155,8 @@ export class ChainPositionReader {
       owedIndex.set(i, calls.length - owedStart);
       calls.push({ target: b.owedBy, callData: TOTAL_SUPPLY.encodeFunctionData("totalSupply", []) });
     });
+    const extraStart = calls.length;
+    calls.push(...(request.extra ?? []));
 
     let batch;
     try {
@@ -222,7 +228,8 @@ export class ChainPositionReader {
     if (failed.length > 0) {
       this.options.logger?.warn({ block, failed: failed.map((p) => ({ id: p.id, error: p.error, ageSec: p.ageSec })) }, "position readers failed; last known values kept");
     }
-    return { block, timestamp, positions, balances, rpcCalls };
+    const extra = request.extra === undefined ? {} : { extra: batch.results.slice(extraStart, extraStart + request.extra.length) };
+    return { block, timestamp, positions, balances, rpcCalls, ...extra };
   }
 
   /**

@@ -9,12 +9,15 @@
  * | `compound-v3` | `comet.balanceOf(holder)` (present value of the base supply)      | the balance                 |
  * | `erc4626`     | `vault.balanceOf(holder)`, `vault.convertToAssets(shares)`        | assets for the shares       |
  * | `curve`       | `lpToken.balanceOf(holder)`, `pool.calc_withdraw_one_coin(lp, i)` | coin `i` for the LP balance |
- * | `aave-v2`     | `aToken.balanceOf(holder)` (scaled balance × the v2 liquidity index) | the balance              |
+ * | `aave-v2`     | `aToken.balanceOf(holder)` (scaled balance × the v2 liquidity index); with `lendingPool`, also `getReserveData(asset)` | the balance |
  * | `yearn-v2`    | `vault.balanceOf(holder)`, `pricePerShare()`, `decimals()`       | shares × pps / 10^decimals  |
  * | `uniswap-v3`  | NPM `positions(id)`, pool `slot0`, fee growth, range ticks (uniswapV3Reader.ts) | principal + fees owed, in the asset |
  *
  * `aave-v2` (Aave v2 and its forks: Radiant, Geist, …) reads like `aave-v3`: the aToken applies
- * the reserve's liquidity index itself. The pool-level reads the pooled-lending loss needs use the
+ * the reserve's liquidity index itself. Configured by its `lendingPool` instead of its aToken
+ * (Radiant-style), the batch also reads `getReserveData(asset).aTokenAddress` and checks it
+ * against the aToken learned last time (`hint.aToken`); the first read, or a changed answer,
+ * takes a follow-up round at the same block (as a changed share count does). The pool-level reads the pooled-lending loss needs use the
  * v2 `getReserveData` layout (`AAVE_V2_RESERVE_DATA_ABI`), which differs from v3's (no `id` before
  * the token addresses, a uint8 `id` last, no accruedToTreasury / unbacked / isolation debt).
  * `yearn-v2` is one batch: the three reads are independent (Vyper `Vault.vy` 0.3–0.4:
@@ -51,6 +54,8 @@ export type PositionSpec =
       readonly holder: string;
     }
   | { readonly kind: "aave-v2"; readonly aToken: string; readonly holder: string }
+  /** Aave v2 by its LendingPool: the aToken of `asset` is resolved from `getReserveData(asset)` on every read. */
+  | { readonly kind: "aave-v2"; readonly lendingPool: string; readonly asset: string; readonly holder: string }
   | { readonly kind: "yearn-v2"; readonly vault: string; readonly holder: string }
   | UniswapV3Spec;
 
@@ -88,7 +93,7 @@ export function positionContract(spec: PositionSpec): string {
     case "curve":
       return spec.pool;
     case "aave-v2":
-      return spec.aToken;
+      return "aToken" in spec ? spec.aToken : spec.lendingPool;
     case "yearn-v2":
       return spec.vault;
     case "uniswap-v3":
@@ -97,7 +102,7 @@ export function positionContract(spec: PositionSpec): string {
 }
 
 /** What a reader learned of a position that the next read (this tick's follow-up, or the next tick) uses. */
-export type PositionHint = { readonly shares?: bigint; readonly layout?: UniswapV3Layout };
+export type PositionHint = { readonly shares?: bigint; readonly layout?: UniswapV3Layout; readonly aToken?: string };
 
 /** Whether the kind values a share count in a second step. */
 export function isTwoStep(spec: PositionSpec): spec is Extract<PositionSpec, { kind: "erc4626" | "curve" }> {
@@ -115,8 +120,11 @@ export function conversionCall(spec: Extract<PositionSpec, { kind: "erc4626" | "
 export function positionCalls(spec: PositionSpec, hint: PositionHint | undefined): Call3[] {
   const sharesHint = hint?.shares;
   switch (spec.kind) {
-    case "aave-v2":
-      return [{ target: spec.aToken, callData: AAVE_ATOKEN_READ.encodeFunctionData("balanceOf", [spec.holder]) }];
+    case "aave-v2": {
+      if ("aToken" in spec) return [{ target: spec.aToken, callData: AAVE_ATOKEN_READ.encodeFunctionData("balanceOf", [spec.holder]) }];
+      const reserve = { target: spec.lendingPool, callData: AAVE_V2_POOL_READ.encodeFunctionData("getReserveData", [spec.asset]) };
+      return hint?.aToken !== undefined ? [reserve, { target: hint.aToken, callData: AAVE_ATOKEN_READ.encodeFunctionData("balanceOf", [spec.holder]) }] : [reserve];
+    }
     case "yearn-v2":
       return (["balanceOf", "pricePerShare", "decimals"] as const).map((fn) => ({
         target: spec.vault,
@@ -153,6 +161,7 @@ export function decodePosition(spec: PositionSpec, hint: PositionHint | undefine
     if (d.kind === "needs-round") return { kind: "needs-round", hint: { layout: d.layout } };
     return { kind: "failed", error: d.error, ...(d.layout !== undefined ? { hint: { layout: d.layout } } : {}) };
   }
+  if (spec.kind === "aave-v2" && !("aToken" in spec)) return decodeAaveV2ByPool(spec, hint, results);
   const sharesHint = hint?.shares;
   const first = results[0];
   if (first === undefined) return { kind: "failed", error: "no result" };
@@ -168,6 +177,26 @@ export function decodePosition(spec: PositionSpec, hint: PositionHint | undefine
     return { kind: "value", value, shares: balance, hint: { shares: balance } };
   }
   return { kind: "needs-round", hint: { shares: balance } };
+}
+
+/** Aave v2 by its LendingPool: the reserve's aToken from `getReserveData(asset)`, then its `balanceOf(holder)` (same block). */
+function decodeAaveV2ByPool(spec: { readonly lendingPool: string; readonly asset: string }, hint: PositionHint | undefined, results: readonly CallResult[]): DecodedPosition {
+  const reserve = results[0];
+  if (reserve === undefined) return { kind: "failed", error: "no result" };
+  if (!reserve.success || reserve.returnData.length < 2 + 64 * 12) return { kind: "failed", error: `aave-v2 ${spec.lendingPool}.getReserveData(${spec.asset}) ${reserve.success ? "returned too little data (not an Aave v2 LendingPool?)" : "reverted"}` };
+  let aToken: string;
+  try {
+    const [data] = AAVE_V2_POOL_READ.decodeFunctionResult("getReserveData", reserve.returnData);
+    aToken = (data as { getValue(n: string): unknown }).getValue("aTokenAddress") as string;
+  } catch (err) {
+    return { kind: "failed", error: `aave-v2 getReserveData: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if (/^0x0{40}$/i.test(aToken)) return { kind: "failed", error: `aave-v2: ${spec.asset} is not listed in lending pool ${spec.lendingPool}` };
+  const balance = results[1];
+  if (hint?.aToken === undefined || hint.aToken.toLowerCase() !== aToken.toLowerCase() || balance === undefined) return { kind: "needs-round", hint: { aToken } };
+  const value = decodeUint(balance, "aave-v2 balanceOf");
+  if (typeof value === "string") return { kind: "failed", error: value, hint: { aToken } };
+  return { kind: "value", value, hint: { aToken } };
 }
 
 /** Yearn v2: shares × pricePerShare / 10^decimals, rounded down (what `withdraw` pays, before a strategy loss). */

@@ -1,0 +1,129 @@
+/**
+ * The HA kill scenario, shared by keeper/test/integration/haFailover.test.ts and
+ * `npm run bench:keeper` (ha.takeoverSeconds, ha.duplicateSends): two keeper processes
+ * (haChild.ts) start at once against one PostgreSQL state; exactly one leads and files
+ * `claim:1`; it is SIGKILLed right after the broadcast, before its journal records `sent`; the
+ * standby takes over, reconciles the dead leader's transaction from the journal (as a restart
+ * does) and files `claim:2`. Measured: leader killed → the standby's first newly signed
+ * transaction (seconds), and transactions mined beyond one per claim (must be 0).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import type { JsonRpcProvider } from "ethers";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+
+export interface HaChild {
+  readonly child: ChildProcess;
+  readonly out: () => string;
+  readonly err: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+export function spawnHaChild(env: Record<string, string>): HaChild {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "keeper/test/helpers/haChild.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+export async function waitFor(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface HaScenarioInput {
+  readonly rpcUrl: string;
+  readonly stateUrl: string;
+  readonly keeperKey: string;
+  readonly keeperAddress: string;
+  readonly to: string;
+  /** Calldata of claim:1 and claim:2 (distinct). */
+  readonly data: readonly [string, string];
+  readonly takeoverSeconds: number;
+  /** The chain, for automine and the mined transactions. */
+  readonly chain: { send(method: string, params: unknown[]): Promise<unknown> };
+  readonly reader: JsonRpcProvider;
+}
+
+export interface HaScenarioResult {
+  /** How many of the two processes led before the kill (must be 1). */
+  readonly leadersAtStart: number;
+  readonly standbysAtStart: number;
+  readonly takeoverSeconds: number;
+  /** Transactions mined beyond one per claim key. */
+  readonly duplicateSends: number;
+  readonly minedPerClaim: Record<string, number>;
+  readonly newLeaderFence: number;
+  readonly reconciled: string;
+}
+
+export async function runHaKillScenario(input: HaScenarioInput): Promise<HaScenarioResult> {
+  const children: HaChild[] = [];
+  const startBlock = await input.reader.getBlockNumber();
+  const actions = [
+    { key: "claim:1", data: input.data[0] },
+    { key: "claim:2", data: input.data[1] },
+  ];
+  const env = {
+    RPC_URL: input.rpcUrl,
+    STATE_URL: input.stateUrl,
+    KEY: input.keeperKey,
+    TO: input.to,
+    ACTIONS: JSON.stringify(actions),
+    TAKEOVER_SECONDS: String(input.takeoverSeconds),
+    HANG_AT_FENCE: "1",
+  };
+  await input.chain.send("evm_setAutomine", [false]);
+  let miner: NodeJS.Timeout | undefined;
+  try {
+    children.push(spawnHaChild(env), spawnHaChild(env));
+    const all = (): string => children.map((c, i) => `--- child ${i}\n${c.out()}\n${c.err()}`).join("\n");
+    const leaderIndex = (): number => children.findIndex((c) => /^leader /m.test(c.out()));
+    await waitFor(() => leaderIndex() >= 0 && children.some((c) => /^standby$/m.test(c.out())), 60_000, () => `one leader and one standby\n${all()}`);
+    const leader = children[leaderIndex()] as HaChild;
+    const standby = children.find((c) => c !== leader) as HaChild;
+    const leadersAtStart = children.filter((c) => /^leader /m.test(c.out())).length;
+    const standbysAtStart = children.filter((c) => /^standby$/m.test(c.out())).length;
+    await waitFor(() => /^broadcast 0x[0-9a-f]+ claim:1 /m.test(leader.out()), 60_000, () => `the leader's broadcast\n${all()}`);
+    const firstHash = /^broadcast (0x[0-9a-f]+) claim:1 /m.exec(leader.out())?.[1] as string;
+    leader.child.kill("SIGKILL");
+    const killedAt = Date.now();
+    await leader.exited;
+    miner = setInterval(() => void input.chain.send("evm_mine", []).catch(() => undefined), 250);
+    await waitFor(() => /^done$/m.test(standby.out()), 60_000, () => `the standby to take over and file claim:2\n${all()}`);
+    const broadcasts = [...standby.out().matchAll(/^broadcast (0x[0-9a-f]+) (\S+) (\d+)$/gm)].map((m) => ({ hash: m[1] as string, key: m[2] as string, at: Number(m[3]) }));
+    const firstNew = broadcasts.find((b) => b.hash !== firstHash);
+    if (firstNew === undefined) throw new Error(`the standby signed nothing new\n${all()}`);
+    const fence = Number(/^leader fence=(\d+)/m.exec(standby.out())?.[1] ?? "0");
+    const reconciled = /^reconciled (.*)$/m.exec(standby.out())?.[1] ?? "";
+    // What the chain says: every transaction the keeper got mined in the scenario, per claim.
+    const head = await input.reader.getBlockNumber();
+    const minedPerClaim: Record<string, number> = { "claim:1": 0, "claim:2": 0 };
+    for (let n = startBlock + 1; n <= head; n++) {
+      const block = await input.reader.getBlock(n, true);
+      for (const tx of block?.prefetchedTransactions ?? []) {
+        if (tx.from.toLowerCase() !== input.keeperAddress.toLowerCase()) continue;
+        const action = actions.find((a) => a.data.toLowerCase() === tx.data.toLowerCase());
+        if (action !== undefined) minedPerClaim[action.key] = (minedPerClaim[action.key] ?? 0) + 1;
+      }
+    }
+    const duplicateSends = Object.values(minedPerClaim).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    return { leadersAtStart, standbysAtStart, takeoverSeconds: Math.round((firstNew.at - killedAt) / 10) / 100, duplicateSends, minedPerClaim, newLeaderFence: fence, reconciled };
+  } finally {
+    if (miner !== undefined) clearInterval(miner);
+    for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
+    await Promise.all(children.map((c) => c.exited));
+    await input.chain.send("evm_setAutomine", [true]);
+  }
+}
