@@ -472,8 +472,8 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
  */
 async function benchWatchSignals(proxy: RpcProxy): Promise<Record<string, number | null>> {
   const s = await deployKeeperSystem();
-  const [, , , , , , , , depositor] = await ethers.getSigners();
-  if (depositor === undefined) throw new Error("bench: no depositor signer");
+  const [, , , , , , , , depositor, , , , drainer] = await ethers.getSigners();
+  if (depositor === undefined || drainer === undefined) throw new Error("bench: no depositor or drainer signer");
   const slowPool = await deployStandIns({ usdc: s.usdc, dai: s.dai });
   const gapPool = await deployStandIns({ usdc: s.usdc, dai: s.dai });
   await slowPool.open("aave-v3", depositor, usdc6(1_000_000));
@@ -529,7 +529,7 @@ async function benchWatchSignals(proxy: RpcProxy): Promise<Record<string, number
   let slowVisibleAt: number | null = null;
   let slowDetectedAt: number | null = null;
   for (let n = 1; n <= 48 && slowDetectedAt === null; n++) {
-    await (await slowPool.aavePool.mockExploitDrain(slowPool.addresses.usdc, depositor.address, step)).wait();
+    await slowPool.aave.oracleDrain(drainer, "USDC", { amount: step });
     const t = await tick();
     if (slowVisibleAt === null && step * BigInt(n) * 10n >= cash * 4n) slowVisibleAt = n;
     if (t.signals.some((x) => x.protocolId === "slow")) slowDetectedAt = n;
@@ -539,7 +539,7 @@ async function benchWatchSignals(proxy: RpcProxy): Promise<Record<string, number
   // Restart across a drain: down for 200 blocks, 60% leaves in the middle; a new process on the same database.
   container.close();
   await mine(100, { interval: 12 });
-  await (await gapPool.aavePool.mockExploitDrain(gapPool.addresses.usdc, depositor.address, ((await s.usdc.balanceOf(gapPool.addresses.aToken)) * 6n) / 10n)).wait();
+  await gapPool.aave.oracleDrain(drainer, "USDC", { amount: ((await s.usdc.balanceOf(gapPool.addresses.aToken)) * 6n) / 10n });
   await mine(100, { interval: 12 });
   container = await buildContainer(config, silentLogger);
   watch = container.exploitWatch();

@@ -210,7 +210,10 @@ export async function deployRealAave(options: DeployRealAaveOptions): Promise<Re
     DAI: await dai.getAddress(),
     WETH: await weth.getAddress(),
   };
-  const feeds = await Promise.all(AAVE_SYMBOLS.map(async (s) => (await deployArtifact(admin, A.aggregator, [RESERVE_PARAMS[s].priceUsd8])).getAddress()));
+  // One after the other: over JSON-RPC, concurrent sends from one key can reach an automining node
+  // out of nonce order ("Nonce too high … can't be queued").
+  const feeds: string[] = [];
+  for (const s of AAVE_SYMBOLS) feeds.push(await (await deployArtifact(admin, A.aggregator, [RESERVE_PARAMS[s].priceUsd8])).getAddress());
   const oracle = await deployArtifact(admin, A.oracle, [providerAddress, AAVE_SYMBOLS.map((s) => assets[s]), feeds, ZeroAddress, ZeroAddress, USD8]);
   await send(addressesProvider.getFunction("setPriceOracle")(await oracle.getAddress()));
 

@@ -681,6 +681,7 @@ describe("keeper under faults (randomized schedules)", function () {
     const p = await deployStandIns({ usdc: s.usdc, dai: s.dai });
     const signers = await ethers.getSigners();
     const whale = signers[8] as (typeof signers)[number];
+    const attacker = signers[12] as (typeof signers)[number];
     await p.open("aave-v3", whale, usdc6(900_000));
     const target = await (await ethers.getContractFactory("MockAdminTarget")).deploy((signers[0] as (typeof signers)[number]).address);
     // The target's constructor events (owner, default admin) are older than the first tick's look-back.
@@ -733,7 +734,8 @@ describe("keeper under faults (randomized schedules)", function () {
     };
     const drain = async (fraction: bigint): Promise<void> => {
       const cash = await s.usdc.balanceOf(p.addresses.aToken);
-      await (await p.aavePool.mockExploitDrain(p.addresses.usdc, whale.address, (cash * fraction) / 100n)).wait();
+      // A real-market drain: the cash borrowed against a manipulated collateral price (aToken balances never move).
+      await p.aave.oracleDrain(attacker, "USDC", { amount: (cash * fraction) / 100n });
       counts.realExploits += 1;
     };
     const mineBlocks = (n: number) => network.provider.request({ method: "hardhat_mine", params: [`0x${n.toString(16)}`, "0xc"] });
