@@ -444,16 +444,18 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
     case "risk": {
       from = step.actor;
       const r = m.risks[step.protocol]!;
-      const next = r.components.map((v, i) => Math.max(0, v + (step.deltas[i] ?? 0))) as unknown as [number, number, number, number, number];
+      // A never-scored protocol is bounded as if it held 90 in every component, written one day ago.
+      const current = r.lastUpdated === 0n ? [90, 90, 90, 90, 90] : r.components;
+      const next = current.map((v, i) => Math.max(0, Math.min(r.lastUpdated === 0n ? 100 : 1_000, v + (step.deltas[i] ?? 0)))) as unknown as [number, number, number, number, number];
       if (step.deltas[0] === 40) next[0] = 101; // an out-of-range component now and then
       const entry = { protocol: PROTOCOL_KEYS[step.protocol]!, tvlStability: next[0], auditQuality: next[1], timeSinceDeployment: next[2], exploitHistory: next[3], teamReputation: next[4] };
       data = step.batch
         ? fund.encodeFunctionData("updateProtocolRisks", [[entry]])
         : fund.encodeFunctionData("updateProtocolRisk", [entry.protocol, ...next]);
-      const allowed = r.lastUpdated === 0n ? 1_000n : (m.maxDecreasePerDay * (t - r.lastUpdated)) / DAY;
+      const allowed = (m.maxDecreasePerDay * (r.lastUpdated === 0n ? DAY : t - r.lastUpdated)) / DAY;
       const role = roleError(m, from, "oracle");
       const tooHigh = next.find((v) => v > 100);
-      const tooFast = r.lastUpdated !== 0n && next.some((v, i) => v < r.components[i]! && BigInt(r.components[i]! - v) > allowed);
+      const tooFast = next.some((v, i) => v < current[i]! && BigInt(current[i]! - v) > allowed);
       if (role) {
         expectation = role;
         unauthorised = true;
