@@ -621,7 +621,10 @@ contract StablecoinInsuranceFund is
             // component, stored as zeros) one day ago: it may lower each component by one day's allowance.
             // Only the local copy changes; the SSTORE below replaces these bits.
             word |= 0x5a5a5a5a5a;
-            lastUpdated = block.timestamp - 1 days;
+            unchecked {
+                // Any chain this runs on is past its first day; `block.timestamp - lastUpdated` below is checked.
+                lastUpdated = block.timestamp - 1 days;
+            }
         }
         // The decrease allowance is read only when some component falls. Per byte, (new + 128) - old
         // keeps bit 7 exactly when new ≥ old (all bytes ≤ 100, so no borrow crosses a byte).
