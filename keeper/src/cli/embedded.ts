@@ -672,6 +672,7 @@ export async function runEmbeddedDaemon(options: { logger: Logger; out: (line: s
       const env = embedded;
       const stepped = await stepScoresDown(daemon, (seconds) => advanceLocalChain(env.provider, seconds));
       out(`embedded: risk scores stepped down by the keeper in ${stepped.pushingTicks} daily pushes (chain time +${stepped.days} d): the fund lowers a score by at most its daily limit, a first score counts from 90`);
+      if (signalled !== undefined) return 0; // stopped during the warm-up: no daemon to start
       await daemon.start();
       out(`keeper daemon running on ${embedded.node.url} (state ${config.state.dbPath}); Ctrl-C stops it and the chain`);
       await new Promise<void>((resolve) => {
