@@ -50,6 +50,19 @@ contract FundLens is IFundLens {
     }
 
     /// @inheritdoc IFundLens
+    function getCoveragesWithDeadlines(IStablecoinInsuranceFund fund, uint256[] calldata coverIds)
+        external
+        view
+        returns (IStablecoinInsuranceFund.Coverage[] memory coverages, uint256[] memory claimDeadlines)
+    {
+        coverages = _coverages(fund, coverIds);
+        claimDeadlines = new uint256[](coverIds.length);
+        for (uint256 i; i < coverIds.length; ++i) {
+            claimDeadlines[i] = fund.claimDeadline(coverIds[i]);
+        }
+    }
+
+    /// @inheritdoc IFundLens
     function getClaims(IStablecoinInsuranceFund fund, uint256[] calldata claimIds)
         external
         view

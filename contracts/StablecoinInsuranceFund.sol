@@ -616,22 +616,30 @@ contract StablecoinInsuranceFund is
         }
         // Bits 40..79 of the slot hold `lastUpdated` (see ProtocolRecord's packing).
         uint256 lastUpdated = uint40(word >> 40);
-        if (lastUpdated != 0) {
-            // The decrease allowance is read only when some component falls. Per byte, (new + 128) - old
-            // keeps bit 7 exactly when new ≥ old (all bytes ≤ 100, so no borrow crosses a byte).
-            uint256 gauge;
+        if (lastUpdated == 0) {
+            // A first write is bounded as if it came from the unscored price (UNSCORED_RISK = 90 = 0x5a per
+            // component, stored as zeros) one day ago: it may lower each component by one day's allowance.
+            // Only the local copy changes; the SSTORE below replaces these bits.
+            word |= 0x5a5a5a5a5a;
             unchecked {
-                // Cannot underflow: every byte of packed | 0x80.. is ≥ 128 > every stored byte (≤ 100).
-                gauge = (packed | 0x8080808080) - (word & 0xffffffffff);
+                // Any chain this runs on is past its first day; `block.timestamp - lastUpdated` below is checked.
+                lastUpdated = block.timestamp - 1 days;
             }
-            if (gauge & 0x8080808080 != 0x8080808080) {
-                uint256 allowed = RiskMath.allowedDecrease(_s.params.maxRiskDecreasePerDay, block.timestamp - lastUpdated);
-                _checkDecrease(protocol, uint8(word), tvl, allowed);
-                _checkDecrease(protocol, uint8(word >> 8), audit, allowed);
-                _checkDecrease(protocol, uint8(word >> 16), time, allowed);
-                _checkDecrease(protocol, uint8(word >> 24), exploit, allowed);
-                _checkDecrease(protocol, uint8(word >> 32), team, allowed);
-            }
+        }
+        // The decrease allowance is read only when some component falls. Per byte, (new + 128) - old
+        // keeps bit 7 exactly when new ≥ old (all bytes ≤ 100, so no borrow crosses a byte).
+        uint256 gauge;
+        unchecked {
+            // Cannot underflow: every byte of packed | 0x80.. is ≥ 128 > every stored byte (≤ 100).
+            gauge = (packed | 0x8080808080) - (word & 0xffffffffff);
+        }
+        if (gauge & 0x8080808080 != 0x8080808080) {
+            uint256 allowed = RiskMath.allowedDecrease(_s.params.maxRiskDecreasePerDay, block.timestamp - lastUpdated);
+            _checkDecrease(protocol, uint8(word), tvl, allowed);
+            _checkDecrease(protocol, uint8(word >> 8), audit, allowed);
+            _checkDecrease(protocol, uint8(word >> 16), time, allowed);
+            _checkDecrease(protocol, uint8(word >> 24), exploit, allowed);
+            _checkDecrease(protocol, uint8(word >> 32), team, allowed);
         }
         // One SSTORE: replace the low 80 bits (five components and lastUpdated), keep exposure, the
         // live-list head and the halt bit above them.

@@ -1,7 +1,8 @@
 /**
  * Local chain only: the original investor's portfolio (Aave V3 $45,000, Compound V3 $35,000,
  * Uniswap V3 $40,000, Curve $38,000, Yearn $42,000, GMX $25,000, Radiant $15,000) on the
- * LocalStack deployment: the keeper account pushes risk scores, then the investor buys coverage
+ * LocalStack deployment: the keeper account pushes risk scores (stepped down from 90 as the fund
+ * allows, moving the local chain's clock), then the investor buys coverage
  * for every position (Nexus-hedged where the mock Nexus lists the product, GMX through the second
  * provider, Radiant/USDT self-insured).
  *   npx hardhat run --network localhost scripts/seed-portfolio.ts
@@ -14,10 +15,10 @@ import hre from "hardhat";
 
 import { DEMO_PORTFOLIO, PROVIDER_ID, demoProtocol, providerFor, type DemoPosition } from "../keeper/src/demo/portfolio";
 import { ROLE } from "../deploy/modules/Fund";
-import type { IStablecoinInsuranceFund } from "../typechain-types";
 import { connectFund, fundTokens, runScript } from "./lib/context";
 import { ScriptInputError, parseNumber, requireLocalNetwork } from "./lib/inputs";
 import { formatToken, formatUsd } from "../keeper/src/lib/format";
+import { writeRiskStepped, type RiskTarget } from "../test/helpers/riskSteps";
 
 /** Illustrative risk components (0 best .. 100 worst) per demo protocol. */
 const RISK_COMPONENTS: Readonly<Record<string, readonly [number, number, number, number, number]>> = {
@@ -30,7 +31,7 @@ const RISK_COMPONENTS: Readonly<Record<string, readonly [number, number, number,
   radiant: [60, 55, 60, 80, 60],
 };
 
-function riskUpdate(position: DemoPosition): IStablecoinInsuranceFund.RiskUpdateStruct {
+function riskUpdate(position: DemoPosition): RiskTarget {
   const components = RISK_COMPONENTS[position.id];
   if (components === undefined) throw new Error(`no risk components for ${position.id}`);
   const [tvlStability, auditQuality, timeSinceDeployment, exploitHistory, teamReputation] = components;
@@ -63,8 +64,13 @@ runScript(async () => {
   }
   console.log(`keeper ${keeper.address}: ${keeperFloat.toLocaleString("en-US")} of ${[...tokens.keys()].join(", ")} minted for premiums`);
 
-  await (await fund.connect(keeper).updateProtocolRisks(DEMO_PORTFOLIO.map(riskUpdate))).wait();
-  console.log(`risk scores pushed by ${keeper.address} for ${DEMO_PORTFOLIO.length} protocols`);
+  // The fund lowers a score by at most maxRiskDecreasePerDay a day and counts a first score as a
+  // fall from 90: the first push is what the fund allows now, then (local chain) the clock moves the
+  // days needed and the scores are pushed as assessed.
+  const startedAt = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+  await writeRiskStepped(fund, keeper, DEMO_PORTFOLIO.map(riskUpdate));
+  const days = Math.round(((await hre.ethers.provider.getBlock("latest"))!.timestamp - startedAt) / 86_400);
+  console.log(`risk scores pushed by ${keeper.address} for ${DEMO_PORTFOLIO.length} protocols (stepped down from 90, chain time +${days} d)`);
 
   const duration = BigInt(Math.round(durationDays * 24 * 60 * 60));
   const fundAddress = await fund.getAddress();

@@ -42,6 +42,14 @@ interface IFundLens {
         view
         returns (IStablecoinInsuranceFund.Coverage[] memory coverages);
 
+    /// @notice Details of each coverage id with its `claimDeadline` (the last second a claim may be
+    /// filed: end + the grace period fixed at purchase, or a later re-filing deadline), in one call.
+    /// Reverts on an unknown id, like the fund.
+    function getCoveragesWithDeadlines(IStablecoinInsuranceFund fund, uint256[] calldata coverIds)
+        external
+        view
+        returns (IStablecoinInsuranceFund.Coverage[] memory coverages, uint256[] memory claimDeadlines);
+
     /// @notice Details of each claim id.
     function getClaims(IStablecoinInsuranceFund fund, uint256[] calldata claimIds)
         external

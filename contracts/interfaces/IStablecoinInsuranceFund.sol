@@ -403,6 +403,9 @@ interface IStablecoinInsuranceFund {
 
     /// @notice Writes the five component risks of `protocol` (each 0-100). A component may rise at
     /// once but may fall by at most `maxRiskDecreasePerDay` points per day since the last update.
+    /// A protocol's first write is bounded the same way, as if every component had been 90 (the
+    /// price of an unscored protocol) one day earlier: with the default 10/day each component must be
+    /// at least 80, then it steps down 10 a day. Reverts with `FundRiskDecreaseTooFast`.
     function updateProtocolRisk(
         address protocol,
         uint8 tvlStability,

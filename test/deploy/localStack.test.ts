@@ -5,6 +5,7 @@ import path from "node:path";
 
 import { DEMO_PORTFOLIO, NEXUS_COVER_ASSET, PROVIDER_ID, demoProtocol } from "../../keeper/src/demo/portfolio";
 import { ROLE } from "../../deploy/modules/Fund";
+import { writeRiskStepped } from "../helpers/riskSteps";
 import Handover from "../../deploy/modules/Handover";
 import LocalStack from "../../deploy/modules/LocalStack";
 import localhostParameters from "../../deploy/parameters/localhost.json";
@@ -106,7 +107,7 @@ describe("deploy: LocalStack on the in-process network (localhost parameters)", 
     const keeperSigner = await ethers.getSigner(keeper);
     const [, , , , buyer] = await ethers.getSigners();
     const aave = demoProtocol(DEMO_PORTFOLIO[0]!);
-    await fund.connect(keeperSigner).updateProtocolRisks([
+    await writeRiskStepped(fund, keeperSigner, [
       { protocol: aave, tvlStability: 10, auditQuality: 10, timeSinceDeployment: 15, exploitHistory: 20, teamReputation: 20 },
     ]);
     const amount = 45_000n * 10n ** 6n;

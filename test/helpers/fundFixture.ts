@@ -11,6 +11,7 @@ import type {
   StablecoinInsuranceFund,
 } from "../../typechain-types";
 import { deployInsuranceFund } from "./fundDeploy";
+import { writeRiskStepped } from "./riskSteps";
 import { namedSigners } from "./signers";
 
 export const DAY = 24n * 60n * 60n;
@@ -92,7 +93,8 @@ export async function deployFundedFund(): Promise<FundFixture> {
   await f.fund.connect(f.admin).depositCapital(await f.usdc.getAddress(), units(1_000_000, 6));
   await f.fund.connect(f.admin).depositCapital(await f.usdt.getAddress(), units(1_000_000, 6));
   await f.fund.connect(f.admin).depositCapital(await f.dai.getAddress(), units(1_000_000, 18));
-  await f.fund.connect(f.oracle).updateProtocolRisks([
+  // The fund lowers a score by at most 10/day (a first write as if from 90): stepped, one clock jump.
+  await writeRiskStepped(f.fund, f.oracle, [
     { protocol: PROTOCOLS.aave, tvlStability: 10, auditQuality: 10, timeSinceDeployment: 15, exploitHistory: 20, teamReputation: 20 },
     { protocol: PROTOCOLS.compound, tvlStability: 20, auditQuality: 25, timeSinceDeployment: 15, exploitHistory: 20, teamReputation: 25 },
     { protocol: PROTOCOLS.curve, tvlStability: 30, auditQuality: 40, timeSinceDeployment: 15, exploitHistory: 55, teamReputation: 30 },

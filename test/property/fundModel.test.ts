@@ -104,6 +104,14 @@ type Step =
   | { kind: "setAgent"; approved: boolean };
 
 const actor = fc.nat({ max: ACTORS.length - 1 });
+/**
+ * Adversary steps: a role-gated step is sent by its holder two times in three, and otherwise by any
+ * actor — every non-admin role (oracle, assessor, guardian, buyer, beneficiary, agent, stranger) —
+ * so each non-admin key tries every admin and guardian call on live claims.
+ */
+function orAnyone(holder: fc.Arbitrary<number>): fc.Arbitrary<number> {
+  return fc.oneof({ weight: 2, arbitrary: holder }, { weight: 1, arbitrary: actor });
+}
 const pick = fc.nat({ max: 1_000 });
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant("purchase" as const), actor: fc.oneof(fc.constant(A.buyer), actor), protocol: fc.nat({ max: 2 }), asset: fc.nat({ max: 1 }), amount: fc.integer({ min: 1, max: 300_000 }), days: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 30, max: 365 }) }, { weight: 1, arbitrary: fc.constantFrom(29, 366) }), provider: fc.nat({ max: 2 }), beneficiary: fc.constantFrom(A.beneficiary, A.buyer, A.agent, A.stranger), underpay: fc.nat({ max: 9 }).map((n) => n === 0) }) },
@@ -121,15 +129,16 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdrawCapital" as const), actor: fc.oneof({ weight: 3, arbitrary: fc.constant(A.admin) }, { weight: 1, arbitrary: actor }), asset: fc.nat({ max: 1 }), pct: fc.integer({ min: 1, max: 120 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("withdrawPayout" as const), actor, asset: fc.nat({ max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("withdrawDeposit" as const), actor }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), actor: fc.constantFrom(A.guardian, A.admin, A.stranger), pause: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("report" as const), actor: fc.constantFrom(A.oracle, A.guardian, A.stranger), protocol: fc.nat({ max: 2 }), agoSeconds: fc.oneof(fc.integer({ min: 0, max: 10 * Number(DAY) }), fc.constant(-1)) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("clear" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian), protocol: fc.nat({ max: 2 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdrawClaim" as const), actor: fc.nat({ max: 3 }), claim: pick }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("veto" as const), actor: fc.constantFrom(A.guardian, A.guardian, A.admin, A.stranger), claim: pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("confirm" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian), claim: pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reinstate" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian, A.assessor, A.oracle, A.stranger), claim: pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("deny" as const), actor: fc.constantFrom(A.admin, A.guardian, A.assessor, A.oracle, A.agent), claim: pick }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("void" as const), actor: fc.constantFrom(A.admin, A.admin, A.guardian, A.oracle), protocol: fc.nat({ max: 2 }), index: fc.nat({ max: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), actor: orAnyone(fc.constantFrom(A.guardian, A.admin)), pause: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("report" as const), actor: orAnyone(fc.constantFrom(A.oracle, A.guardian)), protocol: fc.nat({ max: 2 }), agoSeconds: fc.oneof(fc.integer({ min: 0, max: 10 * Number(DAY) }), fc.constant(-1)) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("clear" as const), actor: orAnyone(fc.constant(A.admin)), protocol: fc.nat({ max: 2 }) }) },
+  // 0/1: the claimant or beneficiary; 2 agent; 3 stranger; 4-6 the oracle, assessor and guardian.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdrawClaim" as const), actor: fc.nat({ max: 6 }), claim: pick }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("veto" as const), actor: orAnyone(fc.constantFrom(A.guardian, A.guardian, A.admin)), claim: pick }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("confirm" as const), actor: orAnyone(fc.constant(A.admin)), claim: pick }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reinstate" as const), actor: orAnyone(fc.constant(A.admin)), claim: pick }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("deny" as const), actor: orAnyone(fc.constant(A.admin)), claim: pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("void" as const), actor: orAnyone(fc.constant(A.admin)), protocol: fc.nat({ max: 2 }), index: fc.nat({ max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("refresh" as const), actor, asset: fc.nat({ max: 1 }), drop: fc.nat({ max: 4 }).map((n) => n === 0) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("setAgent" as const), approved: fc.boolean() }) },
 );
@@ -444,16 +453,18 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
     case "risk": {
       from = step.actor;
       const r = m.risks[step.protocol]!;
-      const next = r.components.map((v, i) => Math.max(0, v + (step.deltas[i] ?? 0))) as unknown as [number, number, number, number, number];
+      // A never-scored protocol is bounded as if it held 90 in every component, written one day ago.
+      const current = r.lastUpdated === 0n ? [90, 90, 90, 90, 90] : r.components;
+      const next = current.map((v, i) => Math.max(0, Math.min(r.lastUpdated === 0n ? 100 : 1_000, v + (step.deltas[i] ?? 0)))) as unknown as [number, number, number, number, number];
       if (step.deltas[0] === 40) next[0] = 101; // an out-of-range component now and then
       const entry = { protocol: PROTOCOL_KEYS[step.protocol]!, tvlStability: next[0], auditQuality: next[1], timeSinceDeployment: next[2], exploitHistory: next[3], teamReputation: next[4] };
       data = step.batch
         ? fund.encodeFunctionData("updateProtocolRisks", [[entry]])
         : fund.encodeFunctionData("updateProtocolRisk", [entry.protocol, ...next]);
-      const allowed = r.lastUpdated === 0n ? 1_000n : (m.maxDecreasePerDay * (t - r.lastUpdated)) / DAY;
+      const allowed = (m.maxDecreasePerDay * (r.lastUpdated === 0n ? DAY : t - r.lastUpdated)) / DAY;
       const role = roleError(m, from, "oracle");
       const tooHigh = next.find((v) => v > 100);
-      const tooFast = r.lastUpdated !== 0n && next.some((v, i) => v < r.components[i]! && BigInt(r.components[i]! - v) > allowed);
+      const tooFast = next.some((v, i) => v < current[i]! && BigInt(current[i]! - v) > allowed);
       if (role) {
         expectation = role;
         unauthorised = true;
@@ -804,7 +815,8 @@ async function runStep(ctx: StepContext, step: Step): Promise<void> {
     case "withdrawClaim": {
       const cl = pickPreferred(m.claims, m.claims.filter((x) => x.status === "Pending"), step.claim);
       const c = cl ? m.coverages[cl.coverId - 1] : undefined;
-      from = step.actor === 3 ? A.stranger : step.actor === 2 ? A.agent : (cl?.claimant ?? A.beneficiary);
+      const outsider = [A.agent, A.stranger, A.oracle, A.assessor, A.guardian][step.actor - 2];
+      from = outsider ?? cl?.claimant ?? A.beneficiary;
       const id = cl?.id ?? m.claims.length + 1;
       data = fund.encodeFunctionData("withdrawClaim", [id]);
       if (!cl || !c) expectation = fail("FundUnknownClaim", [BigInt(id)]);

@@ -109,6 +109,29 @@ describe("FundLens", () => {
     });
   });
 
+  describe("getCoveragesWithDeadlines", () => {
+    it("gracePeriodFixedAtPurchase: returns each coverage with the fund's own claimDeadline, which a later grace change does not move", async () => {
+      const f = await loadFixture(withHistory);
+      const fund = await f.fund.getAddress();
+      const p = await f.fund.parameters();
+      await f.fund.connect(f.admin).setParameters({
+        baseRateBps: p.baseRateBps,
+        reserveRatioBps: p.reserveRatioBps,
+        maxRiskDecreasePerDay: p.maxRiskDecreasePerDay,
+        renewalWindow: p.renewalWindow,
+        claimGracePeriod: 3600,
+        maxCoveragePerProtocol: p.maxCoveragePerProtocol,
+        challengePeriod: p.challengePeriod,
+        dailyPayoutLimitBps: p.dailyPayoutLimitBps,
+      });
+      const [coverages, deadlines] = await f.lens.getCoveragesWithDeadlines(fund, [4, 2]);
+      expect(coverages.map((c) => toArray(c))).to.deep.equal([toArray(await f.fund.getCoverageDetails(4)), toArray(await f.fund.getCoverageDetails(2))]);
+      expect(deadlines).to.deep.equal([await f.fund.claimDeadline(4), await f.fund.claimDeadline(2)]);
+      expect(deadlines[1]).to.equal(coverages[1]!.end + p.claimGracePeriod);
+      await expect(f.lens.getCoveragesWithDeadlines(fund, [2, 9])).to.be.revertedWithCustomError(f.fund, "FundUnknownCoverage").withArgs(9);
+    });
+  });
+
   describe("getClaims", () => {
     it("returns each claim as the fund does; unknown ids revert", async () => {
       const f = await loadFixture(withHistory);

@@ -19,7 +19,7 @@ import { formatReportTable, formatUsd } from "../policy/report";
 import { fixtureSnapshotSchema } from "../sources/fixtureSource";
 import { buildContainer, type KeeperContainer } from "./container";
 import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } from "./daemon";
-import { ACCOUNT_INDEX, devAccount, drainDemoProtocol, openDemoPosition, startEmbedded, type EmbeddedEnvironment } from "./embedded";
+import { ACCOUNT_INDEX, devAccount, drainDemoProtocol, openDemoPosition, startEmbedded, stepScoresDown, type EmbeddedEnvironment } from "./embedded";
 import { FUND_INCIDENT_ABI, type StoredDrainSignal } from "../cycles/exploitWatch";
 import { measureLendingLoss } from "../policy/lendingLoss";
 import { readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../sources/positions";
@@ -211,10 +211,16 @@ class DemoStages {
   async pushScores(): Promise<void> {
     const { run, w } = this;
     run.stage = "scores pushed";
-    const risk = await this.runLoop("risk");
-    run.check(confirmed(risk, "risk-push") > 0, "no risk-score transaction confirmed");
+    // The fund lowers a score by at most 10/day and a first score counts from 90: the keeper steps
+    // down one push a day, the chain's clock moving a day per step.
+    run.checkInterrupted();
+    const stepped = await stepScoresDown(w.daemon, (seconds) => run.advance(seconds));
+    run.check(stepped.pushingTicks > 0, "no risk-score transaction confirmed");
     const scored = await Promise.all(w.config.protocols.map(async (p) => `${p.id} ${await w.fund.calculateProtocolRisk(p.address)}`));
-    await run.say(run.stage, `${w.config.protocols.length} protocols scored on-chain by the keeper: ${scored.join(", ")}`);
+    await run.say(
+      run.stage,
+      `${w.config.protocols.length} protocols scored on-chain by the keeper: ${scored.join(", ")} (stepped down from 90 in ${stepped.pushingTicks} daily pushes, time +${stepped.days}d: the fund lowers a score by at most 10/day)`,
+    );
   }
 
   async buyCoverage(): Promise<void> {

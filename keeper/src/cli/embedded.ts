@@ -36,7 +36,7 @@ import { DEFAULT_FIXTURE_DIR, embeddedDefaultConfig } from "../config";
 import { parseConfig } from "../config";
 import type { ConfigFile } from "../config/schema";
 import { buildContainer } from "./container";
-import { daemonFor } from "./daemon";
+import { daemonFor, type KeeperDaemon } from "./daemon";
 import type { Logger } from "../lib/logger";
 import { STOP_SIGNALS } from "./entry";
 
@@ -653,6 +653,41 @@ async function seedDemoAccounts(
   );
 }
 
+/** Upper bound of daily risk ticks in `stepScoresDown` (90 → 0 at 10/day is 9). */
+export const MAX_SCORE_STEP_DAYS = 12;
+const ONE_DAY = 86_400; // seconds
+
+/**
+ * The fund lowers a risk component by at most `maxRiskDecreasePerDay` a day, and a protocol's first
+ * score counts as a fall from 90, so the keeper reaches an assessed 30 one daily step at a time
+ * (80, 70, …). On a local chain the days need not pass in wall time: run the risk loop, move chain
+ * time one day, again, until a tick pushes nothing (or `MAX_SCORE_STEP_DAYS`). Every push is the
+ * keeper's own, clamped to what the fund accepts. Returns the ticks that pushed and the days moved.
+ */
+export async function stepScoresDown(
+  daemon: Pick<KeeperDaemon, "runLoop">,
+  advance: (seconds: number) => Promise<void>,
+): Promise<{ readonly pushingTicks: number; readonly days: number }> {
+  let pushingTicks = 0;
+  let days = 0;
+  for (let tick = 0; tick <= MAX_SCORE_STEP_DAYS; tick++) {
+    const result = await daemon.runLoop("risk");
+    if (result === undefined) throw new Error("the keeper's risk cycle failed (see the keeper line above)");
+    if (!result.actions.some((a) => a.kind === "risk-push" && a.result === "confirmed")) break;
+    pushingTicks += 1;
+    if (tick === MAX_SCORE_STEP_DAYS) break;
+    await advance(ONE_DAY);
+    days += 1;
+  }
+  return { pushingTicks, days };
+}
+
+/** Moves a local chain's clock (hardhat node) and mines a block at the new time. */
+export async function advanceLocalChain(rpc: JsonRpcProvider, seconds: number): Promise<void> {
+  await rpc.send("evm_increaseTime", [seconds]);
+  await rpc.send("evm_mine", []);
+}
+
 /**
  * `npm start` without an RPC: the embedded chain, then `keeper run` on it until SIGINT/SIGTERM/SIGHUP
  * (one status line per cycle on `out`); the chain stops with the daemon. Returns the exit code.
@@ -680,6 +715,12 @@ export async function runEmbeddedDaemon(options: { logger: Logger; out: (line: s
     try {
       await container.verify();
       const daemon = daemonFor(container, { out });
+      // Scores first: the keeper steps them down from the unscored 90 (the fund allows 10/day), the
+      // embedded chain's clock moving a day per step, so the daemon starts on assessed prices.
+      const env = embedded;
+      const stepped = await stepScoresDown(daemon, (seconds) => advanceLocalChain(env.provider, seconds));
+      out(`embedded: risk scores stepped down by the keeper in ${stepped.pushingTicks} daily pushes (chain time +${stepped.days} d): the fund lowers a score by at most its daily limit, a first score counts from 90`);
+      if (signalled !== undefined) return 0; // stopped during the warm-up: no daemon to start
       await daemon.start();
       out(`keeper daemon running on ${embedded.node.url} (state ${config.state.dbPath}); Ctrl-C stops it and the chain`);
       await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 /**
  * One batched, block-pinned read of everything the coverage and claims policies need:
- * `FundLens.getProtocolStates` (scores, exposure, active ids) → `FundLens.getCoverages` (details)
- * and `FundLens.getClaims`, plus `parameters()` and the pool views per asset — all at the same
+ * `FundLens.getProtocolStates` (scores, exposure, active ids) → `FundLens.getCoveragesWithDeadlines`
+ * (details and each coverage's own claimDeadline) and `FundLens.getClaims`, plus `parameters()` and the pool views per asset — all at the same
  * block, so the plan never mixes two chain states. RPC calls: 1 block + 2 + 2 × assets + (0|1)
  * claims + (0|1) coverages, independent of the number of protocols.
  */
@@ -78,7 +78,8 @@ interface CoverageLike {
   openClaimId: bigint;
 }
 
-export function toOnChainCoverage(c: CoverageLike): OnChainCoverage {
+/** A coverage row and its `claimDeadline` (FundLens.getCoveragesWithDeadlines) as the policies use it. */
+export function toOnChainCoverage(c: CoverageLike, claimDeadline: bigint): OnChainCoverage {
   return {
     id: c.id,
     protocol: c.protocol,
@@ -94,6 +95,7 @@ export function toOnChainCoverage(c: CoverageLike): OnChainCoverage {
     openClaimId: c.openClaimId,
     status: COVERAGE_STATUS[Number(c.status)] ?? "None",
     riskScore: Number(c.riskScore),
+    claimDeadline: Number(claimDeadline),
   };
 }
 
@@ -122,12 +124,15 @@ export async function readChainSnapshot(deps: ChainReadDeps, request: ChainReadR
   for (const id of request.extraCoverIds ?? []) if (id > 0n) ids.add(id);
   const claimIds = [...new Set(request.claimIds ?? [])].filter((id) => id > 0n);
   const [coverageRows, claimRows] = await Promise.all([
-    ids.size > 0 ? lens.getCoverages(fundAddress, [...ids], at) : Promise.resolve([]),
+    ids.size > 0 ? lens.getCoveragesWithDeadlines(fundAddress, [...ids], at) : Promise.resolve(undefined),
     claimIds.length > 0 ? readClaims(lens, fund, fundAddress, claimIds, at) : Promise.resolve([]),
   ]);
 
   const coverages = new Map<string, OnChainCoverage>();
-  for (const row of coverageRows) coverages.set(row.id.toString(), toOnChainCoverage(row));
+  if (coverageRows !== undefined) {
+    const [rows, deadlines] = coverageRows;
+    rows.forEach((row, i) => coverages.set(row.id.toString(), toOnChainCoverage(row, deadlines[i] ?? 0n)));
+  }
   const protocols: ProtocolChainState[] = states.map((s) => ({
     protocol: s.protocol,
     riskScore: Number(s.riskScore),

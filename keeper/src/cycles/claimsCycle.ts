@@ -531,7 +531,8 @@ export class ClaimsCycle {
     }
     const relevant = chain.coverages.filter((c) => claimIncidents.some((i) => sameAddr(i.protocol, c.protocol)));
     const windows = await this.claimWindows(relevant);
-    const plans = planClaims(claimIncidents, relevant, filedClaims, windows, { claimGracePeriodSec: chain.snapshot.coverage.params.claimGracePeriodSec }, t.now);
+    // Self-insured windows end at each coverage's own claimDeadline (read with it), not the global grace.
+    const plans = planClaims(claimIncidents, relevant, filedClaims, windows, t.now);
     return { plans, unmeasured };
   }
 

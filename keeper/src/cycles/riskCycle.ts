@@ -9,6 +9,7 @@ import type { FundLens } from "../../../typechain-types/contracts/FundLens";
 import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts/StablecoinInsuranceFund";
 import type { ProtocolConfig } from "../config/schema";
 import {
+  COMPONENT_KEYS,
   chunkPushes,
   detectRiskAlerts,
   planRiskPushes,
@@ -20,7 +21,7 @@ import {
   type RiskSnapshot,
   type SkipReason,
 } from "../policy/riskPush";
-import { assessProtocol, failedAssessment } from "../scoring";
+import { assessProtocol, compositeRisk, failedAssessment } from "../scoring";
 import type { ComponentRisks, RiskAssessment } from "../scoring/types";
 import type { ProtocolMetrics } from "../domain/types";
 import type { RiskDataSource } from "../sources/types";
@@ -169,6 +170,7 @@ export class RiskCycle {
     const chunks = chunkPushes(plan.pushes, params);
     const skipped = countSkips(plan);
     deps.logger.info({ now, planned: plan.pushes.length, chunks: chunks.length, skipped, dryRun }, "risk push plan");
+    this.logStepping(plan.pushes, maxDecreasePerDay);
     const result = await deps.pusher.push(chunks, { dryRun, cycleKey: String(now) });
     const before = this.previousAssessments(byAddress);
     await this.alertHeldRises(plan, assessed, now, dryRun);
@@ -215,6 +217,24 @@ export class RiskCycle {
       score: Number(s.riskScore),
     }));
     return { onChain, maxDecreasePerDay };
+  }
+
+  /**
+   * One line per push the fund's decrease limit holds above its assessment: the keeper is stepping
+   * towards the assessed score and later ticks go on.
+   */
+  private logStepping(pushes: readonly PlannedPush[], maxDecreasePerDay: number): void {
+    for (const push of pushes) {
+      if (!push.stepped) continue;
+      const assessed = compositeRisk(push.target);
+      const pushing = compositeRisk(push.values);
+      const components = COMPONENT_KEYS.filter((k) => push.values[k] !== push.target[k]).map((k) => `${k} ${push.target[k]}→${push.values[k]}`);
+      this.deps.logger.info(
+        { protocol: this.protocolAt(push.protocol)?.id ?? push.protocol, assessed, pushing, components, firstScore: push.isNew },
+        `score (assessed) ${assessed}, pushing ${pushing} on-chain: the fund lowers a score by at most ${maxDecreasePerDay}/day` +
+          (push.isNew ? " (a first score counts from 90)" : ""),
+      );
+    }
   }
 
   /** The configured protocol at a fund address. */

@@ -35,6 +35,8 @@ export interface ClaimableCoverage {
   readonly providerCoverId: bigint;
   readonly openClaimId: bigint;
   readonly status: CoverageStatus;
+  /** The fund's `claimDeadline(id)`: end + the grace period fixed at purchase, or a later re-filing deadline. */
+  readonly claimDeadline: number;
 }
 
 /** How a claimed loss was derived (recorded in the evidence pack). */
@@ -177,20 +179,18 @@ export interface ClaimDerivation {
   readonly loss: LossDerivation;
 }
 
-export interface ClaimTimingParams {
-  /** The fund's claimGracePeriod (self-insured), seconds. */
-  readonly claimGracePeriodSec: number;
-}
-
-/** The inclusive window for a coverage; undefined for a hedged cover whose provider window is unknown. */
+/**
+ * The inclusive window for a coverage; undefined for a hedged cover whose provider window is unknown.
+ * Self-insured: up to the coverage's own `claimDeadline` (the grace period fixed at purchase), never
+ * the fund's current global `claimGracePeriod`, which an admin may have changed since.
+ */
 export function claimWindowFor(
-  coverage: Pick<ClaimableCoverage, "start" | "end" | "providerId">,
+  coverage: Pick<ClaimableCoverage, "start" | "providerId" | "claimDeadline">,
   providerWindow: ClaimWindow | undefined,
-  params: ClaimTimingParams,
 ): ClaimWindow | undefined {
   const notInPurchaseBlock = coverage.start + 1;
   if (coverage.providerId === 0) {
-    return { earliest: notInPurchaseBlock, latest: coverage.end + params.claimGracePeriodSec };
+    return { earliest: notInPurchaseBlock, latest: coverage.claimDeadline };
   }
   if (providerWindow === undefined) return undefined;
   return { earliest: Math.max(notInPurchaseBlock, providerWindow.earliest), latest: providerWindow.latest };
@@ -213,7 +213,6 @@ export function planClaims(
   coverages: readonly ClaimableCoverage[],
   existing: readonly FiledClaim[],
   providerWindows: ReadonlyMap<string, ClaimWindow>,
-  params: ClaimTimingParams,
   now: number,
 ): ClaimPlan[] {
   const filed = new Set(existing.map((f) => claimIdempotencyKey(f.incidentKey, f.coverId)));
@@ -221,7 +220,7 @@ export function planClaims(
   const plans: ClaimPlan[] = [];
   const sorted = [...coverages].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const incident of incidents) {
-    const state: ClaimPlanning = { filed, asked: askedByPosition(incident, existing, coverById), providerWindows, params, now };
+    const state: ClaimPlanning = { filed, asked: askedByPosition(incident, existing, coverById), providerWindows, now };
     for (const c of sorted) {
       if (c.protocol.toLowerCase() !== incident.protocol.toLowerCase()) continue;
       if (c.status === "None") continue;
@@ -238,7 +237,6 @@ interface ClaimPlanning {
   /** Loss already asked per position by this incident's claims. */
   readonly asked: Map<string, bigint>;
   readonly providerWindows: ReadonlyMap<string, ClaimWindow>;
-  readonly params: ClaimTimingParams;
   readonly now: number;
 }
 
@@ -261,7 +259,7 @@ function planCoverageClaim(s: ClaimPlanning, incident: ClaimIncident, c: Claimab
   const base = { incidentKey: incident.dedupeKey, coverId: c.id };
   const key = claimIdempotencyKey(incident.dedupeKey, c.id);
   if (s.filed.has(key)) return { kind: "already-filed", ...base };
-  const window = claimWindowFor(c, s.providerWindows.get(c.id.toString()), s.params);
+  const window = claimWindowFor(c, s.providerWindows.get(c.id.toString()));
   if (window === undefined) return { kind: "blocked", ...base, reason: "no-provider-window", detail: `provider ${c.providerId} window unknown` };
   if (now > window.latest) {
     return { kind: "too-late", ...base, window, alert: `claim window of coverage ${c.id} closed at ${window.latest} (now ${now}) for incident ${incident.dedupeKey}` };

@@ -93,6 +93,12 @@ export interface OnChainCoverage {
   readonly openClaimId: bigint;
   readonly status: CoverageStatus;
   readonly riskScore?: number;
+  /**
+   * The fund's `claimDeadline(id)`, unix seconds: the last second a claim may be filed — end + the
+   * claimGracePeriod fixed at purchase (a later change of the global parameter does not move it),
+   * or a later re-filing deadline after a denial. Read with the coverage (FundLens).
+   */
+  readonly claimDeadline: number;
 }
 
 /** FundLens.getProtocolStates for one protocol plus the details of its active coverages. */
@@ -414,7 +420,8 @@ function sweepExpired(
   const releasedWad = new Map<string, bigint>();
   for (const state of chain.protocols) {
     for (const c of state.coverages) {
-      if (c.status !== "Active" || now <= c.end + chain.params.claimGracePeriodSec) continue;
+      // The coverage's own deadline (grace fixed at purchase, re-filing window): the fund refuses earlier.
+      if (c.status !== "Active" || now <= c.claimDeadline) continue;
       expirable.push(c.id);
       const decimals = decimalsByAsset.get(c.asset.toLowerCase());
       // Unknown decimals: credit no room (the cap check on-chain stays authoritative).

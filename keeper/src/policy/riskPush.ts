@@ -10,6 +10,11 @@ import type { ComponentRisks, RiskAssessment, RiskCategory } from "../scoring/ty
 export const STALE_AFTER_SEC = 7 * 86_400; // seconds
 /** Seconds per day in the fund's decrease allowance. */
 export const SECONDS_PER_DAY = 86_400; // seconds
+/**
+ * What the fund prices a never-scored protocol at (RiskMath.UNSCORED_RISK), per component: a first
+ * write is bounded by the decrease limit as if every component held this, written one day ago.
+ */
+export const UNSCORED_COMPONENT = 90; // points
 
 export const COMPONENT_KEYS = ["tvl", "audit", "time", "exploit", "team"] as const;
 export type ComponentKey = (typeof COMPONENT_KEYS)[number];
@@ -102,7 +107,7 @@ export interface PlannedPush {
   readonly values: ComponentRisks;
   /** Where the assessment wants the components to end up. */
   readonly target: ComponentRisks;
-  /** What the fund holds now. */
+  /** What the fund holds now (90 each for a never-scored protocol: what its first write is bounded from). */
   readonly current: ComponentRisks;
   /** True for a never-scored protocol (heavier in gas). */
   readonly isNew: boolean;
@@ -182,19 +187,43 @@ export function validateRiskPushParams(params: RiskPushParams): void {
 
 /**
  * Points a component may fall in one update, exactly as the fund computes it:
- * floor(maxDecreasePerDay * (now - lastUpdated) / 86400); unlimited for a never-scored protocol.
+ * floor(maxDecreasePerDay * (now - lastUpdated) / 86400); for a never-scored protocol
+ * (lastUpdated 0) one day's allowance, however long it waited.
  */
 export function allowedDecrease(lastUpdated: number, now: number, maxDecreasePerDay: number): number {
-  if (lastUpdated === 0) return Number.POSITIVE_INFINITY;
-  const elapsed = Math.max(0, now - lastUpdated);
+  const elapsed = lastUpdated === 0 ? SECONDS_PER_DAY : Math.max(0, now - lastUpdated);
   return Math.floor((maxDecreasePerDay * elapsed) / SECONDS_PER_DAY);
+}
+
+/** The components the fund checks a write against: the stored ones, or 90 each for a never-scored protocol. */
+export function effectiveOnChainComponents(state: Pick<OnChainRiskState, "components" | "lastUpdated">): ComponentRisks {
+  if (state.lastUpdated !== 0) return pickComponents(state.components);
+  const u = UNSCORED_COMPONENT;
+  return { tvl: u, audit: u, time: u, exploit: u, team: u };
+}
+
+/**
+ * The clamp: the values the fund accepts now on the way to `target`. A rise goes to the target at
+ * once (the fund never limits one); a fall stops at (current on-chain component − allowed decrease
+ * for the time since the last write), where a never-scored protocol counts as 90 in every
+ * component written one day ago. A write of the result never reverts with FundRiskDecreaseTooFast
+ * in a block at or after `now` (the allowance only grows with time). Later ticks step on.
+ */
+export function clampRiskPush(
+  state: Pick<OnChainRiskState, "components" | "lastUpdated">,
+  target: ComponentRisks,
+  now: number,
+  maxDecreasePerDay: number,
+): ComponentRisks {
+  return stepTowards(effectiveOnChainComponents(state), target, allowedDecrease(state.lastUpdated, now, maxDecreasePerDay));
 }
 
 /**
  * Plans this cycle's risk pushes.
  *
  * Rules, per protocol with an on-chain state:
- * - never scored (lastUpdated 0): push the target at once (the fund accepts anything).
+ * - never scored (lastUpdated 0): push at once, each fall clamped to one day's allowance below 90
+ *   (the fund bounds a first write as if it came from the unscored price); later cycles step on.
  * - a component ROSE: push at once, even inside `minPushIntervalSec` — rising risk makes
  *   premiums too cheap for the fund, so it is urgent; the fund accepts any rise.
  * - a component FELL, or the data turns stale within `staleLeadSec`
@@ -333,7 +362,10 @@ function planOne(
   const base = { protocol: state.protocol, target, current };
 
   if (state.lastUpdated === 0) {
-    return { ...base, values: target, isNew: true, stepped: false, reasons: ["never-scored"] };
+    // The fund bounds a first write as if it came from 90 one day ago: step down from there.
+    const values = clampRiskPush(state, target, now, params.maxDecreasePerDay);
+    const stepped = COMPONENT_KEYS.some((k) => values[k] !== target[k]);
+    return { ...base, current: effectiveOnChainComponents(state), values, isNew: true, stepped, reasons: ["never-scored"] };
   }
 
   const rose = COMPONENT_KEYS.some((k) => target[k] > current[k]);
@@ -351,8 +383,7 @@ function planOne(
     };
   }
 
-  const allowance = allowedDecrease(state.lastUpdated, now, params.maxDecreasePerDay);
-  const values = stepTowards(current, target, allowance);
+  const values = clampRiskPush(state, target, now, params.maxDecreasePerDay);
   const stepped = COMPONENT_KEYS.some((k) => values[k] !== target[k]);
   const changes = COMPONENT_KEYS.some((k) => values[k] !== current[k]);
 

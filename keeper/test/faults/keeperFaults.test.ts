@@ -552,13 +552,16 @@ describe("keeper under faults (randomized schedules)", function () {
             const pushed: ComponentRisks = { tvl: Number(u[1]), audit: Number(u[2]), time: Number(u[3]), exploit: Number(u[4]), team: Number(u[5]) };
             const r = await s.fund.getProtocolRisk(PROTOCOLS.aave, { blockTag: n - 1 });
             const wasScored = Number(r.lastUpdated) !== 0;
-            const before: ComponentRisks = {
-              tvl: Number(r.tvlStability),
-              audit: Number(r.auditQuality),
-              time: Number(r.timeSinceDeployment),
-              exploit: Number(r.exploitHistory),
-              team: Number(r.teamReputation),
-            };
+            // A never-scored protocol is what the fund bounds a first write from: 90 in every component.
+            const before: ComponentRisks = wasScored
+              ? {
+                  tvl: Number(r.tvlStability),
+                  audit: Number(r.auditQuality),
+                  time: Number(r.timeSinceDeployment),
+                  exploit: Number(r.exploitHistory),
+                  team: Number(r.teamReputation),
+                }
+              : { tvl: 90, audit: 90, time: 90, exploit: 90, team: 90 };
             // Each component: unchanged, a value the valid data yields (with invalid metrics at their
             // high-risk defaults), or a step down toward the valid value.
             const explained = (c: keyof ComponentRisks): boolean =>

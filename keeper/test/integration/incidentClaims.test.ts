@@ -346,6 +346,42 @@ describe("keeper incidents and claims (integration)", function () {
     });
   }
 
+  it("gracePeriodFixedAtPurchase: the admin shortens claimGracePeriod after the purchase; the keeper keeps the coverage (no expiry) and files inside its own, older window", async () => {
+    const { s, container, cli } = await keeper({ selfInsured: true, overrides: { coverage: { purchaseDurationDays: 30 } } });
+    await container.coverageCycle().run();
+    const [cover] = await ourCoverages(s);
+    if (cover === undefined) throw new Error("no cover");
+    const p = await s.fund.parameters();
+    const grace = Number(p.claimGracePeriod);
+    expect(grace).to.be.greaterThan(5 * DAY);
+    // The admin shortens the global grace period to one hour: coverage already sold keeps its own.
+    await s.fund.connect(s.admin).setParameters({
+      baseRateBps: p.baseRateBps,
+      reserveRatioBps: p.reserveRatioBps,
+      maxRiskDecreasePerDay: p.maxRiskDecreasePerDay,
+      renewalWindow: p.renewalWindow,
+      claimGracePeriod: 3600,
+      maxCoveragePerProtocol: p.maxCoveragePerProtocol,
+      challengePeriod: p.challengePeriod,
+      dailyPayoutLimitBps: p.dailyPayoutLimitBps,
+    });
+    expect(await s.fund.claimDeadline(cover.id)).to.equal(cover.end + BigInt(grace));
+    // Five days after the end: past end + the new global grace, inside the coverage's own window.
+    await time.increaseTo(Number(cover.end) + 5 * DAY);
+    const sweep = await container.coverageCycle().run();
+    expect(sweep.actions.map((a) => a.kind)).to.not.include("expire");
+    expect(sweep.actions.filter((a) => a.status === "failed")).to.deep.equal([]);
+    await cli("incident", "add", "--protocol", "aave-v3", "--at", String(Number(cover.end) - 3600), "--note", "post-mortem after the grace change");
+    const tick = await container.claimsCycle().run();
+    const plan = tick.plans.find((x) => x.coverId === cover.id.toString());
+    expect(plan?.kind).to.equal("file-now");
+    const filed = tick.filed.find((f) => f.coverId === cover.id.toString());
+    expect(filed?.status).to.equal("confirmed");
+    const claim = await s.fund.getClaim(BigInt(filed!.claimId!));
+    expect(claim.coverageId).to.equal(cover.id);
+    expect(Number(claim.submittedAt)).to.be.greaterThan(Number(cover.end) + 3600);
+  });
+
   it("too late: an incident confirmed after the coverage's claim window closed raises the critical alert once", async () => {
     const { s, container, logger, cli } = await keeper({ selfInsured: true, overrides: { coverage: { purchaseDurationDays: 30 } } });
     await container.coverageCycle().run();

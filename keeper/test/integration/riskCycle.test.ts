@@ -64,6 +64,20 @@ describe("keeper risk cycle (integration)", function () {
     return { container, logger };
   }
 
+  /** Runs the cycle once a chain day until a run steps nothing; every run lands. Returns the days. */
+  async function stepDaily(cycle: ReturnType<KeeperContainer["riskCycle"]>, beforeRun: () => Promise<void> = async () => undefined): Promise<number> {
+    let days = 0;
+    for (;;) {
+      await time.increase(DAY);
+      days += 1;
+      await beforeRun();
+      const summary = await cycle.run();
+      expect(summary.failures, `day ${days}`).to.deep.equal([]);
+      if (!summary.pushes.some((p) => p.stepped)) return days;
+      expect(days).to.be.below(12);
+    }
+  }
+
   async function onChainComponents(address: string) {
     const r = await deployed.fund.getProtocolRisk(address);
     return {
@@ -79,8 +93,8 @@ describe("keeper risk cycle (integration)", function () {
   describe("with the fixture source", () => {
     const portfolio = embeddedDefaultConfig();
 
-    it("pushes every protocol in one transaction, then nothing, reading the chain twice per cycle", async () => {
-      const { container } = await keeper({ protocols: portfolio.protocols, sources: { fixture: { path: DEFAULT_FIXTURE_DIR } } });
+    it("pushes every protocol in one transaction, first scores clamped to 90 minus one day's allowance, steps daily to the assessment, then nothing, reading the chain twice per cycle", async () => {
+      const { container, logger } = await keeper({ protocols: portfolio.protocols, sources: { fixture: { path: DEFAULT_FIXTURE_DIR } } });
       const cycle = container.riskCycle();
 
       const first = await cycle.run();
@@ -88,11 +102,22 @@ describe("keeper risk cycle (integration)", function () {
       expect(first.transactions).to.have.length(1);
       expect(first.transactions[0]?.items).to.equal(portfolio.protocols.length);
       expect(first.failures).to.deep.equal([]);
+      const keys = ["tvl", "audit", "time", "exploit", "team"] as const;
       for (const push of first.pushes) {
         const { lastUpdated, ...components } = await onChainComponents(push.address);
-        expect(components, push.protocol).to.deep.equal(push.target);
+        // The fund bounds a first score as if it came from 90 one day ago (10/day): nothing below 80.
+        const clamped = Object.fromEntries(keys.map((k) => [k, Math.max(push.target[k], 80)]));
+        expect(components, push.protocol).to.deep.equal(clamped);
+        expect(push.stepped, push.protocol).to.equal(keys.some((k) => push.target[k] < 80));
         expect(lastUpdated).to.be.greaterThan(0);
       }
+      const stepping = logger.entries.filter((e) => /^score \(assessed\) \d+, pushing \d+ on-chain: the fund lowers a score by at most 10\/day/.test(e.msg ?? ""));
+      expect(stepping).to.have.length(first.pushes.filter((p) => p.stepped).length);
+      expect(stepping.length).to.be.greaterThan(0);
+
+      // Later ticks step on, one allowance a day, never a reverting write.
+      const days = await stepDaily(cycle);
+      expect(days).to.be.within(2, 9);
 
       proxy.reset();
       const second = await cycle.run();
@@ -264,6 +289,10 @@ describe("keeper risk cycle (integration)", function () {
       const cycle = container.riskCycle();
       const first = await cycle.run();
       expect(first.transactions).to.have.length(1);
+      // First scores start at 80 at most (the fund's bound from 90): step down to the good data.
+      await stepDaily(cycle, async () => {
+        chainTime = await time.latest();
+      });
       const target = portfolio.protocols[0];
       if (target === undefined) throw new Error("setup");
       expect((await onChainComponents(target.address)).tvl).to.be.below(40);

@@ -43,7 +43,9 @@ function position(over: Partial<CoveragePosition> = {}): CoveragePosition {
 }
 
 let nextId = 1n;
+/** A coverage; its claimDeadline is end + 30 days (the grace period fixed at purchase) unless given. */
 function cover(over: Partial<OnChainCoverage> = {}): OnChainCoverage {
+  const end = over.end ?? NOW + 165 * DAY;
   return {
     id: nextId++,
     protocol: AAVE,
@@ -53,11 +55,12 @@ function cover(over: Partial<OnChainCoverage> = {}): OnChainCoverage {
     premium: 2_000n * USD6,
     claimed: 0n,
     start: NOW - 200 * DAY,
-    end: NOW + 165 * DAY,
+    end,
     providerId: 1,
     providerCoverId: 7n,
     openClaimId: 0n,
     status: "Active",
+    claimDeadline: end + 30 * DAY,
     ...over,
   };
 }
@@ -134,6 +137,16 @@ describe("policy/coverage", () => {
       expect(kinds(plan)).to.deep.equal(["purchase"]);
       const atGraceEnd = planCoverage([position()], chain([cover({ end: NOW - 30 * DAY })]), NOW);
       expect(kinds(atGraceEnd)).to.deep.equal(["purchase"]);
+    });
+
+    it("gracePeriodFixedAtPurchase: sweeps by each coverage's own claimDeadline, not the fund's current claimGracePeriod", () => {
+      // Bought under a 30-day grace, the global parameter since shortened to 1 day: not expirable yet.
+      const shortened = { ...PARAMS, claimGracePeriodSec: DAY };
+      const ended = cover({ end: NOW - 2 * DAY });
+      expect(kinds(planCoverage([position()], chain([ended], 30, { params: shortened }), NOW))).to.deep.equal(["purchase"]);
+      // A re-filing deadline after a denial keeps it too; past its own deadline it is swept.
+      expect(kinds(planCoverage([position()], chain([cover({ end: NOW - 40 * DAY, claimDeadline: NOW + DAY })], 30, { params: shortened }), NOW))).to.deep.equal(["purchase"]);
+      expect(kinds(planCoverage([position()], chain([cover({ end: NOW - 2 * DAY, claimDeadline: NOW - 1 })], 30, { params: shortened }), NOW))).to.deep.equal(["expire", "purchase"]);
     });
 
     it("counts a coverage ending exactly now as not live (re-buy) but not yet expirable", () => {

@@ -207,73 +207,85 @@ describe("policy/incidents", () => {
   });
 });
 
+/** A coverage; its claimDeadline defaults to end + 30 days (the grace period fixed at purchase). */
 function cov(over: Partial<ClaimableCoverage> = {}): ClaimableCoverage {
-  return { id: 1n, protocol: EULER, asset: "0x1", beneficiary: "0x2", amount: 1_000n, claimed: 0n, start: NOW - 100 * DAY, end: NOW + 100 * DAY, providerId: 1, providerCoverId: 5n, openClaimId: 0n, status: "Active", ...over };
+  const end = over.end ?? NOW + 100 * DAY;
+  return { id: 1n, protocol: EULER, asset: "0x1", beneficiary: "0x2", amount: 1_000n, claimed: 0n, start: NOW - 100 * DAY, end, providerId: 1, providerCoverId: 5n, openClaimId: 0n, status: "Active", claimDeadline: end + GRACE, ...over };
 }
 const configured = (amount: bigint) => positionLoss({ protocolId: "euler", protocol: EULER, asset: "0x1", beneficiary: "0x2", targetAmount: amount }, undefined);
 const measured = (loss: bigint): PositionLoss => ({ loss, derivation: { method: "measured", valueBefore: "1000", valueAfter: String(1000n - loss), source: "test reader" } });
 const POS = positionKeyOf({ protocol: EULER, asset: "0x1", beneficiary: "0x2" });
 const INCIDENT: ClaimIncident = { dedupeKey: "tvl-drop:euler:1", protocol: EULER, occurredAt: NOW - DAY, lossByPosition: new Map([[POS, configured(1_000n)]]) };
-const PARAMS = { claimGracePeriodSec: 30 * DAY };
+const GRACE = 30 * DAY;
 
 describe("policy/claims", () => {
-  it("windows: self-insured = [start + 1, end + grace]; hedged = provider window, never the purchase block", () => {
-    expect(claimWindowFor({ start: 10, end: 100, providerId: 0 }, undefined, PARAMS)).to.deep.equal({ earliest: 11, latest: 100 + 30 * DAY });
-    expect(claimWindowFor({ start: 10, end: 100, providerId: 1 }, { earliest: 5, latest: 200 }, PARAMS)).to.deep.equal({ earliest: 11, latest: 200 });
-    expect(claimWindowFor({ start: 10, end: 100, providerId: 1 }, undefined, PARAMS)).to.equal(undefined);
+  it("windows: self-insured = [start + 1, the coverage's own claimDeadline]; hedged = provider window, never the purchase block", () => {
+    expect(claimWindowFor({ start: 10, providerId: 0, claimDeadline: 100 + GRACE }, undefined)).to.deep.equal({ earliest: 11, latest: 100 + GRACE });
+    expect(claimWindowFor({ start: 10, providerId: 1, claimDeadline: 100 + GRACE }, { earliest: 5, latest: 200 })).to.deep.equal({ earliest: 11, latest: 200 });
+    expect(claimWindowFor({ start: 10, providerId: 1, claimDeadline: 100 + GRACE }, undefined)).to.equal(undefined);
+  });
+  it("gracePeriodFixedAtPurchase: a self-insured coverage is claimable until its own claimDeadline, whatever the fund's grace is now", () => {
+    // Bought under a 30-day grace; the admin later set 1 day: the fund keeps the 30 days for this coverage.
+    const ended = cov({ providerId: 0, end: NOW - 5 * DAY, status: "Active", claimDeadline: NOW - 5 * DAY + GRACE });
+    const incident: ClaimIncident = { ...INCIDENT, occurredAt: NOW - 6 * DAY };
+    expect(planClaims([incident], [ended], [], new Map(), NOW)[0]!.kind).to.equal("file-now");
+    expect(planClaims([incident], [ended], [], new Map(), NOW - 5 * DAY + GRACE + 1)[0]!.kind).to.equal("too-late");
+    // A re-filing window after a denial moves the deadline past end + grace.
+    const refiling = cov({ ...ended, claimDeadline: NOW + 60 * DAY });
+    expect(planClaims([incident], [refiling], [], new Map(), NOW + 59 * DAY)[0]!.kind).to.equal("file-now");
   });
   const windowAt = (earliest: number, latest: number) => new Map([["1", { earliest, latest }]]);
-  const kindAt = (now: number) => planClaims([INCIDENT], [cov()], [], windowAt(NOW, NOW + 10), PARAMS, now)[0]!.kind;
+  const kindAt = (now: number) => planClaims([INCIDENT], [cov()], [], windowAt(NOW, NOW + 10), now)[0]!.kind;
   it("timing edges: earliest − 1 schedules, earliest and latest file, latest + 1 is too late", () => {
     expect(kindAt(NOW - 1)).to.equal("schedule");
     expect(kindAt(NOW)).to.equal("file-now");
     expect(kindAt(NOW + 10)).to.equal("file-now");
     expect(kindAt(NOW + 11)).to.equal("too-late");
-    const scheduled = planClaims([INCIDENT], [cov()], [], windowAt(NOW, NOW + 10), PARAMS, NOW - 1)[0]!;
+    const scheduled = planClaims([INCIDENT], [cov()], [], windowAt(NOW, NOW + 10), NOW - 1)[0]!;
     expect(scheduled.kind === "schedule" && scheduled.at).to.equal(NOW);
   });
   it("self-insured files at once; the amount is min(loss, remaining); the derivation is recorded", () => {
     const self = cov({ providerId: 0, claimed: 400n });
-    const plans = planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(250n)]]) }], [self], [], new Map(), PARAMS, NOW);
+    const plans = planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(250n)]]) }], [self], [], new Map(), NOW);
     expect(plans[0]).to.deep.include({ kind: "file-now", amount: 250n, idempotencyKey: "claim:tvl-drop:euler:1:1" });
     const p0 = plans[0]!;
     expect(p0.kind === "file-now" && p0.derivation).to.deep.include({ positionLoss: "250", remainingCoverage: "600", amount: "250" });
     expect(p0.kind === "file-now" && p0.derivation.loss.method).to.equal("measured");
-    const bigLoss = planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(10_000n)]]) }], [self], [], new Map(), PARAMS, NOW)[0]!;
+    const bigLoss = planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(10_000n)]]) }], [self], [], new Map(), NOW)[0]!;
     expect(bigLoss.kind === "file-now" && bigLoss.amount).to.equal(600n);
   });
   it("claims the position's loss, never the coverage buffer: size 1 000 covered ×1.3 = 1 300 → 1 000", () => {
     const buffered = cov({ providerId: 0, amount: 1_300n });
-    const plan = planClaims([INCIDENT], [buffered], [], new Map(), PARAMS, NOW)[0]!;
+    const plan = planClaims([INCIDENT], [buffered], [], new Map(), NOW)[0]!;
     expect(plan.kind === "file-now" && plan.amount).to.equal(1_000n);
     expect(plan.kind === "file-now" && plan.derivation.loss.method).to.equal("configured-size");
   });
   it("one position over two coverages: the loss is allocated oldest first, net of earlier claims; no position → blocked", () => {
     const a = cov({ id: 1n, providerId: 0, amount: 700n });
     const b = cov({ id: 2n, providerId: 0, amount: 600n });
-    const plans = planClaims([INCIDENT], [b, a], [], new Map(), PARAMS, NOW);
+    const plans = planClaims([INCIDENT], [b, a], [], new Map(), NOW);
     expect(plans.map((p) => [p.coverId, p.kind === "file-now" ? p.amount : p.kind])).to.deep.equal([[1n, 700n], [2n, 300n]]);
-    const later = planClaims([INCIDENT], [a, b], [{ incidentKey: INCIDENT.dedupeKey, coverId: 1n, amount: 700n }], new Map(), PARAMS, NOW);
+    const later = planClaims([INCIDENT], [a, b], [{ incidentKey: INCIDENT.dedupeKey, coverId: 1n, amount: 700n }], new Map(), NOW);
     expect(later.map((p) => [p.coverId, p.kind === "file-now" ? p.amount : p.kind])).to.deep.equal([[1n, "already-filed"], [2n, 300n]]);
     const stranger = cov({ beneficiary: "0x9", providerId: 0 });
-    expect(planClaims([INCIDENT], [stranger], [], new Map(), PARAMS, NOW)[0]).to.deep.include({ kind: "blocked", reason: "no-position" });
-    expect(planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(0n)]]) }], [a], [], new Map(), PARAMS, NOW)[0]).to.deep.include({ kind: "blocked", reason: "loss-claimed" });
+    expect(planClaims([INCIDENT], [stranger], [], new Map(), NOW)[0]).to.deep.include({ kind: "blocked", reason: "no-position" });
+    expect(planClaims([{ ...INCIDENT, lossByPosition: new Map([[POS, measured(0n)]]) }], [a], [], new Map(), NOW)[0]).to.deep.include({ kind: "blocked", reason: "loss-claimed" });
   });
   it("an ended coverage that covered the incident is still claimed inside its grace window, then too late", () => {
     const ended = cov({ providerId: 0, start: NOW - 100 * DAY, end: NOW - DAY + 10, status: "Expired" });
-    expect(planClaims([INCIDENT], [ended], [], new Map(), PARAMS, NOW)[0]!.kind).to.equal("file-now");
-    expect(planClaims([INCIDENT], [ended], [], new Map(), PARAMS, NOW - DAY + 10 + 30 * DAY + 1)[0]!.kind).to.equal("too-late");
+    expect(planClaims([INCIDENT], [ended], [], new Map(), NOW)[0]!.kind).to.equal("file-now");
+    expect(planClaims([INCIDENT], [ended], [], new Map(), NOW - DAY + 10 + 30 * DAY + 1)[0]!.kind).to.equal("too-late");
   });
   it("never files twice for one incident and coverage, even when the incident is listed twice", () => {
     const self = cov({ providerId: 0 });
-    expect(planClaims([INCIDENT], [self], [{ incidentKey: INCIDENT.dedupeKey, coverId: 1n }], new Map(), PARAMS, NOW)[0]!.kind).to.equal("already-filed");
-    const twice = planClaims([INCIDENT, INCIDENT], [self], [], new Map(), PARAMS, NOW).map((p) => p.kind);
+    expect(planClaims([INCIDENT], [self], [{ incidentKey: INCIDENT.dedupeKey, coverId: 1n }], new Map(), NOW)[0]!.kind).to.equal("already-filed");
+    const twice = planClaims([INCIDENT, INCIDENT], [self], [], new Map(), NOW).map((p) => p.kind);
     expect(twice).to.deep.equal(["file-now", "already-filed"]);
   });
   it("skips coverages that did not cover the incident time, blocks on an open claim or nothing left", () => {
-    expect(planClaims([INCIDENT], [cov({ start: NOW - DAY + 1 })], [], windowAt(0, NOW * 2), PARAMS, NOW)).to.have.length(0);
-    expect(planClaims([INCIDENT], [cov({ openClaimId: 4n })], [], windowAt(0, NOW * 2), PARAMS, NOW)[0]).to.deep.include({ kind: "blocked", reason: "claim-open" });
-    expect(planClaims([INCIDENT], [cov({ claimed: 1_000n })], [], windowAt(0, NOW * 2), PARAMS, NOW)[0]).to.deep.include({ kind: "blocked", reason: "nothing-remaining" });
+    expect(planClaims([INCIDENT], [cov({ start: NOW - DAY + 1 })], [], windowAt(0, NOW * 2), NOW)).to.have.length(0);
+    expect(planClaims([INCIDENT], [cov({ openClaimId: 4n })], [], windowAt(0, NOW * 2), NOW)[0]).to.deep.include({ kind: "blocked", reason: "claim-open" });
+    expect(planClaims([INCIDENT], [cov({ claimed: 1_000n })], [], windowAt(0, NOW * 2), NOW)[0]).to.deep.include({ kind: "blocked", reason: "nothing-remaining" });
   });
 
   describe("follow-ups", () => {

@@ -20,7 +20,7 @@ const pos = (id: string, proto: string, target: bigint): CoveragePosition => ({
   protocolId: id, protocol: proto, asset: USDC, assetDecimals: 6, targetAmount: target * USD6, beneficiary: SAFE, preferredProviders: [1], allowSelfInsure: false,
 });
 const cov = (id: bigint, proto: string, amount: bigint, end: number, over: Partial<OnChainCoverage> = {}): OnChainCoverage => ({
-  id, protocol: proto, asset: USDC, beneficiary: SAFE, amount: amount * USD6, premium: 1_000n * USD6, claimed: 0n, start: NOW - DAY, end, providerId: 1, providerCoverId: 1n, openClaimId: 0n, status: "Active", ...over,
+  id, protocol: proto, asset: USDC, beneficiary: SAFE, amount: amount * USD6, premium: 1_000n * USD6, claimed: 0n, start: NOW - DAY, end, providerId: 1, providerCoverId: 1n, openClaimId: 0n, status: "Active", claimDeadline: end + 30 * DAY, ...over,
 });
 
 describe("policy/report", () => {

@@ -6,8 +6,10 @@ import {
   DEFAULT_MIN_CONFIDENCE_FOR_RISE,
   DEFAULT_RISK_PUSH_GAS,
   STALE_AFTER_SEC,
+  UNSCORED_COMPONENT,
   allowedDecrease,
   chunkPushes,
+  clampRiskPush,
   detectRiskAlerts,
   estimateBatchGas,
   planRiskPushes,
@@ -46,11 +48,15 @@ function onChainScore(components: ComponentRisks, lastUpdated: number, now: numb
   return Math.min(100, score);
 }
 
-/** The fund's oracle guard, as a test model: true when the update would not revert. */
+/**
+ * The fund's oracle guard, as a test model: true when the update would not revert. A first write
+ * is checked as if every component held 90, written one day earlier.
+ */
 function guardAccepts(state: OnChainRiskState, values: ComponentRisks, now: number, maxDecreasePerDay: number): boolean {
-  if (state.lastUpdated === 0) return true;
-  const allowance = Math.floor((maxDecreasePerDay * (now - state.lastUpdated)) / DAY);
-  return COMPONENT_KEYS.every((k) => values[k] >= state.components[k] || state.components[k] - values[k] <= allowance);
+  const first = state.lastUpdated === 0;
+  const components = first ? risks(90) : state.components;
+  const allowance = Math.floor((maxDecreasePerDay * (first ? DAY : now - state.lastUpdated)) / DAY);
+  return COMPONENT_KEYS.every((k) => values[k] >= components[k] || components[k] - values[k] <= allowance);
 }
 
 function risks(tvl: number, audit = tvl, time = tvl, exploit = tvl, team = tvl): ComponentRisks {
@@ -105,19 +111,53 @@ describe("policy/riskPush", () => {
       expect(allowedDecrease(NOW - 8_640, NOW, 10)).to.equal(1);
       expect(allowedDecrease(NOW - 2 * DAY - HOUR, NOW, 7)).to.equal(Math.floor((7 * (2 * DAY + HOUR)) / DAY));
     });
-    it("is unlimited for a never-scored protocol and zero when now is before lastUpdated", () => {
-      expect(allowedDecrease(0, NOW, 10)).to.equal(Number.POSITIVE_INFINITY);
+    it("is one day's allowance for a never-scored protocol, however long it waited, and zero when now is before lastUpdated", () => {
+      expect(allowedDecrease(0, NOW, 10)).to.equal(10);
+      expect(allowedDecrease(0, 5, 7)).to.equal(7);
       expect(allowedDecrease(NOW + 100, NOW, 10)).to.equal(0);
     });
   });
 
+  describe("clampRiskPush (what the fund accepts now)", () => {
+    it("a first write falls at most one day's allowance below 90; rises pass at once", () => {
+      expect(UNSCORED_COMPONENT).to.equal(90);
+      expect(clampRiskPush({ components: risks(0), lastUpdated: 0 }, risks(30, 85, 95, 0, 100), NOW, 10)).to.deep.equal(risks(80, 85, 95, 80, 100));
+      expect(clampRiskPush({ components: risks(0), lastUpdated: 0 }, risks(30), NOW, 25)).to.deep.equal(risks(65));
+    });
+
+    it("later writes step from the on-chain component by the allowance earned since the last write, never past the target", () => {
+      expect(clampRiskPush({ components: risks(80), lastUpdated: NOW - DAY }, risks(30), NOW, 10)).to.deep.equal(risks(70));
+      expect(clampRiskPush({ components: risks(80), lastUpdated: NOW - DAY / 2 }, risks(30), NOW, 10)).to.deep.equal(risks(75));
+      expect(clampRiskPush({ components: risks(35), lastUpdated: NOW - DAY }, risks(30), NOW, 10)).to.deep.equal(risks(30));
+      expect(clampRiskPush({ components: risks(50), lastUpdated: NOW - 60 }, risks(60, 50, 49, 70, 50), NOW, 10)).to.deep.equal(risks(60, 50, 50, 70, 50));
+    });
+
+    it("an assessed 30 reaches the chain in 7 daily ticks from a never-scored protocol (80, 70, … 30), each accepted", () => {
+      let onChain = state(AAVE, risks(0), 0);
+      let now = NOW;
+      const pushed: number[] = [];
+      for (let tick = 0; tick < 7; tick++) {
+        const values = clampRiskPush(onChain, risks(30), now, 10);
+        expect(guardAccepts(onChain, values, now, 10)).to.equal(true);
+        pushed.push(values.tvl);
+        onChain = state(AAVE, values, now, now);
+        now += DAY;
+      }
+      expect(pushed).to.deep.equal([80, 70, 60, 50, 40, 30, 30]);
+    });
+  });
+
   describe("planRiskPushes", () => {
-    it("pushes a never-scored protocol at once with the full target, even a fall from zero-state", () => {
-      const push = onlyPush(planOne(state(AAVE, risks(0), 0), risks(40, 10, 85, 20, 30)));
-      expect(push.values).to.deep.equal(risks(40, 10, 85, 20, 30));
+    it("pushes a never-scored protocol at once, each fall clamped to one day's allowance below 90 (stepped)", () => {
+      const push = onlyPush(planOne(state(AAVE, risks(0), 0), risks(40, 10, 85, 20, 95)));
+      expect(push.values).to.deep.equal(risks(80, 80, 85, 80, 95));
+      expect(push.current).to.deep.equal(risks(90));
       expect(push.isNew).to.equal(true);
-      expect(push.stepped).to.equal(false);
+      expect(push.stepped).to.equal(true);
       expect(push.reasons).to.deep.equal(["never-scored"]);
+      const high = onlyPush(planOne(state(AAVE, risks(0), 0), risks(80, 85, 90, 95, 100)));
+      expect(high.values).to.deep.equal(risks(80, 85, 90, 95, 100));
+      expect(high.stepped).to.equal(false);
     });
 
     it("skips a protocol whose data matches and is not near staleness", () => {
@@ -416,14 +456,16 @@ describe("policy/riskPush", () => {
         fc.property(
           componentsArb,
           componentsArb,
-          fc.integer({ min: 0, max: 1_900_000_000 }),
+          fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1_900_000_000 })),
           fc.integer({ min: 0, max: 30 * DAY }),
           fc.integer({ min: 0, max: 100 }),
           fc.integer({ min: 0, max: 2 * DAY }),
-          (current, target, lastUpdated, elapsed, maxDecreasePerDay, minPushIntervalSec) => {
+          (stored, target, lastUpdated, elapsed, maxDecreasePerDay, minPushIntervalSec) => {
             const params = { ...PARAMS, maxDecreasePerDay, minPushIntervalSec };
             const now = lastUpdated + elapsed;
-            const onChain = state(AAVE, current, lastUpdated, now);
+            const onChain = state(AAVE, stored, lastUpdated, now);
+            // What the fund checks against: a never-scored protocol counts as 90 each.
+            const current = lastUpdated === 0 ? risks(90) : stored;
             const plan = planRiskPushes([onChain], [assessment(AAVE, target, now)], now, params);
             expect(plan.pushes.length + plan.skipped.length).to.equal(1);
             for (const push of plan.pushes) {
@@ -432,7 +474,7 @@ describe("policy/riskPush", () => {
                 const low = Math.min(current[k], target[k]);
                 const high = Math.max(current[k], target[k]);
                 expect(push.values[k]).to.be.within(low, high);
-                if (target[k] >= current[k] || lastUpdated === 0) expect(push.values[k]).to.equal(target[k]);
+                if (target[k] >= current[k]) expect(push.values[k]).to.equal(target[k]);
               }
               expect(push.stepped).to.equal(COMPONENT_KEYS.some((k) => push.values[k] !== target[k]));
             }

@@ -197,7 +197,7 @@ describe("coverage target from the live value", function () {
     const coverages: OnChainCoverage[] =
       coverAmount === undefined
         ? []
-        : [{ id: 1n, protocol: AAVE, asset: USDC, beneficiary: SAFE, amount: coverAmount, premium: 1n, claimed: 0n, start: NOW - 10 * 86_400, end: NOW + 300 * 86_400, providerId: 1, providerCoverId: 1n, openClaimId: 0n, status: "Active" }];
+        : [{ id: 1n, protocol: AAVE, asset: USDC, beneficiary: SAFE, amount: coverAmount, premium: 1n, claimed: 0n, start: NOW - 10 * 86_400, end: NOW + 300 * 86_400, providerId: 1, providerCoverId: 1n, openClaimId: 0n, status: "Active", claimDeadline: NOW + 330 * 86_400 }];
     const chain: CoverageChainState = {
       protocols: [{ protocol: AAVE, riskScore: 30, exposureWad: (coverAmount ?? 0n) * 10n ** 12n, coverages }],
       pools: [{ asset: USDC, decimals: 6, pool: 0n, selfInsured: 0n }],
@@ -217,7 +217,7 @@ describe("coverage target from the live value", function () {
   it("the report shows position value, coverage and cover/value per protocol (stale values marked)", function () {
     const t = targetFromPosition(undefined, live(150_000n * 10n ** 6n, "stale"));
     const position: CoveragePosition = { protocolId: "aave-v3", protocol: AAVE, asset: USDC, assetDecimals: 6, beneficiary: SAFE, preferredProviders: [1], allowSelfInsure: true, ...t, liveValue: live(150_000n * 10n ** 6n, "stale") };
-    const cover: OnChainCoverage = { id: 1n, protocol: AAVE, asset: USDC, beneficiary: SAFE, amount: 100_000n * 10n ** 6n, premium: 1n, claimed: 0n, start: NOW - 10, end: NOW + 300 * 86_400, providerId: 1, providerCoverId: 1n, openClaimId: 0n, status: "Active" };
+    const cover: OnChainCoverage = { id: 1n, protocol: AAVE, asset: USDC, beneficiary: SAFE, amount: 100_000n * 10n ** 6n, premium: 1n, claimed: 0n, start: NOW - 10, end: NOW + 300 * 86_400, providerId: 1, providerCoverId: 1n, openClaimId: 0n, status: "Active", claimDeadline: NOW + 330 * 86_400 };
     const chain: CoverageChainState = {
       protocols: [{ protocol: AAVE, riskScore: 30, exposureWad: 0n, coverages: [cover] }],
       pools: [],

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { ethers } from "hardhat";
 
 import { deployFund } from "../../../test/helpers/fundFixture";
+import { writeOneRiskStepped } from "../../../test/helpers/riskSteps";
 import { onChainRiskScore } from "../../src/scoring";
 
 const DAY = 86_400; // seconds
@@ -32,14 +33,13 @@ describe("onChainRiskScore agrees with the deployed fund's calculateProtocolRisk
         const snapshot = await takeSnapshot();
         try {
           run += 1;
-          // A never-scored protocol key each run, so any values are accepted.
+          // A never-scored protocol key each run, stepped down to the components (the fund lowers a
+          // score by at most 10/day, a first write as if from 90).
           const protocol = ethers.getAddress(`0x${(0xa9000000 + run).toString(16).padStart(40, "0")}`);
           let lastUpdated = 0;
           if (scored) {
-            const tx = await fund.connect(oracle).updateProtocolRisk(protocol, c.tvl, c.audit, c.time, c.exploit, c.team);
-            const receipt = await tx.wait();
-            const block = await ethers.provider.getBlock(receipt?.blockNumber ?? "latest");
-            lastUpdated = block?.timestamp ?? 0;
+            await writeOneRiskStepped(fund, oracle, protocol, c.tvl, c.audit, c.time, c.exploit, c.team);
+            lastUpdated = await time.latest();
             await time.increaseTo(lastUpdated + offset);
           } else {
             await time.increase(offset);

@@ -240,9 +240,9 @@ describe("StablecoinInsuranceFund access control", () => {
       const oracleRole = await f.fund.RISK_ORACLE_ROLE();
       await f.fund.connect(f.admin).grantRole(oracleRole, f.stranger.address);
       const fresh = ethers.getAddress("0x" + "11".repeat(20));
-      await f.fund.connect(f.stranger).updateProtocolRisk(fresh, 1, 1, 1, 1, 1);
+      await f.fund.connect(f.stranger).updateProtocolRisk(fresh, 80, 80, 80, 80, 80);
       await f.fund.connect(f.admin).revokeRole(oracleRole, f.stranger.address);
-      await expect(f.fund.connect(f.stranger).updateProtocolRisk(fresh, 2, 2, 2, 2, 2))
+      await expect(f.fund.connect(f.stranger).updateProtocolRisk(fresh, 85, 85, 85, 85, 85))
         .to.be.revertedWithCustomError(f.fund, "AccessControlUnauthorizedAccount")
         .withArgs(f.stranger.address, oracleRole);
     });

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 
 import { DAY, PROTOCOLS, buyCoverage, deployFund, deployFundedFund, units, toArray, toObject } from "../../helpers/fundFixture";
+import { writeOneRiskStepped } from "../../helpers/riskSteps";
 
 const AMOUNT = units(100_000, 6);
 const GRACE = 30n * DAY;
@@ -230,8 +231,8 @@ describe("StablecoinInsuranceFund self-insured claims", () => {
     it("cannot accept a payout the pool cannot cover; accepted payouts are safe from capital withdrawal", async () => {
       const f = await loadFixture(deployFund);
       const usdc = await f.usdc.getAddress();
-      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
-      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.compound, 10, 10, 15, 20, 20);
+      await writeOneRiskStepped(f.fund, f.oracle, PROTOCOLS.aave, 10, 10, 15, 20, 20);
+      await writeOneRiskStepped(f.fund, f.oracle, PROTOCOLS.compound, 10, 10, 15, 20, 20);
       // The pool covers each protocol's whole exposure at the sale; a payout on another protocol lowers it.
       await f.fund.connect(f.admin).depositCapital(usdc, AMOUNT);
       await buyCoverage(f, { amount: AMOUNT });

@@ -14,6 +14,7 @@ import {
   toObject,
   units,
 } from "../../helpers/fundFixture";
+import { writeOneRiskStepped } from "../../helpers/riskSteps";
 
 const WAD = 10n ** 18n;
 
@@ -288,7 +289,7 @@ describe("StablecoinInsuranceFund purchase", () => {
   describe("reserve ratio (self-insured)", () => {
     async function unfunded() {
       const f = await deployFund();
-      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
+      await writeOneRiskStepped(f.fund, f.oracle, PROTOCOLS.aave, 10, 10, 15, 20, 20);
       return f;
     }
 

@@ -3,14 +3,15 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 
 import { DAY, PROTOCOLS, deployFund, riskReference, toArray } from "../../helpers/fundFixture";
+import { writeOneRiskStepped } from "../../helpers/riskSteps";
 
 type Components = [number, number, number, number, number];
 const PROTOCOL = ethers.getAddress("0x" + "ab".repeat(20));
 
-/** deployFund plus PROTOCOL scored (50 × 5) at a known timestamp. */
+/** deployFund plus PROTOCOL scored (50 × 5, stepped down from 90) at a known timestamp. */
 async function scored() {
   const f = await deployFund();
-  await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 50, 50, 50, 50, 50);
+  await writeOneRiskStepped(f.fund, f.oracle, PROTOCOL, 50, 50, 50, 50, 50);
   const scoredAt = BigInt(await time.latest());
   return { ...f, scoredAt };
 }
@@ -35,7 +36,7 @@ describe("StablecoinInsuranceFund risk", () => {
     for (const c of cases) {
       it(`weights 25/20/15/25/15 with floor division: ${c.join("/")}`, async () => {
         const f = await loadFixture(deployFund);
-        await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, ...c);
+        await writeOneRiskStepped(f.fund, f.oracle, PROTOCOL, ...c);
         expect(await f.fund.calculateProtocolRisk(PROTOCOL)).to.equal(riskReference(c));
         const stored = await f.fund.getProtocolRisk(PROTOCOL);
         expect(toArray(stored)).to.deep.equal([...c.map(BigInt), BigInt(await time.latest())]);
@@ -68,12 +69,12 @@ describe("StablecoinInsuranceFund risk", () => {
   describe("updateProtocolRisk", () => {
     it("emits RiskScoreUpdated with the components packed tvl-first", async () => {
       const f = await loadFixture(deployFund);
-      await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 10, 10, 15, 20, 20))
+      await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 80, 85, 90, 95, 100))
         .to.emit(f.fund, "RiskScoreUpdated")
-        .withArgs(PROTOCOL, "0x0a0a0f1414");
-      await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 1, 2, 3, 4, 100))
+        .withArgs(PROTOCOL, "0x50555a5f64");
+      await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 81, 82, 83, 84, 100))
         .to.emit(f.fund, "RiskScoreUpdated")
-        .withArgs(PROTOCOLS.aave, "0x0102030464");
+        .withArgs(PROTOCOLS.aave, "0x5152535464");
     });
 
     it("rejects a component above 100 in every position", async () => {
@@ -98,10 +99,63 @@ describe("StablecoinInsuranceFund risk", () => {
       );
     });
 
-    it("a never-scored protocol accepts any values", async () => {
+    it("firstWriteBoundedFrom90: a never-scored protocol's first write falls at most one day's allowance below 90 in every component", async () => {
       const f = await loadFixture(deployFund);
-      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 0, 0, 0, 0, 0);
-      expect(await f.fund.calculateProtocolRisk(PROTOCOL)).to.equal(0n);
+      // Waiting unscored earns nothing: the first write counts as one day after a 90.
+      await time.increase(30n * DAY);
+      for (let position = 0; position < 5; position++) {
+        const c: Components = [80, 80, 80, 80, 80];
+        c[position] = 79;
+        await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, ...c))
+          .to.be.revertedWithCustomError(f.fund, "FundRiskDecreaseTooFast")
+          .withArgs(PROTOCOL, 90, 79, 10);
+      }
+      await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 0, 0, 0, 0, 0))
+        .to.be.revertedWithCustomError(f.fund, "FundRiskDecreaseTooFast")
+        .withArgs(PROTOCOL, 90, 0, 10);
+      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 80, 80, 80, 80, 80);
+      const firstAt = BigInt(await time.latest());
+      expect(await f.fund.calculateProtocolRisk(PROTOCOL)).to.equal(80n);
+      // From there it steps down 10 a day, like any later write.
+      await time.setNextBlockTimestamp(firstAt + DAY - 1n);
+      await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 70, 80, 80, 80, 80))
+        .to.be.revertedWithCustomError(f.fund, "FundRiskDecreaseTooFast")
+        .withArgs(PROTOCOL, 80, 70, 9);
+      await time.setNextBlockTimestamp(firstAt + DAY);
+      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 70, 70, 70, 70, 70);
+      expect(await f.fund.calculateProtocolRisk(PROTOCOL)).to.equal(70n);
+    });
+
+    it("firstWriteBoundedFrom90: a first write at or above 90 is a rise and always passes; the allowance follows the parameter", async () => {
+      const f = await loadFixture(deployFund);
+      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 90, 95, 100, 90, 91);
+      expect((await f.fund.getProtocolRisk(PROTOCOL)).lastUpdated).to.equal(BigInt(await time.latest()));
+      await f.fund.connect(f.admin).setParameters({
+        baseRateBps: 200,
+        reserveRatioBps: 2_000,
+        maxRiskDecreasePerDay: 1,
+        renewalWindow: 30n * DAY,
+        claimGracePeriod: 30n * DAY,
+        maxCoveragePerProtocol: 10n ** 24n,
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
+      });
+      await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 90, 90, 90, 90, 88))
+        .to.be.revertedWithCustomError(f.fund, "FundRiskDecreaseTooFast")
+        .withArgs(PROTOCOLS.aave, 90, 88, 1);
+      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.curve, 89, 90, 90, 90, 89);
+      await f.fund.connect(f.admin).setParameters({
+        baseRateBps: 200,
+        reserveRatioBps: 2_000,
+        maxRiskDecreasePerDay: 100,
+        renewalWindow: 30n * DAY,
+        claimGracePeriod: 30n * DAY,
+        maxCoveragePerProtocol: 10n ** 24n,
+        challengePeriod: 2 * 24 * 60 * 60,
+        dailyPayoutLimitBps: 2_500,
+      });
+      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 0, 0, 0, 0, 0);
+      expect(await f.fund.calculateProtocolRisk(PROTOCOLS.aave)).to.equal(0n);
     });
 
     it("rises are immediate (the next second)", async () => {
@@ -163,14 +217,14 @@ describe("StablecoinInsuranceFund risk", () => {
     it("writes without touching the protocol's exposure or coverage list", async () => {
       const f = await loadFixture(deployFund);
       await f.fund.connect(f.admin).depositCapital(await f.usdc.getAddress(), 10n ** 12n);
-      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 10, 10, 10, 10, 10);
+      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 80, 80, 80, 80, 80);
       await f.fund
         .connect(f.buyer)
         .purchaseProtocolCoverage(PROTOCOL, await f.usdc.getAddress(), 10n ** 9n, 30n * DAY, ethers.MaxUint256, f.buyer.address, 0, "0x");
-      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 20, 20, 20, 20, 20);
+      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 95, 95, 95, 95, 95);
       expect(await f.fund.getProtocolExposure(PROTOCOL)).to.equal(10n ** 21n);
       expect(await f.fund.latestProtocolCoverage(PROTOCOL)).to.equal(1n);
-      expect(await f.fund.calculateProtocolRisk(PROTOCOL)).to.equal(20n);
+      expect(await f.fund.calculateProtocolRisk(PROTOCOL)).to.equal(95n);
     });
   });
 
@@ -178,19 +232,19 @@ describe("StablecoinInsuranceFund risk", () => {
     it("writes every entry and emits one event each", async () => {
       const f = await loadFixture(deployFund);
       const tx = f.fund.connect(f.oracle).updateProtocolRisks([
-        { protocol: PROTOCOLS.aave, tvlStability: 1, auditQuality: 1, timeSinceDeployment: 1, exploitHistory: 1, teamReputation: 1 },
-        { protocol: PROTOCOLS.curve, tvlStability: 2, auditQuality: 2, timeSinceDeployment: 2, exploitHistory: 2, teamReputation: 2 },
+        { protocol: PROTOCOLS.aave, tvlStability: 81, auditQuality: 81, timeSinceDeployment: 81, exploitHistory: 81, teamReputation: 81 },
+        { protocol: PROTOCOLS.curve, tvlStability: 82, auditQuality: 82, timeSinceDeployment: 82, exploitHistory: 82, teamReputation: 82 },
       ]);
-      await expect(tx).to.emit(f.fund, "RiskScoreUpdated").withArgs(PROTOCOLS.aave, "0x0101010101");
-      await expect(tx).to.emit(f.fund, "RiskScoreUpdated").withArgs(PROTOCOLS.curve, "0x0202020202");
-      expect(await f.fund.calculateProtocolRisk(PROTOCOLS.curve)).to.equal(2n);
+      await expect(tx).to.emit(f.fund, "RiskScoreUpdated").withArgs(PROTOCOLS.aave, "0x5151515151");
+      await expect(tx).to.emit(f.fund, "RiskScoreUpdated").withArgs(PROTOCOLS.curve, "0x5252525252");
+      expect(await f.fund.calculateProtocolRisk(PROTOCOLS.curve)).to.equal(82n);
     });
 
     it("reverts wholly when one entry is out of range", async () => {
       const f = await loadFixture(scored);
       await expect(
         f.fund.connect(f.oracle).updateProtocolRisks([
-          { protocol: PROTOCOLS.aave, tvlStability: 1, auditQuality: 1, timeSinceDeployment: 1, exploitHistory: 1, teamReputation: 1 },
+          { protocol: PROTOCOLS.aave, tvlStability: 81, auditQuality: 81, timeSinceDeployment: 81, exploitHistory: 81, teamReputation: 81 },
           { protocol: PROTOCOLS.curve, tvlStability: 2, auditQuality: 2, timeSinceDeployment: 101, exploitHistory: 2, teamReputation: 2 },
         ]),
       )
@@ -203,7 +257,7 @@ describe("StablecoinInsuranceFund risk", () => {
       const f = await loadFixture(scored);
       await expect(
         f.fund.connect(f.oracle).updateProtocolRisks([
-          { protocol: PROTOCOLS.aave, tvlStability: 1, auditQuality: 1, timeSinceDeployment: 1, exploitHistory: 1, teamReputation: 1 },
+          { protocol: PROTOCOLS.aave, tvlStability: 81, auditQuality: 81, timeSinceDeployment: 81, exploitHistory: 81, teamReputation: 81 },
           { protocol: PROTOCOL, tvlStability: 50, auditQuality: 0, timeSinceDeployment: 50, exploitHistory: 50, teamReputation: 50 },
         ]),
       )

@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 
 import { DAY, PROTOCOLS, buyCoverage, deployFund, deployHedgedFund, toObject, units } from "../../helpers/fundFixture";
+import { writeOneRiskStepped } from "../../helpers/riskSteps";
 import type { IStablecoinInsuranceFund } from "../../../typechain-types";
 
 const AMOUNT = units(100_000, 6);
@@ -300,7 +301,7 @@ describe("StablecoinInsuranceFund v3 properties (issue 17 regressions)", () => {
     it("solvency: a 100K pool cannot back 500K on one protocol; a capital withdrawal cannot break it either", async () => {
       const f = await loadFixture(deployFund);
       const usdc = await f.usdc.getAddress();
-      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
+      await writeOneRiskStepped(f.fund, f.oracle, PROTOCOLS.aave, 10, 10, 15, 20, 20);
       await f.fund.connect(f.admin).depositCapital(usdc, AMOUNT);
       await buyCoverage(f, { amount: units(90_000, 6) });
       await expect(buyCoverage(f, { amount: units(410_000, 6) })).to.be.revertedWithCustomError(f.fund, "FundProtocolExposureAboveReserve");
@@ -316,7 +317,7 @@ describe("StablecoinInsuranceFund v3 properties (issue 17 regressions)", () => {
       const usdc = await f.usdc.getAddress();
       const signers = await ethers.getSigners();
       const holders = signers.slice(8, 13);
-      await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 10, 10, 15, 20, 20);
+      await writeOneRiskStepped(f.fund, f.oracle, PROTOCOLS.aave, 10, 10, 15, 20, 20);
       await f.fund.connect(f.admin).depositCapital(usdc, units(500_000, 6));
       for (const h of holders) await buyCoverage(f, { amount: AMOUNT, beneficiary: h.address });
       await mine();

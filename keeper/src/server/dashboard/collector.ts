@@ -304,7 +304,7 @@ export class DashboardCollector {
           }
         }
       }
-      const computed = claimWindowFor(coverage, providerWindow, { claimGracePeriodSec: snapshot?.coverage.params.claimGracePeriodSec ?? 0 });
+      const computed = claimWindowFor(coverage, providerWindow);
       window ??= computed ?? null;
     }
     const fundStatus = fundClaim?.status ?? null;
