@@ -20,9 +20,10 @@ const HOLDER = "0x4444444444444444444444444444444444444444";
 const usdc = (n: number): bigint => BigInt(n) * 1_000_000n;
 
 function cover(overrides: Partial<OnChainCoverage> = {}): OnChainCoverage {
+  const end = overrides.end ?? NOW + 10 * DAY;
   return {
     id: 1n, protocol: PROTOCOL, asset: USDC, beneficiary: BENEFICIARY, amount: usdc(45_000), premium: usdc(300), claimed: 0n,
-    start: NOW - 300 * DAY, end: NOW + 10 * DAY, providerId: 1, providerCoverId: 7n, openClaimId: 0n, status: "Active", ...overrides,
+    start: NOW - 300 * DAY, end, claimDeadline: end + 30 * DAY, providerId: 1, providerCoverId: 7n, openClaimId: 0n, status: "Active", ...overrides,
   };
 }
 
