@@ -25,6 +25,7 @@ import type { DashboardSnapshot, LoopView } from "../server/dashboard/snapshot";
 import type { Logger } from "../lib/logger";
 import type { RiskCycleSummary } from "../cycles/riskCycle";
 import { heldLine } from "../policy/coverageHeld";
+import { formatIsoUtc } from "../lib/format";
 
 export interface LoopResult {
   /** One status line for stdout. */
@@ -68,7 +69,7 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       const s: RiskCycleSummary = await container.riskCycle({ dryRun }).run({ dryRun });
       return {
         now: s.now,
-        line: `risk now=${s.now} protocols=${s.protocols} planned=${s.planned} txs=${s.transactions.length} failures=${s.failures.length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}`,
+        line: `risk chain=${formatIsoUtc(s.now)} protocols=${s.protocols} planned=${s.planned} txs=${s.transactions.length} failures=${s.failures.length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}`,
         actions: [
           ...s.transactions.map((t) => ({ kind: "risk-push", result: "confirmed", gasUsed: BigInt(t.gasUsed) })),
           ...s.failures.map(() => ({ kind: "risk-push", result: "failed" })),
@@ -80,7 +81,7 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       const count = (status: string) => s.actions.filter((a) => a.status === status).length;
       return {
         now: s.now,
-        line: `coverage now=${s.now} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${haltedLine(s)}${dryRun ? " dry-run" : ""}${heldText(s)}`,
+        line: `coverage chain=${formatIsoUtc(s.now)} positions=${s.positions} planned=${s.planned} confirmed=${count("confirmed")} failed=${count("failed")} deferred=${s.deferred.length} unfundable=${s.unfundable.length} not-agent=${s.notAgent.length}${haltedLine(s)}${dryRun ? " dry-run" : ""}${heldText(s)}`,
         ...(s.held.length > 0 ? { degraded: `${s.held.length} coverage(s) cannot be bought or renewed: ${s.held.map((h) => heldLine(h, s.now)).join(" | ")}` } : {}),
         actions: s.actions.map((a) => ({ kind: a.kind, result: a.status, ...(a.gasUsed !== undefined ? { gasUsed: BigInt(a.gasUsed) } : {}) })),
         ...(dryRun ? {} : { premiumCommittedWad: BigInt(s.committedPremiumWad) }),
@@ -93,7 +94,7 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       return {
         now: s.now,
         line:
-          `incident now=${s.now}${s.watch !== undefined && s.watch.rpcCalls > 0 ? ` watch block=${s.watch.block ?? "-"} reads=${s.watch.rpcCalls} drains=${s.watch.signals.length}` : ""} new=${s.newIncidents.length} suspected=${s.incidents.suspected} confirmed=${s.incidents.confirmed} halts=${s.halts.length} ` +
+          `incident chain=${formatIsoUtc(s.now)}${s.watch !== undefined && s.watch.rpcCalls > 0 ? ` watch block=${s.watch.block ?? "-"} reads=${s.watch.rpcCalls} drains=${s.watch.signals.length}` : ""} new=${s.newIncidents.length} suspected=${s.incidents.suspected} confirmed=${s.incidents.confirmed} halts=${s.halts.length} ` +
           `filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} adopted=${s.adopted.length} unfileable=${unfileable} ` +
           `follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}` +
           (unfileable > 0 ? ` (cannot file: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")})` : ""),
@@ -261,12 +262,12 @@ export class KeeperDaemon {
     const health = this.metrics.health(this.intervals);
     return LOOP_NAMES.map((loop) => {
       const h = health.loops[loop];
-      const stored = this.state.db.open ? this.state.kv.get<{ chainTime?: number }>(`loop:${loop}:lastSuccess`) : undefined;
+      const stored = this.state.db.open ? this.state.kv.get<{ chainTimeSec?: number; chainTime?: number }>(`loop:${loop}:lastSuccess`) : undefined;
       return {
         loop,
         healthy: h.healthy,
         lastSuccessMs: h.lastSuccessMs,
-        lastChainTime: stored?.chainTime ?? null,
+        lastChainTime: stored?.chainTimeSec ?? stored?.chainTime ?? null,
         cycles: h.cycles,
         failures: h.failures,
         lastError: h.lastError ?? null,
@@ -508,7 +509,7 @@ export class KeeperDaemon {
       this.metrics.recordCycle(loop, ms, true);
       for (const a of result.actions) this.metrics.recordAction(a.kind, a.result, a.gasUsed);
       if (!this.stopping || this.state.db.open) {
-        this.state.kv.set(`loop:${loop}:lastSuccess`, { chainTime: result.now, wallMs: Date.now(), durationMs: ms });
+        this.state.kv.set(`loop:${loop}:lastSuccess`, { chainTimeSec: result.now, wallMs: Date.now(), durationMs: ms });
         if (result.premiumCommittedWad !== undefined) this.state.kv.set("budget:lastCycle", { at: result.now, committedWad: result.premiumCommittedWad.toString() });
       }
       this.out(`${new Date().toISOString()} ${result.line} (${ms} ms)`);

@@ -112,7 +112,7 @@ describe("keeper daemon (scripted loops)", function () {
       expect(calls.filter((c) => c === loop).length, loop).to.be.at.least(2);
     }
     expect(lines.filter((l) => / coverage ok \(\d+ ms\)$/.test(l)).length).to.be.at.least(2);
-    expect(state.kv.get<{ chainTime: number }>("loop:risk:lastSuccess")?.chainTime).to.equal(1_700_000_000);
+    expect(state.kv.get<{ chainTimeSec: number }>("loop:risk:lastSuccess")?.chainTimeSec).to.equal(1_700_000_000);
   });
 
   it("/healthz is 200 while every loop succeeds, 503 with detail when one has not for 2 intervals; /metrics in Prometheus text", async () => {

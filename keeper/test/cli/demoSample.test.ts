@@ -8,7 +8,7 @@ describe("docs/demo.md sample: normalisation", () => {
   it("two runs differing only in wall time, ports, pids, temp dirs, chain times and hashes normalise equal", () => {
     const a = [
       "[demo   +2.2s] setup            local chain: hardhat node at http://127.0.0.1:45289 (pid 5494)",
-      "    keeper | risk now=1795544704 protocols=7 planned=7 txs=1 failures=0 alerts=0 (256 ms)",
+      "    keeper | risk chain=2026-11-24T18:25:04Z protocols=7 planned=7 txs=1 failures=0 alerts=0 (256 ms)",
       "[demo  +12.6s] chain 2026-11-24T18:25:05Z  scores pushed    7 protocols scored on-chain by the keeper: aave-v3 14",
       "[demo  +17.5s] chain 2027-03-04T19:25:17Z  claim filed      fund claim #1 on cover #1, evidence hash 0x628d7883a211d530…, data in /tmp/sif-embedded-GogI3i/fixtures",
       "demo: all stages passed in 18.2 s wall time",
@@ -17,7 +17,7 @@ describe("docs/demo.md sample: normalisation", () => {
       .replace("+2.2s", "+3.9s")
       .replace("45289", "40001")
       .replace("5494", "777")
-      .replace("1795544704", "1796000000")
+      .replace("2026-11-24T18:25:04Z", "2026-12-01T09:00:00Z")
       .replace("256 ms", "1003 ms")
       .replace("2026-11-24T18:25:05Z", "2026-12-06T08:00:00Z")
       .replace("0x628d7883a211d530", "0xabcdefabcdefabcd")

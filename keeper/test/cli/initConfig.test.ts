@@ -62,3 +62,50 @@ describe("keeper init: the config text", () => {
     expect(parseConfig(parseJsonc(text)).positions).to.deep.equal([]);
   });
 });
+
+describe("keeper init: live positions where the chain can be read", function () {
+  this.timeout(120_000);
+
+  it("writes a live position for a stand-in the beneficiary holds, read in one Multicall3 batch, and a fixed targetAmount (with what it means for claims) for the others", async () => {
+    const { ethers } = await import("hardhat");
+    const { deployStandIns, usdc6, countingCaller } = await import("../helpers/protocolStandIns");
+    const { probeLivePositions } = await import("../../src/cli/commands/init");
+    const standIns = await deployStandIns();
+    const [, beneficiary] = await ethers.getSigners();
+    if (beneficiary === undefined) throw new Error("no signer");
+    await standIns.open("compound-v3", beneficiary, usdc6(30_000));
+    const base = facts(31337);
+    const deployment = { ...base.deployment, contracts: { "DemoProtocols#cUSDCv3": standIns.addresses.comet, "DemoProtocols#CurveDaiUsdcPool": standIns.addresses.curve } };
+    const cover = { providerIds: [0], coverIds: [1n], ends: [1_800_000_000] };
+    const positions = [
+      // Held in the Comet stand-in: read live.
+      { protocol: demoProtocolAddress("compound-v3"), asset: standIns.addresses.usdc, symbol: "USDC", decimals: 6, amount: usdc6(35_000), ...cover },
+      // A reader is known, but the beneficiary holds no LP tokens: a fixed size.
+      { protocol: demoProtocolAddress("curve"), asset: standIns.addresses.dai, symbol: "DAI", decimals: 18, amount: 38_000n * 10n ** 18n, ...cover },
+      // No reader known for this protocol: a fixed size.
+      { protocol: UNKNOWN, asset: standIns.addresses.usdc, symbol: "USDC", decimals: 6, amount: usdc6(1_000), ...cover },
+    ];
+    const caller = countingCaller();
+    const probed = await probeLivePositions(caller, { deployment, beneficiary: beneficiary.address, positions });
+    expect(caller.calls, "one Multicall3 batch").to.equal(1);
+
+    const text = renderInitConfig({
+      ...base,
+      deployment,
+      beneficiary: beneficiary.address,
+      protocols: [demoProtocolAddress("compound-v3"), demoProtocolAddress("curve"), UNKNOWN].map((address) => ({ address, coverages: 1 })),
+      positions: probed,
+    });
+    const config = parseConfig(parseJsonc(text), { baseDir: "/etc/keeper" });
+    const [compound, curve, unknown] = config.positions;
+    expect(compound?.position).to.deep.equal({ kind: "compound-v3", comet: standIns.addresses.comet });
+    expect(compound?.targetAmount).to.equal(undefined);
+    expect(text).to.include("30000.0 USDC held by the beneficiary now");
+    expect(curve?.position).to.equal(undefined);
+    expect(curve?.targetAmount).to.equal("38000");
+    expect(text).to.include("A FIXED size: the beneficiary holds nothing readable in the Curve DAI/USDC stable pool (LP valued in DAI), so a claim asks for this size and waits for the operator");
+    expect(unknown?.position).to.equal(undefined);
+    expect(unknown?.targetAmount).to.equal("1000");
+    expect(text).to.include("A FIXED size: the keeper knows no position reader for this protocol, so a claim asks for this size and waits for the operator");
+  });
+});

@@ -143,7 +143,7 @@ describe("one command on the embedded default (e2e, child processes)", function 
     const { child, output } = spawnEntry("start.ts");
     children.push(child);
     const [, port, pid] = await waitForOutput(output, /hardhat node at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/, 120_000);
-    await waitForOutput(output, /^\S+Z risk now=\d+ protocols=7 planned=7 txs=1 failures=0/m, 120_000);
+    await waitForOutput(output, /^\S+Z risk chain=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ protocols=7 planned=7 txs=1 failures=0/m, 120_000);
     const [, dashboard] = await waitForOutput(output, /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m, 10_000);
     expect((await fetch(`${dashboard}healthz`)).status).to.be.oneOf([200, 503]);
     expect(await portOpen(Number(port))).to.equal(true);

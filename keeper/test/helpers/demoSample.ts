@@ -41,7 +41,6 @@ export function normaliseDemoOutput(text: string): string {
         .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>")
         .replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, "<time>")
         .replace(/\b\d{4}-\d\d-\d\d\b/g, "<date>")
-        .replace(/\bnow=\d+/g, "now=<t>")
         .replace(/\(\d+ ms\)/g, "(<ms> ms)")
         .replace(/\b1[7-9]\d{8}\b/g, "<t>")
         .replace(/0x[0-9a-fA-F]{64}\b/g, "<hash>")

@@ -160,9 +160,9 @@ describe("keeper daemon processes (integration)", function () {
 
     const daemon = spawnTs("keeper/src/cli/cli.ts", ["run"], env);
     children.push(daemon.child);
-    await daemon.waitFor(/risk now=\d+/);
-    await daemon.waitFor(/coverage now=\d+ positions=1 planned=1 confirmed=2 failed=0/);
-    await daemon.waitFor(/incident now=\d+ (watch block=\S+ reads=\d+ drains=\d+ )?new=0 suspected=0 confirmed=0 halts=0 filed=0 scheduled=0 adopted=0 unfileable=0 /);
+    await daemon.waitFor(/risk chain=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /);
+    await daemon.waitFor(/coverage chain=\S+Z positions=1 planned=1 confirmed=2 failed=0/);
+    await daemon.waitFor(/incident chain=\S+Z (watch block=\S+ reads=\d+ drains=\d+ )?new=0 suspected=0 confirmed=0 halts=0 filed=0 scheduled=0 adopted=0 unfileable=0 /);
     const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(daemon.stderr())?.[1];
     expect(url, daemon.stderr()).to.be.a("string");
     const health = await fetch(`${url}/healthz`);

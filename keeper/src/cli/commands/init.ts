@@ -2,7 +2,10 @@
  * `keeper init`: a commented config (JSON with // comments) for the connected chain. Protocols
  * come from the deployment's coverages (every protocol the fund has sold cover for), positions
  * from the fund's active coverages of `--beneficiary`. Every value the keeper will use is written
- * out with a comment; nothing is left to a hidden default. The text parses back through the
+ * out with a comment; nothing is left to a hidden default. Where the keeper knows how a protocol's
+ * positions are read (the demo stand-ins of the deployment), the beneficiary's holdings are probed
+ * in one Multicall3 batch and a non-zero one is written as a live `position`; a fixed
+ * `targetAmount` only where nothing can be read. The text parses back through the
  * config schema (the command checks it before writing).
  */
 import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -26,6 +29,10 @@ import { redactUrl } from "../../lib/redact";
 import { connectProvider } from "../container";
 import { chainIdOf, setupCommand } from "./context";
 import { tokenInfo } from "./operator";
+import type { PositionSourceConfig } from "../../config/schema";
+import { DEMO_PORTFOLIO } from "../../demo/portfolio";
+import { ChainPositionReader, positionIdOf, specOf, type EthCaller } from "../../sources/positions";
+import { demoPositionSource } from "../embedded";
 
 /** A JSON value with comments: what `renderJsonc` prints. */
 export type Jsonc =
@@ -88,6 +95,10 @@ export interface ChainFacts {
     readonly providerIds: readonly number[];
     readonly coverIds: readonly bigint[];
     readonly ends: readonly number[];
+    /** Where the beneficiary's position was read on chain (non-zero): written as a live `position`. */
+    readonly live?: { readonly source: PositionSourceConfig; readonly value: bigint; readonly label: string };
+    /** Why no live position was written (no reader known, nothing held, the read failed). */
+    readonly notReadable?: string;
   }[];
   /** Local chain: the fixture copy the keeper and simulate-exploit share, relative to the config. */
   readonly fixtureDir: string | undefined;
@@ -215,6 +226,18 @@ function positionsSection(facts: ChainFacts, protocolIds: ReadonlyMap<string, st
     // without a quote source (providers.nexus.quoteBaseUrl) can still be bought (keeper doctor).
     const onChainQuote = facts.providers.filter((x) => x.adapter === facts.deployment.adapters.secondProvider).map((x) => x.id);
     const providers = [...new Set([...p.providerIds.filter((id) => id !== 0), ...onChainQuote])];
+    const size =
+      p.live !== undefined
+        ? {
+            key: "position",
+            value: obj(Object.entries(p.live.source).map(([key, v]) => ({ key, value: val(v as string | number) }))),
+            comment: `read live every cycle: ${p.live.label}, ${formatUnits(p.live.value, p.decimals)} ${p.symbol} held by the beneficiary now. The target follows it; a claim is sized by the loss measured here (no fixed size to confirm by hand), and a position paid out to zero is not covered again`,
+          }
+        : {
+            key: "targetAmount",
+            value: val(formatUnits(p.amount, p.decimals).replace(/\.0$/, "")),
+            comment: `whole tokens to keep covered (today's cover). A FIXED size: ${p.notReadable ?? "nothing here is read on chain"}, so a claim asks for this size and waits for the operator (\`npm run keeper -- incident confirm <id>\`), and after a cover paid out in full the keeper does not buy this size again until you change it. Where the chain can be read, replace it with a \`position\` (see docs/keeper.md, live positions)`,
+          };
     return {
       comment: `coverage(s) ${p.coverIds.map(String).join(", ")} of ${facts.beneficiary ?? "?"}: ${formatUnits(p.amount, p.decimals)} ${p.symbol}, ending ${p.ends.map((e) => new Date(e * 1000).toISOString().slice(0, 10)).join(", ")}`,
       value: obj([
@@ -222,7 +245,7 @@ function positionsSection(facts: ChainFacts, protocolIds: ReadonlyMap<string, st
         { key: "asset", value: val(p.asset) },
         { key: "assetSymbol", value: val(p.symbol) },
         { key: "assetDecimals", value: val(p.decimals) },
-        { key: "targetAmount", value: val(formatUnits(p.amount, p.decimals).replace(/\.0$/, "")), comment: "whole tokens to keep covered (today's cover). A FIXED size: nothing here is read on chain, so a claim asks for this size and waits for the operator (`npm run keeper -- incident confirm <id>`), and after a cover paid out in full the keeper does not buy this size again until you change it. Where the chain can be read, replace it with a `position` (see docs/keeper.md, live positions)" },
+        size,
         { key: "beneficiary", value: val(facts.beneficiary ?? ""), comment: "cold address that owns the coverage and receives payouts; it must approve the keeper: `keeper set-agent`" },
         { key: "providers", value: arr(providers.map((id) => ({ value: val(id) }))), comment: "provider ids in order of preference: today's provider, then those priced on chain (1 = Nexus adapter on the stacks of this repo; a Nexus cover is renewed through Nexus, which needs providers.nexus.quoteBaseUrl)" },
         { key: "allowSelfInsure", value: val(selfInsured || providers.length === 0), comment: selfInsured ? "the current cover is self-insured by the fund's pool" : "let the pool carry it when no provider can" },
@@ -273,7 +296,7 @@ const LOCAL_FILES_SECTIONS: readonly JsoncEntry[] = [
 /** Reads what init needs from the chain. */
 export async function gatherChainFacts(
   provider: JsonRpcProvider,
-  input: { chainId: number; rpcUrl: string | undefined; deployment: Deployment; configDir: string; beneficiary: string | undefined; fromEnv?: boolean },
+  input: { chainId: number; rpcUrl: string | undefined; deployment: Deployment; configDir: string; beneficiary: string | undefined; fromEnv?: boolean; multicallAddress?: string },
 ): Promise<Omit<ChainFacts, "fixtureDir">> {
   const fund = StablecoinInsuranceFund__factory.connect(input.deployment.fundAddress, provider);
   const lens = FundLens__factory.connect(input.deployment.lensAddress, provider);
@@ -312,6 +335,12 @@ export async function gatherChainFacts(
     tokens.set(g.asset, token);
     positions.push({ ...g, symbol: token.symbol, decimals: token.decimals });
   }
+  const probed = input.beneficiary === undefined ? positions : await probeLivePositions(provider, {
+          deployment: input.deployment,
+          beneficiary: input.beneficiary,
+          positions,
+          ...(input.multicallAddress !== undefined ? { multicallAddress: input.multicallAddress } : {}),
+        });
   const relative = path.relative(input.configDir, input.deployment.file);
   return {
     chainId: input.chainId,
@@ -321,8 +350,56 @@ export async function gatherChainFacts(
     protocols: [...protocols.entries()].map(([address, n]) => ({ address, coverages: n })),
     providers,
     beneficiary: input.beneficiary,
-    positions,
+    positions: probed,
   };
+}
+
+type FactPosition = ChainFacts["positions"][number];
+
+/**
+ * Where the keeper knows how a protocol's positions are read: the demo protocols (by their keys)
+ * whose stand-in contract the deployment names (`DemoProtocols#<futureId>`). Else undefined, with why.
+ */
+export function knownPositionSource(protocol: string, deployment: Deployment): { source: PositionSourceConfig; label: string } | { reason: string } {
+  const known = KNOWN.get(getAddress(protocol));
+  const demo = known === undefined ? undefined : DEMO_PORTFOLIO.find((d) => d.id === known.id);
+  if (demo === undefined) return { reason: "the keeper knows no position reader for this protocol" };
+  const futureId = demo.standIn.futureId;
+  const contract = futureId === undefined ? undefined : deployment.contracts[`DemoProtocols#${futureId}`];
+  const entry = demo.standIn.kind === "aave-v2" ? deployment.contracts["DemoProtocols#RadiantPool"] : contract;
+  if (contract === undefined || entry === undefined) return { reason: `the deployment names no ${demo.standIn.label} to read the position from` };
+  return { source: demoPositionSource(demo, { positionContract: contract, holder: contract, entry }), label: demo.standIn.label };
+}
+
+/**
+ * The beneficiary's holdings in every protocol with a known reader, in one Multicall3 batch (the
+ * keeper's own position reader): a non-zero read becomes `live`; otherwise `notReadable` says why.
+ */
+export async function probeLivePositions(
+  caller: EthCaller,
+  input: { deployment: Deployment; beneficiary: string; positions: readonly FactPosition[]; multicallAddress?: string },
+): Promise<FactPosition[]> {
+  const known = input.positions.map((p) => knownPositionSource(p.protocol, input.deployment));
+  const reads = input.positions.flatMap((p, i) => {
+    const k = known[i];
+    if (k === undefined || !("source" in k)) return [];
+    const spec = specOf(k.source, input.beneficiary, p.asset);
+    return [{ index: i, id: positionIdOf(p.protocol, spec), spec }];
+  });
+  if (reads.length === 0) return input.positions.map((p, i) => ({ ...p, notReadable: (known[i] as { reason: string }).reason }));
+  const reader = new ChainPositionReader({ caller, ...(input.multicallAddress !== undefined ? { multicallAddress: input.multicallAddress } : {}) });
+  const snapshot = await reader.read({ positions: reads, balances: [] });
+  return input.positions.map((p, i) => {
+    const k = known[i];
+    if (k === undefined || !("source" in k)) return { ...p, notReadable: (k as { reason: string } | undefined)?.reason ?? "no reader" };
+    const read = reads.find((r) => r.index === i);
+    const reading = read === undefined ? undefined : snapshot.positions.get(read.id);
+    if (reading?.status !== "fresh" || reading.last === undefined) {
+      return { ...p, notReadable: `the ${k.label} could not be read (${reading?.error ?? snapshot.error ?? "no answer"})` };
+    }
+    if (reading.last.value === 0n) return { ...p, notReadable: `the beneficiary holds nothing readable in the ${k.label}` };
+    return { ...p, live: { source: k.source, value: reading.last.value, label: k.label } };
+  });
 }
 
 /**
@@ -369,7 +446,15 @@ export async function runInitCommand(program: Command, flags: { beneficiary?: st
   const provider = await connectProvider(config.chain.rpcUrls, chainId, { logger, timeoutMs: config.chain.rpcTimeoutMs });
   try {
     const configDir = path.dirname(file);
-    const facts = await gatherChainFacts(provider, { chainId, rpcUrl: config.chain.rpcUrl, deployment, configDir, beneficiary, fromEnv });
+    const facts = await gatherChainFacts(provider, {
+      chainId,
+      rpcUrl: config.chain.rpcUrl,
+      deployment,
+      configDir,
+      beneficiary,
+      fromEnv,
+      ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}),
+    });
     let fixtureDir: string | undefined;
     if (chainId === LOCAL_CHAIN_ID) {
       fixtureDir = "keeper-data/fixtures";
@@ -389,6 +474,9 @@ export async function runInitCommand(program: Command, flags: { beneficiary?: st
         `wrote ${file} for chain ${chainId} (${config.chain.rpcUrl.startsWith("http://127.0.0.1") ? config.chain.rpcUrl : redactUrl(config.chain.rpcUrl)})`,
         fromEnv ? `  fund ${deployment.fundAddress} and lens ${deployment.lensAddress} from FUND_ADDRESS / LENS_ADDRESS (written to chain.fundAddress / chain.lensAddress)` : `  deployment: ${deployment.file}`,
         `  protocols: ${facts.protocols.length}, positions: ${facts.positions.length}${beneficiary !== undefined ? ` (active coverages of ${beneficiary})` : ""}`,
+        ...(facts.positions.length > 0
+          ? [`  read live on chain: ${facts.positions.filter((p) => p.live !== undefined).length}; fixed targetAmount (claims wait for the operator): ${facts.positions.filter((p) => p.live === undefined).length}`]
+          : []),
         ...(fixtureDir !== undefined ? [`  fixture data: ${path.resolve(configDir, fixtureDir)}`] : []),
         `next: KEEPER_CONFIG=${path.relative(process.cwd(), file) || file} npm run keeper -- doctor`,
       ].join("\n"),

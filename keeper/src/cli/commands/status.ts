@@ -157,8 +157,9 @@ export function statusText(view: StatusView, kv: Record<string, unknown>): strin
     `database: ${view.database}`,
     `daemon: ${view.daemon === null ? "not running" : `pid ${view.daemon.pid} on ${view.daemon.host}, heartbeat ${view.daemon.heartbeatAgeSec}s ago`}`,
     ...LOOP_NAMES.map((l) => {
-      const last = kv[`loop:${l}:lastSuccess`] as { chainTime?: number; wallMs?: number } | undefined;
-      return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${formatIsoUtc(last.wallMs / 1000)} (wall clock)${last.chainTime !== undefined ? `, at ${formatChainTime(last.chainTime)}` : ""}`}`;
+      const last = kv[`loop:${l}:lastSuccess`] as { chainTimeSec?: number; chainTime?: number; wallMs?: number } | undefined;
+      const chainSec = last?.chainTimeSec ?? last?.chainTime;
+      return `loop ${l}: ${last?.wallMs === undefined ? "never succeeded" : `last success ${formatIsoUtc(last.wallMs / 1000)} (wall clock)${chainSec !== undefined ? `, at ${formatChainTime(chainSec)}` : ""}`}`;
     }),
     `chain: ${view.chain === null ? "not read (no fund address)" : view.chain.read ? `read at ${formatChainTime(view.chain.now as number)}` : `not read — ${view.chain.error}`}`,
     `journal: ${JSON.stringify(view.journal)}`,
