@@ -68,14 +68,23 @@ describe("keeper init: live positions where the chain can be read", function () 
 
   it("writes a live position for a stand-in the beneficiary holds, read in one Multicall3 batch, and a fixed targetAmount (with what it means for claims) for the others", async () => {
     const { ethers } = await import("hardhat");
-    const { deployStandIns, usdc6, countingCaller } = await import("../helpers/protocolStandIns");
-    const { probeLivePositions } = await import("../../src/cli/commands/init");
+    const { deployStandIns, usdc6, dai18, countingCaller } = await import("../helpers/protocolStandIns");
+    const { probeLivePositions, uncoveredCandidates } = await import("../../src/cli/commands/init");
     const standIns = await deployStandIns();
     const [, beneficiary] = await ethers.getSigners();
     if (beneficiary === undefined) throw new Error("no signer");
     await standIns.open("compound-v3", beneficiary, usdc6(30_000));
+    // Held in the Yearn stand-in (ERC-4626) without any coverage: found and written too.
+    await standIns.open("erc4626", beneficiary, dai18(5_000));
     const base = facts(31337);
-    const deployment = { ...base.deployment, contracts: { "DemoProtocols#cUSDCv3": standIns.addresses.comet, "DemoProtocols#CurveDaiUsdcPool": standIns.addresses.curve } };
+    const deployment = { ...base.deployment, contracts: {
+        "DemoProtocols#cUSDCv3": standIns.addresses.comet,
+        "DemoProtocols#CurveDaiUsdcPool": standIns.addresses.curve,
+        "DemoProtocols#YearnDaiVault": standIns.addresses.vault,
+        "MockTokens#MockDAI": standIns.addresses.dai,
+        "MockTokens#MockUSDC": standIns.addresses.usdc,
+      },
+    };
     const cover = { providerIds: [0], coverIds: [1n], ends: [1_800_000_000] };
     const positions = [
       // Held in the Comet stand-in: read live.
@@ -86,18 +95,25 @@ describe("keeper init: live positions where the chain can be read", function () 
       { protocol: UNKNOWN, asset: standIns.addresses.usdc, symbol: "USDC", decimals: 6, amount: usdc6(1_000), ...cover },
     ];
     const caller = countingCaller();
-    const probed = await probeLivePositions(caller, { deployment, beneficiary: beneficiary.address, positions });
-    expect(caller.calls, "one Multicall3 batch").to.equal(1);
+    // Yearn (held) and GMX (no stand-in in this deployment) have no coverage; compound-v3 is covered already.
+    const candidates = uncoveredCandidates([demoProtocolAddress("compound-v3"), demoProtocolAddress("yearn"), demoProtocolAddress("gmx"), UNKNOWN], positions, deployment);
+    expect(candidates.map((c) => [c.protocol, c.symbol])).to.deep.equal([[demoProtocolAddress("yearn"), "DAI"]]);
+    const probed = (await probeLivePositions(caller, { deployment, beneficiary: beneficiary.address, positions: [...positions, ...candidates] })).filter(
+      (p) => p.coverIds.length > 0 || p.live !== undefined,
+    );
+    // One Multicall3 batch for every position, plus the same-block follow-up a vault's new share count needs (the reader's rule).
+    expect(caller.calls, "one batch (+1 share follow-up), not one read per position").to.equal(2);
 
     const text = renderInitConfig({
       ...base,
       deployment,
       beneficiary: beneficiary.address,
-      protocols: [demoProtocolAddress("compound-v3"), demoProtocolAddress("curve"), UNKNOWN].map((address) => ({ address, coverages: 1 })),
+      protocols: [demoProtocolAddress("compound-v3"), demoProtocolAddress("curve"), UNKNOWN, demoProtocolAddress("yearn")].map((address) => ({ address, coverages: 1 })),
       positions: probed,
     });
     const config = parseConfig(parseJsonc(text), { baseDir: "/etc/keeper" });
-    const [compound, curve, unknown] = config.positions;
+    expect(config.positions).to.have.length(4);
+    const [compound, curve, unknown, yearn] = config.positions;
     expect(compound?.position).to.deep.equal({ kind: "compound-v3", comet: standIns.addresses.comet });
     expect(compound?.targetAmount).to.equal(undefined);
     expect(text).to.include("30000.0 USDC held by the beneficiary now");
@@ -106,6 +122,10 @@ describe("keeper init: live positions where the chain can be read", function () 
     expect(text).to.include("A FIXED size: the beneficiary holds nothing readable in the Curve DAI/USDC stable pool (LP valued in DAI), so a claim asks for this size and waits for the operator");
     expect(unknown?.position).to.equal(undefined);
     expect(unknown?.targetAmount).to.equal("1000");
+    expect(yearn?.position).to.deep.equal({ kind: "erc4626", vault: standIns.addresses.vault });
+    expect(yearn?.asset).to.equal(standIns.addresses.dai);
+    expect(text).to.include("5000.0 DAI held by the beneficiary now");
+    expect(text).to.include(`held by ${beneficiary.address} on chain, no active coverage yet`);
     expect(text).to.include("A FIXED size: the keeper knows no position reader for this protocol, so a claim asks for this size and waits for the operator");
   });
 });

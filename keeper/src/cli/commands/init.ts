@@ -30,7 +30,7 @@ import { connectProvider } from "../container";
 import { chainIdOf, setupCommand } from "./context";
 import { tokenInfo } from "./operator";
 import type { PositionSourceConfig } from "../../config/schema";
-import { DEMO_PORTFOLIO } from "../../demo/portfolio";
+import { DEMO_PORTFOLIO, TOKEN_DECIMALS } from "../../demo/portfolio";
 import { ChainPositionReader, positionIdOf, specOf, type EthCaller } from "../../sources/positions";
 import { demoPositionSource } from "../embedded";
 
@@ -239,7 +239,7 @@ function positionsSection(facts: ChainFacts, protocolIds: ReadonlyMap<string, st
             comment: `whole tokens to keep covered (today's cover). A FIXED size: ${p.notReadable ?? "nothing here is read on chain"}, so a claim asks for this size and waits for the operator (\`npm run keeper -- incident confirm <id>\`), and after a cover paid out in full the keeper does not buy this size again until you change it. Where the chain can be read, replace it with a \`position\` (see docs/keeper.md, live positions)`,
           };
     return {
-      comment: `coverage(s) ${p.coverIds.map(String).join(", ")} of ${facts.beneficiary ?? "?"}: ${formatUnits(p.amount, p.decimals)} ${p.symbol}, ending ${p.ends.map((e) => new Date(e * 1000).toISOString().slice(0, 10)).join(", ")}`,
+      comment: p.coverIds.length === 0 ? `held by ${facts.beneficiary ?? "?"} on chain, no active coverage yet` : `coverage(s) ${p.coverIds.map(String).join(", ")} of ${facts.beneficiary ?? "?"}: ${formatUnits(p.amount, p.decimals)} ${p.symbol}, ending ${p.ends.map((e) => new Date(e * 1000).toISOString().slice(0, 10)).join(", ")}`,
       value: obj([
         { key: "protocol", value: val(protocolIds.get(p.protocol) ?? p.protocol) },
         { key: "asset", value: val(p.asset) },
@@ -338,7 +338,7 @@ export async function gatherChainFacts(
   const probed = input.beneficiary === undefined ? positions : await probeLivePositions(provider, {
           deployment: input.deployment,
           beneficiary: input.beneficiary,
-          positions,
+          positions: [...positions, ...uncoveredCandidates([...protocols.keys()], positions, input.deployment)],
           ...(input.multicallAddress !== undefined ? { multicallAddress: input.multicallAddress } : {}),
         });
   const relative = path.relative(input.configDir, input.deployment.file);
@@ -350,7 +350,8 @@ export async function gatherChainFacts(
     protocols: [...protocols.entries()].map(([address, n]) => ({ address, coverages: n })),
     providers,
     beneficiary: input.beneficiary,
-    positions: probed,
+    // A holding found without cover is written only when it was read non-zero.
+    positions: probed.filter((p) => p.coverIds.length > 0 || p.live !== undefined),
   };
 }
 
@@ -369,6 +370,21 @@ export function knownPositionSource(protocol: string, deployment: Deployment): {
   const entry = demo.standIn.kind === "aave-v2" ? deployment.contracts["DemoProtocols#RadiantPool"] : contract;
   if (contract === undefined || entry === undefined) return { reason: `the deployment names no ${demo.standIn.label} to read the position from` };
   return { source: demoPositionSource(demo, { positionContract: contract, holder: contract, entry }), label: demo.standIn.label };
+}
+
+/**
+ * Protocols of the fund with a known reader where the beneficiary has no active coverage: probed
+ * too (asset: the deployment's mock stablecoin of the demo position), kept only when held.
+ */
+export function uncoveredCandidates(protocols: readonly string[], covered: readonly FactPosition[], deployment: Deployment): FactPosition[] {
+  return protocols.flatMap((protocol) => {
+    if (covered.some((p) => getAddress(p.protocol) === getAddress(protocol))) return [];
+    const known = KNOWN.get(getAddress(protocol));
+    const demo = known === undefined ? undefined : DEMO_PORTFOLIO.find((d) => d.id === known.id);
+    const asset = demo === undefined ? undefined : deployment.contracts[`MockTokens#Mock${demo.stablecoin}`];
+    if (demo === undefined || asset === undefined || !("source" in knownPositionSource(protocol, deployment))) return [];
+    return [{ protocol: getAddress(protocol), asset, symbol: demo.stablecoin, decimals: TOKEN_DECIMALS[demo.stablecoin], amount: 0n, providerIds: [], coverIds: [], ends: [] }];
+  });
 }
 
 /**
