@@ -116,7 +116,7 @@ describe("keeper init: live positions where the chain can be read", function () 
     const [compound, curve, unknown, yearn] = config.positions;
     expect(compound?.position).to.deep.equal({ kind: "compound-v3", comet: standIns.addresses.comet });
     expect(compound?.targetAmount).to.equal(undefined);
-    expect(text).to.include("30000.0 USDC held by the beneficiary now");
+    expect(text).to.include("30,000 USDC held by the beneficiary now");
     expect(curve?.position).to.equal(undefined);
     expect(curve?.targetAmount).to.equal("38000");
     expect(text).to.include("A FIXED size: the beneficiary holds nothing readable in the Curve DAI/USDC stable pool (LP valued in DAI), so a claim asks for this size and waits for the operator");
@@ -124,7 +124,7 @@ describe("keeper init: live positions where the chain can be read", function () 
     expect(unknown?.targetAmount).to.equal("1000");
     expect(yearn?.position).to.deep.equal({ kind: "erc4626", vault: standIns.addresses.vault });
     expect(yearn?.asset).to.equal(standIns.addresses.dai);
-    expect(text).to.include("5000.0 DAI held by the beneficiary now");
+    expect(text).to.include("5,000 DAI held by the beneficiary now");
     expect(text).to.include(`held by ${beneficiary.address} on chain, no active coverage yet`);
     expect(text).to.include("A FIXED size: the keeper knows no position reader for this protocol, so a claim asks for this size and waits for the operator");
   });

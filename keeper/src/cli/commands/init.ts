@@ -26,6 +26,7 @@ import {
 import { chooseAddresses, defaultDeploymentsDir, DeploymentLookupError, readDeployment, type Deployment } from "../../config/deployments";
 import { parseJsonc } from "../../config/jsonc";
 import { redactUrl } from "../../lib/redact";
+import { formatToken } from "../../lib/format";
 import { connectProvider } from "../container";
 import { chainIdOf, setupCommand } from "./context";
 import { tokenInfo } from "./operator";
@@ -231,7 +232,7 @@ function positionsSection(facts: ChainFacts, protocolIds: ReadonlyMap<string, st
         ? {
             key: "position",
             value: obj(Object.entries(p.live.source).map(([key, v]) => ({ key, value: val(v as string | number) }))),
-            comment: `read live every cycle: ${p.live.label}, ${formatUnits(p.live.value, p.decimals)} ${p.symbol} held by the beneficiary now. The target follows it; a claim is sized by the loss measured here (no fixed size to confirm by hand), and a position paid out to zero is not covered again`,
+            comment: `read live every cycle: ${p.live.label}, ${formatToken(p.live.value, p.decimals, p.symbol)} held by the beneficiary now. The target follows it, a claim is sized by the loss measured on it, and a position paid out to zero is not covered again`,
           }
         : {
             key: "targetAmount",
