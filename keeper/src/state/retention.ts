@@ -288,7 +288,13 @@ export class RetentionRepository {
   /** The newest chain time a loop recorded (kv `loop:*:lastSuccess`), if any: retention's clock for chain-time rows. */
   lastChainTime(): number | undefined {
     const rows = this.db.prepare("SELECT value_json FROM kv WHERE key IN ('loop:risk:lastSuccess', 'loop:coverage:lastSuccess', 'loop:incident:lastSuccess')").pluck().all() as string[];
-    const times = rows.map((r) => (JSON.parse(r) as { chainTime?: unknown }).chainTime).filter((t): t is number => typeof t === "number");
+    const times = rows
+      .map((r) => {
+        // `chainTimeSec` (unix seconds); `chainTime` in databases written before the rename.
+        const v = JSON.parse(r) as { chainTimeSec?: unknown; chainTime?: unknown };
+        return v.chainTimeSec ?? v.chainTime;
+      })
+      .filter((t): t is number => typeof t === "number");
     return times.length > 0 ? Math.max(...times) : undefined;
   }
 

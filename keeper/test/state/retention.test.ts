@@ -266,4 +266,13 @@ describe("state retention", () => {
       expect(state.dashboard.recentConfirmed("risk-push", 3).map((r) => (r.payload as { i: number }).i)).to.deep.equal([2, 3, 4]);
     });
   });
+
+  it("retention's chain clock is the newest loop chain time (chainTimeSec; chainTime of older databases)", () => {
+    expect(state.retention.lastChainTime()).to.equal(undefined);
+    state.kv.set("loop:risk:lastSuccess", { chainTimeSec: 1_800_000_000, wallMs: 1 });
+    state.kv.set("loop:coverage:lastSuccess", { chainTime: 1_800_000_500, wallMs: 1 });
+    expect(state.retention.lastChainTime()).to.equal(1_800_000_500);
+    state.kv.set("loop:incident:lastSuccess", { chainTimeSec: 1_800_001_000, wallMs: 1 });
+    expect(state.retention.lastChainTime()).to.equal(1_800_001_000);
+  });
 });
