@@ -385,11 +385,11 @@ class DemoStages {
       const lending = measureLendingLoss(
         await readAaveLendingState(w.env.provider, reserve, holder, borrowers, before),
         await readAaveLendingState(w.env.provider, reserve, holder, borrowers, after),
-        { liquidationBonusBps: w.env.aave.reserves.WETH.params.liquidationBonusBps },
+        {}, // as the keeper's claims path measures it: collateral at the oracle price, no liquidation bonus deducted
       );
       await run.say(
         "measured loss",
-        `${this.amount(lending.loss)}: the holder's share of the ${this.amount(lending.poolLoss)} of cash the reserve lost against unbacked debt between blocks ${before} and ${after} (its aToken balance did not move)`,
+        `${this.amount(lending.loss)}: the holder's share of the ${this.amount(lending.poolLoss)} of cash the reserve lost against debt its collateral does not back (at the oracle price) between blocks ${before} and ${after} (its aToken balance did not move)`,
       );
       return;
     }
