@@ -123,7 +123,7 @@ describe("one command on the embedded default (e2e, child processes)", function 
     expect(text).to.match(/incident confirmed +the operator confirms incident #1 \(keeper incident confirm 1\)/);
     // The holder's 10% share of the unbacked debt: 270,000 borrowed, 10 WETH × $3,000 ÷ 1.05 (the liquidation bonus) recoverable.
     const expectedLoss = ((270_000 - (10 * 3_000) / 1.05) * 45_000) / 450_000;
-    const measured = new RegExp(`measured loss +([\\d,.]+) USDC: the holder's share of the [\\d,.]+ USDC of cash the reserve lost against unbacked debt between blocks \\d+ and ${drainEnd} \\(its aToken balance did not move\\)`).exec(text)?.[1];
+    const measured = new RegExp(`measured loss +([\\d,.]+) USDC: the holder's share of the [\\d,.]+ USDC of cash the reserve lost against (?:unbacked debt|debt its collateral does not back \\(at the oracle price\\)) between blocks \\d+ and ${drainEnd} \\(its aToken balance did not move\\)`).exec(text)?.[1];
     expect(measured, text).to.not.equal(undefined);
     expect(Number(measured?.replace(/,/g, ""))).to.be.closeTo(expectedLoss, expectedLoss / 100);
     const claimed = /claim filed +fund claim #1 on cover #\d+ \(provider 1\) for ([\d,.]+) USDC/.exec(text)?.[1];
