@@ -36,6 +36,8 @@ export interface LoopResult {
   readonly degraded?: string;
   /** Premium the cycle committed (coverage loop), USD wad; the dashboard's per-cycle budget. */
   readonly premiumCommittedWad?: bigint;
+  /** Composite scores the cycle assessed (a standby's read-only scoring): its `keeper_risk_score` gauges. */
+  readonly scores?: Readonly<Record<string, number>>;
 }
 
 export type LoopRunner = () => Promise<LoopResult>;
@@ -125,7 +127,13 @@ export function standbyLoops(container: KeeperContainer): Partial<Record<LoopNam
   return {
     risk: async () => {
       const s: RiskCycleSummary = await container.riskCycle({ dryRun: true }).run({ dryRun: true });
-      return { now: s.now, line: `standby risk now=${s.now} protocols=${s.protocols} would-push=${s.planned} source-failures=${s.sourceFailures} degraded=${s.degraded} read-only`, actions: [] };
+      const scores = Object.entries(s.scores).map(([id, score]) => `${id}=${score}`).join(",");
+      return {
+        now: s.now,
+        line: `standby risk now=${s.now} protocols=${s.protocols} scores=${scores !== "" ? scores : "-"} would-push=${s.planned} source-failures=${s.sourceFailures} read-only`,
+        actions: [],
+        scores: s.scores,
+      };
     },
     incident: async () => {
       const w = await container.exploitWatch().tick({ dryRun: true });
@@ -465,6 +473,7 @@ export class KeeperDaemon {
     try {
       const result = await runner();
       this.metrics.setDegraded(loop, result.degraded);
+      if (result.scores !== undefined) this.metrics.setAssessedScores(result.scores);
       const ms = Date.now() - started;
       this.metrics.recordCycle(loop, ms, true);
       this.out(`${new Date().toISOString()} ${result.line} (${ms} ms)`);

@@ -70,7 +70,7 @@ describe("keeper daemon over PostgreSQL: leader and standby (scripted loops)", f
     const readOnlyLoops = (calls: LoopName[]): Partial<Record<LoopName, LoopRunner>> => ({
       risk: async () => {
         calls.push("risk");
-        return { now: 1_700_000_000, line: "standby risk aave-v3=42 read-only", actions: [] };
+        return { now: 1_700_000_000, line: "standby risk scores=aave-v3=42 read-only", actions: [], scores: { "aave-v3": 42 } };
       },
       incident: async () => {
         calls.push("incident");
@@ -106,7 +106,8 @@ describe("keeper daemon over PostgreSQL: leader and standby (scripted loops)", f
     expect(health.ok).to.equal(true);
     expect(health.loops.risk.cycles).to.equal(1);
     expect(health.loops.incident.cycles).to.be.at.least(2);
-    expect(lines2.some((l) => / standby risk aave-v3=42 read-only/.test(l))).to.equal(true);
+    expect(lines2.some((l) => / standby risk scores=aave-v3=42 read-only/.test(l))).to.equal(true);
+    expect(await d2.metrics.render()).to.match(/^keeper_risk_score\{protocol="aave-v3"\} 42$/m); // the standby's own score
     // Nothing the standby did reached the shared database (the lease row aside, which only the leader renews).
     expect(snapshotDb(state1)).to.deep.equal(before);
     expect(d2.leading).to.equal(false);
@@ -133,7 +134,7 @@ describe("keeper daemon over PostgreSQL: leader and standby (scripted loops)", f
         return {
           run: async (r?: { dryRun?: boolean }) => {
             seen.push(`risk.run dryRun=${r?.dryRun === true}`);
-            return { now: 5, protocols: 1, planned: 1, sourceFailures: 0, degraded: 0, pushes: [], transactions: [], failures: [], alerts: 0 };
+            return { now: 5, protocols: 1, planned: 1, sourceFailures: 0, degraded: 0, pushes: [], transactions: [], failures: [], alerts: 0, scores: { "aave-v3": 37 } };
           },
         };
       },
@@ -150,6 +151,8 @@ describe("keeper daemon over PostgreSQL: leader and standby (scripted loops)", f
     const watch = await loops.incident?.();
     expect(seen).to.deep.equal(["riskCycle dryRun=true", "risk.run dryRun=true", "watch.tick dryRun=true"]);
     expect(risk?.actions).to.deep.equal([]);
+    expect(risk?.scores).to.deep.equal({ "aave-v3": 37 });
+    expect(risk?.line).to.include("scores=aave-v3=37");
     expect(watch?.line).to.match(/^standby watch block=9 reads=1 signals=0 read-only$/);
   });
 });
