@@ -343,7 +343,8 @@ export class KeeperDaemon {
   /**
    * Lock → reconcile → health server → loops (each runs once at once, then on its interval).
    * On PostgreSQL (state.url) the process may be a standby: the health server and dashboard start
-   * at once, `start()` returns, and the lock → reconcile → loops part runs once this process leads
+   * at once, the read-only loops (hooks.readOnlyLoops: scoring, the watch) run while it waits,
+   * `start()` returns, and the lock → reconcile → loops part runs once this process leads
    * (another keeper's session or lease ended) — the same reconcile as a restart.
    */
   async start(): Promise<void> {
