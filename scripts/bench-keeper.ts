@@ -61,7 +61,7 @@ import { DashboardCollector } from "../keeper/src/server/dashboard/collector";
 import type { RiskAssessment } from "../keeper/src/scoring/types";
 import type { KeeperConfig } from "../keeper/src/config";
 import { statSync } from "node:fs";
-import { runHaKillScenario } from "../keeper/test/helpers/haScenario";
+import { prepareHaClaims, runHaKillScenario } from "../keeper/test/helpers/haScenario";
 import { postgresBinDir, startPostgres } from "../keeper/test/helpers/postgres";
 
 const DAY = 86_400; // seconds
@@ -619,27 +619,30 @@ async function benchHa(proxy: RpcProxy): Promise<Record<string, unknown>> {
     const runs = 2;
     const takeovers: number[] = [];
     let duplicateSends = 0;
+    let claimsFiled = 0;
     for (let run = 0; run < runs; run++) {
       const s = await deployKeeperSystem();
+      const chain = { send: (method: string, params: unknown[]) => network.provider.send(method, params) };
+      const claims = await prepareHaClaims(s, chain);
       const result = await runHaKillScenario({
         rpcUrl: proxy.url,
         stateUrl: await pg.createDatabase(`bench_ha_${run}`),
         keeperKey: SYSTEM_KEEPER_KEY,
         keeperAddress: s.keeper.address,
         to: s.fundAddress,
-        data: [
-          s.fund.interface.encodeFunctionData("setAgent", [s.stranger.address, true]),
-          s.fund.interface.encodeFunctionData("setAgent", [s.admin.address, true]),
-        ],
+        claims,
         takeoverSeconds: 15,
-        chain: { send: (method, params) => network.provider.send(method, params) },
+        chain,
         reader: ethers.provider as unknown as JsonRpcProvider,
+        fund: s.fund,
       });
       if (result.leadersAtStart !== 1) throw new Error(`ha: ${result.leadersAtStart} leaders at start`);
       takeovers.push(result.takeoverSeconds);
-      duplicateSends += result.duplicateSends;
+      // A duplicate is a second mined send or a second fund claim for one coverage + incident.
+      duplicateSends += result.duplicateSends + Object.values(result.claimsOnChain).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+      claimsFiled += Object.values(result.claimsOnChain).reduce((sum, n) => sum + n, 0);
     }
-    return { takeoverSeconds: Math.max(...takeovers), duplicateSends, runs, takeoverSecondsEach: takeovers, configuredTakeoverSeconds: 15 };
+    return { takeoverSeconds: Math.max(...takeovers), duplicateSends, runs, claimsFiled, takeoverSecondsEach: takeovers, configuredTakeoverSeconds: 15, scenario: "leader SIGKILLed between a submitClaim broadcast and its journal update" };
   } finally {
     await pg.stop();
   }

@@ -35,6 +35,10 @@ const WITNESSES: Record<string, Witness> = {
   },
   "npm run keeper -- incident confirm 1": { files: ["keeper/test/integration/incidentClaims.test.ts"], token: '"incident", "confirm"' },
   "npm run keeper -- incident dismiss 1": { files: ["keeper/test/integration/incidentClaims.test.ts"], token: '"incident", "dismiss"' },
+  "npm run keeper -- claim file --incident 1 --position <id> --amount 30000": {
+    files: ["keeper/test/integration/realAaveClaims.test.ts"],
+    token: '"claim", "file", "--incident"',
+  },
   // `npm run node` + `npm run deploy:local` = `hardhat node` + `hardhat run --network localhost
   // scripts/deploy.ts`: exactly what the embedded chain of the demo/start tests does.
   "npm run node": { files: ["keeper/src/cli/embedded.ts", "test/deploy/childProcess.ts"], token: '"node"' },

@@ -226,6 +226,7 @@ export async function buildContainer(
   const wiring: Wiring = { ...chain, config, logger, lens, source, hacksFeed, alerter, fetch: overrides.fetch, state: state.open, txSender, positionReader };
   const exploitWatch = once(() => newExploitWatch(wiring));
   let cycle: RiskCycle | undefined;
+  let dryCycle: RiskCycle | undefined;
   let coverage: CoverageCycle | undefined;
   let claims: ClaimsCycle | undefined;
 
@@ -240,7 +241,10 @@ export async function buildContainer(
     lens,
     riskCycle(options = {}) {
       requireChainFields(config, { fund: true, lens: true, signer: options.dryRun !== true });
-      return (cycle ??= newRiskCycle(wiring, fund as StablecoinInsuranceFund, options.dryRun === true));
+      // A dry-run cycle (a standby's scoring, `--dry-run`) stores no assessment: it is its own instance,
+      // so a standby that starts to lead gets a cycle that records them.
+      if (options.dryRun === true) return (dryCycle ??= newRiskCycle(wiring, fund as StablecoinInsuranceFund, true));
+      return (cycle ??= newRiskCycle(wiring, fund as StablecoinInsuranceFund, false));
     },
     keeperAddress,
     hacksFeed,

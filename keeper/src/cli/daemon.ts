@@ -37,6 +37,8 @@ export interface LoopResult {
   readonly degraded?: string;
   /** Premium the cycle committed (coverage loop), USD wad; the dashboard's per-cycle budget. */
   readonly premiumCommittedWad?: bigint;
+  /** Composite scores the cycle assessed (a standby's read-only scoring): its `keeper_risk_score` gauges. */
+  readonly scores?: Readonly<Record<string, number>>;
 }
 
 export type LoopRunner = () => Promise<LoopResult>;
@@ -117,6 +119,35 @@ function heldText(s: CoverageCycleSummary): string {
   return held.length === 0 ? "" : ` — cannot cover: ${held.map((h) => heldLine(h, s.now)).join(" | ")}`;
 }
 
+/**
+ * A standby's read-only loops: scoring (the risk cycle in a dry run — no push, no alert, no
+ * assessment stored) and the exploit watch (a dry-run tick — observations in memory only, no
+ * alert, no report, nothing stored). Coverage and claims do not run: they exist to act.
+ */
+export function standbyLoops(container: KeeperContainer): Partial<Record<LoopName, LoopRunner>> {
+  return {
+    risk: async () => {
+      const s: RiskCycleSummary = await container.riskCycle({ dryRun: true }).run({ dryRun: true });
+      const scores = Object.entries(s.scores).map(([id, score]) => `${id}=${score}`).join(",");
+      return {
+        now: s.now,
+        line: `standby risk now=${s.now} protocols=${s.protocols} scores=${scores !== "" ? scores : "-"} would-push=${s.planned} source-failures=${s.sourceFailures} read-only`,
+        actions: [],
+        scores: s.scores,
+      };
+    },
+    incident: async () => {
+      const w = await container.exploitWatch().tick({ dryRun: true });
+      return {
+        now: w.timestamp ?? 0,
+        line: `standby watch block=${w.block ?? "-"} reads=${w.rpcCalls} signals=${w.signals.length} read-only`,
+        actions: [],
+        ...(w.block === undefined && w.rpcCalls > 0 ? { degraded: "exploit watch read failed" } : {}),
+      };
+    },
+  };
+}
+
 /** " halted=aave-v3,..." when an incident stopped buying on some protocols. */
 function haltedLine(s: CoverageCycleSummary): string {
   const ids = [...new Set(s.skipped.filter((k) => k.reason === "incident-halt").map((k) => k.protocolId))];
@@ -138,6 +169,14 @@ export interface DaemonHooks {
   readonly status?: (loops: () => readonly LoopView[]) => Promise<DashboardSnapshot>;
   /** After a prune that dropped stored drain signals: the exploit watch re-reads them. */
   readonly afterPrune?: (result: PruneResult) => void;
+  /**
+   * PostgreSQL standby: the read-only loops (scoring, the exploit watch) it runs on their intervals
+   * while another keeper leads. They read sources and the chain and compute (warm caches, live
+   * /metrics), but write nothing to the shared state, send no alert and never sign.
+   */
+  readonly readOnlyLoops?: Partial<Record<LoopName, LoopRunner>>;
+  /** When a standby starts to lead, before its reconcile: re-read what the old leader stored (the watch's signals). */
+  readonly onLead?: () => void;
 }
 
 /** Something that wants to see each daemon (an entry point serving its dashboard, e.g. the demo). */
@@ -200,6 +239,9 @@ export function daemonFor(container: KeeperContainer, options: DaemonOptions = {
       afterPrune: (result) => {
         if (result.watchSignalIds.length > 0) container.exploitWatch().forget(result.watchSignalIds);
       },
+      ...(container.state().dialect === "postgres" && container.fund !== undefined && container.lens !== undefined
+        ? { readOnlyLoops: standbyLoops(container), onLead: () => container.exploitWatch().reload() }
+        : {}),
     },
     options,
   );
@@ -210,6 +252,10 @@ export class KeeperDaemon {
   private lock: DaemonLock | undefined;
   private stopHeartbeat: (() => void) | undefined;
   private standbyTimer: NodeJS.Timeout | undefined;
+  /** The standby's read-only loops: their timers and in-flight runs (stopped when this process leads). */
+  private readonly standbyTimers = new Map<LoopName, NodeJS.Timeout>();
+  private readonly standbyInFlight = new Map<LoopName, Promise<void>>();
+  private standingBy = false;
   private health: HealthServer | undefined;
   private readonly timers = new Map<LoopName, NodeJS.Timeout>();
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -298,7 +344,8 @@ export class KeeperDaemon {
   /**
    * Lock → reconcile → health server → loops (each runs once at once, then on its interval).
    * On PostgreSQL (state.url) the process may be a standby: the health server and dashboard start
-   * at once, `start()` returns, and the lock → reconcile → loops part runs once this process leads
+   * at once, the read-only loops (hooks.readOnlyLoops: scoring, the watch) run while it waits,
+   * `start()` returns, and the lock → reconcile → loops part runs once this process leads
    * (another keeper's session or lease ended) — the same reconcile as a restart.
    */
   async start(): Promise<void> {
@@ -356,6 +403,7 @@ export class KeeperDaemon {
           void this.refreshStatus();
           this.standbyTimer = setInterval(() => void this.refreshStatus(), 30_000);
           this.standbyTimer.unref();
+          this.startStandbyLoops();
           this.logger.info({ state: this.state.path, takeoverSeconds }, "standby: another keeper leads; taking over when its session or lease ends");
           this.out(`${new Date().toISOString()} standby: another keeper leads (state ${this.state.path}); takeover within ${takeoverSeconds}s of its end`);
         },
@@ -365,8 +413,10 @@ export class KeeperDaemon {
         return;
       }
       clearInterval(this.standbyTimer);
+      await this.stopStandbyLoops();
       this.holdLock(lock);
       this.metrics.setStandby(false);
+      this.hooks.onLead?.();
       this.out(`${new Date().toISOString()} leader: signing lock taken (fence ${lock.fence?.token ?? "-"})`);
       if (this.hooks.reconcile !== undefined && this.options.dryRun !== true) {
         const results = await this.hooks.reconcile();
@@ -381,6 +431,60 @@ export class KeeperDaemon {
     }
     this.logger.info({ intervalsMs: this.intervals, jitter: this.config.intervals.jitterFraction, dryRun: this.options.dryRun === true }, "keeper daemon started (leader)");
     void this.bootstrap();
+  }
+
+  /** Standby: each read-only loop once at once, then on its interval (jittered), never overlapping itself. */
+  private startStandbyLoops(): void {
+    const loops = this.hooks.readOnlyLoops ?? {};
+    this.standingBy = true;
+    for (const loop of LOOP_NAMES) {
+      const runner = loops[loop];
+      if (runner === undefined) continue;
+      const tick = (delayMs: number): void => {
+        if (!this.standingBy || this.stopping) return;
+        const timer = setTimeout(() => {
+          this.standbyTimers.delete(loop);
+          if (!this.standingBy || this.stopping) return;
+          const run = this.runReadOnly(loop, runner);
+          this.standbyInFlight.set(loop, run);
+          void run.finally(() => {
+            this.standbyInFlight.delete(loop);
+            tick(jittered(this.intervals[loop], this.config.intervals.jitterFraction, this.random));
+          });
+        }, delayMs);
+        timer.unref?.();
+        this.standbyTimers.set(loop, timer);
+      };
+      tick(0);
+    }
+  }
+
+  private async stopStandbyLoops(): Promise<void> {
+    this.standingBy = false;
+    for (const timer of this.standbyTimers.values()) clearTimeout(timer);
+    this.standbyTimers.clear();
+    await Promise.allSettled([...this.standbyInFlight.values()]);
+  }
+
+  /**
+   * One read-only cycle of a standby: its metrics (cycles, duration, failures) and a stdout line,
+   * but no kv write, no reconcile and no action — the shared state belongs to the leader.
+   */
+  private async runReadOnly(loop: LoopName, runner: LoopRunner): Promise<void> {
+    const started = Date.now();
+    try {
+      const result = await runner();
+      this.metrics.setDegraded(loop, result.degraded);
+      if (result.scores !== undefined) this.metrics.setAssessedScores(result.scores);
+      const ms = Date.now() - started;
+      this.metrics.recordCycle(loop, ms, true);
+      this.out(`${new Date().toISOString()} ${result.line} (${ms} ms)`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.metrics.recordCycle(loop, Date.now() - started, false, message);
+      this.logger.warn({ loop, err: message }, "standby read-only cycle failed; retrying at the next interval");
+      this.out(`${new Date().toISOString()} standby ${loop} FAILED: ${message}`);
+    }
   }
 
   private async startHealth(): Promise<void> {
@@ -463,6 +567,7 @@ export class KeeperDaemon {
   private async shutdown(reason: string): Promise<void> {
     this.stopping = true;
     clearInterval(this.standbyTimer);
+    await this.stopStandbyLoops();
     this.logger.info({ reason, inFlight: [...this.inFlight.keys()] }, "keeper daemon stopping");
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

@@ -144,6 +144,8 @@ export interface RiskCycleSummary {
   readonly maxDecreasePerDay: number;
   /** Protocols whose rise the outage policy held back (a source failed or confidence is low). */
   readonly heldRises: number;
+  /** This cycle's assessed composite score (0-100) per protocol id. */
+  readonly scores: Readonly<Record<string, number>>;
 }
 
 /** Runs risk cycles; keeps the previous assessments in memory for the alert rule. */
@@ -192,6 +194,7 @@ export class RiskCycle {
       alerts,
       maxDecreasePerDay,
       heldRises: plan.heldRises.length,
+      scores: Object.fromEntries(assessed.map((a) => [a.protocol.id, a.assessment.composite])),
     };
   }
 

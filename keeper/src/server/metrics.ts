@@ -213,6 +213,11 @@ export class KeeperMetrics {
     set("keeper_status_timestamp_seconds", Math.floor(s.generatedAtMs / 1000));
   }
 
+  /** A cycle's own assessed scores (a standby's read-only scoring): `keeper_risk_score` per protocol. */
+  setAssessedScores(scores: Readonly<Record<string, number>>): void {
+    for (const [protocol, score] of Object.entries(scores)) this.gauges["keeper_risk_score"]?.set({ protocol }, score);
+  }
+
   lastSuccessMs(loop: LoopName): number | undefined {
     return this.cycles.get(loop)?.lastSuccessMs;
   }
@@ -228,7 +233,7 @@ export class KeeperMetrics {
   }
 
   /**
-   * A standby (PostgreSQL, another keeper leads) runs no loops: its loops are healthy while it waits,
+   * A standby (PostgreSQL, another keeper leads) runs only its read-only loops: its loops are healthy while it waits,
    * and the grace restarts when it leads (/healthz stays 200: a standby is ready to take over).
    */
   setStandby(standby: boolean): void {

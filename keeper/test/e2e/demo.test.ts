@@ -121,9 +121,9 @@ describe("one command on the embedded default (e2e, child processes)", function 
     // The drain and the TVL drop are one incident, suspected until the operator confirms it.
     expect(text).to.match(/incident detected +onchain-drain:\S+@aave-v3: suspected, sales halted on-chain/);
     expect(text).to.match(/incident confirmed +the operator confirms incident #1 \(keeper incident confirm 1\)/);
-    // The holder's 10% share of the unbacked debt: 270,000 borrowed, 10 WETH × $3,000 ÷ 1.05 (the liquidation bonus) recoverable.
-    const expectedLoss = ((270_000 - (10 * 3_000) / 1.05) * 45_000) / 450_000;
-    const measured = new RegExp(`measured loss +([\\d,.]+) USDC: the holder's share of the [\\d,.]+ USDC of cash the reserve lost against (?:unbacked debt|debt its collateral does not back \\(at the oracle price\\)) between blocks \\d+ and ${drainEnd} \\(its aToken balance did not move\\)`).exec(text)?.[1];
+    // The holder's 10% share of the unbacked debt: 270,000 borrowed against 10 WETH × $3,000 at the restored oracle price.
+    const expectedLoss = ((270_000 - 10 * 3_000) * 45_000) / 450_000;
+    const measured = new RegExp(`measured loss +([\\d,.]+) USDC: the holder's share of the [\\d,.]+ USDC of cash the reserve lost against debt its collateral does not back \\(at the oracle price\\) between blocks \\d+ and ${drainEnd} \\(its aToken balance did not move\\)`).exec(text)?.[1];
     expect(measured, text).to.not.equal(undefined);
     expect(Number(measured?.replace(/,/g, ""))).to.be.closeTo(expectedLoss, expectedLoss / 100);
     const claimed = /claim filed +fund claim #1 on cover #\d+ \(provider 1\) for ([\d,.]+) USDC/.exec(text)?.[1];

@@ -18,6 +18,7 @@ import { buildContainer, type KeeperContainer } from "../../src/cli/container";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
 import { parseConfig } from "../../src/config";
+import { standbyLoops } from "../../src/cli/daemon";
 import type { ConfigFile } from "../../src/config/schema";
 import { confirmsAlone, independentlyCorroborated, type IncidentSignal } from "../../src/policy/incidentSignals";
 import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile } from "../helpers/keeperSystem";
@@ -156,6 +157,34 @@ describe("leading signals: admin events and the peg feed halt sales before the d
     expect(container.state().incidents.list().map((i) => i.state)).to.deep.equal(["suspected"]);
     expect(next.filed).to.have.length(0);
     expect(container.state().claims.list()).to.have.length(0);
+  });
+
+  it("a standby's read-only watch sees an unannounced upgrade but neither alerts, halts nor stores; once it leads, the watch re-reads the shared state and halts", async () => {
+    const sys = await system();
+    const { s, impl2, transparent, proxyAdmin } = sys;
+    await mine(60);
+    const { container, logger } = await keeper(sys, async () => ({ adminContracts: [{ address: await transparent.getAddress(), label: "pool proxy" }, { address: await proxyAdmin.getAddress(), label: "proxy admin" }] }));
+    const db = container.state().db;
+    const rows = (): string => JSON.stringify(["kv", "action_journal", "alert_outbox", "incidents"].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()));
+    await (await proxyAdmin.getFunction("upgradeAndCall")(await transparent.getAddress(), await impl2.getAddress(), "0x")).wait();
+    const before = rows();
+    proxy.reset();
+    const loops = standbyLoops(container);
+    const first = await loops.incident?.();
+    const second = await loops.incident?.();
+    expect(first?.line).to.match(/^standby watch block=\d+ reads=\d+ signals=1 read-only$/); // it sees the upgrade
+    expect(second?.line).to.match(/ signals=1 read-only$/); // stored nothing, so it sees it again
+    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+    expect(await incidentActive(s.fundAddress)).to.equal(false);
+    expect(logger.entries.some((e) => e.msg === "alert: leading signal (admin event): Aave V3")).to.equal(false);
+    expect(rows()).to.equal(before);
+
+    container.exploitWatch().reload(); // what the daemon does when this process starts to lead
+    const led = await container.claimsCycle().run();
+    expect(eventsOf(led.watch?.signals ?? [])).to.deep.equal(["Upgraded"]);
+    expect(led.watch?.reports.map((r) => r.status)).to.deep.equal(["confirmed"]);
+    expect(await incidentActive(s.fundAddress)).to.equal(true);
+    expect(logger.entries.some((e) => e.msg === "alert: leading signal (admin event): Aave V3")).to.equal(true);
   });
 
   it("an announced upgrade (allow-listed implementation, before its expiry) is no signal; after the expiry the same upgrade is one", async () => {

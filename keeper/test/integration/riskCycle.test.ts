@@ -12,6 +12,7 @@ import { ethers, network } from "hardhat";
 
 import { deployFund } from "../../../test/helpers/fundFixture";
 import { buildContainer, type KeeperContainer } from "../../src/cli/container";
+import { standbyLoops } from "../../src/cli/daemon";
 import { DEFAULT_FIXTURE_DIR, embeddedDefaultConfig, parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { RiskPusher } from "../../src/execution/riskPusher";
@@ -167,6 +168,55 @@ describe("keeper risk cycle (integration)", function () {
       const first = portfolio.protocols[0];
       if (first === undefined) throw new Error("empty default portfolio");
       expect((await onChainComponents(first.address)).lastUpdated).to.equal(0);
+    });
+
+    it("a standby's read-only scoring scores every protocol but pushes, alerts and stores nothing; the leader's cycle after it does", async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-standby-"));
+      const now = await time.latest();
+      const snapshot = (auditScore: number) => ({
+        protocol: "drop",
+        tvlUsd: 5_000_000,
+        auditScore,
+        deployedAt: now - 3 * 365 * DAY,
+        exploits: [],
+        teamReputation: 80,
+        githubActivity: 60,
+        tokenPriceStability: 0.999,
+      });
+      await fs.writeFile(path.join(dir, "drop.json"), JSON.stringify(snapshot(95)));
+      const hook = await startLoopbackServer({ "/hook/secret": { json: { ok: true } } });
+      servers.push(hook);
+      const address = "0x00000000000000000000000000000000000d130b";
+      const { container } = await keeper({
+        protocols: [{ id: "drop", name: "Drop", address }],
+        sources: { fixture: { path: dir } },
+        alerts: { webhookUrl: `${hook.baseUrl}/hook/secret` },
+      });
+      const db = container.state().db;
+      const rows = (): Record<string, number> =>
+        Object.fromEntries(["assessments", "action_journal", "alert_outbox", "alert_log", "kv"].map((t) => [t, Number((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n)]));
+      // The old leader scored and pushed once; then the audit collapses (a move that alerts).
+      const first = await container.riskCycle().run();
+      expect(first.transactions).to.have.length(1);
+      const pushed = await onChainComponents(address);
+      await fs.writeFile(path.join(dir, "drop.json"), JSON.stringify(snapshot(0)));
+      await time.increase(DAY);
+      const before = rows();
+      proxy.reset();
+      const standby = await standbyLoops(container).risk?.();
+      expect(standby?.scores?.["drop"]).to.be.a("number");
+      expect(standby?.scores?.["drop"]).to.be.above(first.scores["drop"] ?? 100); // the standby sees the rise live
+      expect(standby?.line).to.match(/^standby risk .* scores=drop=\d+ would-push=1 .*read-only$/);
+      expect(standby?.actions).to.deep.equal([]);
+      expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+      expect(await onChainComponents(address)).to.deep.equal(pushed);
+      expect(rows()).to.deep.equal(before); // no assessment, journal entry or alert stored
+      expect(hook.requestCount("/hook/secret")).to.equal(0);
+      // Leading, the signing cycle (a separate, recording instance) pushes, stores and alerts.
+      const led = await container.riskCycle().run();
+      expect(led.transactions).to.have.length(1);
+      expect(led.alerts).to.equal(1);
+      expect(rows()["assessments"]).to.be.above(before["assessments"] ?? 0);
     });
 
     it("steps a risk drop within the fund's daily limit over several days and alerts on the move", async () => {
