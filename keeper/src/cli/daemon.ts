@@ -131,7 +131,7 @@ export function standbyLoops(container: KeeperContainer): Partial<Record<LoopNam
       const scores = Object.entries(s.scores).map(([id, score]) => `${id}=${score}`).join(",");
       return {
         now: s.now,
-        line: `standby risk now=${s.now} protocols=${s.protocols} scores=${scores !== "" ? scores : "-"} would-push=${s.planned} source-failures=${s.sourceFailures} read-only`,
+        line: `standby risk chain=${formatIsoUtc(s.now)} protocols=${s.protocols} scores=${scores !== "" ? scores : "-"} would-push=${s.planned} source-failures=${s.sourceFailures} read-only`,
         actions: [],
         scores: s.scores,
       };

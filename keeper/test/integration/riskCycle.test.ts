@@ -206,7 +206,7 @@ describe("keeper risk cycle (integration)", function () {
       const standby = await standbyLoops(container).risk?.();
       expect(standby?.scores?.["drop"]).to.be.a("number");
       expect(standby?.scores?.["drop"]).to.be.above(first.scores["drop"] ?? 100); // the standby sees the rise live
-      expect(standby?.line).to.match(/^standby risk .* scores=drop=\d+ would-push=1 .*read-only$/);
+      expect(standby?.line).to.match(/^standby risk chain=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ .* scores=drop=\d+ would-push=1 .*read-only$/);
       expect(standby?.actions).to.deep.equal([]);
       expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
       expect(await onChainComponents(address)).to.deep.equal(pushed);
