@@ -207,6 +207,8 @@ describe("TxSender (execution)", function () {
     const second = sender(wallet, state);
     const reconciling = second.txSender.reconcile();
     await until("rebroadcast", () => sendRaw() === 1);
+    // The proxy counts the request as it passes; mine only once the node holds it (else the block is empty and the wait times out).
+    await until("rebroadcast in the node's mempool", async () => (await h.provider.getTransaction(pending.hash)) !== null);
     await network.provider.request({ method: "evm_mine", params: [] });
     const [outcome] = await reconciling;
     expect(outcome, JSON.stringify(outcome, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).to.deep.include({ status: "confirmed", hash: pending.hash });

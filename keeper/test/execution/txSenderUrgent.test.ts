@@ -21,6 +21,12 @@ import { recordingLogger } from "../sources/testDeps";
 const GWEI = 10n ** 9n;
 const OPTIONS: TxSenderOptions = { maxFeePerGasCeiling: 300n * GWEI, maxPriorityFeePerGas: 2n * GWEI, replaceAfterBlocks: 3, receiptTimeoutMs: 100, pollIntervalMs: 20 };
 const RECIPIENT = "0x000000000000000000000000000000000000bEEF";
+/**
+ * The routine send's receipt wait. It ends as soon as the chain shows its nonce taken, so a long
+ * bound costs nothing when things go right; a short one (10 s) ran out on a loaded CI machine
+ * before the halt was mined, and the routine action then reported `pending` instead of `failed`.
+ */
+const ROUTINE_RECEIPT_WAIT_MS = 45_000;
 
 describe("TxSender urgent lane and signing fence (execution)", function () {
   this.timeout(60_000);
@@ -62,10 +68,10 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
   }
 
   it("an urgent halt replaces a routine transaction stuck at a low fee at its nonce and is mined within 2 blocks; the displaced action fails naming it", async () => {
-    const t = await setup({ receiptTimeoutMs: 10_000 });
+    const t = await setup({ receiptTimeoutMs: ROUTINE_RECEIPT_WAIT_MS });
     const { state, txSender } = t;
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
-    // The routine send waits for its receipt (10 s) in the background.
+    // The routine send waits for its receipt in the background.
     const { pending: routine, entry: stuck } = await sentInBackground(t, "routine");
     expect(stuck.state).to.be.oneOf(["sent", "replaced"]);
     // Gas spikes: the base fee jumps above the routine transaction's maxFeePerGas.
@@ -84,7 +90,7 @@ describe("TxSender urgent lane and signing fence (execution)", function () {
   });
 
   it("an urgent transaction that displaced a routine one still bumps its own fees when the base fee keeps rising; the routine one never outbids it", async () => {
-    const t = await setup({ receiptTimeoutMs: 10_000 });
+    const t = await setup({ receiptTimeoutMs: ROUTINE_RECEIPT_WAIT_MS });
     const { state } = t;
     await network.provider.request({ method: "evm_setAutomine", params: [false] });
     const { pending: routine, entry: stuck } = await sentInBackground(t, "routine-2");
