@@ -802,6 +802,15 @@ describe("keeper under faults (randomized schedules)", function () {
     await reconcile(keeper, counts);
     await clean(keeper);
     const state = keeper.container.state();
+    // A claim the clean tick scheduled for a later moment (the re-filed claim of a reorged block can
+    // be due only after the next block) is filed by the keeper's next ticks, as in a running keeper:
+    // follow it for at most 3 ticks at its due time. One still scheduled after that counts as missed.
+    for (let i = 0; i < 3 && state.claims.list().some((c) => c.state === "scheduled"); i++) {
+      const due = Math.max(...state.claims.list().filter((c) => c.state === "scheduled").map((c) => c.fileAfter ?? 0));
+      if (due >= (await chainTime())) await network.provider.request({ method: "evm_setNextBlockTimestamp", params: [due + 1] });
+      await mineBlocks(1);
+      await clean(keeper);
+    }
     for (let i = 0; i < 10 && state.alertOutbox.pending().length > 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       await keeper.container.alerter.flush?.();
