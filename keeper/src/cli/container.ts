@@ -4,7 +4,7 @@
  * sources, alerter, pusher, risk cycle). Plain ethers + TypeChain
  * factories; never the Hardhat runtime.
  */
-import { parseUnits, type JsonRpcProvider, type Signer } from "ethers";
+import { Network, parseUnits, type JsonRpcProvider, type Signer } from "ethers";
 import { FundLens__factory } from "../../../typechain-types/factories/contracts/FundLens__factory";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
 import type { FundLens } from "../../../typechain-types/contracts/FundLens";
@@ -12,7 +12,7 @@ import type { StablecoinInsuranceFund } from "../../../typechain-types/contracts
 import { beneficiaryIssues, ConfigError, requireChainFields, type KeeperConfig } from "../config";
 import { loadSigner, verifyChain, type KeySource } from "../execution/keys";
 import { RiskPusher } from "../execution/riskPusher";
-import { connectFailoverProvider } from "../execution/rpc";
+import { connectFailoverProvider, FailoverJsonRpcProvider, RpcUnavailableError } from "../execution/rpc";
 import { TxSender, type TxSenderOptions } from "../execution/txSender";
 import { openStateDb, stateLocation, type SignerIdentity, type StateDb } from "../state";
 import {
@@ -27,10 +27,10 @@ import {
 } from "../sources";
 import { alertRoutesOf, buildAlerter as buildAlertRouter, LogAlerter, OutboxAlerter, type Alerter } from "../alerting";
 import type { PositionLossMeasurer } from "../policy/claims";
-import { ChainPositionReader, IncidentLossReader } from "../sources/positions";
+import { ChainPositionReader, IncidentLossReader, MultiChainPositionReader, type PositionValueReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
 import { WatchLossMeasurer } from "../cycles/positionLoss";
-import { agreedReaderOf, ClaimStatusCrossCheck, CrossCheckedLossMeasurer } from "../cycles/crossCheck";
+import { agreedReaderOf, ClaimStatusCrossCheck, CrossCheckedLossMeasurer, remoteAgreedReaders } from "../cycles/crossCheck";
 import { ExploitWatch } from "../cycles/exploitWatch";
 import { CoverageCycle } from "../cycles/coverageCycle";
 import { ConfiguredQuoter } from "../cycles/providerQuotes";
@@ -183,8 +183,10 @@ export interface KeeperContainer {
   coverageCycle(options?: { dryRun?: boolean }): CoverageCycle;
   /** Incident watch + claims (needs fund + lens; without a key it can only dry-run). */
   claimsCycle(options?: { dryRun?: boolean }): ClaimsCycle;
-  /** Live position values and watched balances, one Multicall3 batch per read (`chain.multicallAddress`). */
-  positionReader(): ChainPositionReader;
+  /** Live position values and watched balances, one Multicall3 batch per chain per read (`chain.multicallAddress`, `chains.<id>`). */
+  positionReader(): PositionValueReader;
+  /** Read-only providers of the other chains positions live on (`chains`), by chain id. */
+  readonly remoteProviders: ReadonlyMap<number, JsonRpcProvider>;
   /** The on-chain exploit watch of the incident-watch tick (needs the fund address). */
   exploitWatch(): ExploitWatch;
   /** The state database (opened and migrated on first use; `state.dbPath`). */
@@ -204,6 +206,42 @@ export interface ContainerOverrides {
   readonly fetch?: typeof fetch;
   /** Position loss measurement for claims (position readers); without one the configured size is claimed. */
   readonly lossMeasurer?: PositionLossMeasurer;
+  /** Use these providers for `config.chains` instead of connecting to their rpcUrls. */
+  readonly remoteProviders?: ReadonlyMap<number, JsonRpcProvider>;
+}
+
+/**
+ * A read-only failover provider per `chains.<id>`. A URL on another chain is a hard error; a chain
+ * with no URL answering at start only warns: the keeper starts, and that chain's positions stay
+ * stale (last known values, flagged) until a URL answers.
+ */
+async function connectRemoteChains(config: KeeperConfig, logger: Logger, given: ReadonlyMap<number, JsonRpcProvider> | undefined): Promise<ReadonlyMap<number, JsonRpcProvider>> {
+  if (given !== undefined) return given;
+  const out = new Map<number, JsonRpcProvider>();
+  for (const c of Object.values(config.chains)) {
+    const options = { urls: c.rpcUrls, chainId: c.chainId, logger, timeoutMs: c.rpcTimeoutMs, maxRounds: c.rpcMaxRounds, maxLagBlocks: c.maxLagBlocks };
+    try {
+      out.set(c.chainId, await connectFailoverProvider(options));
+    } catch (err) {
+      if (!(err instanceof RpcUnavailableError)) {
+        for (const p of out.values()) p.destroy();
+        throw err;
+      }
+      logger.warn({ chain: c.chainId, name: c.name, err: err.message }, "no RPC URL of this chain answers at start; its positions stay stale until one does");
+      out.set(c.chainId, new FailoverJsonRpcProvider({ ...options, network: Network.from(c.chainId) }));
+    }
+  }
+  return out;
+}
+
+/** One reader for the fund's chain, or a multi-chain reader when positions live on `chains` too. */
+function newPositionReader(config: KeeperConfig, logger: Logger, provider: JsonRpcProvider, remote: ReadonlyMap<number, JsonRpcProvider>): PositionValueReader {
+  const fund = new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger });
+  if (remote.size === 0) return fund;
+  const readers = new Map(
+    [...remote].map(([chainId, p]) => [chainId, new ChainPositionReader({ caller: p, chainId, multicallAddress: config.chains[String(chainId)]?.multicallAddress ?? config.chain.multicallAddress, logger })] as const),
+  );
+  return new MultiChainPositionReader(fund, readers);
 }
 
 export async function buildContainer(
@@ -222,8 +260,9 @@ export async function buildContainer(
   const state = lazyState(config, logger, signerIdentity);
   const alerter = buildKeeperAlerter(config, logger, () => state.open());
   const txSender = once(() => newTxSender(config, logger, chain, state.open, fund));
-  const positionReader = once(() => new ChainPositionReader({ caller: provider, multicallAddress: config.chain.multicallAddress, logger }));
-  const wiring: Wiring = { ...chain, config, logger, lens, source, hacksFeed, alerter, fetch: overrides.fetch, state: state.open, txSender, positionReader };
+  const remoteProviders = await connectRemoteChains(config, logger, overrides.remoteProviders);
+  const positionReader = once(() => newPositionReader(config, logger, provider, remoteProviders));
+  const wiring: Wiring = { ...chain, config, logger, lens, source, hacksFeed, alerter, fetch: overrides.fetch, state: state.open, txSender, positionReader, remoteProviders };
   const exploitWatch = once(() => newExploitWatch(wiring));
   let cycle: RiskCycle | undefined;
   let dryCycle: RiskCycle | undefined;
@@ -259,6 +298,7 @@ export async function buildContainer(
       return claims;
     },
     positionReader,
+    remoteProviders,
     exploitWatch,
     state: state.open,
     txSender,
@@ -266,6 +306,7 @@ export async function buildContainer(
     close() {
       state.close();
       if (overrides.provider === undefined) provider.destroy();
+      if (overrides.remoteProviders === undefined) for (const p of remoteProviders.values()) p.destroy();
     },
   };
 }
@@ -413,7 +454,8 @@ interface Wiring extends ChainConnection {
   readonly fetch: typeof fetch | undefined;
   state(): StateDb;
   txSender(): TxSender;
-  positionReader(): ChainPositionReader;
+  positionReader(): PositionValueReader;
+  readonly remoteProviders: ReadonlyMap<number, JsonRpcProvider>;
 }
 
 /** The TxSender when the keeper has a key; undefined for a read-only (dry-run) keeper. */
@@ -426,6 +468,7 @@ function newExploitWatch(w: Wiring): ExploitWatch {
   return new ExploitWatch({
     reader: w.positionReader(),
     provider: w.provider,
+    remoteLogs: w.remoteProviders,
     fundAddress: w.config.chain.fundAddress as string,
     fundReader: w.provider,
     config: w.config,
@@ -481,6 +524,7 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
   const { config, provider, logger } = w;
   // Two or more RPC URLs: the measured loss and a claim's status are read on two nodes (cycles/crossCheck.ts).
   const agreed = agreedReaderOf(provider, config.chain.rpcUrls);
+  const remoteAgreed = remoteAgreedReaders(config, w.remoteProviders);
   // Each position's loss by its kind's rule, between the block before the incident and the end of its drain window.
   const measurer =
     lossMeasurer ??
@@ -490,6 +534,9 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
       config,
       measure: new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
       ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
+      remote: new Map(
+        [...w.remoteProviders].map(([chainId, p]) => [chainId, { provider: p, measure: new IncidentLossReader({ chain: p, multicallAddress: config.chains[String(chainId)]?.multicallAddress ?? config.chain.multicallAddress }) }] as const),
+      ),
       logger,
     });
   return new ClaimsCycle({
@@ -502,7 +549,10 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
     hacksFeed: w.hacksFeed,
     txSender: keyedTxSender(w),
     keeperAddress: w.keeperAddress,
-    lossMeasurer: agreed !== undefined ? new CrossCheckedLossMeasurer(measurer, { rpc: agreed, reads: () => exploitWatch().positionReads(), config, logger }) : measurer,
+    lossMeasurer:
+      agreed !== undefined || remoteAgreed.size > 0
+        ? new CrossCheckedLossMeasurer(measurer, { ...(agreed !== undefined ? { rpc: agreed } : {}), remote: remoteAgreed, reads: () => exploitWatch().positionReads(), config, logger })
+        : measurer,
     alerter: w.alerter,
     logger,
     watch: exploitWatch(),

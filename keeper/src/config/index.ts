@@ -15,6 +15,7 @@ import { chooseAddresses, defaultDeploymentsDir, DeploymentLookupError, readDepl
 import { JsoncSyntaxError, parseJsonc } from "./jsonc";
 import { nearestName } from "../lib/suggest";
 import { validateRiskPushParams } from "../policy/riskPush";
+import { remoteChainIssues, resolveRemoteChains, withFundChainLocal, type ResolvedRemoteChain } from "./remoteChains";
 import type { ProtocolRef } from "../domain/types";
 import {
   ALERT_SEVERITY_NAMES,
@@ -30,6 +31,7 @@ import {
 } from "./schema";
 
 export * from "./schema";
+export { remoteRpcEnvName, type ResolvedRemoteChain } from "./remoteChains";
 
 /** A config problem: every line names the field and the fix. CLI exit code 2. */
 export class ConfigError extends Error {
@@ -64,7 +66,9 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
-export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "alerts" | "health" | "sources"> {
+export interface KeeperConfig extends Omit<ParsedConfigFile, "chain" | "chains" | "alerts" | "health" | "sources"> {
+  /** Other chains positions and watched balances live on (read only), by decimal chain id. */
+  readonly chains: Readonly<Record<string, ResolvedRemoteChain>>;
   readonly sources: Omit<ParsedConfigFile["sources"], "hacks"> & { readonly hacks?: HacksConfig };
   /** Where the config came from: a file path or "embedded default". */
   readonly origin: string;
@@ -206,12 +210,15 @@ export function parseConfig(raw: unknown, context: ParseContext = {}): KeeperCon
 
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap(describeSchemaIssue));
-  const file = parsed.data;
   const overrides = readEnvOverrides(env, issues);
+  const fundChainId = overrides.chainId ?? parsed.data.chain.chainId;
+  const file = withFundChainLocal(parsed.data, fundChainId);
   checkConfigFile(file, overrides, issues);
+  issues.push(...remoteChainIssues(file, fundChainId));
+  const chains = resolveRemoteChains(file, env, fundChainId, issues);
   const routes = resolveAlertSinks(file.alerts, overrides.webhookUrl, env, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return resolveConfig(file, overrides, routes, context);
+  return resolveConfig(file, overrides, routes, chains, context);
 }
 
 type EnvOverrides = ReturnType<typeof readEnvOverrides>;
@@ -298,7 +305,7 @@ function checkConfigFile(file: ParsedConfigFile, env: EnvOverrides, issues: stri
 }
 
 /** The validated file with the env overrides applied and every path made absolute. */
-function resolveConfig(file: ParsedConfigFile, env: EnvOverrides, routes: ResolvedAlertSink[], context: ParseContext): KeeperConfig {
+function resolveConfig(file: ParsedConfigFile, env: EnvOverrides, routes: ResolvedAlertSink[], chains: Record<string, ResolvedRemoteChain>, context: ParseContext): KeeperConfig {
   const cwd = process.cwd();
   const baseDir = context.baseDir ?? process.cwd();
   const fixture = file.sources.fixture;
@@ -327,6 +334,7 @@ function resolveConfig(file: ParsedConfigFile, env: EnvOverrides, routes: Resolv
       ...(env.stateUrl !== undefined ? { url: env.stateUrl } : {}),
     },
     chain: resolveChain(file, env, cwd, baseDir),
+    chains,
     alerts: { ...file.alerts, ...(env.webhookUrl !== undefined ? { webhookUrl: env.webhookUrl } : {}), routes },
     health: { ...file.health, host: env.healthHost ?? file.health.host, ...(env.healthToken !== undefined ? { bearerToken: env.healthToken } : {}) },
     log: { level: env.logLevel ?? file.log.level },
@@ -494,6 +502,7 @@ export function redactConfig(config: KeeperConfig): Record<string, unknown> {
           ? undefined
           : { path: keystore.path, passwordFile: keystore.passwordFile, password: keystore.password === undefined ? undefined : "<redacted>" },
     },
+    chains: Object.fromEntries(Object.entries(config.chains).map(([key, c]) => [key, { ...c, rpcUrls: c.rpcUrls.map(redactUrl) }])),
     alerts: {
       ...config.alerts,
       webhookUrl: config.alerts.webhookUrl === undefined ? undefined : redactUrl(config.alerts.webhookUrl),

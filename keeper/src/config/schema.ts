@@ -80,6 +80,8 @@ export const watchedBalanceSchema = z
      * withdrawal burns supply with the cash and is no drain.
      */
     owedBy: addressSchema.optional(),
+    /** The chain the balance lives on, when not the fund's (needs `chains.<id>`): e.g. 42161 for Arbitrum One. */
+    chainId: z.number().int("must be an integer (chain id)").positive("must be > 0 (chain id)").optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -439,6 +441,44 @@ export const chainSchema = z
   })
   .strict();
 
+/** Seconds between blocks of chains the keeper knows (a remote chain's watch window in its own blocks). */
+export const KNOWN_BLOCK_TIME_SEC: Readonly<Record<number, number>> = {
+  1: 12, // Ethereum
+  11155111: 12, // Sepolia
+  10: 2, // OP Mainnet
+  8453: 2, // Base
+  42161: 0.25, // Arbitrum One
+  137: 2, // Polygon PoS
+  43114: 2, // Avalanche C-Chain
+  56: 3, // BNB Smart Chain
+  100: 5, // Gnosis
+};
+
+/**
+ * A chain other than the fund's that positions or watched balances live on. The keeper only reads
+ * it (one Multicall3 batch per tick, its own block pinning and failover); the cover, the halt and
+ * the claim stay on the fund's chain.
+ */
+export const remoteChainSchema = z
+  .object({
+    /** Shown in logs, alerts and evidence, e.g. "Arbitrum One". */
+    name: z.string().min(1).optional(),
+    /** Failover order. Secret when it carries an API key: prefer env RPC_URLS_<chainId> (comma-separated), which wins. */
+    rpcUrls: z.array(urlSchema).min(1, "empty — list at least one RPC URL").optional(),
+    rpcTimeoutMs: positiveInt("milliseconds").default(5000),
+    rpcMaxRounds: positiveInt("passes").default(3),
+    /** With two or more RPC URLs: a node this many blocks behind the highest is not used. 0 = off. */
+    maxLagBlocks: nonNegativeInt("blocks").default(20),
+    multicallAddress: addressSchema.default("0xcA11bde05977b3631167028862bE2a173976CA11"),
+    /**
+     * Seconds per block, to size the watch window in this chain's blocks (the fund chain's
+     * `watch.windowBlocks` × 12 s ÷ this). Known for Ethereum, OP Mainnet, Base, Arbitrum One,
+     * Polygon, Avalanche, BNB Chain and Gnosis; required for any other chain.
+     */
+    blockTimeSec: z.number().positive("must be > 0 (seconds per block)").optional(),
+  })
+  .strict();
+
 const positiveNumber = (what: string) =>
   z.number({ invalid_type_error: `must be a number (${what})` }).positive(`must be > 0 (${what})`);
 
@@ -558,13 +598,23 @@ export const UNREADABLE_POSITION_KINDS: Readonly<Record<string, string>> = {
 };
 
 /** Where a position lives on-chain; its live value (in `asset` units) is read every cycle. */
+/**
+ * Who holds a position and on which chain it lives: `chainId` names a chain other than the fund's
+ * (Arbitrum, Base, Optimism, …), read through `chains.<id>`; the cover and the claim stay on the
+ * fund's chain.
+ */
+const located = {
+  holder: addressSchema.optional(),
+  chainId: z.number().int("must be an integer (chain id)").positive("must be > 0 (chain id)").optional(),
+};
+
 export const positionSourceSchema = z.discriminatedUnion(
   "kind",
   [
-    z.object({ kind: z.literal("erc20"), token: addressSchema, holder: addressSchema.optional() }).strict(),
-    z.object({ kind: z.literal("erc4626"), vault: addressSchema, holder: addressSchema.optional() }).strict(),
-    z.object({ kind: z.literal("aave-v3"), aToken: addressSchema, holder: addressSchema.optional() }).strict(),
-    z.object({ kind: z.literal("compound-v3"), comet: addressSchema, holder: addressSchema.optional() }).strict(),
+    z.object({ kind: z.literal("erc20"), token: addressSchema, ...located }).strict(),
+    z.object({ kind: z.literal("erc4626"), vault: addressSchema, ...located }).strict(),
+    z.object({ kind: z.literal("aave-v3"), aToken: addressSchema, ...located }).strict(),
+    z.object({ kind: z.literal("compound-v3"), comet: addressSchema, ...located }).strict(),
     z
       .object({
         kind: z.literal("curve"),
@@ -575,7 +625,7 @@ export const positionSourceSchema = z.discriminatedUnion(
         coinIndex: z.number().int("must be an integer (coin index)").min(0, "must be >= 0 (coin index)").max(7),
         /** `calc_withdraw_one_coin`'s index type: int128 on stable pools, uint256 on crypto pools. */
         indexType: z.enum(["int128", "uint256"]).default("int128"),
-        holder: addressSchema.optional(),
+        ...located,
       })
       .strict(),
     z
@@ -585,10 +635,10 @@ export const positionSourceSchema = z.discriminatedUnion(
         aToken: addressSchema.optional(),
         /** The LendingPool: the aToken is resolved from `getReserveData(asset)` (the position's `asset`), as aave-v3 reads its pool. */
         lendingPool: addressSchema.optional(),
-        holder: addressSchema.optional(),
+        ...located,
       })
       .strict(),
-    z.object({ kind: z.literal("yearn-v2"), vault: addressSchema, holder: addressSchema.optional() }).strict(),
+    z.object({ kind: z.literal("yearn-v2"), vault: addressSchema, ...located }).strict(),
     z
       .object({
         kind: z.literal("uniswap-v3"),
@@ -600,7 +650,7 @@ export const positionSourceSchema = z.discriminatedUnion(
         pool: addressSchema.optional(),
         /** The other token at $1 par (stable/stable pools) or at the pool's own price (stable/volatile). */
         pricing: z.enum(["par", "pool"]).default("par"),
-        holder: addressSchema.optional(),
+        ...located,
       })
       .strict(),
   ],
@@ -836,6 +886,8 @@ export const healthSchema = z
 export const configFileSchema = z
   .object({
     chain: chainSchema.default({}),
+    /** Other chains positions and watched balances live on, by decimal chain id: { "42161": { rpcUrls: [...] } }. */
+    chains: z.record(z.string().regex(/^[1-9]\d*$/, "not a chain id — use the decimal chain id as the key, e.g. \"42161\""), remoteChainSchema).default({}),
     protocols: z.array(protocolSchema).min(1, "empty — list at least one protocol"),
     sources: sourcesSchema,
     riskPush: riskPushSchema.default({}),
@@ -926,5 +978,6 @@ export type ParsedConfigFile = z.output<typeof configFileSchema>;
 export type ProtocolConfig = z.output<typeof protocolSchema>;
 export type PositionConfig = z.output<typeof positionSchema>;
 export type PositionSourceConfig = z.output<typeof positionSourceSchema>;
+export type RemoteChainConfig = z.output<typeof remoteChainSchema>;
 export type WatchConfig = z.output<typeof watchSchema>;
 export type ProtocolWatchConfig = z.output<typeof protocolWatchSchema>;

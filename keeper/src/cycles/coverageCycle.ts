@@ -27,7 +27,7 @@ import {
 } from "../policy/coverage";
 import { heldCovers, lapseAlert, lapseAlertDue, type HeldCover, type UnsentAction } from "../policy/coverageHeld";
 import { formatChainTime, keeperCommand } from "../lib/format";
-import { positionReadsOf, type ChainPositionReader, type ReadSnapshot } from "../sources/positions";
+import { positionReadsOf, type PositionValueReader, type ReadSnapshot } from "../sources/positions";
 import { DAY_SEC, sameAddress } from "../policy/money";
 import type { ActionJournal } from "../state/actionJournal";
 import type { Alerter } from "../alerting";
@@ -93,7 +93,7 @@ export interface CoverageCycleDeps {
   /** Protocol addresses with a suspected or confirmed incident (the state database's view). */
   readonly haltedProtocols?: () => readonly string[];
   /** Reads the live values of positions that name where they live (one multicall per cycle). */
-  readonly positionReader?: ChainPositionReader;
+  readonly positionReader?: PositionValueReader;
 }
 
 export function coveragePolicyOf(config: Pick<KeeperConfig, "coverage">): CoveragePolicyParams {

@@ -27,7 +27,10 @@ export interface AgreedReader {
 }
 
 export interface CrossCheckedLossDeps {
-  readonly rpc: AgreedReader;
+  /** The fund chain's two-node reader (absent with one fund-chain URL: its positions are not cross-checked). */
+  readonly rpc?: AgreedReader;
+  /** Positions on other chains: that chain's two-node reader and Multicall3 (a chain with one URL is absent). */
+  readonly remote?: ReadonlyMap<number, { readonly rpc: AgreedReader; readonly multicallAddress: string }>;
   /** The configured position reads (the exploit watch's). */
   readonly reads: () => readonly ConfiguredPositionRead[];
   readonly config: Pick<KeeperConfig, "positions" | "chain">;
@@ -51,11 +54,13 @@ export class CrossCheckedLossMeasurer implements PositionLossMeasurer {
     const read = this.readOf(position);
     if (read === undefined || blockBefore === undefined || blockAfter === undefined) return measured;
     const { deps } = this;
-    const agreed = await deps.rpc.readAgreed(
+    const side = read.chainId === undefined ? (deps.rpc !== undefined ? { rpc: deps.rpc, multicallAddress: deps.config.chain.multicallAddress } : undefined) : deps.remote?.get(read.chainId);
+    if (side === undefined) return measured; // one node on that chain: nothing to compare with
+    const agreed = await side.rpc.readAgreed(
       `the measured loss of ${read.id} (its kind's loss rule between blocks ${blockBefore} and ${blockAfter})`,
       async (provider, head) => {
         // A fresh loss reader per node: the same rule, the same blocks, nothing learned on one node reused on the other.
-        const reader = new IncidentLossReader({ chain: provider, ...(deps.config.chain.multicallAddress !== undefined ? { multicallAddress: deps.config.chain.multicallAddress } : {}) });
+        const reader = new IncidentLossReader({ chain: provider, ...(side.multicallAddress !== undefined ? { multicallAddress: side.multicallAddress } : {}) });
         const after = Math.min(blockAfter, head);
         if (after <= blockBefore) throw new Error(`position ${read.id}: no block after the incident on both nodes yet (before ${blockBefore}, common head ${head})`);
         const m = await reader.measure(read, blockBefore, after, { latest: head });
@@ -105,6 +110,20 @@ export class ClaimStatusCrossCheck {
 }
 
 /** The failover provider's cross-check when it has two or more URLs, else undefined. */
+/** Each other chain with two or more RPC URLs: its two-node reader and Multicall3. */
+export function remoteAgreedReaders(
+  config: Pick<KeeperConfig, "chains" | "chain">,
+  providers: ReadonlyMap<number, unknown>,
+): ReadonlyMap<number, { readonly rpc: AgreedReader; readonly multicallAddress: string }> {
+  const out = new Map<number, { rpc: AgreedReader; multicallAddress: string }>();
+  for (const [chainId, provider] of providers) {
+    const c = config.chains[String(chainId)];
+    const rpc = c === undefined ? undefined : agreedReaderOf(provider, c.rpcUrls);
+    if (c !== undefined && rpc !== undefined) out.set(chainId, { rpc, multicallAddress: c.multicallAddress });
+  }
+  return out;
+}
+
 export function agreedReaderOf(provider: unknown, urls: readonly string[]): AgreedReader | undefined {
   if (urls.length < 2) return undefined;
   const candidate = provider as Partial<AgreedReader>;

@@ -38,8 +38,10 @@ export interface WatchLossMeasurerDeps {
   readonly provider: Pick<Provider, "getBlock" | "getBlockNumber" | "getTransactionReceipt">;
   readonly config: Pick<KeeperConfig, "positions">;
   readonly measure: IncidentLossMeasure;
-  /** The chain the reads are made on (recorded in the evidence). */
+  /** The fund's chain, where the reads of its positions are made (recorded in the evidence). */
   readonly chainId?: number;
+  /** Positions on other chains (`chains.<id>`): each chain's blocks, exploit transactions and loss reads. */
+  readonly remote?: ReadonlyMap<number, { readonly provider: WatchLossMeasurerDeps["provider"]; readonly measure: IncidentLossMeasure }>;
   readonly drainWindowSec?: number;
   readonly logger: Logger;
 }
@@ -54,7 +56,8 @@ export function claimPositionId(config: Pick<KeeperConfig, "positions">, reads: 
 export class LossNotReadyError extends Error {}
 
 export class WatchLossMeasurer implements PositionLossMeasurer {
-  private readonly blockBefore = new Map<number, number>();
+  /** Per chain ("fund" or the id): unix time → the last block before it. */
+  private readonly blockBefore = new Map<string, number>();
 
   constructor(private readonly deps: WatchLossMeasurerDeps) {}
 
@@ -69,26 +72,29 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
     );
     const read = deps.watch.positionReads().find((r) => r.index === index);
     if (index < 0 || read === undefined) return undefined;
+    const chain = this.chainOf(read.chainId);
+    // Only drains watched on the position's own chain give its blocks.
     const drains = deps.watch
       .storedSignals()
       .map((s) => s.signal)
-      .filter((s) => s.protocolId === incident.protocolId && s.drain !== undefined && Math.abs(s.occurredAt - incident.occurredAt) <= 3 * 86_400)
+      .filter((s) => s.protocolId === incident.protocolId && s.drain !== undefined && s.drain.chainId === read.chainId && Math.abs(s.occurredAt - incident.occurredAt) <= 3 * 86_400)
       .sort((a, b) => a.occurredAt - b.occurredAt);
     const first = drains[0];
-    const before = first?.drain?.before.block ?? (await this.lastBlockBefore(incident.occurredAt));
-    const head = await deps.provider.getBlockNumber();
-    const exploitTxBlock = await this.exploitTxBlock(incident.exploitTxHash);
+    const before = first?.drain?.before.block ?? (await this.lastBlockBefore(chain, incident.occurredAt));
+    const head = await chain.provider.getBlockNumber();
+    // The exploit transaction counts on the position's chain only (its receipt is found there).
+    const exploitTxBlock = await this.exploitTxBlock(chain, incident.exploitTxHash);
     const windowSec = deps.drainWindowSec ?? DEFAULT_DRAIN_WINDOW_SEC;
     const end = drainWindowEnd({
       watchDrainEnds: drains.map((d) => d.drain?.after.block as number),
       ...(exploitTxBlock !== undefined ? { exploitTxBlock } : {}),
-      ...(drains.length === 0 && exploitTxBlock === undefined ? { timeWindowEnd: await this.lastBlockAtOrBefore(incident.occurredAt + windowSec) } : {}),
+      ...(drains.length === 0 && exploitTxBlock === undefined ? { timeWindowEnd: await this.lastBlockAtOrBefore(chain, incident.occurredAt + windowSec) } : {}),
       head,
     });
     if ("wait" in end) throw new LossNotReadyError(`position ${read.id}: ${end.wait}`);
     const after = end.block;
     if (before >= after) throw new Error(`position ${read.id}: no block after the incident yet (before ${before}, drain window end ${after})`);
-    const measured = await deps.measure.measure(read, before, after, { latest: head });
+    const measured = await chain.measure.measure(read, before, after, { latest: head });
     deps.logger.info({ position: read.id, rule: measured.rule, before, after, loss: measured.loss.toString() }, "position loss measured");
     const afterIs =
       end.by === "watch-drain-end"
@@ -108,7 +114,7 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
         positionId: read.id,
         rule: measured.rule,
         formula: measured.formula,
-        ...(deps.chainId !== undefined ? { chainId: deps.chainId } : {}),
+        ...(chain.chainId !== undefined ? { chainId: chain.chainId } : {}),
         blockBeforeIs: first !== undefined ? `the exploit watch's last observation before the drain ${first.sourceId}` : "the last block before the incident's time",
         blockAfterIs: afterIs,
         reads: measured.reads,
@@ -116,25 +122,34 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
     };
   }
 
-  private async exploitTxBlock(hash: string | undefined): Promise<number | undefined> {
+  /** The provider, loss measure and chain id of the chain a position lives on. */
+  private chainOf(chainId: number | undefined): LossChainSide {
+    if (chainId === undefined) return { key: "fund", provider: this.deps.provider, measure: this.deps.measure, ...(this.deps.chainId !== undefined ? { chainId: this.deps.chainId } : {}) };
+    const remote = this.deps.remote?.get(chainId);
+    if (remote === undefined) throw new Error(`chain ${chainId}: no reader configured — add chains."${chainId}" with its rpcUrls`);
+    return { key: String(chainId), provider: remote.provider, measure: remote.measure, chainId };
+  }
+
+  private async exploitTxBlock(chain: LossChainSide, hash: string | undefined): Promise<number | undefined> {
     if (hash === undefined) return undefined;
-    const receipt = await this.deps.provider.getTransactionReceipt(hash);
+    const receipt = await chain.provider.getTransactionReceipt(hash);
     return receipt?.blockNumber ?? undefined;
   }
 
   /** The last block with a timestamp at or before `at` (the head when `at` is later). */
-  private async lastBlockAtOrBefore(at: number): Promise<number> {
-    return this.lastBlockBefore(at + 1);
+  private async lastBlockAtOrBefore(chain: LossChainSide, at: number): Promise<number> {
+    return this.lastBlockBefore(chain, at + 1);
   }
 
-  /** The last block with a timestamp before `at` (binary search; genesis when none). */
-  private async lastBlockBefore(at: number): Promise<number> {
-    const cached = this.blockBefore.get(at);
+  /** The last block of `chain` with a timestamp before `at` (binary search; genesis when none). */
+  private async lastBlockBefore(chain: LossChainSide, at: number): Promise<number> {
+    const cacheKey = `${chain.key}:${at}`;
+    const cached = this.blockBefore.get(cacheKey);
     if (cached !== undefined) return cached;
     let lo = 0;
-    let hi = await this.deps.provider.getBlockNumber();
+    let hi = await chain.provider.getBlockNumber();
     const timeOf = async (n: number): Promise<number> => {
-      const block = await this.deps.provider.getBlock(n);
+      const block = await chain.provider.getBlock(n);
       if (block === null) throw new Error(`block ${n} unavailable`);
       return block.timestamp;
     };
@@ -144,9 +159,16 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
       if ((await timeOf(mid)) < at) lo = mid;
       else hi = mid - 1;
     }
-    this.blockBefore.set(at, lo);
+    this.blockBefore.set(cacheKey, lo);
     return lo;
   }
+}
+
+interface LossChainSide {
+  readonly key: string;
+  readonly provider: WatchLossMeasurerDeps["provider"];
+  readonly measure: IncidentLossMeasure;
+  readonly chainId?: number;
 }
 
 function same(a: string, b: string): boolean {

@@ -61,6 +61,8 @@ export interface DrainDetail {
   readonly after: BalanceObservation;
   /** (before - after) / before, 0..1. */
   readonly dropFraction: number;
+  /** The chain the balance lives on, when not the fund's (its blocks are that chain's). */
+  readonly chainId?: number;
   /** Largest outgoing transfers in the block range, when cheaply available from logs. */
   readonly largestTransfers?: readonly { readonly to: string; readonly amount: string; readonly txHash: string }[];
 }

@@ -63,6 +63,8 @@ export interface WatchedSeries {
   readonly rule: DrainRule;
   /** The token's decimals and symbol, when known: amounts in messages are then in token units. */
   readonly unit?: { readonly decimals: number; readonly symbol: string };
+  /** The chain the balance lives on, when not the fund's: the observations' blocks are that chain's. */
+  readonly chainId?: number;
 }
 
 /** A balance for a message: "270,000.00 USDC" with its unit, else "270000000000 base units". */
@@ -194,16 +196,18 @@ export function detectDrains(series: readonly WatchedSeries[], now: number): Dra
       before: peak,
       after: latest,
       dropFraction: Number((drop * 1_000_000n) / peakBalance) / 1_000_000,
+      ...(s.chainId !== undefined ? { chainId: s.chainId } : {}),
     };
+    const onChain = s.chainId !== undefined ? ` on chain ${s.chainId}` : "";
     const how = trip.rule === "cumulative" ? ` (cumulative rule: ${(s.rule.cumulativeBps ?? 0) / 100}% within ${Math.round((s.rule.cumulativeWindowSec ?? 0) / 3600)} h)` : trip.rule === "gap" ? " (across a gap in the watch's readings)" : "";
     const owed = peak.owed !== undefined && latest.owed !== undefined ? `; owed to depositors ${amountText(peak.owed, s.unit)} → ${amountText(latest.owed, s.unit)}` : "";
     signals.push({
       kind: "onchain-drain",
       protocolId: s.protocolId,
-      sourceId: `onchain-drain:${s.token.toLowerCase()}:${s.holder.toLowerCase()}:${firstBelow.block}`,
+      sourceId: `onchain-drain:${s.token.toLowerCase()}:${s.holder.toLowerCase()}:${firstBelow.block}${s.chainId !== undefined ? `@${s.chainId}` : ""}`,
       occurredAt: firstBelow.timestamp,
       observedAt: now,
-      description: `${s.label} fell ${(dropBps / 100).toFixed(2)}% (${amountText(peak.balance, s.unit)} → ${amountText(latest.balance, s.unit)}${owed}) between blocks ${peak.block} and ${latest.block}${how}`,
+      description: `${s.label} fell ${(dropBps / 100).toFixed(2)}% (${amountText(peak.balance, s.unit)} → ${amountText(latest.balance, s.unit)}${owed}) between blocks ${peak.block} and ${latest.block}${onChain}${how}`,
       sourceRef: "chain",
       drain,
     });

@@ -51,7 +51,8 @@ export function positionReadsOf(positions: readonly PositionConfig[]): Configure
   positions.forEach((p, index) => {
     if (p.position === undefined) return;
     const spec = specOf(p.position, p.beneficiary, p.asset);
-    out.push({ index, protocolId: p.protocol, id: positionIdOf(p.protocol, spec), spec });
+    const chainId = p.position.chainId;
+    out.push({ index, protocolId: p.protocol, id: positionIdOf(p.protocol, spec, chainId), spec, ...(chainId !== undefined ? { chainId } : {}) });
   });
   return out;
 }
@@ -73,8 +74,26 @@ export interface WatchTarget extends WatchedBalance {
   readonly cumulativeWindowSec?: number;
 }
 
-/** Every watched balance of every protocol, with per-protocol overrides of the watch defaults. */
-export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: readonly PositionConfig[], defaults: WatchConfig): { balances: WatchTarget[]; positions: WatchTarget[] } {
+/** Seconds per block `watch.windowBlocks` counts in (the fund chain's, Ethereum-like). */
+export const FUND_BLOCK_TIME_SEC = 12;
+
+/**
+ * A watch window in the blocks of the chain a balance lives on: the same time span as
+ * `windowBlocks` fund-chain blocks (an Arbitrum block is 0.25 s: 50 blocks become 2 400).
+ */
+export function windowBlocksOn(windowBlocks: number, chainId: number | undefined, chains: Readonly<Record<string, { readonly blockTimeSec: number }>>): number {
+  const remote = chainId === undefined ? undefined : chains[String(chainId)];
+  if (remote === undefined) return windowBlocks;
+  return Math.max(1, Math.ceil((windowBlocks * FUND_BLOCK_TIME_SEC) / remote.blockTimeSec));
+}
+
+/** Every watched balance of every protocol, with per-protocol overrides of the watch defaults (windows in each chain's blocks). */
+export function watchTargetsOf(
+  protocols: readonly ProtocolConfig[],
+  positions: readonly PositionConfig[],
+  defaults: WatchConfig,
+  chains: Readonly<Record<string, { readonly blockTimeSec: number }>> = {},
+): { balances: WatchTarget[]; positions: WatchTarget[] } {
   const balances: WatchTarget[] = [];
   const watchedPositions: WatchTarget[] = [];
   const reads = positionReadsOf(positions);
@@ -99,10 +118,11 @@ export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: 
         token: b.token,
         holder: b.holder,
         ...(b.owedBy !== undefined ? { owedBy: b.owedBy } : {}),
+        ...(b.chainId !== undefined ? { chainId: b.chainId } : {}),
         ...cumulative,
-        label: b.label ?? `${protocol.name}: token ${b.token} held by ${b.holder}`,
+        label: b.label ?? `${protocol.name}: token ${b.token} held by ${b.holder}${b.chainId !== undefined ? ` on chain ${b.chainId}` : ""}`,
         dropBps,
-        windowBlocks,
+        windowBlocks: windowBlocksOn(windowBlocks, b.chainId, chains),
         minDrop: b.minDrop !== undefined ? parseUnits(b.minDrop, b.decimals ?? 18) : 0n,
         ...(unitOf(b.token, b.decimals) !== undefined ? { unit: unitOf(b.token, b.decimals) as NonNullable<WatchTarget["unit"]> } : {}),
       });
@@ -113,9 +133,10 @@ export function watchTargetsOf(protocols: readonly ProtocolConfig[], positions: 
         protocolId: protocol.id,
         token: contractOf(r.spec),
         holder: r.spec.holder,
-        label: `${protocol.name}: operator position ${r.spec.kind} of ${r.spec.holder}`,
+        label: `${protocol.name}: operator position ${r.spec.kind} of ${r.spec.holder}${r.chainId !== undefined ? ` on chain ${r.chainId}` : ""}`,
         dropBps,
-        windowBlocks,
+        windowBlocks: windowBlocksOn(windowBlocks, r.chainId, chains),
+        ...(r.chainId !== undefined ? { chainId: r.chainId } : {}),
         minDrop: 0n,
         positionId: r.id,
         ...cumulative,

@@ -20,6 +20,8 @@ export const MAX_ROUNDS = 6;
 export interface PositionRead {
   readonly id: string;
   readonly spec: PositionSpec;
+  /** The chain it lives on, when not the fund's (read through that chain's reader). */
+  readonly chainId?: number;
 }
 
 const TOTAL_SUPPLY = new Interface(["function totalSupply() view returns (uint256)"]);
@@ -30,6 +32,8 @@ export interface WatchedBalance {
   readonly holder: string;
   /** Pooled lending: the token whose `totalSupply` is what depositors are owed (e.g. the aToken), read in the same batch. */
   readonly owedBy?: string;
+  /** The chain it lives on, when not the fund's. */
+  readonly chainId?: number;
 }
 
 export interface ReadRequest {
@@ -76,7 +80,7 @@ export interface ReadSnapshot {
   readonly block: number | undefined;
   readonly timestamp: number | undefined;
   readonly positions: ReadonlyMap<string, PositionReading>;
-  /** Keyed by `balanceKey(token, holder)`. */
+  /** Keyed by `balanceKey(token, holder, chainId)`. */
   readonly balances: ReadonlyMap<string, BalanceReading>;
   /** eth_calls made: 1 in a steady tick; follow-ups at the same block while a reader learns (a changed share count: 2; Uniswap v3 ids, pools and decimals: up to MAX_ROUNDS). */
   readonly rpcCalls: number;
@@ -84,10 +88,43 @@ export interface ReadSnapshot {
   readonly error?: string;
   /** Results of `ReadRequest.extra`, in order (absent when the batch failed). */
   readonly extra?: readonly CallResult[];
+  /** Per chain read (the fund's chain first, `chainId` undefined): its block, eth_calls and whole-batch error. */
+  readonly chains?: readonly ChainRead[];
+}
+
+/** One chain's part of a tick. */
+export interface ChainRead {
+  /** undefined: the fund's chain. */
+  readonly chainId?: number;
+  readonly block: number | undefined;
+  readonly timestamp: number | undefined;
+  readonly rpcCalls: number;
+  readonly error?: string;
+}
+
+/** What the watch, the coverage cycle and the loss measure need of a position reader (one chain or several). */
+export interface PositionValueReader {
+  read(request: ReadRequest, blockTag?: BlockTags, options?: { remember?: boolean }): Promise<ReadSnapshot>;
+  lastKnown(id: string): (Reading & { shares?: bigint }) | undefined;
+  readAt(position: PositionRead, block: number): Promise<Reading>;
+  measurePositionLoss(position: PositionRead, beforeBlock: number, afterBlock: number): Promise<PositionLoss>;
+}
+
+/**
+ * Block to read at: a number pins the fund's chain (the only chain of a single-chain reader); a
+ * record pins each chain by `chainKeyOf(chainId)`. Absent: "latest" everywhere.
+ */
+export type BlockTags = number | Readonly<Record<string, number>>;
+
+/** Key of a chain in `BlockTags` and the reader's maps: "fund" or the decimal chain id. */
+export function chainKeyOf(chainId: number | undefined): string {
+  return chainId === undefined ? "fund" : String(chainId);
 }
 
 export interface PositionReaderOptions {
   readonly caller: EthCaller;
+  /** The chain this reader reads, when not the fund's (its key in `BlockTags`). */
+  readonly chainId?: number;
   readonly multicallAddress?: string;
   readonly logger?: Logger;
 }
@@ -101,28 +138,34 @@ export interface PositionLoss {
   readonly loss: bigint;
 }
 
-export function balanceKey(token: string, holder: string): string {
-  return `${token.toLowerCase()}:${holder.toLowerCase()}`;
+/** Key of a watched balance: `<token>:<holder>`, prefixed `<chainId>:` on a chain other than the fund's. */
+export function balanceKey(token: string, holder: string, chainId?: number): string {
+  return `${chainId !== undefined ? `${chainId}:` : ""}${token.toLowerCase()}:${holder.toLowerCase()}`;
 }
 
 /**
  * A stable position id: `<protocolId>:<kind>:<contract>:<holder>` (lower case); a `uniswap-v3`
- * position with configured token ids (or a pool filter) appends them: `…:<holder>:<id>+<id>` / `@<pool>`.
+ * position with configured token ids (or a pool filter) appends them: `…:<holder>:<id>+<id>` / `@<pool>`;
+ * a position on a chain other than the fund's ends `#<chainId>`.
  */
-export function positionIdOf(protocolId: string, spec: PositionSpec): string {
+export function positionIdOf(protocolId: string, spec: PositionSpec, chainId?: number): string {
   const base = `${protocolId}:${spec.kind}:${positionContract(spec).toLowerCase()}:${spec.holder.toLowerCase()}`;
-  if (spec.kind !== "uniswap-v3") return base;
-  return `${base}${spec.tokenIds !== undefined ? `:${spec.tokenIds.join("+")}` : ""}${spec.pool !== undefined ? `@${spec.pool.toLowerCase()}` : ""}`;
+  const chain = chainId !== undefined ? `#${chainId}` : "";
+  if (spec.kind !== "uniswap-v3") return `${base}${chain}`;
+  return `${base}${spec.tokenIds !== undefined ? `:${spec.tokenIds.join("+")}` : ""}${spec.pool !== undefined ? `@${spec.pool.toLowerCase()}` : ""}${chain}`;
 }
 
-export class ChainPositionReader {
+/** Reads one chain's positions and balances (the fund's chain, or one remote chain inside `MultiChainPositionReader`). */
+export class ChainPositionReader implements PositionValueReader {
   private readonly lastPositions = new Map<string, Reading & { shares?: bigint }>();
   private readonly hints = new Map<string, PositionHint>();
   private readonly lastBalances = new Map<string, Reading>();
   private readonly multicallAddress: string | undefined;
+  private readonly chainKey: string;
 
   constructor(private readonly options: PositionReaderOptions) {
     this.multicallAddress = options.multicallAddress === undefined ? undefined : getAddress(options.multicallAddress);
+    this.chainKey = chainKeyOf(options.chainId);
   }
 
   /** Last known reading of a position (any tick), or undefined. */
@@ -136,8 +179,9 @@ export class ChainPositionReader {
    * failures are reported per entry (or for the whole batch) with the last known values kept.
    * `remember: false` (a look back at an older block) leaves the last known values untouched.
    */
-  async read(request: ReadRequest, blockTag?: number, options: { remember?: boolean } = {}): Promise<ReadSnapshot> {
+  async read(request: ReadRequest, tags?: BlockTags, options: { remember?: boolean } = {}): Promise<ReadSnapshot> {
     const remember = options.remember !== false;
+    const blockTag = typeof tags === "object" ? tags[this.chainKey] : tags;
     const calls: Call3[] = [];
     const slices: { start: number; count: number; hint: PositionHint | undefined }[] = [];
     for (const p of request.positions) {
@@ -168,9 +212,10 @@ export class ChainPositionReader {
         block: undefined,
         timestamp: undefined,
         positions: new Map(request.positions.map((p) => [p.id, this.staleOf(p.id, error, undefined)])),
-        balances: new Map(request.balances.map((b) => [balanceKey(b.token, b.holder), this.staleBalance(b, error, undefined)])),
+        balances: new Map(request.balances.map((b) => [balanceKey(b.token, b.holder, b.chainId), this.staleBalance(b, error, undefined)])),
         rpcCalls: 1,
         error,
+        chains: [{ ...this.chainIdPart(), block: undefined, timestamp: undefined, rpcCalls: 1, error }],
       };
     }
     const { block, timestamp } = batch;
@@ -212,7 +257,7 @@ export class ChainPositionReader {
     request.balances.forEach((b, i) => {
       const result = batch.results[balanceStart + i];
       const value = result === undefined ? "no result" : decodeUint(result, "balanceOf");
-      const key = balanceKey(b.token, b.holder);
+      const key = balanceKey(b.token, b.holder, b.chainId);
       if (typeof value === "string") {
         balances.set(key, this.staleBalance(b, value, timestamp));
         return;
@@ -229,7 +274,7 @@ export class ChainPositionReader {
       this.options.logger?.warn({ block, failed: failed.map((p) => ({ id: p.id, error: p.error, ageSec: p.ageSec })) }, "position readers failed; last known values kept");
     }
     const extra = request.extra === undefined ? {} : { extra: batch.results.slice(extraStart, extraStart + request.extra.length) };
-    return { block, timestamp, positions, balances, rpcCalls, ...extra };
+    return { block, timestamp, positions, balances, rpcCalls, ...extra, chains: [{ ...this.chainIdPart(), block, timestamp, rpcCalls }] };
   }
 
   /**
@@ -260,6 +305,10 @@ export class ChainPositionReader {
     throw new Error(`${position.id} at block ${block}: not resolved in ${MAX_ROUNDS} batches`);
   }
 
+  private chainIdPart(): { chainId?: number } {
+    return this.options.chainId !== undefined ? { chainId: this.options.chainId } : {};
+  }
+
   private mcOption(): { multicallAddress?: string } {
     return this.multicallAddress !== undefined ? { multicallAddress: this.multicallAddress } : {};
   }
@@ -284,7 +333,7 @@ export class ChainPositionReader {
   }
 
   private staleBalance(b: WatchedBalance, error: string, now: number | undefined): BalanceReading {
-    const last = this.lastBalances.get(balanceKey(b.token, b.holder));
+    const last = this.lastBalances.get(balanceKey(b.token, b.holder, b.chainId));
     if (last === undefined) return { token: b.token, holder: b.holder, status: "unknown", error };
     return { token: b.token, holder: b.holder, status: "stale", last, ...(now !== undefined ? { ageSec: Math.max(0, now - last.timestamp) } : {}), error };
   }
