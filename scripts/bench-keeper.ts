@@ -51,6 +51,7 @@ import { dai18, deployStandIns, usdc6 } from "../keeper/test/helpers/protocolSta
 import { deployRealUniswap, tickAt } from "../test/helpers/realUniswap";
 import { deployRealAaveHere, USD8 } from "../test/helpers/realAave";
 import { installLocalMulticall3 } from "../keeper/src/cli/localMulticall";
+import { startSecondChain, type SecondChain } from "../keeper/test/helpers/secondChain";
 import { decideIncident } from "../keeper/src/cli/commands/incident";
 import { PROTOCOLS } from "../test/helpers/fundFixture";
 import { FUND_INCIDENT_ABI } from "../keeper/src/cycles/exploitWatch";
@@ -352,6 +353,52 @@ async function benchLoss(proxy: RpcProxy): Promise<{ lossErrorPct: number; claim
  * tick that learns the vault/LP share counts); then an on-chain drain and the ticks until the
  * alert and until `reportIncident` is mined.
  */
+const REMOTE_BENCH_CHAIN = 42161;
+
+/**
+ * `perKind` positions of each of erc20, erc4626, curve and yearn-v2 on a second chain (the
+ * stand-ins deployed there, each position its own random holder), and 20 watched balances.
+ */
+async function remotePositions(chain: SecondChain, perKind: number) {
+  const usdc = await chain.deploy("MockUSDC");
+  const usdt = await chain.deploy("MockUSDT");
+  const usdcAddress = await usdc.getAddress();
+  const vault = await chain.deploy("MockERC4626Vault", [usdcAddress, "USDC vault", "vUSDC"]);
+  const curve = await chain.deploy("MockCurveStableSwapPool", ["Curve.fi USDC/USDT", "2CRV", [usdcAddress, await usdt.getAddress()], [6, 6], 4_000_000n, false]);
+  const yearn = await chain.deploy("MockYearnV2Vault", [usdcAddress, 6, "USDC yVault", "yvUSDC"]);
+  const [vaultAddress, curveAddress, yearnAddress] = await Promise.all([vault.getAddress(), curve.getAddress(), yearn.getAddress()]);
+  const depositor = await chain.signer(0);
+  const from = await depositor.getAddress();
+  const total = usdc6(perKind * 1_000);
+  await (await usdc.getFunction("mint")(from, total * 4n)).wait();
+  for (const target of [vaultAddress, curveAddress, yearnAddress]) await (await usdc.getFunction("approve")(target, total)).wait();
+  await (await vault.getFunction("deposit")(total, from)).wait();
+  await (await curve.getFunction("add_liquidity")([total, 0n], 0n)).wait();
+  await (await yearn.getFunction("deposit")(total, from)).wait();
+  const [shares, lp, yShares] = (await Promise.all([vault.getFunction("balanceOf")(from), curve.getFunction("balanceOf")(from), yearn.getFunction("balanceOf")(from)])) as bigint[];
+  const positions: NonNullable<NonNullable<ConfigFile["positions"]>[number]["position"] & { holder: string }>[] = [];
+  const chainId = chain.chainId;
+  for (let i = 0; i < perKind; i++) {
+    const [a, b, c, d] = [0, 1, 2, 3].map(() => Wallet.createRandom().address) as [string, string, string, string];
+    await (await usdc.getFunction("transfer")(a, usdc6(1_000))).wait();
+    positions.push({ kind: "erc20", token: usdcAddress, holder: a, chainId });
+    await (await vault.getFunction("transfer")(b, (shares as bigint) / BigInt(perKind))).wait();
+    positions.push({ kind: "erc4626", vault: vaultAddress, holder: b, chainId });
+    await (await curve.getFunction("transfer")(c, (lp as bigint) / BigInt(perKind))).wait();
+    positions.push({ kind: "curve", pool: curveAddress, coinIndex: 0, holder: c, chainId });
+    await (await yearn.getFunction("transfer")(d, (yShares as bigint) / BigInt(perKind))).wait();
+    positions.push({ kind: "yearn-v2", vault: yearnAddress, holder: d, chainId });
+  }
+  const balances = [
+    { token: usdcAddress, holder: vaultAddress, chainId },
+    { token: usdcAddress, holder: curveAddress, chainId },
+    { token: usdcAddress, holder: yearnAddress, chainId },
+    ...positions.filter((x) => x.kind === "erc20").map((x) => ({ token: usdcAddress, holder: x.holder, chainId })),
+  ];
+  while (balances.length < 20) balances.push({ token: usdcAddress, holder: Wallet.createRandom().address, chainId });
+  return { positions, balances };
+}
+
 async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
   const s = await deployKeeperSystem();
   const p = await deployStandIns({ usdc: s.usdc, dai: s.dai });
@@ -408,11 +455,20 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
     { token: p.addresses.dai, holder: p.addresses.vault },
     { token: p.addresses.dai, holder: p.addresses.curve },
   ];
-  const balances = [...poolBalances, ...holders.slice(0, 200 - poolBalances.length).map((holder) => ({ token: p.addresses.usdc, holder }))];
+  const balances: NonNullable<NonNullable<ConfigFile["protocols"][number]["watch"]>["balances"]> = [
+    ...poolBalances,
+    ...holders.slice(0, 200 - poolBalances.length).map((holder) => ({ token: p.addresses.usdc, holder })),
+  ];
+  // A second chain (42161, an Arbitrum stand-in): 40 more positions of four kinds and 20 watched balances there.
+  const remote = await startSecondChain(REMOTE_BENCH_CHAIN);
+  const remoteWorld = await remotePositions(remote, 10);
+  positions.push(...remoteWorld.positions.map((x) => ({ protocol: "bench", asset: s.usdcAddress, position: x, beneficiary: x.holder ?? "", providers: [], allowSelfInsure: true })));
+  balances.push(...remoteWorld.balances);
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-watch-"));
   const config = parseConfig(
     {
       chain: { rpcUrl: proxy.url, chainId: 31337, fundAddress: s.fundAddress, lensAddress: s.lensAddress },
+      chains: { [String(REMOTE_BENCH_CHAIN)]: { name: "Arbitrum stand-in", rpcUrls: [remote.proxy.url] } },
       protocols: [{ id: "bench", name: "Bench protocol", address: demoProtocolAddress("bench"), watch: { balances, positions: false } }],
       sources: { fixture: { path: await fixtureCopy() } },
       positions,
@@ -424,19 +480,27 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
   );
   const container = await buildContainer(config, silentLogger);
   const watch = container.exploitWatch();
-  const ethCalls = () => proxy.counts()["eth_call"] ?? 0;
-  proxy.reset();
+  const byChain = () => ({ "31337": proxy.counts()["eth_call"] ?? 0, [String(REMOTE_BENCH_CHAIN)]: remote.proxy.counts()["eth_call"] ?? 0 });
+  const resetCounts = () => {
+    proxy.reset();
+    remote.proxy.reset();
+  };
+  resetCounts();
   const first = await watch.tick();
-  const firstTickRpcCalls = ethCalls();
+  const firstTickRpcCallsByChain = byChain();
   const fresh = [...first.readings.positions.values()].filter((r) => r.status === "fresh").length;
   if (fresh !== positions.length) throw new Error(`bench: ${positions.length - fresh} positions not read`);
   await mine(1);
-  proxy.reset();
+  await remote.mine(1);
+  resetCounts();
   const started = process.hrtime.bigint();
   const steady = await watch.tick();
   const tickMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
-  const rpcCallsPerTick = ethCalls();
-  if (steady.rpcCalls !== rpcCallsPerTick) throw new Error(`bench: reader counted ${steady.rpcCalls}, RPC saw ${rpcCallsPerTick}`);
+  const rpcCallsPerTickByChain = byChain();
+  // Per chain: each chain's reads are one batch of their own.
+  const rpcCallsPerTick = Math.max(...Object.values(rpcCallsPerTickByChain));
+  const total = Object.values(rpcCallsPerTickByChain).reduce((a, b) => a + b, 0);
+  if (steady.rpcCalls !== total) throw new Error(`bench: reader counted ${steady.rpcCalls}, RPC saw ${total}`);
 
   // Drain 60% of the real Aave reserve's USDC (oracle manipulation and a borrow of the cash); tick until the alert, and until the halt is mined.
   const attacker = (await ethers.getSigners())[10];
@@ -451,9 +515,20 @@ async function benchWatch(proxy: RpcProxy): Promise<Record<string, unknown>> {
     if (drainToHaltTicks === null && ((await incident(demoProtocolAddress("bench"))) as { active: boolean }).active) drainToHaltTicks = tick;
   }
   container.close();
+  await remote.close();
   await fs.rm(workDir, { recursive: true, force: true });
+  const positionsByChain = { "31337": positions.filter((x) => x.position?.chainId === undefined).length, [String(REMOTE_BENCH_CHAIN)]: positions.filter((x) => x.position?.chainId !== undefined).length };
   return {
-    p200: { positions: positions.length, watchedBalances: balances.length, rpcCallsPerTick, firstTickRpcCalls, tickMs, positionsPerKind: Object.fromEntries(kinds.map((k) => [k, positions.filter((x) => x.position?.kind === k).length])) },
+    p200: {
+      positions: positions.length,
+      positionsByChain,
+      watchedBalances: balances.length,
+      rpcCallsPerTick,
+      rpcCallsPerTickByChain,
+      firstTickRpcCallsByChain,
+      tickMs,
+      positionsPerKind: Object.fromEntries(kinds.map((k) => [k, positions.filter((x) => x.position?.kind === k).length])),
+    },
     drainToAlertTicks,
     drainToHaltTicks,
   };
