@@ -15,6 +15,7 @@ import { keccak256, type Contract, type Signer } from "ethers";
 
 import { PROTOCOLS } from "../../../test/helpers/fundFixture";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
+import { checkRemoteChains } from "../../src/cli/commands/doctor";
 import { buildContainer, type KeeperContainer } from "../../src/cli/container";
 import { decideIncident } from "../../src/cli/commands/incident";
 import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
@@ -216,5 +217,22 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     expect(pack.claims[0]!.loss["blockBefore"]).to.be.lessThan(drainBlock);
     expect(pack.claims[0]!.loss["blockBefore"]).to.be.greaterThan(400);
     expect(packText).to.not.match(/127\.0\.0\.1/);
+  });
+
+  it("doctor checks each other chain: reachable on its id, Multicall3 and the positions' contracts there; a missing contract is named", async () => {
+    const { container } = await keeper();
+    const checks: Parameters<typeof checkRemoteChains>[2] = [];
+    await checkRemoteChains(container.config, recordingLogger(), checks);
+    expect(checks.map((c) => [c.name, c.status])).to.deep.equal([["chain 42161", "ok"]]);
+    const wrong = { ...container.config, positions: container.config.positions.map((p) => ({ ...p, position: { kind: "curve" as const, pool: "0x000000000000000000000000000000000000dEaD", coinIndex: 0, indexType: "int128" as const, chainId: REMOTE } })) };
+    const bad: typeof checks = [];
+    await checkRemoteChains(wrong, recordingLogger(), bad);
+    expect(bad[0]?.status).to.equal("fail");
+    expect(bad[0]?.detail).to.match(/no code at positions\[0\] \(curve curve\) 0x000000000000000000000000000000000000dEaD/);
+    const down = { ...container.config, chains: { "42161": { ...container.config.chains["42161"]!, rpcUrls: [DEAD_URL] } } };
+    const unreachable: typeof checks = [];
+    await checkRemoteChains(down, recordingLogger(), unreachable);
+    expect(unreachable[0]?.status).to.equal("fail");
+    expect(unreachable[0]?.fix).to.match(/RPC_URLS_42161/);
   });
 });

@@ -32,6 +32,8 @@ import { formatEth, formatTokenAmount } from "../../lib/units";
 import { isPidAlive } from "../../state/daemonLock";
 import { currentLockHolder, openStateDb, stateLocation } from "../../state";
 import { connectProvider, keySourceOf } from "../container";
+import { remoteRpcEnvName } from "../../config";
+import { positionContract, specOf } from "../../sources/positions";
 import { chainIdOf, contextLine, contextOf, setupCommand, stdoutIsTty } from "./context";
 import { tokenInfo } from "./operator";
 
@@ -95,10 +97,45 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   } finally {
     provider.destroy();
   }
+  await checkRemoteChains(config, logger, checks);
   checks.push(...checkCoverSources(config));
   await checkSources(config, deps.fetch ?? fetch, checks);
   checkStateDb(config, deps.nowMs ?? Date.now, checks);
   return checks;
+}
+
+/**
+ * Each `chains.<id>`: a URL answers on that chain id, Multicall3 is there, and every position and
+ * watched balance configured on it has code. A chain whose positions cannot be read blocks their
+ * claims (their loss cannot be measured).
+ */
+export async function checkRemoteChains(config: KeeperConfig, logger: Logger, checks: DoctorCheck[]): Promise<void> {
+  for (const c of Object.values(config.chains)) {
+    const name = `chain ${c.chainId}`;
+    let provider: JsonRpcProvider;
+    try {
+      provider = await connectProvider(c.rpcUrls, c.chainId, { logger, timeoutMs: c.rpcTimeoutMs, maxRounds: 1 });
+    } catch (err) {
+      checks.push(fail(name, `${c.name}: ${(err as Error).message.split("\n")[0]}`, `set chains.${c.chainId}.rpcUrls or env ${remoteRpcEnvName(c.chainId)} to live endpoints of chain ${c.chainId}`));
+      continue;
+    }
+    try {
+      const targets: [string, string][] = [["Multicall3", c.multicallAddress]];
+      config.positions.forEach((p, i) => {
+        if (p.position?.chainId === c.chainId) targets.push([`positions[${i}] (${p.protocol} ${p.position.kind})`, positionContract(specOf(p.position, p.beneficiary, p.asset))]);
+      });
+      config.protocols.forEach((p) => p.watch?.balances.forEach((b) => b.chainId === c.chainId && targets.push([`${p.id} watched token`, b.token])));
+      const missing: string[] = [];
+      for (const [what, address] of targets) if ((await provider.getCode(address)) === "0x") missing.push(`${what} ${address}`);
+      checks.push(
+        missing.length === 0
+          ? ok(name, `${c.name}: ${targets.length} addresses have code`)
+          : fail(name, `${c.name}: no code at ${missing.join(", ")}`, `fix the addresses, or chains.${c.chainId}.multicallAddress, or the chainId of those positions`),
+      );
+    } finally {
+      provider.destroy();
+    }
+  }
 }
 
 /** Why provider `providerId` cannot quote the position (undefined when it can be asked). */
