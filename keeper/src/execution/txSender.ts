@@ -484,6 +484,7 @@ export class TxSender {
     const deadline = this.nowMs() + this.receiptTimeoutMs;
     let current = entry;
     let ceilingWarned = false;
+    let nonceCheckedAt: number | undefined;
     for (;;) {
       current = journal.get(current.id);
       const done = settledResult(current);
@@ -502,7 +503,10 @@ export class TxSender {
       const head = await provider.getBlockNumber();
       const sentBlock = current.sentBlock ?? head;
       const policy = this.policyOfEntry(current);
-      if (head - sentBlock >= policy.replaceAfterBlocks) {
+      // Each new block: is our nonce used by a transaction that is not ours (an urgent action that
+      // displaced this one)? Then the wait ends now, not at the next replacement window.
+      if (head !== nonceCheckedAt) {
+        nonceCheckedAt = head;
         const usedNonces = await provider.getTransactionCount(await this.from(), "latest");
         if (usedNonces > latest.nonce) {
           const late = await this.findMined(attempts);
@@ -511,6 +515,8 @@ export class TxSender {
           if (outcome !== undefined) return outcome;
           continue; // re-sent at a fresh nonce: wait for that one
         }
+      }
+      if (head - sentBlock >= policy.replaceAfterBlocks) {
         const replaced = await this.exclusive(() => this.replaceLocked(current.id, latest.hash, head, !ceilingWarned));
         if (replaced === undefined) {
           ceilingWarned = true;
