@@ -552,13 +552,21 @@ export class TxSender {
       const resent = await this.resendAtFreshNonce(entry, latest);
       if (resent) return undefined;
     }
-    const taker = journal.confirmedAtNonce(latest.nonce, actionId);
+    const taker = journal.confirmedAtNonce(latest.nonce, actionId) ?? (await this.minedAttemptAtNonce(latest.nonce, actionId));
     const error =
       `nonce ${latest.nonce} was used by a transaction this action never signed` +
       (taker !== undefined ? ` (taken by ${taker.kind} action ${taker.key}, ${taker.hash})` : "");
     journal.markFailed(entry.id, error);
     logger.error({ key: entry.key, nonce: latest.nonce, ...(taker !== undefined ? { takenBy: taker.key } : {}) }, error);
     return { status: "failed", key: entry.key, stage: "receipt", error };
+  }
+
+  /** Another action's attempt at `nonce` that the chain has mined (its action may not be settled yet). */
+  private async minedAttemptAtNonce(nonce: number, exceptActionId: number): Promise<{ key: string; kind: string; hash: string } | undefined> {
+    for (const attempt of this.deps.journal.attemptsAtNonce(nonce, exceptActionId)) {
+      if ((await this.deps.provider.getTransactionReceipt(attempt.hash)) !== null) return attempt;
+    }
+    return undefined;
   }
 
   /** Under the lock: signs `entry`'s transaction again at the next free nonce (its own policy). */

@@ -245,6 +245,16 @@ export class ActionJournal {
     return row;
   }
 
+  /** Other actions' signed attempts at `nonce`, newest first (one of them may be mined before its action is settled). */
+  attemptsAtNonce(nonce: number, exceptActionId: number): { key: string; kind: string; hash: string }[] {
+    return this.db
+      .prepare(
+        `SELECT j.idempotency_key AS key, j.kind AS kind, a.hash AS hash FROM tx_attempts a JOIN action_journal j ON j.id = a.action_id
+         WHERE a.nonce = ? AND a.action_id <> ? ORDER BY a.rowid DESC`,
+      )
+      .all(nonce, exceptActionId) as { key: string; kind: string; hash: string }[];
+  }
+
   markSent(id: number, facts: SignedTxFacts & { sentBlock: number }): JournalEntry {
     return this.update(id, "sent", {
       tx_hash: facts.hash,
