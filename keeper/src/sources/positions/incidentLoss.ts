@@ -19,7 +19,7 @@
  * move in an exploit.
  */
 import { Interface, getAddress, zeroPadValue } from "ethers";
-import { lendingLossRecord, type LendingLossRecord } from "../../policy/lendingLoss";
+import { lendingLossRecord, type LendingLossRecord, type LendingPoolState } from "../../policy/lendingLoss";
 import {
   SHARE_LOSS_FORMULA,
   balanceDropLoss,
@@ -29,7 +29,8 @@ import {
   type HolderTransfer,
   type LossRule,
 } from "../../policy/positionLossRule";
-import { readAaveLendingState, resolveAaveReserve, windowBorrowers, type LogReader } from "./aaveLendingState";
+import { readAaveLendingState, resolveAaveReserve, resolveAaveReserveByPool, windowBorrowers, type LogReader } from "./aaveLendingState";
+import { cometWindowBorrowers, readCometHolderPrincipal, readCometLendingState, resolveComet } from "./cometLendingState";
 import { aggregate3, type Call3, type EthCaller } from "./multicall";
 import { ChainPositionReader, type PositionRead } from "./positionReader";
 import { ERC20_READ, YEARN_V2_READ, conversionCall, decodeUint, type PositionSpec } from "./readers";
@@ -80,12 +81,10 @@ export class IncidentLossReader {
     const base = { positionId: position.id, kind: spec.kind, rule, blockBefore: before, blockAfter: after };
     switch (spec.kind) {
       case "aave-v3":
-        return { ...base, ...(await this.aaveV3(spec.aToken, spec.holder, before, after, options.latest)) };
       case "aave-v2":
+        return { ...base, ...(await this.pooledLending(await this.aaveSource(spec, before, after), before, after, options.latest)) };
       case "compound-v3":
-        throw new Error(
-          `${position.id}: the pooled-lending measure of ${spec.kind} (the pool's balance sheet at the incident's blocks) is not implemented; its balances do not move in an exploit, so a balance drop would find 0`,
-        );
+        return { ...base, ...(await this.pooledLending(await this.cometSource(spec.comet, spec.holder, before, after), before, after, options.latest)) };
       case "erc4626":
       case "curve":
         return { ...base, ...(await this.twoStepShares(spec, before, after)) };
@@ -115,14 +114,12 @@ export class IncidentLossReader {
     return this.options.multicallAddress !== undefined ? { multicallAddress: this.options.multicallAddress } : {};
   }
 
-  private async aaveV3(aToken: string, holder: string, before: number, after: number, latest: number | undefined): Promise<Pick<MeasuredIncidentLoss, "loss" | "valueBefore" | "valueAfter" | "formula" | "reads">> {
-    const reserve = await resolveAaveReserve(this.options.chain, aToken, { ...this.mc(), blockTag: after });
-    const borrowers = await windowBorrowers(this.options.chain, reserve, before + 1, after);
-    const s0 = await readAaveLendingState(this.options.chain, reserve, holder, borrowers, before, this.mc());
-    const s1 = await readAaveLendingState(this.options.chain, reserve, holder, borrowers, after, this.mc());
-    // Withdrawals are at par: scaled aTokens the holder withdrew or moved out since (the rescue after the alert) are no loss.
-    const laterHolderScaled =
-      latest !== undefined && latest > after ? await this.uintAt({ target: aToken, callData: SCALED_BALANCE.encodeFunctionData("scaledBalanceOf", [holder]) }, latest, `${aToken}.scaledBalanceOf(${holder})`) : undefined;
+  /** The pooled-lending measure over a pool's reads (aaveSource, cometSource): policy/lendingLoss.ts on the two blocks' balance sheets. */
+  private async pooledLending(src: PooledLendingSource, before: number, after: number, latest: number | undefined): Promise<Pick<MeasuredIncidentLoss, "loss" | "valueBefore" | "valueAfter" | "formula" | "reads">> {
+    const s0 = await src.stateAt(before);
+    const s1 = await src.stateAt(after);
+    // Withdrawals are at par: what the holder withdrew or moved out since (the rescue after the alert) is no loss.
+    const laterHolderScaled = latest !== undefined && latest > after ? await src.holderScaledAt(latest) : undefined;
     const record: LendingLossRecord = lendingLossRecord(s0, s1, laterHolderScaled !== undefined ? { laterHolderScaled } : {});
     const loss = BigInt(record.loss);
     const exposure = BigInt(record.exposureValue);
@@ -130,8 +127,52 @@ export class IncidentLossReader {
       loss,
       valueBefore: exposure,
       valueAfter: exposure - loss,
-      formula: record.formula,
-      reads: { reserve: { ...reserve }, ...(laterHolderScaled !== undefined ? { measuredAtBlock: latest } : {}), borrowersFrom: `Pool.Borrow(reserve=${reserve.asset}) logs in blocks ${before + 1}..${after}`, ...record },
+      formula: `${record.formula}; where ${src.mapping}`,
+      reads: { ...src.describe, ...(laterHolderScaled !== undefined ? { measuredAtBlock: latest } : {}), borrowersFrom: src.borrowersFrom, readsAs: src.mapping, ...record, ...src.extra() },
+    };
+  }
+
+  /** An Aave v3 or v2 reserve (v2 by its aToken or by `(lendingPool, asset)`), resolved at `after`. */
+  private async aaveSource(spec: Extract<PositionSpec, { kind: "aave-v3" | "aave-v2" }>, before: number, after: number): Promise<PooledLendingSource> {
+    const chain = this.options.chain;
+    const version = spec.kind === "aave-v2" ? 2 : 3;
+    const at = { ...this.mc(), blockTag: after, version } as const;
+    const reserve = "aToken" in spec ? await resolveAaveReserve(chain, spec.aToken, at) : await resolveAaveReserveByPool(chain, spec.lendingPool, spec.asset, at);
+    const borrowers = await windowBorrowers(chain, reserve, before + 1, after);
+    const accounts = version === 2 ? "getUserAccountData(b).totalCollateralETH / totalDebtETH (ETH wei)" : "getUserAccountData(b).totalCollateralBase / totalDebtBase (oracle base currency)";
+    return {
+      describe: { reserve: { ...reserve } },
+      borrowersFrom: `LendingPool.Borrow(reserve=${reserve.asset}) logs in blocks ${before + 1}..${after}`,
+      mapping:
+        `totalSupplied = aToken.totalSupply(), scaledSupply = aToken.scaledTotalSupply(), cash = underlying.balanceOf(aToken), totalDebt = variableDebt.totalSupply() + stableDebt.totalSupply(), ` +
+        (version === 2 ? "bridgeUnbacked = treasuryAccrued = 0 (Aave v2 has neither), " : "bridgeUnbacked = getReserveData.unbacked, treasuryAccrued = getReserveData.accruedToTreasury × liquidityIndex / 1e27, ") +
+        `holderScaled = aToken.scaledBalanceOf(holder); per borrower collateralBase / debtBase = ${accounts}, reserveDebt = its debt token balances`,
+      stateAt: (block) => readAaveLendingState(chain, reserve, spec.holder, borrowers, block, this.mc()),
+      holderScaledAt: (block) => this.uintAt({ target: reserve.aToken, callData: SCALED_BALANCE.encodeFunctionData("scaledBalanceOf", [spec.holder]) }, block, `${reserve.aToken}.scaledBalanceOf(${spec.holder})`),
+      extra: () => ({}),
+    };
+  }
+
+  /** A Compound v3 market, resolved at `after`; its borrowers are the window's `Withdraw` sources. */
+  private async cometSource(comet: string, holder: string, before: number, after: number): Promise<PooledLendingSource> {
+    const chain = this.options.chain;
+    const market = await resolveComet(chain, comet, { ...this.mc(), blockTag: after });
+    const borrowers = await cometWindowBorrowers(chain, market.comet, before + 1, after);
+    const prices: Record<number, Record<string, string>> = {};
+    return {
+      describe: { market: { ...market, baseScale: market.baseScale.toString(), assets: market.assets.map((a) => ({ ...a, scale: a.scale.toString(), liquidationFactor: a.liquidationFactor.toString() })) } },
+      borrowersFrom: `Comet.Withdraw(src) logs in blocks ${before + 1}..${after}`,
+      mapping:
+        "totalSupplied = Comet.totalSupply(), scaledSupply = Comet.totalsBasic().totalSupplyBase, cash = baseToken.balanceOf(Comet), totalDebt = Comet.totalBorrow(), bridgeUnbacked = treasuryAccrued = 0 (the reserves stay in net), " +
+        "holderScaled = max(0, Comet.userBasic(holder).principal); per borrower reserveDebt = borrowBalanceOf(b), debtBase = reserveDebt × getPrice(baseTokenPriceFeed) / baseScale, " +
+        "collateralBase = Σ userCollateral(b, asset).balance × getPrice(asset.priceFeed) / asset.scale × asset.liquidationFactor / 1e18 (USD, 8 decimals; liquidationFactor is the liquidator's haircut, so liquidationBonusBps = 10000)",
+      stateAt: async (block) => {
+        const state = await readCometLendingState(chain, market, holder, borrowers, block, this.mc());
+        prices[block] = state.prices;
+        return state;
+      },
+      holderScaledAt: (block) => readCometHolderPrincipal(chain, market.comet, holder, block, this.mc()),
+      extra: () => ({ prices: { ...prices } }),
     };
   }
 
@@ -299,6 +340,17 @@ export class IncidentLossReader {
     }
     return transfers;
   }
+}
+
+/** How the pooled-lending measure reads one pool: its state at a block, the holder's scaled balance later, and what the evidence says of them. */
+interface PooledLendingSource {
+  readonly describe: Record<string, unknown>;
+  readonly borrowersFrom: string;
+  /** Which read each figure of the formula is. */
+  readonly mapping: string;
+  stateAt(block: number): Promise<LendingPoolState>;
+  holderScaledAt(block: number): Promise<bigint>;
+  extra(): Record<string, unknown>;
 }
 
 const SCALED_BALANCE = new Interface(["function scaledBalanceOf(address user) view returns (uint256)"]);

@@ -5,3 +5,4 @@ export * from "./fromConfig";
 export * from "./aaveLendingState";
 export * from "./uniswapV3Reader";
 export * from "./incidentLoss";
+export * from "./cometLendingState";
