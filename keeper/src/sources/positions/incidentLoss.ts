@@ -32,9 +32,21 @@ import {
 import { readAaveLendingState, resolveAaveReserve, resolveAaveReserveByPool, windowBorrowers, type LogReader } from "./aaveLendingState";
 import { cometWindowBorrowers, readCometHolderPrincipal, readCometLendingState, resolveComet } from "./cometLendingState";
 import { aggregate3, type Call3, type EthCaller } from "./multicall";
-import { ChainPositionReader, type PositionRead } from "./positionReader";
+import { MAX_ROUNDS, type PositionRead } from "./positionReader";
 import { ERC20_READ, YEARN_V2_READ, conversionCall, decodeUint, type PositionSpec } from "./readers";
-import { UNISWAP_V3_NPM_READ } from "./uniswapV3Reader";
+import {
+  EMPTY_UNISWAP_V3_LAYOUT,
+  UNISWAP_V3_EXPOSURE_FORMULA,
+  UNISWAP_V3_NPM_READ,
+  UNISWAP_V3_POOL_READ,
+  exposedValue,
+  planUniswapV3,
+  poolKey,
+  type UniswapV3Checkpoint,
+  type UniswapV3IdReads,
+  type UniswapV3Layout,
+  type UniswapV3TokenInfo,
+} from "./uniswapV3Reader";
 
 const TRANSFER_TOPIC = new Interface(["event Transfer(address indexed from, address indexed to, uint256 value)"]).getEvent("Transfer")?.topicHash as string;
 
@@ -66,11 +78,7 @@ export interface IncidentLossReaderOptions {
 }
 
 export class IncidentLossReader {
-  private readonly reader: ChainPositionReader;
-
-  constructor(private readonly options: IncidentLossReaderOptions) {
-    this.reader = new ChainPositionReader({ caller: options.chain, ...(options.multicallAddress !== undefined ? { multicallAddress: options.multicallAddress } : {}) });
-  }
+  constructor(private readonly options: IncidentLossReaderOptions) {}
 
   /** The position's loss between `before` and `after` by its kind's rule; throws when a read fails or the kind has no measure (never a made-up amount). */
   async measure(position: PositionRead, before: number, after: number, options: { latest?: number } = {}): Promise<MeasuredIncidentLoss> {
@@ -243,50 +251,124 @@ export class IncidentLossReader {
   private async uniswap(position: PositionRead, before: number, after: number): Promise<Pick<MeasuredIncidentLoss, "loss" | "valueBefore" | "valueAfter" | "formula" | "reads">> {
     const spec = position.spec as Extract<PositionSpec, { kind: "uniswap-v3" }>;
     const ids = spec.tokenIds ?? (await this.enumerateIds(spec.positionManager, spec.holder, before));
-    const liquidityAt = async (block: number): Promise<{ owners: string[]; liquidity: bigint[] }> => {
-      const calls: Call3[] = [];
-      for (const id of ids) {
-        calls.push({ target: spec.positionManager, callData: NPM_OWNER.encodeFunctionData("ownerOf", [id]) });
-        calls.push({ target: spec.positionManager, callData: UNISWAP_V3_NPM_READ.encodeFunctionData("positions", [id]) });
-      }
-      const results = await this.batch(calls, block);
-      const owners: string[] = [];
-      const liquidity: bigint[] = [];
-      ids.forEach((id, k) => {
-        const owner = results[2 * k];
-        const pos = results[2 * k + 1];
-        // A burnt id has no owner and no position: it holds nothing.
-        owners.push(owner?.success === true && owner.returnData.length === 66 ? getAddress(`0x${owner.returnData.slice(26)}`) : "burnt");
-        liquidity.push(pos?.success === true ? (UNISWAP_V3_NPM_READ.decodeFunctionResult("positions", pos.returnData).getValue("liquidity") as bigint) : 0n);
-      });
-      return { owners, liquidity };
+    const ownersAt = async (block: number): Promise<string[]> => {
+      const results = ids.length === 0 ? [] : await this.batch(ids.map((id) => ({ target: spec.positionManager, callData: NPM_OWNER.encodeFunctionData("ownerOf", [id]) })), block);
+      // A burnt id has no owner: it holds nothing.
+      return ids.map((_, k) => (results[k]?.success === true && results[k]?.returnData.length === 66 ? getAddress(`0x${(results[k]?.returnData as string).slice(26)}`) : "burnt"));
     };
-    const b = await liquidityAt(before);
-    const a = await liquidityAt(after);
-    const moved = ids.filter((_, k) => (a.liquidity[k] as bigint) < (b.liquidity[k] as bigint) || a.owners[k] !== b.owners[k]);
+    const ownersBefore = await ownersAt(before);
+    const ownersAfter = await ownersAt(after);
+    const moved = ids.filter((_, k) => ownersAfter[k] !== ownersBefore[k]);
     if (moved.length > 0) {
-      throw new Error(
-        `${position.id}: the holder changed its Uniswap v3 liquidity in the window (ids ${moved.join(", ")}); the loss of the liquidity it kept is not measured automatically`,
-      );
+      throw new Error(`${position.id}: Uniswap v3 token ids ${moved.join(", ")} changed owner (or were burnt) in the window; whose movement that was is not measured automatically`);
     }
-    const valueBefore = (await this.reader.readAt(position, before)).value;
-    const valueAfter = (await this.reader.readAt(position, after)).value;
+    const layout = await this.uniswapLayout({ ...spec, tokenIds: ids }, after);
+    const b = await this.uniswapReadsAt(spec.positionManager, ids, layout, before);
+    const a = await this.uniswapReadsAt(spec.positionManager, ids, layout, after);
+    let valueBefore = 0n;
+    let valueAfter = 0n;
+    const perId = ids.map((id) => {
+      const key = id.toString();
+      const info = layout.info.get(key);
+      const d0 = info === undefined ? undefined : layout.decimals.get(info.token0.toLowerCase());
+      const d1 = info === undefined ? undefined : layout.decimals.get(info.token1.toLowerCase());
+      const rb = b.get(key);
+      const ra = a.get(key);
+      if (info === undefined || d0 === undefined || d1 === undefined || rb === undefined || ra === undefined) throw new Error(`${position.id}: token id ${key} could not be read`);
+      const exposure = exposureOf(rb.liquidity, ra.liquidity);
+      const vb = exposedValue(spec, info, d0, d1, rb, rb, exposure);
+      const va = exposedValue(spec, info, d0, d1, ra, rb, exposure);
+      valueBefore += vb.value;
+      valueAfter += va.value;
+      const block = (r: typeof rb, v: typeof vb) => ({ liquidity: r.liquidity.toString(), sqrtPriceX96: r.sqrtPriceX96.toString(), tick: r.tick, feeGrowthGlobal0X128: r.feeGrowthGlobal0X128.toString(), feeGrowthGlobal1X128: r.feeGrowthGlobal1X128.toString(), amount0: v.amount0.toString(), amount1: v.amount1.toString(), value: v.value.toString() });
+      return {
+        tokenId: key,
+        pool: layout.pools.get(poolKey(info)),
+        ...info,
+        exposure: exposure.toString(),
+        checkpoint: { feeGrowthInside0LastX128: rb.feeGrowthInside0LastX128.toString(), feeGrowthInside1LastX128: rb.feeGrowthInside1LastX128.toString(), tokensOwed0: rb.tokensOwed0.toString(), tokensOwed1: rb.tokensOwed1.toString() },
+        before: block(rb, vb),
+        after: block(ra, va),
+      };
+    });
     return {
       loss: shareLoss(valueBefore, valueAfter),
       valueBefore,
       valueAfter,
-      formula:
-        "loss = max(0, value_before − value_after); value = principal at the pool's slot0 price (amountsForLiquidity) + fees owed, valued in the asset; liquidity unchanged through the window",
+      formula: UNISWAP_V3_EXPOSURE_FORMULA,
       reads: {
         positionManager: spec.positionManager,
         tokenIds: ids.map(String),
-        liquidityBefore: b.liquidity.map(String),
-        liquidityAfter: a.liquidity.map(String),
+        liquidityBefore: ids.map((id) => b.get(id.toString())?.liquidity.toString()),
+        liquidityAfter: ids.map((id) => a.get(id.toString())?.liquidity.toString()),
         pricing: spec.pricing,
+        positions: perId,
         valueBefore: valueBefore.toString(),
         valueAfter: valueAfter.toString(),
       },
     };
+  }
+
+  /** The ids' tokens, ticks, pools and decimals, learned by the reader's own rounds at `block`. */
+  private async uniswapLayout(spec: Extract<PositionSpec, { kind: "uniswap-v3" }>, block: number): Promise<UniswapV3Layout> {
+    let layout = EMPTY_UNISWAP_V3_LAYOUT;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const plan = planUniswapV3(spec, layout);
+      const decoded = plan.decode(await this.batch(plan.calls, block));
+      if (decoded.kind === "failed") throw new Error(`uniswap-v3 at block ${block}: ${decoded.error}`);
+      layout = decoded.layout;
+      if (decoded.kind === "value") return layout;
+    }
+    throw new Error(`uniswap-v3 at block ${block}: the position's pools were not learned in ${MAX_ROUNDS} rounds`);
+  }
+
+  /** Per id, its position and its pool's price, fee growth and range ticks at `block` (one pinned batch). */
+  private async uniswapReadsAt(npm: string, ids: readonly bigint[], layout: UniswapV3Layout, block: number): Promise<Map<string, UniswapV3IdReads & UniswapV3Checkpoint>> {
+    const calls: Call3[] = [];
+    const pool = (id: bigint): { pool: string; info: UniswapV3TokenInfo } => {
+      const info = layout.info.get(id.toString());
+      const p = info === undefined ? undefined : layout.pools.get(poolKey(info));
+      if (info === undefined || p === undefined) throw new Error(`uniswap-v3 token id ${id}: pool unknown`);
+      return { pool: p, info };
+    };
+    for (const id of ids) {
+      const { pool: p, info } = pool(id);
+      calls.push({ target: npm, callData: UNISWAP_V3_NPM_READ.encodeFunctionData("positions", [id]) });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("slot0") });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("feeGrowthGlobal0X128") });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("feeGrowthGlobal1X128") });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("ticks", [info.tickLower]) });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("ticks", [info.tickUpper]) });
+    }
+    const results = calls.length === 0 ? [] : await this.batch(calls, block);
+    const out = new Map<string, UniswapV3IdReads & UniswapV3Checkpoint>();
+    ids.forEach((id, k) => {
+      const r = (i: number, iface: Interface, fn: string): ReturnType<Interface["decodeFunctionResult"]> => {
+        const x = results[6 * k + i];
+        if (x === undefined || !x.success) throw new Error(`uniswap-v3 token id ${id}: ${fn} failed at block ${block}`);
+        return iface.decodeFunctionResult(fn, x.returnData);
+      };
+      const pos = r(0, UNISWAP_V3_NPM_READ, "positions");
+      const slot0 = r(1, UNISWAP_V3_POOL_READ, "slot0");
+      const lower = r(4, UNISWAP_V3_POOL_READ, "ticks");
+      const upper = r(5, UNISWAP_V3_POOL_READ, "ticks");
+      out.set(id.toString(), {
+        liquidity: pos.getValue("liquidity") as bigint,
+        feeGrowthInside0LastX128: pos.getValue("feeGrowthInside0LastX128") as bigint,
+        feeGrowthInside1LastX128: pos.getValue("feeGrowthInside1LastX128") as bigint,
+        tokensOwed0: pos.getValue("tokensOwed0") as bigint,
+        tokensOwed1: pos.getValue("tokensOwed1") as bigint,
+        sqrtPriceX96: slot0.getValue("sqrtPriceX96") as bigint,
+        tick: Number(slot0.getValue("tick") as bigint),
+        feeGrowthGlobal0X128: r(2, UNISWAP_V3_POOL_READ, "feeGrowthGlobal0X128")[0] as bigint,
+        feeGrowthGlobal1X128: r(3, UNISWAP_V3_POOL_READ, "feeGrowthGlobal1X128")[0] as bigint,
+        lowerOutside0: lower.getValue("feeGrowthOutside0X128") as bigint,
+        lowerOutside1: lower.getValue("feeGrowthOutside1X128") as bigint,
+        upperOutside0: upper.getValue("feeGrowthOutside0X128") as bigint,
+        upperOutside1: upper.getValue("feeGrowthOutside1X128") as bigint,
+      });
+    });
+    return out;
   }
 
   private async enumerateIds(npm: string, holder: string, block: number): Promise<bigint[]> {
