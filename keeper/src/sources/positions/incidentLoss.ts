@@ -6,17 +6,20 @@
  *
  * | kind                | reads at each block                                                              | logs in (before, after]           |
  * |---------------------|----------------------------------------------------------------------------------|-----------------------------------|
- * | aave-v3             | the reserve's balance sheet, the holder, the window's borrowers (aaveLendingState) | pool `Borrow` of the reserve     |
+ * | aave-v3, aave-v2    | the reserve's balance sheet, the holder, the window's borrowers (aaveLendingState; v2 ABI for aave-v2) | pool `Borrow` of the reserve |
+ * | compound-v3         | Comet's totals, cash, the holder's principal, the borrowers' debt and collateral at the price feeds (cometLendingState) | Comet `Withdraw` (a borrow is one) |
  * | erc4626             | `vault.balanceOf(holder)`, then `convertToAssets(exposure)`                        | —                                 |
  * | yearn-v2            | `vault.balanceOf(holder)`, `pricePerShare()`, `decimals()`                         | —                                 |
  * | curve               | `lpToken.balanceOf(holder)`, then `calc_withdraw_one_coin(exposure, i)`            | —                                 |
- * | uniswap-v3          | the reader's value (principal + fees owed), `NPM.positions(id).liquidity` per id   | —                                 |
+ * | uniswap-v3          | per id `NPM.ownerOf`, `NPM.positions` (liquidity, fee checkpoint, owed), the pool's `slot0`, fee growth and range ticks | — |
  * | erc20               | `token.balanceOf(holder)`                                                          | `Transfer` from / to the holder, and each outgoing transfer's transaction sender |
  *
- * `aave-v2` and `compound-v3` are pooled lending too, but their balance sheets are not read here
- * yet: measuring them throws, which holds the claim with a critical alert until the operator sets
- * the amount (`keeper claim file`). A balance drop is never used for them: their balances do not
- * move in an exploit.
+ * Pooled lending (aave-v3, aave-v2, compound-v3) is never a balance drop — balances do not move in
+ * an exploit — but the holder's share of the pool's loss on its balance sheet (policy/lendingLoss.ts).
+ * Uniswap v3 values only the liquidity held throughout the window (min per id) at each block's
+ * pool math, owed fees pro rata (`exposedValue`). What cannot be measured — a read that fails, an
+ * id that changed owner — throws, which holds the claim with a critical alert until the operator
+ * sets the amount (`keeper claim file`); never a made-up amount.
  */
 import { Interface, getAddress, zeroPadValue } from "ethers";
 import { lendingLossRecord, type LendingLossRecord, type LendingPoolState } from "../../policy/lendingLoss";
