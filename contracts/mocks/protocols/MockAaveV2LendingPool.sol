@@ -76,8 +76,19 @@ contract MockAaveV2LendingPool {
     /// @notice As Aave v2 `Withdraw`.
     event Withdraw(address indexed reserve, address indexed user, address indexed to, uint256 amount);
     /// @notice As Aave v2 `Borrow`.
+    /// @param reserve The asset borrowed.
+    /// @param user The caller.
+    /// @param onBehalfOf The debtor.
+    /// @param amount Asset units.
+    /// @param borrowRateMode 1 stable, 2 variable.
+    /// @param borrowRate The rate, ray.
+    /// @param referral The referral code.
     event Borrow(address indexed reserve, address user, address indexed onBehalfOf, uint256 amount, uint256 borrowRateMode, uint256 borrowRate, uint16 indexed referral);
     /// @notice As Aave v2 `Repay`.
+    /// @param reserve The asset repaid.
+    /// @param user The debtor.
+    /// @param repayer Who paid.
+    /// @param amount Asset units.
     event Repay(address indexed reserve, address indexed user, address indexed repayer, uint256 amount);
     /// @notice Test helper: an exploit borrowed `amount` it will never repay.
     event MockExploitBorrowed(address indexed asset, address indexed to, uint256 amount);
@@ -86,8 +97,12 @@ contract MockAaveV2LendingPool {
     /// @notice Test helper: the liquidity index rose.
     event MockLiquidityIndexSet(address indexed asset, uint256 liquidityIndex);
     /// @notice Test helper: the variable borrow index rose.
+    /// @param asset The reserve.
+    /// @param variableBorrowIndex The new index.
     event MockBorrowIndexSet(address indexed asset, uint256 variableBorrowIndex);
     /// @notice Test helper: the price source of `asset` moved.
+    /// @param asset The asset.
+    /// @param priceEth ETH wei per whole token.
     event MockAssetPriceSet(address indexed asset, uint256 priceEth);
 
     constructor() {
@@ -135,6 +150,12 @@ contract MockAaveV2LendingPool {
         return amountToWithdraw;
     }
 
+    /// @notice Borrows `amount` at the variable rate against the caller's collateral (as v2 `borrow`).
+    /// @param asset The reserve.
+    /// @param amount Asset units.
+    /// @param interestRateMode 2 (variable); stable borrowing is not enabled here.
+    /// @param referralCode Passed through to `Borrow`.
+    /// @param onBehalfOf The debtor: the caller (no credit delegation here).
     function borrow(address asset, uint256 amount, uint256 interestRateMode, uint16 referralCode, address onBehalfOf) external {
         ReserveData storage r = _reserves[asset];
         require(r.aTokenAddress != address(0), "2"); // VL_NO_ACTIVE_RESERVE
@@ -148,6 +169,12 @@ contract MockAaveV2LendingPool {
         _borrow(r, asset, msg.sender, onBehalfOf, amount, referralCode);
     }
 
+    /// @notice Repays up to `amount` of `onBehalfOf`'s variable debt (as v2 `repay`).
+    /// @param asset The reserve.
+    /// @param amount Asset units (more than owed repays what is owed).
+    /// @param rateMode 2 (variable).
+    /// @param onBehalfOf The debtor.
+    /// @return What was repaid.
     function repay(address asset, uint256 amount, uint256 rateMode, address onBehalfOf) external returns (uint256) {
         ReserveData storage r = _reserves[asset];
         require(rateMode == VARIABLE_MODE, "8"); // VL_INVALID_INTEREST_RATE_MODE_SELECTED
@@ -162,6 +189,13 @@ contract MockAaveV2LendingPool {
     }
 
     /// @notice Aave v2 `getUserAccountData`, in ETH wei at the pool's prices.
+    /// @param user The account.
+    /// @return totalCollateralETH Its aTokens' value.
+    /// @return totalDebtETH Its debt's value.
+    /// @return availableBorrowsETH What it may still borrow.
+    /// @return currentLiquidationThreshold Basis points.
+    /// @return ltv Basis points.
+    /// @return healthFactor 1e18 = the liquidation threshold.
     function getUserAccountData(address user)
         public
         view
@@ -184,6 +218,9 @@ contract MockAaveV2LendingPool {
         return _reserves[asset].liquidityIndex;
     }
 
+    /// @notice The reserve's variable borrow index (ray).
+    /// @param asset The reserve.
+    /// @return The index.
     function getReserveNormalizedVariableDebt(address asset) external view returns (uint256) {
         return _reserves[asset].variableBorrowIndex;
     }
@@ -192,6 +229,8 @@ contract MockAaveV2LendingPool {
         return _reserves[asset];
     }
 
+    /// @notice The listed reserves, in listing order.
+    /// @return The assets.
     function getReservesList() external view returns (address[] memory) {
         return _reservesList;
     }
@@ -199,25 +238,21 @@ contract MockAaveV2LendingPool {
     /// @notice Test helper: interest accrues — the index rises to `liquidityIndex` (ray).
     /// @dev The caller funds the aToken with the matching underlying for withdrawals to work.
     function mockAccrueIncome(address asset, uint256 liquidityIndex) external {
-        require(msg.sender == OWNER, "33");
-        ReserveData storage r = _reserves[asset];
-        require(liquidityIndex >= r.liquidityIndex, "index only rises");
-        r.liquidityIndex = uint128(liquidityIndex);
-        r.lastUpdateTimestamp = uint40(block.timestamp);
+        _raiseIndex(asset, liquidityIndex, false);
         emit MockLiquidityIndexSet(asset, liquidityIndex);
     }
 
     /// @notice Test helper: borrowers' interest accrues — the variable borrow index rises (ray).
+    /// @param asset The reserve.
+    /// @param variableBorrowIndex The new index, at least the current one.
     function mockAccrueDebt(address asset, uint256 variableBorrowIndex) external {
-        require(msg.sender == OWNER, "33");
-        ReserveData storage r = _reserves[asset];
-        require(variableBorrowIndex >= r.variableBorrowIndex, "index only rises");
-        r.variableBorrowIndex = uint128(variableBorrowIndex);
-        r.lastUpdateTimestamp = uint40(block.timestamp);
+        _raiseIndex(asset, variableBorrowIndex, true);
         emit MockBorrowIndexSet(asset, variableBorrowIndex);
     }
 
     /// @notice Test helper: the price source of `asset` (ETH wei per whole token) moves — an oracle manipulation when pushed.
+    /// @param asset The asset.
+    /// @param priceEth ETH wei per whole token.
     function mockSetAssetPrice(address asset, uint256 priceEth) external {
         require(msg.sender == OWNER, "33");
         _prices[asset] = priceEth;
@@ -226,6 +261,9 @@ contract MockAaveV2LendingPool {
 
     /// @notice Test helper: an attacker borrows `amount` against worthless collateral (never repaid):
     /// the debt is recorded (`Borrow`, variable debt of `to`), the cash leaves, no balance moves.
+    /// @param asset The reserve.
+    /// @param to The attacker (debtor and receiver).
+    /// @param amount Asset units.
     function mockExploitBorrow(address asset, address to, uint256 amount) external {
         require(msg.sender == OWNER, "33");
         _borrow(_reserves[asset], asset, to, to, amount, 0);
@@ -236,6 +274,15 @@ contract MockAaveV2LendingPool {
         MockAaveV2VariableDebtToken(r.variableDebtTokenAddress).mint(user, onBehalfOf, amount, r.variableBorrowIndex);
         MockAaveV3AToken(r.aTokenAddress).transferUnderlyingTo(user, amount);
         emit Borrow(asset, user, onBehalfOf, amount, VARIABLE_MODE, r.currentVariableBorrowRate, referralCode);
+    }
+
+    function _raiseIndex(address asset, uint256 index, bool debt) internal {
+        require(msg.sender == OWNER, "33");
+        ReserveData storage r = _reserves[asset];
+        require(index >= (debt ? r.variableBorrowIndex : r.liquidityIndex), "index only rises");
+        if (debt) r.variableBorrowIndex = uint128(index);
+        else r.liquidityIndex = uint128(index);
+        r.lastUpdateTimestamp = uint40(block.timestamp);
     }
 
     function _value(address asset, uint256 amount) internal view returns (uint256) {

@@ -3,7 +3,9 @@ pragma solidity 0.8.28;
 
 // Aave v2 reverts with numeric string codes (protocol-v2 `Errors.sol`) and names its token views
 // in capitals (`POOL`, `UNDERLYING_ASSET_ADDRESS`); the mock follows the real ABI.
-/* solhint-disable gas-custom-errors, func-name-mixedcase, gas-indexed-events */
+/* solhint-disable gas-custom-errors, gas-indexed-events */
+
+import {MockScaledBalanceToken} from "./MockScaledBalanceToken.sol";
 
 /// @title MockAaveV2VariableDebtToken
 /// @notice Test-only stand-in for an Aave v2 `VariableDebtToken`: the borrowers' debt, stored
@@ -12,58 +14,17 @@ pragma solidity 0.8.28;
 /// `totalSupply`, `scaledTotalSupply`, `POOL()`, `UNDERLYING_ASSET_ADDRESS()`, the `Mint`/`Burn`
 /// events; mint/burn pool-only (error "29" CT_CALLER_MUST_BE_LENDING_POOL); transfers revert.
 /// Simplifies: no credit delegation (`approveDelegation`), no incentives controller.
-contract MockAaveV2VariableDebtToken {
-    uint256 internal constant RAY = 1e27; // index unit
-    uint256 internal constant HALF_RAY = RAY / 2;
-
-    address public immutable POOL;
-    address public immutable UNDERLYING_ASSET_ADDRESS;
-    uint8 public immutable decimals;
-
-    mapping(address user => uint256 scaled) internal _scaled;
-    uint256 internal _scaledTotal;
-
-    event Transfer(address indexed from, address indexed to, uint256 value);
+contract MockAaveV2VariableDebtToken is MockScaledBalanceToken {
     /// @notice As Aave v2 `IVariableDebtToken.Mint`.
     event Mint(address indexed from, address indexed onBehalfOf, uint256 value, uint256 index);
     /// @notice As Aave v2 `IVariableDebtToken.Burn`.
     event Burn(address indexed user, uint256 amount, uint256 index);
 
-    constructor(address pool, address underlying, uint8 decimals_) {
-        POOL = pool;
-        UNDERLYING_ASSET_ADDRESS = underlying;
-        decimals = decimals_;
-    }
+    constructor(address pool, address underlying, uint8 decimals_) MockScaledBalanceToken(pool, underlying, decimals_) {}
 
     modifier onlyPool() {
         require(msg.sender == POOL, "29"); // CT_CALLER_MUST_BE_LENDING_POOL
         _;
-    }
-
-    /// @notice The user's debt at the current borrow index.
-    /// @param user The borrower.
-    /// @return Underlying units.
-    function balanceOf(address user) public view returns (uint256) {
-        return _rayMul(_scaled[user], _index());
-    }
-
-    /// @notice The user's scaled debt.
-    /// @param user The borrower.
-    /// @return Scaled units.
-    function scaledBalanceOf(address user) external view returns (uint256) {
-        return _scaled[user];
-    }
-
-    /// @notice All debt at the current borrow index.
-    /// @return Underlying units.
-    function totalSupply() external view returns (uint256) {
-        return _rayMul(_scaledTotal, _index());
-    }
-
-    /// @notice All scaled debt.
-    /// @return Scaled units.
-    function scaledTotalSupply() external view returns (uint256) {
-        return _scaledTotal;
     }
 
     /// @notice Debt tokens do not move (as v2: "TRANSFER_NOT_SUPPORTED").
@@ -77,10 +38,10 @@ contract MockAaveV2VariableDebtToken {
     /// @param amount Underlying units.
     /// @param index The variable borrow index, ray.
     function mint(address user, address onBehalfOf, uint256 amount, uint256 index) external onlyPool {
-        uint256 scaled = (amount * RAY + index / 2) / index;
+        uint256 scaled = _rayDiv(amount, index);
         require(scaled != 0, "56"); // CT_INVALID_MINT_AMOUNT
-        _scaled[onBehalfOf] += scaled;
-        _scaledTotal += scaled;
+        _scaledBalances[onBehalfOf] += scaled;
+        _scaledTotalSupply += scaled;
         emit Transfer(address(0), onBehalfOf, amount);
         emit Mint(user, onBehalfOf, amount, index);
     }
@@ -90,22 +51,18 @@ contract MockAaveV2VariableDebtToken {
     /// @param amount Underlying units.
     /// @param index The variable borrow index, ray.
     function burn(address user, uint256 amount, uint256 index) external onlyPool {
-        uint256 scaled = (amount * RAY + index / 2) / index;
+        uint256 scaled = _rayDiv(amount, index);
         require(scaled != 0, "57"); // CT_INVALID_BURN_AMOUNT
-        uint256 held = _scaled[user];
+        uint256 held = _scaledBalances[user];
         if (scaled > held) scaled = held;
-        _scaled[user] = held - scaled;
-        _scaledTotal -= scaled;
+        _scaledBalances[user] = held - scaled;
+        _scaledTotalSupply -= scaled;
         emit Transfer(user, address(0), amount);
         emit Burn(user, amount, index);
     }
 
-    function _index() internal view returns (uint256) {
+    function _index() internal view override returns (uint256) {
         return MockAaveV2PoolDebtIndex(POOL).getReserveNormalizedVariableDebt(UNDERLYING_ASSET_ADDRESS);
-    }
-
-    function _rayMul(uint256 a, uint256 b) internal pure returns (uint256) {
-        return (a * b + HALF_RAY) / RAY;
     }
 }
 

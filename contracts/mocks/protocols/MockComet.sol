@@ -85,16 +85,24 @@ contract MockComet {
         uint128 _reserved;
     }
 
+    /// @notice The base asset (e.g. USDC).
     address public immutable baseToken;
+    /// @notice The base asset's USD feed (8 decimals); a $1 feed this mock deploys.
     address public immutable baseTokenPriceFeed;
+    /// @notice 10 ** the base token's decimals.
     uint256 public immutable baseScale;
+    /// @notice Who may call the test helpers.
     address public immutable OWNER;
+    /// @notice Whether supply and withdraw are paused.
     bool public isPaused;
 
     TotalsBasic internal _totals;
     AssetInfo[] internal _assets;
+    /// @notice Per account: the signed base principal (and Comet's tracking fields, unused here).
     mapping(address account => UserBasic basic) public userBasic;
+    /// @notice Per account and collateral asset: the balance supplied.
     mapping(address account => mapping(address asset => UserCollateral collateral)) public userCollateral;
+    /// @notice Per collateral asset: the total supplied.
     mapping(address asset => TotalsCollateral totals) public totalsCollateral;
 
     error BadAsset();
@@ -105,18 +113,47 @@ contract MockComet {
     error MockCometOnlyOwner(address caller);
     error MockCometIndexDecrease(uint256 current, uint256 requested);
 
+    /// @notice Base supplied (or repaid), as Comet.
+    /// @param from The payer.
+    /// @param dst The account credited.
+    /// @param amount Base units.
     event Supply(address indexed from, address indexed dst, uint256 amount);
+    /// @notice Base supply balance minted or burnt, as Comet.
+    /// @param from The sender (0 on a mint).
+    /// @param to The receiver (0 on a burn).
+    /// @param amount Base units.
     event Transfer(address indexed from, address indexed to, uint256 amount);
+    /// @notice Base withdrawn or borrowed, as Comet.
+    /// @param src The account debited.
+    /// @param to The receiver.
+    /// @param amount Base units.
     event Withdraw(address indexed src, address indexed to, uint256 amount);
+    /// @notice Collateral supplied, as Comet.
+    /// @param from The payer.
+    /// @param dst The account credited.
+    /// @param asset The collateral.
+    /// @param amount Asset units.
     event SupplyCollateral(address indexed from, address indexed dst, address indexed asset, uint256 amount);
+    /// @notice Collateral withdrawn, as Comet.
+    /// @param src The account debited.
+    /// @param to The receiver.
+    /// @param asset The collateral.
+    /// @param amount Asset units.
     event WithdrawCollateral(address indexed src, address indexed to, address indexed asset, uint256 amount);
     /// @notice Test helper: the supply index moved.
+    /// @param baseSupplyIndex The new index.
     event MockSupplyIndexSet(uint256 baseSupplyIndex);
     /// @notice Test helper: the borrow index moved.
+    /// @param baseBorrowIndex The new index.
     event MockBorrowIndexSet(uint256 baseBorrowIndex);
     /// @notice Test helper: a collateral asset was listed.
+    /// @param asset The collateral.
+    /// @param priceFeed Its USD feed.
     event MockAssetAdded(address indexed asset, address indexed priceFeed);
     /// @notice Test helper: an exploit borrowed `amount` of the base token it will never repay.
+    /// @param to The attacker.
+    /// @param amount Base units.
+    /// @param totalBorrow The market's total borrow after it.
     event MockExploitDrained(address indexed to, uint256 amount, uint256 totalBorrow);
 
     constructor(address baseToken_) {
@@ -196,54 +233,69 @@ contract MockComet {
     }
 
     /// @notice Present value of the account's base supply (0 when borrowing).
+    /// @param account The account.
+    /// @return Base units.
     function balanceOf(address account) public view returns (uint256) {
         int104 principal = userBasic[account].principal;
         return principal > 0 ? _presentValueSupply(uint256(int256(principal))) : 0;
     }
 
     /// @notice Present value of the account's base borrow (0 when supplying).
+    /// @param account The account.
+    /// @return Base units.
     function borrowBalanceOf(address account) public view returns (uint256) {
         int104 principal = userBasic[account].principal;
         return principal < 0 ? _presentValueBorrow(uint256(int256(-principal))) : 0;
     }
 
     /// @notice Present value of all base supply.
+    /// @return Base units.
     function totalSupply() public view returns (uint256) {
         return _presentValueSupply(_totals.totalSupplyBase);
     }
 
     /// @notice Present value of all base borrows.
+    /// @return Base units.
     function totalBorrow() public view returns (uint256) {
         return _presentValueBorrow(_totals.totalBorrowBase);
     }
 
     /// @notice The protocol's reserves: base held − total supply + total borrow (Comet's formula).
+    /// @return Signed base units.
     function getReserves() external view returns (int256) {
         return int256(IERC20(baseToken).balanceOf(address(this))) - int256(totalSupply()) + int256(totalBorrow());
     }
 
     /// @notice The market's totals (CometExt `totalsBasic`).
+    /// @return The totals.
     function totalsBasic() external view returns (TotalsBasic memory) {
         return _totals;
     }
 
     /// @notice Number of collateral assets.
+    /// @return The count.
     function numAssets() external view returns (uint8) {
         return uint8(_assets.length);
     }
 
     /// @notice The `i`th collateral asset.
+    /// @param i Its offset.
+    /// @return Its info.
     function getAssetInfo(uint8 i) external view returns (AssetInfo memory) {
         if (i >= _assets.length) revert BadAsset();
         return _assets[i];
     }
 
     /// @notice The collateral asset `asset`.
+    /// @param asset The collateral.
+    /// @return Its info.
     function getAssetInfoByAddress(address asset) external view returns (AssetInfo memory) {
         return _assetInfo(asset);
     }
 
     /// @notice A price feed's answer (8 decimals, USD).
+    /// @param priceFeed The feed.
+    /// @return The price.
     function getPrice(address priceFeed) public view returns (uint256) {
         (, int256 price, , , ) = MockChainlinkAggregator(priceFeed).latestRoundData();
         if (price <= 0) revert BadPrice();
@@ -251,6 +303,7 @@ contract MockComet {
     }
 
     /// @notice Decimals of the base token (Comet reports its base token's).
+    /// @return The decimals.
     function decimals() external view returns (uint8) {
         return IERC20Decimals(baseToken).decimals();
     }

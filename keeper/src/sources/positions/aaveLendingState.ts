@@ -206,12 +206,14 @@ function decodeReserveData(result: CallResult | undefined, pool: string, asset: 
   };
 }
 
-function decodeUintStrict(result: CallResult | undefined, what: string): bigint {
+/** A uint256 result, or a throw naming the read. */
+export function decodeUintStrict(result: CallResult | undefined, what: string): bigint {
   if (result === undefined || !result.success || result.returnData.length !== 66) throw new Error(`${what} failed or returned no uint256`);
   return BigInt(result.returnData);
 }
 
-function decodeAddress(result: CallResult | undefined, what: string): string {
+/** An address result, or a throw naming the read. */
+export function decodeAddress(result: CallResult | undefined, what: string): string {
   if (result === undefined || !result.success || result.returnData.length !== 66) throw new Error(`${what} failed or returned no address`);
   return getAddress(`0x${result.returnData.slice(26)}`);
 }

@@ -31,8 +31,8 @@
  */
 import { Interface, getAddress } from "ethers";
 import type { LendingBorrower, LendingPoolState } from "../../policy/lendingLoss";
-import type { LogReader } from "./aaveLendingState";
-import { aggregate3, type Call3, type CallResult, type EthCaller } from "./multicall";
+import { decodeAddress, decodeUintStrict, type LogReader } from "./aaveLendingState";
+import { aggregate3, type Call3, type EthCaller } from "./multicall";
 
 export const COMET_LENDING_READ = new Interface([
   "function baseToken() view returns (address)",
@@ -68,13 +68,13 @@ export async function resolveComet(caller: EthCaller, comet: string, options: { 
   const c = (fn: string, args: readonly unknown[] = []): Call3 => ({ target: comet, callData: COMET_LENDING_READ.encodeFunctionData(fn, args) });
   const first = await aggregate3(caller, [c("baseToken"), c("baseTokenPriceFeed"), c("baseScale"), c("numAssets")], options);
   const [base, feed, scale, count] = first.results;
-  const numAssets = Number(uintOf(count, `${comet}.numAssets()`));
+  const numAssets = Number(decodeUintStrict(count, `${comet}.numAssets()`));
   const infos = numAssets === 0 ? [] : (await aggregate3(caller, Array.from({ length: numAssets }, (_, i) => c("getAssetInfo", [i])), options)).results;
   return {
     comet: getAddress(comet),
-    baseToken: addressOf(base, `${comet}.baseToken()`),
-    baseTokenPriceFeed: addressOf(feed, `${comet}.baseTokenPriceFeed()`),
-    baseScale: uintOf(scale, `${comet}.baseScale()`),
+    baseToken: decodeAddress(base, `${comet}.baseToken()`),
+    baseTokenPriceFeed: decodeAddress(feed, `${comet}.baseTokenPriceFeed()`),
+    baseScale: decodeUintStrict(scale, `${comet}.baseScale()`),
     assets: infos.map((r, i) => {
       if (!r.success) throw new Error(`${comet}.getAssetInfo(${i}) failed`);
       const [info] = COMET_LENDING_READ.decodeFunctionResult("getAssetInfo", r.returnData);
@@ -133,11 +133,11 @@ export async function readCometLendingState(
   };
   const [totals] = COMET_LENDING_READ.decodeFunctionResult("totalsBasic", ok(1, "Comet.totalsBasic()"));
   const principal = COMET_LENDING_READ.decodeFunctionResult("userBasic", ok(4, `Comet.userBasic(${holder})`))[0] as bigint;
-  const basePrice = uintOf(r[6], "Comet.getPrice(baseTokenPriceFeed)");
-  const assetPrices = market.assets.map((a, i) => uintOf(r[7 + i], `Comet.getPrice(${a.priceFeed})`));
+  const basePrice = decodeUintStrict(r[6], "Comet.getPrice(baseTokenPriceFeed)");
+  const assetPrices = market.assets.map((a, i) => decodeUintStrict(r[7 + i], `Comet.getPrice(${a.priceFeed})`));
   const state: LendingBorrower[] = borrowers.map((account, k) => {
     const base = head + per * k;
-    const reserveDebt = uintOf(r[base], `Comet.borrowBalanceOf(${account})`);
+    const reserveDebt = decodeUintStrict(r[base], `Comet.borrowBalanceOf(${account})`);
     let collateralBase = 0n;
     market.assets.forEach((a, i) => {
       const held = COMET_LENDING_READ.decodeFunctionResult("userCollateral", ok(base + 1 + i, `Comet.userCollateral(${account}, ${a.asset})`))[0] as bigint;
@@ -147,14 +147,14 @@ export async function readCometLendingState(
   });
   return {
     block,
-    totalSupplied: uintOf(r[0], "Comet.totalSupply()"),
+    totalSupplied: decodeUintStrict(r[0], "Comet.totalSupply()"),
     scaledTotalSupply: (totals as { getValue(n: string): unknown }).getValue("totalSupplyBase") as bigint,
-    cash: uintOf(r[2], "baseToken.balanceOf(Comet)"),
-    totalDebt: uintOf(r[3], "Comet.totalBorrow()"),
+    cash: decodeUintStrict(r[2], "baseToken.balanceOf(Comet)"),
+    totalDebt: decodeUintStrict(r[3], "Comet.totalBorrow()"),
     bridgeUnbacked: 0n,
     treasuryAccrued: 0n,
     holderScaled: principal > 0n ? principal : 0n,
-    holderBalance: uintOf(r[5], `Comet.balanceOf(${holder})`),
+    holderBalance: decodeUintStrict(r[5], `Comet.balanceOf(${holder})`),
     borrowers: state,
     prices: Object.fromEntries([[market.baseTokenPriceFeed, basePrice.toString()], ...market.assets.map((a, i) => [a.priceFeed, (assetPrices[i] as bigint).toString()])]),
   };
@@ -167,14 +167,4 @@ export async function readCometHolderPrincipal(caller: EthCaller, comet: string,
   if (x === undefined || !x.success) throw new Error(`${comet}.userBasic(${holder}) failed at block ${block}`);
   const principal = COMET_LENDING_READ.decodeFunctionResult("userBasic", x.returnData)[0] as bigint;
   return principal > 0n ? principal : 0n;
-}
-
-function uintOf(result: CallResult | undefined, what: string): bigint {
-  if (result === undefined || !result.success || result.returnData.length !== 66) throw new Error(`${what} failed or returned no uint256`);
-  return BigInt(result.returnData);
-}
-
-function addressOf(result: CallResult | undefined, what: string): string {
-  if (result === undefined || !result.success || result.returnData.length !== 66) throw new Error(`${what} failed or returned no address`);
-  return getAddress(`0x${result.returnData.slice(26)}`);
 }
