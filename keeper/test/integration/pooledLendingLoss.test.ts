@@ -165,6 +165,9 @@ describe("pooled-lending loss of Aave v2 forks and Compound v3 (integration)", f
         const measured = await reader().measure({ id: "p", spec: w.spec(kind, who) }, before, await head());
         expect(measured.loss).to.equal(0n);
         expect((measured.reads as { poolLoss: string }).poolLoss).to.equal("0");
+        // The window's borrowers, read at both blocks; the whale only withdrew its supply (a `Withdraw` on Comet too) and is not one.
+        const borrowers = (measured.reads as { after: { borrowers: { account: string }[] } }).after.borrowers.map((b) => b.account);
+        expect(borrowers).to.have.members([await w.attacker.getAddress(), await w.borrower.getAddress()]);
         expect(measured.valueBefore).to.be.closeTo(usdc6(100_000), 2n);
       });
 

@@ -25,7 +25,8 @@
  *
  * The market's base token, price feeds and collateral list are read once at the window's end
  * (`resolveComet`). The window's borrowers are the `Withdraw(src, to, amount)` sources in the
- * window (Comet emits `Withdraw` for a borrow too) that owe base at either block; a borrow made by
+ * window (Comet emits `Withdraw` for a borrow too) that owe base at either block
+ * (`cometBorrowersAt`); a borrow made by
  * a base `transferAsset` (no `Withdraw`) is not found — its cash leaves only through a later
  * withdrawal, which the window's `Withdraw` logs name, by the receiver, not the borrower.
  */
@@ -95,6 +96,27 @@ export async function cometWindowBorrowers(logs: LogReader, comet: string, fromB
     if (parsed !== null) accounts.add(getAddress(parsed.args.getValue("src") as string));
   }
   return [...accounts];
+}
+
+/**
+ * Of the candidates (the window's `Withdraw` sources), those that owe base at one of the blocks
+ * (`userBasic.principal < 0`): a withdrawal wave of suppliers costs one cheap read each, not the
+ * per-collateral reads of a borrower.
+ */
+export async function cometBorrowersAt(caller: EthCaller, comet: string, candidates: readonly string[], blocks: readonly number[], options: { multicallAddress?: string } = {}): Promise<string[]> {
+  const owing = new Set<string>();
+  for (const block of blocks) {
+    if (candidates.length === 0) break;
+    const calls = candidates.map((account) => ({ target: comet, callData: COMET_LENDING_READ.encodeFunctionData("userBasic", [account]) }));
+    const batch = await aggregate3(caller, calls, { ...options, blockTag: block });
+    if (batch.block !== block) throw new Error(`Comet borrower read ran at block ${batch.block}, not ${block}`);
+    candidates.forEach((account, k) => {
+      const x = batch.results[k];
+      if (x === undefined || !x.success) throw new Error(`${comet}.userBasic(${account}) failed at block ${block}`);
+      if ((COMET_LENDING_READ.decodeFunctionResult("userBasic", x.returnData)[0] as bigint) < 0n) owing.add(account);
+    });
+  }
+  return candidates.filter((account) => owing.has(account));
 }
 
 /** The market, the holder and the borrowers at `block`, in one pinned batch; throws when a read fails. */

@@ -33,7 +33,7 @@ import {
   type LossRule,
 } from "../../policy/positionLossRule";
 import { readAaveLendingState, resolveAaveReserve, resolveAaveReserveByPool, windowBorrowers, type LogReader } from "./aaveLendingState";
-import { cometWindowBorrowers, readCometHolderPrincipal, readCometLendingState, resolveComet } from "./cometLendingState";
+import { cometBorrowersAt, cometWindowBorrowers, readCometHolderPrincipal, readCometLendingState, resolveComet } from "./cometLendingState";
 import { aggregate3, type Call3, type EthCaller } from "./multicall";
 import { MAX_ROUNDS, type PositionRead } from "./positionReader";
 import { ERC20_READ, YEARN_V2_READ, conversionCall, decodeUint, type PositionSpec } from "./readers";
@@ -168,11 +168,11 @@ export class IncidentLossReader {
   private async cometSource(comet: string, holder: string, before: number, after: number): Promise<PooledLendingSource> {
     const chain = this.options.chain;
     const market = await resolveComet(chain, comet, { ...this.mc(), blockTag: after });
-    const borrowers = await cometWindowBorrowers(chain, market.comet, before + 1, after);
+    const borrowers = await cometBorrowersAt(chain, market.comet, await cometWindowBorrowers(chain, market.comet, before + 1, after), [before, after], this.mc());
     const prices: Record<number, Record<string, string>> = {};
     return {
       describe: { market: { ...market, baseScale: market.baseScale.toString(), assets: market.assets.map((a) => ({ ...a, scale: a.scale.toString(), liquidationFactor: a.liquidationFactor.toString() })) } },
-      borrowersFrom: `Comet.Withdraw(src) logs in blocks ${before + 1}..${after}`,
+      borrowersFrom: `Comet.Withdraw(src) logs in blocks ${before + 1}..${after}, those with userBasic(src).principal < 0 at block ${before} or ${after}`,
       mapping:
         "totalSupplied = Comet.totalSupply(), scaledSupply = Comet.totalsBasic().totalSupplyBase, cash = baseToken.balanceOf(Comet), totalDebt = Comet.totalBorrow(), bridgeUnbacked = treasuryAccrued = 0 (the reserves stay in net), " +
         "holderScaled = max(0, Comet.userBasic(holder).principal); per borrower reserveDebt = borrowBalanceOf(b), debtBase = reserveDebt × getPrice(baseTokenPriceFeed) / baseScale, " +
