@@ -7,6 +7,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {MockScaledBalanceToken} from "./MockScaledBalanceToken.sol";
 
 /// @title MockAaveV3AToken
 /// @notice Test-only stand-in for an Aave aToken, used by the Aave v2 lending-pool stand-in
@@ -18,66 +19,28 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 /// @dev Mirrored from aave-v3-core `AToken`/`ScaledBalanceTokenBase` (facts only): mint scales with
 /// `rayDiv` (half up) and reverts "39" on a zero scaled amount, burn likewise "40"; transfers move
 /// scaled amounts. Not mirrored: permit, incentives controller, treasury minting, delegation.
-contract MockAaveV3AToken {
+contract MockAaveV3AToken is MockScaledBalanceToken {
     using SafeERC20 for IERC20;
 
-    uint256 internal constant RAY = 1e27; // index unit
-    uint256 internal constant HALF_RAY = RAY / 2;
-
-    address public immutable POOL;
-    address public immutable UNDERLYING_ASSET_ADDRESS;
-    uint8 public immutable decimals;
     string public name;
     string public symbol;
 
-    mapping(address user => uint256 scaled) internal _scaledBalances;
     mapping(address owner => mapping(address spender => uint256 amount)) public allowance;
-    uint256 internal _scaledTotalSupply;
 
-    event Transfer(address indexed from, address indexed to, uint256 value);
     event Approval(address indexed owner, address indexed spender, uint256 value);
     /// @notice As Aave V3 `IScaledBalanceToken.Mint`.
     event Mint(address indexed caller, address indexed onBehalfOf, uint256 value, uint256 balanceIncrease, uint256 index);
     /// @notice As Aave V3 `IScaledBalanceToken.Burn`.
     event Burn(address indexed from, address indexed target, uint256 value, uint256 balanceIncrease, uint256 index);
 
-    constructor(address pool, address underlying, string memory name_, string memory symbol_, uint8 decimals_) {
-        POOL = pool;
-        UNDERLYING_ASSET_ADDRESS = underlying;
+    constructor(address pool, address underlying, string memory name_, string memory symbol_, uint8 decimals_) MockScaledBalanceToken(pool, underlying, decimals_) {
         name = name_;
         symbol = symbol_;
-        decimals = decimals_;
     }
 
     modifier onlyPool() {
         require(msg.sender == POOL, "11"); // CALLER_MUST_BE_POOL
         _;
-    }
-
-    /// @notice The holder's balance in underlying units at the current index.
-    /// @param user The holder.
-    /// @return The balance.
-    function balanceOf(address user) public view returns (uint256) {
-        return _rayMul(_scaledBalances[user], _index());
-    }
-
-    /// @notice The holder's scaled balance.
-    /// @param user The holder.
-    /// @return The scaled balance.
-    function scaledBalanceOf(address user) external view returns (uint256) {
-        return _scaledBalances[user];
-    }
-
-    /// @notice Total supply in underlying units at the current index.
-    /// @return The total supply.
-    function totalSupply() public view returns (uint256) {
-        return _rayMul(_scaledTotalSupply, _index());
-    }
-
-    /// @notice Total scaled supply.
-    /// @return The scaled total.
-    function scaledTotalSupply() external view returns (uint256) {
-        return _scaledTotalSupply;
     }
 
     /// @notice ERC-20 approve.
@@ -159,16 +122,8 @@ contract MockAaveV3AToken {
         emit Transfer(from, to, amount);
     }
 
-    function _index() internal view returns (uint256) {
+    function _index() internal view override returns (uint256) {
         return MockAaveV3PoolIncome(POOL).getReserveNormalizedIncome(UNDERLYING_ASSET_ADDRESS);
-    }
-
-    function _rayMul(uint256 a, uint256 b) internal pure returns (uint256) {
-        return (a * b + HALF_RAY) / RAY;
-    }
-
-    function _rayDiv(uint256 a, uint256 b) internal pure returns (uint256) {
-        return (a * RAY + b / 2) / b;
     }
 }
 

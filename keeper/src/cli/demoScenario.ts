@@ -326,11 +326,11 @@ class DemoStages {
   }
 
   /**
-   * A protocol whose loss the keeper cannot measure (the stand-ins without a balance sheet the
-   * pooled-lending rule reads: `DEMO_PROTOCOL=radiant|compound-v3`): the keeper holds the claim with
-   * a critical alert and the operator sets the amount (`keeper claim file --incident <id> --position
-   * <id> --amount <tokens>`) — here the position's drop over the drain's blocks when it has one. The
-   * default (the real Aave v3 market) is measured and never reaches this.
+   * A claim the keeper held because it could not measure the loss (a read that failed, a Uniswap v3
+   * id that changed owner): the keeper holds the claim with a critical alert and the operator sets
+   * the amount (`keeper claim file --incident <id> --position <id> --amount <tokens>`) — here the
+   * position's drop over the drain's blocks when it has one. Every pooled-lending stand-in (the real
+   * Aave v3 market, Radiant, Comet) is measured and never reaches this.
    */
   private async fileHeldClaim(): Promise<void> {
     const { run, w } = this;

@@ -1,5 +1,5 @@
 /**
- * PURE: the loss of a pooled-lending position (Aave v3 and its forks) in an incident, as an
+ * PURE: the loss of a pooled-lending position (Aave v3, Aave v2 and its forks, Compound v3) in an incident, as an
  * assessor recomputes it from public chain data read at two blocks: `before` (the last block
  * before the incident) and `after` (the end of the drain window, once a manipulated price is
  * restored; never the chain head at filing time).
@@ -31,7 +31,14 @@
  *   it added after the incident is not covered.
  *
  * Units: asset units (the reserve's underlying) unless named `…Base` (the oracle's base currency,
- * USD with 8 decimals on Aave v3) or `…Scaled` (aToken scaled units).
+ * USD with 8 decimals on Aave v3, ETH wei on Aave v2, USD with 8 decimals on Comet's feeds) or
+ * `…Scaled` (aToken scaled units; Comet's supply principal).
+ *
+ * The same figures on the other pools (the reads are sources/positions/aaveLendingState.ts and
+ * cometLendingState.ts): Aave v2 has no `accruedToTreasury` and no `unbacked` (both 0). Comet:
+ * totalSupplied = `totalSupply()`, scaled = `totalsBasic().totalSupplyBase`, cash = the base token
+ * held, totalDebt = `totalBorrow()`, treasuryAccrued = bridgeUnbacked = 0 (the protocol's reserves
+ * stay inside `net`), and a borrower's collateralBase is already net of Comet's `liquidationFactor`.
  */
 
 export const BPS = 10_000n; // basis points in 100%

@@ -6,8 +6,8 @@
  *   incident; shares the holder redeemed in the window are its own movement, not loss;
  * - Curve LP: the drop of what the exposed LP redeems for in the covered coin;
  * - direct holdings: a `transferFrom` by a thief is loss, the holder's own transfer to safety is not;
- * - Aave v2 forks and Compound v3: not read yet → the measure refuses (held for the operator), never
- *   a balance drop of 0.
+ * - Aave v2 forks and Compound v3: the balances do not move in a theft; the holder's share of the
+ *   debt nothing backs is the loss (keeper/test/integration/pooledLendingLoss.test.ts for the rest).
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
@@ -91,15 +91,22 @@ describe("incident loss by position kind, on the stand-ins (integration)", funct
     expect(measured.reads).to.deep.include({ balanceBefore: usdc6(100_000).toString(), balanceAfter: usdc6(15_000).toString(), sentByHolder: usdc6(30_000).toString(), takenFromHolder: usdc6(60_000).toString(), received: usdc6(5_000).toString() });
   });
 
-  it("Aave v2 forks and Compound v3: their balance sheets are not read yet — the measure refuses rather than report a balance drop of 0", async () => {
-    const { s, holder } = await loadFixture(world);
+  it("Aave v2 forks and Compound v3: a borrow against worthless collateral is the holder's share of the debt nothing backs, though no balance moved", async () => {
+    const { s, holder, other, thief } = await loadFixture(world);
     const who = await holder.getAddress();
-    await s.open("compound-v3", holder, usdc6(100_000));
-    const before = await head();
-    await ethers.provider.send("evm_mine", []);
     for (const kind of ["aave-v2", "compound-v3"] as const) {
-      const error = await reader().measure({ id: kind, spec: s.spec(kind, who) }, before, await head()).catch((err: Error) => err);
-      expect((error as Error).message, kind).to.match(/pooled-lending measure of .* is not implemented/);
+      await s.open(kind, holder, usdc6(100_000));
+      await s.open(kind, other, usdc6(300_000));
+    }
+    const before = await head();
+    await (await s.aaveV2Pool.getFunction("mockExploitBorrow")(s.addresses.usdc, await thief.getAddress(), usdc6(200_000))).wait();
+    await (await s.comet.mockExploitDrain(await thief.getAddress(), usdc6(200_000))).wait();
+    const after = await head();
+    for (const kind of ["aave-v2", "compound-v3"] as const) {
+      const measured = await reader().measure({ id: kind, spec: s.spec(kind, who) }, before, after);
+      expect(measured.rule, kind).to.equal("pooled-lending");
+      expect(measured.loss, kind).to.be.closeTo(usdc6(50_000), 2n); // 200k × 100k / 400k
+      expect((measured.reads as { before: { holderBalance: string }; after: { holderBalance: string } }).after.holderBalance, kind).to.equal(usdc6(100_000).toString());
     }
   });
 });

@@ -5,7 +5,8 @@
  * (`decreaseLiquidity(all)` + `collect`, a static call pinned to each block) valued at the pool's
  * price of that block. A pool drained with a token dumped into it (the USDC side taken, the
  * position left holding the dumped token at a collapsed price) measures the LP's loss; liquidity the
- * holder removed in the window is never measured as loss (the claim is held for the operator).
+ * holder removed in the window is never measured as loss — only the liquidity it kept through the
+ * window, valued at each block at the pool's math; an id that changed owner is held for the operator.
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
@@ -91,14 +92,46 @@ describe("LP loss on the real Uniswap v3 (integration)", function () {
     expect(atPar.loss).to.be.lt(usdc6(1_000));
   });
 
-  it("liquidity the holder removed in the window is not measured as loss: the measure refuses (the claim is held for the operator)", async () => {
+  it("the holder removes half its liquidity in the window, then the pool is drained: only the half it kept is measured, at the pool's math", async () => {
     const u = await loadFixture(fixture);
-    const before = await ethers.provider.getBlockNumber();
+    const [, , attacker] = await ethers.getSigners();
     const npm = u.positionManager.connect(u.lp) as Contract;
     const { liquidity } = await u.positionManager.getFunction("positions")(u.tokenId);
+    const kept = liquidity - liquidity / 2n;
+    const before = await ethers.provider.getBlockNumber();
+    const wholeBefore = await poolPaysAt(u, before);
+    // What the pool's own math pays for the kept liquidity at `block` (principal: a static decreaseLiquidity), in USDC at that block's price.
+    const usdcIs0 = u.token0 === (await u.usdc.getAddress());
+    const principalOfKept = async (block: number): Promise<bigint> => {
+      const [amount0, amount1] = (await npm.getFunction("decreaseLiquidity").staticCall({ tokenId: u.tokenId, liquidity: kept, amount0Min: 0n, amount1Min: 0n, deadline: 2n ** 48n }, { blockTag: block })) as [bigint, bigint];
+      const { sqrtPriceX96 } = await u.pool.getFunction("slot0")({ blockTag: block });
+      return valueInAsset(usdcIs0 ? 0 : 1, amount0, amount1, usdcIs0 ? 6 : 18, usdcIs0 ? 18 : 6, sqrtPriceX96 as bigint, "pool");
+    };
     await (await npm.getFunction("decreaseLiquidity")({ tokenId: u.tokenId, liquidity: liquidity / 2n, amount0Min: 0n, amount1Min: 0n, deadline: 2n ** 48n })).wait();
+    await u.swap(attacker!, await u.dai.getAddress(), dai18(5_000_000)); // the drain: every USDC of the range taken
+    const after = await ethers.provider.getBlockNumber();
+    const measured = await new IncidentLossReader({ chain: ethers.provider }).measure(await positionOf(u), before, after);
+    expect(measured.rule).to.equal("lp-redeemable");
+    const positions = (measured.reads as { positions: { exposure: string }[] }).positions;
+    expect(positions[0]?.exposure).to.equal(kept.toString());
+    // Before: the kept half of what the whole position was worth (principal and owed fees pro rata).
+    expect(measured.valueBefore).to.be.closeTo((wholeBefore * kept) / (liquidity as bigint), usdc6(1));
+    const truth = (await principalOfKept(before)) - (await principalOfKept(after));
+    // The pool's math for the kept liquidity, plus the few fees the dump paid it (0.05% of the DAI, worth little after).
+    expect(measured.loss).to.be.closeTo(truth, truth / 100n);
+    expect(measured.loss).to.be.lt((wholeBefore * 6n) / 10n); // not the whole position
+    expect(measured.loss).to.be.gt((wholeBefore * 4n) / 10n); // the kept half was drained
+    expect(measured.formula).to.match(/min\(liquidity_before, liquidity_after\)/);
+  });
+
+  it("a token id that changed owner in the window is not measured automatically: the measure refuses (the claim is held for the operator)", async () => {
+    const u = await loadFixture(fixture);
+    const [, , , cold] = await ethers.getSigners();
+    const before = await ethers.provider.getBlockNumber();
+    const npm = u.positionManager.connect(u.lp) as Contract;
+    await (await npm.getFunction("transferFrom")(await u.lp.getAddress(), await cold!.getAddress(), u.tokenId)).wait();
     const after = await ethers.provider.getBlockNumber();
     const error = await new IncidentLossReader({ chain: ethers.provider }).measure(await positionOf(u), before, after).catch((err: Error) => err);
-    expect((error as Error).message).to.match(/changed its Uniswap v3 liquidity in the window \(ids 1\)/);
+    expect((error as Error).message).to.match(/token ids 1 changed owner/);
   });
 });

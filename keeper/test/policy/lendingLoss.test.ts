@@ -168,3 +168,47 @@ describe("pooled-lending loss (policy/lendingLoss)", () => {
     expect(() => measureLendingLoss(BEFORE, { ...BEFORE, block: 101, cash: -1n })).to.throw(/cash at block 101 is negative/);
   });
 });
+
+describe("pooled-lending loss on Compound v3 and Aave v2 figures (policy/lendingLoss)", () => {
+  /** A Comet: 1M supplied (principal 1M at index 1.0), 150k borrowed, the holder's principal 100k; no treasury, no bridge. */
+  const COMET: LendingPoolState = { ...BEFORE, treasuryAccrued: 0n, bridgeUnbacked: 0n };
+
+  it("Comet interest: borrowers pay more than suppliers earn, the spread is the reserves inside net — no loss", () => {
+    // Borrow index +10% (150k → 165k), supply index +1.2% (1M → 1.012M): the reserves grow by 3k.
+    const after: LendingPoolState = { ...COMET, block: 200, totalDebt: 165_000n * U, totalSupplied: 1_012_000n * U, holderBalance: 101_200n * U };
+    expect(reserveNet(after) - reserveNet(COMET)).to.equal(3_000n * U);
+    expect(measureLendingLoss(COMET, after).loss).to.equal(0n);
+    // Suppliers credited more than borrowers pay (a broken rate model): that shortfall would be a loss to the suppliers.
+    const overpaid: LendingPoolState = { ...after, totalSupplied: 1_030_000n * U };
+    expect(measureLendingLoss(COMET, overpaid).poolLoss).to.equal(15_000n * U);
+  });
+
+  it("a Comet borrower whose collateral (already × liquidationFactor) falls short: its shortfall is the pool's loss, shared over the principal still in", () => {
+    // 500k borrowed against collateral worth $10k × 0.9 at the restored feed; the holder kept 60k of principal, 40k withdrawn in the window.
+    const borrower: LendingBorrower = { account: "0x00000000000000000000000000000000000000b2", collateralBase: 9_000n * USD8, debtBase: 500_000n * USD8, reserveDebt: 500_000n * U };
+    const before: LendingPoolState = { ...COMET, borrowers: [{ ...borrower, collateralBase: 0n, debtBase: 0n, reserveDebt: 0n }] };
+    const after: LendingPoolState = {
+      ...COMET,
+      block: 200,
+      cash: 850_000n * U - 500_000n * U - 40_000n * U,
+      totalDebt: 650_000n * U,
+      totalSupplied: 960_000n * U,
+      scaledTotalSupply: 960_000n * U,
+      holderScaled: 60_000n * U,
+      holderBalance: 60_000n * U,
+      borrowers: [borrower],
+    };
+    const r = measureLendingLoss(before, after);
+    expect(r.poolLoss).to.equal(491_000n * U);
+    expect(r.exposureScaled).to.equal(60_000n * U);
+    expect(r.loss).to.equal((491_000n * U * 60_000n) / 960_000n);
+  });
+
+  it("Aave v2 figures in ETH wei: the shortfall is the same share of the reserve's debt whatever the base currency", () => {
+    const wei = (usd: bigint) => usd * 5n * 10n ** 14n; // $1 = 0.0005 ETH
+    const borrowerUsd = attacker(10_000n, 850_000n, 850_000n * U);
+    const borrowerEth: LendingBorrower = { ...borrowerUsd, collateralBase: wei(10_000n), debtBase: wei(850_000n) };
+    expect(unbackedDebt([borrowerEth])).to.equal(unbackedDebt([borrowerUsd]));
+    expect(unbackedDebt([borrowerEth])).to.equal(840_000n * U);
+  });
+});

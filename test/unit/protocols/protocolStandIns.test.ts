@@ -18,6 +18,31 @@ describe("protocol stand-ins", function () {
     return { ...s, alice: alice!, bob: bob! };
   }
 
+  describe("MockAaveV2LendingPool", function () {
+    it("borrow needs collateral at LTV 80% (v2 codes 9, 11), emits v2's Borrow, mints variable debt; getUserAccountData in ETH; a theft records the debt", async function () {
+      const s = await loadFixture(fixture);
+      const pool = s.aaveV2Pool;
+      await s.open("aave-v2", s.bob, usdc6(10_000));
+      await (await pool.mockInitReserve(s.addresses.dai, "rDAI", "rDAI", 18)).wait();
+      await expect(pool.connect(s.alice).borrow(s.addresses.usdc, usdc6(1), 2, 0, s.alice.address)).to.be.revertedWith("9");
+      await (await s.dai.mint(s.alice.address, dai18(1000))).wait();
+      await (await s.dai.connect(s.alice).approve(s.addresses.aaveV2Pool, dai18(1000))).wait();
+      await (await pool.connect(s.alice).deposit(s.addresses.dai, dai18(1000), s.alice.address, 0)).wait();
+      await expect(pool.connect(s.alice).borrow(s.addresses.usdc, usdc6(801), 2, 0, s.alice.address)).to.be.revertedWith("11");
+      await expect(pool.connect(s.alice).borrow(s.addresses.usdc, usdc6(800), 2, 7, s.alice.address)).to.emit(pool, "Borrow").withArgs(s.addresses.usdc, s.alice.address, s.alice.address, usdc6(800), 2n, 0n, 7);
+      const account = await pool.getUserAccountData(s.alice.address);
+      expect([account.totalCollateralETH, account.totalDebtETH, account.ltv]).to.deep.equal([10n ** 21n, 800n * 10n ** 18n, 8000n]);
+      const data = await pool.getReserveData(s.addresses.usdc);
+      const debt = await ethers.getContractAt("MockAaveV2VariableDebtToken", data.variableDebtTokenAddress);
+      expect(await debt.balanceOf(s.alice.address)).to.equal(usdc6(800));
+      expect((data.configuration.data >> 48n) & 0xffn).to.equal(6n); // decimals, as v2 packs them
+      await (await pool.mockExploitBorrow(s.addresses.usdc, s.owner.address, usdc6(1000))).wait();
+      expect(await debt.totalSupply()).to.equal(usdc6(1800));
+      expect(await s.aaveV2AToken.balanceOf(s.bob.address)).to.equal(usdc6(10_000));
+      expect((await pool.getUserAccountData(s.owner.address)).healthFactor).to.equal(0n); // no collateral: nothing backs it
+    });
+  });
+
   describe("MockComet", function () {
     it("balanceOf is the present value of the supply; withdraw(max) empties it", async function () {
       const s = await loadFixture(fixture);
@@ -33,12 +58,12 @@ describe("protocol stand-ins", function () {
       const s = await loadFixture(fixture);
       await s.open("compound-v3", s.alice, usdc6(300));
       await s.open("compound-v3", s.bob, usdc6(700));
-      const index = await s.comet.baseSupplyIndex();
+      const index = (await s.comet.totalsBasic()).baseSupplyIndex;
       const reserves = await s.comet.getReserves();
       await expect(s.comet.mockExploitDrain(s.owner.address, usdc6(400))).to.emit(s.comet, "Withdraw").withArgs(s.owner.address, s.owner.address, usdc6(400));
       expect(await s.comet.balanceOf(s.alice.address)).to.equal(usdc6(300));
       expect(await s.comet.balanceOf(s.bob.address)).to.equal(usdc6(700));
-      expect(await s.comet.baseSupplyIndex()).to.equal(index);
+      expect((await s.comet.totalsBasic()).baseSupplyIndex).to.equal(index);
       expect(await s.usdc.balanceOf(s.addresses.comet)).to.equal(usdc6(600));
       expect(await s.comet.borrowBalanceOf(s.owner.address)).to.equal(usdc6(400));
       expect(await s.comet.totalBorrow()).to.equal(usdc6(400));
@@ -57,6 +82,29 @@ describe("protocol stand-ins", function () {
       await expect(s.comet.connect(s.alice).withdraw(s.addresses.usdc, 1)).to.be.revertedWithCustomError(s.comet, "Paused");
       await expect(s.comet.connect(s.alice).mockExploitDrain(s.alice.address, 1)).to.be.revertedWithCustomError(s.comet, "MockCometOnlyOwner").withArgs(s.alice.address);
       await expect(s.comet.mockAccrue(1n)).to.be.revertedWithCustomError(s.comet, "MockCometIndexDecrease").withArgs(10n ** 15n, 1n);
+    });
+
+    it("a borrow is a base withdraw beyond the supply, allowed up to collateral × borrowCollateralFactor at the price feeds; the principal turns negative", async function () {
+      const s = await loadFixture(fixture);
+      await s.open("compound-v3", s.bob, usdc6(10_000));
+      const feed = await ethers.deployContract("MockChainlinkAggregator", [8, "DAI / USD", 10n ** 8n]);
+      await (await s.comet.mockAddAsset(s.addresses.dai, await feed.getAddress(), 8n * 10n ** 17n, 85n * 10n ** 16n, 9n * 10n ** 17n)).wait();
+      const info = await s.comet.getAssetInfo(0);
+      expect([info.asset, info.priceFeed, info.scale, info.liquidationFactor]).to.deep.equal([s.addresses.dai, await feed.getAddress(), 10n ** 18n, 9n * 10n ** 17n]);
+      expect(await s.comet.numAssets()).to.equal(1n);
+      expect(await s.comet.getPrice(await s.comet.baseTokenPriceFeed())).to.equal(10n ** 8n);
+      await (await s.dai.mint(s.alice.address, dai18(1000))).wait();
+      await (await s.dai.connect(s.alice).approve(s.addresses.comet, dai18(1000))).wait();
+      await expect(s.comet.connect(s.alice).supply(s.addresses.dai, dai18(1000))).to.emit(s.comet, "SupplyCollateral").withArgs(s.alice.address, s.alice.address, s.addresses.dai, dai18(1000));
+      await expect(s.comet.connect(s.alice).withdraw(s.addresses.usdc, usdc6(801))).to.be.revertedWithCustomError(s.comet, "NotCollateralized");
+      await expect(s.comet.connect(s.alice).withdraw(s.addresses.usdc, usdc6(800))).to.emit(s.comet, "Withdraw").withArgs(s.alice.address, s.alice.address, usdc6(800));
+      expect((await s.comet.userBasic(s.alice.address)).principal).to.equal(-usdc6(800));
+      expect(await s.comet.borrowBalanceOf(s.alice.address)).to.equal(usdc6(800));
+      expect(await s.comet.balanceOf(s.alice.address)).to.equal(0n);
+      expect((await s.comet.totalsBasic()).totalBorrowBase).to.equal(usdc6(800));
+      await expect(s.comet.connect(s.alice).withdraw(s.addresses.dai, dai18(1))).to.be.revertedWithCustomError(s.comet, "NotCollateralized");
+      await (await feed.setAnswer(0, 0)).wait();
+      await expect(s.comet.getPrice(await feed.getAddress())).to.be.revertedWithCustomError(s.comet, "BadPrice");
     });
   });
 

@@ -6,20 +6,23 @@
  *
  * | kind                | reads at each block                                                              | logs in (before, after]           |
  * |---------------------|----------------------------------------------------------------------------------|-----------------------------------|
- * | aave-v3             | the reserve's balance sheet, the holder, the window's borrowers (aaveLendingState) | pool `Borrow` of the reserve     |
+ * | aave-v3, aave-v2    | the reserve's balance sheet, the holder, the window's borrowers (aaveLendingState; v2 ABI for aave-v2) | pool `Borrow` of the reserve |
+ * | compound-v3         | Comet's totals, cash, the holder's principal, the borrowers' debt and collateral at the price feeds (cometLendingState) | Comet `Withdraw` (a borrow is one) |
  * | erc4626             | `vault.balanceOf(holder)`, then `convertToAssets(exposure)`                        | —                                 |
  * | yearn-v2            | `vault.balanceOf(holder)`, `pricePerShare()`, `decimals()`                         | —                                 |
  * | curve               | `lpToken.balanceOf(holder)`, then `calc_withdraw_one_coin(exposure, i)`            | —                                 |
- * | uniswap-v3          | the reader's value (principal + fees owed), `NPM.positions(id).liquidity` per id   | —                                 |
+ * | uniswap-v3          | per id `NPM.ownerOf`, `NPM.positions` (liquidity, fee checkpoint, owed), the pool's `slot0`, fee growth and range ticks | — |
  * | erc20               | `token.balanceOf(holder)`                                                          | `Transfer` from / to the holder, and each outgoing transfer's transaction sender |
  *
- * `aave-v2` and `compound-v3` are pooled lending too, but their balance sheets are not read here
- * yet: measuring them throws, which holds the claim with a critical alert until the operator sets
- * the amount (`keeper claim file`). A balance drop is never used for them: their balances do not
- * move in an exploit.
+ * Pooled lending (aave-v3, aave-v2, compound-v3) is never a balance drop — balances do not move in
+ * an exploit — but the holder's share of the pool's loss on its balance sheet (policy/lendingLoss.ts).
+ * Uniswap v3 values only the liquidity held throughout the window (min per id) at each block's
+ * pool math, owed fees pro rata (`exposedValue`). What cannot be measured — a read that fails, an
+ * id that changed owner — throws, which holds the claim with a critical alert until the operator
+ * sets the amount (`keeper claim file`); never a made-up amount.
  */
 import { Interface, getAddress, zeroPadValue } from "ethers";
-import { lendingLossRecord, type LendingLossRecord } from "../../policy/lendingLoss";
+import { lendingLossRecord, type LendingLossRecord, type LendingPoolState } from "../../policy/lendingLoss";
 import {
   SHARE_LOSS_FORMULA,
   balanceDropLoss,
@@ -29,11 +32,24 @@ import {
   type HolderTransfer,
   type LossRule,
 } from "../../policy/positionLossRule";
-import { readAaveLendingState, resolveAaveReserve, windowBorrowers, type LogReader } from "./aaveLendingState";
+import { readAaveLendingState, resolveAaveReserve, resolveAaveReserveByPool, windowBorrowers, type LogReader } from "./aaveLendingState";
+import { cometBorrowersAt, cometWindowBorrowers, readCometHolderPrincipal, readCometLendingState, resolveComet } from "./cometLendingState";
 import { aggregate3, type Call3, type EthCaller } from "./multicall";
-import { ChainPositionReader, type PositionRead } from "./positionReader";
+import { MAX_ROUNDS, type PositionRead } from "./positionReader";
 import { ERC20_READ, YEARN_V2_READ, conversionCall, decodeUint, type PositionSpec } from "./readers";
-import { UNISWAP_V3_NPM_READ } from "./uniswapV3Reader";
+import {
+  EMPTY_UNISWAP_V3_LAYOUT,
+  UNISWAP_V3_EXPOSURE_FORMULA,
+  UNISWAP_V3_NPM_READ,
+  UNISWAP_V3_POOL_READ,
+  exposedValue,
+  planUniswapV3,
+  poolKey,
+  type UniswapV3Checkpoint,
+  type UniswapV3IdReads,
+  type UniswapV3Layout,
+  type UniswapV3TokenInfo,
+} from "./uniswapV3Reader";
 
 const TRANSFER_TOPIC = new Interface(["event Transfer(address indexed from, address indexed to, uint256 value)"]).getEvent("Transfer")?.topicHash as string;
 
@@ -65,11 +81,7 @@ export interface IncidentLossReaderOptions {
 }
 
 export class IncidentLossReader {
-  private readonly reader: ChainPositionReader;
-
-  constructor(private readonly options: IncidentLossReaderOptions) {
-    this.reader = new ChainPositionReader({ caller: options.chain, ...(options.multicallAddress !== undefined ? { multicallAddress: options.multicallAddress } : {}) });
-  }
+  constructor(private readonly options: IncidentLossReaderOptions) {}
 
   /** The position's loss between `before` and `after` by its kind's rule; throws when a read fails or the kind has no measure (never a made-up amount). */
   async measure(position: PositionRead, before: number, after: number, options: { latest?: number } = {}): Promise<MeasuredIncidentLoss> {
@@ -80,12 +92,10 @@ export class IncidentLossReader {
     const base = { positionId: position.id, kind: spec.kind, rule, blockBefore: before, blockAfter: after };
     switch (spec.kind) {
       case "aave-v3":
-        return { ...base, ...(await this.aaveV3(spec.aToken, spec.holder, before, after, options.latest)) };
       case "aave-v2":
+        return { ...base, ...(await this.pooledLending(await this.aaveSource(spec, before, after), before, after, options.latest)) };
       case "compound-v3":
-        throw new Error(
-          `${position.id}: the pooled-lending measure of ${spec.kind} (the pool's balance sheet at the incident's blocks) is not implemented; its balances do not move in an exploit, so a balance drop would find 0`,
-        );
+        return { ...base, ...(await this.pooledLending(await this.cometSource(spec.comet, spec.holder, before, after), before, after, options.latest)) };
       case "erc4626":
       case "curve":
         return { ...base, ...(await this.twoStepShares(spec, before, after)) };
@@ -115,14 +125,12 @@ export class IncidentLossReader {
     return this.options.multicallAddress !== undefined ? { multicallAddress: this.options.multicallAddress } : {};
   }
 
-  private async aaveV3(aToken: string, holder: string, before: number, after: number, latest: number | undefined): Promise<Pick<MeasuredIncidentLoss, "loss" | "valueBefore" | "valueAfter" | "formula" | "reads">> {
-    const reserve = await resolveAaveReserve(this.options.chain, aToken, { ...this.mc(), blockTag: after });
-    const borrowers = await windowBorrowers(this.options.chain, reserve, before + 1, after);
-    const s0 = await readAaveLendingState(this.options.chain, reserve, holder, borrowers, before, this.mc());
-    const s1 = await readAaveLendingState(this.options.chain, reserve, holder, borrowers, after, this.mc());
-    // Withdrawals are at par: scaled aTokens the holder withdrew or moved out since (the rescue after the alert) are no loss.
-    const laterHolderScaled =
-      latest !== undefined && latest > after ? await this.uintAt({ target: aToken, callData: SCALED_BALANCE.encodeFunctionData("scaledBalanceOf", [holder]) }, latest, `${aToken}.scaledBalanceOf(${holder})`) : undefined;
+  /** The pooled-lending measure over a pool's reads (aaveSource, cometSource): policy/lendingLoss.ts on the two blocks' balance sheets. */
+  private async pooledLending(src: PooledLendingSource, before: number, after: number, latest: number | undefined): Promise<Pick<MeasuredIncidentLoss, "loss" | "valueBefore" | "valueAfter" | "formula" | "reads">> {
+    const s0 = await src.stateAt(before);
+    const s1 = await src.stateAt(after);
+    // Withdrawals are at par: what the holder withdrew or moved out since (the rescue after the alert) is no loss.
+    const laterHolderScaled = latest !== undefined && latest > after ? await src.holderScaledAt(latest) : undefined;
     const record: LendingLossRecord = lendingLossRecord(s0, s1, laterHolderScaled !== undefined ? { laterHolderScaled } : {});
     const loss = BigInt(record.loss);
     const exposure = BigInt(record.exposureValue);
@@ -130,8 +138,52 @@ export class IncidentLossReader {
       loss,
       valueBefore: exposure,
       valueAfter: exposure - loss,
-      formula: record.formula,
-      reads: { reserve: { ...reserve }, ...(laterHolderScaled !== undefined ? { measuredAtBlock: latest } : {}), borrowersFrom: `Pool.Borrow(reserve=${reserve.asset}) logs in blocks ${before + 1}..${after}`, ...record },
+      formula: `${record.formula}; where ${src.mapping}`,
+      reads: { ...src.describe, ...(laterHolderScaled !== undefined ? { measuredAtBlock: latest } : {}), borrowersFrom: src.borrowersFrom, readsAs: src.mapping, ...record, ...src.extra() },
+    };
+  }
+
+  /** An Aave v3 or v2 reserve (v2 by its aToken or by `(lendingPool, asset)`), resolved at `after`. */
+  private async aaveSource(spec: Extract<PositionSpec, { kind: "aave-v3" | "aave-v2" }>, before: number, after: number): Promise<PooledLendingSource> {
+    const chain = this.options.chain;
+    const version = spec.kind === "aave-v2" ? 2 : 3;
+    const at = { ...this.mc(), blockTag: after, version } as const;
+    const reserve = "aToken" in spec ? await resolveAaveReserve(chain, spec.aToken, at) : await resolveAaveReserveByPool(chain, spec.lendingPool, spec.asset, at);
+    const borrowers = await windowBorrowers(chain, reserve, before + 1, after);
+    const accounts = version === 2 ? "getUserAccountData(b).totalCollateralETH / totalDebtETH (ETH wei)" : "getUserAccountData(b).totalCollateralBase / totalDebtBase (oracle base currency)";
+    return {
+      describe: { reserve: { ...reserve } },
+      borrowersFrom: `LendingPool.Borrow(reserve=${reserve.asset}) logs in blocks ${before + 1}..${after}`,
+      mapping:
+        `totalSupplied = aToken.totalSupply(), scaledSupply = aToken.scaledTotalSupply(), cash = underlying.balanceOf(aToken), totalDebt = variableDebt.totalSupply() + stableDebt.totalSupply(), ` +
+        (version === 2 ? "bridgeUnbacked = treasuryAccrued = 0 (Aave v2 has neither), " : "bridgeUnbacked = getReserveData.unbacked, treasuryAccrued = getReserveData.accruedToTreasury × liquidityIndex / 1e27, ") +
+        `holderScaled = aToken.scaledBalanceOf(holder); per borrower collateralBase / debtBase = ${accounts}, reserveDebt = its debt token balances`,
+      stateAt: (block) => readAaveLendingState(chain, reserve, spec.holder, borrowers, block, this.mc()),
+      holderScaledAt: (block) => this.uintAt({ target: reserve.aToken, callData: SCALED_BALANCE.encodeFunctionData("scaledBalanceOf", [spec.holder]) }, block, `${reserve.aToken}.scaledBalanceOf(${spec.holder})`),
+      extra: () => ({}),
+    };
+  }
+
+  /** A Compound v3 market, resolved at `after`; its borrowers are the window's `Withdraw` sources. */
+  private async cometSource(comet: string, holder: string, before: number, after: number): Promise<PooledLendingSource> {
+    const chain = this.options.chain;
+    const market = await resolveComet(chain, comet, { ...this.mc(), blockTag: after });
+    const borrowers = await cometBorrowersAt(chain, market.comet, await cometWindowBorrowers(chain, market.comet, before + 1, after), [before, after], this.mc());
+    const prices: Record<number, Record<string, string>> = {};
+    return {
+      describe: { market: { ...market, baseScale: market.baseScale.toString(), assets: market.assets.map((a) => ({ ...a, scale: a.scale.toString(), liquidationFactor: a.liquidationFactor.toString() })) } },
+      borrowersFrom: `Comet.Withdraw(src) logs in blocks ${before + 1}..${after}, those with userBasic(src).principal < 0 at block ${before} or ${after}`,
+      mapping:
+        "totalSupplied = Comet.totalSupply(), scaledSupply = Comet.totalsBasic().totalSupplyBase, cash = baseToken.balanceOf(Comet), totalDebt = Comet.totalBorrow(), bridgeUnbacked = treasuryAccrued = 0 (the reserves stay in net), " +
+        "holderScaled = max(0, Comet.userBasic(holder).principal); per borrower reserveDebt = borrowBalanceOf(b), debtBase = reserveDebt × getPrice(baseTokenPriceFeed) / baseScale, " +
+        "collateralBase = Σ userCollateral(b, asset).balance × getPrice(asset.priceFeed) / asset.scale × asset.liquidationFactor / 1e18 (USD, 8 decimals; liquidationFactor is the liquidator's haircut, so liquidationBonusBps = 10000)",
+      stateAt: async (block) => {
+        const state = await readCometLendingState(chain, market, holder, borrowers, block, this.mc());
+        prices[block] = state.prices;
+        return state;
+      },
+      holderScaledAt: (block) => readCometHolderPrincipal(chain, market.comet, holder, block, this.mc()),
+      extra: () => ({ prices: { ...prices } }),
     };
   }
 
@@ -202,50 +254,124 @@ export class IncidentLossReader {
   private async uniswap(position: PositionRead, before: number, after: number): Promise<Pick<MeasuredIncidentLoss, "loss" | "valueBefore" | "valueAfter" | "formula" | "reads">> {
     const spec = position.spec as Extract<PositionSpec, { kind: "uniswap-v3" }>;
     const ids = spec.tokenIds ?? (await this.enumerateIds(spec.positionManager, spec.holder, before));
-    const liquidityAt = async (block: number): Promise<{ owners: string[]; liquidity: bigint[] }> => {
-      const calls: Call3[] = [];
-      for (const id of ids) {
-        calls.push({ target: spec.positionManager, callData: NPM_OWNER.encodeFunctionData("ownerOf", [id]) });
-        calls.push({ target: spec.positionManager, callData: UNISWAP_V3_NPM_READ.encodeFunctionData("positions", [id]) });
-      }
-      const results = await this.batch(calls, block);
-      const owners: string[] = [];
-      const liquidity: bigint[] = [];
-      ids.forEach((id, k) => {
-        const owner = results[2 * k];
-        const pos = results[2 * k + 1];
-        // A burnt id has no owner and no position: it holds nothing.
-        owners.push(owner?.success === true && owner.returnData.length === 66 ? getAddress(`0x${owner.returnData.slice(26)}`) : "burnt");
-        liquidity.push(pos?.success === true ? (UNISWAP_V3_NPM_READ.decodeFunctionResult("positions", pos.returnData).getValue("liquidity") as bigint) : 0n);
-      });
-      return { owners, liquidity };
+    const ownersAt = async (block: number): Promise<string[]> => {
+      const results = ids.length === 0 ? [] : await this.batch(ids.map((id) => ({ target: spec.positionManager, callData: NPM_OWNER.encodeFunctionData("ownerOf", [id]) })), block);
+      // A burnt id has no owner: it holds nothing.
+      return ids.map((_, k) => (results[k]?.success === true && results[k]?.returnData.length === 66 ? getAddress(`0x${(results[k]?.returnData as string).slice(26)}`) : "burnt"));
     };
-    const b = await liquidityAt(before);
-    const a = await liquidityAt(after);
-    const moved = ids.filter((_, k) => (a.liquidity[k] as bigint) < (b.liquidity[k] as bigint) || a.owners[k] !== b.owners[k]);
+    const ownersBefore = await ownersAt(before);
+    const ownersAfter = await ownersAt(after);
+    const moved = ids.filter((_, k) => ownersAfter[k] !== ownersBefore[k]);
     if (moved.length > 0) {
-      throw new Error(
-        `${position.id}: the holder changed its Uniswap v3 liquidity in the window (ids ${moved.join(", ")}); the loss of the liquidity it kept is not measured automatically`,
-      );
+      throw new Error(`${position.id}: Uniswap v3 token ids ${moved.join(", ")} changed owner (or were burnt) in the window; whose movement that was is not measured automatically`);
     }
-    const valueBefore = (await this.reader.readAt(position, before)).value;
-    const valueAfter = (await this.reader.readAt(position, after)).value;
+    const layout = await this.uniswapLayout({ ...spec, tokenIds: ids }, after);
+    const b = await this.uniswapReadsAt(spec.positionManager, ids, layout, before);
+    const a = await this.uniswapReadsAt(spec.positionManager, ids, layout, after);
+    let valueBefore = 0n;
+    let valueAfter = 0n;
+    const perId = ids.map((id) => {
+      const key = id.toString();
+      const info = layout.info.get(key);
+      const d0 = info === undefined ? undefined : layout.decimals.get(info.token0.toLowerCase());
+      const d1 = info === undefined ? undefined : layout.decimals.get(info.token1.toLowerCase());
+      const rb = b.get(key);
+      const ra = a.get(key);
+      if (info === undefined || d0 === undefined || d1 === undefined || rb === undefined || ra === undefined) throw new Error(`${position.id}: token id ${key} could not be read`);
+      const exposure = exposureOf(rb.liquidity, ra.liquidity);
+      const vb = exposedValue(spec, info, d0, d1, rb, rb, exposure);
+      const va = exposedValue(spec, info, d0, d1, ra, rb, exposure);
+      valueBefore += vb.value;
+      valueAfter += va.value;
+      const block = (r: typeof rb, v: typeof vb) => ({ liquidity: r.liquidity.toString(), sqrtPriceX96: r.sqrtPriceX96.toString(), tick: r.tick, feeGrowthGlobal0X128: r.feeGrowthGlobal0X128.toString(), feeGrowthGlobal1X128: r.feeGrowthGlobal1X128.toString(), amount0: v.amount0.toString(), amount1: v.amount1.toString(), value: v.value.toString() });
+      return {
+        tokenId: key,
+        pool: layout.pools.get(poolKey(info)),
+        ...info,
+        exposure: exposure.toString(),
+        checkpoint: { feeGrowthInside0LastX128: rb.feeGrowthInside0LastX128.toString(), feeGrowthInside1LastX128: rb.feeGrowthInside1LastX128.toString(), tokensOwed0: rb.tokensOwed0.toString(), tokensOwed1: rb.tokensOwed1.toString() },
+        before: block(rb, vb),
+        after: block(ra, va),
+      };
+    });
     return {
       loss: shareLoss(valueBefore, valueAfter),
       valueBefore,
       valueAfter,
-      formula:
-        "loss = max(0, value_before − value_after); value = principal at the pool's slot0 price (amountsForLiquidity) + fees owed, valued in the asset; liquidity unchanged through the window",
+      formula: UNISWAP_V3_EXPOSURE_FORMULA,
       reads: {
         positionManager: spec.positionManager,
         tokenIds: ids.map(String),
-        liquidityBefore: b.liquidity.map(String),
-        liquidityAfter: a.liquidity.map(String),
+        liquidityBefore: ids.map((id) => b.get(id.toString())?.liquidity.toString()),
+        liquidityAfter: ids.map((id) => a.get(id.toString())?.liquidity.toString()),
         pricing: spec.pricing,
+        positions: perId,
         valueBefore: valueBefore.toString(),
         valueAfter: valueAfter.toString(),
       },
     };
+  }
+
+  /** The ids' tokens, ticks, pools and decimals, learned by the reader's own rounds at `block`. */
+  private async uniswapLayout(spec: Extract<PositionSpec, { kind: "uniswap-v3" }>, block: number): Promise<UniswapV3Layout> {
+    let layout = EMPTY_UNISWAP_V3_LAYOUT;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const plan = planUniswapV3(spec, layout);
+      const decoded = plan.decode(await this.batch(plan.calls, block));
+      if (decoded.kind === "failed") throw new Error(`uniswap-v3 at block ${block}: ${decoded.error}`);
+      layout = decoded.layout;
+      if (decoded.kind === "value") return layout;
+    }
+    throw new Error(`uniswap-v3 at block ${block}: the position's pools were not learned in ${MAX_ROUNDS} rounds`);
+  }
+
+  /** Per id, its position and its pool's price, fee growth and range ticks at `block` (one pinned batch). */
+  private async uniswapReadsAt(npm: string, ids: readonly bigint[], layout: UniswapV3Layout, block: number): Promise<Map<string, UniswapV3IdReads & UniswapV3Checkpoint>> {
+    const calls: Call3[] = [];
+    const pool = (id: bigint): { pool: string; info: UniswapV3TokenInfo } => {
+      const info = layout.info.get(id.toString());
+      const p = info === undefined ? undefined : layout.pools.get(poolKey(info));
+      if (info === undefined || p === undefined) throw new Error(`uniswap-v3 token id ${id}: pool unknown`);
+      return { pool: p, info };
+    };
+    for (const id of ids) {
+      const { pool: p, info } = pool(id);
+      calls.push({ target: npm, callData: UNISWAP_V3_NPM_READ.encodeFunctionData("positions", [id]) });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("slot0") });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("feeGrowthGlobal0X128") });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("feeGrowthGlobal1X128") });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("ticks", [info.tickLower]) });
+      calls.push({ target: p, callData: UNISWAP_V3_POOL_READ.encodeFunctionData("ticks", [info.tickUpper]) });
+    }
+    const results = calls.length === 0 ? [] : await this.batch(calls, block);
+    const out = new Map<string, UniswapV3IdReads & UniswapV3Checkpoint>();
+    ids.forEach((id, k) => {
+      const r = (i: number, iface: Interface, fn: string): ReturnType<Interface["decodeFunctionResult"]> => {
+        const x = results[6 * k + i];
+        if (x === undefined || !x.success) throw new Error(`uniswap-v3 token id ${id}: ${fn} failed at block ${block}`);
+        return iface.decodeFunctionResult(fn, x.returnData);
+      };
+      const pos = r(0, UNISWAP_V3_NPM_READ, "positions");
+      const slot0 = r(1, UNISWAP_V3_POOL_READ, "slot0");
+      const lower = r(4, UNISWAP_V3_POOL_READ, "ticks");
+      const upper = r(5, UNISWAP_V3_POOL_READ, "ticks");
+      out.set(id.toString(), {
+        liquidity: pos.getValue("liquidity") as bigint,
+        feeGrowthInside0LastX128: pos.getValue("feeGrowthInside0LastX128") as bigint,
+        feeGrowthInside1LastX128: pos.getValue("feeGrowthInside1LastX128") as bigint,
+        tokensOwed0: pos.getValue("tokensOwed0") as bigint,
+        tokensOwed1: pos.getValue("tokensOwed1") as bigint,
+        sqrtPriceX96: slot0.getValue("sqrtPriceX96") as bigint,
+        tick: Number(slot0.getValue("tick") as bigint),
+        feeGrowthGlobal0X128: r(2, UNISWAP_V3_POOL_READ, "feeGrowthGlobal0X128")[0] as bigint,
+        feeGrowthGlobal1X128: r(3, UNISWAP_V3_POOL_READ, "feeGrowthGlobal1X128")[0] as bigint,
+        lowerOutside0: lower.getValue("feeGrowthOutside0X128") as bigint,
+        lowerOutside1: lower.getValue("feeGrowthOutside1X128") as bigint,
+        upperOutside0: upper.getValue("feeGrowthOutside0X128") as bigint,
+        upperOutside1: upper.getValue("feeGrowthOutside1X128") as bigint,
+      });
+    });
+    return out;
   }
 
   private async enumerateIds(npm: string, holder: string, block: number): Promise<bigint[]> {
@@ -299,6 +425,17 @@ export class IncidentLossReader {
     }
     return transfers;
   }
+}
+
+/** How the pooled-lending measure reads one pool: its state at a block, the holder's scaled balance later, and what the evidence says of them. */
+interface PooledLendingSource {
+  readonly describe: Record<string, unknown>;
+  readonly borrowersFrom: string;
+  /** Which read each figure of the formula is. */
+  readonly mapping: string;
+  stateAt(block: number): Promise<LendingPoolState>;
+  holderScaledAt(block: number): Promise<bigint>;
+  extra(): Record<string, unknown>;
 }
 
 const SCALED_BALANCE = new Interface(["function scaledBalanceOf(address user) view returns (uint256)"]);

@@ -6,3 +6,4 @@ export * from "./aaveLendingState";
 export * from "./uniswapV3Reader";
 export * from "./incidentLoss";
 export * from "./multiChainReader";
+export * from "./cometLendingState";

@@ -417,3 +417,46 @@ function scale(amount: bigint, from: number, to: number): bigint {
 function mod256(x: bigint): bigint {
   return ((x % MOD256) + MOD256) % MOD256;
 }
+
+/** One token id's reads at one block, for the exposure value (`exposedValue`). */
+export interface UniswapV3IdReads {
+  readonly liquidity: bigint;
+  readonly sqrtPriceX96: bigint;
+  readonly tick: number;
+  readonly feeGrowthGlobal0X128: bigint;
+  readonly feeGrowthGlobal1X128: bigint;
+  readonly lowerOutside0: bigint;
+  readonly lowerOutside1: bigint;
+  readonly upperOutside0: bigint;
+  readonly upperOutside1: bigint;
+}
+
+/** The position at `before`: what its owed fees were measured from. */
+export interface UniswapV3Checkpoint {
+  readonly liquidity: bigint;
+  readonly feeGrowthInside0LastX128: bigint;
+  readonly feeGrowthInside1LastX128: bigint;
+  readonly tokensOwed0: bigint;
+  readonly tokensOwed1: bigint;
+}
+
+export const UNISWAP_V3_EXPOSURE_FORMULA =
+  "per token id: exposure E = min(liquidity_before, liquidity_after); value_b(E) = amountsForLiquidity(sqrtPriceX96_b, tickLower, tickUpper, E) + tokensOwed_before × E / liquidity_before + E × (feeGrowthInside_b − feeGrowthInsideLast_before) / 2^128, " +
+  "valued in the asset at block b's pool price (or par); loss = max(0, Σ value_before(E) − Σ value_after(E)) — liquidity removed in the window left at the pool's price, liquidity added is not covered";
+
+/**
+ * What exposure `e` (liquidity held through the window) of one position redeems for at a block:
+ * its principal at that block's price plus the fees owed pro rata to it — its share of what was
+ * owed at `before` and the fee growth inside the range on `e` since the position's checkpoint.
+ */
+export function exposedValue(spec: Pick<UniswapV3Spec, "asset" | "pricing">, info: UniswapV3TokenInfo, d0: number, d1: number, at: UniswapV3IdReads, checkpoint: UniswapV3Checkpoint, e: bigint): { amount0: bigint; amount1: bigint; value: bigint } {
+  if (e < 0n || e > checkpoint.liquidity) throw new Error("exposedValue: exposure must be within the liquidity held before");
+  const principal = amountsForLiquidity(at.sqrtPriceX96, info.tickLower, info.tickUpper, e);
+  const inside0 = feeGrowthInside(at.tick, info.tickLower, info.tickUpper, at.feeGrowthGlobal0X128, at.lowerOutside0, at.upperOutside0);
+  const inside1 = feeGrowthInside(at.tick, info.tickLower, info.tickUpper, at.feeGrowthGlobal1X128, at.lowerOutside1, at.upperOutside1);
+  const owed = (x: bigint): bigint => (checkpoint.liquidity === 0n ? 0n : (x * e) / checkpoint.liquidity);
+  const amount0 = principal.amount0 + owed(checkpoint.tokensOwed0) + (e * mod256(inside0 - checkpoint.feeGrowthInside0LastX128)) / Q128;
+  const amount1 = principal.amount1 + owed(checkpoint.tokensOwed1) + (e * mod256(inside1 - checkpoint.feeGrowthInside1LastX128)) / Q128;
+  const value = valueInAsset(info.token0.toLowerCase() === spec.asset.toLowerCase() ? 0 : 1, amount0, amount1, d0, d1, at.sqrtPriceX96, spec.pricing);
+  return { amount0, amount1, value };
+}
