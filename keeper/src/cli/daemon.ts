@@ -9,6 +9,7 @@
  * (bounded by `shutdownGraceMs`; anything still unmined stays `sent` in the journal for the next
  * start's reconcile), timers stop, the health server and the database close.
  */
+import type { ReadSnapshot } from "../sources/positions";
 import type { KeeperConfig } from "../config";
 import type { SendResult, TickReconciliation } from "../execution/txSender";
 import type { RpcHealth, RpcStats } from "../execution/rpc";
@@ -100,7 +101,10 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
           `filed=${s.filed.filter((f) => f.status === "confirmed").length} scheduled=${scheduled} adopted=${s.adopted.length} unfileable=${unfileable} ` +
           `follow-ups=${s.followUps.filter((f) => f.kind === "settle").length} alerts=${s.alerts}${dryRun ? " dry-run" : ""}` +
           (unfileable > 0 ? ` (cannot file: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")})` : ""),
-        ...(unfileable > 0 ? { degraded: `${unfileable} claim(s) cannot be filed: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")}` } : {}),
+        ...degradedOf([
+          unfileable > 0 ? `${unfileable} claim(s) cannot be filed: ${[...new Set(s.unfileable.map((u) => u.reason))].join("; ")}` : undefined,
+          unreadableChains(s.watch?.readings),
+        ]),
         actions: [
           ...(s.watch?.reports ?? []).map((r) => ({ kind: "report-incident", result: r.status })),
           ...s.filed.map((f) => ({ kind: "file-claim", result: f.status })),
@@ -110,6 +114,18 @@ export function containerLoops(container: KeeperContainer, dryRun: boolean): Rec
       };
     },
   };
+}
+
+/** The other chains (`chains.<id>`) whose batch failed this tick: their positions keep their last values. */
+function unreadableChains(readings: ReadSnapshot | undefined): string | undefined {
+  const failed = (readings?.chains ?? []).filter((c) => c.chainId !== undefined && c.error !== undefined);
+  if (failed.length === 0) return undefined;
+  return `chain ${failed.map((c) => `${c.chainId} unreadable (${c.error})`).join(", chain ")}: its positions keep their last values and its drains are not seen`;
+}
+
+function degradedOf(reasons: readonly (string | undefined)[]): { degraded?: string } {
+  const present = reasons.filter((r): r is string => r !== undefined);
+  return present.length === 0 ? {} : { degraded: present.join("; ") };
 }
 
 /** " — cannot cover: aave-v3: no-quote-source — …; cover lapses … | …" (every held coverage by reason). */
@@ -142,7 +158,7 @@ export function standbyLoops(container: KeeperContainer): Partial<Record<LoopNam
         now: w.timestamp ?? 0,
         line: `standby watch block=${w.block ?? "-"} reads=${w.rpcCalls} signals=${w.signals.length} read-only`,
         actions: [],
-        ...(w.block === undefined && w.rpcCalls > 0 ? { degraded: "exploit watch read failed" } : {}),
+        ...degradedOf([w.block === undefined && w.rpcCalls > 0 ? "exploit watch read failed" : undefined, unreadableChains(w.readings)]),
       };
     },
   };

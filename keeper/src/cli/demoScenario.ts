@@ -22,7 +22,8 @@ import { currentCoverageReport, daemonFor, type KeeperDaemon, type LoopResult } 
 import { ACCOUNT_INDEX, devAccount, drainDemoProtocol, openDemoPosition, startEmbedded, stepScoresDown, type EmbeddedEnvironment } from "./embedded";
 import { FUND_INCIDENT_ABI, type StoredDrainSignal } from "../cycles/exploitWatch";
 import { measureLendingLoss } from "../policy/lendingLoss";
-import { readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../sources/positions";
+import type { ClaimDerivation } from "../policy/claims";
+import { IncidentLossReader, readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../sources/positions";
 import { demoProtocolAddress } from "../config";
 import type { LoopName } from "../server/health";
 import type { Logger } from "../lib/logger";
@@ -69,10 +70,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     for (const round of [1, 2]) await stages.renew(round);
     await stages.growPosition();
     await stages.exploit();
-    const signals = await stages.alertAndHalt();
+    await stages.alertAndHalt();
     await stages.corroborate();
     const claim = await stages.detectIncident();
-    await stages.measureLoss(signals);
+    await stages.measureLoss(claim);
     const filed = await stages.fileClaim(claim);
     await stages.assess(filed);
     const credited = await stages.settle(filed);
@@ -368,14 +369,37 @@ class DemoStages {
     }
   }
 
-  /** The investor's loss, measured by the position readers at the recorded blocks. */
-  async measureLoss(signals: readonly StoredDrainSignal[]): Promise<void> {
+  /**
+   * The investor's loss as the keeper measured it: the figure, rule and blocks of the claim's
+   * evidence pack. Then an assessor's check: the same loss recomputed from the chain alone at the
+   * pack's blocks (real Aave: the reserve's balance sheet; other kinds: the position readers).
+   */
+  async measureLoss(claim: ClaimRecord | undefined): Promise<void> {
     const { run, w } = this;
-    const watch = w.container.exploitWatch();
-    const positionId = watch.positionReads().find((r) => r.protocolId === w.exploitId)?.id;
-    const drainSignal = signals.find((x) => x.signal.drain?.holder.toLowerCase() === w.env.accounts.beneficiary.toLowerCase())?.signal ?? signals[0]?.signal;
-    if (positionId === undefined || drainSignal?.drain === undefined) return;
-    const { before, after } = { before: drainSignal.drain.before.block, after: drainSignal.drain.after.block };
+    run.stage = "measured loss";
+    const incident = claim === undefined ? undefined : w.container.state().incidents.get(claim.incidentId);
+    run.check(incident?.evidencePath !== undefined, "the claim's incident has no evidence pack");
+    if (claim === undefined || incident?.evidencePath === undefined) return;
+    const pack = JSON.parse(readFileSync(incident.evidencePath, "utf8")) as { claims?: (ClaimDerivation & { coverId: string })[] };
+    const entry = pack.claims?.find((c) => String(c.coverId) === claim.coverageId);
+    const loss = entry?.loss;
+    run.check(loss?.method === "measured", `the evidence pack has no measured loss for cover #${claim.coverageId}`);
+    if (entry === undefined || loss?.method !== "measured" || loss.blockBefore === undefined || loss.blockAfter === undefined) return;
+    const positionLoss = BigInt(entry.positionLoss);
+    await run.say(
+      run.stage,
+      `${this.amount(positionLoss)} in the evidence pack (${loss.rule ?? "?"} rule, blocks ${loss.blockBefore} → ${loss.blockAfter}${loss.chainId !== undefined ? ` on chain ${loss.chainId}` : ""}; claimed ${this.amount(BigInt(entry.amount))})`,
+    );
+    const recomputed = await this.assessorRecomputation(loss.positionId, loss.blockBefore, loss.blockAfter);
+    if (recomputed === undefined) return;
+    run.check(recomputed.loss === positionLoss, `an assessor recomputes ${recomputed.loss} from the chain, the pack says ${positionLoss}`);
+    await run.say("assessor's check", `${this.amount(recomputed.loss)} recomputed from the chain alone at the pack's blocks: ${recomputed.how}`);
+  }
+
+  /** The loss recomputed from public chain data at the pack's blocks, as an assessor would. */
+  private async assessorRecomputation(positionId: string | undefined, before: number, after: number): Promise<{ loss: bigint; how: string } | undefined> {
+    const { w } = this;
+    if (positionId === undefined) return undefined;
     if (w.position.standIn.kind === "aave-v3") {
       // A real Aave drain leaves the aToken balance where it was: the loss is the holder's share of
       // the value the reserve lost (cash gone against unbacked debt), read from the real market.
@@ -387,14 +411,13 @@ class DemoStages {
         await readAaveLendingState(w.env.provider, reserve, holder, borrowers, after),
         {}, // as the keeper's claims path measures it: collateral at the oracle price, no liquidation bonus deducted
       );
-      await run.say(
-        "measured loss",
-        `${this.amount(lending.loss)}: the holder's share of the ${this.amount(lending.poolLoss)} of cash the reserve lost against debt its collateral does not back (at the oracle price) between blocks ${before} and ${after} (its aToken balance did not move)`,
-      );
-      return;
+      return { loss: lending.loss, how: `the holder's share of the ${this.amount(lending.poolLoss)} of cash the reserve lost against debt its collateral does not back (at the oracle price); its aToken balance did not move` };
     }
-    const measured = await watch.measurePositionLoss(positionId, before, after);
-    await run.say("measured loss", `${this.amount(measured.loss)} (position ${this.amount(measured.before.value)} at block ${measured.before.block} → ${this.amount(measured.after.value)} at block ${measured.after.block})`);
+    // Other kinds: the kind's rule run afresh on the chain (a reader that learned nothing from the keeper).
+    const read = w.container.exploitWatch().positionReads().find((r) => r.id === positionId);
+    if (read === undefined) return undefined;
+    const measured = await new IncidentLossReader({ chain: w.env.provider }).measure(read, before, after);
+    return { loss: measured.loss, how: `${measured.rule}: exposed value ${this.amount(measured.valueBefore)} → ${this.amount(measured.valueAfter)}` };
   }
 
   async fileClaim(claim: ClaimRecord | undefined): Promise<FiledClaim> {

@@ -16,6 +16,7 @@ import { keccak256, type Contract, type Signer } from "ethers";
 import { PROTOCOLS } from "../../../test/helpers/fundFixture";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import { checkRemoteChains } from "../../src/cli/commands/doctor";
+import { containerLoops } from "../../src/cli/daemon";
 import { buildContainer, type KeeperContainer } from "../../src/cli/container";
 import { decideIncident } from "../../src/cli/commands/incident";
 import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
@@ -168,6 +169,10 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
       expect(reading?.status).to.equal("stale");
       expect(reading?.last).to.deep.equal(known);
       expect(tick.signals).to.deep.equal([]); // a failed read is never a drain
+      // The daemon's incident loop says so: /healthz degraded, naming the chain.
+      await mine(1);
+      const loop = await containerLoops(container, false).incident();
+      expect(loop.degraded).to.match(/chain 42161 unreadable \(multicall failed: .*\): its positions keep their last values and its drains are not seen/);
     } finally {
       b.proxy.setFault(undefined);
     }
