@@ -123,8 +123,10 @@ describe("one command on the embedded default (e2e, child processes)", function 
     expect(text).to.match(/incident confirmed +the operator confirms incident #1 \(keeper incident confirm 1\)/);
     // The holder's 10% share of the unbacked debt: 270,000 borrowed against 10 WETH × $3,000 at the restored oracle price.
     const expectedLoss = ((270_000 - 10 * 3_000) * 45_000) / 450_000;
-    const measured = new RegExp(`measured loss +([\\d,.]+) USDC: the holder's share of the [\\d,.]+ USDC of cash the reserve lost against debt its collateral does not back \\(at the oracle price\\) between blocks \\d+ and ${drainEnd} \\(its aToken balance did not move\\)`).exec(text)?.[1];
+    // The keeper's figure from the evidence pack, then an assessor's recomputation from the chain at the pack's blocks.
+    const measured = new RegExp(`measured loss +([\\d,.]+) USDC in the evidence pack \\(pooled-lending rule, blocks \\d+ → ${drainEnd} on chain 31337; claimed ([\\d,.]+) USDC\\)`).exec(text)?.[1];
     expect(measured, text).to.not.equal(undefined);
+    expect(text).to.match(new RegExp(`assessor's check +${measured} USDC recomputed from the chain alone at the pack's blocks: the holder's share of the [\\d,.]+ USDC of cash the reserve lost against debt its collateral does not back \\(at the oracle price\\); its aToken balance did not move`));
     expect(Number(measured?.replace(/,/g, ""))).to.be.closeTo(expectedLoss, expectedLoss / 100);
     const claimed = /claim filed +fund claim #1 on cover #\d+ \(provider 1\) for ([\d,.]+) USDC/.exec(text)?.[1];
     expect(claimed, text).to.not.equal(undefined);
