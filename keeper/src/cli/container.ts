@@ -30,7 +30,7 @@ import type { PositionLossMeasurer } from "../policy/claims";
 import { ChainPositionReader, IncidentLossReader, MultiChainPositionReader, type PositionValueReader } from "../sources/positions";
 import { ClaimsCycle } from "../cycles/claimsCycle";
 import { WatchLossMeasurer } from "../cycles/positionLoss";
-import { agreedReaderOf, ClaimStatusCrossCheck, CrossCheckedLossMeasurer, remoteAgreedReaders } from "../cycles/crossCheck";
+import { agreedReaderOf, ClaimStatusCrossCheck, remoteTwoNodeMeasures, TwoNodeLossMeasure } from "../cycles/crossCheck";
 import { ExploitWatch } from "../cycles/exploitWatch";
 import { CoverageCycle } from "../cycles/coverageCycle";
 import { ConfiguredQuoter } from "../cycles/providerQuotes";
@@ -524,7 +524,7 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
   const { config, provider, logger } = w;
   // Two or more RPC URLs: the measured loss and a claim's status are read on two nodes (cycles/crossCheck.ts).
   const agreed = agreedReaderOf(provider, config.chain.rpcUrls);
-  const remoteAgreed = remoteAgreedReaders(config, w.remoteProviders);
+  const remoteAgreed = remoteTwoNodeMeasures(config, w.remoteProviders);
   // Each position's loss by its kind's rule, between the block before the incident and the end of its drain window.
   const measurer =
     lossMeasurer ??
@@ -532,10 +532,13 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
       watch: exploitWatch(),
       provider,
       config,
-      measure: new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
+      measure:
+        agreed !== undefined
+          ? new TwoNodeLossMeasure(agreed, config.chain.multicallAddress)
+          : new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
       ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
       remote: new Map(
-        [...w.remoteProviders].map(([chainId, p]) => [chainId, { provider: p, measure: new IncidentLossReader({ chain: p, multicallAddress: config.chains[String(chainId)]?.multicallAddress ?? config.chain.multicallAddress }) }] as const),
+        [...w.remoteProviders].map(([chainId, p]) => [chainId, { provider: p, measure: remoteAgreed.get(chainId) ?? new IncidentLossReader({ chain: p, multicallAddress: config.chains[String(chainId)]?.multicallAddress ?? config.chain.multicallAddress }) }] as const),
       ),
       logger,
     });
@@ -549,10 +552,7 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
     hacksFeed: w.hacksFeed,
     txSender: keyedTxSender(w),
     keeperAddress: w.keeperAddress,
-    lossMeasurer:
-      agreed !== undefined || remoteAgreed.size > 0
-        ? new CrossCheckedLossMeasurer(measurer, { ...(agreed !== undefined ? { rpc: agreed } : {}), remote: remoteAgreed, reads: () => exploitWatch().positionReads(), config, logger })
-        : measurer,
+    lossMeasurer: measurer,
     alerter: w.alerter,
     logger,
     watch: exploitWatch(),

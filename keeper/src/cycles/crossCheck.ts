@@ -1,92 +1,67 @@
 /**
- * Claim-critical reads on two RPC nodes (issue 20 §3): with two or more `chain.rpcUrls`, the
+ * Claim-critical reads on two RPC nodes (issue 20 §3): with two or more RPC URLs on a chain, the
  * claims cycle acts on a measured loss and on a claim's status only when two nodes agree on them.
  *
- *  - `CrossCheckedLossMeasurer` wraps the loss measurer: after it measured (the block before the
- *    incident and the drain window's end, on the preferred node), the kind's loss rule is run again
- *    on two nodes (`readAgreed`, same blocks: the window's end, or the later block both nodes have). The
- *    claim carries those agreed values; when the nodes disagree the measurer throws an
- *    `RpcDisagreementError` naming both nodes (redacted URLs) and their answers, and the claims
- *    cycle holds the claim (unfileable this tick, a critical alert) — never a claim amount one node
- *    made up.
+ *  - `TwoNodeLossMeasure` is the loss measure the claims path uses on such a chain: the position
+ *    kind's loss rule runs on two nodes at the same blocks (the block before the incident, and the
+ *    drain window's end or the later block both nodes have). The claim carries those agreed
+ *    values; when the nodes disagree it throws an `RpcDisagreementError` naming both nodes
+ *    (redacted URLs) and their answers, and the claims cycle holds the claim (unfileable this
+ *    tick, a critical alert) — never a claim amount one node made up. The loss is measured twice
+ *    (once per node), never a third time on the preferred node alone.
  *  - `ClaimStatusCrossCheck` reads `fund.getClaim(id)`'s status and payout on two nodes before a
  *    settlement is sent; a disagreement refuses the settlement with a critical alert.
  *
- * One node: nothing to compare with; the wrappers are not installed (the container decides).
+ * One node: nothing to compare with; the container uses the plain `IncidentLossReader`.
  */
 import { type JsonRpcProvider } from "ethers";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
-import type { Logger } from "../lib/logger";
-import { FUND_CLAIM_STATUSES, type ClaimPosition, type LossIncident, type PositionLoss, type PositionLossMeasurer } from "../policy/claims";
-import { IncidentLossReader, type ConfiguredPositionRead } from "../sources/positions";
+import { FUND_CLAIM_STATUSES } from "../policy/claims";
+import { IncidentLossReader, type MeasuredIncidentLoss, type PositionRead } from "../sources/positions";
 import type { KeeperConfig } from "../config";
+import type { IncidentLossMeasure } from "./positionLoss";
 
 /** The part of the failover provider the cross-checks use (execution/rpc.ts). */
 export interface AgreedReader {
   readAgreed<T>(what: string, read: (provider: JsonRpcProvider, blockTag: number) => Promise<T>, equal?: (a: T, b: T) => boolean): Promise<T>;
 }
 
-export interface CrossCheckedLossDeps {
-  /** The fund chain's two-node reader (absent with one fund-chain URL: its positions are not cross-checked). */
-  readonly rpc?: AgreedReader;
-  /** Positions on other chains: that chain's two-node reader and Multicall3 (a chain with one URL is absent). */
-  readonly remote?: ReadonlyMap<number, { readonly rpc: AgreedReader; readonly multicallAddress: string }>;
-  /** The configured position reads (the exploit watch's). */
-  readonly reads: () => readonly ConfiguredPositionRead[];
-  readonly config: Pick<KeeperConfig, "positions" | "chain">;
-  readonly logger: Logger;
-}
-
-export class CrossCheckedLossMeasurer implements PositionLossMeasurer {
+/** A position's loss in an incident as two nodes of one chain measure it alike. */
+export class TwoNodeLossMeasure implements IncidentLossMeasure {
   constructor(
-    private readonly inner: PositionLossMeasurer,
-    private readonly deps: CrossCheckedLossDeps,
+    private readonly rpc: AgreedReader,
+    private readonly multicallAddress?: string,
   ) {}
 
-  positionIdOf(position: ClaimPosition): string {
-    return this.inner.positionIdOf?.(position) ?? this.readOf(position)?.id ?? `${position.protocolId}:${position.asset.toLowerCase()}:${position.beneficiary.toLowerCase()}`;
-  }
-
-  async measureLoss(position: ClaimPosition, incident: LossIncident, now: number): Promise<PositionLoss | undefined> {
-    const measured = await this.inner.measureLoss(position, incident, now);
-    if (measured === undefined || measured.derivation.method !== "measured") return measured;
-    const { blockBefore, blockAfter } = measured.derivation;
-    const read = this.readOf(position);
-    if (read === undefined || blockBefore === undefined || blockAfter === undefined) return measured;
-    const { deps } = this;
-    const side = read.chainId === undefined ? (deps.rpc !== undefined ? { rpc: deps.rpc, multicallAddress: deps.config.chain.multicallAddress } : undefined) : deps.remote?.get(read.chainId);
-    if (side === undefined) return measured; // one node on that chain: nothing to compare with
-    const agreed = await side.rpc.readAgreed(
-      `the measured loss of ${read.id} (its kind's loss rule between blocks ${blockBefore} and ${blockAfter})`,
+  async measure(position: PositionRead, before: number, after: number, options: { latest?: number } = {}): Promise<MeasuredIncidentLoss> {
+    let nodes = 0; // nodes that measured it: 2, or 1 when only one answered (nothing to compare)
+    const agreed = await this.rpc.readAgreed(
+      `the measured loss of ${position.id} (its kind's loss rule between blocks ${before} and ${after})`,
       async (provider, head) => {
         // A fresh loss reader per node: the same rule, the same blocks, nothing learned on one node reused on the other.
-        const reader = new IncidentLossReader({ chain: provider, ...(side.multicallAddress !== undefined ? { multicallAddress: side.multicallAddress } : {}) });
-        const after = Math.min(blockAfter, head);
-        if (after <= blockBefore) throw new Error(`position ${read.id}: no block after the incident on both nodes yet (before ${blockBefore}, common head ${head})`);
-        const m = await reader.measure(read, blockBefore, after, { latest: head });
-        return { loss: m.loss, valueBefore: m.valueBefore, valueAfter: m.valueAfter, blockAfter: after, reads: m.reads };
+        const reader = new IncidentLossReader({ chain: provider, ...(this.multicallAddress !== undefined ? { multicallAddress: this.multicallAddress } : {}) });
+        const common = Math.min(after, head);
+        if (common <= before) throw new Error(`position ${position.id}: no block after the incident on both nodes yet (before ${before}, common head ${head})`);
+        const latest = options.latest !== undefined ? Math.min(options.latest, head) : undefined;
+        const m = await reader.measure(position, before, common, latest !== undefined ? { latest } : {});
+        nodes += 1;
+        return m;
       },
       (a, b) => a.loss === b.loss && a.valueBefore === b.valueBefore && a.valueAfter === b.valueAfter && a.blockAfter === b.blockAfter,
     );
-    if (agreed.loss !== measured.loss) deps.logger.info({ position: read.id, measured: measured.loss.toString(), agreed: agreed.loss.toString(), blockAfter: agreed.blockAfter }, "loss cross-checked on two nodes at a common block");
-    return {
-      loss: agreed.loss,
-      derivation: {
-        ...measured.derivation,
-        valueBefore: agreed.valueBefore.toString(),
-        valueAfter: agreed.valueAfter.toString(),
-        blockAfter: agreed.blockAfter,
-        reads: agreed.reads,
-        source: `${measured.derivation.source}; agreed by two RPC nodes`,
-      },
-    };
+    return { ...agreed, measuredOnNodes: nodes };
   }
+}
 
-  private readOf(position: ClaimPosition): ConfiguredPositionRead | undefined {
-    const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-    const index = this.deps.config.positions.findIndex((p) => p.protocol === position.protocolId && same(p.asset, position.asset) && same(p.beneficiary, position.beneficiary));
-    return index < 0 ? undefined : this.deps.reads().find((r) => r.index === index);
+/** Each other chain with two or more RPC URLs: its two-node loss measure. */
+export function remoteTwoNodeMeasures(config: Pick<KeeperConfig, "chains">, providers: ReadonlyMap<number, unknown>): ReadonlyMap<number, TwoNodeLossMeasure> {
+  const out = new Map<number, TwoNodeLossMeasure>();
+  for (const [chainId, provider] of providers) {
+    const c = config.chains[String(chainId)];
+    const rpc = c === undefined ? undefined : agreedReaderOf(provider, c.rpcUrls);
+    if (c !== undefined && rpc !== undefined) out.set(chainId, new TwoNodeLossMeasure(rpc, c.multicallAddress));
   }
+  return out;
 }
 
 export interface AgreedClaimStatus {
@@ -110,20 +85,6 @@ export class ClaimStatusCrossCheck {
 }
 
 /** The failover provider's cross-check when it has two or more URLs, else undefined. */
-/** Each other chain with two or more RPC URLs: its two-node reader and Multicall3. */
-export function remoteAgreedReaders(
-  config: Pick<KeeperConfig, "chains" | "chain">,
-  providers: ReadonlyMap<number, unknown>,
-): ReadonlyMap<number, { readonly rpc: AgreedReader; readonly multicallAddress: string }> {
-  const out = new Map<number, { rpc: AgreedReader; multicallAddress: string }>();
-  for (const [chainId, provider] of providers) {
-    const c = config.chains[String(chainId)];
-    const rpc = c === undefined ? undefined : agreedReaderOf(provider, c.rpcUrls);
-    if (c !== undefined && rpc !== undefined) out.set(chainId, { rpc, multicallAddress: c.multicallAddress });
-  }
-  return out;
-}
-
 export function agreedReaderOf(provider: unknown, urls: readonly string[]): AgreedReader | undefined {
   if (urls.length < 2) return undefined;
   const candidate = provider as Partial<AgreedReader>;

@@ -95,7 +95,7 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
     const after = end.block;
     if (before >= after) throw new Error(`position ${read.id}: no block after the incident yet (before ${before}, drain window end ${after})`);
     const measured = await chain.measure.measure(read, before, after, { latest: head });
-    deps.logger.info({ position: read.id, rule: measured.rule, before, after, loss: measured.loss.toString() }, "position loss measured");
+    deps.logger.info({ position: read.id, rule: measured.rule, before, after: measured.blockAfter, loss: measured.loss.toString(), ...(measured.measuredOnNodes !== undefined ? { measuredOnNodes: measured.measuredOnNodes } : {}) }, "position loss measured");
     const afterIs =
       end.by === "watch-drain-end"
         ? `end of the drain window: the last block the exploit watch saw the drain at (${drains.map((d) => d.sourceId).join(", ")})`
@@ -109,8 +109,9 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
         valueBefore: measured.valueBefore.toString(),
         valueAfter: measured.valueAfter.toString(),
         blockBefore: before,
-        blockAfter: after,
-        source: `${read.id} (${read.spec.kind}, ${measured.rule} rule${first !== undefined ? `, before the drain ${first.sourceId}` : ""})`,
+        // Two nodes measure at the later block both have, which may be below the window's end.
+        blockAfter: measured.blockAfter,
+        source: `${read.id} (${read.spec.kind}, ${measured.rule} rule${first !== undefined ? `, before the drain ${first.sourceId}` : ""})${nodesNote(measured.measuredOnNodes)}`,
         positionId: read.id,
         rule: measured.rule,
         formula: measured.formula,
@@ -162,6 +163,12 @@ export class WatchLossMeasurer implements PositionLossMeasurer {
     this.blockBefore.set(cacheKey, lo);
     return lo;
   }
+}
+
+/** How many RPC nodes the measure used, for the derivation's source. */
+function nodesNote(nodes: number | undefined): string {
+  if (nodes === undefined) return "";
+  return nodes >= 2 ? `; agreed by ${nodes} RPC nodes` : "; one RPC node answered (not cross-checked)";
 }
 
 interface LossChainSide {

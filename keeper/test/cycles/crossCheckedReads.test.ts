@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { AbiCoder, Interface, ParamType, ZeroAddress } from "ethers";
 import { ethers, network } from "hardhat";
 import { StablecoinInsuranceFund__factory } from "../../../typechain-types/factories/contracts/StablecoinInsuranceFund__factory";
-import { agreedReaderOf, ClaimStatusCrossCheck, CrossCheckedLossMeasurer } from "../../src/cycles/crossCheck";
+import { agreedReaderOf, ClaimStatusCrossCheck, TwoNodeLossMeasure } from "../../src/cycles/crossCheck";
 import { connectFailoverProvider, RpcDisagreementError, type FailoverJsonRpcProvider } from "../../src/execution/rpc";
 import type { PositionLossMeasurer } from "../../src/policy/claims";
 import type { ConfiguredPositionRead } from "../../src/sources/positions";
@@ -76,8 +76,8 @@ describe("claim-critical reads cross-checked on two RPC nodes", function () {
   });
   afterEach(() => provider.destroy());
 
-  /** A position of 1000 USDC of which 400 leave between two blocks; the primary's measurement as given. */
-  async function drainedPosition(primarySays: { before: bigint; after: bigint }) {
+  /** A position of 1000 USDC of which 400 leave between two blocks. */
+  async function drainedPosition() {
     const s = await deployStandIns();
     const [, holder, thief] = await ethers.getSigners();
     if (holder === undefined || thief === undefined) throw new Error("signers");
@@ -89,34 +89,21 @@ describe("claim-critical reads cross-checked on two RPC nodes", function () {
     await (await usdc.connect(thief).transferFrom(await holder.getAddress(), await thief.getAddress(), usdc6(400))).wait();
     const blockAfter = await ethers.provider.getBlockNumber();
     const read: ConfiguredPositionRead = { index: 0, protocolId: "lender", id: "lender:erc20:usdc", spec: { kind: "erc20", token: s.addresses.usdc, holder: await holder.getAddress() } };
-    const inner: PositionLossMeasurer = {
-      measureLoss: async () => ({
-        loss: primarySays.before - primarySays.after,
-        derivation: { method: "measured", valueBefore: primarySays.before.toString(), valueAfter: primarySays.after.toString(), blockBefore, blockAfter, source: "lender:erc20:usdc (erc20 reader)" },
-      }),
-    };
-    const position = { protocolId: "lender", protocol: "0x0000000000000000000000000000000000000a0a", asset: s.addresses.usdc, beneficiary: await holder.getAddress(), targetAmount: usdc6(1000) };
-    const measurer = new CrossCheckedLossMeasurer(inner, {
-      rpc: provider,
-      reads: () => [read],
-      config: { positions: [{ protocol: "lender", asset: s.addresses.usdc, beneficiary: await holder.getAddress() }], chain: { multicallAddress: MULTICALL3 } } as never,
-      logger: recordingLogger(),
-    });
-    return { measurer, position, blockBefore, blockAfter };
+    return { measure: new TwoNodeLossMeasure(provider, MULTICALL3), read, blockBefore, blockAfter };
   }
 
-  it("the measured loss is the one both nodes read at the same blocks (not the primary's alone)", async () => {
-    // The primary's own reading was off (a lagging/pruned view): the claim carries the agreed one.
-    const { measurer, position, blockBefore, blockAfter } = await drainedPosition({ before: usdc6(1000), after: usdc6(1000) });
-    const loss = await measurer.measureLoss(position, { protocolId: "lender", occurredAt: 0 }, 0);
-    expect(loss?.loss).to.equal(usdc6(400));
-    expect(loss?.derivation).to.deep.include({ method: "measured", valueBefore: usdc6(1000).toString(), valueAfter: usdc6(600).toString(), blockBefore, blockAfter });
+  it("the measured loss is the one both nodes read at the same blocks, measured once on each", async () => {
+    const { measure, read, blockBefore, blockAfter } = await drainedPosition();
+    honest.reset();
+    other.reset();
+    const loss = await measure.measure(read, blockBefore, blockAfter);
+    expect(loss).to.deep.include({ loss: usdc6(400), valueBefore: usdc6(1000), valueAfter: usdc6(600), blockBefore, blockAfter, measuredOnNodes: 2 });
     expect(honest.counts()["eth_call"] ?? 0).to.be.greaterThan(0);
-    expect(other.counts()["eth_call"] ?? 0).to.be.greaterThan(0);
+    expect(other.counts()["eth_call"] ?? 0).to.equal(honest.counts()["eth_call"]);
   });
 
   it("when one node answers another balance, the loss is refused with both nodes' answers named and no API key", async () => {
-    const { measurer, position } = await drainedPosition({ before: usdc6(1000), after: usdc6(600) });
+    const { measure, read, blockBefore, blockAfter } = await drainedPosition();
     // The other node reports every balance 10× higher (a buggy or hostile node).
     rewrite = (method, params, result) => {
       const tx = params[0] as { to?: string } | undefined;
@@ -127,7 +114,7 @@ describe("claim-critical reads cross-checked on two RPC nodes", function () {
       return AGGREGATE3.encodeFunctionResult("aggregate3", [forged]);
     };
     let error: unknown;
-    await measurer.measureLoss(position, { protocolId: "lender", occurredAt: 0 }, 0).catch((e: unknown) => (error = e));
+    await measure.measure(read, blockBefore, blockAfter).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(RpcDisagreementError);
     const message = (error as Error).message;
     expect(message).to.match(/disagree on the measured loss of lender:erc20:usdc/);

@@ -222,6 +222,8 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     expect(pack.claims[0]!.loss["blockBefore"]).to.be.lessThan(drainBlock);
     expect(pack.claims[0]!.loss["blockBefore"]).to.be.greaterThan(400);
     expect(packText).to.not.match(/127\.0\.0\.1/);
+    // Two URLs on that chain, the first dead: measured on the one node that answers, and the pack says so.
+    expect(pack.claims[0]!.loss["source"]).to.match(/one RPC node answered \(not cross-checked\)$/);
   });
 
   it("doctor checks each other chain: reachable on its id, Multicall3 and the positions' contracts there; a missing contract is named", async () => {

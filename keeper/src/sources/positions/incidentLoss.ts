@@ -73,6 +73,8 @@ export interface MeasuredIncidentLoss {
   readonly formula: string;
   /** The reads (decimal strings), JSON-safe: contract, call and result per block. */
   readonly reads: Record<string, unknown>;
+  /** Through `TwoNodeLossMeasure` (cycles/crossCheck.ts): 2 when two RPC nodes measured it alike, 1 when only one answered. */
+  readonly measuredOnNodes?: number;
 }
 
 export interface IncidentLossReaderOptions {
