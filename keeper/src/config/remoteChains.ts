@@ -1,9 +1,9 @@
 /**
  * Other chains the operator's positions and watched balances live on (config `chains`), after env:
  * each chain's RPC URLs (env RPC_URLS_<chainId> wins over the file: URLs with API keys stay out of
- * it), its block time, and the check that every `chainId` a position or balance names is either
- * the fund's chain or one of these. A position on the fund's chain loses its `chainId`, so its id
- * and reads are those of any fund-chain position.
+ * it), its block time, and the check that every `chainId` a position, watched balance, admin
+ * contract or price feed names is either the fund's chain or one of these. An entry on the fund's
+ * chain loses its `chainId`, so its id and reads are those of any fund-chain entry.
  */
 import { z } from "zod";
 import { KNOWN_BLOCK_TIME_SEC, type ParsedConfigFile, type RemoteChainConfig } from "./schema";
@@ -73,7 +73,11 @@ export function remoteChainIssues(file: Pick<ParsedConfigFile, "chains" | "posit
     issues.push(`config.${field}: ${chainId} is not a configured chain (${fund}) — add chains."${chainId}" with its rpcUrls (or env ${remoteRpcEnvName(chainId)}), or remove chainId for a position on the fund's chain`);
   };
   file.positions.forEach((p, i) => check(`positions[${i}].position.chainId`, p.position?.chainId));
-  file.protocols.forEach((p, i) => p.watch?.balances.forEach((b, j) => check(`protocols[${i}].watch.balances[${j}].chainId`, b.chainId)));
+  file.protocols.forEach((p, i) => {
+    p.watch?.balances.forEach((b, j) => check(`protocols[${i}].watch.balances[${j}].chainId`, b.chainId));
+    p.watch?.adminContracts.forEach((c, j) => check(`protocols[${i}].watch.adminContracts[${j}].chainId`, c.chainId));
+    check(`protocols[${i}].watch.pegOracle.chainId`, p.watch?.pegOracle?.chainId);
+  });
   return issues;
 }
 
@@ -88,6 +92,18 @@ export function withFundChainLocal<T extends Pick<ParsedConfigFile, "positions" 
   return {
     ...file,
     positions: file.positions.map((p) => (p.position === undefined ? p : { ...p, position: local(p.position) })),
-    protocols: file.protocols.map((p) => (p.watch === undefined ? p : { ...p, watch: { ...p.watch, balances: p.watch.balances.map(local) } })),
+    protocols: file.protocols.map((p) =>
+      p.watch === undefined
+        ? p
+        : {
+            ...p,
+            watch: {
+              ...p.watch,
+              balances: p.watch.balances.map(local),
+              adminContracts: p.watch.adminContracts.map(local),
+              ...(p.watch.pegOracle !== undefined ? { pegOracle: local(p.watch.pegOracle) } : {}),
+            },
+          },
+    ),
   };
 }

@@ -103,6 +103,8 @@ export const adminContractSchema = z
     label: z.string().min(1).optional(),
     /** AccessControl roles whose `RoleGranted` is an admin change, besides DEFAULT_ADMIN_ROLE (0x00…00). */
     adminRoles: z.array(bytes32Schema).default([]),
+    /** The chain the contract lives on, when not the fund's (needs `chains.<id>`): its logs are scanned there. */
+    chainId: z.number().int("must be an integer (chain id)").positive("must be > 0 (chain id)").optional(),
   })
   .strict();
 
@@ -134,6 +136,8 @@ export const pegOracleSchema = z
     deviationPercent: percentSchema("percent off the peg").optional(),
     /** The feed's heartbeat (USDC/USD and USDT/USD on mainnet: 86400 s); an answer older than heartbeat + `watch.oracleStaleGraceSec` is stale. */
     heartbeatSec: z.number().int("must be an integer (seconds)").positive("must be > 0 (seconds)").default(86_400),
+    /** The chain the feed lives on, when not the fund's (needs `chains.<id>`): read in that chain's batch. */
+    chainId: z.number().int("must be an integer (chain id)").positive("must be > 0 (chain id)").optional(),
   })
   .strict();
 

@@ -13,6 +13,7 @@ import { AbiCoder, getAddress, id as topicOf, Interface } from "ethers";
 import type { ProtocolConfig, WatchConfig } from "../config";
 import type { AdminEvent, AdminEventName, AdminWatchRule, OracleRound, PegRule } from "../policy/leadingSignals";
 import type { Call3, CallResult } from "./positions/multicall";
+import { chainKeyOf } from "./positions/positionReader";
 
 export const ADMIN_EVENT_TOPICS: ReadonlyMap<string, AdminEventName> = new Map([
   [topicOf("Upgraded(address)"), "Upgraded"],
@@ -29,26 +30,31 @@ export const AGGREGATOR_V3 = new Interface([
 ]);
 
 export interface LeadingTargets {
-  /** Per protocol with admin contracts. */
-  readonly admin: readonly AdminWatchRule[];
-  /** Per protocol with a peg oracle. */
-  readonly oracles: readonly (PegRule & { readonly aggregator: string })[];
-  /** Every configured admin contract (checksummed), for the one log filter. */
-  readonly adminAddresses: readonly string[];
+  /** Per protocol and chain with admin contracts (`chainId` undefined: the fund's chain). */
+  readonly admin: readonly (AdminWatchRule & { readonly chainId?: number })[];
+  /** Per protocol with a peg oracle (read in its chain's batch). */
+  readonly oracles: readonly (PegRule & { readonly aggregator: string; readonly chainId?: number })[];
+  /** Every configured admin contract (checksummed), for the one log filter of each chain: by `chainKeyOf(chainId)`. */
+  readonly adminAddresses: ReadonlyMap<string, readonly string[]>;
 }
 
 export function leadingTargetsOf(protocols: readonly ProtocolConfig[], defaults: WatchConfig): LeadingTargets {
-  const admin: AdminWatchRule[] = [];
-  const oracles: (PegRule & { aggregator: string })[] = [];
-  const addresses = new Set<string>();
+  const admin: (AdminWatchRule & { chainId?: number })[] = [];
+  const oracles: (PegRule & { aggregator: string; chainId?: number })[] = [];
+  const addresses = new Map<string, Set<string>>();
   for (const p of protocols) {
     const w = p.watch;
     if (w === undefined) continue;
-    if (w.adminContracts.length > 0) {
+    // One rule per chain the protocol's admin contracts live on (each chain's logs are its own).
+    const chains = [...new Set(w.adminContracts.map((c) => c.chainId))];
+    for (const chainId of chains) {
+      const here = w.adminContracts.filter((c) => c.chainId === chainId);
+      const where = chainId !== undefined ? ` (chain ${chainId})` : "";
       admin.push({
         protocolId: p.id,
         protocolName: p.name,
-        contracts: new Map(w.adminContracts.map((c) => [c.address.toLowerCase(), { label: c.label ?? `${p.name} contract ${c.address}`, adminRoles: c.adminRoles.map((r) => r.toLowerCase()) }])),
+        ...(chainId !== undefined ? { chainId } : {}),
+        contracts: new Map(here.map((c) => [c.address.toLowerCase(), { label: `${c.label ?? `${p.name} contract ${c.address}`}${where}`, adminRoles: c.adminRoles.map((r) => r.toLowerCase()) }])),
         announced: w.announced.map((a) => ({
           account: a.account,
           ...(a.contract !== undefined ? { contract: a.contract } : {}),
@@ -56,21 +62,25 @@ export function leadingTargetsOf(protocols: readonly ProtocolConfig[], defaults:
           ...(a.until !== undefined ? { untilSec: Math.floor(Date.parse(a.until) / 1000) } : {}),
         })),
       });
-      for (const c of w.adminContracts) addresses.add(getAddress(c.address));
+      const key = chainKeyOf(chainId);
+      const set = addresses.get(key) ?? new Set<string>();
+      for (const c of here) set.add(getAddress(c.address));
+      addresses.set(key, set);
     }
     if (w.pegOracle !== undefined) {
       const o = w.pegOracle;
       oracles.push({
         protocolId: p.id,
         aggregator: getAddress(o.aggregator),
-        label: o.label ?? `${p.stablecoin ?? "stablecoin"}/USD feed ${o.aggregator}`,
+        label: `${o.label ?? `${p.stablecoin ?? "stablecoin"}/USD feed ${o.aggregator}`}${o.chainId !== undefined ? ` (chain ${o.chainId})` : ""}`,
         pegMicro: BigInt(Math.round(o.peg * 1_000_000)),
         deviationBps: Math.round((o.deviationPercent ?? defaults.oracleDeviationPercent) * 100),
         staleAfterSec: o.heartbeatSec + defaults.oracleStaleGraceSec,
+        ...(o.chainId !== undefined ? { chainId: o.chainId } : {}),
       });
     }
   }
-  return { admin, oracles, adminAddresses: [...addresses] };
+  return { admin, oracles, adminAddresses: new Map([...addresses].map(([k, v]) => [k, [...v]])) };
 }
 
 /** The one log filter of a tick: every admin contract, any admin event topic. */

@@ -11,7 +11,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ethers, network } from "hardhat";
-import { keccak256, type Contract, type Signer } from "ethers";
+import { keccak256, Wallet, type Contract, type Signer } from "ethers";
 
 import { PROTOCOLS } from "../../../test/helpers/fundFixture";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
@@ -40,13 +40,20 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
   let pool: Contract;
   let usdcB: Contract;
   let thief: Signer;
+  let adminTarget: Contract;
+  let feed: Contract;
   const opened: KeeperContainer[] = [];
   const dirs: string[] = [];
 
   before(async () => {
     proxy = await startRpcProxy(network.provider);
     b = await startSecondChain(REMOTE);
-    await b.mine(400); // its own, different block height
+    // A contract with admin events and a USDC/USD feed, deployed long before the keeper starts:
+    // their constructor events lie outside its first look back (50 Ã— 12 s = 2,400 Arbitrum blocks).
+    const owner = await b.signer(0);
+    adminTarget = await b.deploy("MockAdminTarget", [await owner.getAddress()]);
+    feed = await b.deploy("MockChainlinkAggregator", [8, "USDC / USD", 100_000_000n]);
+    await b.mine(3_000); // its own, different block height
     usdcB = await b.deploy("MockUSDC");
     const usdtB = await b.deploy("MockUSDT");
     pool = await b.deploy("MockCurveStableSwapPool", ["Curve.fi USDC/USDT", "2CRV", [await usdcB.getAddress(), await usdtB.getAddress()], [6, 6], 4_000_000n, false]);
@@ -74,7 +81,7 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     await (await (pool.connect(signer) as Contract).getFunction("add_liquidity")([amount, 0n], 0n)).wait();
   }
 
-  async function keeper() {
+  async function keeper(watchExtra: Record<string, unknown> = {}) {
     const s = await loadFixture(deployKeeperSystem);
     await installLocalMulticall3(ethers.provider);
     // Both chains keep wall-clock time: the second one catches up with the fund chain's clock (the fixture moved it days ahead).
@@ -97,7 +104,7 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
           id: "curve",
           name: "Curve",
           address: PROTOCOLS.curve,
-          watch: { balances: [{ token: await usdcB.getAddress(), holder: poolB, chainId: REMOTE, label: "USDC held by the USDC/USDT pool on Arbitrum" }] },
+          watch: { balances: [{ token: await usdcB.getAddress(), holder: poolB, chainId: REMOTE, label: "USDC held by the USDC/USDT pool on Arbitrum" }], ...watchExtra },
         },
       ],
       positions: [
@@ -220,7 +227,7 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     const pack = JSON.parse(packText) as { claims: { loss: Record<string, unknown> }[] };
     expect(pack.claims[0]!.loss).to.deep.include({ method: "measured", rule: "lp-redeemable", chainId: REMOTE, blockAfter: drainBlock });
     expect(pack.claims[0]!.loss["blockBefore"]).to.be.lessThan(drainBlock);
-    expect(pack.claims[0]!.loss["blockBefore"]).to.be.greaterThan(400);
+    expect(pack.claims[0]!.loss["blockBefore"]).to.be.greaterThan(3_000);
     expect(packText).to.not.match(/127\.0\.0\.1/);
     // Two URLs on that chain, the first dead: measured on the one node that answers, and the pack says so.
     expect(pack.claims[0]!.loss["source"]).to.match(/one RPC node answered \(not cross-checked\)$/);
@@ -241,5 +248,43 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     await checkRemoteChains(down, recordingLogger(), unreachable);
     expect(unreachable[0]?.status).to.equal("fail");
     expect(unreachable[0]?.fix).to.match(/RPC_URLS_42161/);
+  });
+
+  it("leading signals on the other chain: the feed is read in that chain's one batch; an ownership change of a contract there halts the protocol on the fund's chain (one eth_getLogs per chain)", async () => {
+    const target = adminTarget;
+    const { s, container } = await keeper({
+      adminContracts: [{ address: await target.getAddress(), label: "Pool proxy", chainId: REMOTE }],
+      pegOracle: { aggregator: await feed.getAddress(), chainId: REMOTE },
+    });
+    // The feed answers on time (a fresh round at the synced clock).
+    await (await feed.getFunction("setAnswer")(100_000_000n, Number((await b.ethers.getBlock("latest"))!.timestamp))).wait();
+    const watch = container.exploitWatch();
+    expect((await watch.tick()).signals).to.deep.equal([]);
+    await mine(1);
+    await b.mine(1);
+    proxy.reset();
+    b.proxy.reset();
+    const quiet = await watch.tick();
+    expect(quiet.signals).to.deep.equal([]);
+    expect(b.proxy.counts()["eth_call"]).to.equal(1); // positions, balances and the feed: one batch
+    expect(b.proxy.counts()["eth_getLogs"]).to.equal(1);
+    expect(proxy.counts()["eth_getLogs"]).to.equal(undefined); // no admin contract on the fund's chain
+
+    // The attacker takes the contract over on the other chain (the Radiant way: the admin keys, then the pool).
+    const attacker = Wallet.createRandom().address;
+    await (await target.getFunction("transferOwnership")(attacker)).wait();
+    const tick = await watch.tick();
+    const signal = tick.signals.find((x) => x.kind === "admin-event");
+    expect(signal?.description).to.match(/Pool proxy \(chain 42161\) ownership transferred .* â†’ /);
+    expect(signal?.occurredAt).to.be.at.most(tick.timestamp!);
+    expect(tick.reports.map((r) => r.status)).to.deep.equal(["confirmed"]);
+    const incident = (await new ethers.Contract(s.fundAddress, FUND_INCIDENT_ABI, ethers.provider).getFunction("getIncident")(PROTOCOLS.curve)) as { active: boolean };
+    expect(incident.active).to.equal(true);
+
+    // The feed on the other chain 3% off its peg: a depeg signal from that chain's batch.
+    const now = Number((await b.ethers.getBlock("latest"))!.timestamp);
+    await (await feed.getFunction("setAnswer")(97_000_000n, now)).wait();
+    const depeg = await watch.tick();
+    expect(depeg.signals.map((x) => x.kind)).to.include("oracle-deviation");
   });
 });

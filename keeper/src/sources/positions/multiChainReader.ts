@@ -35,19 +35,25 @@ export class MultiChainPositionReader implements PositionValueReader {
   }
 
   async read(request: ReadRequest, tags?: BlockTags, options: { remember?: boolean } = {}): Promise<ReadSnapshot> {
-    const parts = [...this.byChain].map(([key, reader]) => {
+    const extras = (request.extra ?? []).map((call, index) => ({ call, index }));
+    const parts = [...this.byChain].map(async ([key, reader]) => {
       const fund = key === chainKeyOf(undefined);
+      const extra = extras.filter((e) => chainKeyOf(e.call.chainId) === key);
       const sub: ReadRequest = {
         positions: request.positions.filter((p) => chainKeyOf(p.chainId) === key),
         balances: request.balances.filter((b) => chainKeyOf(b.chainId) === key),
-        ...(fund && request.extra !== undefined ? { extra: request.extra } : {}),
+        ...(extra.length > 0 ? { extra: extra.map((e) => e.call) } : {}),
       };
       // The fund chain is always read (its block is the tick's); another only when something lives there.
-      if (!fund && sub.positions.length === 0 && sub.balances.length === 0) return undefined;
+      if (!fund && sub.positions.length === 0 && sub.balances.length === 0 && extra.length === 0) return undefined;
       const tag = typeof tags === "object" ? tags : fund ? tags : undefined;
-      return reader.read(sub, tag, options);
+      return { snapshot: await reader.read(sub, tag, options), extra };
     });
-    const snapshots = (await Promise.all(parts)).filter((s): s is ReadSnapshot => s !== undefined);
+    const done = (await Promise.all(parts)).filter((s): s is NonNullable<typeof s> => s !== undefined);
+    const snapshots = done.map((d) => d.snapshot);
+    // Each chain's extra results back at their places in the request.
+    const extraResults: (CallResult | undefined)[] = extras.map(() => undefined);
+    for (const d of done) d.extra.forEach((e, i) => (extraResults[e.index] = d.snapshot.extra?.[i]));
     const fund = snapshots[0] as ReadSnapshot;
     const positions = new Map<string, PositionReading>();
     const balances = new Map<string, BalanceReading>();
@@ -55,7 +61,7 @@ export class MultiChainPositionReader implements PositionValueReader {
       for (const [k, v] of s.positions) positions.set(k, v);
       for (const [k, v] of s.balances) balances.set(k, v);
     }
-    const extra: { extra?: readonly CallResult[] } = fund.extra !== undefined ? { extra: fund.extra } : {};
+    const extra: { extra?: readonly (CallResult | undefined)[] } = request.extra !== undefined ? { extra: extraResults } : {};
     return {
       block: fund.block,
       timestamp: fund.timestamp,

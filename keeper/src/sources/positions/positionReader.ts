@@ -39,8 +39,11 @@ export interface WatchedBalance {
 export interface ReadRequest {
   readonly positions: readonly PositionRead[];
   readonly balances: readonly WatchedBalance[];
-  /** Other reads of the tick (e.g. price feeds), appended to the same batch; results in `ReadSnapshot.extra`. */
-  readonly extra?: readonly Call3[];
+  /**
+   * Other reads of the tick (e.g. price feeds), appended to the batch of their chain (`chainId`,
+   * default the fund's); results in `ReadSnapshot.extra`, in the same order.
+   */
+  readonly extra?: readonly (Call3 & { readonly chainId?: number })[];
 }
 
 /** A value with the block it was read at. */
@@ -86,8 +89,8 @@ export interface ReadSnapshot {
   readonly rpcCalls: number;
   /** Set when the whole batch failed (RPC down, no Multicall3). */
   readonly error?: string;
-  /** Results of `ReadRequest.extra`, in order (absent when the batch failed). */
-  readonly extra?: readonly CallResult[];
+  /** Results of `ReadRequest.extra`, in order (absent when the batch failed; with several chains, undefined where that chain's batch failed). */
+  readonly extra?: readonly (CallResult | undefined)[];
   /** Per chain read (the fund's chain first, `chainId` undefined): its block, eth_calls and whole-batch error. */
   readonly chains?: readonly ChainRead[];
 }
