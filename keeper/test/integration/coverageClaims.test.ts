@@ -7,57 +7,38 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { keccak256 } from "ethers";
 
 import { cidV0Of } from "../../src/lib/cid";
 import { nexusProofPath } from "../../src/sources/claimEvidence";
-import { ethers, network } from "hardhat";
+import { ethers } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
 import type { PositionLossMeasurer } from "../../src/policy/claims";
-import { buildContainer, type KeeperContainer } from "../../src/cli/container";
+import { buildContainer } from "../../src/cli/container";
 import { buildProgram } from "../../src/cli/cli";
 import { parseConfig } from "../../src/config";
 import { openStateDb } from "../../src/state";
 import type { ConfigFile } from "../../src/config/schema";
-import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
 import { collapseTvl, deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile, type KeeperSystem } from "../helpers/keeperSystem";
-import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
+import { keeperHarness } from "../helpers/keeperHarness";
 import { recordingLogger } from "../sources/testDeps";
 
 const DAY = 86_400;
 
 describe("keeper coverage and claims (integration)", function () {
   this.timeout(60_000);
-  let proxy: RpcProxy;
-  let quotes: LoopbackServer;
-  const opened: KeeperContainer[] = [];
-  const dirs: string[] = [];
-
-  before(async () => {
-    proxy = await startRpcProxy(network.provider);
-    quotes = await startLoopbackServer((await import("../helpers/keeperSystem")).nexusQuoteRoutes());
-  });
-  after(async () => {
-    await proxy.close();
-    await quotes.close();
-  });
-  afterEach(async () => {
-    proxy.setFault(undefined);
-    for (const c of opened.splice(0)) c.close();
-    for (const d of dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
-  });
+  const h = keeperHarness({ quotes: true });
+  afterEach(() => h.proxy.setFault(undefined));
 
   async function keeper(options: { overrides?: Partial<ConfigFile>; collapse?: boolean; lossMeasurer?: PositionLossMeasurer } = {}) {
     const s = await loadFixture(deployKeeperSystem);
-    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-int-"));
-    const fixtureDir = await fixtureCopy();
-    dirs.push(workDir, fixtureDir);
+    const workDir = await h.tempDir("keeper-int-");
+    const fixtureDir = h.removeAfter(await fixtureCopy());
     const file = keeperConfigFile(s, {
-      rpcUrl: proxy.url,
-      quoteBaseUrl: `${quotes.baseUrl}/`,
+      rpcUrl: h.proxy.url,
+      quoteBaseUrl: `${h.quotes.baseUrl}/`,
       fixtureDir,
       workDir,
       ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
@@ -65,7 +46,7 @@ describe("keeper coverage and claims (integration)", function () {
     const config = parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
     const logger = recordingLogger();
     const container = await buildContainer(config, logger, options.lossMeasurer !== undefined ? { lossMeasurer: options.lossMeasurer } : {});
-    opened.push(container);
+    h.track(container);
     return { s, container, logger, fixtureDir, workDir };
   }
 
@@ -126,21 +107,21 @@ describe("keeper coverage and claims (integration)", function () {
     await s.fund.connect(s.beneficiary).setAgent(s.keeper.address, false);
     const [cover] = await beneficiaryCoverages(s);
     await time.increaseTo(Number(cover?.end) - 10 * DAY);
-    proxy.reset();
+    h.proxy.reset();
     const summary = await cycle.run();
     expect(summary.notAgent.map((n) => n.beneficiary)).to.deep.equal([s.beneficiary.address]);
     expect(summary.actions).to.deep.equal([]);
-    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+    expect(h.proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
   });
 
   it("defers a purchase beyond the premium budget and reports it, sending nothing", async () => {
     const { container } = await keeper({ overrides: { budget: { maxPremiumPerCycleUsd: 100, maxPremiumPerDayUsd: 1000 } } });
-    proxy.reset();
+    h.proxy.reset();
     const summary = await container.coverageCycle().run();
     expect(summary.deferred).to.have.length(1);
     expect(summary.deferred[0]).to.include({ kind: "purchase", reason: "cycle-budget", protocolId: "aave-v3" });
     expect(summary.actions).to.deep.equal([]);
-    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+    expect(h.proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
   });
 
   it("falls back to the second provider when Nexus has no quote source", async () => {
@@ -157,7 +138,7 @@ describe("keeper coverage and claims (integration)", function () {
 
   it("dry run plans approval and purchase but signs nothing", async () => {
     const { container } = await keeper();
-    proxy.reset();
+    h.proxy.reset();
     const summary = await container.coverageCycle({ dryRun: true }).run({ dryRun: true });
     expect(summary.dryRun).to.equal(true);
     expect(summary.plan.actions.map((a) => a.kind)).to.deep.equal(["purchase"]);
@@ -165,7 +146,7 @@ describe("keeper coverage and claims (integration)", function () {
       ["approve", "dry-run"],
       ["purchase", "not-sent"],
     ]);
-    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+    expect(h.proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
   });
 
   it("exploit → incident → evidence → claim at the allowed time → Nexus vote → settle → beneficiary credited, never twice (protocol opted into claiming on suspected)", async () => {
@@ -213,12 +194,12 @@ describe("keeper coverage and claims (integration)", function () {
     expect(parsedProof.affectedAddresses).to.deep.equal([s.beneficiary.address]);
 
     // Same data next tick: no new incident, no second claim.
-    proxy.reset();
+    h.proxy.reset();
     const again = await claims.run();
     expect(again.newIncidents).to.deep.equal([]);
     expect(again.filed).to.deep.equal([]);
     expect(again.followUps.map((f) => f.kind)).to.deep.equal(["wait"]);
-    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+    expect(h.proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
 
     // Nexus assessors accept; after voting + cooldown the keeper settles.
     await s.nexusClaims.connect(s.admin).mockNexusCastVote(claim.providerClaimId, true);
@@ -264,7 +245,7 @@ describe("keeper coverage and claims (integration)", function () {
     const { s, container, workDir, fixtureDir } = await keeper();
     await container.coverageCycle().run();
     const dbPath = path.join(workDir, "state.sqlite");
-    const file = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir, dbPath });
+    const file = keeperConfigFile(s, { rpcUrl: h.proxy.url, quoteBaseUrl: `${h.quotes.baseUrl}/`, fixtureDir, workDir, dbPath });
     const configPath = path.join(workDir, "keeper.json");
     await fs.writeFile(configPath, JSON.stringify(file));
     const run = async (...args: string[]): Promise<string> => {
@@ -307,7 +288,7 @@ describe("keeper coverage and claims (integration)", function () {
   it("CLI: `score --all --json`, `push-risk --dry-run` and `once --dry-run` plan without signing", async () => {
     const { s, workDir, fixtureDir } = await keeper();
     const dbPath = path.join(workDir, "cli.sqlite");
-    const file = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir, dbPath });
+    const file = keeperConfigFile(s, { rpcUrl: h.proxy.url, quoteBaseUrl: `${h.quotes.baseUrl}/`, fixtureDir, workDir, dbPath });
     const configPath = path.join(workDir, "keeper-cli.json");
     await fs.writeFile(configPath, JSON.stringify(file));
     const run = async (...args: string[]): Promise<string> => {
@@ -321,11 +302,11 @@ describe("keeper coverage and claims (integration)", function () {
     const scores = scored.scores;
     expect(scores.map((x) => x.protocol)).to.deep.equal(["aave-v3"]);
     expect(scores[0]!.composite).to.be.within(0, 100);
-    const sentBefore = (proxy.counts()["eth_sendRawTransaction"] ?? 0);
+    const sentBefore = (h.proxy.counts()["eth_sendRawTransaction"] ?? 0);
     const riskBefore = await s.fund.getProtocolRisk(PROTOCOLS.aave);
     expect(await run("push-risk", "--dry-run")).to.not.equal("");
     expect(await run("once", "--dry-run")).to.not.equal("");
-    expect((proxy.counts()["eth_sendRawTransaction"] ?? 0)).to.equal(sentBefore);
+    expect((h.proxy.counts()["eth_sendRawTransaction"] ?? 0)).to.equal(sentBefore);
     expect((await s.fund.getProtocolRisk(PROTOCOLS.aave)).lastUpdated).to.equal(riskBefore.lastUpdated);
     expect(await s.fund.coverageCount()).to.equal(0n);
   });
@@ -339,11 +320,11 @@ describe("keeper coverage and claims (integration)", function () {
       { kind: "drop", times: 1 },
       { kind: "delay", ms: 200, times: 3 },
     ] as const) {
-      proxy.reset();
-      proxy.setFault(fault);
+      h.proxy.reset();
+      h.proxy.setFault(fault);
       const summary = await cycle.run();
       expect(summary.actions.every((a) => a.status === "confirmed"), JSON.stringify(fault)).to.equal(true);
-      if (fault.kind !== "delay") expect(proxy.faulted(), JSON.stringify(fault)).to.be.greaterThan(0);
+      if (fault.kind !== "delay") expect(h.proxy.faulted(), JSON.stringify(fault)).to.be.greaterThan(0);
     }
     expect(await beneficiaryCoverages(s)).to.have.length(1);
   });

@@ -8,13 +8,11 @@
 import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import type { BaseContract } from "ethers";
-import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { ethers, network } from "hardhat";
+import { ethers } from "hardhat";
 
 import { PROTOCOLS } from "../../../test/helpers/fundFixture";
-import { buildContainer, type KeeperContainer } from "../../src/cli/container";
+import { buildContainer } from "../../src/cli/container";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
 import { parseConfig } from "../../src/config";
@@ -22,7 +20,7 @@ import { standbyLoops } from "../../src/cli/daemon";
 import type { ConfigFile } from "../../src/config/schema";
 import { confirmsAlone, independentlyCorroborated, type IncidentSignal } from "../../src/policy/incidentSignals";
 import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile } from "../helpers/keeperSystem";
-import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
+import { keeperHarness } from "../helpers/keeperHarness";
 import { recordingLogger, type RecordingLogger } from "../sources/testDeps";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,20 +40,7 @@ async function deployOz(name: string, ...args: unknown[]): Promise<BaseContract 
 
 describe("leading signals: admin events and the peg feed halt sales before the drain (integration)", function () {
   this.timeout(120_000);
-  let proxy: RpcProxy;
-  const opened: KeeperContainer[] = [];
-  const dirs: string[] = [];
-
-  before(async () => {
-    proxy = await startRpcProxy(network.provider);
-  });
-  after(async () => {
-    await proxy.close();
-  });
-  afterEach(async () => {
-    for (const c of opened.splice(0)) c.close();
-    for (const d of dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
-  });
+  const h = keeperHarness();
 
   async function system() {
     const s = await deployKeeperSystem();
@@ -74,14 +59,13 @@ describe("leading signals: admin events and the peg feed halt sales before the d
   type System = Awaited<ReturnType<typeof system>>;
 
   async function keeper(sys: System, watch: (sys: System) => Promise<NonNullable<ConfigFile["protocols"]>[number]["watch"]>, options: { dbPath?: string } = {}) {
-    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-leading-"));
-    const fixtureDir = await fixtureCopy();
-    dirs.push(workDir, fixtureDir);
-    const base = keeperConfigFile(sys.s, { rpcUrl: proxy.url, fixtureDir, workDir, ...(options.dbPath !== undefined ? { dbPath: options.dbPath } : {}) });
+    const workDir = await h.tempDir("keeper-leading-");
+    const fixtureDir = h.removeAfter(await fixtureCopy());
+    const base = keeperConfigFile(sys.s, { rpcUrl: h.proxy.url, fixtureDir, workDir, ...(options.dbPath !== undefined ? { dbPath: options.dbPath } : {}) });
     const file: ConfigFile = { ...base, protocols: [{ id: "aave-v3", name: "Aave V3", address: PROTOCOLS.aave, stablecoin: "USDC", watch: await watch(sys) }] };
     const logger: RecordingLogger = recordingLogger();
     const container = await buildContainer(parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } }), logger);
-    opened.push(container);
+    h.track(container);
     return { container, logger };
   }
 
@@ -110,9 +94,9 @@ describe("leading signals: admin events and the peg feed halt sales before the d
         { address: await target.getAddress(), label: "pool configurator", adminRoles: [await target.UPGRADER_ROLE()] },
       ],
     }));
-    proxy.reset();
+    h.proxy.reset();
     const tick = await container.exploitWatch().tick();
-    expect(proxy.counts()["eth_getLogs"] ?? 0).to.equal(1);
+    expect(h.proxy.counts()["eth_getLogs"] ?? 0).to.equal(1);
     expect(tick.logCalls).to.equal(1);
     expect(tick.rpcCalls).to.equal(1);
     // Transparent proxy: AdminChanged + Upgraded; ERC1967Proxy: Upgraded; beacon: OwnershipTransferred +
@@ -168,13 +152,13 @@ describe("leading signals: admin events and the peg feed halt sales before the d
     const rows = (): string => JSON.stringify(["kv", "action_journal", "alert_outbox", "incidents"].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()));
     await (await proxyAdmin.getFunction("upgradeAndCall")(await transparent.getAddress(), await impl2.getAddress(), "0x")).wait();
     const before = rows();
-    proxy.reset();
+    h.proxy.reset();
     const loops = standbyLoops(container);
     const first = await loops.incident?.();
     const second = await loops.incident?.();
     expect(first?.line).to.match(/^standby watch block=\d+ reads=\d+ signals=1 read-only$/); // it sees the upgrade
     expect(second?.line).to.match(/ signals=1 read-only$/); // stored nothing, so it sees it again
-    expect(proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
+    expect(h.proxy.counts()["eth_sendRawTransaction"]).to.equal(undefined);
     expect(await incidentActive(s.fundAddress)).to.equal(false);
     expect(logger.entries.some((e) => e.msg === "alert: leading signal (admin event): Aave V3")).to.equal(false);
     expect(rows()).to.equal(before);
@@ -217,22 +201,20 @@ describe("leading signals: admin events and the peg feed halt sales before the d
     const sys = await system();
     const { s, target } = sys;
     await mine(60);
-    const dbDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-leading-db-"));
-    dirs.push(dbDir);
+    const dbDir = await h.tempDir("keeper-leading-db-");
     const dbPath = path.join(dbDir, "state.sqlite");
     const watch = async () => ({ adminContracts: [{ address: await target.getAddress(), label: "pool configurator" }] });
     const first = await keeper(sys, watch, { dbPath });
     expect((await first.container.exploitWatch().tick()).signals).to.have.length(0);
-    first.container.close();
-    opened.splice(opened.indexOf(first.container), 1);
+    h.closeNow(first.container);
     await mine(150);
     const attacker = ethers.Wallet.createRandom().address;
     await (await target.transferOwnership(attacker)).wait();
     await mine(150);
     const { container } = await keeper(sys, watch, { dbPath });
-    proxy.reset();
+    h.proxy.reset();
     const back = await container.exploitWatch().tick();
-    expect(proxy.counts()["eth_getLogs"] ?? 0).to.equal(1);
+    expect(h.proxy.counts()["eth_getLogs"] ?? 0).to.equal(1);
     expect(eventsOf(back.signals)).to.deep.equal(["OwnershipTransferred"]);
     expect(back.signals[0]?.description).to.contain(attacker);
     expect(await incidentActive(s.fundAddress)).to.equal(true);
@@ -243,10 +225,10 @@ describe("leading signals: admin events and the peg feed halt sales before the d
     const { s, feed } = sys;
     const { container, logger } = await keeper(sys, async () => ({ pegOracle: { aggregator: await feed.getAddress(), label: "USDC/USD" } }));
     const watch = container.exploitWatch();
-    proxy.reset();
+    h.proxy.reset();
     expect((await watch.tick()).signals).to.have.length(0);
     // The feed is read inside the one multicall of the tick.
-    expect(proxy.counts()["eth_call"]).to.equal(1);
+    expect(h.proxy.counts()["eth_call"]).to.equal(1);
     const setAnswer = async (answer: bigint) => (await feed.setAnswer(answer, await time.latest())).wait();
     await setAnswer(98_500_000n);
     expect((await watch.tick()).signals).to.have.length(0);

@@ -8,23 +8,21 @@
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { ethers, network } from "hardhat";
+import { ethers } from "hardhat";
 import { keccak256, Wallet, type Contract, type Signer } from "ethers";
 
 import { PROTOCOLS } from "../../../test/helpers/fundFixture";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import { checkRemoteChains } from "../../src/cli/commands/doctor";
 import { containerLoops } from "../../src/cli/daemon";
-import { buildContainer, type KeeperContainer } from "../../src/cli/container";
+import { buildContainer } from "../../src/cli/container";
 import { decideIncident } from "../../src/cli/commands/incident";
 import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
 import { parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile } from "../helpers/keeperSystem";
 import { usdc6 } from "../helpers/protocolStandIns";
-import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
+import { keeperHarness } from "../helpers/keeperHarness";
 import { startSecondChain, type SecondChain } from "../helpers/secondChain";
 import { recordingLogger } from "../sources/testDeps";
 
@@ -34,7 +32,7 @@ const DEAD_URL = "http://127.0.0.1:9/";
 
 describe("positions on two chains: per-chain batches, failover, drain â†’ halt â†’ claim measured on the other chain (integration)", function () {
   this.timeout(180_000);
-  let proxy: RpcProxy;
+  const h = keeperHarness();
   let b: SecondChain;
   let bClean: string;
   let pool: Contract;
@@ -42,11 +40,8 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
   let thief: Signer;
   let adminTarget: Contract;
   let feed: Contract;
-  const opened: KeeperContainer[] = [];
-  const dirs: string[] = [];
 
   before(async () => {
-    proxy = await startRpcProxy(network.provider);
     b = await startSecondChain(REMOTE);
     // A contract with admin events and a USDC/USD feed, deployed long before the keeper starts:
     // their constructor events lie outside its first look back (50 Ã— 12 s = 2,400 Arbitrum blocks).
@@ -61,16 +56,11 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     bClean = await b.snapshot();
   });
   after(async () => {
-    await proxy.close();
     await b.close();
   });
   beforeEach(async () => {
     await b.revert(bClean);
     bClean = await b.snapshot();
-  });
-  afterEach(async () => {
-    for (const c of opened.splice(0)) c.close();
-    for (const d of dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
   });
 
   /** Mints USDC on the second chain and adds it to the pool for `who` (an unlocked dev account there). */
@@ -92,12 +82,11 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     await addLiquidity(whale.address, usdc6(900_000));
     await addLiquidity(s.beneficiary.address, usdc6(100_000));
     await b.mine(1);
-    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-2chains-"));
-    const fixtureDir = await fixtureCopy();
-    dirs.push(workDir, fixtureDir);
+    const workDir = await h.tempDir("keeper-2chains-");
+    const fixtureDir = h.removeAfter(await fixtureCopy());
     const poolB = await pool.getAddress();
     const file: ConfigFile = {
-      ...keeperConfigFile(s, { rpcUrl: proxy.url, fixtureDir, workDir }),
+      ...keeperConfigFile(s, { rpcUrl: h.proxy.url, fixtureDir, workDir }),
       chains: { [String(REMOTE)]: { name: "Arbitrum One (local stand-in)", rpcUrls: [DEAD_URL, b.proxy.url], rpcTimeoutMs: 1000 } },
       protocols: [
         {
@@ -121,7 +110,7 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     };
     const config = parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
     const container = await buildContainer(config, recordingLogger());
-    opened.push(container);
+    h.track(container);
     return { s, container, poolB };
   }
 
@@ -136,10 +125,10 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     await watch.tick(); // the first tick also looks back over the window (one more batch per chain)
     await mine(1);
     await b.mine(3);
-    proxy.reset();
+    h.proxy.reset();
     b.proxy.reset();
     const tick = await watch.tick();
-    expect(proxy.counts()["eth_call"]).to.equal(1);
+    expect(h.proxy.counts()["eth_call"]).to.equal(1);
     expect(b.proxy.counts()["eth_call"]).to.equal(1);
     const chains = tick.readings.chains ?? [];
     expect(chains.map((c) => c.chainId)).to.deep.equal([undefined, REMOTE]);
@@ -262,13 +251,13 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     expect((await watch.tick()).signals).to.deep.equal([]);
     await mine(1);
     await b.mine(1);
-    proxy.reset();
+    h.proxy.reset();
     b.proxy.reset();
     const quiet = await watch.tick();
     expect(quiet.signals).to.deep.equal([]);
     expect(b.proxy.counts()["eth_call"]).to.equal(1); // positions, balances and the feed: one batch
     expect(b.proxy.counts()["eth_getLogs"]).to.equal(1);
-    expect(proxy.counts()["eth_getLogs"]).to.equal(undefined); // no admin contract on the fund's chain
+    expect(h.proxy.counts()["eth_getLogs"]).to.equal(undefined); // no admin contract on the fund's chain
 
     // The attacker takes the contract over on the other chain (the Radiant way: the admin keys, then the pool).
     const attacker = Wallet.createRandom().address;

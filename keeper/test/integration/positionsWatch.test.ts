@@ -8,23 +8,21 @@
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { ethers, network } from "hardhat";
+import { ethers } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
-import { buildContainer, type KeeperContainer } from "../../src/cli/container";
+import { buildContainer } from "../../src/cli/container";
 import { decideIncident } from "../../src/cli/commands/incident";
 import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
 import { parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { CORROBORATING_SIGNALS } from "../../src/policy/incidentSignals";
-import { startLoopbackServer, type LoopbackServer } from "../helpers/loopbackServer";
-import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile, nexusQuoteRoutes } from "../helpers/keeperSystem";
+import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile } from "../helpers/keeperSystem";
+import { keeperHarness } from "../helpers/keeperHarness";
 import { deployStandIns, usdc6 } from "../helpers/protocolStandIns";
 import { measureLendingLoss } from "../../src/policy/lendingLoss";
 import { readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../../src/sources/positions";
-import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
 import { recordingLogger, type RecordingLogger } from "../sources/testDeps";
 
 async function systemWithStandIns() {
@@ -42,31 +40,14 @@ async function systemWithStandIns() {
 
 describe("live positions and the exploit watch (integration)", function () {
   this.timeout(90_000);
-  let proxy: RpcProxy;
-  let quotes: LoopbackServer;
-  const opened: KeeperContainer[] = [];
-  const dirs: string[] = [];
-
-  before(async () => {
-    proxy = await startRpcProxy(network.provider);
-    quotes = await startLoopbackServer(nexusQuoteRoutes());
-  });
-  after(async () => {
-    await proxy.close();
-    await quotes.close();
-  });
-  afterEach(async () => {
-    for (const c of opened.splice(0)) c.close();
-    for (const d of dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
-  });
+  const h = keeperHarness({ quotes: true });
 
   async function keeper(overrides: (sys: Awaited<ReturnType<typeof systemWithStandIns>>) => Partial<ConfigFile> = () => ({}), options: { fileDb?: boolean } = {}) {
     const sys = await loadFixture(systemWithStandIns);
     const { s, p } = sys;
-    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-watch-"));
-    const fixtureDir = await fixtureCopy();
-    dirs.push(workDir, fixtureDir);
-    const base = keeperConfigFile(s, { rpcUrl: proxy.url, quoteBaseUrl: `${quotes.baseUrl}/`, fixtureDir, workDir, ...(options.fileDb === true ? { dbPath: path.join(workDir, "state.sqlite") } : {}) });
+    const workDir = await h.tempDir("keeper-watch-");
+    const fixtureDir = h.removeAfter(await fixtureCopy());
+    const base = keeperConfigFile(s, { rpcUrl: h.proxy.url, quoteBaseUrl: `${h.quotes.baseUrl}/`, fixtureDir, workDir, ...(options.fileDb === true ? { dbPath: path.join(workDir, "state.sqlite") } : {}) });
     const file: ConfigFile = {
       ...base,
       protocols: [
@@ -93,7 +74,7 @@ describe("live positions and the exploit watch (integration)", function () {
     const config = parseConfig(file, { env: { KEEPER_PRIVATE_KEY: KEEPER_KEY } });
     const logger: RecordingLogger = recordingLogger();
     const container = await buildContainer(config, logger);
-    opened.push(container);
+    h.track(container);
     return { ...sys, container, logger };
   }
 
@@ -190,15 +171,14 @@ describe("live positions and the exploit watch (integration)", function () {
     await container.coverageCycle().run();
     const baseline = await container.claimsCycle().run();
     expect(baseline.watch?.signals).to.have.length(0);
-    container.close();
-    opened.splice(opened.indexOf(container), 1);
+    h.closeNow(container);
     // Down for 200 blocks; the drain happens early in the gap, far outside the 50-block window.
     for (let i = 0; i < 20; i++) await mine(1);
     await p.aave.oracleDrain(attacker, "USDC", { amount: ((await p.aave.cash("USDC")) * 6n) / 10n });
     for (let i = 0; i < 180; i++) await mine(1);
     // Restart on the same database: observations come back from kv.
     const again = await buildContainer(container.config, logger);
-    opened.push(again);
+    h.track(again);
     const first = await again.claimsCycle().run();
     const pool = first.watch?.signals.find((x) => x.drain?.holder === p.addresses.aToken);
     expect(pool?.description).to.match(/across a gap/);
