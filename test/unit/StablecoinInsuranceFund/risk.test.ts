@@ -8,6 +8,20 @@ import { writeOneRiskStepped } from "../../helpers/riskSteps";
 type Components = [number, number, number, number, number];
 const PROTOCOL = ethers.getAddress("0x" + "ab".repeat(20));
 
+/** The fixture's parameters with another `maxRiskDecreasePerDay`. */
+function withDecreasePerDay(maxRiskDecreasePerDay: number) {
+  return {
+    baseRateBps: 200,
+    reserveRatioBps: 2_000,
+    maxRiskDecreasePerDay,
+    renewalWindow: 30n * DAY,
+    claimGracePeriod: 30n * DAY,
+    maxCoveragePerProtocol: 10n ** 24n,
+    challengePeriod: 2 * 24 * 60 * 60,
+    dailyPayoutLimitBps: 2_500,
+  };
+}
+
 /** deployFund plus PROTOCOL scored (50 × 5, stepped down from 90) at a known timestamp. */
 async function scored() {
   const f = await deployFund();
@@ -130,30 +144,12 @@ describe("StablecoinInsuranceFund risk", () => {
       const f = await loadFixture(deployFund);
       await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 90, 95, 100, 90, 91);
       expect((await f.fund.getProtocolRisk(PROTOCOL)).lastUpdated).to.equal(BigInt(await time.latest()));
-      await f.fund.connect(f.admin).setParameters({
-        baseRateBps: 200,
-        reserveRatioBps: 2_000,
-        maxRiskDecreasePerDay: 1,
-        renewalWindow: 30n * DAY,
-        claimGracePeriod: 30n * DAY,
-        maxCoveragePerProtocol: 10n ** 24n,
-        challengePeriod: 2 * 24 * 60 * 60,
-        dailyPayoutLimitBps: 2_500,
-      });
+      await f.fund.connect(f.admin).setParameters(withDecreasePerDay(1));
       await expect(f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 90, 90, 90, 90, 88))
         .to.be.revertedWithCustomError(f.fund, "FundRiskDecreaseTooFast")
         .withArgs(PROTOCOLS.aave, 90, 88, 1);
       await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.curve, 89, 90, 90, 90, 89);
-      await f.fund.connect(f.admin).setParameters({
-        baseRateBps: 200,
-        reserveRatioBps: 2_000,
-        maxRiskDecreasePerDay: 100,
-        renewalWindow: 30n * DAY,
-        claimGracePeriod: 30n * DAY,
-        maxCoveragePerProtocol: 10n ** 24n,
-        challengePeriod: 2 * 24 * 60 * 60,
-        dailyPayoutLimitBps: 2_500,
-      });
+      await f.fund.connect(f.admin).setParameters(withDecreasePerDay(100));
       await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOLS.aave, 0, 0, 0, 0, 0);
       expect(await f.fund.calculateProtocolRisk(PROTOCOLS.aave)).to.equal(0n);
     });
@@ -199,16 +195,7 @@ describe("StablecoinInsuranceFund risk", () => {
 
     it("follows maxRiskDecreasePerDay from the parameters", async () => {
       const f = await loadFixture(scored);
-      await f.fund.connect(f.admin).setParameters({
-        baseRateBps: 200,
-        reserveRatioBps: 2_000,
-        maxRiskDecreasePerDay: 100,
-        renewalWindow: 30n * DAY,
-        claimGracePeriod: 30n * DAY,
-        maxCoveragePerProtocol: 10n ** 24n,
-        challengePeriod: 2 * 24 * 60 * 60,
-        dailyPayoutLimitBps: 2_500,
-      });
+      await f.fund.connect(f.admin).setParameters(withDecreasePerDay(100));
       await time.setNextBlockTimestamp(f.scoredAt + DAY);
       await f.fund.connect(f.oracle).updateProtocolRisk(PROTOCOL, 0, 0, 0, 0, 0);
       expect(await f.fund.calculateProtocolRisk(PROTOCOL)).to.equal(0n);
