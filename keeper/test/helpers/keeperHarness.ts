@@ -8,7 +8,9 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { KeeperContainer } from "../../src/cli/container";
+import { decideIncident } from "../../src/cli/commands/incident";
 import { nexusQuoteRoutes } from "./keeperSystem";
 import { startLoopbackServer, type LoopbackServer } from "./loopbackServer";
 import { startRpcProxy, type RpcProxy } from "./rpcProxy";
@@ -73,4 +75,13 @@ export function keeperHarness(options: { quotes?: boolean } = {}): KeeperHarness
       return dir;
     },
   };
+}
+
+/** The operator confirms the keeper's only incident (`keeper incident confirm <id>`) at the chain's time; returns its id. */
+export async function confirmTheIncident(container: KeeperContainer): Promise<number> {
+  const state = container.state();
+  const [incident] = state.incidents.list();
+  if (incident === undefined) throw new Error("no incident");
+  decideIncident(state, String(incident.id), "confirmed", await time.latest());
+  return incident.id;
 }

@@ -16,13 +16,12 @@ import { installLocalMulticall3 } from "../../src/cli/localMulticall";
 import { checkRemoteChains } from "../../src/cli/commands/doctor";
 import { containerLoops } from "../../src/cli/daemon";
 import { buildContainer } from "../../src/cli/container";
-import { decideIncident } from "../../src/cli/commands/incident";
 import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
 import { parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile } from "../helpers/keeperSystem";
 import { usdc6 } from "../helpers/protocolStandIns";
-import { keeperHarness } from "../helpers/keeperHarness";
+import { confirmTheIncident, keeperHarness } from "../helpers/keeperHarness";
 import { startSecondChain, type SecondChain } from "../helpers/secondChain";
 import { recordingLogger } from "../sources/testDeps";
 
@@ -203,8 +202,7 @@ describe("positions on two chains: per-chain batches, failover, drain â†’ halt â
     // Blocks go on on both chains; the operator confirms the incident.
     await b.mine(5);
     await mine(3);
-    const [incident] = container.state().incidents.list();
-    decideIncident(container.state(), String(incident!.id), "confirmed", Number((await ethers.provider.getBlock("latest"))!.timestamp));
+    await confirmTheIncident(container);
     await mine(1);
     const tick = await claims.run();
     expect(tick.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);

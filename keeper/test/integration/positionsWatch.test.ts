@@ -13,13 +13,12 @@ import { ethers } from "hardhat";
 
 import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
 import { buildContainer } from "../../src/cli/container";
-import { decideIncident } from "../../src/cli/commands/incident";
 import { FUND_INCIDENT_ABI } from "../../src/cycles/exploitWatch";
 import { parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { CORROBORATING_SIGNALS } from "../../src/policy/incidentSignals";
 import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile } from "../helpers/keeperSystem";
-import { keeperHarness } from "../helpers/keeperHarness";
+import { confirmTheIncident, keeperHarness } from "../helpers/keeperHarness";
 import { deployStandIns, usdc6 } from "../helpers/protocolStandIns";
 import { measureLendingLoss } from "../../src/policy/lendingLoss";
 import { readAaveLendingState, resolveAaveReserve, windowBorrowers } from "../../src/sources/positions";
@@ -221,8 +220,7 @@ describe("live positions and the exploit watch (integration)", function () {
     const suspected = await claims.run();
     expect(suspected.incidents).to.deep.include({ suspected: 1, confirmed: 0 });
     expect(suspected.filed).to.deep.equal([]);
-    const [incident] = container.state().incidents.list();
-    decideIncident(container.state(), String(incident!.id), "confirmed", Number((await ethers.provider.getBlock("latest"))!.timestamp));
+    await confirmTheIncident(container);
     await mine(1);
     const tick = await claims.run();
     expect(tick.filed.map((f) => f.status)).to.deep.equal(["confirmed"]);

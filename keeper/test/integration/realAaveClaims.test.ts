@@ -26,7 +26,7 @@ import { deployRealAaveHere, USD8, type RealAaveMarket } from "../../../test/hel
 import { buildProgram } from "../../src/cli/cli";
 import { buildContainer, type KeeperContainer } from "../../src/cli/container";
 import { installLocalMulticall3 } from "../../src/cli/localMulticall";
-import { decideIncident } from "../../src/cli/commands/incident";
+import { confirmTheIncident } from "../helpers/keeperHarness";
 import { parseConfig } from "../../src/config";
 import type { ConfigFile } from "../../src/config/schema";
 import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile, type KeeperSystem } from "../helpers/keeperSystem";
@@ -133,14 +133,6 @@ describe("claims on the real Aave v3: the loss an assessor measures (integration
     await time.increase(3600);
     await k.container.claimsCycle().run();
     return k;
-  }
-
-  async function confirmTheIncident(container: KeeperContainer): Promise<number> {
-    const state = container.state();
-    const [incident] = state.incidents.list();
-    if (incident === undefined) throw new Error("no incident");
-    decideIncident(state, String(incident.id), "confirmed", await time.latest());
-    return incident.id;
   }
 
   it("an oracle-manipulation drain: halted, then after confirmation a claim of the holder's share of the bad debt (within 1%), carrying the evidence pack's hash", async () => {
