@@ -48,11 +48,35 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-/** `npx hardhat test` with no file arguments runs the contract suite and the keeper suite. */
+/**
+ * Files that take a minute or more (child processes: a hardhat node, a deploy, Chromium; the
+ * seeded property model and fault suite). `--parallel` hands files to its workers in order, so
+ * these go first: the run's tail is then short files, not a 100 s one started last.
+ */
+const SLOW_TEST_FILES = [
+  "keeper/test/e2e/operatorWalkthrough.test.ts",
+  "keeper/test/e2e/dashboard.test.ts",
+  "keeper/test/e2e/demo.test.ts",
+  "keeper/test/e2e/startCtrlC.test.ts",
+  "test/property/",
+  "keeper/test/faults/",
+  "test/deploy/",
+  "keeper/test/e2e/",
+];
+
+function slowRank(file: string): number {
+  const relative = path.relative(__dirname, file).split(path.sep).join("/");
+  const rank = SLOW_TEST_FILES.findIndex((prefix) => relative.startsWith(prefix));
+  return rank < 0 ? SLOW_TEST_FILES.length : rank;
+}
+
+/** `npx hardhat test` with no file arguments runs the contract suite and the keeper suite, slowest files first. */
 subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
   const files: string[] = await runSuper(args);
   if (args.testFiles.length > 0) return files;
-  return [...files, ...listTestFiles(path.join(__dirname, "keeper", "test"))];
+  const all = [...files, ...listTestFiles(path.join(__dirname, "keeper", "test"))];
+  // A stable sort: within a rank, the files keep their order.
+  return all.map((file, index) => ({ file, index, rank: slowRank(file) })).sort((a, b) => a.rank - b.rank || a.index - b.index).map((x) => x.file);
 });
 
 function listTestFiles(dir: string): string[] {
