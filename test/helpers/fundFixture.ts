@@ -1,5 +1,5 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { Result } from "ethers";
+import type { Result, Signer } from "ethers";
 import { ethers } from "hardhat";
 
 import type {
@@ -201,4 +201,26 @@ export function toArray(value: object): unknown[] {
 /** A struct returned by a contract call, as a plain object keyed by field name. */
 export function toObject(value: object): Record<string, unknown> {
   return (value as Result).toObject();
+}
+
+/** Sets the fund's parameters to their current values with `patch` applied (as the admin). */
+export async function setParametersWith(
+  fund: StablecoinInsuranceFund,
+  admin: Signer,
+  patch: Partial<{ baseRateBps: bigint | number; reserveRatioBps: bigint | number; maxRiskDecreasePerDay: bigint | number; renewalWindow: bigint | number; claimGracePeriod: bigint | number; maxCoveragePerProtocol: bigint | number; challengePeriod: bigint | number; dailyPayoutLimitBps: bigint | number }>,
+): Promise<void> {
+  const p = await fund.parameters();
+  await (
+    await fund.connect(admin).setParameters({
+      baseRateBps: p.baseRateBps,
+      reserveRatioBps: p.reserveRatioBps,
+      maxRiskDecreasePerDay: p.maxRiskDecreasePerDay,
+      renewalWindow: p.renewalWindow,
+      claimGracePeriod: p.claimGracePeriod,
+      maxCoveragePerProtocol: p.maxCoveragePerProtocol,
+      challengePeriod: p.challengePeriod,
+      dailyPayoutLimitBps: p.dailyPayoutLimitBps,
+      ...patch,
+    })
+  ).wait();
 }

@@ -2,7 +2,7 @@ import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helper
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { DAY, PROTOCOLS, buyCoverage, deployFundedFund, units, toArray } from "../helpers/fundFixture";
+import { DAY, PROTOCOLS, buyCoverage, deployFundedFund, setParametersWith, units, toArray } from "../helpers/fundFixture";
 
 const WAD = 10n ** 18n;
 const UNSCORED = ethers.getAddress("0x" + "ef".repeat(20));
@@ -114,16 +114,7 @@ describe("FundLens", () => {
       const f = await loadFixture(withHistory);
       const fund = await f.fund.getAddress();
       const p = await f.fund.parameters();
-      await f.fund.connect(f.admin).setParameters({
-        baseRateBps: p.baseRateBps,
-        reserveRatioBps: p.reserveRatioBps,
-        maxRiskDecreasePerDay: p.maxRiskDecreasePerDay,
-        renewalWindow: p.renewalWindow,
-        claimGracePeriod: 3600,
-        maxCoveragePerProtocol: p.maxCoveragePerProtocol,
-        challengePeriod: p.challengePeriod,
-        dailyPayoutLimitBps: p.dailyPayoutLimitBps,
-      });
+      await setParametersWith(f.fund, f.admin, { claimGracePeriod: 3600 });
       const [coverages, deadlines] = await f.lens.getCoveragesWithDeadlines(fund, [4, 2]);
       expect(coverages.map((c) => toArray(c))).to.deep.equal([toArray(await f.fund.getCoverageDetails(4)), toArray(await f.fund.getCoverageDetails(2))]);
       expect(deadlines).to.deep.equal([await f.fund.claimDeadline(4), await f.fund.claimDeadline(2)]);

@@ -9,15 +9,14 @@
  * signed transaction (seconds), transactions mined beyond one per claim (must be 0), and the fund's
  * own claims per coverage + incident (must be 1 each).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import type { JsonRpcProvider } from "ethers";
 
 import { buyCoverage, units } from "../../../test/helpers/fundFixture";
 import { claimIdempotencyKey } from "../../src/policy/claims";
 import type { KeeperSystem } from "./keeperSystem";
+import { spawnTs } from "./spawnTs";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 export interface HaChild {
   readonly child: ChildProcess;
@@ -27,17 +26,8 @@ export interface HaChild {
 }
 
 export function spawnHaChild(env: Record<string, string>): HaChild {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "keeper/test/helpers/haChild.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
+  const spawned = spawnTs("keeper/test/helpers/haChild.ts", [], env);
+  return { child: spawned.child, out: spawned.stdout, err: spawned.stderr, exited: spawned.exited };
 }
 
 export async function waitFor(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {

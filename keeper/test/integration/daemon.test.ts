@@ -9,46 +9,31 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import Database from "better-sqlite3";
-import { spawn, type ChildProcess } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
 
 import { deployKeeperSystem, fixtureCopy, KEEPER_KEY, keeperConfigFile } from "../helpers/keeperSystem";
+import type { ChildProcess } from "node:child_process";
 import { startRpcProxy, type RpcProxy } from "../helpers/rpcProxy";
+import { spawnTs as spawnChild, type SpawnedTs } from "../helpers/spawnTs";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
 
-interface Spawned {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
+interface Spawned extends SpawnedTs {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  readonly exited: Promise<number | null>;
 }
 
 function spawnTs(script: string, args: readonly string[], env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const spawned = spawnChild(script, args, env);
+  const { child, stdout, stderr } = spawned;
   return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
+    ...spawned,
     async waitFor(pattern, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(out) && !pattern.test(err)) {
-        if (child.exitCode !== null) throw new Error(`child exited (${child.exitCode}) before ${pattern}: ${out}\n${err}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${out}\n${err}`);
+      while (!pattern.test(stdout()) && !pattern.test(stderr())) {
+        if (child.exitCode !== null) throw new Error(`child exited (${child.exitCode}) before ${pattern}: ${stdout()}\n${stderr()}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${stdout()}\n${stderr()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -23,7 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
 
-import { PROTOCOLS, units } from "../../../test/helpers/fundFixture";
+import { PROTOCOLS, setParametersWith, units } from "../../../test/helpers/fundFixture";
 import { buildProgram } from "../../src/cli/cli";
 import { buildContainer, type ContainerOverrides, type KeeperContainer } from "../../src/cli/container";
 import { containerLoops } from "../../src/cli/daemon";
@@ -355,16 +355,7 @@ describe("keeper incidents and claims (integration)", function () {
     const grace = Number(p.claimGracePeriod);
     expect(grace).to.be.greaterThan(5 * DAY);
     // The admin shortens the global grace period to one hour: coverage already sold keeps its own.
-    await s.fund.connect(s.admin).setParameters({
-      baseRateBps: p.baseRateBps,
-      reserveRatioBps: p.reserveRatioBps,
-      maxRiskDecreasePerDay: p.maxRiskDecreasePerDay,
-      renewalWindow: p.renewalWindow,
-      claimGracePeriod: 3600,
-      maxCoveragePerProtocol: p.maxCoveragePerProtocol,
-      challengePeriod: p.challengePeriod,
-      dailyPayoutLimitBps: p.dailyPayoutLimitBps,
-    });
+    await setParametersWith(s.fund, s.admin, { claimGracePeriod: 3600 });
     expect(await s.fund.claimDeadline(cover.id)).to.equal(cover.end + BigInt(grace));
     // Five days after the end: past end + the new global grace, inside the coverage's own window.
     await time.increaseTo(Number(cover.end) + 5 * DAY);

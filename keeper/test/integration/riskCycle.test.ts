@@ -65,6 +65,18 @@ describe("keeper risk cycle (integration)", function () {
     return { container, logger };
   }
 
+  /** A keeper of the one fixture protocol "drop" (fixtures in `dir`), alerting to a loopback webhook. */
+  async function dropKeeper(address: string, dir: string): Promise<{ container: KeeperContainer; hook: LoopbackServer }> {
+    const hook = await startLoopbackServer({ "/hook/secret": { json: { ok: true } } });
+    servers.push(hook);
+    const { container } = await keeper({
+      protocols: [{ id: "drop", name: "Drop", address }],
+      sources: { fixture: { path: dir } },
+      alerts: { webhookUrl: `${hook.baseUrl}/hook/secret` },
+    });
+    return { container, hook };
+  }
+
   /** Runs the cycle once a chain day until a run steps nothing; every run lands. Returns the days. */
   async function stepDaily(cycle: ReturnType<KeeperContainer["riskCycle"]>, beforeRun: () => Promise<void> = async () => undefined): Promise<number> {
     let days = 0;
@@ -184,14 +196,8 @@ describe("keeper risk cycle (integration)", function () {
         tokenPriceStability: 0.999,
       });
       await fs.writeFile(path.join(dir, "drop.json"), JSON.stringify(snapshot(95)));
-      const hook = await startLoopbackServer({ "/hook/secret": { json: { ok: true } } });
-      servers.push(hook);
       const address = "0x00000000000000000000000000000000000d130b";
-      const { container } = await keeper({
-        protocols: [{ id: "drop", name: "Drop", address }],
-        sources: { fixture: { path: dir } },
-        alerts: { webhookUrl: `${hook.baseUrl}/hook/secret` },
-      });
+      const { container, hook } = await dropKeeper(address, dir);
       const db = container.state().db;
       const rows = (): Record<string, number> =>
         Object.fromEntries(["assessments", "action_journal", "alert_outbox", "alert_log", "kv"].map((t) => [t, Number((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n)]));
@@ -234,14 +240,8 @@ describe("keeper risk cycle (integration)", function () {
         tokenPriceStability: 0.999,
       });
       await fs.writeFile(file, JSON.stringify(snapshot(5_000_000, 0)));
-      const hook = await startLoopbackServer({ "/hook/secret": { json: { ok: true } } });
-      servers.push(hook);
       const address = "0x00000000000000000000000000000000000d120b";
-      const { container } = await keeper({
-        protocols: [{ id: "drop", name: "Drop", address }],
-        sources: { fixture: { path: dir } },
-        alerts: { webhookUrl: `${hook.baseUrl}/hook/secret` },
-      });
+      const { container, hook } = await dropKeeper(address, dir);
       const cycle = container.riskCycle();
 
       const first = await cycle.run();
