@@ -32,6 +32,11 @@ async function deployWithKeeper() {
   return { ...f, fundAddress: await f.fund.getAddress(), lensAddress: await f.lens.getAddress() };
 }
 
+/** A fixture snapshot of the protocol "drop": three years old, no exploits, the given TVL and audit score. */
+function dropSnapshot(now: number, tvlUsd: number, auditScore: number) {
+  return { protocol: "drop", tvlUsd, auditScore, deployedAt: now - 3 * 365 * DAY, exploits: [], teamReputation: 80, githubActivity: 60, tokenPriceStability: 0.999 };
+}
+
 describe("keeper risk cycle (integration)", function () {
   let proxy: RpcProxy;
   const opened: KeeperContainer[] = [];
@@ -185,16 +190,7 @@ describe("keeper risk cycle (integration)", function () {
     it("a standby's read-only scoring scores every protocol but pushes, alerts and stores nothing; the leader's cycle after it does", async () => {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-standby-"));
       const now = await time.latest();
-      const snapshot = (auditScore: number) => ({
-        protocol: "drop",
-        tvlUsd: 5_000_000,
-        auditScore,
-        deployedAt: now - 3 * 365 * DAY,
-        exploits: [],
-        teamReputation: 80,
-        githubActivity: 60,
-        tokenPriceStability: 0.999,
-      });
+      const snapshot = (auditScore: number) => dropSnapshot(now, 5_000_000, auditScore);
       await fs.writeFile(path.join(dir, "drop.json"), JSON.stringify(snapshot(95)));
       const address = "0x00000000000000000000000000000000000d130b";
       const { container, hook } = await dropKeeper(address, dir);
@@ -229,16 +225,7 @@ describe("keeper risk cycle (integration)", function () {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), "keeper-drop-"));
       const file = path.join(dir, "drop.json");
       const now = await time.latest();
-      const snapshot = (tvlUsd: number, auditScore: number) => ({
-        protocol: "drop",
-        tvlUsd,
-        auditScore,
-        deployedAt: now - 3 * 365 * DAY,
-        exploits: [],
-        teamReputation: 80,
-        githubActivity: 60,
-        tokenPriceStability: 0.999,
-      });
+      const snapshot = (tvlUsd: number, auditScore: number) => dropSnapshot(now, tvlUsd, auditScore);
       await fs.writeFile(file, JSON.stringify(snapshot(5_000_000, 0)));
       const address = "0x00000000000000000000000000000000000d120b";
       const { container, hook } = await dropKeeper(address, dir);
