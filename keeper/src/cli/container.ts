@@ -524,7 +524,7 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
   const { config, provider, logger } = w;
   // Two or more RPC URLs: the measured loss and a claim's status are read on two nodes (cycles/crossCheck.ts).
   const agreed = agreedReaderOf(provider, config.chain.rpcUrls);
-  const remoteAgreed = remoteTwoNodeMeasures(config, w.remoteProviders);
+  const remoteTwoNode = remoteTwoNodeMeasures(config, w.remoteProviders);
   // Each position's loss by its kind's rule, between the block before the incident and the end of its drain window.
   const measurer =
     lossMeasurer ??
@@ -538,7 +538,7 @@ function newClaimsCycle(w: Wiring, coverage: CoverageCycle, exploitWatch: () => 
           : new IncidentLossReader({ chain: provider, ...(config.chain.multicallAddress !== undefined ? { multicallAddress: config.chain.multicallAddress } : {}) }),
       ...(config.chain.chainId !== undefined ? { chainId: config.chain.chainId } : {}),
       remote: new Map(
-        [...w.remoteProviders].map(([chainId, p]) => [chainId, { provider: p, measure: remoteAgreed.get(chainId) ?? new IncidentLossReader({ chain: p, multicallAddress: config.chains[String(chainId)]?.multicallAddress ?? config.chain.multicallAddress }) }] as const),
+        [...w.remoteProviders].map(([chainId, p]) => [chainId, { provider: p, measure: remoteTwoNode.get(chainId) ?? new IncidentLossReader({ chain: p, multicallAddress: config.chains[String(chainId)]?.multicallAddress ?? config.chain.multicallAddress }) }] as const),
       ),
       logger,
     });
